@@ -1,0 +1,370 @@
+//! What a compiled policy gives the runtime: the [`Policy`] trait that every
+//! generated crate implements, and the static description of its profiles.
+//!
+//! Everything here is `'static` data and plain function pointers, so a generated
+//! crate is a list of `static` items that reads like the CPS tables, with no code
+//! to run at start-up. The compiler has already rejected every contradiction; the
+//! runtime trusts the shape but still checks each TBS against it before signing.
+
+use crate::calendar::Timestamp;
+
+/// A compiled policy. Implemented by each crate under `generated/`.
+pub trait Policy: Sync + Send {
+    /// The policy's description.
+    fn definition(&self) -> &'static PolicyDefinition;
+
+    /// The policy id (`jpcert-ssl-client`).
+    fn id(&self) -> &'static str {
+        self.definition().id
+    }
+
+    /// The certificate profile of that name.
+    fn certificate(&self, name: &str) -> Option<&'static CertificateProfile> {
+        self.definition().certificates.iter().find(|c| c.name == name)
+    }
+
+    /// The CRL profile of the CA of that name.
+    fn crl(&self, issuer: &str) -> Option<&'static CrlProfile> {
+        self.definition().crls.iter().find(|c| c.issuer == issuer)
+    }
+
+    /// The revocation reason of that policy name.
+    fn reason(&self, name: &str) -> Option<&'static RevocationReason> {
+        self.definition().reasons.iter().find(|r| r.name == name)
+    }
+}
+
+/// A policy's description, generated from its YAML.
+#[derive(Debug)]
+pub struct PolicyDefinition {
+    /// Identifier, the YAML file's stem.
+    pub id: &'static str,
+    /// Title.
+    pub title: &'static str,
+    /// SHA-256 of the canonical policy text, lower-case hex.
+    pub sha256: &'static str,
+    /// The canonical policy text.
+    pub source: &'static str,
+    /// Certificate profiles, each issuer before what it issues.
+    pub certificates: &'static [CertificateProfile],
+    /// CRL profiles.
+    pub crls: &'static [CrlProfile],
+    /// Revocation reasons.
+    pub reasons: &'static [RevocationReason],
+    /// Where the CRL is published, if the policy says.
+    pub crl_url: Option<&'static str>,
+    /// Lints the policy waives, with reasons.
+    pub waivers: &'static [Waiver],
+}
+
+/// A waived lint.
+#[derive(Debug)]
+pub struct Waiver {
+    /// Lint name.
+    pub lint: &'static str,
+    /// Reason.
+    pub reason: &'static str,
+}
+
+/// Place in the hierarchy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Self-signed.
+    Root,
+    /// Subordinate CA.
+    IssuingCa,
+    /// End entity.
+    Subscriber,
+}
+
+/// Signature algorithms (PKCS #1 v1.5 with RSA).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignatureAlgorithm {
+    /// sha1WithRSAEncryption, 1.2.840.113549.1.1.5.
+    Sha1WithRsa,
+    /// sha256WithRSAEncryption, 1.2.840.113549.1.1.11.
+    Sha256WithRsa,
+    /// sha384WithRSAEncryption, 1.2.840.113549.1.1.12.
+    Sha384WithRsa,
+    /// sha512WithRSAEncryption, 1.2.840.113549.1.1.13.
+    Sha512WithRsa,
+}
+
+impl SignatureAlgorithm {
+    /// The algorithm OID.
+    pub fn oid(self) -> const_oid::ObjectIdentifier {
+        use const_oid::db::rfc5912;
+        match self {
+            SignatureAlgorithm::Sha1WithRsa => rfc5912::SHA_1_WITH_RSA_ENCRYPTION,
+            SignatureAlgorithm::Sha256WithRsa => rfc5912::SHA_256_WITH_RSA_ENCRYPTION,
+            SignatureAlgorithm::Sha384WithRsa => rfc5912::SHA_384_WITH_RSA_ENCRYPTION,
+            SignatureAlgorithm::Sha512WithRsa => rfc5912::SHA_512_WITH_RSA_ENCRYPTION,
+        }
+    }
+
+    /// The ASN.1 name.
+    pub fn name(self) -> &'static str {
+        match self {
+            SignatureAlgorithm::Sha1WithRsa => "sha1WithRSAEncryption",
+            SignatureAlgorithm::Sha256WithRsa => "sha256WithRSAEncryption",
+            SignatureAlgorithm::Sha384WithRsa => "sha384WithRSAEncryption",
+            SignatureAlgorithm::Sha512WithRsa => "sha512WithRSAEncryption",
+        }
+    }
+
+    /// The AlgorithmIdentifier: RFC 4055 2.1 says the parameters MUST be NULL.
+    pub fn identifier(self) -> spki::AlgorithmIdentifierOwned {
+        spki::AlgorithmIdentifierOwned { oid: self.oid(), parameters: Some(der::asn1::Null.into()) }
+    }
+
+    /// The algorithm with that OID.
+    pub fn from_oid(oid: &const_oid::ObjectIdentifier) -> Option<Self> {
+        [Self::Sha1WithRsa, Self::Sha256WithRsa, Self::Sha384WithRsa, Self::Sha512WithRsa].into_iter().find(|a| a.oid() == *oid)
+    }
+}
+
+/// How times are encoded. Whatever the policy says, the runtime writes UTCTime
+/// through 2049 and GeneralizedTime from 2050 (RFC 5280 4.1.2.5); `UtcTime` records
+/// that the CPS asked for UTCTime only, which the compiler flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeEncoding {
+    /// The CPS says UTCTime.
+    UtcTime,
+    /// RFC 5280 4.1.2.5.
+    Rfc5280,
+}
+
+/// ASN.1 string types for name attributes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StringType {
+    /// PrintableString.
+    Printable,
+    /// UTF8String.
+    Utf8,
+    /// IA5String.
+    Ia5,
+}
+
+/// An attribute value: fixed text, or a placeholder the runtime fills.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttributeValue {
+    /// Written as is.
+    Literal(&'static str),
+    /// Filled at issuance: `name` (the subscriber name), `hsm_token`.
+    Placeholder(&'static str),
+}
+
+/// One attribute of a distinguished name (one RDN).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NameAttribute {
+    /// Short name (`CN`).
+    pub short: &'static str,
+    /// Dotted OID (`2.5.4.3`).
+    pub oid: &'static str,
+    /// String type.
+    pub string_type: StringType,
+    /// Value.
+    pub value: AttributeValue,
+}
+
+/// An extension and its criticality.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExtensionRule {
+    /// The critical flag.
+    pub critical: bool,
+    /// The extension.
+    pub extension: Extension,
+}
+
+/// Certificate extensions the runtime can write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Extension {
+    /// basicConstraints (RFC 5280 4.2.1.9).
+    BasicConstraints {
+        /// cA.
+        ca: bool,
+        /// pathLenConstraint.
+        path_len: Option<u8>,
+    },
+    /// keyUsage (RFC 5280 4.2.1.3): bit numbers.
+    KeyUsage(&'static [u8]),
+    /// extendedKeyUsage (RFC 5280 4.2.1.12): purpose OIDs.
+    ExtendedKeyUsage(&'static [&'static str]),
+    /// netscapeCertType: bit numbers.
+    NetscapeCertType(&'static [u8]),
+    /// subjectAltName with one directoryName.
+    SubjectAltName(&'static [NameAttribute]),
+    /// cRLDistributionPoints: one URI per point.
+    CrlDistributionPoints(&'static [&'static str]),
+    /// certificatePolicies.
+    CertificatePolicies(&'static [PolicyInformation]),
+    /// authorityKeyIdentifier with keyIdentifier.
+    AuthorityKeyIdentifier,
+    /// subjectKeyIdentifier, RFC 5280 method 1.
+    SubjectKeyIdentifier,
+}
+
+impl Extension {
+    /// The extension's OID.
+    pub fn oid(&self) -> const_oid::ObjectIdentifier {
+        use const_oid::db::rfc5280 as r;
+        match self {
+            Extension::BasicConstraints { .. } => r::ID_CE_BASIC_CONSTRAINTS,
+            Extension::KeyUsage(_) => r::ID_CE_KEY_USAGE,
+            Extension::ExtendedKeyUsage(_) => r::ID_CE_EXT_KEY_USAGE,
+            Extension::NetscapeCertType(_) => crate::extensions::NETSCAPE_CERT_TYPE,
+            Extension::SubjectAltName(_) => r::ID_CE_SUBJECT_ALT_NAME,
+            Extension::CrlDistributionPoints(_) => r::ID_CE_CRL_DISTRIBUTION_POINTS,
+            Extension::CertificatePolicies(_) => r::ID_CE_CERTIFICATE_POLICIES,
+            Extension::AuthorityKeyIdentifier => r::ID_CE_AUTHORITY_KEY_IDENTIFIER,
+            Extension::SubjectKeyIdentifier => r::ID_CE_SUBJECT_KEY_IDENTIFIER,
+        }
+    }
+}
+
+/// One certificatePolicies entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PolicyInformation {
+    /// policyIdentifier, dotted.
+    pub oid: &'static str,
+    /// id-qt-cps qualifier.
+    pub cps_uri: Option<&'static str>,
+}
+
+/// A notBefore or notAfter rule, compiled to a function.
+pub type ValidityFn = fn(Timestamp) -> Option<Timestamp>;
+
+/// A certificate profile (RFC 3647 7.1).
+#[derive(Debug)]
+pub struct CertificateProfile {
+    /// Profile name.
+    pub name: &'static str,
+    /// Place in the hierarchy.
+    pub role: Role,
+    /// Issuing profile; `None` for the root.
+    pub issuer: Option<&'static str>,
+    /// Subject, most significant attribute first.
+    pub subject: &'static [NameAttribute],
+    /// RSA key size, the only size accepted.
+    pub key_bits: u32,
+    /// Signature algorithm the issuer uses for this certificate.
+    pub signature: SignatureAlgorithm,
+    /// Time encoding.
+    pub times: TimeEncoding,
+    /// notBefore from the moment of issuance.
+    pub not_before: ValidityFn,
+    /// notAfter from notBefore.
+    pub not_after: ValidityFn,
+    /// The validity rules as the policy words them, for messages.
+    pub validity_text: (&'static str, &'static str),
+    /// Extensions, in encoding order; the complete set.
+    pub extensions: &'static [ExtensionRule],
+    /// How subscriber names are made (subscriber profiles).
+    pub subscriber_name: Option<&'static NameCodec>,
+    /// CPS rules cited.
+    pub cps: &'static [&'static str],
+}
+
+/// A CRL profile (RFC 3647 7.2).
+#[derive(Debug)]
+pub struct CrlProfile {
+    /// The CA profile that issues it.
+    pub issuer: &'static str,
+    /// Signature algorithm.
+    pub signature: SignatureAlgorithm,
+    /// nextUpdate from thisUpdate.
+    pub next_update: ValidityFn,
+    /// The nextUpdate rule as the policy words it.
+    pub next_update_text: &'static str,
+    /// Time encoding.
+    pub times: TimeEncoding,
+    /// Write authorityKeyIdentifier.
+    pub authority_key_identifier: bool,
+    /// Write reasonCode on entries.
+    pub reason_code: bool,
+    /// Write reasonCode even for unspecified(0).
+    pub unspecified_reason_code: bool,
+    /// CPS rules cited.
+    pub cps: &'static [&'static str],
+}
+
+/// A CPS revocation reason.
+#[derive(Debug)]
+pub struct RevocationReason {
+    /// Policy name (`key-compromise`).
+    pub name: &'static str,
+    /// RFC 5280 CRLReason value.
+    pub code: u8,
+    /// Handled at once.
+    pub urgent: bool,
+    /// CPS rules cited.
+    pub cps: &'static [&'static str],
+}
+
+/// A request field of the subscriber name (`{developer:6}`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NameField {
+    /// Field name.
+    pub name: &'static str,
+    /// Exact number of decimal digits.
+    pub digits: u8,
+}
+
+/// The parts of a subscriber name, in a policy-independent shape.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NameParts {
+    /// Request fields, in template order.
+    pub fields: Vec<(&'static str, u64)>,
+    /// Fiscal year of issuance.
+    pub fiscal_year: i64,
+    /// Sequence index: 0 = `a`.
+    pub sequence: u8,
+}
+
+/// Why a subscriber name could not be made or read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NameError {
+    /// A field is missing from the request.
+    #[error("the request has no `{0}`")]
+    Missing(&'static str),
+    /// A field has more digits than the template allows.
+    #[error("`{field}` must have exactly {digits} digits, got {value}")]
+    OutOfRange {
+        /// Field.
+        field: &'static str,
+        /// Template width.
+        digits: u8,
+        /// Value given.
+        value: String,
+    },
+    /// The fiscal year does not fit its width.
+    #[error("fiscal year {0} does not fit the name template")]
+    FiscalYear(i64),
+    /// All sequence letters of the year are used.
+    #[error("sequence index {0} is past `z`: the person has used every letter this fiscal year")]
+    SequenceExhausted(u8),
+    /// A name does not match the template.
+    #[error("`{name}` does not match the template `{template}`")]
+    Mismatch {
+        /// The name.
+        name: String,
+        /// The template.
+        template: &'static str,
+    },
+}
+
+/// How a profile makes and reads subscriber names; generated from the template.
+#[derive(Debug)]
+pub struct NameCodec {
+    /// The template as written.
+    pub template: &'static str,
+    /// Request fields.
+    pub fields: &'static [NameField],
+    /// (month, day) the fiscal year starts.
+    pub fiscal_year_starts: (u32, u32),
+    /// Formats a name.
+    pub format: fn(&NameParts) -> Result<String, NameError>,
+    /// Reads a name back into its parts.
+    pub parse: fn(&str) -> Result<NameParts, NameError>,
+}
