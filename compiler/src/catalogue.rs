@@ -17,7 +17,10 @@ pub struct Rule {
     pub text: &'static str,
 }
 
-const CATALOGUES: [(&str, &str); 1] = [("jpcert-cps", include_str!("../../policy/rules/jpcert-cps.tsv"))];
+const CATALOGUES: [(&str, &str); 1] = [(
+    "jpcert-cps",
+    include_str!("../../policy/rules/jpcert-cps.tsv"),
+)];
 
 /// Names of the built-in catalogues.
 pub fn names() -> Vec<&'static str> {
@@ -32,7 +35,12 @@ pub fn rules(name: &str) -> Option<Vec<Rule>> {
             .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
             .filter_map(|l| {
                 let mut f = l.splitn(4, '\t');
-                Some(Rule { id: f.next()?, kind: f.next()?, section: f.next()?, text: f.next()? })
+                Some(Rule {
+                    id: f.next()?,
+                    kind: f.next()?,
+                    section: f.next()?,
+                    text: f.next()?,
+                })
             })
             .collect(),
     )
@@ -44,6 +52,10 @@ mod tests {
     fn jpcert_catalogue_has_every_rule_of_rules_md() {
         let rules = super::rules("jpcert-cps").unwrap_or_default();
         assert_eq!(rules.len(), 77);
-        assert!(rules.iter().any(|r| r.id == "R-7.1-SUB-VALIDITY" && r.kind == "emit" && r.section == "7.1"));
+        assert!(
+            rules
+                .iter()
+                .any(|r| r.id == "R-7.1-SUB-VALIDITY" && r.kind == "emit" && r.section == "7.1")
+        );
     }
 }

@@ -59,7 +59,10 @@ const POLICIES_CARGO_TEMPLATE: &str = include_str!("../templates/policies.Cargo.
 pub fn generate(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
     let dir = root.join("policy");
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map_err(|source| CodegenError::Read { path: dir.clone(), source })?
+        .map_err(|source| CodegenError::Read {
+            path: dir.clone(),
+            source,
+        })?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .collect();
@@ -67,26 +70,57 @@ pub fn generate(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
     let mut files = Vec::new();
     let mut index = Vec::new();
     for path in paths {
-        let source = std::fs::read_to_string(&path).map_err(|source| CodegenError::Read { path: path.clone(), source })?;
-        let name = format!("policy/{}", path.file_name().and_then(|f| f.to_str()).unwrap_or_default());
-        let compiled = crate::compile(&name, &source).map_err(|e| CodegenError::Policy(render(&e.file, &source, &e.diagnostics)))?;
+        let source = std::fs::read_to_string(&path).map_err(|source| CodegenError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let name = format!(
+            "policy/{}",
+            path.file_name()
+                .and_then(|f| f.to_str())
+                .unwrap_or_default()
+        );
+        let compiled = crate::compile(&name, &source)
+            .map_err(|e| CodegenError::Policy(render(&e.file, &source, &e.diagnostics)))?;
         let id = compiled.policy.id.clone();
         files.extend(policy_crate(&compiled, &name)?);
-        index.push(PolicyEntry { crate_name: crate_name(&id), crate_ident: crate_name(&id).replace('-', "_"), id });
+        index.push(PolicyEntry {
+            crate_name: crate_name(&id),
+            crate_ident: crate_name(&id).replace('-', "_"),
+            id,
+        });
     }
-    let view = IndexView { policy_count: index.len(), policies: index };
-    files.push(GeneratedFile { path: "generated/policies/Cargo.toml".into(), contents: render_template(POLICIES_CARGO_TEMPLATE, &view)? });
-    files.push(GeneratedFile { path: "generated/policies/src/lib.rs".into(), contents: rustfmt(&render_template(POLICIES_TEMPLATE, &view)?)? });
+    let view = IndexView {
+        policy_count: index.len(),
+        policies: index,
+    };
+    files.push(GeneratedFile {
+        path: "generated/policies/Cargo.toml".into(),
+        contents: render_template(POLICIES_CARGO_TEMPLATE, &view)?,
+    });
+    files.push(GeneratedFile {
+        path: "generated/policies/src/lib.rs".into(),
+        contents: rustfmt(&render_template(POLICIES_TEMPLATE, &view)?)?,
+    });
     Ok(files)
 }
 
 /// The files of one policy's crate.
-pub fn policy_crate(compiled: &Compiled, source_path: &str) -> Result<Vec<GeneratedFile>, CodegenError> {
+pub fn policy_crate(
+    compiled: &Compiled,
+    source_path: &str,
+) -> Result<Vec<GeneratedFile>, CodegenError> {
     let view = PolicyView::new(compiled, source_path);
     let dir = format!("generated/{}", compiled.policy.id);
     Ok(vec![
-        GeneratedFile { path: format!("{dir}/Cargo.toml"), contents: render_template(CARGO_TEMPLATE, &view)? },
-        GeneratedFile { path: format!("{dir}/src/lib.rs"), contents: rustfmt(&render_template(POLICY_TEMPLATE, &view)?)? },
+        GeneratedFile {
+            path: format!("{dir}/Cargo.toml"),
+            contents: render_template(CARGO_TEMPLATE, &view)?,
+        },
+        GeneratedFile {
+            path: format!("{dir}/src/lib.rs"),
+            contents: rustfmt(&render_template(POLICY_TEMPLATE, &view)?)?,
+        },
     ])
 }
 
@@ -99,7 +133,8 @@ fn render_template<T: Serialize>(template: &str, data: &T) -> Result<String, Cod
     let mut hb = Handlebars::new();
     hb.register_escape_fn(handlebars::no_escape);
     hb.set_strict_mode(true);
-    hb.render_template(template, data).map_err(|e| CodegenError::Template(e.to_string()))
+    hb.render_template(template, data)
+        .map_err(|e| CodegenError::Template(e.to_string()))
 }
 
 /// Formats Rust source with the toolchain's rustfmt (edition 2024, default style).
@@ -112,11 +147,17 @@ pub fn rustfmt(source: &str) -> Result<String, CodegenError> {
         .spawn()
         .map_err(|e| CodegenError::Rustfmt(format!("cannot run rustfmt: {e}")))?;
     if let Some(mut stdin) = child.stdin.take() {
-        stdin.write_all(source.as_bytes()).map_err(|e| CodegenError::Rustfmt(e.to_string()))?;
+        stdin
+            .write_all(source.as_bytes())
+            .map_err(|e| CodegenError::Rustfmt(e.to_string()))?;
     }
-    let out = child.wait_with_output().map_err(|e| CodegenError::Rustfmt(e.to_string()))?;
+    let out = child
+        .wait_with_output()
+        .map_err(|e| CodegenError::Rustfmt(e.to_string()))?;
     if !out.status.success() {
-        return Err(CodegenError::Rustfmt(String::from_utf8_lossy(&out.stderr).into_owned()));
+        return Err(CodegenError::Rustfmt(
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ));
     }
     String::from_utf8(out.stdout).map_err(|e| CodegenError::Rustfmt(e.to_string()))
 }
@@ -248,7 +289,9 @@ fn camel(name: &str) -> String {
     name.split(['-', '_'])
         .map(|w| {
             let mut c = w.chars();
-            c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or_default()
         })
         .collect()
 }
@@ -264,11 +307,21 @@ fn raw_literal(text: &str) -> String {
 }
 
 fn cps_text(cites: &[String]) -> String {
-    if cites.is_empty() { "none cited".into() } else { cites.join(", ") }
+    if cites.is_empty() {
+        "none cited".into()
+    } else {
+        cites.join(", ")
+    }
 }
 
 fn span_expr(d: &Duration) -> String {
-    format!("Span {{ years: {}, months: {}, days: {}, hours: {} }}", d.years, d.months, d.weeks * 7 + d.days, d.hours)
+    format!(
+        "Span {{ years: {}, months: {}, days: {}, hours: {} }}",
+        d.years,
+        d.months,
+        d.weeks * 7 + d.days,
+        d.hours
+    )
 }
 
 fn string_type(t: StringType) -> &'static str {
@@ -321,23 +374,53 @@ fn extension_view(rule: &ExtensionRule, default: StringType) -> ExtensionView {
             format!("Extension::BasicConstraints {{ ca: {ca}, path_len: {path_len:?} }}")
         }
         Extension::KeyUsage(bits) => {
-            format!("Extension::KeyUsage(&[{}])", bits.iter().map(|b| b.bit().to_string()).collect::<Vec<_>>().join(", "))
+            format!(
+                "Extension::KeyUsage(&[{}])",
+                bits.iter()
+                    .map(|b| b.bit().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         }
         Extension::ExtendedKeyUsage(p) => {
-            format!("Extension::ExtendedKeyUsage(&[{}])", p.iter().map(|p| format!("\"{}\"", p.oid())).collect::<Vec<_>>().join(", "))
+            format!(
+                "Extension::ExtendedKeyUsage(&[{}])",
+                p.iter()
+                    .map(|p| format!("\"{}\"", p.oid()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         }
         Extension::NetscapeCertType(t) => {
-            format!("Extension::NetscapeCertType(&[{}])", t.iter().map(|t| t.bit().to_string()).collect::<Vec<_>>().join(", "))
+            format!(
+                "Extension::NetscapeCertType(&[{}])",
+                t.iter()
+                    .map(|t| t.bit().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         }
-        Extension::SubjectAltName(dn) => format!("Extension::SubjectAltName(&[{}])", name_attributes(dn, default).join(", ")),
+        Extension::SubjectAltName(dn) => format!(
+            "Extension::SubjectAltName(&[{}])",
+            name_attributes(dn, default).join(", ")
+        ),
         Extension::CrlDistributionPoints(uris) => {
-            format!("Extension::CrlDistributionPoints(&[{}])", uris.iter().map(|u| format!("{u:?}")).collect::<Vec<_>>().join(", "))
+            format!(
+                "Extension::CrlDistributionPoints(&[{}])",
+                uris.iter()
+                    .map(|u| format!("{u:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         }
         Extension::CertificatePolicies(infos) => format!(
             "Extension::CertificatePolicies(&[{}])",
             infos
                 .iter()
-                .map(|i| format!("PolicyInformation {{ oid: \"{}\", cps_uri: {:?} }}", i.oid, i.cps_uri))
+                .map(|i| format!(
+                    "PolicyInformation {{ oid: \"{}\", cps_uri: {:?} }}",
+                    i.oid, i.cps_uri
+                ))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
@@ -345,18 +428,47 @@ fn extension_view(rule: &ExtensionRule, default: StringType) -> ExtensionView {
         Extension::SubjectKeyIdentifier(_) => "Extension::SubjectKeyIdentifier".into(),
     };
     let detail = match e {
-        Extension::KeyUsage(bits) => format!(": {}", bits.iter().map(|b| b.keyword()).collect::<Vec<_>>().join(", ")),
-        Extension::ExtendedKeyUsage(p) => format!(": {}", p.iter().map(|p| p.keyword()).collect::<Vec<_>>().join(", ")),
-        Extension::NetscapeCertType(t) => format!(": {}", t.iter().map(|t| t.keyword()).collect::<Vec<_>>().join(", ")),
+        Extension::KeyUsage(bits) => format!(
+            ": {}",
+            bits.iter()
+                .map(|b| b.keyword())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Extension::ExtendedKeyUsage(p) => format!(
+            ": {}",
+            p.iter().map(|p| p.keyword()).collect::<Vec<_>>().join(", ")
+        ),
+        Extension::NetscapeCertType(t) => format!(
+            ": {}",
+            t.iter().map(|t| t.keyword()).collect::<Vec<_>>().join(", ")
+        ),
         Extension::CertificatePolicies(infos) => format!(
             ": {}",
-            infos.iter().map(|i| i.name.clone().unwrap_or_else(|| i.oid.to_string())).collect::<Vec<_>>().join(", ")
+            infos
+                .iter()
+                .map(|i| i.name.clone().unwrap_or_else(|| i.oid.to_string()))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         _ => String::new(),
     };
-    let cites = if rule.cites.is_empty() { String::new() } else { format!(" [{}]", rule.cites.join(", ")) };
+    let cites = if rule.cites.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", rule.cites.join(", "))
+    };
     ExtensionView {
-        comment: format!("{} ({}), {}{detail}{cites}", e.asn1_name(), e.oid(), if rule.critical { "critical" } else { "non-critical" }),
+        comment: format!(
+            "{} ({}), {}{detail}{cites}",
+            e.asn1_name(),
+            e.oid(),
+            if rule.critical {
+                "critical"
+            } else {
+                "non-critical"
+            }
+        ),
         critical: rule.critical,
         value,
     }
@@ -364,7 +476,9 @@ fn extension_view(rule: &ExtensionRule, default: StringType) -> ExtensionView {
 
 fn not_before_body(rule: &NotBefore) -> String {
     match rule {
-        NotBefore::IssueDateAt(t) => format!("issued.date_at({}, {}, {})", t.hour, t.minute, t.second),
+        NotBefore::IssueDateAt(t) => {
+            format!("issued.date_at({}, {}, {})", t.hour, t.minute, t.second)
+        }
         NotBefore::IssueInstant => "Some(issued)".into(),
     }
 }
@@ -372,10 +486,21 @@ fn not_before_body(rule: &NotBefore) -> String {
 fn not_after_body(rule: &NotAfter) -> String {
     match rule {
         NotAfter::IssueDatePlus { span, at } => {
-            format!("not_before.add({})?.date_at({}, {}, {})", span_expr(span), at.hour, at.minute, at.second)
+            format!(
+                "not_before.add({})?.date_at({}, {}, {})",
+                span_expr(span),
+                at.hour,
+                at.minute,
+                at.second
+            )
         }
         NotAfter::NotBeforePlus(span) => format!("not_before.add({})", span_expr(span)),
-        NotAfter::LastDateNotLaterThan { month, day, at, span } => format!(
+        NotAfter::LastDateNotLaterThan {
+            month,
+            day,
+            at,
+            span,
+        } => format!(
             "not_before.add({})?.last_date_not_after({month}, {day}, ({}, {}, {}))",
             span_expr(span),
             at.hour,
@@ -395,24 +520,38 @@ fn name_view(profile: &CertificateProfile, name: &SubscriberName) -> NameView {
     for piece in &name.template.pieces {
         match piece {
             Piece::Literal(s) => {
-                steps.push(format!("let rest = rest.strip_prefix({s:?}).ok_or_else(mismatch)?;"));
+                steps.push(format!(
+                    "let rest = rest.strip_prefix({s:?}).ok_or_else(mismatch)?;"
+                ));
                 format_string.push_str(&s.replace('{', "{{").replace('}', "}}"));
             }
             Piece::Number { field, digits } => {
                 steps.push(format!(
                     "let ({field}, rest) = inkan_runtime::name::take_digits(rest, {digits}).ok_or_else(mismatch)?;"
                 ));
-                steps.push(format!("let {field} = u32::try_from({field}).map_err(|_| mismatch())?;"));
+                steps.push(format!(
+                    "let {field} = u32::try_from({field}).map_err(|_| mismatch())?;"
+                ));
                 format_string.push_str(&format!("{{:0{digits}}}"));
                 format_args.push(format!("self.{field}"));
-                fields.push(FieldView { name: field.clone(), digits: *digits, placeholder: format!("{{{field}:{digits}}}") });
+                fields.push(FieldView {
+                    name: field.clone(),
+                    digits: *digits,
+                    placeholder: format!("{{{field}:{digits}}}"),
+                });
             }
             Piece::FiscalYear { digits } => {
                 fiscal_digits = *digits;
                 steps.push(format!("let (fiscal_year, rest) = inkan_runtime::name::take_digits(rest, {digits}).ok_or_else(mismatch)?;"));
-                steps.push("let fiscal_year = u16::try_from(fiscal_year).map_err(|_| mismatch())?;".into());
+                steps.push(
+                    "let fiscal_year = u16::try_from(fiscal_year).map_err(|_| mismatch())?;".into(),
+                );
                 format_string.push_str(&format!("{{:0{digits}}}"));
-                format_args.push(if *digits == 2 { "self.fiscal_year % 100".into() } else { "self.fiscal_year".into() });
+                format_args.push(if *digits == 2 {
+                    "self.fiscal_year % 100".into()
+                } else {
+                    "self.fiscal_year".into()
+                });
             }
             Piece::Sequence => {
                 steps.push("let (sequence, rest) = inkan_runtime::name::take_letter(rest).ok_or_else(mismatch)?;".into());
@@ -421,11 +560,20 @@ fn name_view(profile: &CertificateProfile, name: &SubscriberName) -> NameView {
             }
         }
     }
-    let has_fy = name.template.pieces.iter().any(|p| matches!(p, Piece::FiscalYear { .. }));
+    let has_fy = name
+        .template
+        .pieces
+        .iter()
+        .any(|p| matches!(p, Piece::FiscalYear { .. }));
     if !has_fy {
         steps.push("let fiscal_year = 0;".into());
     }
-    if !name.template.pieces.iter().any(|p| matches!(p, Piece::Sequence)) {
+    if !name
+        .template
+        .pieces
+        .iter()
+        .any(|p| matches!(p, Piece::Sequence))
+    {
         steps.push("let sequence = 0;".into());
     }
     let (m, d) = name.fiscal_year_starts;
@@ -463,7 +611,10 @@ impl PolicyView {
                         Role::Subscriber => "Subscriber",
                     },
                     role_text: cp.role.keyword(),
-                    issuer: cp.issuer.as_ref().map_or("None".into(), |i| format!("Some({i:?})")),
+                    issuer: cp
+                        .issuer
+                        .as_ref()
+                        .map_or("None".into(), |i| format!("Some({i:?})")),
                     subject: name_attributes(&cp.subject, cp.string_type),
                     key_bits: cp.key_bits,
                     signature: signature(cp.signature),
@@ -472,8 +623,14 @@ impl PolicyView {
                     not_after_text: cp.validity.not_after.to_string(),
                     not_before_body: not_before_body(&cp.validity.not_before),
                     not_after_body: not_after_body(&cp.validity.not_after),
-                    extensions: cp.extensions.iter().map(|e| extension_view(e, cp.string_type)).collect(),
-                    name_codec: subscriber_name.as_ref().map_or("None".into(), |n| format!("Some(&{})", n.codec_name)),
+                    extensions: cp
+                        .extensions
+                        .iter()
+                        .map(|e| extension_view(e, cp.string_type))
+                        .collect(),
+                    name_codec: subscriber_name
+                        .as_ref()
+                        .map_or("None".into(), |n| format!("Some(&{})", n.codec_name)),
                     subscriber_name,
                     cps: cp.cites.clone(),
                     cps_text: cps_text(&cp.cites),
@@ -491,7 +648,9 @@ impl PolicyView {
                 next_update: crl.next_update.to_string(),
                 span: span_expr(&crl.next_update),
                 times: times(crl.times),
-                authority_key_identifier: crl.extensions.contains(&CrlExtension::AuthorityKeyIdentifier),
+                authority_key_identifier: crl
+                    .extensions
+                    .contains(&CrlExtension::AuthorityKeyIdentifier),
                 reason_code: crl.entry_extensions.contains(&EntryExtension::ReasonCode),
                 unspecified_reason_code: crl.unspecified_reason == UnspecifiedReason::Include,
                 cps: crl.cites.clone(),
@@ -502,7 +661,13 @@ impl PolicyView {
             .revocation
             .iter()
             .flat_map(|r| &r.reasons)
-            .map(|r| ReasonView { name: r.name.clone(), code: r.code.value(), code_name: r.code.keyword(), urgent: r.urgent, cps: r.cites.clone() })
+            .map(|r| ReasonView {
+                name: r.name.clone(),
+                code: r.code.value(),
+                code_name: r.code.keyword(),
+                urgent: r.urgent,
+                cps: r.cites.clone(),
+            })
             .collect();
         PolicyView {
             id: p.id.clone(),
@@ -512,11 +677,18 @@ impl PolicyView {
             source_literal: raw_literal(&c.canonical),
             crate_name: crate_name(&p.id),
             type_name: camel(&p.id),
-            crl_url: p.repository.as_ref().map_or("None".into(), |r| format!("Some({:?})", r.crl_url)),
+            crl_url: p
+                .repository
+                .as_ref()
+                .map_or("None".into(), |r| format!("Some({:?})", r.crl_url)),
             waivers: p
                 .waivers
                 .iter()
-                .map(|w| WaiverView { lint: w.lint.clone(), reason: w.reason.replace('\n', " "), reason_literal: format!("{:?}", w.reason) })
+                .map(|w| WaiverView {
+                    lint: w.lint.clone(),
+                    reason: w.reason.replace('\n', " "),
+                    reason_literal: format!("{:?}", w.reason),
+                })
                 .collect(),
             certificates,
             crls,
@@ -531,6 +703,9 @@ mod tests {
     #[test]
     fn raw_literal_survives_quotes_and_hashes() {
         assert_eq!(super::raw_literal("a \"# b"), "r##\"a \"# b\"##");
-        assert_eq!(super::camel("jpcert-ssl-client-2026"), "JpcertSslClient2026");
+        assert_eq!(
+            super::camel("jpcert-ssl-client-2026"),
+            "JpcertSslClient2026"
+        );
     }
 }

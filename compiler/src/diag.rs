@@ -23,7 +23,11 @@ impl Span {
     /// The span `offset` characters into this one, `len` long: used to point inside a
     /// scalar at the exact character a mini-language parser stopped on.
     pub fn narrow(self, offset: usize, len: usize) -> Span {
-        Span { line: self.line, column: self.column + offset, len: len.max(1) }
+        Span {
+            line: self.line,
+            column: self.column + offset,
+            len: len.max(1),
+        }
     }
 }
 
@@ -107,7 +111,10 @@ impl Diagnostic {
         let _ = writeln!(out, "{kind}[{}]: {}", self.code, self.message);
         match self.span {
             Some(span) => {
-                let line_text = source.lines().nth(span.line.saturating_sub(1)).unwrap_or("");
+                let line_text = source
+                    .lines()
+                    .nth(span.line.saturating_sub(1))
+                    .unwrap_or("");
                 let gutter = span.line.to_string().len();
                 let pad = " ".repeat(gutter);
                 let _ = writeln!(out, "{pad}--> {file}:{}:{}", span.line, span.column);
@@ -121,8 +128,11 @@ impl Diagnostic {
                     .collect();
                 let available = line_text.chars().count().saturating_sub(span.column - 1);
                 let carets = "^".repeat(span.len.min(available.max(1)).max(1));
-                let label =
-                    if self.label.is_empty() { String::new() } else { format!(" {}", self.label) };
+                let label = if self.label.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", self.label)
+                };
                 let _ = writeln!(out, "{pad} | {before}{carets}{label}");
                 if !self.notes.is_empty() || !self.rules.is_empty() {
                     let _ = writeln!(out, "{pad} |");
@@ -180,15 +190,26 @@ mod tests {
 
     #[test]
     fn suggests_close_key() {
-        assert_eq!(did_you_mean("extentions", &["extensions", "issuer"]), Some("extensions"));
+        assert_eq!(
+            did_you_mean("extentions", &["extensions", "issuer"]),
+            Some("extensions")
+        );
         assert_eq!(did_you_mean("zzz", &["extensions", "issuer"]), None);
     }
 
     #[test]
     fn renders_caret_under_offending_text() {
-        let d = Diagnostic::error("bad-oid", Some(Span { line: 2, column: 10, len: 3 }), "bad")
-            .label("expected a number")
-            .rules(["R-1.2-OID-ORG"]);
+        let d = Diagnostic::error(
+            "bad-oid",
+            Some(Span {
+                line: 2,
+                column: 10,
+                len: 3,
+            }),
+            "bad",
+        )
+        .label("expected a number")
+        .rules(["R-1.2-OID-ORG"]);
         let text = d.render("p.yaml", "a: 1\n    oid: 1.x.3\n");
         assert_eq!(
             text,

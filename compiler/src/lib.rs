@@ -67,13 +67,28 @@ pub const MAX_POLICY_BYTES: usize = 1 << 20;
 /// Compiles one policy. `file` is the path as the user gave it (used in messages and,
 /// through its stem, as the expected policy id).
 pub fn compile(file: &str, source: &str) -> Result<Compiled, CompileError> {
-    let fail = |diagnostics| CompileError { file: file.to_string(), diagnostics };
+    let fail = |diagnostics| CompileError {
+        file: file.to_string(),
+        diagnostics,
+    };
     if source.len() > MAX_POLICY_BYTES {
-        return Err(fail(vec![Diagnostic::error("too-large", None, format!("policy file is {} bytes; the limit is {MAX_POLICY_BYTES}", source.len()))]));
+        return Err(fail(vec![Diagnostic::error(
+            "too-large",
+            None,
+            format!(
+                "policy file is {} bytes; the limit is {MAX_POLICY_BYTES}",
+                source.len()
+            ),
+        )]));
     }
     let canonical = canonical(source);
-    let stem = std::path::Path::new(file).file_stem().and_then(|s| s.to_str()).unwrap_or(file).to_string();
-    let raw: syntax::RawPolicy = serde_saphyr::from_str(&canonical).map_err(|e| fail(vec![yaml_diagnostic(&e)]))?;
+    let stem = std::path::Path::new(file)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or(file)
+        .to_string();
+    let raw: syntax::RawPolicy =
+        serde_saphyr::from_str(&canonical).map_err(|e| fail(vec![yaml_diagnostic(&e)]))?;
     let policy = lower::lower(raw, &stem, &canonical).map_err(fail)?;
     let findings = lints::run(&policy);
     let mut diagnostics = lints::apply_waivers(&policy, &findings);
@@ -82,17 +97,30 @@ pub fn compile(file: &str, source: &str) -> Result<Compiled, CompileError> {
         return Err(fail(diagnostics));
     }
     let sha256 = hex::encode(Sha256::digest(canonical.as_bytes()));
-    Ok(Compiled { policy, warnings: diagnostics, canonical, sha256 })
+    Ok(Compiled {
+        policy,
+        warnings: diagnostics,
+        canonical,
+        sha256,
+    })
 }
 
 /// Renders diagnostics as the CLI prints them, with a closing summary line.
 pub fn render(file: &str, source: &str, diagnostics: &[Diagnostic]) -> String {
     let source = canonical(source);
-    let mut out: String = diagnostics.iter().map(|d| d.render(file, &source) + "\n").collect();
-    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    let mut out: String = diagnostics
+        .iter()
+        .map(|d| d.render(file, &source) + "\n")
+        .collect();
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
     let warnings = diagnostics.len() - errors;
     if errors > 0 {
-        out.push_str(&format!("error: could not compile `{file}`: {errors} error(s), {warnings} warning(s)\n"));
+        out.push_str(&format!(
+            "error: could not compile `{file}`: {errors} error(s), {warnings} warning(s)\n"
+        ));
     }
     out
 }
@@ -106,20 +134,41 @@ fn yaml_diagnostic(e: &serde_saphyr::Error) -> Diagnostic {
         len: 1,
     });
     match e {
-        serde_saphyr::Error::SerdeUnknownField { field, expected, .. } => {
-            let mut d = Diagnostic::error("unknown-key", span.map(|s| Span { len: field.chars().count().max(1), ..s }), format!("unknown key `{field}`"))
-                .label(format!("expected one of {}", lower::quote_list(expected)));
+        serde_saphyr::Error::SerdeUnknownField {
+            field, expected, ..
+        } => {
+            let mut d = Diagnostic::error(
+                "unknown-key",
+                span.map(|s| Span {
+                    len: field.chars().count().max(1),
+                    ..s
+                }),
+                format!("unknown key `{field}`"),
+            )
+            .label(format!("expected one of {}", lower::quote_list(expected)));
             if let Some(m) = did_you_mean(field, expected) {
                 d = d.help(format!("did you mean `{m}`?"));
             }
             d
         }
         serde_saphyr::Error::SerdeMissingField { field, .. } => {
-            Diagnostic::error("missing-key", span, format!("missing key `{field}`")).label(format!("this mapping needs `{field}`"))
+            Diagnostic::error("missing-key", span, format!("missing key `{field}`"))
+                .label(format!("this mapping needs `{field}`"))
         }
         _ => {
-            let message = serde_saphyr::UserMessageFormatter.format_message(e).into_owned();
-            let code = if matches!(e, serde_saphyr::Error::SerdeInvalidType { .. } | serde_saphyr::Error::SerdeInvalidValue { .. } | serde_saphyr::Error::InvalidScalar { .. }) { "wrong-type" } else { "yaml" };
+            let message = serde_saphyr::UserMessageFormatter
+                .format_message(e)
+                .into_owned();
+            let code = if matches!(
+                e,
+                serde_saphyr::Error::SerdeInvalidType { .. }
+                    | serde_saphyr::Error::SerdeInvalidValue { .. }
+                    | serde_saphyr::Error::InvalidScalar { .. }
+            ) {
+                "wrong-type"
+            } else {
+                "yaml"
+            };
             Diagnostic::error(code, span, message.clone()).label(message)
         }
     }

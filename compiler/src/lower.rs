@@ -19,9 +19,18 @@ use crate::syntax::*;
 /// Lowers a parsed document. `stem` is the file name without `.yaml`, which the
 /// policy's `id` must equal (the CLI finds policies by it).
 pub fn lower(raw: RawPolicy, stem: &str, source: &str) -> Result<Policy, Vec<Diagnostic>> {
-    let mut cx = Cx { source, diags: Vec::new(), rules: HashSet::new(), rule_ids: Vec::new() };
+    let mut cx = Cx {
+        source,
+        diags: Vec::new(),
+        rules: HashSet::new(),
+        rule_ids: Vec::new(),
+    };
     let policy = cx.policy(raw, stem);
-    if cx.diags.is_empty() { Ok(policy) } else { Err(cx.diags) }
+    if cx.diags.is_empty() {
+        Ok(policy)
+    } else {
+        Err(cx.diags)
+    }
 }
 
 struct Cx<'s> {
@@ -90,8 +99,12 @@ impl Cx<'_> {
         if let Some(v) = from(&s.value) {
             return Some(v);
         }
-        let mut d = Diagnostic::error("unknown-value", Some(span_of(s)), format!("unknown {what} `{}`", s.value))
-            .label(format!("expected one of {}", quote_list(all)));
+        let mut d = Diagnostic::error(
+            "unknown-value",
+            Some(span_of(s)),
+            format!("unknown {what} `{}`", s.value),
+        )
+        .label(format!("expected one of {}", quote_list(all)));
         if let Some(m) = did_you_mean(&s.value, all) {
             d = d.help(format!("did you mean `{m}`?"));
         }
@@ -105,8 +118,12 @@ impl Cx<'_> {
         for c in cites {
             if !self.rules.is_empty() && !self.rules.contains(c.value.as_str()) {
                 let ids = self.rule_ids.clone();
-                let mut d = Diagnostic::error("unknown-rule", Some(span_of(c)), format!("unknown CPS rule `{}`", c.value))
-                    .label("not in the policy's rule catalogue");
+                let mut d = Diagnostic::error(
+                    "unknown-rule",
+                    Some(span_of(c)),
+                    format!("unknown CPS rule `{}`", c.value),
+                )
+                .label("not in the policy's rule catalogue");
                 if let Some(m) = did_you_mean(&c.value, &ids) {
                     d = d.help(format!("did you mean `{m}`?"));
                 }
@@ -129,8 +146,12 @@ impl Cx<'_> {
             None => {
                 let names = catalogue::names();
                 self.err(
-                    Diagnostic::error("unknown-catalogue", Some(span_of(&header.rules)), format!("unknown rule catalogue `{}`", header.rules.value))
-                        .label(format!("expected one of {}", quote_list(&names))),
+                    Diagnostic::error(
+                        "unknown-catalogue",
+                        Some(span_of(&header.rules)),
+                        format!("unknown rule catalogue `{}`", header.rules.value),
+                    )
+                    .label(format!("expected one of {}", quote_list(&names))),
                 );
             }
         }
@@ -149,7 +170,10 @@ impl Cx<'_> {
             cites: self.cites(&u.cps),
         });
         let repository = raw.repository.map(|r| {
-            for url in [Some(&r.cps_url), Some(&r.crl_url), r.notices_url.as_ref()].into_iter().flatten() {
+            for url in [Some(&r.cps_url), Some(&r.crl_url), r.notices_url.as_ref()]
+                .into_iter()
+                .flatten()
+            {
                 self.uri(url);
             }
             Repository {
@@ -186,12 +210,18 @@ impl Cx<'_> {
     }
 
     fn uri(&mut self, s: &S<String>) {
-        let ok = ["http://", "https://", "ldap://"].iter().any(|p| s.value.starts_with(p) && s.value.len() > p.len())
+        let ok = ["http://", "https://", "ldap://"]
+            .iter()
+            .any(|p| s.value.starts_with(p) && s.value.len() > p.len())
             && !s.value.contains(char::is_whitespace);
         if !ok {
             self.err(
-                Diagnostic::error("bad-uri", Some(span_of(s)), format!("`{}` is not a URI", s.value))
-                    .label("expected an http://, https:// or ldap:// URI without spaces"),
+                Diagnostic::error(
+                    "bad-uri",
+                    Some(span_of(s)),
+                    format!("`{}` is not a URI", s.value),
+                )
+                .label("expected an http://, https:// or ldap:// URI without spaces"),
             );
         }
     }
@@ -201,20 +231,37 @@ impl Cx<'_> {
         let mut first_at: BTreeMap<String, (String, Span)> = BTreeMap::new();
         for o in raw {
             let cites = self.cites(&o.cps);
-            let Some(oid) = self.parse(&o.oid, "OID", "bad-oid", lang::oid::parse) else { continue };
+            let Some(oid) = self.parse(&o.oid, "OID", "bad-oid", lang::oid::parse) else {
+                continue;
+            };
             if out.iter().any(|n| n.name == o.name.value) {
-                self.err(Diagnostic::error("duplicate-oid", Some(span_of(&o.name)), format!("OID name `{}` is defined twice", o.name.value)).label("already defined above"));
+                self.err(
+                    Diagnostic::error(
+                        "duplicate-oid",
+                        Some(span_of(&o.name)),
+                        format!("OID name `{}` is defined twice", o.name.value),
+                    )
+                    .label("already defined above"),
+                );
             }
             if let Some((name, at)) = first_at.get(&oid.to_string()) {
                 self.err(
-                    Diagnostic::error("duplicate-oid", Some(span_of(&o.oid)), format!("OID {oid} is assigned twice"))
-                        .label(format!("already assigned to `{name}`"))
-                        .note(format!("first assigned at line {}", at.line)),
+                    Diagnostic::error(
+                        "duplicate-oid",
+                        Some(span_of(&o.oid)),
+                        format!("OID {oid} is assigned twice"),
+                    )
+                    .label(format!("already assigned to `{name}`"))
+                    .note(format!("first assigned at line {}", at.line)),
                 );
             } else {
                 first_at.insert(oid.to_string(), (o.name.value.clone(), span_of(&o.oid)));
             }
-            out.push(NamedOid { name: o.name.value.clone(), oid, cites });
+            out.push(NamedOid {
+                name: o.name.value.clone(),
+                oid,
+                cites,
+            });
         }
         out
     }
@@ -222,12 +269,31 @@ impl Cx<'_> {
     fn dn(&mut self, s: &S<String>, default: StringType, placeholders: &[&str]) -> Option<Dn> {
         let dn = self.parse(s, "distinguished name", "bad-name", lang::dn::parse)?;
         for rdn in &dn.rdns {
-            let value_err = |len: usize, off: usize| LangError { offset: rdn.value_offset + off, len, expected: String::new() };
-            let string_type = rdn.string_type.or(rdn.attribute.fixed_string_type()).unwrap_or(default);
-            if let (Some(fixed), Some(given)) = (rdn.attribute.fixed_string_type(), rdn.string_type) {
+            let value_err = |len: usize, off: usize| LangError {
+                offset: rdn.value_offset + off,
+                len,
+                expected: String::new(),
+            };
+            let string_type = rdn
+                .string_type
+                .or(rdn.attribute.fixed_string_type())
+                .unwrap_or(default);
+            if let (Some(fixed), Some(given)) = (rdn.attribute.fixed_string_type(), rdn.string_type)
+            {
                 if fixed != given {
                     let span = self.inner(s, &value_err(rdn.value_len, 0));
-                    self.err(Diagnostic::error("bad-name", Some(span), format!("{} must be a {}String", rdn.attribute.long(), fixed.keyword())).label("X.520 fixes this attribute's string type"));
+                    self.err(
+                        Diagnostic::error(
+                            "bad-name",
+                            Some(span),
+                            format!(
+                                "{} must be a {}String",
+                                rdn.attribute.long(),
+                                fixed.keyword()
+                            ),
+                        )
+                        .label("X.520 fixes this attribute's string type"),
+                    );
                 }
             }
             match &rdn.value {
@@ -235,14 +301,32 @@ impl Cx<'_> {
                     if let Some(i) = string_type.first_invalid(v) {
                         let span = self.inner(s, &value_err(1, i));
                         self.err(
-                            Diagnostic::error("bad-name", Some(span), format!("{} cannot hold this character in a {} string", rdn.attribute.short(), string_type.keyword()))
-                                .label(format!("not allowed in a {} string", string_type.keyword()))
-                                .rules(["R-3.1-DN-FORMAT"]),
+                            Diagnostic::error(
+                                "bad-name",
+                                Some(span),
+                                format!(
+                                    "{} cannot hold this character in a {} string",
+                                    rdn.attribute.short(),
+                                    string_type.keyword()
+                                ),
+                            )
+                            .label(format!("not allowed in a {} string", string_type.keyword()))
+                            .rules(["R-3.1-DN-FORMAT"]),
                         );
                     }
                     if v.chars().count() > rdn.attribute.max_len() {
                         let span = self.inner(s, &value_err(rdn.value_len, 0));
-                        self.err(Diagnostic::error("bad-name", Some(span), format!("{} is longer than X.520 allows", rdn.attribute.long())).label(format!("expected at most {} characters", rdn.attribute.max_len())));
+                        self.err(
+                            Diagnostic::error(
+                                "bad-name",
+                                Some(span),
+                                format!("{} is longer than X.520 allows", rdn.attribute.long()),
+                            )
+                            .label(format!(
+                                "expected at most {} characters",
+                                rdn.attribute.max_len()
+                            )),
+                        );
                     }
                 }
                 RdnValue::Placeholder(p) => {
@@ -251,9 +335,23 @@ impl Cx<'_> {
                         let label = if placeholders.is_empty() {
                             "no placeholder is filled here".to_string()
                         } else {
-                            format!("expected one of {}", placeholders.iter().map(|p| format!("`{{{p}}}`")).collect::<Vec<_>>().join(", "))
+                            format!(
+                                "expected one of {}",
+                                placeholders
+                                    .iter()
+                                    .map(|p| format!("`{{{p}}}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
                         };
-                        self.err(Diagnostic::error("unknown-placeholder", Some(span), format!("unknown placeholder `{{{p}}}`")).label(label));
+                        self.err(
+                            Diagnostic::error(
+                                "unknown-placeholder",
+                                Some(span),
+                                format!("unknown placeholder `{{{p}}}`"),
+                            )
+                            .label(label),
+                        );
                     }
                 }
             }
@@ -261,7 +359,11 @@ impl Cx<'_> {
         Some(dn)
     }
 
-    fn certificates(&mut self, raw: &[S<RawCertificate>], oids: &[NamedOid]) -> Vec<CertificateProfile> {
+    fn certificates(
+        &mut self,
+        raw: &[S<RawCertificate>],
+        oids: &[NamedOid],
+    ) -> Vec<CertificateProfile> {
         let mut out: Vec<CertificateProfile> = Vec::new();
         // Spans of path_len values, for the hierarchy check below.
         let mut path_len_spans: BTreeMap<String, Span> = BTreeMap::new();
@@ -269,42 +371,127 @@ impl Cx<'_> {
             let c = &rc.value;
             let cites = self.cites(&c.cps);
             if out.iter().any(|p| p.name == c.name.value) {
-                self.err(Diagnostic::error("duplicate-profile", Some(span_of(&c.name)), format!("profile `{}` is defined twice", c.name.value)).label("already defined above"));
+                self.err(
+                    Diagnostic::error(
+                        "duplicate-profile",
+                        Some(span_of(&c.name)),
+                        format!("profile `{}` is defined twice", c.name.value),
+                    )
+                    .label("already defined above"),
+                );
             }
             let role = self.keyword(&c.role, "role", Role::from_keyword, &Role::keywords());
-            let string_type = self.keyword(&c.string_type, "string type", StringType::from_keyword, &["printable", "utf8", "ia5"]);
-            let placeholders: &[&str] = if role == Some(Role::Subscriber) { &["name"] } else { &[] };
-            let subject = self.dn(&c.subject, string_type.unwrap_or(StringType::Utf8), placeholders);
-            let key_algorithm = self.keyword(&c.key.algorithm, "key algorithm", KeyAlgorithm::from_keyword, &KeyAlgorithm::keywords());
+            let string_type = self.keyword(
+                &c.string_type,
+                "string type",
+                StringType::from_keyword,
+                &["printable", "utf8", "ia5"],
+            );
+            let placeholders: &[&str] = if role == Some(Role::Subscriber) {
+                &["name"]
+            } else {
+                &[]
+            };
+            let subject = self.dn(
+                &c.subject,
+                string_type.unwrap_or(StringType::Utf8),
+                placeholders,
+            );
+            let key_algorithm = self.keyword(
+                &c.key.algorithm,
+                "key algorithm",
+                KeyAlgorithm::from_keyword,
+                &KeyAlgorithm::keywords(),
+            );
             let bits = c.key.bits.value;
             if !(1024..=8192).contains(&bits) || bits % 8 != 0 {
-                self.err(Diagnostic::error("bad-key-size", Some(span_of(&c.key.bits)), format!("unsupported RSA key size {bits}")).label("expected a multiple of 8 from 1024 to 8192").rules(["R-6.1-KEY-SIZE"]));
+                self.err(
+                    Diagnostic::error(
+                        "bad-key-size",
+                        Some(span_of(&c.key.bits)),
+                        format!("unsupported RSA key size {bits}"),
+                    )
+                    .label("expected a multiple of 8 from 1024 to 8192")
+                    .rules(["R-6.1-KEY-SIZE"]),
+                );
             }
-            let signature = self.keyword(&c.signature, "signature algorithm", SignatureAlgorithm::from_keyword, &SignatureAlgorithm::keywords());
-            let times = self.keyword(&c.times, "time encoding", TimeEncoding::from_keyword, &TimeEncoding::keywords());
-            let not_before = self.parse(&c.validity.not_before, "notBefore rule", "bad-validity", lang::validity::parse_not_before);
-            let not_after = self.parse(&c.validity.not_after, "notAfter rule", "bad-validity", lang::validity::parse_not_after);
+            let signature = self.keyword(
+                &c.signature,
+                "signature algorithm",
+                SignatureAlgorithm::from_keyword,
+                &SignatureAlgorithm::keywords(),
+            );
+            let times = self.keyword(
+                &c.times,
+                "time encoding",
+                TimeEncoding::from_keyword,
+                &TimeEncoding::keywords(),
+            );
+            let not_before = self.parse(
+                &c.validity.not_before,
+                "notBefore rule",
+                "bad-validity",
+                lang::validity::parse_not_before,
+            );
+            let not_after = self.parse(
+                &c.validity.not_after,
+                "notAfter rule",
+                "bad-validity",
+                lang::validity::parse_not_after,
+            );
             let validity_cites = self.cites(&c.validity.cps);
 
             // Issuer: a CA defined earlier; roots have none.
             let issuer = match (role, &c.issuer) {
                 (Some(Role::Root), Some(i)) => {
-                    self.err(Diagnostic::error("bad-issuer", Some(span_of(i)), "a root is its own issuer").label("remove `issuer` from a root profile").rules(["R-1.3-HIERARCHY"]));
+                    self.err(
+                        Diagnostic::error(
+                            "bad-issuer",
+                            Some(span_of(i)),
+                            "a root is its own issuer",
+                        )
+                        .label("remove `issuer` from a root profile")
+                        .rules(["R-1.3-HIERARCHY"]),
+                    );
                     None
                 }
                 (Some(Role::Root), None) | (None, _) => None,
                 (Some(_), None) => {
-                    self.err(Diagnostic::error("bad-issuer", Some(span_of(&c.name)), format!("profile `{}` has no issuer", c.name.value)).label("expected `issuer: <a CA profile defined above>`").rules(["R-1.3-HIERARCHY"]));
+                    self.err(
+                        Diagnostic::error(
+                            "bad-issuer",
+                            Some(span_of(&c.name)),
+                            format!("profile `{}` has no issuer", c.name.value),
+                        )
+                        .label("expected `issuer: <a CA profile defined above>`")
+                        .rules(["R-1.3-HIERARCHY"]),
+                    );
                     None
                 }
                 (Some(_), Some(i)) => {
                     match out.iter().find(|p| p.name == i.value) {
                         Some(p) if p.is_ca() => {}
-                        Some(_) => self.err(Diagnostic::error("bad-issuer", Some(span_of(i)), format!("`{}` is a subscriber profile and cannot issue", i.value)).label("expected a root or issuing-ca profile").rules(["R-1.3-HIERARCHY"])),
+                        Some(_) => self.err(
+                            Diagnostic::error(
+                                "bad-issuer",
+                                Some(span_of(i)),
+                                format!("`{}` is a subscriber profile and cannot issue", i.value),
+                            )
+                            .label("expected a root or issuing-ca profile")
+                            .rules(["R-1.3-HIERARCHY"]),
+                        ),
                         None => {
                             let later = raw.iter().any(|r| r.value.name.value == i.value);
-                            let names: Vec<&str> = out.iter().filter(|p| p.is_ca()).map(|p| p.name.as_str()).collect();
-                            let mut d = Diagnostic::error("bad-issuer", Some(span_of(i)), format!("unknown issuer `{}`", i.value));
+                            let names: Vec<&str> = out
+                                .iter()
+                                .filter(|p| p.is_ca())
+                                .map(|p| p.name.as_str())
+                                .collect();
+                            let mut d = Diagnostic::error(
+                                "bad-issuer",
+                                Some(span_of(i)),
+                                format!("unknown issuer `{}`", i.value),
+                            );
                             d = if later {
                                 d.label("defined below; list each issuer before what it issues")
                             } else {
@@ -322,31 +509,99 @@ impl Cx<'_> {
 
             let subscriber_name = match (&c.subscriber_name, role) {
                 (Some(n), Some(Role::Subscriber)) => {
-                    let template = self.parse(&n.template, "name template", "bad-template", lang::template::parse);
-                    let start = self.parse(&n.fiscal_year_starts, "fiscal year start", "bad-template", lang::template::parse_fiscal_year_start);
+                    let template = self.parse(
+                        &n.template,
+                        "name template",
+                        "bad-template",
+                        lang::template::parse,
+                    );
+                    let start = self.parse(
+                        &n.fiscal_year_starts,
+                        "fiscal year start",
+                        "bad-template",
+                        lang::template::parse_fiscal_year_start,
+                    );
                     let cites = self.cites(&n.cps);
-                    template.zip(start).map(|(template, fiscal_year_starts)| SubscriberName { template, fiscal_year_starts, cites })
+                    template
+                        .zip(start)
+                        .map(|(template, fiscal_year_starts)| SubscriberName {
+                            template,
+                            fiscal_year_starts,
+                            cites,
+                        })
                 }
                 (Some(n), Some(_)) => {
-                    self.err(Diagnostic::error("bad-template", Some(span_of(&n.template)), "only subscriber profiles have a subscriber name").label("remove `subscriber_name` from a CA profile"));
+                    self.err(
+                        Diagnostic::error(
+                            "bad-template",
+                            Some(span_of(&n.template)),
+                            "only subscriber profiles have a subscriber name",
+                        )
+                        .label("remove `subscriber_name` from a CA profile"),
+                    );
                     None
                 }
                 (None, Some(Role::Subscriber)) => {
-                    self.err(Diagnostic::error("bad-template", Some(span_of(&c.name)), format!("subscriber profile `{}` has no `subscriber_name`", c.name.value)).label("expected a `subscriber_name` with a template").rules(["R-3.1-SUB-DN"]));
+                    self.err(
+                        Diagnostic::error(
+                            "bad-template",
+                            Some(span_of(&c.name)),
+                            format!(
+                                "subscriber profile `{}` has no `subscriber_name`",
+                                c.name.value
+                            ),
+                        )
+                        .label("expected a `subscriber_name` with a template")
+                        .rules(["R-3.1-SUB-DN"]),
+                    );
                     None
                 }
                 _ => None,
             };
             if let (Some(sub), Some(Role::Subscriber)) = (&subject, role) {
-                let has_name = sub.rdns.iter().any(|r| r.value == RdnValue::Placeholder("name".into()));
+                let has_name = sub
+                    .rdns
+                    .iter()
+                    .any(|r| r.value == RdnValue::Placeholder("name".into()));
                 if !has_name {
-                    self.err(Diagnostic::error("bad-name", Some(span_of(&c.subject)), "a subscriber subject must contain `{name}`").label("expected an attribute such as `CN={name}`").rules(["R-3.1-SUB-DN"]));
+                    self.err(
+                        Diagnostic::error(
+                            "bad-name",
+                            Some(span_of(&c.subject)),
+                            "a subscriber subject must contain `{name}`",
+                        )
+                        .label("expected an attribute such as `CN={name}`")
+                        .rules(["R-3.1-SUB-DN"]),
+                    );
                 }
             }
 
-            let extensions = self.extensions(&c.extensions, role, oids, &mut path_len_spans, &c.name.value);
-            let (Some(role), Some(string_type), Some(subject), Some(key_algorithm), Some(signature), Some(times), Some(not_before), Some(not_after)) =
-                (role, string_type, subject, key_algorithm, signature, times, not_before, not_after)
+            let extensions = self.extensions(
+                &c.extensions,
+                role,
+                oids,
+                &mut path_len_spans,
+                &c.name.value,
+            );
+            let (
+                Some(role),
+                Some(string_type),
+                Some(subject),
+                Some(key_algorithm),
+                Some(signature),
+                Some(times),
+                Some(not_before),
+                Some(not_after),
+            ) = (
+                role,
+                string_type,
+                subject,
+                key_algorithm,
+                signature,
+                times,
+                not_before,
+                not_after,
+            )
             else {
                 continue;
             };
@@ -360,7 +615,11 @@ impl Cx<'_> {
                 key_algorithm,
                 key_bits: bits,
                 signature,
-                validity: Validity { not_before, not_after, cites: validity_cites },
+                validity: Validity {
+                    not_before,
+                    not_after,
+                    cites: validity_cites,
+                },
                 times,
                 extensions,
                 cites,
@@ -372,9 +631,18 @@ impl Cx<'_> {
     }
 
     /// Cross-profile checks: CA flags, pathLenConstraint against depth, validity nesting.
-    fn hierarchy(&mut self, profiles: &[CertificateProfile], raw: &[S<RawCertificate>], path_len_spans: &BTreeMap<String, Span>) {
+    fn hierarchy(
+        &mut self,
+        profiles: &[CertificateProfile],
+        raw: &[S<RawCertificate>],
+        path_len_spans: &BTreeMap<String, Span>,
+    ) {
         if !profiles.iter().any(|p| p.role == Role::Root) && !profiles.is_empty() {
-            self.err(Diagnostic::error("bad-issuer", None, "the policy has no root profile").help("add a profile with `role: root`").rules(["R-1.3-HIERARCHY"]));
+            self.err(
+                Diagnostic::error("bad-issuer", None, "the policy has no root profile")
+                    .help("add a profile with `role: root`")
+                    .rules(["R-1.3-HIERARCHY"]),
+            );
         }
         // Number of CA certificates that can follow a profile in a path, below it.
         fn depth(p: &CertificateProfile, all: &[CertificateProfile], guard: usize) -> usize {
@@ -382,7 +650,9 @@ impl Cx<'_> {
                 return 0;
             }
             all.iter()
-                .filter(|c| c.role == Role::IssuingCa && c.issuer.as_deref() == Some(p.name.as_str()))
+                .filter(|c| {
+                    c.role == Role::IssuingCa && c.issuer.as_deref() == Some(p.name.as_str())
+                })
                 .map(|c| 1 + depth(c, all, guard + 1))
                 .max()
                 .unwrap_or(0)
@@ -393,13 +663,39 @@ impl Cx<'_> {
                 _ => None,
             });
             let key_cert_sign = p.extensions.iter().find_map(|e| match &e.extension {
-                Extension::KeyUsage(bits) if bits.contains(&KeyUsageBit::KeyCertSign) => Some(e.span),
+                Extension::KeyUsage(bits) if bits.contains(&KeyUsageBit::KeyCertSign) => {
+                    Some(e.span)
+                }
                 _ => None,
             });
             match (p.is_ca(), bc) {
-                (true, None) => self.err(Diagnostic::error("ca-flag", Some(p.span), format!("CA profile `{}` has no basicConstraints", p.name)).label("expected `basic_constraints: { ca: true }`").rules(p.cites.clone())),
-                (true, Some((false, _, at))) => self.err(Diagnostic::error("ca-flag", Some(at), format!("CA profile `{}` sets cA=false", p.name)).label("expected `ca: true`").rules(p.cites.clone())),
-                (false, Some((true, _, at))) => self.err(Diagnostic::error("ca-flag", Some(at), format!("subscriber profile `{}` sets cA=true", p.name)).label("expected `ca: false`").rules(p.cites.clone())),
+                (true, None) => self.err(
+                    Diagnostic::error(
+                        "ca-flag",
+                        Some(p.span),
+                        format!("CA profile `{}` has no basicConstraints", p.name),
+                    )
+                    .label("expected `basic_constraints: { ca: true }`")
+                    .rules(p.cites.clone()),
+                ),
+                (true, Some((false, _, at))) => self.err(
+                    Diagnostic::error(
+                        "ca-flag",
+                        Some(at),
+                        format!("CA profile `{}` sets cA=false", p.name),
+                    )
+                    .label("expected `ca: true`")
+                    .rules(p.cites.clone()),
+                ),
+                (false, Some((true, _, at))) => self.err(
+                    Diagnostic::error(
+                        "ca-flag",
+                        Some(at),
+                        format!("subscriber profile `{}` sets cA=true", p.name),
+                    )
+                    .label("expected `ca: false`")
+                    .rules(p.cites.clone()),
+                ),
                 _ => {}
             }
             let is_ca_cert = bc.is_some_and(|b| b.0);
@@ -416,23 +712,58 @@ impl Cx<'_> {
                 if needed > usize::from(path_len) {
                     let at = path_len_spans.get(&p.name).copied().unwrap_or(p.span);
                     self.err(
-                        Diagnostic::error("path-len", Some(at), format!("pathLenConstraint {path_len} of `{}` is broken by the hierarchy", p.name))
-                            .label(format!("{needed} CA certificate(s) follow `{}` in a path", p.name))
-                            .help(format!("set `path_len: {needed}` or remove the subordinate CA"))
-                            .rules(["R-1.3-HIERARCHY"]),
+                        Diagnostic::error(
+                            "path-len",
+                            Some(at),
+                            format!(
+                                "pathLenConstraint {path_len} of `{}` is broken by the hierarchy",
+                                p.name
+                            ),
+                        )
+                        .label(format!(
+                            "{needed} CA certificate(s) follow `{}` in a path",
+                            p.name
+                        ))
+                        .help(format!(
+                            "set `path_len: {needed}` or remove the subordinate CA"
+                        ))
+                        .rules(["R-1.3-HIERARCHY"]),
                     );
                 }
             }
-            if let Some(issuer) = p.issuer.as_deref().and_then(|i| profiles.iter().find(|c| c.name == i)) {
+            if let Some(issuer) = p
+                .issuer
+                .as_deref()
+                .and_then(|i| profiles.iter().find(|c| c.name == i))
+            {
                 let child = p.validity.not_after.max_seconds();
                 let parent = issuer.validity.not_after.min_seconds();
                 if child > parent {
-                    let at = raw.iter().find(|r| r.value.name.value == p.name).map_or(p.span, |r| span_of(&r.value.validity.not_after));
+                    let at = raw
+                        .iter()
+                        .find(|r| r.value.name.value == p.name)
+                        .map_or(p.span, |r| span_of(&r.value.validity.not_after));
                     self.err(
-                        Diagnostic::error("outlives-issuer", Some(at), format!("`{}` can outlive its issuer `{}`", p.name, issuer.name))
-                            .label(format!("up to {} days, but `{}` may last only {} days", child / 86_400, issuer.name, parent / 86_400))
-                            .note("RFC 5280 6.1: a certificate is not valid past its issuer's notAfter")
-                            .rules(p.validity.cites.iter().chain(&p.cites).cloned().collect::<Vec<_>>()),
+                        Diagnostic::error(
+                            "outlives-issuer",
+                            Some(at),
+                            format!("`{}` can outlive its issuer `{}`", p.name, issuer.name),
+                        )
+                        .label(format!(
+                            "up to {} days, but `{}` may last only {} days",
+                            child / 86_400,
+                            issuer.name,
+                            parent / 86_400
+                        ))
+                        .note("RFC 5280 6.1: a certificate is not valid past its issuer's notAfter")
+                        .rules(
+                            p.validity
+                                .cites
+                                .iter()
+                                .chain(&p.cites)
+                                .cloned()
+                                .collect::<Vec<_>>(),
+                        ),
                     );
                 }
             }
@@ -458,9 +789,15 @@ impl Cx<'_> {
                 ("extended_key_usage", e.extended_key_usage.is_some()),
                 ("netscape_cert_type", e.netscape_cert_type.is_some()),
                 ("subject_alt_name", e.subject_alt_name.is_some()),
-                ("crl_distribution_points", e.crl_distribution_points.is_some()),
+                (
+                    "crl_distribution_points",
+                    e.crl_distribution_points.is_some(),
+                ),
                 ("certificate_policies", e.certificate_policies.is_some()),
-                ("authority_key_identifier", e.authority_key_identifier.is_some()),
+                (
+                    "authority_key_identifier",
+                    e.authority_key_identifier.is_some(),
+                ),
                 ("subject_key_identifier", e.subject_key_identifier.is_some()),
             ]
             .into_iter()
@@ -469,49 +806,110 @@ impl Cx<'_> {
             .collect();
             if present.len() != 1 {
                 self.err(
-                    Diagnostic::error("extension-entry", Some(at), format!("an extension entry names {} extensions", present.len()))
-                        .label("expected exactly one extension key, with `critical` and optional `cps`"),
+                    Diagnostic::error(
+                        "extension-entry",
+                        Some(at),
+                        format!("an extension entry names {} extensions", present.len()),
+                    )
+                    .label(
+                        "expected exactly one extension key, with `critical` and optional `cps`",
+                    ),
                 );
                 continue;
             }
             let Some(critical) = &e.critical else {
-                self.err(Diagnostic::error("extension-entry", Some(at), format!("`{}` does not say whether it is critical", present[0])).label("expected `critical: true` or `critical: false`").help("the CPS tables give every extension's criticality; write it explicitly"));
+                self.err(
+                    Diagnostic::error(
+                        "extension-entry",
+                        Some(at),
+                        format!("`{}` does not say whether it is critical", present[0]),
+                    )
+                    .label("expected `critical: true` or `critical: false`")
+                    .help("the CPS tables give every extension's criticality; write it explicitly"),
+                );
                 continue;
             };
             let extension = if let Some(bc) = &e.basic_constraints {
                 if let Some(p) = &bc.value.path_len {
                     path_len_spans.insert(profile.to_string(), span_of(p));
                     if !bc.value.ca.value {
-                        self.err(Diagnostic::error("ca-flag", Some(span_of(p)), "pathLenConstraint without cA=TRUE").label("RFC 5280 4.2.1.9: only CA certificates carry a path length"));
+                        self.err(
+                            Diagnostic::error(
+                                "ca-flag",
+                                Some(span_of(p)),
+                                "pathLenConstraint without cA=TRUE",
+                            )
+                            .label("RFC 5280 4.2.1.9: only CA certificates carry a path length"),
+                        );
                     }
                 }
-                Some(Extension::BasicConstraints { ca: bc.value.ca.value, path_len: bc.value.path_len.as_ref().map(|p| p.value) })
+                Some(Extension::BasicConstraints {
+                    ca: bc.value.ca.value,
+                    path_len: bc.value.path_len.as_ref().map(|p| p.value),
+                })
             } else if let Some(ku) = &e.key_usage {
-                self.list(ku, "keyUsage bit", KeyUsageBit::from_keyword, &KeyUsageBit::keywords()).map(Extension::KeyUsage)
+                self.list(
+                    ku,
+                    "keyUsage bit",
+                    KeyUsageBit::from_keyword,
+                    &KeyUsageBit::keywords(),
+                )
+                .map(Extension::KeyUsage)
             } else if let Some(eku) = &e.extended_key_usage {
-                self.list(eku, "extendedKeyUsage purpose", Purpose::from_keyword, &Purpose::keywords()).map(Extension::ExtendedKeyUsage)
+                self.list(
+                    eku,
+                    "extendedKeyUsage purpose",
+                    Purpose::from_keyword,
+                    &Purpose::keywords(),
+                )
+                .map(Extension::ExtendedKeyUsage)
             } else if let Some(ns) = &e.netscape_cert_type {
-                self.list(ns, "netscapeCertType bit", NetscapeType::from_keyword, &NetscapeType::keywords()).map(Extension::NetscapeCertType)
+                self.list(
+                    ns,
+                    "netscapeCertType bit",
+                    NetscapeType::from_keyword,
+                    &NetscapeType::keywords(),
+                )
+                .map(Extension::NetscapeCertType)
             } else if let Some(san) = &e.subject_alt_name {
-                let placeholders: &[&str] = if role.is_some_and(|r| r != Role::Subscriber) { &["hsm_token"] } else { &[] };
-                self.dn(&san.value.directory_name, StringType::Printable, placeholders).map(Extension::SubjectAltName)
+                let placeholders: &[&str] = if role.is_some_and(|r| r != Role::Subscriber) {
+                    &["hsm_token"]
+                } else {
+                    &[]
+                };
+                self.dn(
+                    &san.value.directory_name,
+                    StringType::Printable,
+                    placeholders,
+                )
+                .map(Extension::SubjectAltName)
             } else if let Some(dp) = &e.crl_distribution_points {
                 for u in &dp.value {
                     self.uri(u);
                 }
-                Some(Extension::CrlDistributionPoints(dp.value.iter().map(|u| u.value.clone()).collect()))
+                Some(Extension::CrlDistributionPoints(
+                    dp.value.iter().map(|u| u.value.clone()).collect(),
+                ))
             } else if let Some(cp) = &e.certificate_policies {
                 let mut infos = Vec::new();
                 for info in &cp.value {
                     let (oid, name) = match oids.iter().find(|o| o.name == info.policy.value) {
                         Some(o) => (Some(o.oid.clone()), Some(o.name.clone())),
-                        None if info.policy.value.starts_with(|c: char| c.is_ascii_digit()) => {
-                            (self.parse(&info.policy, "OID", "bad-oid", lang::oid::parse), None)
-                        }
+                        None if info.policy.value.starts_with(|c: char| c.is_ascii_digit()) => (
+                            self.parse(&info.policy, "OID", "bad-oid", lang::oid::parse),
+                            None,
+                        ),
                         None => {
                             let names: Vec<&str> = oids.iter().map(|o| o.name.as_str()).collect();
-                            let mut d = Diagnostic::error("unknown-oid", Some(span_of(&info.policy)), format!("unknown OID name `{}`", info.policy.value))
-                                .label(format!("expected a dotted OID or one of {}", quote_list(&names)));
+                            let mut d = Diagnostic::error(
+                                "unknown-oid",
+                                Some(span_of(&info.policy)),
+                                format!("unknown OID name `{}`", info.policy.value),
+                            )
+                            .label(format!(
+                                "expected a dotted OID or one of {}",
+                                quote_list(&names)
+                            ));
                             if let Some(m) = did_you_mean(&info.policy.value, &names) {
                                 d = d.help(format!("did you mean `{m}`?"));
                             }
@@ -523,14 +921,30 @@ impl Cx<'_> {
                         self.uri(u);
                     }
                     if let Some(oid) = oid {
-                        infos.push(PolicyInformation { oid, name, cps_uri: info.cps_uri.as_ref().map(|u| u.value.clone()) });
+                        infos.push(PolicyInformation {
+                            oid,
+                            name,
+                            cps_uri: info.cps_uri.as_ref().map(|u| u.value.clone()),
+                        });
                     }
                 }
                 Some(Extension::CertificatePolicies(infos))
             } else if let Some(aki) = &e.authority_key_identifier {
-                self.keyword(aki, "authorityKeyIdentifier form", AuthorityKeyIdForm::from_keyword, &AuthorityKeyIdForm::keywords()).map(Extension::AuthorityKeyIdentifier)
+                self.keyword(
+                    aki,
+                    "authorityKeyIdentifier form",
+                    AuthorityKeyIdForm::from_keyword,
+                    &AuthorityKeyIdForm::keywords(),
+                )
+                .map(Extension::AuthorityKeyIdentifier)
             } else if let Some(ski) = &e.subject_key_identifier {
-                self.keyword(ski, "subjectKeyIdentifier method", KeyIdMethod::from_keyword, &KeyIdMethod::keywords()).map(Extension::SubjectKeyIdentifier)
+                self.keyword(
+                    ski,
+                    "subjectKeyIdentifier method",
+                    KeyIdMethod::from_keyword,
+                    &KeyIdMethod::keywords(),
+                )
+                .map(Extension::SubjectKeyIdentifier)
             } else {
                 None
             };
@@ -539,21 +953,40 @@ impl Cx<'_> {
                 self.err(Diagnostic::error("duplicate-extension", Some(at), format!("`{}` appears twice in profile `{profile}`", extension.key())).label("RFC 5280 4.2: a certificate MUST NOT include more than one instance of an extension"));
                 continue;
             }
-            if matches!(extension, Extension::AuthorityKeyIdentifier(_)) && role == Some(Role::Root) {
+            if matches!(extension, Extension::AuthorityKeyIdentifier(_)) && role == Some(Role::Root)
+            {
                 // Allowed (RFC 5280 lets self-signed certificates carry it), nothing to check.
             }
-            out.push(ExtensionRule { extension, critical: critical.value, cites, span: at });
+            out.push(ExtensionRule {
+                extension,
+                critical: critical.value,
+                cites,
+                span: at,
+            });
         }
         out
     }
 
-    fn list<T: PartialEq>(&mut self, s: &S<Vec<S<String>>>, what: &str, from: impl Fn(&str) -> Option<T> + Copy, all: &[&'static str]) -> Option<Vec<T>> {
+    fn list<T: PartialEq>(
+        &mut self,
+        s: &S<Vec<S<String>>>,
+        what: &str,
+        from: impl Fn(&str) -> Option<T> + Copy,
+        all: &[&'static str],
+    ) -> Option<Vec<T>> {
         let mut out = Vec::new();
         let mut ok = true;
         for item in &s.value {
             match self.keyword(item, what, from, all) {
                 Some(v) if out.contains(&v) => {
-                    self.err(Diagnostic::error("duplicate-value", Some(span_of(item)), format!("`{}` is listed twice", item.value)).label("remove the repeat"));
+                    self.err(
+                        Diagnostic::error(
+                            "duplicate-value",
+                            Some(span_of(item)),
+                            format!("`{}` is listed twice", item.value),
+                        )
+                        .label("remove the repeat"),
+                    );
                     ok = false;
                 }
                 Some(v) => out.push(v),
@@ -561,7 +994,10 @@ impl Cx<'_> {
             }
         }
         if out.is_empty() && ok {
-            self.err(Diagnostic::error("empty-list", Some(span_of(s)), format!("no {what} listed")).label(format!("expected at least one of {}", quote_list(all))));
+            self.err(
+                Diagnostic::error("empty-list", Some(span_of(s)), format!("no {what} listed"))
+                    .label(format!("expected at least one of {}", quote_list(all))),
+            );
             return None;
         }
         ok.then_some(out)
@@ -572,48 +1008,121 @@ impl Cx<'_> {
         for s in raw {
             let cites = self.cites(&s.cps);
             let timing = match (&s.every, &s.before, &s.lead, &s.within) {
-                (Some(e), None, None, None) => self.parse(e, "duration", "bad-duration", lang::duration::parse).map(Timing::Every),
+                (Some(e), None, None, None) => self
+                    .parse(e, "duration", "bad-duration", lang::duration::parse)
+                    .map(Timing::Every),
                 (None, Some(b), Some(l), None) => {
-                    let date = self.parse(b, "date", "bad-duration", lang::template::parse_fiscal_year_start);
+                    let date = self.parse(
+                        b,
+                        "date",
+                        "bad-duration",
+                        lang::template::parse_fiscal_year_start,
+                    );
                     let lead = self.parse(l, "duration", "bad-duration", lang::duration::parse);
-                    date.zip(lead).map(|(date, lead)| Timing::Before { date, lead })
+                    date.zip(lead)
+                        .map(|(date, lead)| Timing::Before { date, lead })
                 }
-                (None, None, None, Some(w)) => self.parse(w, "deadline", "bad-duration", lang::duration::parse_business_days).map(Timing::Within),
+                (None, None, None, Some(w)) => self
+                    .parse(
+                        w,
+                        "deadline",
+                        "bad-duration",
+                        lang::duration::parse_business_days,
+                    )
+                    .map(Timing::Within),
                 _ => {
-                    self.err(Diagnostic::error("bad-schedule", Some(span_of(&s.name)), format!("schedule `{}` needs exactly one timing", s.name.value)).label("expected `every`, `before` with `lead`, or `within`"));
+                    self.err(
+                        Diagnostic::error(
+                            "bad-schedule",
+                            Some(span_of(&s.name)),
+                            format!("schedule `{}` needs exactly one timing", s.name.value),
+                        )
+                        .label("expected `every`, `before` with `lead`, or `within`"),
+                    );
                     None
                 }
             };
             if let Some(timing) = timing {
-                out.push(Schedule { name: s.name.value.clone(), timing, cites });
+                out.push(Schedule {
+                    name: s.name.value.clone(),
+                    timing,
+                    cites,
+                });
             }
         }
         out
     }
 
-    fn crls(&mut self, raw: &[S<RawCrl>], certs: &[CertificateProfile], schedules: &[Schedule]) -> Vec<CrlProfile> {
+    fn crls(
+        &mut self,
+        raw: &[S<RawCrl>],
+        certs: &[CertificateProfile],
+        schedules: &[Schedule],
+    ) -> Vec<CrlProfile> {
         let mut out: Vec<CrlProfile> = Vec::new();
-        let interval = schedules.iter().find_map(|s| match (&s.name[..], &s.timing) {
-            ("crl", Timing::Every(d)) => Some((*d, s.cites.clone())),
-            _ => None,
-        });
+        let interval = schedules
+            .iter()
+            .find_map(|s| match (&s.name[..], &s.timing) {
+                ("crl", Timing::Every(d)) => Some((*d, s.cites.clone())),
+                _ => None,
+            });
         for rc in raw {
             let c = &rc.value;
             let cites = self.cites(&c.cps);
             match certs.iter().find(|p| p.name == c.issuer.value) {
                 Some(p) if p.is_ca() => {}
-                Some(_) => self.err(Diagnostic::error("bad-issuer", Some(span_of(&c.issuer)), format!("`{}` is not a CA and cannot issue CRLs", c.issuer.value)).label("expected a root or issuing-ca profile")),
+                Some(_) => self.err(
+                    Diagnostic::error(
+                        "bad-issuer",
+                        Some(span_of(&c.issuer)),
+                        format!("`{}` is not a CA and cannot issue CRLs", c.issuer.value),
+                    )
+                    .label("expected a root or issuing-ca profile"),
+                ),
                 None => {
-                    let names: Vec<&str> = certs.iter().filter(|p| p.is_ca()).map(|p| p.name.as_str()).collect();
-                    self.err(Diagnostic::error("bad-issuer", Some(span_of(&c.issuer)), format!("unknown CRL issuer `{}`", c.issuer.value)).label(format!("expected one of {}", quote_list(&names))));
+                    let names: Vec<&str> = certs
+                        .iter()
+                        .filter(|p| p.is_ca())
+                        .map(|p| p.name.as_str())
+                        .collect();
+                    self.err(
+                        Diagnostic::error(
+                            "bad-issuer",
+                            Some(span_of(&c.issuer)),
+                            format!("unknown CRL issuer `{}`", c.issuer.value),
+                        )
+                        .label(format!("expected one of {}", quote_list(&names))),
+                    );
                 }
             }
             if out.iter().any(|o| o.issuer == c.issuer.value) {
-                self.err(Diagnostic::error("duplicate-profile", Some(span_of(&c.issuer)), format!("`{}` has two CRL profiles", c.issuer.value)).label("one CRL profile per CA"));
+                self.err(
+                    Diagnostic::error(
+                        "duplicate-profile",
+                        Some(span_of(&c.issuer)),
+                        format!("`{}` has two CRL profiles", c.issuer.value),
+                    )
+                    .label("one CRL profile per CA"),
+                );
             }
-            let signature = self.keyword(&c.signature, "signature algorithm", SignatureAlgorithm::from_keyword, &SignatureAlgorithm::keywords());
-            let times = self.keyword(&c.times, "time encoding", TimeEncoding::from_keyword, &TimeEncoding::keywords());
-            let next_update = self.parse(&c.next_update, "duration", "bad-duration", lang::duration::parse);
+            let signature = self.keyword(
+                &c.signature,
+                "signature algorithm",
+                SignatureAlgorithm::from_keyword,
+                &SignatureAlgorithm::keywords(),
+            );
+            let times = self.keyword(
+                &c.times,
+                "time encoding",
+                TimeEncoding::from_keyword,
+                &TimeEncoding::keywords(),
+            );
+            let next_update = self.parse(
+                &c.next_update,
+                "duration",
+                "bad-duration",
+                lang::duration::parse,
+            );
             if let (Some(next), Some((every, every_cites))) = (next_update, &interval) {
                 if next.min_seconds() < every.max_seconds() {
                     self.err(
@@ -626,25 +1135,60 @@ impl Cx<'_> {
             }
             let mut extensions = Vec::new();
             for e in &c.extensions {
-                if let Some(x) = self.keyword(e, "CRL extension", CrlExtension::from_keyword, &CrlExtension::keywords()) {
+                if let Some(x) = self.keyword(
+                    e,
+                    "CRL extension",
+                    CrlExtension::from_keyword,
+                    &CrlExtension::keywords(),
+                ) {
                     extensions.push(x);
                 }
             }
             if !extensions.contains(&CrlExtension::CrlNumber) {
-                self.err(Diagnostic::error("crl-number", Some(span_of(&c.issuer)), "the CRL profile has no cRLNumber").label("RFC 5280 5.2.3: conforming CRL issuers MUST include cRLNumber").help("add `crl_number` to `extensions`"));
+                self.err(
+                    Diagnostic::error(
+                        "crl-number",
+                        Some(span_of(&c.issuer)),
+                        "the CRL profile has no cRLNumber",
+                    )
+                    .label("RFC 5280 5.2.3: conforming CRL issuers MUST include cRLNumber")
+                    .help("add `crl_number` to `extensions`"),
+                );
             }
             let mut entry_extensions = Vec::new();
             for e in &c.entry_extensions {
-                if let Some(x) = self.keyword(e, "CRL entry extension", EntryExtension::from_keyword, &EntryExtension::keywords()) {
+                if let Some(x) = self.keyword(
+                    e,
+                    "CRL entry extension",
+                    EntryExtension::from_keyword,
+                    &EntryExtension::keywords(),
+                ) {
                     entry_extensions.push(x);
                 }
             }
             let unspecified_reason = match &c.unspecified_reason {
-                Some(u) => self.keyword(u, "unspecified_reason", UnspecifiedReason::from_keyword, &UnspecifiedReason::keywords()),
+                Some(u) => self.keyword(
+                    u,
+                    "unspecified_reason",
+                    UnspecifiedReason::from_keyword,
+                    &UnspecifiedReason::keywords(),
+                ),
                 None => Some(UnspecifiedReason::Omit),
             };
-            if let (Some(signature), Some(times), Some(next_update), Some(unspecified_reason)) = (signature, times, next_update, unspecified_reason) {
-                out.push(CrlProfile { issuer: c.issuer.value.clone(), signature, next_update, times, extensions, entry_extensions, unspecified_reason, cites, span: span_of(&c.issuer) });
+            if let (Some(signature), Some(times), Some(next_update), Some(unspecified_reason)) =
+                (signature, times, next_update, unspecified_reason)
+            {
+                out.push(CrlProfile {
+                    issuer: c.issuer.value.clone(),
+                    signature,
+                    next_update,
+                    times,
+                    extensions,
+                    entry_extensions,
+                    unspecified_reason,
+                    cites,
+                    span: span_of(&c.issuer),
+                });
             }
         }
         out
@@ -656,18 +1200,64 @@ impl Cx<'_> {
         for reason in &r.reasons {
             let rc = self.cites(&reason.cps);
             if reasons.iter().any(|x| x.name == reason.name.value) {
-                self.err(Diagnostic::error("duplicate-value", Some(span_of(&reason.name)), format!("reason `{}` is defined twice", reason.name.value)).label("already defined above"));
+                self.err(
+                    Diagnostic::error(
+                        "duplicate-value",
+                        Some(span_of(&reason.name)),
+                        format!("reason `{}` is defined twice", reason.name.value),
+                    )
+                    .label("already defined above"),
+                );
             }
-            let Some(code) = self.keyword(&reason.code, "RFC 5280 reason code", ReasonCode::from_keyword, &ReasonCode::keywords()) else { continue };
-            if !r.hold.value && matches!(code, ReasonCode::CertificateHold | ReasonCode::RemoveFromCrl) {
-                self.err(Diagnostic::error("hold", Some(span_of(&reason.code)), format!("reason `{}` maps to {} but the policy forbids suspension", reason.name.value, code.keyword())).label("`hold: false` rules out certificateHold and removeFromCRL").rules(["R-4.9-NO-HOLD"]));
+            let Some(code) = self.keyword(
+                &reason.code,
+                "RFC 5280 reason code",
+                ReasonCode::from_keyword,
+                &ReasonCode::keywords(),
+            ) else {
+                continue;
+            };
+            if !r.hold.value
+                && matches!(
+                    code,
+                    ReasonCode::CertificateHold | ReasonCode::RemoveFromCrl
+                )
+            {
+                self.err(
+                    Diagnostic::error(
+                        "hold",
+                        Some(span_of(&reason.code)),
+                        format!(
+                            "reason `{}` maps to {} but the policy forbids suspension",
+                            reason.name.value,
+                            code.keyword()
+                        ),
+                    )
+                    .label("`hold: false` rules out certificateHold and removeFromCRL")
+                    .rules(["R-4.9-NO-HOLD"]),
+                );
             }
-            reasons.push(Reason { name: reason.name.value.clone(), code, urgent: reason.urgent.as_ref().is_some_and(|u| u.value), cites: rc });
+            reasons.push(Reason {
+                name: reason.name.value.clone(),
+                code,
+                urgent: reason.urgent.as_ref().is_some_and(|u| u.value),
+                cites: rc,
+            });
         }
         if reasons.is_empty() {
-            self.err(Diagnostic::error("empty-list", None, "the policy lists no revocation reasons").rules(["R-4.9-REASONS"]));
+            self.err(
+                Diagnostic::error("empty-list", None, "the policy lists no revocation reasons")
+                    .rules(["R-4.9-REASONS"]),
+            );
         }
-        let deadline = r.deadline.as_ref().and_then(|d| self.parse(d, "deadline", "bad-duration", lang::duration::parse_business_days));
+        let deadline = r.deadline.as_ref().and_then(|d| {
+            self.parse(
+                d,
+                "deadline",
+                "bad-duration",
+                lang::duration::parse_business_days,
+            )
+        });
         Revocation {
             reasons,
             requesters: r.requesters.iter().map(|s| s.value.clone()).collect(),
@@ -681,14 +1271,34 @@ impl Cx<'_> {
 
     fn ra(&mut self, r: &RawRa) -> Ra {
         let cites = self.cites(&r.cps);
-        let roles: Vec<RaRole> = r.roles.iter().map(|x| RaRole { name: x.name.value.clone(), duties: x.duties.value.clone() }).collect();
+        let roles: Vec<RaRole> = r
+            .roles
+            .iter()
+            .map(|x| RaRole {
+                name: x.name.value.clone(),
+                duties: x.duties.value.clone(),
+            })
+            .collect();
         for d in &r.dual_check {
             if !roles.iter().any(|x| x.name == d.value) {
                 let names: Vec<&str> = roles.iter().map(|x| x.name.as_str()).collect();
-                self.err(Diagnostic::error("unknown-value", Some(span_of(d)), format!("unknown RA role `{}`", d.value)).label(format!("expected one of {}", quote_list(&names))).rules(["R-5.2-DUAL-CHECK"]));
+                self.err(
+                    Diagnostic::error(
+                        "unknown-value",
+                        Some(span_of(d)),
+                        format!("unknown RA role `{}`", d.value),
+                    )
+                    .label(format!("expected one of {}", quote_list(&names)))
+                    .rules(["R-5.2-DUAL-CHECK"]),
+                );
             }
         }
-        Ra { roles, separation: r.separation.value.clone(), dual_check: r.dual_check.iter().map(|s| s.value.clone()).collect(), cites }
+        Ra {
+            roles,
+            separation: r.separation.value.clone(),
+            dual_check: r.dual_check.iter().map(|s| s.value.clone()).collect(),
+            cites,
+        }
     }
 
     fn audit(&mut self, a: &RawAudit) -> Audit {
@@ -696,16 +1306,31 @@ impl Cx<'_> {
         let events = a
             .events
             .iter()
-            .map(|e| AuditEvent { name: e.name.value.clone(), source: e.source.value.clone(), category: e.category.value.clone(), cites: self.cites(&e.cps) })
+            .map(|e| AuditEvent {
+                name: e.name.value.clone(),
+                source: e.source.value.clone(),
+                category: e.category.value.clone(),
+                cites: self.cites(&e.cps),
+            })
             .collect();
         let mut retention = Vec::new();
         for r in &a.retention {
             let c = self.cites(&r.cps);
-            if let Some(keep) = self.parse(&r.keep, "duration", "bad-duration", lang::duration::parse) {
-                retention.push(Retention { category: r.category.value.clone(), keep, cites: c });
+            if let Some(keep) =
+                self.parse(&r.keep, "duration", "bad-duration", lang::duration::parse)
+            {
+                retention.push(Retention {
+                    category: r.category.value.clone(),
+                    keep,
+                    cites: c,
+                });
             }
         }
-        Audit { events, retention, cites }
+        Audit {
+            events,
+            retention,
+            cites,
+        }
     }
 
     fn waivers(&mut self, raw: &[S<RawWaiver>]) -> Vec<Waiver> {
@@ -715,7 +1340,12 @@ impl Cx<'_> {
             let cites = self.cites(&w.value.cps);
             let lint = &w.value.lint;
             if !names.contains(&lint.value.as_str()) {
-                let mut d = Diagnostic::error("unknown-lint", Some(span_of(lint)), format!("unknown lint `{}`", lint.value)).label(format!("expected one of {}", quote_list(&names)));
+                let mut d = Diagnostic::error(
+                    "unknown-lint",
+                    Some(span_of(lint)),
+                    format!("unknown lint `{}`", lint.value),
+                )
+                .label(format!("expected one of {}", quote_list(&names)));
                 if let Some(m) = did_you_mean(&lint.value, &names) {
                     d = d.help(format!("did you mean `{m}`?"));
                 }
@@ -723,13 +1353,32 @@ impl Cx<'_> {
                 continue;
             }
             if out.iter().any(|x| x.lint == lint.value) {
-                self.err(Diagnostic::error("duplicate-waiver", Some(span_of(lint)), format!("lint `{}` is waived twice", lint.value)).label("merge the two waivers"));
+                self.err(
+                    Diagnostic::error(
+                        "duplicate-waiver",
+                        Some(span_of(lint)),
+                        format!("lint `{}` is waived twice", lint.value),
+                    )
+                    .label("merge the two waivers"),
+                );
                 continue;
             }
             if w.value.reason.value.trim().len() < 20 {
-                self.err(Diagnostic::error("waiver-reason", Some(span_of(&w.value.reason)), "a waiver needs a reason an auditor can read").label("expected at least a sentence"));
+                self.err(
+                    Diagnostic::error(
+                        "waiver-reason",
+                        Some(span_of(&w.value.reason)),
+                        "a waiver needs a reason an auditor can read",
+                    )
+                    .label("expected at least a sentence"),
+                );
             }
-            out.push(Waiver { lint: lint.value.clone(), reason: w.value.reason.value.trim().to_string(), cites, span: span_of(lint) });
+            out.push(Waiver {
+                lint: lint.value.clone(),
+                reason: w.value.reason.value.trim().to_string(),
+                cites,
+                span: span_of(lint),
+            });
         }
         out
     }
@@ -737,5 +1386,9 @@ impl Cx<'_> {
 
 /// `a`, `b` and `c` for messages.
 pub(crate) fn quote_list(items: &[&str]) -> String {
-    items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

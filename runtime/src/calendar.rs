@@ -38,7 +38,15 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let mp = (5 * doy + 2) / 153;
     let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
+    (
+        if m <= 2 {
+            yoe + era * 400 + 1
+        } else {
+            yoe + era * 400
+        },
+        m,
+        d,
+    )
 }
 
 /// True in leap years.
@@ -89,7 +97,9 @@ pub struct Span {
 impl Timestamp {
     /// From seconds since the epoch, if within [`MIN`]..=[`MAX`].
     pub fn from_unix(seconds: i64) -> Option<Self> {
-        (MIN.0..=MAX.0).contains(&seconds).then_some(Timestamp(seconds))
+        (MIN.0..=MAX.0)
+            .contains(&seconds)
+            .then_some(Timestamp(seconds))
     }
 
     /// Seconds since the epoch.
@@ -107,7 +117,13 @@ impl Timestamp {
 
     /// From civil fields; `None` if any is out of range.
     pub fn from_civil(c: Civil) -> Option<Self> {
-        if !(1..=12).contains(&c.month) || c.day == 0 || c.day > days_in_month(c.year, c.month) || c.hour > 23 || c.minute > 59 || c.second > 59 {
+        if !(1..=12).contains(&c.month)
+            || c.day == 0
+            || c.day > days_in_month(c.year, c.month)
+            || c.hour > 23
+            || c.minute > 59
+            || c.second > 59
+        {
             return None;
         }
         let days = days_from_civil(c.year, c.month, c.day);
@@ -119,31 +135,62 @@ impl Timestamp {
         let days = self.0.div_euclid(DAY);
         let secs = self.0.rem_euclid(DAY) as u32;
         let (year, month, day) = civil_from_days(days);
-        Civil { year, month, day, hour: secs / 3600, minute: secs / 60 % 60, second: secs % 60 }
+        Civil {
+            year,
+            month,
+            day,
+            hour: secs / 3600,
+            minute: secs / 60 % 60,
+            second: secs % 60,
+        }
     }
 
     /// The same date at the given UTC time of day.
     pub fn date_at(self, hour: u32, minute: u32, second: u32) -> Option<Self> {
-        Self::from_civil(Civil { hour, minute, second, ..self.civil() })
+        Self::from_civil(Civil {
+            hour,
+            minute,
+            second,
+            ..self.civil()
+        })
     }
 
     /// Adds a calendar span: years and months first, clamping the day to the
     /// month's length, then days and hours.
     pub fn add(self, span: Span) -> Option<Self> {
         let c = self.civil();
-        let months = c.year * 12 + i64::from(c.month - 1) + i64::from(span.years) * 12 + i64::from(span.months);
+        let months = c.year * 12
+            + i64::from(c.month - 1)
+            + i64::from(span.years) * 12
+            + i64::from(span.months);
         let year = months.div_euclid(12);
         let month = (months.rem_euclid(12) + 1) as u32;
         let day = c.day.min(days_in_month(year, month));
-        let shifted = Self::from_civil(Civil { year, month, day, ..c })?;
-        Self::from_unix(shifted.0.checked_add(i64::from(span.days) * DAY + i64::from(span.hours) * 3600)?)
+        let shifted = Self::from_civil(Civil {
+            year,
+            month,
+            day,
+            ..c
+        })?;
+        Self::from_unix(
+            shifted
+                .0
+                .checked_add(i64::from(span.days) * DAY + i64::from(span.hours) * 3600)?,
+        )
     }
 
     /// The latest `month`/`day` at `hour:minute:second` that is not after `self`.
     pub fn last_date_not_after(self, month: u32, day: u32, time: (u32, u32, u32)) -> Option<Self> {
         let c = self.civil();
         for year in [c.year, c.year - 1] {
-            let candidate = Self::from_civil(Civil { year, month, day, hour: time.0, minute: time.1, second: time.2 })?;
+            let candidate = Self::from_civil(Civil {
+                year,
+                month,
+                day,
+                hour: time.0,
+                minute: time.1,
+                second: time.2,
+            })?;
             if candidate <= self {
                 return Some(candidate);
             }
@@ -154,17 +201,38 @@ impl Timestamp {
     /// The fiscal year this instant falls in, for a year starting on `month`/`day`.
     pub fn fiscal_year(self, start_month: u32, start_day: u32) -> i64 {
         let c = self.civil();
-        if (c.month, c.day) >= (start_month, start_day) { c.year } else { c.year - 1 }
+        if (c.month, c.day) >= (start_month, start_day) {
+            c.year
+        } else {
+            c.year - 1
+        }
     }
 
     /// Parses RFC 3339 (`2026-11-26T09:30:00Z`, or with a `+09:00` offset).
     pub fn parse_rfc3339(s: &str) -> Option<Self> {
         let b = s.as_bytes();
-        if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
+        if b.len() < 20
+            || b[4] != b'-'
+            || b[7] != b'-'
+            || !matches!(b[10], b'T' | b't' | b' ')
+            || b[13] != b':'
+            || b[16] != b':'
+        {
             return None;
         }
-        let num = |r: std::ops::Range<usize>| s.get(r).filter(|t| t.bytes().all(|c| c.is_ascii_digit())).and_then(|t| t.parse::<u32>().ok());
-        let civil = Civil { year: i64::from(num(0..4)?), month: num(5..7)?, day: num(8..10)?, hour: num(11..13)?, minute: num(14..16)?, second: num(17..19)? };
+        let num = |r: std::ops::Range<usize>| {
+            s.get(r)
+                .filter(|t| t.bytes().all(|c| c.is_ascii_digit()))
+                .and_then(|t| t.parse::<u32>().ok())
+        };
+        let civil = Civil {
+            year: i64::from(num(0..4)?),
+            month: num(5..7)?,
+            day: num(8..10)?,
+            hour: num(11..13)?,
+            minute: num(14..16)?,
+            second: num(17..19)?,
+        };
         let mut rest = &s[19..];
         if let Some(frac) = rest.strip_prefix('.') {
             let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
@@ -197,7 +265,11 @@ impl fmt::Display for Timestamp {
     /// RFC 3339, UTC.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let c = self.civil();
-        write!(f, "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", c.year, c.month, c.day, c.hour, c.minute, c.second)
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            c.year, c.month, c.day, c.hour, c.minute, c.second
+        )
     }
 }
 
@@ -211,17 +283,35 @@ mod tests {
 
     #[test]
     fn month_arithmetic_clamps_to_the_month_end() {
-        let one_month = Span { months: 1, ..Default::default() };
-        assert_eq!(t("2027-03-31T00:00:00Z").add(one_month), Some(t("2027-04-30T00:00:00Z")));
-        let one_year = Span { years: 1, ..Default::default() };
-        assert_eq!(t("2028-02-29T00:00:00Z").add(one_year), Some(t("2029-02-28T00:00:00Z")));
+        let one_month = Span {
+            months: 1,
+            ..Default::default()
+        };
+        assert_eq!(
+            t("2027-03-31T00:00:00Z").add(one_month),
+            Some(t("2027-04-30T00:00:00Z"))
+        );
+        let one_year = Span {
+            years: 1,
+            ..Default::default()
+        };
+        assert_eq!(
+            t("2028-02-29T00:00:00Z").add(one_year),
+            Some(t("2029-02-28T00:00:00Z"))
+        );
     }
 
     #[test]
     fn r_7_1_sub_validity_last_april_30() {
         let cap = t("2028-04-30T00:00:00Z");
-        assert_eq!(cap.last_date_not_after(4, 30, (23, 59, 59)), Some(t("2027-04-30T23:59:59Z")));
-        assert_eq!(t("2028-05-01T00:00:00Z").last_date_not_after(4, 30, (23, 59, 59)), Some(t("2028-04-30T23:59:59Z")));
+        assert_eq!(
+            cap.last_date_not_after(4, 30, (23, 59, 59)),
+            Some(t("2027-04-30T23:59:59Z"))
+        );
+        assert_eq!(
+            t("2028-05-01T00:00:00Z").last_date_not_after(4, 30, (23, 59, 59)),
+            Some(t("2028-04-30T23:59:59Z"))
+        );
     }
 
     #[test]
@@ -232,7 +322,10 @@ mod tests {
 
     #[test]
     fn rfc3339_round_trips_and_applies_offsets() {
-        assert_eq!(t("2026-11-26T09:30:00+09:00").to_string(), "2026-11-26T00:30:00Z");
+        assert_eq!(
+            t("2026-11-26T09:30:00+09:00").to_string(),
+            "2026-11-26T00:30:00Z"
+        );
         assert_eq!(Timestamp::parse_rfc3339("2026-02-30T00:00:00Z"), None);
         assert_eq!(Timestamp::parse_rfc3339("garbage"), None);
         assert_eq!(t("1950-01-01T00:00:00Z"), MIN);

@@ -1,9 +1,34 @@
-//! placeholder
+//! The inkan runtime: the engine a compiled policy plugs into.
+//!
+//! A crate generated from a policy (`generated/<id>`) implements [`policy::Policy`]
+//! with static profile tables. The runtime turns those tables into certificates and
+//! CRLs: PKCS #10 requests are read and their proof of possession checked
+//! ([`csr`]), a TBSCertificate is built with x509-cert and checked against the
+//! policy before any key signs ([`issue`], [`conformance`]), a [`signer::Signer`]
+//! signs it, and the [`store`] records it before and after. [`ca::Ca`] ties these to
+//! a CA directory; [`crl`] builds CRLs.
+//!
+//! Invariants: the runtime never parses YAML; only a signer touches private keys,
+//! and it signs only pipeline-checked TBS values; a certificate is recorded before
+//! it is returned; times are UTCTime through 2049 and GeneralizedTime from 2050.
+
+pub mod ca;
 pub mod calendar;
+pub mod conformance;
+pub mod crl;
+pub mod csr;
+pub mod error;
+pub mod issue;
 pub mod name;
 pub mod policy;
+pub mod signer;
+pub mod store;
+pub mod x509;
+
+/// netscape-cert-type, re-exported where the policy types expect it.
 pub mod extensions {
-    //! placeholder
-    /// netscape-cert-type (2.16.840.1.113730.1.1).
-    pub const NETSCAPE_CERT_TYPE: const_oid::ObjectIdentifier = const_oid::ObjectIdentifier::new_unwrap("2.16.840.1.113730.1.1");
+    //! OIDs of extensions outside RFC 5280's registry.
+    pub use crate::x509::NETSCAPE_CERT_TYPE;
 }
+
+pub use error::{Error, Result};

@@ -24,12 +24,25 @@ pub fn take_letter(s: &str) -> Option<(u8, &str)> {
 
 /// The value of request field `name`, checked to fit `digits` digits.
 pub fn field(parts: &NameParts, name: &'static str, digits: u8) -> Result<u32, NameError> {
-    let value = parts.fields.iter().find(|(f, _)| *f == name).map(|(_, v)| *v).ok_or(NameError::Missing(name))?;
+    let value = parts
+        .fields
+        .iter()
+        .find(|(f, _)| *f == name)
+        .map(|(_, v)| *v)
+        .ok_or(NameError::Missing(name))?;
     let max = 10u64.pow(u32::from(digits)) - 1;
     if value > max {
-        return Err(NameError::OutOfRange { field: name, digits, value: value.to_string() });
+        return Err(NameError::OutOfRange {
+            field: name,
+            digits,
+            value: value.to_string(),
+        });
     }
-    u32::try_from(value).map_err(|_| NameError::OutOfRange { field: name, digits, value: value.to_string() })
+    u32::try_from(value).map_err(|_| NameError::OutOfRange {
+        field: name,
+        digits,
+        value: value.to_string(),
+    })
 }
 
 /// The fiscal year, checked to fit the template (2 digits are written modulo 100).
@@ -46,7 +59,11 @@ pub fn fiscal_year(year: i64, digits: u8) -> Result<u16, NameError> {
 
 /// The sequence index, checked to be a letter `a`..`z`.
 pub fn sequence(index: u8) -> Result<u8, NameError> {
-    if index < 26 { Ok(index) } else { Err(NameError::SequenceExhausted(index)) }
+    if index < 26 {
+        Ok(index)
+    } else {
+        Err(NameError::SequenceExhausted(index))
+    }
 }
 
 #[cfg(test)]

@@ -20,7 +20,10 @@ pub trait Policy: Sync + Send {
 
     /// The certificate profile of that name.
     fn certificate(&self, name: &str) -> Option<&'static CertificateProfile> {
-        self.definition().certificates.iter().find(|c| c.name == name)
+        self.definition()
+            .certificates
+            .iter()
+            .find(|c| c.name == name)
     }
 
     /// The CRL profile of the CA of that name.
@@ -114,12 +117,22 @@ impl SignatureAlgorithm {
 
     /// The AlgorithmIdentifier: RFC 4055 2.1 says the parameters MUST be NULL.
     pub fn identifier(self) -> spki::AlgorithmIdentifierOwned {
-        spki::AlgorithmIdentifierOwned { oid: self.oid(), parameters: Some(der::asn1::Null.into()) }
+        spki::AlgorithmIdentifierOwned {
+            oid: self.oid(),
+            parameters: Some(der::asn1::Null.into()),
+        }
     }
 
     /// The algorithm with that OID.
     pub fn from_oid(oid: &const_oid::ObjectIdentifier) -> Option<Self> {
-        [Self::Sha1WithRsa, Self::Sha256WithRsa, Self::Sha384WithRsa, Self::Sha512WithRsa].into_iter().find(|a| a.oid() == *oid)
+        [
+            Self::Sha1WithRsa,
+            Self::Sha256WithRsa,
+            Self::Sha384WithRsa,
+            Self::Sha512WithRsa,
+        ]
+        .into_iter()
+        .find(|a| a.oid() == *oid)
     }
 }
 

@@ -28,13 +28,17 @@ enum Task {
 }
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
 /// Every file under `generated/`, relative to the root, `/`-separated.
 fn existing(root: &Path) -> Vec<String> {
     fn walk(dir: &Path, root: &Path, out: &mut Vec<String>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
         for e in entries.flatten() {
             let p = e.path();
             if p.is_dir() {
@@ -86,7 +90,8 @@ fn run() -> Result<ExitCode> {
         Task::Codegen => {
             for path in existing(&root) {
                 if !files.iter().any(|f| f.path == path) {
-                    std::fs::remove_file(root.join(&path)).with_context(|| format!("removing stale {path}"))?;
+                    std::fs::remove_file(root.join(&path))
+                        .with_context(|| format!("removing stale {path}"))?;
                     println!("removed {path}");
                 }
             }
@@ -96,9 +101,11 @@ fn run() -> Result<ExitCode> {
                     continue;
                 }
                 if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("creating {}", dir.display()))?;
                 }
-                std::fs::write(&path, &f.contents).with_context(|| format!("writing {}", f.path))?;
+                std::fs::write(&path, &f.contents)
+                    .with_context(|| format!("writing {}", f.path))?;
                 println!("wrote {}", f.path);
             }
             Ok(ExitCode::SUCCESS)
@@ -106,13 +113,18 @@ fn run() -> Result<ExitCode> {
         Task::Check => {
             let problems = stale(&root, &files);
             if problems.is_empty() {
-                println!("generated/ is up to date with policy/ ({} files)", files.len());
+                println!(
+                    "generated/ is up to date with policy/ ({} files)",
+                    files.len()
+                );
                 Ok(ExitCode::SUCCESS)
             } else {
                 for p in &problems {
                     eprintln!("stale: {p}");
                 }
-                eprintln!("error: generated/ is stale; run `cargo xtask codegen` and commit the result");
+                eprintln!(
+                    "error: generated/ is stale; run `cargo xtask codegen` and commit the result"
+                );
                 Ok(ExitCode::FAILURE)
             }
         }

@@ -39,7 +39,9 @@ impl StringType {
 
     /// Reads the policy spelling.
     pub fn from_keyword(s: &str) -> Option<Self> {
-        [StringType::Printable, StringType::Utf8, StringType::Ia5].into_iter().find(|t| t.keyword() == s)
+        [StringType::Printable, StringType::Utf8, StringType::Ia5]
+            .into_iter()
+            .find(|t| t.keyword() == s)
     }
 
     /// Index of the first character this type cannot hold, if any.
@@ -74,17 +76,35 @@ pub enum Attribute {
 /// Short names, OIDs and spellings of every attribute.
 pub const ATTRIBUTES: [(Attribute, &str, &str, &str); 7] = [
     (Attribute::Country, "C", "2.5.4.6", "countryName"),
-    (Attribute::StateOrProvince, "ST", "2.5.4.8", "stateOrProvinceName"),
+    (
+        Attribute::StateOrProvince,
+        "ST",
+        "2.5.4.8",
+        "stateOrProvinceName",
+    ),
     (Attribute::Locality, "L", "2.5.4.7", "localityName"),
     (Attribute::Organization, "O", "2.5.4.10", "organizationName"),
-    (Attribute::OrganizationalUnit, "OU", "2.5.4.11", "organizationalUnitName"),
+    (
+        Attribute::OrganizationalUnit,
+        "OU",
+        "2.5.4.11",
+        "organizationalUnitName",
+    ),
     (Attribute::CommonName, "CN", "2.5.4.3", "commonName"),
-    (Attribute::SerialNumber, "SERIALNUMBER", "2.5.4.5", "serialNumber"),
+    (
+        Attribute::SerialNumber,
+        "SERIALNUMBER",
+        "2.5.4.5",
+        "serialNumber",
+    ),
 ];
 
 impl Attribute {
     fn entry(self) -> (Attribute, &'static str, &'static str, &'static str) {
-        ATTRIBUTES.into_iter().find(|a| a.0 == self).unwrap_or(ATTRIBUTES[0])
+        ATTRIBUTES
+            .into_iter()
+            .find(|a| a.0 == self)
+            .unwrap_or(ATTRIBUTES[0])
     }
     /// Short name (`CN`).
     pub fn short(self) -> &'static str {
@@ -100,13 +120,17 @@ impl Attribute {
     }
     /// The only string type X.520 allows, if the attribute has one.
     pub fn fixed_string_type(self) -> Option<StringType> {
-        matches!(self, Attribute::Country | Attribute::SerialNumber).then_some(StringType::Printable)
+        matches!(self, Attribute::Country | Attribute::SerialNumber)
+            .then_some(StringType::Printable)
     }
     /// X.520 upper bound on the value's length, in characters.
     pub fn max_len(self) -> usize {
         match self {
             Attribute::Country => 2,
-            Attribute::SerialNumber | Attribute::CommonName | Attribute::Organization | Attribute::OrganizationalUnit => 64,
+            Attribute::SerialNumber
+            | Attribute::CommonName
+            | Attribute::Organization
+            | Attribute::OrganizationalUnit => 64,
             Attribute::StateOrProvince | Attribute::Locality => 128,
         }
     }
@@ -164,7 +188,8 @@ impl fmt::Display for Dn {
 }
 
 fn char_offset(full: &str, rest: &str) -> usize {
-    full.get(..full.len() - rest.len()).map_or(0, |s| s.chars().count())
+    full.get(..full.len() - rest.len())
+        .map_or(0, |s| s.chars().count())
 }
 
 /// Parses a distinguished name.
@@ -183,13 +208,28 @@ pub fn parse(full: &str) -> Result<Dn, LangError> {
             .iter()
             .find(|a| a.1 == short)
             .map(|a| a.0)
-            .ok_or_else(|| LangError::at(full, rest.trim_start(), "an attribute: C, ST, L, O, OU, CN or SERIALNUMBER"))?;
+            .ok_or_else(|| {
+                LangError::at(
+                    full,
+                    rest.trim_start(),
+                    "an attribute: C, ST, L, O, OU, CN or SERIALNUMBER",
+                )
+            })?;
         let (mut r, string_type) = match step(full, r, char('['), "") {
             Ok((after, _)) => {
-                let (after, word) = step(full, after, take_while1(|c: char| c.is_ascii_alphanumeric()), "a string type: printable, utf8 or ia5")?;
+                let (after, word) = step(
+                    full,
+                    after,
+                    take_while1(|c: char| c.is_ascii_alphanumeric()),
+                    "a string type: printable, utf8 or ia5",
+                )?;
                 let t = StringType::from_keyword(word).ok_or_else(|| {
                     let len = word.chars().count();
-                    LangError::span(char_offset(full, after) - len, len, "a string type: printable, utf8 or ia5")
+                    LangError::span(
+                        char_offset(full, after) - len,
+                        len,
+                        "a string type: printable, utf8 or ia5",
+                    )
                 })?;
                 let (after, _) = step(full, after, char(']'), "`]`")?;
                 (after, Some(t))
@@ -206,7 +246,13 @@ pub fn parse(full: &str) -> Result<Dn, LangError> {
             match c {
                 '\\' => match chars.next() {
                     Some((_, e @ (',' | '\\'))) => value.push(e),
-                    _ => return Err(LangError::span(char_offset(full, &r[i..]), 1, "`\\,` or `\\\\`")),
+                    _ => {
+                        return Err(LangError::span(
+                            char_offset(full, &r[i..]),
+                            1,
+                            "`\\,` or `\\\\`",
+                        ));
+                    }
                 },
                 ',' => {
                     end = i;
@@ -221,14 +267,32 @@ pub fn parse(full: &str) -> Result<Dn, LangError> {
         let trimmed = value.trim().to_string();
         let value_len = raw.trim().chars().count();
         if trimmed.is_empty() {
-            return Err(LangError::at(full, &r[leading..], format!("a value for {}", attribute.short())));
+            return Err(LangError::at(
+                full,
+                &r[leading..],
+                format!("a value for {}", attribute.short()),
+            ));
         }
         let value = match trimmed.strip_prefix('{').and_then(|v| v.strip_suffix('}')) {
-            Some(p) if !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c == '_') => Value::Placeholder(p.to_string()),
-            Some(_) => return Err(LangError::span(value_offset, value_len, "a placeholder of lower-case letters and `_`, such as `{name}`")),
+            Some(p) if !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c == '_') => {
+                Value::Placeholder(p.to_string())
+            }
+            Some(_) => {
+                return Err(LangError::span(
+                    value_offset,
+                    value_len,
+                    "a placeholder of lower-case letters and `_`, such as `{name}`",
+                ));
+            }
             None => Value::Literal(trimmed),
         };
-        rdns.push(Rdn { attribute, string_type, value, value_offset, value_len });
+        rdns.push(Rdn {
+            attribute,
+            string_type,
+            value,
+            value_offset,
+            value_len,
+        });
         if end == r.len() {
             break;
         }
@@ -262,23 +326,38 @@ mod tests {
     #[test]
     fn points_at_the_bad_part() {
         let cases = [
-            ("X=1", 0, "an attribute: C, ST, L, O, OU, CN or SERIALNUMBER"),
+            (
+                "X=1",
+                0,
+                "an attribute: C, ST, L, O, OU, CN or SERIALNUMBER",
+            ),
             ("CN:1", 2, "`=` after the attribute name"),
             ("CN[latin1]=x", 3, "a string type: printable, utf8 or ia5"),
             ("CN=", 3, "a value for CN"),
-            ("CN={Name}", 3, "a placeholder of lower-case letters and `_`, such as `{name}`"),
+            (
+                "CN={Name}",
+                3,
+                "a placeholder of lower-case letters and `_`, such as `{name}`",
+            ),
             ("CN=a\\b", 4, "`\\,` or `\\\\`"),
         ];
         for (input, offset, expected) in cases {
             let e = parse(input).unwrap_err();
-            assert_eq!((e.offset, e.expected.as_str()), (offset, expected), "{input}");
+            assert_eq!(
+                (e.offset, e.expected.as_str()),
+                (offset, expected),
+                "{input}"
+            );
         }
     }
 
     #[test]
     fn printable_string_rejects_at_sign() {
         assert_eq!(StringType::Printable.first_invalid("a@b"), Some(1));
-        assert_eq!(StringType::Printable.first_invalid("JPCERT/CC Root CA"), None);
+        assert_eq!(
+            StringType::Printable.first_invalid("JPCERT/CC Root CA"),
+            None
+        );
     }
 
     proptest! {

@@ -7,7 +7,10 @@
 
 use std::fmt;
 
-use nom::{bytes::complete::tag, character::complete::{digit1, space1}};
+use nom::{
+    bytes::complete::tag,
+    character::complete::{digit1, space1},
+};
 
 use super::{LangError, end, step};
 
@@ -27,7 +30,13 @@ pub struct Duration {
 }
 
 const DAY: u64 = 86_400;
-const UNITS: [(char, &str); 5] = [('y', "years"), ('m', "months"), ('w', "weeks"), ('d', "days"), ('h', "hours")];
+const UNITS: [(char, &str); 5] = [
+    ('y', "years"),
+    ('m', "months"),
+    ('w', "weeks"),
+    ('d', "days"),
+    ('h', "hours"),
+];
 
 impl Duration {
     fn fixed_seconds(&self) -> u64 {
@@ -86,13 +95,17 @@ pub fn parse(full: &str) -> Result<Duration, LangError> {
 }
 
 /// Parses a compact duration at the start of `input` (a suffix of `full`).
-pub(crate) fn parse_prefix<'a>(full: &str, input: &'a str) -> Result<(&'a str, Duration), LangError> {
+pub(crate) fn parse_prefix<'a>(
+    full: &str,
+    input: &'a str,
+) -> Result<(&'a str, Duration), LangError> {
     let mut d = Duration::default();
     let mut rest = input;
     let mut next_unit = 0;
     let mut read_any = false;
     loop {
-        let (after, digits) = match step(full, rest, digit1, "a number followed by y, m, w, d or h") {
+        let (after, digits) = match step(full, rest, digit1, "a number followed by y, m, w, d or h")
+        {
             Ok(v) => v,
             Err(e) if !read_any => return Err(e),
             Err(_) => break,
@@ -105,7 +118,11 @@ pub(crate) fn parse_prefix<'a>(full: &str, input: &'a str) -> Result<(&'a str, D
         let unit = after.chars().next();
         let index = unit.and_then(|u| UNITS.iter().position(|(c, _)| *c == u));
         let Some(index) = index else {
-            return Err(LangError::at(full, after, "a unit: y (years), m (months), w (weeks), d (days) or h (hours)"));
+            return Err(LangError::at(
+                full,
+                after,
+                "a unit: y (years), m (months), w (weeks), d (days) or h (hours)",
+            ));
         };
         if index < next_unit {
             let allowed: String = UNITS[next_unit..].iter().map(|(c, _)| *c).collect();
@@ -163,24 +180,47 @@ mod tests {
 
     #[test]
     fn reads_the_policy_durations() {
-        assert_eq!(parse("10y").unwrap(), Duration { years: 10, ..Default::default() });
-        assert_eq!(parse("1y1m").unwrap(), Duration { years: 1, months: 1, ..Default::default() });
+        assert_eq!(
+            parse("10y").unwrap(),
+            Duration {
+                years: 10,
+                ..Default::default()
+            }
+        );
+        assert_eq!(
+            parse("1y1m").unwrap(),
+            Duration {
+                years: 1,
+                months: 1,
+                ..Default::default()
+            }
+        );
         assert_eq!(parse("4d").unwrap().max_seconds(), 4 * 86_400);
         assert_eq!(parse("24h").unwrap().min_seconds(), 86_400);
-        assert_eq!(parse_business_days("10 business days").unwrap(), BusinessDays(10));
+        assert_eq!(
+            parse_business_days("10 business days").unwrap(),
+            BusinessDays(10)
+        );
     }
 
     #[test]
     fn calendar_units_have_a_range() {
         let d = parse("1m").unwrap();
-        assert_eq!((d.min_seconds(), d.max_seconds()), (28 * 86_400, 31 * 86_400));
+        assert_eq!(
+            (d.min_seconds(), d.max_seconds()),
+            (28 * 86_400, 31 * 86_400)
+        );
         assert!(!d.is_fixed());
     }
 
     #[test]
     fn points_at_the_bad_unit() {
         let cases = [
-            ("4x", 1, "a unit: y (years), m (months), w (weeks), d (days) or h (hours)"),
+            (
+                "4x",
+                1,
+                "a unit: y (years), m (months), w (weeks), d (days) or h (hours)",
+            ),
             ("1d1y", 3, "units largest first, each once: here one of `h`"),
             ("d", 0, "a number followed by y, m, w, d or h"),
             ("0d", 0, "a duration longer than zero"),
@@ -190,7 +230,11 @@ mod tests {
         for (input, offset, expected) in cases {
             match parse(input) {
                 Ok(d) => assert_eq!(expected, "", "{input} parsed as {d}"),
-                Err(e) => assert_eq!((e.offset, e.expected.as_str()), (offset, expected), "{input}"),
+                Err(e) => assert_eq!(
+                    (e.offset, e.expected.as_str()),
+                    (offset, expected),
+                    "{input}"
+                ),
             }
         }
     }

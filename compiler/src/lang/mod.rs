@@ -35,12 +35,20 @@ impl LangError {
             .take_while(|c| !c.is_whitespace() && *c != ',')
             .count()
             .max(1);
-        LangError { offset, len, expected: expected.into() }
+        LangError {
+            offset,
+            len,
+            expected: expected.into(),
+        }
     }
 
     /// An error covering `len` characters at `offset`.
     pub(crate) fn span(offset: usize, len: usize, expected: impl Into<String>) -> Self {
-        LangError { offset, len: len.max(1), expected: expected.into() }
+        LangError {
+            offset,
+            len: len.max(1),
+            expected: expected.into(),
+        }
     }
 }
 
@@ -74,8 +82,18 @@ pub(crate) fn end(full: &str, rest: &str) -> Result<(), LangError> {
 
 /// English month names, January = 1.
 pub const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 /// Days in a month of a common year; February has 28 so a rule never names a day
@@ -92,12 +110,17 @@ pub(crate) fn month_day<'a>(full: &str, i: &'a str) -> Result<(&'a str, (u8, u8)
         .ok_or_else(|| LangError::at(full, i, "a month name (January .. December)"))?;
     let (rest, _) = step(full, rest, space1, "a space, then a day of the month")?;
     let (after, digits) = step(full, rest, digit1, "a day of the month")?;
-    let day: u8 = digits.parse().map_err(|_| LangError::at(full, rest, "a day of the month"))?;
+    let day: u8 = digits
+        .parse()
+        .map_err(|_| LangError::at(full, rest, "a day of the month"))?;
     if day == 0 || day > DAYS_IN_MONTH[month] {
         return Err(LangError::at(
             full,
             rest,
-            format!("a day from 1 to {} that {} has every year", DAYS_IN_MONTH[month], MONTHS[month]),
+            format!(
+                "a day from 1 to {} that {} has every year",
+                DAYS_IN_MONTH[month], MONTHS[month]
+            ),
         ));
     }
     Ok((after, (month as u8 + 1, day)))

@@ -41,31 +41,47 @@ pub fn parse(full: &str) -> Result<Oid, LangError> {
     let mut arcs = Vec::new();
     let mut rest = full;
     loop {
-        let (after, digits) =
-            step(full, rest, take_while1(|c: char| c.is_ascii_digit()), "a decimal arc")?;
+        let (after, digits) = step(
+            full,
+            rest,
+            take_while1(|c: char| c.is_ascii_digit()),
+            "a decimal arc",
+        )?;
         if digits.len() > 1 && digits.starts_with('0') {
             return Err(LangError::at(full, rest, "an arc without leading zeros"));
         }
-        let arc: u64 =
-            digits.parse().map_err(|_| LangError::at(full, rest, "an arc that fits in 64 bits"))?;
+        let arc: u64 = digits
+            .parse()
+            .map_err(|_| LangError::at(full, rest, "an arc that fits in 64 bits"))?;
         match arcs.len() {
             0 if arc > 2 => return Err(LangError::at(full, rest, "a first arc of 0, 1 or 2")),
             1 if arcs[0] < 2 && arc >= 40 => {
-                return Err(LangError::at(full, rest, "a second arc below 40 under arc 0 or 1"));
+                return Err(LangError::at(
+                    full,
+                    rest,
+                    "a second arc below 40 under arc 0 or 1",
+                ));
             }
             _ => {}
         }
         arcs.push(arc);
-        match step(full, after, char('.'), "")  {
+        match step(full, after, char('.'), "") {
             Ok((next, _)) => rest = next,
             Err(_) => {
-                end(full, after).map_err(|e| LangError { expected: "`.` or the end of the OID".into(), ..e })?;
+                end(full, after).map_err(|e| LangError {
+                    expected: "`.` or the end of the OID".into(),
+                    ..e
+                })?;
                 break;
             }
         }
     }
     if arcs.len() < 2 {
-        return Err(LangError::span(0, full.chars().count(), "at least two arcs (`1.2`)"));
+        return Err(LangError::span(
+            0,
+            full.chars().count(),
+            "at least two arcs (`1.2`)",
+        ));
     }
     Ok(Oid { arcs })
 }
@@ -92,11 +108,19 @@ mod tests {
             ("1", 0, "at least two arcs (`1.2`)"),
             ("1.2.", 4, "a decimal arc"),
             ("1.2 x", 4, "`.` or the end of the OID"),
-            ("1.99999999999999999999999", 2, "an arc that fits in 64 bits"),
+            (
+                "1.99999999999999999999999",
+                2,
+                "an arc that fits in 64 bits",
+            ),
         ];
         for (input, offset, expected) in cases {
             let err = parse(input).unwrap_err();
-            assert_eq!((err.offset, err.expected.as_str()), (offset, expected), "{input}");
+            assert_eq!(
+                (err.offset, err.expected.as_str()),
+                (offset, expected),
+                "{input}"
+            );
         }
     }
 

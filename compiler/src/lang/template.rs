@@ -75,15 +75,28 @@ pub fn parse(full: &str) -> Result<Template, LangError> {
         }
         let start = rest;
         let (r, _) = step(full, rest, char('{'), "literal text or `{field:N}`")?;
-        let (r, name) = step(full, r, take_while1(|c: char| c.is_ascii_lowercase() || c == '_'), "a field name of lower-case letters and `_`")?;
+        let (r, name) = step(
+            full,
+            r,
+            take_while1(|c: char| c.is_ascii_lowercase() || c == '_'),
+            "a field name of lower-case letters and `_`",
+        )?;
         if seen.iter().any(|s| s == name) {
-            return Err(LangError::at(full, start, format!("`{{{name}}}` only once")));
+            return Err(LangError::at(
+                full,
+                start,
+                format!("`{{{name}}}` only once"),
+            ));
         }
         seen.push(name.to_string());
         let (r, digits) = match step(full, r, char(':'), "") {
             Ok((r, _)) => {
                 let (after, d) = step(full, r, digit1, "a width in digits")?;
-                let n: u8 = d.parse().ok().filter(|n| (1..=9).contains(n)).ok_or_else(|| LangError::at(full, r, "a width from 1 to 9"))?;
+                let n: u8 = d
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=9).contains(n))
+                    .ok_or_else(|| LangError::at(full, r, "a width from 1 to 9"))?;
                 (after, Some((n, r)))
             }
             Err(_) => (r, None),
@@ -91,18 +104,45 @@ pub fn parse(full: &str) -> Result<Template, LangError> {
         let (r, _) = step(full, r, char('}'), "`}`")?;
         let piece = match (name, digits) {
             ("sequence", None) => Piece::Sequence,
-            ("sequence", Some((_, at))) => return Err(LangError::at(full, at, "`{sequence}` without a width: it is always one letter")),
+            ("sequence", Some((_, at))) => {
+                return Err(LangError::at(
+                    full,
+                    at,
+                    "`{sequence}` without a width: it is always one letter",
+                ));
+            }
             ("fiscal_year", Some((n @ (2 | 4), _))) => Piece::FiscalYear { digits: n },
-            ("fiscal_year", Some((_, at))) => return Err(LangError::at(full, at, "a fiscal year width of 2 or 4")),
-            ("fiscal_year", None) => return Err(LangError::at(full, start, "`{fiscal_year:4}` or `{fiscal_year:2}`")),
-            (field, Some((n, _))) => Piece::Number { field: field.to_string(), digits: n },
-            (field, None) => return Err(LangError::at(full, start, format!("a width: `{{{field}:N}}`"))),
+            ("fiscal_year", Some((_, at))) => {
+                return Err(LangError::at(full, at, "a fiscal year width of 2 or 4"));
+            }
+            ("fiscal_year", None) => {
+                return Err(LangError::at(
+                    full,
+                    start,
+                    "`{fiscal_year:4}` or `{fiscal_year:2}`",
+                ));
+            }
+            (field, Some((n, _))) => Piece::Number {
+                field: field.to_string(),
+                digits: n,
+            },
+            (field, None) => {
+                return Err(LangError::at(
+                    full,
+                    start,
+                    format!("a width: `{{{field}:N}}`"),
+                ));
+            }
         };
         pieces.push(piece);
         rest = r;
     }
     if pieces.is_empty() {
-        return Err(LangError::span(0, 1, "a template such as `SSL-{developer:6}-{sequence}`"));
+        return Err(LangError::span(
+            0,
+            1,
+            "a template such as `SSL-{developer:6}-{sequence}`",
+        ));
     }
     Ok(Template { pieces })
 }
@@ -126,9 +166,15 @@ mod tests {
             t.pieces,
             vec![
                 Piece::Literal("SSL-".into()),
-                Piece::Number { field: "developer".into(), digits: 6 },
+                Piece::Number {
+                    field: "developer".into(),
+                    digits: 6
+                },
                 Piece::Literal("-".into()),
-                Piece::Number { field: "person".into(), digits: 6 },
+                Piece::Number {
+                    field: "person".into(),
+                    digits: 6
+                },
                 Piece::Literal("-".into()),
                 Piece::FiscalYear { digits: 4 },
                 Piece::Sequence,
@@ -142,7 +188,11 @@ mod tests {
         let cases = [
             ("SSL-{developer}", 4, "a width: `{developer:N}`"),
             ("SSL-{developer:0}", 15, "a width from 1 to 9"),
-            ("SSL-{sequence:2}", 14, "`{sequence}` without a width: it is always one letter"),
+            (
+                "SSL-{sequence:2}",
+                14,
+                "`{sequence}` without a width: it is always one letter",
+            ),
             ("{fiscal_year:3}", 13, "a fiscal year width of 2 or 4"),
             ("{a:1}{a:1}", 5, "`{a}` only once"),
             ("SSL_{x:1}", 3, "literal text or `{field:N}`"),
@@ -150,7 +200,11 @@ mod tests {
         ];
         for (input, offset, expected) in cases {
             let e = parse(input).unwrap_err();
-            assert_eq!((e.offset, e.expected.as_str()), (offset, expected), "{input}");
+            assert_eq!(
+                (e.offset, e.expected.as_str()),
+                (offset, expected),
+                "{input}"
+            );
         }
     }
 

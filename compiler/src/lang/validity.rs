@@ -15,7 +15,11 @@ use nom::{
     character::complete::{char, digit1, space0, space1},
 };
 
-use super::{LangError, MONTHS, duration::{self, Duration}, end, month_day, step};
+use super::{
+    LangError, MONTHS,
+    duration::{self, Duration},
+    end, month_day, step,
+};
 
 /// A UTC time of day.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,7 +86,12 @@ impl fmt::Display for NotAfter {
         match self {
             NotAfter::IssueDatePlus { span, at } => write!(f, "issue date + {span} at {at}"),
             NotAfter::NotBeforePlus(span) => write!(f, "notBefore + {span}"),
-            NotAfter::LastDateNotLaterThan { month, day, at, span } => write!(
+            NotAfter::LastDateNotLaterThan {
+                month,
+                day,
+                at,
+                span,
+            } => write!(
                 f,
                 "last {} {day} at {at} not later than notBefore + {span}",
                 MONTHS[usize::from(*month - 1)]
@@ -97,7 +106,9 @@ impl NotAfter {
     pub fn max_seconds(&self) -> u64 {
         match self {
             NotAfter::IssueDatePlus { span, at } => span.max_seconds() + time_seconds(*at),
-            NotAfter::NotBeforePlus(span) | NotAfter::LastDateNotLaterThan { span, .. } => span.max_seconds(),
+            NotAfter::NotBeforePlus(span) | NotAfter::LastDateNotLaterThan { span, .. } => {
+                span.max_seconds()
+            }
         }
     }
 
@@ -105,7 +116,9 @@ impl NotAfter {
     /// end of the issue date (the worst case for `IssueDatePlus`).
     pub fn min_seconds(&self) -> u64 {
         match self {
-            NotAfter::IssueDatePlus { span, at } => (span.min_seconds() + time_seconds(*at)).saturating_sub(86_399),
+            NotAfter::IssueDatePlus { span, at } => {
+                (span.min_seconds() + time_seconds(*at)).saturating_sub(86_399)
+            }
             NotAfter::NotBeforePlus(span) => span.min_seconds(),
             // The last such date can come just after notBefore.
             NotAfter::LastDateNotLaterThan { .. } => 0,
@@ -121,7 +134,11 @@ fn two_digits<'a>(full: &str, i: &'a str, max: u8, what: &str) -> Result<(&'a st
     let (rest, d) = step(full, i, digit1, what)?;
     match d.parse::<u8>() {
         Ok(v) if d.len() == 2 && v <= max => Ok((rest, v)),
-        _ => Err(LangError::at(full, i, format!("{what} (two digits, 00-{max:02})"))),
+        _ => Err(LangError::at(
+            full,
+            i,
+            format!("{what} (two digits, 00-{max:02})"),
+        )),
     }
 }
 
@@ -131,7 +148,14 @@ fn time_of_day<'a>(full: &str, i: &'a str) -> Result<(&'a str, TimeOfDay), LangE
     let (i, minute) = two_digits(full, i, 59, "minutes")?;
     let (i, _) = step(full, i, char(':'), "`:` between minutes and seconds")?;
     let (i, second) = two_digits(full, i, 59, "seconds")?;
-    Ok((i, TimeOfDay { hour, minute, second }))
+    Ok((
+        i,
+        TimeOfDay {
+            hour,
+            minute,
+            second,
+        },
+    ))
 }
 
 fn words<'a>(full: &str, i: &'a str, phrase: &str) -> Result<&'a str, LangError> {
@@ -195,7 +219,12 @@ pub fn parse_not_after(full: &str) -> Result<NotAfter, LangError> {
         let rest = words(full, rest, "not later than notBefore")?;
         let (rest, span) = plus_duration(full, rest)?;
         end(full, rest)?;
-        return Ok(NotAfter::LastDateNotLaterThan { month, day, at, span });
+        return Ok(NotAfter::LastDateNotLaterThan {
+            month,
+            day,
+            at,
+            span,
+        });
     }
     Err(LangError::at(
         full,
@@ -213,34 +242,73 @@ mod tests {
     fn reads_the_cps_rules() {
         assert_eq!(
             parse_not_before("issue date at 00:00:00").unwrap(),
-            NotBefore::IssueDateAt(TimeOfDay { hour: 0, minute: 0, second: 0 })
+            NotBefore::IssueDateAt(TimeOfDay {
+                hour: 0,
+                minute: 0,
+                second: 0
+            })
         );
-        let sub = parse_not_after("last April 30 at 23:59:59 not later than notBefore + 1y1m").unwrap();
-        assert_eq!(sub.to_string(), "last April 30 at 23:59:59 not later than notBefore + 1y1m");
+        let sub =
+            parse_not_after("last April 30 at 23:59:59 not later than notBefore + 1y1m").unwrap();
+        assert_eq!(
+            sub.to_string(),
+            "last April 30 at 23:59:59 not later than notBefore + 1y1m"
+        );
         let root = parse_not_after("issue date + 10y at 23:59:59").unwrap();
         assert_eq!(root.to_string(), "issue date + 10y at 23:59:59");
-        assert_eq!(parse_not_after("notBefore + 4d").unwrap().max_seconds(), 4 * 86_400);
+        assert_eq!(
+            parse_not_after("notBefore + 4d").unwrap().max_seconds(),
+            4 * 86_400
+        );
     }
 
     #[test]
     fn points_at_the_bad_part() {
         let cases = [
-            ("last April 31 at 23:59:59 not later than notBefore + 1y", 11, "a day from 1 to 30 that April has every year"),
-            ("last Apr 30 at 23:59:59 not later than notBefore + 1y", 5, "a month name (January .. December)"),
-            ("issue date + 10q at 23:59:59", 15, "a unit: y (years), m (months), w (weeks), d (days) or h (hours)"),
-            ("tomorrow", 0, "`issue date + DURATION at HH:MM:SS`, `notBefore + DURATION` or `last MONTH DAY at HH:MM:SS not later than notBefore + DURATION`"),
+            (
+                "last April 31 at 23:59:59 not later than notBefore + 1y",
+                11,
+                "a day from 1 to 30 that April has every year",
+            ),
+            (
+                "last Apr 30 at 23:59:59 not later than notBefore + 1y",
+                5,
+                "a month name (January .. December)",
+            ),
+            (
+                "issue date + 10q at 23:59:59",
+                15,
+                "a unit: y (years), m (months), w (weeks), d (days) or h (hours)",
+            ),
+            (
+                "tomorrow",
+                0,
+                "`issue date + DURATION at HH:MM:SS`, `notBefore + DURATION` or `last MONTH DAY at HH:MM:SS not later than notBefore + DURATION`",
+            ),
         ];
         for (input, offset, expected) in cases {
             let e = parse_not_after(input).unwrap_err();
-            assert_eq!((e.offset, e.expected.as_str()), (offset, expected), "{input}");
+            assert_eq!(
+                (e.offset, e.expected.as_str()),
+                (offset, expected),
+                "{input}"
+            );
         }
         for (input, offset, expected) in [
             ("issue date at 24:00:00", 14, "an hour (two digits, 00-23)"),
             ("issue date at 1:00:00", 14, "an hour (two digits, 00-23)"),
-            ("issue date", 0, "`issue date at HH:MM:SS` or `issue instant`"),
+            (
+                "issue date",
+                0,
+                "`issue date at HH:MM:SS` or `issue instant`",
+            ),
         ] {
             let e = parse_not_before(input).unwrap_err();
-            assert_eq!((e.offset, e.expected.as_str()), (offset, expected), "{input}");
+            assert_eq!(
+                (e.offset, e.expected.as_str()),
+                (offset, expected),
+                "{input}"
+            );
         }
     }
 

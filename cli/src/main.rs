@@ -1,0 +1,508 @@
+//! `inkan`: the command-line face of the CA. Every policy compiled from `policy/`
+//! is linked in and chosen by name.
+//!
+//! Exit status: 0 success; 1 the operation was refused or failed, or `check` /
+//! `policy check` found problems; 2 the command line was wrong (clap).
+
+mod quickstart;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use der::Decode;
+use inkan_runtime::ca::{Ca, InitOptions, IssueRequest, read_certificate};
+use inkan_runtime::calendar::Timestamp;
+use inkan_runtime::conformance::{self, Finding, IssuerFacts};
+use inkan_runtime::policy::Policy;
+use inkan_runtime::signer::SoftwareSigner;
+use x509_cert::crl::CertificateList;
+
+#[derive(Parser)]
+#[command(name = "inkan", version, about = "A certificate authority whose practice statement is code", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a new CA directory: root and issuing CA keys and certificates.
+    Init {
+        /// The CA directory to create (must not exist or be empty).
+        #[arg(long)]
+        dir: PathBuf,
+        /// The policy to enforce: a file stem under policy/ (e.g. jpcert-ssl-client).
+        #[arg(long)]
+        policy: String,
+        /// Allow --now on later commands of this CA (tests and policy dry runs).
+        #[arg(long)]
+        allow_clock_override: bool,
+        /// Act at this instant (RFC 3339) instead of the clock; needs --allow-clock-override.
+        #[arg(long)]
+        now: Option<String>,
+        /// The HSM token number written into the issuing CA's subjectAltName (R-7.1-ICA).
+        #[arg(long, default_value = "software key")]
+        hsm_token: String,
+    },
+    /// Issue a subscriber certificate from a PKCS#10 request.
+    Issue {
+        /// The CA directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The PKCS#10 request, PEM or DER.
+        #[arg(long)]
+        csr: PathBuf,
+        /// The six-digit number the CA assigned to the product developer.
+        #[arg(long)]
+        developer: String,
+        /// The six-digit number the CA assigned to the person.
+        #[arg(long)]
+        person: String,
+        /// The subscriber profile, if the policy has several.
+        #[arg(long)]
+        profile: Option<String>,
+        /// Act at this instant (RFC 3339); needs a directory made with --allow-clock-override.
+        #[arg(long)]
+        now: Option<String>,
+        /// Write the certificate (PEM) here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Revoke a certificate for one of the policy's reasons.
+    Revoke {
+        /// The CA directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The certificate's serial number, hexadecimal.
+        #[arg(long)]
+        serial: String,
+        /// The policy's reason (jpcert: key-compromise, key-loss, cessation-of-use, developer-removed, other).
+        #[arg(long)]
+        reason: String,
+        /// Act at this instant (RFC 3339).
+        #[arg(long)]
+        now: Option<String>,
+    },
+    /// Generate the next CRL.
+    Crl {
+        /// The CA directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The issuing CA, if the policy has several CRL profiles.
+        #[arg(long)]
+        issuer: Option<String>,
+        /// Act at this instant (RFC 3339).
+        #[arg(long)]
+        now: Option<String>,
+        /// Write the CRL here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// PEM instead of DER.
+        #[arg(long)]
+        pem: bool,
+    },
+    /// Check a certificate or CRL against a compiled policy; exit 1 with findings.
+    Check {
+        /// The policy (file stem).
+        #[arg(long)]
+        policy: String,
+        /// A certificate, PEM or DER.
+        #[arg(long, conflicts_with = "crl", required_unless_present = "crl")]
+        cert: Option<PathBuf>,
+        /// A CRL, PEM or DER.
+        #[arg(long)]
+        crl: Option<PathBuf>,
+        /// The profile to check against (default: every profile, the best match wins).
+        #[arg(long)]
+        profile: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Print the CA certificates as PEM, root first.
+    CaCerts {
+        /// The CA directory.
+        #[arg(long)]
+        dir: PathBuf,
+    },
+    /// Work with policy files.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+    /// Build a CA in a fresh directory, issue, revoke, publish a CRL, and let openssl verify it all.
+    Quickstart {
+        /// Where to build it (default: a new directory under the system's temp dir).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// The policy to use.
+        #[arg(long, default_value = "jpcert-ssl-client")]
+        policy: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// Compile policy files and print their diagnostics, without generating code.
+    Check {
+        /// Policy files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+pub(crate) fn policy(name: &str) -> Result<&'static dyn Policy> {
+    inkan_policies::by_id(name).ok_or_else(|| {
+        let known: Vec<&str> = inkan_policies::ALL.iter().map(|p| p.id()).collect();
+        anyhow!(
+            "no compiled policy `{name}`; this binary links: {}",
+            known.join(", ")
+        )
+    })
+}
+
+fn lookup(id: &str) -> Option<&'static dyn Policy> {
+    inkan_policies::by_id(id)
+}
+
+fn parse_now(now: Option<&str>) -> Result<Option<Timestamp>> {
+    now.map(|s| {
+        Timestamp::parse_rfc3339(s).ok_or_else(|| {
+            anyhow!("--now `{s}` is not an RFC 3339 time such as 2026-11-26T09:00:00Z")
+        })
+    })
+    .transpose()
+}
+
+fn number(name: &str, s: &str) -> Result<(String, u64)> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) || s.len() > 18 {
+        bail!("--{name} `{s}` is not a decimal number");
+    }
+    Ok((
+        name.to_string(),
+        s.parse().with_context(|| format!("--{name} `{s}`"))?,
+    ))
+}
+
+fn write_out(out: Option<&Path>, bytes: &[u8]) -> Result<()> {
+    match out {
+        Some(path) => {
+            // Write to a temporary file and rename, so a failure leaves no partial file.
+            let tmp = path.with_extension("partial");
+            std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+            std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+        }
+        None => std::io::stdout()
+            .write_all(bytes)
+            .context("writing to standard output"),
+    }
+}
+
+pub(crate) fn pem(label: &str, der: &[u8]) -> Result<String> {
+    der::pem::encode_string(label, der::pem::LineEnding::LF, der)
+        .map_err(|e| anyhow!("PEM encoding: {e}"))
+}
+
+pub(crate) fn init(
+    dir: &Path,
+    policy: &'static dyn Policy,
+    now: Timestamp,
+    allow_clock_override: bool,
+    hsm_token: String,
+) -> Result<Ca> {
+    let options = InitOptions {
+        allow_clock_override,
+        hsm_token,
+        key_source: &|p| SoftwareSigner::generate(p.key_bits),
+        progress: &|step| eprintln!("  {step}"),
+    };
+    Ok(Ca::init(dir, policy, now, &options)?)
+}
+
+fn run(command: Command) -> Result<ExitCode> {
+    match command {
+        Command::Init {
+            dir,
+            policy: name,
+            allow_clock_override,
+            now,
+            hsm_token,
+        } => {
+            let policy = policy(&name)?;
+            let now = match parse_now(now.as_deref())? {
+                Some(_) if !allow_clock_override => bail!("--now needs --allow-clock-override"),
+                Some(t) => t,
+                None => Timestamp::now(),
+            };
+            eprintln!(
+                "initialising {} under policy `{}` (sha256 {})",
+                dir.display(),
+                policy.id(),
+                policy.definition().sha256
+            );
+            let ca = init(&dir, policy, now, allow_clock_override, hsm_token)?;
+            eprintln!(
+                "created {} with {} CA certificate(s)",
+                ca.dir().display(),
+                ca.ca_certificates()?.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Issue {
+            dir,
+            csr,
+            developer,
+            person,
+            profile,
+            now,
+            out,
+        } => {
+            let mut ca = Ca::open(&dir, &lookup)?;
+            let now = ca.now(parse_now(now.as_deref())?)?;
+            let csr = std::fs::read(&csr).with_context(|| format!("reading {}", csr.display()))?;
+            let request = IssueRequest {
+                csr: &csr,
+                profile: profile.as_deref(),
+                fields: vec![number("developer", &developer)?, number("person", &person)?],
+            };
+            let issued = ca.issue(&request, now)?;
+            eprintln!("issued serial {} to {}", issued.serial, issued.subject);
+            write_out(out.as_deref(), pem("CERTIFICATE", &issued.der)?.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Revoke {
+            dir,
+            serial,
+            reason,
+            now,
+        } => {
+            let mut ca = Ca::open(&dir, &lookup)?;
+            let now = ca.now(parse_now(now.as_deref())?)?;
+            ca.revoke(&serial, &reason, now)?;
+            eprintln!("revoked {serial} ({reason}) at {now}; run `inkan crl` to publish it");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Crl {
+            dir,
+            issuer,
+            now,
+            out,
+            pem: as_pem,
+        } => {
+            let mut ca = Ca::open(&dir, &lookup)?;
+            let now = ca.now(parse_now(now.as_deref())?)?;
+            let crl = ca.crl(issuer.as_deref(), now)?;
+            eprintln!("CRL number {} at {now}", crl.number);
+            let bytes = if as_pem {
+                pem("X509 CRL", &crl.der)?.into_bytes()
+            } else {
+                crl.der
+            };
+            write_out(out.as_deref(), &bytes)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::CaCerts { dir } => {
+            let ca = Ca::open(&dir, &lookup)?;
+            for der in ca.ca_certificates()? {
+                print!("{}", pem("CERTIFICATE", &der)?);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check {
+            policy: name,
+            cert,
+            crl,
+            profile,
+            format,
+        } => {
+            let policy = policy(&name)?;
+            let (subject, profile_name, findings) = match (cert, crl) {
+                (Some(path), _) => check_cert(policy, &path, profile.as_deref())?,
+                (None, Some(path)) => check_crl(policy, &path, profile.as_deref())?,
+                (None, None) => bail!("give --cert or --crl"),
+            };
+            report(format, &subject, &profile_name, &findings)?;
+            Ok(if findings.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Policy {
+            command: PolicyCommand::Check { files },
+        } => {
+            let mut failed = false;
+            for file in files {
+                let name = file.display().to_string();
+                let source =
+                    std::fs::read_to_string(&file).with_context(|| format!("reading {name}"))?;
+                match inkan_compiler::compile(&name, &source) {
+                    Ok(c) => {
+                        eprint!("{}", inkan_compiler::render(&name, &source, &c.warnings));
+                        eprintln!(
+                            "{name}: ok (policy `{}`, {} waived lint(s), sha256 {})",
+                            c.policy.id,
+                            c.warnings.len(),
+                            c.sha256
+                        );
+                    }
+                    Err(e) => {
+                        failed = true;
+                        eprint!("{}", inkan_compiler::render(&name, &source, &e.diagnostics));
+                    }
+                }
+            }
+            Ok(if failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Quickstart { dir, policy: name } => quickstart::run(dir, &name),
+    }
+}
+
+fn read_pem_or_der(path: &Path, label: &str) -> Result<Vec<u8>> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    if bytes.starts_with(b"-----BEGIN") {
+        let (found, der) = der::pem::decode_vec(&bytes)
+            .map_err(|e| anyhow!("{}: bad PEM: {e}", path.display()))?;
+        if found != label {
+            bail!(
+                "{}: expected a {label} PEM block, found {found}",
+                path.display()
+            );
+        }
+        Ok(der)
+    } else {
+        Ok(bytes)
+    }
+}
+
+type CheckOutcome = (String, String, Vec<Finding>);
+
+fn check_cert(
+    policy: &'static dyn Policy,
+    path: &Path,
+    profile: Option<&str>,
+) -> Result<CheckOutcome> {
+    let der = read_pem_or_der(path, "CERTIFICATE")?;
+    let cert = read_certificate(&der)
+        .with_context(|| format!("{} is not an X.509 certificate", path.display()))?;
+    let tbs = cert.tbs_certificate();
+    let facts = IssuerFacts {
+        name: None,
+        key_id: None,
+    };
+    let candidates: Vec<_> =
+        match profile {
+            Some(p) => vec![policy.certificate(p).ok_or_else(|| {
+                anyhow!("policy `{}` has no certificate profile `{p}`", policy.id())
+            })?],
+            None => policy.definition().certificates.iter().collect(),
+        };
+    let outer_mismatch = cert.signature_algorithm() != tbs.signature();
+    let mut best: Option<(&str, Vec<Finding>)> = None;
+    for p in candidates {
+        let mut findings = conformance::check_certificate(policy, p, tbs, &facts);
+        if outer_mismatch {
+            findings.push(Finding {
+                field: "signatureAlgorithm".into(),
+                message: "differs from the TBSCertificate's signature field (RFC 5280 4.1.1.2)"
+                    .into(),
+                rules: vec![],
+            });
+        }
+        if best.as_ref().is_none_or(|(_, b)| findings.len() < b.len()) {
+            best = Some((p.name, findings));
+        }
+    }
+    let (name, findings) = best.ok_or_else(|| anyhow!("the policy has no certificate profiles"))?;
+    Ok((tbs.subject().to_string(), name.to_string(), findings))
+}
+
+fn check_crl(
+    policy: &'static dyn Policy,
+    path: &Path,
+    profile: Option<&str>,
+) -> Result<CheckOutcome> {
+    let der = read_pem_or_der(path, "X509 CRL")?;
+    let crl = CertificateList::<x509_cert::certificate::Rfc5280>::from_der(&der)
+        .with_context(|| format!("{} is not an X.509 CRL", path.display()))?;
+    let def = policy.definition();
+    let crl_profile = match profile {
+        Some(p) => policy
+            .crl(p)
+            .ok_or_else(|| anyhow!("policy `{}` has no CRL profile for `{p}`", def.id))?,
+        None => def
+            .crls
+            .first()
+            .ok_or_else(|| anyhow!("policy `{}` has no CRL profile", def.id))?,
+    };
+    let facts = IssuerFacts {
+        name: None,
+        key_id: None,
+    };
+    let mut findings = conformance::check_crl(
+        crl_profile,
+        policy.certificate(crl_profile.issuer),
+        &crl.tbs_cert_list,
+        &facts,
+    );
+    if crl.signature_algorithm != crl.tbs_cert_list.signature {
+        findings.push(Finding {
+            field: "signatureAlgorithm".into(),
+            message: "differs from the TBSCertList's signature field (RFC 5280 5.1.1.2)".into(),
+            rules: vec![],
+        });
+    }
+    Ok((
+        crl.tbs_cert_list.issuer.to_string(),
+        format!("crl of {}", crl_profile.issuer),
+        findings,
+    ))
+}
+
+fn report(format: Format, subject: &str, profile: &str, findings: &[Finding]) -> Result<()> {
+    match format {
+        Format::Text => {
+            if findings.is_empty() {
+                println!("ok: {subject} conforms to profile `{profile}`");
+            } else {
+                println!(
+                    "{} finding(s) for {subject} against profile `{profile}`:",
+                    findings.len()
+                );
+                for f in findings {
+                    println!("  {f}");
+                }
+            }
+        }
+        Format::Json => {
+            let list: Vec<_> = findings.iter().map(|f| serde_json::json!({ "field": f.field, "message": f.message, "rules": f.rules })).collect();
+            let out = serde_json::json!({ "subject": subject, "profile": profile, "conforms": findings.is_empty(), "findings": list });
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+    }
+    Ok(())
+}

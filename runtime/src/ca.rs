@@ -1,0 +1,686 @@
+//! A CA directory: the policy it enforces, its CA keys and certificates, and its
+//! store, with the operations the CLI exposes (init, issue, revoke, CRL).
+//!
+//! Layout of a directory `D`:
+//! - `D/ca.sqlite`: the store (certificates, revocations, CRLs, settings);
+//! - `D/certs/<profile>.pem`: each CA certificate;
+//! - `D/keys/<profile>.key.pem`: each CA's software key, mode 0600 (development
+//!   backend; HSM keys come with the key-custody work).
+//!
+//! `init` builds everything in a sibling temporary directory and renames it into
+//! place, so a failure leaves no half-made CA behind.
+
+use std::path::{Path, PathBuf};
+
+use der::{Decode, DecodePem, Encode, EncodePem};
+use x509_cert::certificate::Certificate;
+use x509_cert::ext::pkix::SubjectKeyIdentifier;
+
+use crate::calendar::Timestamp;
+use crate::csr;
+use crate::error::{Error, Result};
+use crate::issue::{Draft, Spec, random_serial, serial_hex};
+use crate::policy::{CertificateProfile, NameParts, Policy, Role};
+use crate::signer::{Signer, SoftwareSigner};
+use crate::store::{Pending, SqliteStore, Store};
+use crate::x509;
+
+/// A CA certificate with its key.
+struct Authority {
+    profile: &'static CertificateProfile,
+    cert: Certificate,
+    signer: Box<dyn Signer>,
+    key_id: Vec<u8>,
+}
+
+impl Authority {
+    fn new(
+        profile: &'static CertificateProfile,
+        cert: Certificate,
+        signer: Box<dyn Signer>,
+    ) -> Result<Self> {
+        // Children's authorityKeyIdentifier = this certificate's subjectKeyIdentifier,
+        // or RFC 5280 method 1 when it has none.
+        let key_id = match cert
+            .tbs_certificate()
+            .get_extension::<SubjectKeyIdentifier>()?
+        {
+            Some((_, ski)) => ski.0.as_bytes().to_vec(),
+            None => x509::key_identifier(cert.tbs_certificate().subject_public_key_info()),
+        };
+        if signer.public_key() != cert.tbs_certificate().subject_public_key_info() {
+            return Err(Error::Directory(format!(
+                "the key of `{}` does not match its certificate",
+                profile.name
+            )));
+        }
+        Ok(Authority {
+            profile,
+            cert,
+            signer,
+            key_id,
+        })
+    }
+
+    fn validity(&self) -> Option<(Timestamp, Timestamp)> {
+        let v = self.cert.tbs_certificate().validity();
+        Some((
+            x509::timestamp(&v.not_before)?,
+            x509::timestamp(&v.not_after)?,
+        ))
+    }
+}
+
+/// Options of `init`.
+pub struct InitOptions<'a> {
+    /// Allow `--now` on later commands (tests, dry runs).
+    pub allow_clock_override: bool,
+    /// What `{hsm_token}` becomes in CA names (R-7.1-ICA).
+    pub hsm_token: String,
+    /// Makes the key of each CA profile; the CLI generates fresh ones.
+    pub key_source: &'a dyn Fn(&'static CertificateProfile) -> Result<SoftwareSigner>,
+    /// Told of each step, for progress output.
+    pub progress: &'a dyn Fn(&str),
+}
+
+/// What an issuance request carries.
+pub struct IssueRequest<'a> {
+    /// PKCS #10, PEM or DER.
+    pub csr: &'a [u8],
+    /// Subscriber profile; `None` picks the policy's only one.
+    pub profile: Option<&'a str>,
+    /// Name template fields (`developer`, `person`).
+    pub fields: Vec<(String, u64)>,
+}
+
+/// An issued certificate.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    /// Lower-case hex serial.
+    pub serial: String,
+    /// Subject, as text.
+    pub subject: String,
+    /// DER.
+    pub der: Vec<u8>,
+}
+
+/// A published CRL.
+#[derive(Debug, Clone)]
+pub struct Published {
+    /// cRLNumber.
+    pub number: u64,
+    /// DER.
+    pub der: Vec<u8>,
+}
+
+/// An open CA directory.
+pub struct Ca {
+    dir: PathBuf,
+    policy: &'static dyn Policy,
+    store: SqliteStore,
+    authorities: Vec<Authority>,
+    clock_override: bool,
+}
+
+fn io(path: &Path, e: std::io::Error) -> Error {
+    Error::Directory(format!("{}: {e}", path.display()))
+}
+
+fn write_private(path: &Path, contents: &str) -> Result<()> {
+    use std::io::Write as _;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts.open(path).map_err(|e| io(path, e))?;
+    f.write_all(contents.as_bytes()).map_err(|e| io(path, e))?;
+    f.sync_all().map_err(|e| io(path, e))
+}
+
+const DB: &str = "ca.sqlite";
+
+impl Ca {
+    /// Creates a CA in `dir` (which must not exist or be empty): every CA profile of
+    /// the policy gets a key and a certificate, root first, all recorded.
+    pub fn init(
+        dir: &Path,
+        policy: &'static dyn Policy,
+        now: Timestamp,
+        options: &InitOptions<'_>,
+    ) -> Result<Ca> {
+        if dir.exists()
+            && std::fs::read_dir(dir)
+                .map_err(|e| io(dir, e))?
+                .next()
+                .is_some()
+        {
+            return Err(Error::Directory(format!(
+                "{} is not empty; init needs a new directory",
+                dir.display()
+            )));
+        }
+        let parent = dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let name = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| Error::Directory(format!("{} has no directory name", dir.display())))?;
+        let tmp = parent.join(format!(".{name}.init-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        let result = Self::build(&tmp, policy, now, options);
+        let finish = result.and_then(|()| {
+            if dir.exists() {
+                std::fs::remove_dir(dir).map_err(|e| io(dir, e))?;
+            }
+            std::fs::rename(&tmp, dir).map_err(|e| io(dir, e))
+        });
+        if let Err(e) = finish {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(e);
+        }
+        Self::open(dir, &|id| (id == policy.id()).then_some(policy))
+    }
+
+    fn build(
+        tmp: &Path,
+        policy: &'static dyn Policy,
+        now: Timestamp,
+        options: &InitOptions<'_>,
+    ) -> Result<()> {
+        for sub in ["keys", "certs"] {
+            std::fs::create_dir_all(tmp.join(sub)).map_err(|e| io(tmp, e))?;
+        }
+        let mut store = SqliteStore::open(&tmp.join(DB))?;
+        let def = policy.definition();
+        store.set_meta("policy", def.id)?;
+        store.set_meta("policy_sha256", def.sha256)?;
+        store.set_meta(
+            "allow_clock_override",
+            if options.allow_clock_override {
+                "true"
+            } else {
+                "false"
+            },
+        )?;
+        store.set_meta("hsm_token", &options.hsm_token)?;
+        store.set_meta("created", &now.to_string())?;
+        let mut made: Vec<Authority> = Vec::new();
+        for profile in def
+            .certificates
+            .iter()
+            .filter(|p| p.role != Role::Subscriber)
+        {
+            (options.progress)(&format!(
+                "generating the {}-bit RSA key of `{}`",
+                profile.key_bits, profile.name
+            ));
+            let signer = (options.key_source)(profile)?;
+            let token = options.hsm_token.clone();
+            let fill = move |p: &str| (p == "hsm_token").then(|| token.clone());
+            let subject = x509::name(profile.subject, &fill)?;
+            let not_before =
+                (profile.not_before)(now).ok_or_else(|| validity_error(profile, now, 0))?;
+            let not_after = (profile.not_after)(not_before)
+                .ok_or_else(|| validity_error(profile, not_before, 1))?;
+            let issuer = match profile.issuer {
+                None => None,
+                Some(i) => Some(made.iter().find(|a| a.profile.name == i).ok_or_else(|| {
+                    Error::Policy(format!(
+                        "issuer `{i}` of `{}` comes later in the policy",
+                        profile.name
+                    ))
+                })?),
+            };
+            let own_key = signer.public_key().clone();
+            let own_key_id = x509::key_identifier(&own_key);
+            let (issuer_name, issuer_key, issuer_key_id) = match issuer {
+                Some(a) => {
+                    check_issuer_covers(a, profile, now, not_after)?;
+                    (
+                        a.cert.tbs_certificate().subject().clone(),
+                        a.cert.tbs_certificate().subject_public_key_info().clone(),
+                        a.key_id.clone(),
+                    )
+                }
+                None => (subject.clone(), own_key.clone(), own_key_id),
+            };
+            let spec = Spec {
+                policy,
+                profile,
+                subject: subject.clone(),
+                issuer: issuer_name,
+                subject_key: &own_key,
+                issuer_key: &issuer_key,
+                issuer_key_id: &issuer_key_id,
+                serial: random_serial()?,
+                not_before,
+                not_after,
+                fill: &fill,
+            };
+            (options.progress)(&format!("issuing the `{}` certificate", profile.name));
+            let issuing_signer: &dyn Signer = match issuer {
+                Some(a) => a.signer.as_ref(),
+                None => &signer,
+            };
+            let cert = record_and_sign(
+                &mut store,
+                Draft::new(spec)?,
+                profile,
+                None,
+                now,
+                issuing_signer,
+            )?;
+            let pem = cert.to_pem(der::pem::LineEnding::LF)?;
+            let cert_path = tmp.join("certs").join(format!("{}.pem", profile.name));
+            std::fs::write(&cert_path, pem).map_err(|e| io(&cert_path, e))?;
+            write_private(
+                &tmp.join("keys").join(format!("{}.key.pem", profile.name)),
+                &signer.to_pkcs8_pem()?,
+            )?;
+            made.push(Authority::new(profile, cert, Box::new(signer))?);
+        }
+        Ok(())
+    }
+
+    /// Opens an existing CA directory. `lookup` finds the compiled policy by id.
+    pub fn open(dir: &Path, lookup: &dyn Fn(&str) -> Option<&'static dyn Policy>) -> Result<Ca> {
+        let db = dir.join(DB);
+        if !db.exists() {
+            return Err(Error::Directory(format!(
+                "{} is not a CA directory (no {DB}); run `inkan init` first",
+                dir.display()
+            )));
+        }
+        let store = SqliteStore::open(&db)?;
+        let id = store
+            .meta("policy")?
+            .ok_or_else(|| Error::Directory("the store names no policy".into()))?;
+        let policy = lookup(&id).ok_or_else(|| {
+            Error::Directory(format!(
+                "this binary does not link the policy `{id}` the CA was made with"
+            ))
+        })?;
+        let clock_override = store.meta("allow_clock_override")?.as_deref() == Some("true");
+        let mut authorities = Vec::new();
+        for profile in policy
+            .definition()
+            .certificates
+            .iter()
+            .filter(|p| p.role != Role::Subscriber)
+        {
+            let cert_path = dir.join("certs").join(format!("{}.pem", profile.name));
+            let pem = std::fs::read_to_string(&cert_path).map_err(|e| io(&cert_path, e))?;
+            let cert = Certificate::from_pem(pem.as_bytes())?;
+            let key_path = dir.join("keys").join(format!("{}.key.pem", profile.name));
+            let key = std::fs::read_to_string(&key_path).map_err(|e| io(&key_path, e))?;
+            authorities.push(Authority::new(
+                profile,
+                cert,
+                Box::new(SoftwareSigner::from_pkcs8_pem(&key)?),
+            )?);
+        }
+        Ok(Ca {
+            dir: dir.to_path_buf(),
+            policy,
+            store,
+            authorities,
+            clock_override,
+        })
+    }
+
+    /// The policy this CA enforces.
+    pub fn policy(&self) -> &'static dyn Policy {
+        self.policy
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The store.
+    pub fn store(&self) -> &SqliteStore {
+        &self.store
+    }
+
+    /// The time to act at: the real clock, or `requested` if the directory allows it.
+    pub fn now(&self, requested: Option<Timestamp>) -> Result<Timestamp> {
+        match requested {
+            None => Ok(Timestamp::now()),
+            Some(t) if self.clock_override => Ok(t),
+            Some(_) => Err(Error::ClockOverrideRefused),
+        }
+    }
+
+    /// The CA certificates, root first, as DER.
+    pub fn ca_certificates(&self) -> Result<Vec<Vec<u8>>> {
+        self.authorities
+            .iter()
+            .map(|a| Ok(a.cert.to_der()?))
+            .collect()
+    }
+
+    /// The chain of a CA profile, from it up to the root, as DER.
+    pub fn chain(&self, profile: &str) -> Result<Vec<Vec<u8>>> {
+        let mut out = Vec::new();
+        let mut next = Some(profile);
+        while let Some(name) = next {
+            let a = self.authority(name)?;
+            out.push(a.cert.to_der()?);
+            next = a.profile.issuer;
+        }
+        Ok(out)
+    }
+
+    fn authority(&self, name: &str) -> Result<&Authority> {
+        find_authority(&self.authorities, name)
+    }
+
+    fn subscriber_profile(&self, name: Option<&str>) -> Result<&'static CertificateProfile> {
+        let subs: Vec<&'static CertificateProfile> = self
+            .policy
+            .definition()
+            .certificates
+            .iter()
+            .filter(|p| p.role == Role::Subscriber)
+            .collect();
+        match name {
+            Some(n) => subs.into_iter().find(|p| p.name == n).ok_or_else(|| {
+                Error::Policy(format!(
+                    "policy `{}` has no subscriber profile `{n}`",
+                    self.policy.id()
+                ))
+            }),
+            None => match subs.as_slice() {
+                [one] => Ok(one),
+                _ => Err(Error::Policy(format!(
+                    "policy `{}` has {} subscriber profiles; name one",
+                    self.policy.id(),
+                    subs.len()
+                ))),
+            },
+        }
+    }
+
+    /// Issues a subscriber certificate (R-4.2-PROMPT): the request is checked, the
+    /// name allocated, the TBS built and checked, recorded, signed, recorded again.
+    pub fn issue(&mut self, request: &IssueRequest<'_>, now: Timestamp) -> Result<Issued> {
+        let profile = self.subscriber_profile(request.profile)?;
+        let codec = profile.subscriber_name.ok_or_else(|| {
+            Error::Policy(format!(
+                "profile `{}` makes no subscriber names",
+                profile.name
+            ))
+        })?;
+        // Every template field, and nothing else, must be given.
+        let mut fields = Vec::new();
+        for f in codec.fields {
+            let value = request
+                .fields
+                .iter()
+                .find(|(n, _)| n == f.name)
+                .map(|(_, v)| *v)
+                .ok_or(crate::policy::NameError::Missing(f.name))?;
+            fields.push((f.name, value));
+        }
+        if let Some((extra, _)) = request
+            .fields
+            .iter()
+            .find(|(n, _)| !codec.fields.iter().any(|f| f.name == n))
+        {
+            return Err(Error::Policy(format!(
+                "`{extra}` is not a field of the name template {}",
+                codec.template
+            )));
+        }
+        let checked = csr::check(request.csr, profile)?;
+        let issuer_name = profile.issuer.ok_or_else(|| {
+            Error::Policy(format!(
+                "subscriber profile `{}` has no issuer",
+                profile.name
+            ))
+        })?;
+        let not_before =
+            (profile.not_before)(now).ok_or_else(|| validity_error(profile, now, 0))?;
+        let not_after = (profile.not_after)(not_before)
+            .ok_or_else(|| validity_error(profile, not_before, 1))?;
+        let issuer = find_authority(&self.authorities, issuer_name)?;
+        check_issuer_covers(issuer, profile, now, not_after)?;
+        // Check the name fits before a sequence letter is spent on it.
+        let (m, d) = codec.fiscal_year_starts;
+        let fiscal_year = not_before.fiscal_year(m, d);
+        let probe = NameParts {
+            fields: fields.clone(),
+            fiscal_year,
+            sequence: 0,
+        };
+        (codec.format)(&probe)?;
+        let identity: Vec<String> = fields.iter().map(|(n, v)| format!("{n}={v}")).collect();
+        let sequence = self
+            .store
+            .next_sequence(profile.name, &identity.join(","), fiscal_year)?;
+        let cn = (codec.format)(&NameParts {
+            fields,
+            fiscal_year,
+            sequence,
+        })?;
+        let fill = |p: &str| (p == "name").then(|| cn.clone());
+        let subject = x509::name(profile.subject, &fill)?;
+        let issuer_tbs = issuer.cert.tbs_certificate();
+        let spec = Spec {
+            policy: self.policy,
+            profile,
+            subject,
+            issuer: issuer_tbs.subject().clone(),
+            subject_key: checked.public_key(),
+            issuer_key: issuer_tbs.subject_public_key_info(),
+            issuer_key_id: &issuer.key_id,
+            serial: random_serial()?,
+            not_before,
+            not_after,
+            fill: &fill,
+        };
+        let draft = Draft::new(spec)?;
+        let serial = serial_hex(draft.tbs().serial_number());
+        let subject_text = draft.tbs().subject().to_string();
+        let cert = record_and_sign(
+            &mut self.store,
+            draft,
+            profile,
+            Some(&cn),
+            now,
+            issuer.signer.as_ref(),
+        )?;
+        Ok(Issued {
+            serial,
+            subject: subject_text,
+            der: cert.to_der()?,
+        })
+    }
+
+    /// Revokes a certificate for one of the policy's reasons (R-4.9-REASONS).
+    pub fn revoke(&mut self, serial: &str, reason: &str, now: Timestamp) -> Result<()> {
+        let def = self.policy.definition();
+        let r = self.policy.reason(reason).ok_or_else(|| {
+            let names: Vec<&str> = def.reasons.iter().map(|r| r.name).collect();
+            Error::Policy(format!(
+                "unknown reason `{reason}`; the policy's reasons are {}",
+                names.join(", ")
+            ))
+        })?;
+        let serial = normalise_serial(serial)?;
+        let record = self
+            .store
+            .certificate(&serial)?
+            .ok_or_else(|| Error::UnknownSerial(serial.clone()))?;
+        if record.issuer.is_none() {
+            return Err(Error::Policy(
+                "a root certificate cannot be revoked on its own CRL".into(),
+            ));
+        }
+        self.store.revoke(&serial, now, r.name, r.code)
+    }
+
+    /// Generates the next CRL of a CA (the policy's only CRL issuer by default).
+    pub fn crl(&mut self, issuer: Option<&str>, now: Timestamp) -> Result<Published> {
+        let def = self.policy.definition();
+        let profile = match issuer {
+            Some(i) => self
+                .policy
+                .crl(i)
+                .ok_or_else(|| Error::Policy(format!("`{i}` has no CRL profile")))?,
+            None => match def.crls {
+                [one] => one,
+                _ => {
+                    return Err(Error::Policy(format!(
+                        "policy `{}` has {} CRL profiles; name the issuer",
+                        def.id,
+                        def.crls.len()
+                    )));
+                }
+            },
+        };
+        let authority = self
+            .authorities
+            .iter()
+            .find(|a| a.profile.name == profile.issuer)
+            .ok_or_else(|| Error::Policy(format!("no CA `{}`", profile.issuer)))?;
+        if authority
+            .validity()
+            .is_none_or(|(nb, na)| now < nb || now > na)
+        {
+            return Err(Error::IssuerNotValid(now.to_string()));
+        }
+        let revoked = self.store.revoked_unexpired(profile.issuer, now)?;
+        let issuer_name = authority.cert.tbs_certificate().subject().clone();
+        let mut der_out = Vec::new();
+        let number = self
+            .store
+            .with_next_crl_number(profile.issuer, &mut |number| {
+                let spec = crate::crl::CrlSpec {
+                    profile,
+                    issuer_profile: authority.profile,
+                    issuer: &issuer_name,
+                    issuer_key_id: &authority.key_id,
+                    number,
+                    this_update: now,
+                    revoked: &revoked,
+                };
+                let (next, der) = crate::crl::build(&spec, authority.signer.as_ref())?;
+                der_out = der.clone();
+                Ok((now, next, der))
+            })?;
+        Ok(Published {
+            number,
+            der: der_out,
+        })
+    }
+}
+
+fn find_authority<'a>(authorities: &'a [Authority], name: &str) -> Result<&'a Authority> {
+    authorities
+        .iter()
+        .find(|a| a.profile.name == name)
+        .ok_or_else(|| Error::Policy(format!("no CA profile `{name}`")))
+}
+
+fn validity_error(profile: &'static CertificateProfile, at: Timestamp, which: usize) -> Error {
+    Error::Validity {
+        profile: profile.name,
+        at: at.to_string(),
+        rule: if which == 0 {
+            profile.validity_text.0
+        } else {
+            profile.validity_text.1
+        },
+    }
+}
+
+fn check_issuer_covers(
+    issuer: &Authority,
+    profile: &'static CertificateProfile,
+    now: Timestamp,
+    not_after: Timestamp,
+) -> Result<()> {
+    let (nb, na) = issuer
+        .validity()
+        .ok_or_else(|| Error::Directory("the issuer's validity cannot be read".into()))?;
+    if now < nb || now > na {
+        return Err(Error::IssuerNotValid(now.to_string()));
+    }
+    if not_after > na {
+        return Err(Error::OutlivesIssuer {
+            profile: profile.name,
+            not_after: not_after.to_string(),
+            issuer_not_after: na.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Records the exact TBS, signs, records the certificate; on a signing failure the
+/// record is marked failed and nothing is returned.
+fn record_and_sign(
+    store: &mut dyn Store,
+    draft: Draft,
+    profile: &'static CertificateProfile,
+    cn: Option<&str>,
+    now: Timestamp,
+    signer: &dyn Signer,
+) -> Result<Certificate> {
+    let tbs = draft.tbs();
+    let serial = serial_hex(tbs.serial_number());
+    let validity = tbs.validity();
+    let pending = Pending {
+        serial: &serial,
+        profile: profile.name,
+        issuer: profile.issuer,
+        subject_cn: cn,
+        subject: &tbs.subject().to_string(),
+        not_before: x509::timestamp(&validity.not_before).unwrap_or(now),
+        not_after: x509::timestamp(&validity.not_after).unwrap_or(now),
+        tbs: draft.tbs_der(),
+        created_at: now,
+    };
+    store.reserve(&pending)?;
+    match draft.sign(signer) {
+        Ok(cert) => {
+            store.complete(&serial, &cert.to_der()?)?;
+            Ok(cert)
+        }
+        Err(e) => {
+            store.abandon(&serial)?;
+            Err(e)
+        }
+    }
+}
+
+/// Accepts `0A:1B...`, `0a1b...` and `0x0a1b...`; returns lower-case hex.
+pub fn normalise_serial(s: &str) -> Result<String> {
+    let t: String = s
+        .trim()
+        .trim_start_matches("0x")
+        .chars()
+        .filter(|c| *c != ':')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if t.is_empty() || t.len() > 40 || !t.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(Error::UnknownSerial(format!(
+            "`{s}` (expected hexadecimal)"
+        )));
+    }
+    Ok(if t.len() % 2 == 1 { format!("0{t}") } else { t })
+}
+
+/// Decodes a certificate, PEM or DER.
+pub fn read_certificate(bytes: &[u8]) -> Result<Certificate> {
+    if bytes.starts_with(b"-----")
+        || std::str::from_utf8(bytes).is_ok_and(|s| s.contains("-----BEGIN"))
+    {
+        Ok(Certificate::from_pem(bytes)?)
+    } else {
+        Ok(Certificate::from_der(bytes)?)
+    }
+}

@@ -1,0 +1,90 @@
+//! The runtime's error type: one `#[non_exhaustive]` enum whose variants say what
+//! was refused and why, with the CPS rule where one applies.
+
+use crate::policy::NameError;
+
+/// Everything the runtime can refuse or fail at.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The certificate request could not be read.
+    #[error("the certificate request is not a PKCS#10 request (R-6.1-PKCS10): {0}")]
+    BadRequest(String),
+    /// The request's self-signature does not verify: no proof of possession.
+    #[error(
+        "the certificate request's signature does not verify, so it does not prove possession of the private key (R-3.2-POP)"
+    )]
+    ProofOfPossession,
+    /// The request's key is not what the profile requires.
+    #[error("the request's key is refused (R-6.1-KEY-SIZE): {0}")]
+    KeyRefused(String),
+    /// A subscriber name could not be made.
+    #[error("subscriber name refused (R-3.1-SUB-DN): {0}")]
+    Name(#[from] NameError),
+    /// The subject CN is already used by another certificate.
+    #[error("subject name `{0}` is already in use (R-3.1-UNIQUE)")]
+    DuplicateName(String),
+    /// A validity rule has no answer at this instant.
+    #[error("profile `{profile}` gives no validity for {at}: {rule}")]
+    Validity {
+        /// Profile.
+        profile: &'static str,
+        /// Instant.
+        at: String,
+        /// The rule.
+        rule: &'static str,
+    },
+    /// The certificate would outlive the CA that issues it.
+    #[error(
+        "a `{profile}` certificate issued now would end at {not_after}, after its issuer's notAfter {issuer_not_after}"
+    )]
+    OutlivesIssuer {
+        /// Profile.
+        profile: &'static str,
+        /// Would-be notAfter.
+        not_after: String,
+        /// The issuer's notAfter.
+        issuer_not_after: String,
+    },
+    /// The issuer is not valid at this instant.
+    #[error("the issuing CA is not valid at {0}")]
+    IssuerNotValid(String),
+    /// The to-be-signed value does not conform to the policy: nothing was signed.
+    #[error("pre-signing check failed, nothing was signed: {0}")]
+    NonConformant(String),
+    /// The policy has no such profile or reason.
+    #[error("{0}")]
+    Policy(String),
+    /// Signing failed: nothing was issued.
+    #[error("signing failed, nothing was issued: {0}")]
+    Signer(String),
+    /// Encoding failed.
+    #[error("encoding failed: {0}")]
+    Encoding(String),
+    /// The store failed: nothing is returned that was not recorded.
+    #[error("the certificate store failed: {0}")]
+    Store(String),
+    /// The CA directory is missing, incomplete or already in use.
+    #[error("{0}")]
+    Directory(String),
+    /// No certificate with that serial.
+    #[error("no certificate with serial {0}")]
+    UnknownSerial(String),
+    /// Already revoked.
+    #[error("certificate {0} is already revoked")]
+    AlreadyRevoked(String),
+    /// `--now` was given but the directory does not allow it.
+    #[error(
+        "this CA directory was not initialised with --allow-clock-override, so --now is refused"
+    )]
+    ClockOverrideRefused,
+}
+
+impl From<der::Error> for Error {
+    fn from(e: der::Error) -> Self {
+        Error::Encoding(e.to_string())
+    }
+}
+
+/// The runtime's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,178 @@
+//! Signing. One trait, [`Signer`], several backends; this module holds the software
+//! RSA backend (development only: its key lives in a file).
+//!
+//! A signer only ever signs a [`ToBeSigned`]: a TBSCertificate or TBSCertList that
+//! the issuance pipeline built and checked against the policy. Its constructor is
+//! private to this crate, so there is no "sign these bytes" path (R-6.1-CA-KEY-USE).
+
+use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
+use rsa::{Pkcs1v15Sign, PrivateKey, PublicKey};
+use sha2::Digest;
+use spki::{DecodePublicKey, SubjectPublicKeyInfoOwned};
+
+use crate::error::{Error, Result};
+use crate::policy::SignatureAlgorithm;
+
+/// What a to-be-signed value is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TbsKind {
+    /// A TBSCertificate.
+    Certificate,
+    /// A TBSCertList.
+    CertList,
+}
+
+/// DER of a TBSCertificate or TBSCertList that passed the pre-signing checks.
+#[derive(Debug)]
+pub struct ToBeSigned {
+    der: Vec<u8>,
+    kind: TbsKind,
+    algorithm: SignatureAlgorithm,
+}
+
+impl ToBeSigned {
+    /// Only the pipeline makes these, after its checks.
+    pub(crate) fn new(der: Vec<u8>, kind: TbsKind, algorithm: SignatureAlgorithm) -> Self {
+        ToBeSigned {
+            der,
+            kind,
+            algorithm,
+        }
+    }
+    /// The DER to sign.
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+    /// Certificate or CRL.
+    pub fn kind(&self) -> TbsKind {
+        self.kind
+    }
+    /// The algorithm the TBS names.
+    pub fn algorithm(&self) -> SignatureAlgorithm {
+        self.algorithm
+    }
+}
+
+/// A CA's signing key.
+pub trait Signer: Send + Sync {
+    /// The public key, as certified.
+    fn public_key(&self) -> &SubjectPublicKeyInfoOwned;
+    /// Signs the value with the algorithm it names.
+    fn sign(&self, tbs: &ToBeSigned) -> Result<Vec<u8>>;
+}
+
+/// The DigestInfo-prefixed PKCS #1 v1.5 scheme and the hash of `msg` for an algorithm.
+fn scheme_and_hash(algorithm: SignatureAlgorithm, msg: &[u8]) -> (Pkcs1v15Sign, Vec<u8>) {
+    match algorithm {
+        SignatureAlgorithm::Sha1WithRsa => (
+            Pkcs1v15Sign::new::<sha1::Sha1>(),
+            sha1::Sha1::digest(msg).to_vec(),
+        ),
+        SignatureAlgorithm::Sha256WithRsa => (
+            Pkcs1v15Sign::new::<sha2::Sha256>(),
+            sha2::Sha256::digest(msg).to_vec(),
+        ),
+        SignatureAlgorithm::Sha384WithRsa => (
+            Pkcs1v15Sign::new::<sha2::Sha384>(),
+            sha2::Sha384::digest(msg).to_vec(),
+        ),
+        SignatureAlgorithm::Sha512WithRsa => (
+            Pkcs1v15Sign::new::<sha2::Sha512>(),
+            sha2::Sha512::digest(msg).to_vec(),
+        ),
+    }
+}
+
+/// Verifies an RSA PKCS #1 v1.5 signature over `msg` with the key in `spki`.
+pub fn verify(
+    spki: &SubjectPublicKeyInfoOwned,
+    algorithm: SignatureAlgorithm,
+    msg: &[u8],
+    signature: &[u8],
+) -> Result<()> {
+    let key = rsa_public_key(spki)?;
+    let (scheme, hash) = scheme_and_hash(algorithm, msg);
+    key.verify(scheme, &hash, signature)
+        .map_err(|_| Error::ProofOfPossession)
+}
+
+/// The RSA key in an SPKI; refuses other algorithms and sizes rsa does not accept
+/// (below 1024 or above 8192 bits, exponent out of range) before any expensive work.
+pub fn rsa_public_key(spki: &SubjectPublicKeyInfoOwned) -> Result<PublicKey> {
+    if spki.algorithm.oid != const_oid::db::rfc5912::RSA_ENCRYPTION {
+        return Err(Error::KeyRefused(format!(
+            "algorithm {} is not rsaEncryption",
+            spki.algorithm.oid
+        )));
+    }
+    let der = der::Encode::to_der(spki)?;
+    PublicKey::from_public_key_der(&der)
+        .map_err(|e| Error::KeyRefused(format!("not a usable RSA public key: {e}")))
+}
+
+/// The modulus size in bits.
+pub fn rsa_bits(key: &PublicKey) -> u32 {
+    use rsa::traits::PublicKeyParts;
+    key.n().bit_width()
+}
+
+/// A software RSA key. For development and tests: the key sits in memory and, at
+/// rest, in the CA directory (keys in an HSM come with the key-custody work).
+pub struct SoftwareSigner {
+    key: PrivateKey,
+    public: SubjectPublicKeyInfoOwned,
+}
+
+impl SoftwareSigner {
+    /// Wraps an RSA private key.
+    pub fn new(key: PrivateKey) -> Result<Self> {
+        let der = key
+            .to_public_key()
+            .to_public_key_der()
+            .map_err(|e| Error::Encoding(e.to_string()))?;
+        let public = <SubjectPublicKeyInfoOwned as der::Decode>::from_der(der.as_bytes())?;
+        Ok(SoftwareSigner { key, public })
+    }
+
+    /// A fresh key of `bits` bits from the operating system's CSPRNG.
+    pub fn generate(bits: u32) -> Result<Self> {
+        let mut rng = rand_core_rng();
+        let key = PrivateKey::new(&mut rng, bits as usize)
+            .map_err(|e| Error::Signer(format!("key generation failed: {e}")))?;
+        Self::new(key)
+    }
+
+    /// Reads a PKCS #8 PEM private key.
+    pub fn from_pkcs8_pem(pem: &str) -> Result<Self> {
+        Self::new(
+            PrivateKey::from_pkcs8_pem(pem)
+                .map_err(|e| Error::Signer(format!("cannot read the CA key: {e}")))?,
+        )
+    }
+
+    /// The key as PKCS #8 PEM (kept secret by the caller: never logged).
+    pub fn to_pkcs8_pem(&self) -> Result<String> {
+        Ok(self
+            .key
+            .to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)
+            .map_err(|e| Error::Encoding(e.to_string()))?
+            .to_string())
+    }
+}
+
+fn rand_core_rng() -> getrandom::SysRng {
+    getrandom::SysRng
+}
+
+impl Signer for SoftwareSigner {
+    fn public_key(&self) -> &SubjectPublicKeyInfoOwned {
+        &self.public
+    }
+
+    fn sign(&self, tbs: &ToBeSigned) -> Result<Vec<u8>> {
+        let (scheme, hash) = scheme_and_hash(tbs.algorithm, &tbs.der);
+        self.key
+            .sign(scheme, &hash)
+            .map_err(|e| Error::Signer(e.to_string()))
+    }
+}

@@ -1,0 +1,367 @@
+//! Where the CA keeps its state: issued certificates, revocations, sequence letters,
+//! CRL numbers. [`Store`] is the interface the CA uses; [`SqliteStore`] is the
+//! embedded default, one file in the CA's directory.
+//!
+//! Invariants the store upholds:
+//! - a certificate's serial and exact TBSCertificate are recorded (`pending`) before
+//!   the key signs, the signed certificate after (`issued`); a serial is never
+//!   reused, even if signing failed (the row stays, marked `failed`);
+//! - no two certificates share a subject CN (R-3.1-UNIQUE), enforced by a unique index;
+//! - sequence letters are allocated per profile, person and fiscal year and never
+//!   handed out twice;
+//! - each CRL number is the previous one plus one, allocated and recorded in one
+//!   transaction with the CRL it numbers.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use crate::calendar::Timestamp;
+use crate::error::{Error, Result};
+
+/// A certificate about to be signed.
+#[derive(Debug, Clone)]
+pub struct Pending<'a> {
+    /// Lower-case hex serial.
+    pub serial: &'a str,
+    /// Profile name.
+    pub profile: &'a str,
+    /// Issuing profile, `None` for a root.
+    pub issuer: Option<&'a str>,
+    /// Subject CN if the profile makes subscriber names (kept unique).
+    pub subject_cn: Option<&'a str>,
+    /// The subject, as text, for operators.
+    pub subject: &'a str,
+    /// notBefore.
+    pub not_before: Timestamp,
+    /// notAfter.
+    pub not_after: Timestamp,
+    /// The TBSCertificate DER that will be signed.
+    pub tbs: &'a [u8],
+    /// When.
+    pub created_at: Timestamp,
+}
+
+/// A recorded certificate.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// Lower-case hex serial.
+    pub serial: String,
+    /// Profile.
+    pub profile: String,
+    /// Issuing profile.
+    pub issuer: Option<String>,
+    /// Subject text.
+    pub subject: String,
+    /// `pending`, `issued` or `failed`.
+    pub status: String,
+    /// notAfter.
+    pub not_after: Timestamp,
+    /// The certificate, once issued.
+    pub der: Option<Vec<u8>>,
+    /// Revocation time and reason name and code.
+    pub revoked: Option<(Timestamp, String, u8)>,
+}
+
+/// A revoked certificate, as a CRL lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revoked {
+    /// Lower-case hex serial.
+    pub serial: String,
+    /// revocationDate.
+    pub revoked_at: Timestamp,
+    /// RFC 5280 reason code.
+    pub reason_code: u8,
+}
+
+/// The CA's state.
+pub trait Store {
+    /// Allocates the next sequence index for a person in a fiscal year (0 = `a`).
+    fn next_sequence(&mut self, profile: &str, identity: &str, fiscal_year: i64) -> Result<u8>;
+    /// Records a certificate before it is signed. Fails if the serial or CN is taken.
+    fn reserve(&mut self, pending: &Pending<'_>) -> Result<()>;
+    /// Records the signed certificate.
+    fn complete(&mut self, serial: &str, der: &[u8]) -> Result<()>;
+    /// Marks a reserved certificate as never issued (signing failed).
+    fn abandon(&mut self, serial: &str) -> Result<()>;
+    /// A certificate by serial.
+    fn certificate(&self, serial: &str) -> Result<Option<Record>>;
+    /// Every issued certificate of a profile.
+    fn certificates(&self, profile: &str) -> Result<Vec<Record>>;
+    /// Revokes an issued certificate.
+    fn revoke(&mut self, serial: &str, at: Timestamp, reason: &str, code: u8) -> Result<()>;
+    /// Revoked certificates of `issuer` not yet expired at `at`, by serial.
+    fn revoked_unexpired(&self, issuer: &str, at: Timestamp) -> Result<Vec<Revoked>>;
+    /// Allocates the next CRL number of `issuer`, lets `build` make the CRL with it,
+    /// and records that CRL, all in one transaction.
+    fn with_next_crl_number(
+        &mut self,
+        issuer: &str,
+        build: &mut dyn FnMut(u64) -> Result<(Timestamp, Timestamp, Vec<u8>)>,
+    ) -> Result<u64>;
+    /// The newest CRL of `issuer`: number and DER.
+    fn latest_crl(&self, issuer: &str) -> Result<Option<(u64, Vec<u8>)>>;
+    /// A setting.
+    fn meta(&self, key: &str) -> Result<Option<String>>;
+    /// Stores a setting.
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<()>;
+}
+
+fn db(e: rusqlite::Error) -> Error {
+    Error::Store(e.to_string())
+}
+
+/// The embedded SQLite store.
+pub struct SqliteStore {
+    conn: Connection,
+}
+
+const SCHEMA: &str = "
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = FULL;
+PRAGMA foreign_keys = ON;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS certificates (
+    serial TEXT PRIMARY KEY,
+    profile TEXT NOT NULL,
+    issuer TEXT,
+    subject TEXT NOT NULL,
+    subject_cn TEXT,
+    not_before INTEGER NOT NULL,
+    not_after INTEGER NOT NULL,
+    tbs BLOB NOT NULL,
+    der BLOB,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'issued', 'failed')),
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER,
+    reason TEXT,
+    reason_code INTEGER
+);
+CREATE UNIQUE INDEX IF NOT EXISTS certificates_subject_cn ON certificates(subject_cn) WHERE subject_cn IS NOT NULL;
+CREATE TABLE IF NOT EXISTS sequences (
+    profile TEXT NOT NULL,
+    identity TEXT NOT NULL,
+    fiscal_year INTEGER NOT NULL,
+    next INTEGER NOT NULL,
+    PRIMARY KEY (profile, identity, fiscal_year)
+);
+CREATE TABLE IF NOT EXISTS crls (
+    issuer TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    this_update INTEGER NOT NULL,
+    next_update INTEGER NOT NULL,
+    der BLOB NOT NULL,
+    PRIMARY KEY (issuer, number)
+);
+";
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store at `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        let conn = Connection::open(path).map_err(db)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(db)?;
+        conn.execute_batch(SCHEMA).map_err(db)?;
+        Ok(SqliteStore { conn })
+    }
+
+    fn record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
+        let not_after: i64 = row.get(5)?;
+        let revoked_at: Option<i64> = row.get(7)?;
+        let reason: Option<String> = row.get(8)?;
+        let code: Option<u8> = row.get(9)?;
+        Ok(Record {
+            serial: row.get(0)?,
+            profile: row.get(1)?,
+            issuer: row.get(2)?,
+            subject: row.get(3)?,
+            status: row.get(4)?,
+            not_after: Timestamp::from_unix(not_after).unwrap_or(crate::calendar::MAX),
+            der: row.get(6)?,
+            revoked: match (revoked_at.and_then(Timestamp::from_unix), reason, code) {
+                (Some(t), Some(r), Some(c)) => Some((t, r, c)),
+                _ => None,
+            },
+        })
+    }
+}
+
+const RECORD_COLUMNS: &str =
+    "serial, profile, issuer, subject, status, not_after, der, revoked_at, reason, reason_code";
+
+impl Store for SqliteStore {
+    fn next_sequence(&mut self, profile: &str, identity: &str, fiscal_year: i64) -> Result<u8> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db)?;
+        let next: i64 = tx
+            .query_row("SELECT next FROM sequences WHERE profile = ?1 AND identity = ?2 AND fiscal_year = ?3", params![profile, identity, fiscal_year], |r| r.get(0))
+            .optional()
+            .map_err(db)?
+            .unwrap_or(0);
+        tx.execute(
+            "INSERT INTO sequences (profile, identity, fiscal_year, next) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (profile, identity, fiscal_year) DO UPDATE SET next = excluded.next",
+            params![profile, identity, fiscal_year, next + 1],
+        )
+        .map_err(db)?;
+        tx.commit().map_err(db)?;
+        u8::try_from(next).map_err(|_| Error::Store(format!("sequence {next} out of range")))
+    }
+
+    fn reserve(&mut self, p: &Pending<'_>) -> Result<()> {
+        let r = self.conn.execute(
+            "INSERT INTO certificates (serial, profile, issuer, subject, subject_cn, not_before, not_after, tbs, status, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9)",
+            params![p.serial, p.profile, p.issuer, p.subject, p.subject_cn, p.not_before.unix(), p.not_after.unix(), p.tbs, p.created_at.unix()],
+        );
+        match r {
+            Ok(_) => Ok(()),
+            Err(rusqlite::Error::SqliteFailure(e, Some(msg)))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                if msg.contains("subject_cn") {
+                    Err(Error::DuplicateName(
+                        p.subject_cn.unwrap_or_default().to_string(),
+                    ))
+                } else {
+                    Err(Error::Store(format!(
+                        "serial {} already recorded",
+                        p.serial
+                    )))
+                }
+            }
+            Err(e) => Err(db(e)),
+        }
+    }
+
+    fn complete(&mut self, serial: &str, der: &[u8]) -> Result<()> {
+        let n = self.conn.execute("UPDATE certificates SET der = ?2, status = 'issued' WHERE serial = ?1 AND status = 'pending'", params![serial, der]).map_err(db)?;
+        if n == 1 {
+            Ok(())
+        } else {
+            Err(Error::Store(format!("serial {serial} was not pending")))
+        }
+    }
+
+    fn abandon(&mut self, serial: &str) -> Result<()> {
+        self.conn.execute("UPDATE certificates SET status = 'failed' WHERE serial = ?1 AND status = 'pending'", params![serial]).map_err(db)?;
+        Ok(())
+    }
+
+    fn certificate(&self, serial: &str) -> Result<Option<Record>> {
+        self.conn
+            .query_row(
+                &format!("SELECT {RECORD_COLUMNS} FROM certificates WHERE serial = ?1"),
+                params![serial],
+                Self::record,
+            )
+            .optional()
+            .map_err(db)
+    }
+
+    fn certificates(&self, profile: &str) -> Result<Vec<Record>> {
+        let mut stmt = self.conn.prepare(&format!("SELECT {RECORD_COLUMNS} FROM certificates WHERE profile = ?1 AND status = 'issued' ORDER BY created_at, serial")).map_err(db)?;
+        let rows = stmt.query_map(params![profile], Self::record).map_err(db)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
+    }
+
+    fn revoke(&mut self, serial: &str, at: Timestamp, reason: &str, code: u8) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db)?;
+        let state: Option<(String, Option<i64>)> = tx
+            .query_row(
+                "SELECT status, revoked_at FROM certificates WHERE serial = ?1",
+                params![serial],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(db)?;
+        match state {
+            None => return Err(Error::UnknownSerial(serial.to_string())),
+            Some((_, Some(_))) => return Err(Error::AlreadyRevoked(serial.to_string())),
+            Some((status, None)) if status != "issued" => {
+                return Err(Error::UnknownSerial(format!(
+                    "{serial} (never issued: {status})"
+                )));
+            }
+            Some(_) => {}
+        }
+        tx.execute("UPDATE certificates SET revoked_at = ?2, reason = ?3, reason_code = ?4 WHERE serial = ?1", params![serial, at.unix(), reason, code]).map_err(db)?;
+        tx.commit().map_err(db)
+    }
+
+    fn revoked_unexpired(&self, issuer: &str, at: Timestamp) -> Result<Vec<Revoked>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT serial, revoked_at, reason_code FROM certificates WHERE issuer = ?1 AND revoked_at IS NOT NULL AND not_after >= ?2 ORDER BY serial")
+            .map_err(db)?;
+        let rows = stmt
+            .query_map(params![issuer, at.unix()], |r| {
+                let t: i64 = r.get(1)?;
+                Ok(Revoked {
+                    serial: r.get(0)?,
+                    revoked_at: Timestamp::from_unix(t).unwrap_or(crate::calendar::MIN),
+                    reason_code: r.get(2)?,
+                })
+            })
+            .map_err(db)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
+    }
+
+    fn with_next_crl_number(
+        &mut self,
+        issuer: &str,
+        build: &mut dyn FnMut(u64) -> Result<(Timestamp, Timestamp, Vec<u8>)>,
+    ) -> Result<u64> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db)?;
+        let last: Option<i64> = tx
+            .query_row(
+                "SELECT MAX(number) FROM crls WHERE issuer = ?1",
+                params![issuer],
+                |r| r.get(0),
+            )
+            .map_err(db)?;
+        let number = u64::try_from(last.unwrap_or(0) + 1)
+            .map_err(|_| Error::Store("CRL number out of range".into()))?;
+        let (this_update, next_update, der) = build(number)?;
+        tx.execute(
+            "INSERT INTO crls (issuer, number, this_update, next_update, der) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![issuer, i64::try_from(number).unwrap_or(i64::MAX), this_update.unix(), next_update.unix(), der],
+        )
+        .map_err(db)?;
+        tx.commit().map_err(db)?;
+        Ok(number)
+    }
+
+    fn latest_crl(&self, issuer: &str) -> Result<Option<(u64, Vec<u8>)>> {
+        self.conn
+            .query_row(
+                "SELECT number, der FROM crls WHERE issuer = ?1 ORDER BY number DESC LIMIT 1",
+                params![issuer],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
+            )
+            .optional()
+            .map_err(db)
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<String>> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(db)
+    }
+
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", params![key, value]).map_err(db)?;
+        Ok(())
+    }
+}
