@@ -1,0 +1,390 @@
+//! Every certificate the runtime issues matches the policy field by field, checked
+//! by the independent oracle (x509-parser + chrono + the compiler's model), for
+//! arbitrary valid requests and instants, including 2049/2050, February 29,
+//! March 31 / April 1 and midnight boundaries. Bad requests are refused cleanly.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use inkan_runtime::Error;
+use inkan_runtime::ca::{Ca, IssueRequest};
+use inkan_runtime::calendar::Timestamp;
+use inkan_runtime::store::Store;
+use inkan_tests::{
+    Expect, at, check_certificate, expected_name, expected_not_before, fiscal_year, fixture,
+    fixture_ca, model,
+};
+use proptest::prelude::*;
+
+const POLICIES: [(&str, u32); 2] = [
+    ("jpcert-ssl-client", 1024),
+    ("jpcert-ssl-client-2026", 2048),
+];
+
+fn request(csr: &[u8], developer: u64, person: u64) -> IssueRequest<'_> {
+    IssueRequest {
+        csr,
+        profile: None,
+        fields: vec![("developer".into(), developer), ("person".into(), person)],
+    }
+}
+
+/// Issues one certificate and checks it with the oracle; returns the CN.
+fn issue_and_check(
+    ca: &mut Ca,
+    id: &str,
+    bits: u32,
+    which: usize,
+    developer: u64,
+    person: u64,
+    now: Timestamp,
+    sequence: u8,
+) -> String {
+    let m = model(id);
+    let profile = m.certificate("ssl-client").unwrap();
+    let csr = fixture(&format!("sub{}-{bits}.csr.pem", which % 3 + 1));
+    let issued = ca
+        .issue(&request(&csr, developer, person), now)
+        .unwrap_or_else(|e| panic!("issue at {now}: {e}"));
+    let name = profile.subscriber_name.as_ref().unwrap();
+    let nb = expected_not_before(&profile.validity.not_before, now);
+    let cn = expected_name(
+        &name.template,
+        &[("developer", developer), ("person", person)],
+        fiscal_year(nb, name.fiscal_year_starts),
+        sequence,
+    );
+    let issuer = ca.ca_certificates().unwrap().pop().unwrap();
+    let bad = check_certificate(
+        &m,
+        "ssl-client",
+        &issued.der,
+        &Expect {
+            issuer_der: &issuer,
+            issued: now,
+            cn: Some(cn.clone()),
+        },
+    );
+    assert!(bad.is_empty(), "{id} at {now}: {bad:#?}");
+    cn
+}
+
+/// Instants worth a case of their own.
+const EDGES: [&str; 10] = [
+    "2048-02-29T12:00:00Z",
+    "2049-03-31T23:59:59Z",
+    "2049-04-01T00:00:00Z",
+    "2049-04-30T23:59:59Z",
+    "2049-05-01T00:00:00Z",
+    "2049-12-31T23:59:59Z",
+    "2050-01-01T00:00:00Z",
+    "2050-03-31T00:00:00Z",
+    "2048-04-01T00:00:00Z",
+    "2048-03-31T23:59:59Z",
+];
+
+#[test]
+fn r_7_1_sub_validity_edge_instants_match_the_policy() {
+    for (id, bits) in POLICIES {
+        let (_tmp, mut ca) = fixture_ca(id, at("2047-06-01T00:00:00Z"));
+        for (i, edge) in EDGES.iter().enumerate() {
+            issue_and_check(&mut ca, id, bits, i, 100 + i as u64, 200, at(edge), 0);
+        }
+    }
+}
+
+#[test]
+fn r_7_1_sub_validity_ends_on_april_30() {
+    let (_tmp, mut ca) = fixture_ca("jpcert-ssl-client", at("2026-04-01T00:00:00Z"));
+    let csr = fixture("sub1-1024.csr.pem");
+    for (now, not_after) in [
+        ("2026-11-26T09:00:00Z", "2027-04-30T23:59:59Z"),
+        ("2027-03-31T23:59:59Z", "2027-04-30T23:59:59Z"),
+        ("2027-04-01T00:00:00Z", "2028-04-30T23:59:59Z"),
+    ] {
+        let issued = ca
+            .issue(&request(&csr, 1, now.len() as u64), at(now))
+            .unwrap();
+        let (_, cert) = x509_parser::parse_x509_certificate(&issued.der).unwrap();
+        assert_eq!(
+            cert.validity().not_after.timestamp(),
+            at(not_after).unix(),
+            "issued {now}"
+        );
+    }
+}
+
+#[test]
+fn r_3_1_sub_dn_sequence_letter_counts_per_person_and_fiscal_year() {
+    let (_tmp, mut ca) = fixture_ca("jpcert-ssl-client", at("2026-04-01T00:00:00Z"));
+    let mut cns = Vec::new();
+    for (i, now) in [
+        "2026-05-01T00:00:00Z",
+        "2026-06-01T00:00:00Z",
+        "2027-03-31T10:00:00Z",
+        "2027-04-01T10:00:00Z",
+    ]
+    .iter()
+    .enumerate()
+    {
+        cns.push(issue_and_check(
+            &mut ca,
+            "jpcert-ssl-client",
+            1024,
+            i,
+            999_999,
+            12,
+            at(now),
+            [0, 1, 2, 0][i],
+        ));
+    }
+    assert_eq!(
+        cns,
+        [
+            "SSL-999999-000012-2026a",
+            "SSL-999999-000012-2026b",
+            "SSL-999999-000012-2026c",
+            "SSL-999999-000012-2027a"
+        ]
+    );
+}
+
+#[test]
+fn r_3_1_unique_letters_run_out_after_z() {
+    let (_tmp, mut ca) = fixture_ca("jpcert-ssl-client", at("2026-04-01T00:00:00Z"));
+    let csr = fixture("sub2-1024.csr.pem");
+    for _ in 0..26 {
+        ca.issue(&request(&csr, 5, 5), at("2026-05-01T00:00:00Z"))
+            .unwrap();
+    }
+    let err = ca
+        .issue(&request(&csr, 5, 5), at("2026-05-01T00:00:00Z"))
+        .unwrap_err();
+    assert!(matches!(err, Error::Name(_)), "{err}");
+    assert_eq!(ca.store().certificates("ssl-client").unwrap().len(), 26);
+}
+
+#[test]
+fn r_3_1_pseudonym_request_subject_never_reaches_the_certificate() {
+    let (_tmp, mut ca) = fixture_ca("jpcert-ssl-client-2026", at("2026-04-01T00:00:00Z"));
+    let issued = ca
+        .issue(
+            &request(&fixture("sub1-2048.csr.pem"), 1, 2),
+            at("2026-05-01T00:00:00Z"),
+        )
+        .unwrap();
+    let text = String::from_utf8_lossy(&issued.der);
+    assert!(!text.contains("Taro") && !text.contains("example.jp"));
+}
+
+#[test]
+fn r_7_1_root_and_r_7_1_ica_ca_certificates_match_the_policy() {
+    for (id, _) in POLICIES {
+        // 2040: a 10-year root crosses into 2050 and must switch to GeneralizedTime.
+        for now in [
+            "2026-11-26T10:00:00Z",
+            "2040-02-29T23:59:59Z",
+            "2049-12-31T00:00:00Z",
+        ] {
+            let (_tmp, ca) = fixture_ca(id, at(now));
+            let m = model(id);
+            let certs = ca.ca_certificates().unwrap();
+            let root_bad = check_certificate(
+                &m,
+                "root",
+                &certs[0],
+                &Expect {
+                    issuer_der: &certs[0],
+                    issued: at(now),
+                    cn: None,
+                },
+            );
+            assert!(root_bad.is_empty(), "{id} root at {now}: {root_bad:#?}");
+            let ica_bad = check_certificate(
+                &m,
+                "ssl-clients",
+                &certs[1],
+                &Expect {
+                    issuer_der: &certs[0],
+                    issued: at(now),
+                    cn: None,
+                },
+            );
+            assert!(ica_bad.is_empty(), "{id} issuing CA at {now}: {ica_bad:#?}");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn r_7_1_sub_every_issued_certificate_matches_the_policy(
+        policy in 0usize..2,
+        epoch in prop::sample::select(vec!["2026-04-01T00:00:00Z", "2047-06-01T00:00:00Z"]),
+        offset_days in 0i64..(3 * 365),
+        seconds in prop::sample::select(vec![0i64, 1, 43_200, 86_399]),
+        developer in 0u64..=999_999,
+        person in 0u64..=999_999,
+        which in 0usize..3,
+    ) {
+        let (id, bits) = POLICIES[policy];
+        let start = at(epoch);
+        let (_tmp, mut ca) = fixture_ca(id, start);
+        let now = Timestamp::from_unix(start.unix() + offset_days * 86_400 + seconds).unwrap();
+        issue_and_check(&mut ca, id, bits, which, developer, person, now, 0);
+    }
+}
+
+fn refused(id: &str, csr: &[u8], developer: u64, person: u64) -> Error {
+    let (_tmp, mut ca) = fixture_ca(id, at("2026-04-01T00:00:00Z"));
+    let err = ca
+        .issue(&request(csr, developer, person), at("2026-05-01T00:00:00Z"))
+        .unwrap_err();
+    assert!(
+        ca.store().certificates("ssl-client").unwrap().is_empty(),
+        "nothing is issued after: {err}"
+    );
+    err
+}
+
+#[test]
+fn r_6_1_key_size_wrong_sizes_and_algorithms_are_refused() {
+    assert!(matches!(
+        refused("jpcert-ssl-client", &fixture("sub1-2048.csr.pem"), 1, 1),
+        Error::KeyRefused(_)
+    ));
+    assert!(matches!(
+        refused(
+            "jpcert-ssl-client-2026",
+            &fixture("sub1-1024.csr.pem"),
+            1,
+            1
+        ),
+        Error::KeyRefused(_)
+    ));
+    assert!(matches!(
+        refused("jpcert-ssl-client-2026", &fixture("sub-3072.csr.pem"), 1, 1),
+        Error::KeyRefused(_)
+    ));
+    assert!(matches!(
+        refused("jpcert-ssl-client", &fixture("sub-ec.csr.pem"), 1, 1),
+        Error::KeyRefused(_)
+    ));
+}
+
+#[test]
+fn r_3_2_pop_a_request_whose_signature_fails_is_refused() {
+    assert!(matches!(
+        refused("jpcert-ssl-client", &fixture("bad-signature.csr.der"), 1, 1),
+        Error::ProofOfPossession
+    ));
+}
+
+#[test]
+fn r_3_1_sub_dn_out_of_range_numbers_are_refused() {
+    assert!(matches!(
+        refused(
+            "jpcert-ssl-client",
+            &fixture("sub1-1024.csr.pem"),
+            1_000_000,
+            1
+        ),
+        Error::Name(_)
+    ));
+    assert!(matches!(
+        refused(
+            "jpcert-ssl-client",
+            &fixture("sub1-1024.csr.pem"),
+            1,
+            10_000_000
+        ),
+        Error::Name(_)
+    ));
+}
+
+#[test]
+fn r_6_1_pkcs10_garbage_is_refused_without_panic() {
+    for input in [
+        &b""[..],
+        b"garbage",
+        b"-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n",
+        &[0x30, 0x82, 0xff, 0xff][..],
+        &vec![0x30; 70_000][..],
+    ] {
+        assert!(matches!(
+            refused("jpcert-ssl-client", input, 1, 1),
+            Error::BadRequest(_)
+        ));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #[test]
+    fn r_6_1_pkcs10_arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
+        let profile = inkan_tests::policy("jpcert-ssl-client").certificate("ssl-client").unwrap();
+        let _ = inkan_runtime::csr::check(&bytes, profile);
+    }
+}
+
+#[test]
+fn pem_with_76_column_lines_and_crlf_is_accepted() {
+    let pem = String::from_utf8(fixture("sub1-1024.csr.pem")).unwrap();
+    let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let wrapped: Vec<String> = b64
+        .as_bytes()
+        .chunks(76)
+        .map(|c| String::from_utf8(c.to_vec()).unwrap())
+        .collect();
+    let odd = format!(
+        "-----BEGIN CERTIFICATE REQUEST-----\r\n{}\r\n-----END CERTIFICATE REQUEST-----\r\n",
+        wrapped.join("\r\n")
+    );
+    let (_tmp, mut ca) = fixture_ca("jpcert-ssl-client", at("2026-04-01T00:00:00Z"));
+    ca.issue(&request(odd.as_bytes(), 1, 1), at("2026-05-01T00:00:00Z"))
+        .unwrap();
+}
+
+#[test]
+fn clock_override_is_refused_unless_the_directory_allows_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let key_source = |p: &'static inkan_runtime::policy::CertificateProfile| {
+        inkan_runtime::signer::SoftwareSigner::from_pkcs8_pem(
+            &String::from_utf8(fixture(&format!("ca-{}-{}.key.pem", p.name, p.key_bits))).unwrap(),
+        )
+    };
+    let options = inkan_runtime::ca::InitOptions {
+        allow_clock_override: false,
+        hsm_token: "x".into(),
+        key_source: &key_source,
+        progress: &|_| {},
+    };
+    let ca = Ca::init(
+        &tmp.path().join("ca"),
+        inkan_tests::policy("jpcert-ssl-client"),
+        Timestamp::now(),
+        &options,
+    )
+    .unwrap();
+    assert!(matches!(
+        ca.now(Some(at("2030-01-01T00:00:00Z"))),
+        Err(Error::ClockOverrideRefused)
+    ));
+    assert!(ca.now(None).is_ok());
+}
+
+#[test]
+fn issued_certificates_are_recorded_before_they_are_returned() {
+    let (_tmp, mut ca) = fixture_ca("jpcert-ssl-client", at("2026-04-01T00:00:00Z"));
+    let issued = ca
+        .issue(
+            &request(&fixture("sub1-1024.csr.pem"), 7, 7),
+            at("2026-05-01T00:00:00Z"),
+        )
+        .unwrap();
+    let record = ca.store().certificate(&issued.serial).unwrap().unwrap();
+    assert_eq!(
+        (record.status.as_str(), record.der.as_deref()),
+        ("issued", Some(&issued.der[..]))
+    );
+}
