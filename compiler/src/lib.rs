@@ -133,10 +133,19 @@ fn yaml_diagnostic(e: &serde_saphyr::Error) -> Diagnostic {
         column: usize::try_from(l.column()).unwrap_or(0),
         len: 1,
     });
-    match e {
-        serde_saphyr::Error::SerdeUnknownField {
-            field, expected, ..
-        } => {
+    let message = serde_saphyr::UserMessageFormatter
+        .format_message(e)
+        .into_owned();
+    // serde's unknown-field message: "unknown field `x`, expected one of a, b" (or "expected `a`").
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        if let Some((field, tail)) = rest.split_once('`') {
+            let expected: Vec<&str> = tail
+                .trim_start_matches(", expected ")
+                .trim_start_matches("one of ")
+                .split(", ")
+                .map(|k| k.trim_matches('`'))
+                .filter(|k| !k.is_empty())
+                .collect();
             let mut d = Diagnostic::error(
                 "unknown-key",
                 span.map(|s| Span {
@@ -145,31 +154,25 @@ fn yaml_diagnostic(e: &serde_saphyr::Error) -> Diagnostic {
                 }),
                 format!("unknown key `{field}`"),
             )
-            .label(format!("expected one of {}", lower::quote_list(expected)));
-            if let Some(m) = did_you_mean(field, expected) {
+            .label(format!("expected one of {}", lower::quote_list(&expected)));
+            if let Some(m) = did_you_mean(field, &expected) {
                 d = d.help(format!("did you mean `{m}`?"));
             }
-            d
-        }
-        serde_saphyr::Error::SerdeMissingField { field, .. } => {
-            Diagnostic::error("missing-key", span, format!("missing key `{field}`"))
-                .label(format!("this mapping needs `{field}`"))
-        }
-        _ => {
-            let message = serde_saphyr::UserMessageFormatter
-                .format_message(e)
-                .into_owned();
-            let code = if matches!(
-                e,
-                serde_saphyr::Error::SerdeInvalidType { .. }
-                    | serde_saphyr::Error::SerdeInvalidValue { .. }
-                    | serde_saphyr::Error::InvalidScalar { .. }
-            ) {
-                "wrong-type"
-            } else {
-                "yaml"
-            };
-            Diagnostic::error(code, span, message.clone()).label(message)
+            return d;
         }
     }
+    if let Some(field) = message
+        .strip_prefix("missing field `")
+        .and_then(|r| r.split_once('`'))
+        .map(|(f, _)| f)
+    {
+        return Diagnostic::error("missing-key", span, format!("missing key `{field}`"))
+            .label(format!("the mapping that ends here needs `{field}`"));
+    }
+    let code = if message.starts_with("invalid") {
+        "wrong-type"
+    } else {
+        "yaml"
+    };
+    Diagnostic::error(code, span, message.clone()).label(message)
 }

@@ -365,6 +365,7 @@ impl Cx<'_> {
         oids: &[NamedOid],
     ) -> Vec<CertificateProfile> {
         let mut out: Vec<CertificateProfile> = Vec::new();
+        let mut failed: Vec<String> = Vec::new();
         // Spans of path_len values, for the hierarchy check below.
         let mut path_len_spans: BTreeMap<String, Span> = BTreeMap::new();
         for rc in raw {
@@ -480,6 +481,7 @@ impl Cx<'_> {
                             .label("expected a root or issuing-ca profile")
                             .rules(["R-1.3-HIERARCHY"]),
                         ),
+                        None if failed.contains(&i.value) => {}
                         None => {
                             let later = raw.iter().any(|r| r.value.name.value == i.value);
                             let names: Vec<&str> = out
@@ -603,6 +605,7 @@ impl Cx<'_> {
                 not_after,
             )
             else {
+                failed.push(c.name.value.clone());
                 continue;
             };
             out.push(CertificateProfile {
@@ -637,7 +640,11 @@ impl Cx<'_> {
         raw: &[S<RawCertificate>],
         path_len_spans: &BTreeMap<String, Span>,
     ) {
-        if !profiles.iter().any(|p| p.role == Role::Root) && !profiles.is_empty() {
+        // A root that failed to lower has been reported already.
+        let root_failed = raw.iter().any(|r| {
+            r.value.role.value == "root" && !profiles.iter().any(|p| p.name == r.value.name.value)
+        });
+        if !profiles.iter().any(|p| p.role == Role::Root) && !profiles.is_empty() && !root_failed {
             self.err(
                 Diagnostic::error("bad-issuer", None, "the policy has no root profile")
                     .help("add a profile with `role: root`")
@@ -731,11 +738,11 @@ impl Cx<'_> {
                     );
                 }
             }
-            if let Some(issuer) = p
-                .issuer
-                .as_deref()
-                .and_then(|i| profiles.iter().find(|c| c.name == i))
-            {
+            if let Some(issuer) = p.issuer.as_deref().and_then(|i| {
+                profiles
+                    .iter()
+                    .find(|c| c.name == i && c.name != p.name && c.is_ca())
+            }) {
                 let child = p.validity.not_after.max_seconds();
                 let parent = issuer.validity.not_after.min_seconds();
                 if child > parent {

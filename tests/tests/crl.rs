@@ -1,0 +1,227 @@
+//! CRLs over random sequences of issue / revoke / advance-time: every CRL has
+//! cRLNumber = previous + 1, nextUpdate = thisUpdate + 4 days, exactly the revoked
+//! unexpired serials with the policy's reason codes, and a signature that verifies.
+//! Checked with x509-parser against the compiler's model (R-7.2-CRL, R-4.9-REASONS).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::collections::BTreeMap;
+
+use inkan_compiler::model::{CrlExtension, ReasonCode, UnspecifiedReason};
+use inkan_runtime::ca::IssueRequest;
+use inkan_runtime::calendar::Timestamp;
+use inkan_tests::{at, fixture, fixture_ca, hex_of, model};
+use proptest::prelude::*;
+use x509_parser::prelude::*;
+
+#[derive(Debug, Clone)]
+enum Op {
+    Issue,
+    Revoke(usize, usize),
+    Advance(i64),
+    Crl,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        3 => Just(Op::Issue),
+        3 => (0usize..64, 0usize..5).prop_map(|(i, r)| Op::Revoke(i, r)),
+        2 => (1i64..(400 * 24)).prop_map(Op::Advance),
+        3 => Just(Op::Crl),
+    ]
+}
+
+fn run(id: &str, bits: u32, ops: &[Op]) {
+    let m = model(id);
+    let crl_model = m.crl_for("ssl-clients").unwrap();
+    let reasons = &m.revocation.as_ref().unwrap().reasons;
+    let (_tmp, mut ca) = fixture_ca(id, at("2026-04-01T00:00:00Z"));
+    let issuer_der = ca.ca_certificates().unwrap().pop().unwrap();
+    let (_, issuer) = X509Certificate::from_der(&issuer_der).unwrap();
+    let mut now = at("2026-04-01T00:00:00Z");
+    // serial -> (notAfter, revoked reason)
+    let mut issued: Vec<(String, Timestamp)> = Vec::new();
+    let mut revoked: BTreeMap<String, (Timestamp, ReasonCode)> = BTreeMap::new();
+    let mut last_number = 0u64;
+    for (n, op) in ops.iter().chain([&Op::Crl]).enumerate() {
+        match op {
+            Op::Issue => {
+                let csr = fixture(&format!("sub{}-{bits}.csr.pem", n % 3 + 1));
+                let req = IssueRequest {
+                    csr: &csr,
+                    profile: None,
+                    fields: vec![("developer".into(), n as u64), ("person".into(), 1)],
+                };
+                if let Ok(c) = ca.issue(&req, now) {
+                    let (_, cert) = X509Certificate::from_der(&c.der).unwrap();
+                    issued.push((
+                        c.serial,
+                        Timestamp::from_unix(cert.validity().not_after.timestamp()).unwrap(),
+                    ));
+                }
+            }
+            Op::Revoke(i, r) => {
+                if issued.is_empty() {
+                    continue;
+                }
+                let (serial, _) = &issued[i % issued.len()];
+                let reason = &reasons[r % reasons.len()];
+                match ca.revoke(serial, &reason.name, now) {
+                    Ok(()) => {
+                        revoked.insert(serial.clone(), (now, reason.code));
+                    }
+                    Err(inkan_runtime::Error::AlreadyRevoked(_)) => {
+                        assert!(revoked.contains_key(serial))
+                    }
+                    Err(e) => panic!("revoke: {e}"),
+                }
+            }
+            Op::Advance(hours) => now = Timestamp::from_unix(now.unix() + hours * 3600).unwrap(),
+            Op::Crl => {
+                let crl = match ca.crl(None, now) {
+                    Ok(c) => c,
+                    // Past the issuing CA's life: refused, and nothing may be recorded.
+                    Err(inkan_runtime::Error::IssuerNotValid(_)) => continue,
+                    Err(e) => panic!("crl: {e}"),
+                };
+                let (rest, parsed) = CertificateRevocationList::from_der(&crl.der).unwrap();
+                assert!(rest.is_empty());
+                let tbs = &parsed.tbs_cert_list;
+                assert_eq!(tbs.version, Some(X509Version::V2));
+                assert_eq!(
+                    tbs.signature.algorithm.to_id_string(),
+                    crl_model.signature.oid()
+                );
+                assert_eq!(tbs.issuer.as_raw(), issuer.tbs_certificate.subject.as_raw());
+                let number = parsed
+                    .crl_number()
+                    .unwrap()
+                    .to_u64_digits()
+                    .first()
+                    .copied()
+                    .unwrap_or(0);
+                assert_eq!(number, last_number + 1, "cRLNumber goes up by exactly one");
+                assert_eq!(number, crl.number);
+                last_number = number;
+                assert_eq!(tbs.this_update.timestamp(), now.unix());
+                let next = tbs.next_update.unwrap().timestamp();
+                assert_eq!(
+                    next - now.unix(),
+                    i64::from(crl_model.next_update.days) * 86_400,
+                    "nextUpdate = thisUpdate + 4d"
+                );
+                // Extensions: cRLNumber (+ AKI), all non-critical.
+                let want_exts = crl_model.extensions.len();
+                assert_eq!(tbs.extensions().len(), want_exts);
+                assert!(tbs.extensions().iter().all(|e| !e.critical));
+                assert_eq!(
+                    tbs.extensions()
+                        .iter()
+                        .any(|e| e.oid.to_id_string() == "2.5.29.35"),
+                    crl_model
+                        .extensions
+                        .contains(&CrlExtension::AuthorityKeyIdentifier)
+                );
+                // Entries: exactly the revoked, unexpired serials.
+                let want: Vec<&String> = revoked
+                    .keys()
+                    .filter(|s| issued.iter().any(|(i, na)| i == *s && *na >= now))
+                    .collect();
+                let got: Vec<String> = parsed
+                    .iter_revoked_certificates()
+                    .map(|r| hex_of(r.raw_serial()))
+                    .collect();
+                assert_eq!(
+                    got.iter().collect::<Vec<_>>(),
+                    want,
+                    "revoked unexpired serials"
+                );
+                if want.is_empty() {
+                    assert!(tbs.revoked_certificates.is_empty());
+                }
+                for entry in parsed.iter_revoked_certificates() {
+                    let (when, code) = revoked[&hex_of(entry.raw_serial())];
+                    assert_eq!(entry.revocation_date.timestamp(), when.unix());
+                    let want_code = (code != ReasonCode::Unspecified
+                        || crl_model.unspecified_reason == UnspecifiedReason::Include)
+                        .then_some(code.value());
+                    assert_eq!(
+                        entry.reason_code().map(|(_, c)| c.0),
+                        want_code,
+                        "reasonCode of {}",
+                        hex_of(entry.raw_serial())
+                    );
+                }
+                assert!(
+                    parsed.verify_signature(issuer.public_key()).is_ok(),
+                    "CRL signature verifies"
+                );
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    #[test]
+    fn r_7_2_crl_every_crl_matches_the_policy_faithful(ops in prop::collection::vec(op(), 1..40)) {
+        run("jpcert-ssl-client", 1024, &ops);
+    }
+
+    #[test]
+    fn r_7_2_crl_every_crl_matches_the_policy_2026(ops in prop::collection::vec(op(), 1..40)) {
+        run("jpcert-ssl-client-2026", 2048, &ops);
+    }
+}
+
+#[test]
+fn r_4_9_reasons_map_to_rfc_5280_codes() {
+    let m = model("jpcert-ssl-client");
+    let codes: Vec<(&str, u8)> = m
+        .revocation
+        .as_ref()
+        .unwrap()
+        .reasons
+        .iter()
+        .map(|r| (r.name.as_str(), r.code.value()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("key-compromise", 1),
+            ("key-loss", 0),
+            ("cessation-of-use", 5),
+            ("developer-removed", 3),
+            ("other", 0)
+        ]
+    );
+    run(
+        "jpcert-ssl-client",
+        1024,
+        &[
+            Op::Issue,
+            Op::Issue,
+            Op::Revoke(0, 1),
+            Op::Revoke(1, 0),
+            Op::Crl,
+        ],
+    );
+}
+
+#[test]
+fn r_4_9_no_hold_unknown_reasons_and_serials_are_refused() {
+    let (_tmp, mut ca) = fixture_ca("jpcert-ssl-client", at("2026-04-01T00:00:00Z"));
+    assert!(
+        ca.revoke("01", "certificate-hold", at("2026-05-01T00:00:00Z"))
+            .is_err()
+    );
+    assert!(matches!(
+        ca.revoke("0123", "other", at("2026-05-01T00:00:00Z")),
+        Err(inkan_runtime::Error::UnknownSerial(_))
+    ));
+    assert!(matches!(
+        ca.revoke("zz", "other", at("2026-05-01T00:00:00Z")),
+        Err(inkan_runtime::Error::UnknownSerial(_))
+    ));
+}
