@@ -13,16 +13,25 @@ fn generated_code_is_fresh() {
     let files = inkan_compiler::codegen::generate(&root).unwrap();
     let stale: Vec<&str> = files
         .iter()
-        .filter(|f| std::fs::read_to_string(root.join(&f.path)).ok().as_deref() != Some(f.contents.as_str()))
+        .filter(|f| {
+            std::fs::read_to_string(root.join(&f.path)).ok().as_deref() != Some(f.contents.as_str())
+        })
         .map(|f| f.path.as_str())
         .collect();
-    assert!(stale.is_empty(), "generated/ is stale ({}); run `cargo xtask codegen` and commit the result", stale.join(", "));
+    assert!(
+        stale.is_empty(),
+        "generated/ is stale ({}); run `cargo xtask codegen` and commit the result",
+        stale.join(", ")
+    );
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     for e in std::fs::read_dir(dir).unwrap().flatten() {
         let p = e.path();
-        if p.is_dir() && p.file_name().is_some_and(|n| n != "target" && n != "fixtures") {
+        if p.is_dir()
+            && p.file_name()
+                .is_some_and(|n| n != "target" && n != "fixtures")
+        {
             rust_files(&p, out);
         } else if p.extension().is_some_and(|x| x == "rs") {
             out.push(p);
@@ -41,10 +50,16 @@ fn every_module_opens_with_a_doc_comment() {
         .iter()
         .filter(|f| {
             let text = std::fs::read_to_string(f).unwrap();
-            let first = text.lines().find(|l| !l.starts_with("// @generated")).unwrap_or("");
+            let first = text
+                .lines()
+                .find(|l| !l.starts_with("// @generated"))
+                .unwrap_or("");
             !first.starts_with("//!")
         })
         .map(|f| f.strip_prefix(&root).unwrap().display().to_string())
         .collect();
-    assert!(missing.is_empty(), "files without a `//!` module doc: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "files without a `//!` module doc: {missing:?}"
+    );
 }
