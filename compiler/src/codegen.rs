@@ -487,21 +487,21 @@ fn not_after_body(rule: &NotAfter) -> String {
     match rule {
         NotAfter::IssueDatePlus { span, at } => {
             format!(
-                "not_before.add({})?.date_at({}, {}, {})",
+                "not_before.checked_add({})?.date_at({}, {}, {})",
                 span_expr(span),
                 at.hour,
                 at.minute,
                 at.second
             )
         }
-        NotAfter::NotBeforePlus(span) => format!("not_before.add({})", span_expr(span)),
+        NotAfter::NotBeforePlus(span) => format!("not_before.checked_add({})", span_expr(span)),
         NotAfter::LastDateNotLaterThan {
             month,
             day,
             at,
             span,
         } => format!(
-            "not_before.add({})?.last_date_not_after({month}, {day}, ({}, {}, {}))",
+            "not_before.checked_add({})?.last_date_not_after({month}, {day}, ({}, {}, {}))",
             span_expr(span),
             at.hour,
             at.minute,

@@ -137,29 +137,29 @@ fn yaml_diagnostic(e: &serde_saphyr::Error) -> Diagnostic {
         .format_message(e)
         .into_owned();
     // serde's unknown-field message: "unknown field `x`, expected one of a, b" (or "expected `a`").
-    if let Some(rest) = message.strip_prefix("unknown field `") {
-        if let Some((field, tail)) = rest.split_once('`') {
-            let expected: Vec<&str> = tail
-                .trim_start_matches(", expected ")
-                .trim_start_matches("one of ")
-                .split(", ")
-                .map(|k| k.trim_matches('`'))
-                .filter(|k| !k.is_empty())
-                .collect();
-            let mut d = Diagnostic::error(
-                "unknown-key",
-                span.map(|s| Span {
-                    len: field.chars().count().max(1),
-                    ..s
-                }),
-                format!("unknown key `{field}`"),
-            )
-            .label(format!("expected one of {}", lower::quote_list(&expected)));
-            if let Some(m) = did_you_mean(field, &expected) {
-                d = d.help(format!("did you mean `{m}`?"));
-            }
-            return d;
+    if let Some(rest) = message.strip_prefix("unknown field `")
+        && let Some((field, tail)) = rest.split_once('`')
+    {
+        let expected: Vec<&str> = tail
+            .trim_start_matches(", expected ")
+            .trim_start_matches("one of ")
+            .split(", ")
+            .map(|k| k.trim_matches('`'))
+            .filter(|k| !k.is_empty())
+            .collect();
+        let mut d = Diagnostic::error(
+            "unknown-key",
+            span.map(|s| Span {
+                len: field.chars().count().max(1),
+                ..s
+            }),
+            format!("unknown key `{field}`"),
+        )
+        .label(format!("expected one of {}", lower::quote_list(&expected)));
+        if let Some(m) = did_you_mean(field, &expected) {
+            d = d.help(format!("did you mean `{m}`?"));
         }
+        return d;
     }
     if let Some(field) = message
         .strip_prefix("missing field `")

@@ -127,15 +127,15 @@ pub fn run(policy: &Policy) -> Vec<Finding> {
             );
         }
         for rdn in &p.subject.rdns {
-            if let (Attribute::Country, RdnValue::Literal(v)) = (rdn.attribute, &rdn.value) {
-                if v.chars().any(|c| c.is_ascii_lowercase()) {
-                    push(
-                        "lower-case-country",
-                        p.span,
-                        format!("`{}` has countryName `{v}`", p.name),
-                        &p.cites,
-                    );
-                }
+            if let (Attribute::Country, RdnValue::Literal(v)) = (rdn.attribute, &rdn.value)
+                && v.chars().any(|c| c.is_ascii_lowercase())
+            {
+                push(
+                    "lower-case-country",
+                    p.span,
+                    format!("`{}` has countryName `{v}`", p.name),
+                    &p.cites,
+                );
             }
         }
         for e in &p.extensions {

@@ -279,22 +279,21 @@ impl Cx<'_> {
                 .or(rdn.attribute.fixed_string_type())
                 .unwrap_or(default);
             if let (Some(fixed), Some(given)) = (rdn.attribute.fixed_string_type(), rdn.string_type)
+                && fixed != given
             {
-                if fixed != given {
-                    let span = self.inner(s, &value_err(rdn.value_len, 0));
-                    self.err(
-                        Diagnostic::error(
-                            "bad-name",
-                            Some(span),
-                            format!(
-                                "{} must be a {}String",
-                                rdn.attribute.long(),
-                                fixed.keyword()
-                            ),
-                        )
-                        .label("X.520 fixes this attribute's string type"),
-                    );
-                }
+                let span = self.inner(s, &value_err(rdn.value_len, 0));
+                self.err(
+                    Diagnostic::error(
+                        "bad-name",
+                        Some(span),
+                        format!(
+                            "{} must be a {}String",
+                            rdn.attribute.long(),
+                            fixed.keyword()
+                        ),
+                    )
+                    .label("X.520 fixes this attribute's string type"),
+                );
             }
             match &rdn.value {
                 RdnValue::Literal(v) => {
@@ -1130,15 +1129,23 @@ impl Cx<'_> {
                 "bad-duration",
                 lang::duration::parse,
             );
-            if let (Some(next), Some((every, every_cites))) = (next_update, &interval) {
-                if next.min_seconds() < every.max_seconds() {
-                    self.err(
-                        Diagnostic::error("crl-next-update", Some(span_of(&c.next_update)), format!("nextUpdate {next} is shorter than the CRL publication interval {every}"))
-                            .label(format!("the next CRL may come {every} later, after this one has expired"))
-                            .help(format!("make nextUpdate at least {every}"))
-                            .rules(cites.iter().chain(every_cites).cloned().collect::<Vec<_>>()),
-                    );
-                }
+            if let (Some(next), Some((every, every_cites))) = (next_update, &interval)
+                && next.min_seconds() < every.max_seconds()
+            {
+                self.err(
+                    Diagnostic::error(
+                        "crl-next-update",
+                        Some(span_of(&c.next_update)),
+                        format!(
+                            "nextUpdate {next} is shorter than the CRL publication interval {every}"
+                        ),
+                    )
+                    .label(format!(
+                        "the next CRL may come {every} later, after this one has expired"
+                    ))
+                    .help(format!("make nextUpdate at least {every}"))
+                    .rules(cites.iter().chain(every_cites).cloned().collect::<Vec<_>>()),
+                );
             }
             let mut extensions = Vec::new();
             for e in &c.extensions {

@@ -157,7 +157,7 @@ impl Timestamp {
 
     /// Adds a calendar span: years and months first, clamping the day to the
     /// month's length, then days and hours.
-    pub fn add(self, span: Span) -> Option<Self> {
+    pub fn checked_add(self, span: Span) -> Option<Self> {
         let c = self.civil();
         let months = c.year * 12
             + i64::from(c.month - 1)
@@ -288,7 +288,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            t("2027-03-31T00:00:00Z").add(one_month),
+            t("2027-03-31T00:00:00Z").checked_add(one_month),
             Some(t("2027-04-30T00:00:00Z"))
         );
         let one_year = Span {
@@ -296,7 +296,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            t("2028-02-29T00:00:00Z").add(one_year),
+            t("2028-02-29T00:00:00Z").checked_add(one_year),
             Some(t("2029-02-28T00:00:00Z"))
         );
     }

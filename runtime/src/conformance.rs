@@ -206,10 +206,10 @@ pub fn check_certificate(
     let filled = check_name(&mut f, "subject", tbs.subject(), profile.subject);
     if let Some(codec) = profile.subscriber_name {
         for (p, v) in &filled {
-            if *p == "name" {
-                if let Err(e) = (codec.parse)(v) {
-                    f.add("subject.CN", e.to_string());
-                }
+            if *p == "name"
+                && let Err(e) = (codec.parse)(v)
+            {
+                f.add("subject.CN", e.to_string());
             }
         }
     }

@@ -25,7 +25,6 @@ pub mod signer;
 pub mod store;
 pub mod x509;
 
-/// netscape-cert-type, re-exported where the policy types expect it.
 pub mod extensions {
     //! OIDs of extensions outside RFC 5280's registry.
     pub use crate::x509::NETSCAPE_CERT_TYPE;

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::Command;
 
 use inkan_runtime::ca::IssueRequest;
-use inkan_tests::{at, fixture, fixture_ca};
+use inkan_tests::{fixture, fixture_ca};
 
 fn pem(label: &str, der: &[u8]) -> String {
     der::pem::encode_string(label, der::pem::LineEnding::LF, der).unwrap()

@@ -327,7 +327,7 @@ fn root_not_before(issued: Timestamp) -> Option<Timestamp> {
 /// notAfter of `root`: issue date + 10y at 23:59:59.
 fn root_not_after(not_before: Timestamp) -> Option<Timestamp> {
     not_before
-        .add(Span {
+        .checked_add(Span {
             years: 10,
             months: 0,
             days: 0,
@@ -423,7 +423,7 @@ fn ssl_clients_not_before(issued: Timestamp) -> Option<Timestamp> {
 /// notAfter of `ssl-clients`: issue date + 5y at 23:59:59.
 fn ssl_clients_not_after(not_before: Timestamp) -> Option<Timestamp> {
     not_before
-        .add(Span {
+        .checked_add(Span {
             years: 5,
             months: 0,
             days: 0,
@@ -534,7 +534,7 @@ fn ssl_client_not_before(issued: Timestamp) -> Option<Timestamp> {
 /// notAfter of `ssl-client`: last April 30 at 23:59:59 not later than notBefore + 1y1m.
 fn ssl_client_not_after(not_before: Timestamp) -> Option<Timestamp> {
     not_before
-        .add(Span {
+        .checked_add(Span {
             years: 1,
             months: 1,
             days: 0,
@@ -666,7 +666,7 @@ pub const SSL_CLIENTS_CRL: CrlProfile = CrlProfile {
 
 /// nextUpdate of the CRL of `ssl-clients`: thisUpdate + 4d.
 fn ssl_clients_crl_next_update(this_update: Timestamp) -> Option<Timestamp> {
-    this_update.add(Span {
+    this_update.checked_add(Span {
         years: 0,
         months: 0,
         days: 4,
