@@ -42,3 +42,58 @@ fn modern_policy_needs_no_waivers() {
     assert!(c.policy.waivers.is_empty());
     assert_eq!(c.warnings.len(), 0, "{:?}", c.warnings);
 }
+
+/// R-1.3-HIERARCHY: the CPS plans an S/MIME issuing CA beside the SSL one, under the same root.
+#[test]
+fn r_1_3_hierarchy_a_sibling_issuing_ca_is_expressible() {
+    let path = format!(
+        "{}/../policy/jpcert-ssl-client-2026.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let source = std::fs::read_to_string(&path).unwrap_or_default();
+    let sibling = r#"
+  - name: smime
+    role: issuing-ca
+    issuer: root
+    subject: C=JP, O=Japan Computer Emergency Response Team Coordination Center, CN=JPCERT/CC CA for S/MIME
+    string_type: printable
+    key: { algorithm: rsa, bits: 2048 }
+    signature: sha256WithRSAEncryption
+    validity:
+      not_before: issue date at 00:00:00
+      not_after: issue date + 5y at 23:59:59
+    times: rfc5280
+    extensions:
+      - key_usage: [keyCertSign, cRLSign]
+        critical: true
+      - basic_constraints: { ca: true, path_len: 0 }
+        critical: true
+      - subject_key_identifier: rfc5280-method-1
+        critical: false
+      - authority_key_identifier: key-id
+        critical: false
+    cps: [R-1.3-HIERARCHY]
+"#;
+    let crl = "  - issuer: smime\n    signature: sha256WithRSAEncryption\n    next_update: 4d\n    times: rfc5280\n    extensions: [crl_number, authority_key_identifier]\n    entry_extensions: [reason_code]\n    cps: [R-7.2-CRL]\n";
+    let with_sibling = source
+        .replacen(
+            "\n  - name: ssl-client\n",
+            &format!("{sibling}\n  - name: ssl-client\n"),
+            1,
+        )
+        .replacen("\n# 4.9 Revocation", &format!("{crl}\n# 4.9 Revocation"), 1);
+    let compiled = compile("policy/jpcert-ssl-client-2026.yaml", &with_sibling)
+        .unwrap_or_else(|e| panic!("{}", render(&e.file, &with_sibling, &e.diagnostics)));
+    let under_root: Vec<&str> = compiled
+        .policy
+        .certificates
+        .iter()
+        .filter(|c| c.issuer.as_deref() == Some("root"))
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(under_root, ["ssl-clients", "smime"]);
+    assert!(
+        compiled.policy.crl_for("smime").is_some()
+            && compiled.policy.crl_for("ssl-clients").is_some()
+    );
+}

@@ -1,0 +1,242 @@
+//! The `inkan` binary as scripts and CI drive it: its interface, its exit codes
+//! (0 ok, 1 refused or findings, 2 usage), and the whole life of a CA through it.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn inkan(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_inkan"))
+        .args(args)
+        .output()
+        .expect("the inkan binary runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+#[test]
+fn policy_check_reports_waivers_and_fails_on_errors() {
+    let good = root().join("policy/jpcert-ssl-client.yaml");
+    let out = inkan(&["policy", "check", path(&good)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("warning[weak-rsa-key]"),
+        "{}",
+        text(&out)
+    );
+    let bad = root().join("compiler/tests/invalid/path-len-broken-by-hierarchy.yaml");
+    let out = inkan(&["policy", "check", path(&bad)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("error[path-len]"), "{}", text(&out));
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_works() {
+    assert_eq!(inkan(&["issue"]).status.code(), Some(2));
+    assert_eq!(inkan(&["frobnicate"]).status.code(), Some(2));
+    let help = inkan(&["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(text(&help).contains("quickstart"));
+}
+
+#[test]
+fn a_ca_lives_through_the_cli() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("ca");
+    let csr = root().join("tests/fixtures/sub1-1024.csr.pem");
+    let cert = tmp.path().join("sub.pem");
+    let crl = tmp.path().join("crl.pem");
+    let now = "2026-11-26T09:00:00Z";
+
+    let out = inkan(&[
+        "init",
+        "--dir",
+        path(&dir),
+        "--policy",
+        "jpcert-ssl-client",
+        "--allow-clock-override",
+        "--now",
+        now,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let again = inkan(&["init", "--dir", path(&dir), "--policy", "jpcert-ssl-client"]);
+    assert_eq!(
+        again.status.code(),
+        Some(1),
+        "a second init must not touch an existing CA"
+    );
+
+    let out = inkan(&[
+        "issue",
+        "--dir",
+        path(&dir),
+        "--csr",
+        path(&csr),
+        "--developer",
+        "123456",
+        "--person",
+        "000001",
+        "--now",
+        now,
+        "--out",
+        path(&cert),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let log = text(&out);
+    assert!(log.contains("SSL-123456-000001-2026a"), "{log}");
+    let serial = log
+        .split("issued serial ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .expect("serial printed");
+
+    let out = inkan(&[
+        "issue",
+        "--dir",
+        path(&dir),
+        "--csr",
+        path(&csr),
+        "--developer",
+        "12a",
+        "--person",
+        "1",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("not a decimal number"),
+        "{}",
+        text(&out)
+    );
+
+    let out = inkan(&[
+        "revoke",
+        "--dir",
+        path(&dir),
+        "--serial",
+        serial,
+        "--reason",
+        "key-compromise",
+        "--now",
+        now,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = inkan(&[
+        "revoke",
+        "--dir",
+        path(&dir),
+        "--serial",
+        serial,
+        "--reason",
+        "no-such-reason",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("key-compromise, key-loss, cessation-of-use, developer-removed, other"),
+        "{}",
+        text(&out)
+    );
+
+    let out = inkan(&[
+        "crl",
+        "--dir",
+        path(&dir),
+        "--now",
+        now,
+        "--pem",
+        "--out",
+        path(&crl),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    let out = inkan(&["ca-certs", "--dir", path(&dir)]);
+    let pem = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(pem.matches("BEGIN CERTIFICATE").count(), 2);
+
+    let out = inkan(&[
+        "check",
+        "--policy",
+        "jpcert-ssl-client",
+        "--cert",
+        path(&cert),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = inkan(&[
+        "check",
+        "--policy",
+        "jpcert-ssl-client",
+        "--crl",
+        path(&crl),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("\"conforms\": true"));
+    let out = inkan(&[
+        "check",
+        "--policy",
+        "jpcert-ssl-client-2026",
+        "--cert",
+        path(&cert),
+        "--profile",
+        "ssl-client",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a faithful certificate does not conform to the 2026 profile"
+    );
+    assert!(text(&out).contains("requires 2048"), "{}", text(&out));
+}
+
+#[test]
+fn now_is_refused_without_clock_override() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("ca");
+    let out = inkan(&[
+        "init",
+        "--dir",
+        path(&dir),
+        "--policy",
+        "jpcert-ssl-client",
+        "--now",
+        "2026-01-01T00:00:00Z",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!dir.exists(), "a refused init leaves nothing behind");
+    assert_eq!(
+        inkan(&["init", "--dir", path(&dir), "--policy", "jpcert-ssl-client"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let out = inkan(&["crl", "--dir", path(&dir), "--now", "2030-01-01T00:00:00Z"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("--allow-clock-override"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn quickstart_ends_with_openssl_agreeing() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let out = inkan(&["quickstart", "--dir", path(&tmp.path().join("qs"))]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("openssl agrees with everything inkan issued"));
+}
