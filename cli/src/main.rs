@@ -128,6 +128,11 @@ enum Command {
         #[arg(long)]
         dir: PathBuf,
     },
+    /// Verify, checkpoint or purge the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Work with policy files.
     Policy {
         #[command(subcommand)]
@@ -141,6 +146,31 @@ enum Command {
         /// The policy to use.
         #[arg(long, default_value = "jpcert-ssl-client")]
         policy: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain and the signed checkpoints; exit 1 if anything was altered (R-5.4-PROTECT).
+    Verify {
+        /// The CA directory.
+        #[arg(long)]
+        dir: PathBuf,
+    },
+    /// Sign a checkpoint of the log as it stands.
+    Checkpoint {
+        /// The CA directory.
+        #[arg(long)]
+        dir: PathBuf,
+    },
+    /// Remove entries whose retention period has ended (R-5.4-RETENTION); never younger ones.
+    Purge {
+        /// The CA directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// Act at this instant (RFC 3339).
+        #[arg(long)]
+        now: Option<String>,
     },
 }
 
@@ -281,6 +311,7 @@ fn run(command: Command) -> Result<ExitCode> {
             let now = ca.now(parse_now(now.as_deref())?)?;
             let csr = std::fs::read(&csr).with_context(|| format!("reading {}", csr.display()))?;
             let request = IssueRequest {
+                actor: "cli",
                 csr: &csr,
                 profile: profile.as_deref(),
                 fields: vec![number("developer", &developer)?, number("person", &person)?],
@@ -298,7 +329,7 @@ fn run(command: Command) -> Result<ExitCode> {
         } => {
             let mut ca = Ca::open(&dir, &lookup)?;
             let now = ca.now(parse_now(now.as_deref())?)?;
-            ca.revoke(&serial, &reason, now)?;
+            ca.revoke(&serial, &reason, now, "cli")?;
             eprintln!("revoked {serial} ({reason}) at {now}; run `inkan crl` to publish it");
             Ok(ExitCode::SUCCESS)
         }
@@ -311,7 +342,7 @@ fn run(command: Command) -> Result<ExitCode> {
         } => {
             let mut ca = Ca::open(&dir, &lookup)?;
             let now = ca.now(parse_now(now.as_deref())?)?;
-            let crl = ca.crl(issuer.as_deref(), now)?;
+            let crl = ca.crl(issuer.as_deref(), now, "cli")?;
             eprintln!("CRL number {} at {now}", crl.number);
             let bytes = if as_pem {
                 pem("X509 CRL", &crl.der)?.into_bytes()
@@ -379,6 +410,53 @@ fn run(command: Command) -> Result<ExitCode> {
             })
         }
         Command::Quickstart { dir, policy: name } => quickstart::run(dir, &name),
+        Command::Audit { command } => audit(command),
+    }
+}
+
+fn audit(command: AuditCommand) -> Result<ExitCode> {
+    match command {
+        AuditCommand::Verify { dir } => {
+            let ca = Ca::open(&dir, &lookup)?;
+            let report = ca.verify_audit()?;
+            let range = report
+                .range
+                .map_or("no entries".into(), |(a, b)| format!("entries {a}..{b}"));
+            if report.ok() {
+                println!(
+                    "audit log ok: {} entries ({range}), {} signed checkpoint(s) verified",
+                    report.entries, report.checkpoints
+                );
+                Ok(ExitCode::SUCCESS)
+            } else {
+                println!("audit log FAILED verification ({range}):");
+                for p in &report.problems {
+                    println!("  {p}");
+                }
+                Ok(ExitCode::FAILURE)
+            }
+        }
+        AuditCommand::Checkpoint { dir } => {
+            let mut ca = Ca::open(&dir, &lookup)?;
+            ca.checkpoint(Timestamp::now())?;
+            eprintln!("checkpoint signed");
+            Ok(ExitCode::SUCCESS)
+        }
+        AuditCommand::Purge { dir, now } => {
+            let mut ca = Ca::open(&dir, &lookup)?;
+            let now = ca.now(parse_now(now.as_deref())?)?;
+            let purged = ca.purge_audit(now, "cli")?;
+            match purged.through {
+                Some(seq) => println!(
+                    "purged {} entries, through entry {seq}; the purge itself is audited",
+                    purged.removed
+                ),
+                None => println!(
+                    "nothing to purge: the oldest entry is still within its retention period"
+                ),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

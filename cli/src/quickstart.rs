@@ -112,6 +112,7 @@ pub fn run(dir: Option<PathBuf>, name: &str) -> Result<ExitCode> {
         }
         let csr = std::fs::read(work.join(format!("subscriber{n}.csr")))?;
         let request = IssueRequest {
+            actor: "quickstart",
             csr: &csr,
             profile: None,
             fields: vec![
@@ -135,8 +136,13 @@ pub fn run(dir: Option<PathBuf>, name: &str) -> Result<ExitCode> {
         4,
         "revoke subscriber 2 for key compromise, and publish a CRL",
     );
-    ca.revoke(&serials[1], "key-compromise", Timestamp::now())?;
-    let crl = ca.crl(None, Timestamp::now())?;
+    ca.revoke(
+        &serials[1],
+        "key-compromise",
+        Timestamp::now(),
+        "quickstart",
+    )?;
+    let crl = ca.crl(None, Timestamp::now(), "quickstart")?;
     std::fs::write(work.join("crl.pem"), crate::pem("X509 CRL", &crl.der)?)?;
     println!("    CRL number {} lists 1 revoked certificate", crl.number);
 

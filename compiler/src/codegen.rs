@@ -185,11 +185,44 @@ struct PolicyView {
     crate_name: String,
     type_name: String,
     crl_url: String,
+    cps_url: String,
+    notices_url: String,
+    ra_roles: Vec<RoleView>,
+    dual_check: Vec<String>,
+    audit_events: Vec<EventView>,
+    retention: Vec<RetentionView>,
+    schedules: Vec<ScheduleView>,
+    deadline: String,
     waivers: Vec<WaiverView>,
     certificates: Vec<CertificateView>,
     crls: Vec<CrlView>,
     reason_count: usize,
     reasons: Vec<ReasonView>,
+}
+
+#[derive(Serialize)]
+struct RoleView {
+    name: String,
+    duties: String,
+}
+
+#[derive(Serialize)]
+struct EventView {
+    name: String,
+    source: String,
+    category: String,
+}
+
+#[derive(Serialize)]
+struct RetentionView {
+    category: String,
+    keep: String,
+}
+
+#[derive(Serialize)]
+struct ScheduleView {
+    name: String,
+    timing: String,
 }
 
 #[derive(Serialize)]
@@ -681,6 +714,70 @@ impl PolicyView {
                 .repository
                 .as_ref()
                 .map_or("None".into(), |r| format!("Some({:?})", r.crl_url)),
+            cps_url: p
+                .repository
+                .as_ref()
+                .map_or("None".into(), |r| format!("Some({:?})", r.cps_url)),
+            notices_url: p
+                .repository
+                .as_ref()
+                .and_then(|r| r.notices_url.as_ref())
+                .map_or("None".into(), |u| format!("Some({u:?})")),
+            ra_roles: p
+                .ra
+                .iter()
+                .flat_map(|r| &r.roles)
+                .map(|r| RoleView {
+                    name: r.name.clone(),
+                    duties: format!("{:?}", r.duties),
+                })
+                .collect(),
+            dual_check: p.ra.iter().flat_map(|r| r.dual_check.clone()).collect(),
+            audit_events: p
+                .audit
+                .iter()
+                .flat_map(|a| &a.events)
+                .map(|e| EventView {
+                    name: e.name.clone(),
+                    source: e.source.clone(),
+                    category: e.category.clone(),
+                })
+                .collect(),
+            retention: p
+                .audit
+                .iter()
+                .flat_map(|a| &a.retention)
+                .map(|r| RetentionView {
+                    category: r.category.clone(),
+                    keep: span_expr(&r.keep),
+                })
+                .collect(),
+            schedules: p
+                .schedules
+                .iter()
+                .map(|s| ScheduleView {
+                    name: s.name.clone(),
+                    timing: match &s.timing {
+                        Timing::Every(d) => {
+                            format!("inkan_runtime::policy::Timing::Every({})", span_expr(d))
+                        }
+                        Timing::Before { date, lead } => format!(
+                            "inkan_runtime::policy::Timing::Before {{ date: ({}, {}), lead: {} }}",
+                            date.0,
+                            date.1,
+                            span_expr(lead)
+                        ),
+                        Timing::Within(b) => {
+                            format!("inkan_runtime::policy::Timing::WithinBusinessDays({})", b.0)
+                        }
+                    },
+                })
+                .collect(),
+            deadline: p
+                .revocation
+                .as_ref()
+                .and_then(|r| r.deadline)
+                .map_or("None".into(), |d| format!("Some({})", d.0)),
             waivers: p
                 .waivers
                 .iter()

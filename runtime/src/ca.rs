@@ -13,9 +13,11 @@
 use std::path::{Path, PathBuf};
 
 use der::{Decode, DecodePem, Encode, EncodePem};
+use sha2::Digest as _;
 use x509_cert::certificate::Certificate;
 use x509_cert::ext::pkix::SubjectKeyIdentifier;
 
+use crate::audit::{self, AuditKey, Audited, Event};
 use crate::calendar::Timestamp;
 use crate::csr;
 use crate::error::{Error, Result};
@@ -85,6 +87,8 @@ pub struct InitOptions<'a> {
 
 /// What an issuance request carries.
 pub struct IssueRequest<'a> {
+    /// Who asks, for the audit log (a password id, `cli`).
+    pub actor: &'a str,
     /// PKCS #10, PEM or DER.
     pub csr: &'a [u8],
     /// Subscriber profile; `None` picks the policy's only one.
@@ -120,6 +124,27 @@ pub struct Ca {
     store: SqliteStore,
     authorities: Vec<Authority>,
     clock_override: bool,
+    audit_key: AuditKey,
+}
+
+/// What a purge removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Purged {
+    /// Entries removed.
+    pub removed: u64,
+    /// The last sequence number removed, if any.
+    pub through: Option<u64>,
+}
+
+fn write_private_bytes(path: &Path, contents: &[u8]) -> Result<()> {
+    use std::io::Write as _;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts.open(path).map_err(|e| io(path, e))?;
+    f.write_all(contents).map_err(|e| io(path, e))?;
+    f.sync_all().map_err(|e| io(path, e))
 }
 
 fn io(path: &Path, e: std::io::Error) -> Error {
@@ -127,17 +152,11 @@ fn io(path: &Path, e: std::io::Error) -> Error {
 }
 
 fn write_private(path: &Path, contents: &str) -> Result<()> {
-    use std::io::Write as _;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut f = opts.open(path).map_err(|e| io(path, e))?;
-    f.write_all(contents.as_bytes()).map_err(|e| io(path, e))?;
-    f.sync_all().map_err(|e| io(path, e))
+    write_private_bytes(path, contents.as_bytes())
 }
 
 const DB: &str = "ca.sqlite";
+const AUDIT_KEY: &str = "audit.key";
 
 impl Ca {
     /// Creates a CA in `dir` (which must not exist or be empty): every CA profile of
@@ -206,6 +225,9 @@ impl Ca {
         )?;
         store.set_meta("hsm_token", &options.hsm_token)?;
         store.set_meta("created", &now.to_string())?;
+        let (audit_key, audit_pkcs8) = AuditKey::generate()?;
+        write_private_bytes(&tmp.join("keys").join(AUDIT_KEY), &audit_pkcs8)?;
+        store.set_meta("audit_public_key", &hex::encode(audit_key.public_key()))?;
         let mut made: Vec<Authority> = Vec::new();
         for profile in def
             .certificates
@@ -271,6 +293,8 @@ impl Ca {
                 None,
                 now,
                 issuing_signer,
+                def,
+                "init",
             )?;
             let pem = cert.to_pem(der::pem::LineEnding::LF)?;
             let cert_path = tmp.join("certs").join(format!("{}.pem", profile.name));
@@ -281,6 +305,31 @@ impl Ca {
             )?;
             made.push(Authority::new(profile, cert, Box::new(signer))?);
         }
+        let fingerprints: Vec<String> = made
+            .iter()
+            .map(|a| {
+                format!(
+                    "{}={}",
+                    a.profile.name,
+                    hex::encode(sha2::Sha256::digest(a.cert.to_der().unwrap_or_default()))
+                )
+            })
+            .collect();
+        let event = Event::new(
+            now,
+            "init",
+            "ca-initialised",
+            &[
+                ("policy", def.id),
+                ("policy_sha256", def.sha256),
+                ("certificates_sha256", &fingerprints.join(" ")),
+                ("audit_public_key", &hex::encode(audit_key.public_key())),
+                ("key_backend", "software"),
+            ],
+        );
+        store.audit(&[Audited::new(def, event)])?;
+        let (seq, hash) = store.audit_tip()?;
+        store.add_checkpoint(&audit_key.checkpoint(seq, hash, now, false))?;
         Ok(())
     }
 
@@ -303,6 +352,9 @@ impl Ca {
             ))
         })?;
         let clock_override = store.meta("allow_clock_override")?.as_deref() == Some("true");
+        let audit_path = dir.join("keys").join(AUDIT_KEY);
+        let audit_key =
+            AuditKey::from_pkcs8(&std::fs::read(&audit_path).map_err(|e| io(&audit_path, e))?)?;
         let mut authorities = Vec::new();
         for profile in policy
             .definition()
@@ -327,6 +379,7 @@ impl Ca {
             store,
             authorities,
             clock_override,
+            audit_key,
         })
     }
 
@@ -492,6 +545,8 @@ impl Ca {
             Some(&cn),
             now,
             issuer.signer.as_ref(),
+            self.policy.definition(),
+            request.actor,
         )?;
         Ok(Issued {
             serial,
@@ -501,7 +556,13 @@ impl Ca {
     }
 
     /// Revokes a certificate for one of the policy's reasons (R-4.9-REASONS).
-    pub fn revoke(&mut self, serial: &str, reason: &str, now: Timestamp) -> Result<()> {
+    pub fn revoke(
+        &mut self,
+        serial: &str,
+        reason: &str,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<()> {
         let def = self.policy.definition();
         let r = self.policy.reason(reason).ok_or_else(|| {
             let names: Vec<&str> = def.reasons.iter().map(|r| r.name).collect();
@@ -520,11 +581,23 @@ impl Ca {
                 "a root certificate cannot be revoked on its own CRL".into(),
             ));
         }
-        self.store.revoke(&serial, now, r.name, r.code)
+        let event = Event::new(
+            now,
+            actor,
+            "certificate-revoked",
+            &[
+                ("serial", &serial),
+                ("reason", r.name),
+                ("reason_code", &r.code.to_string()),
+                ("subject", &record.subject),
+            ],
+        );
+        self.store
+            .revoke(&serial, now, r.name, r.code, &[Audited::new(def, event)])
     }
 
     /// Generates the next CRL of a CA (the policy's only CRL issuer by default).
-    pub fn crl(&mut self, issuer: Option<&str>, now: Timestamp) -> Result<Published> {
+    pub fn crl(&mut self, issuer: Option<&str>, now: Timestamp, actor: &str) -> Result<Published> {
         let def = self.policy.definition();
         let profile = match issuer {
             Some(i) => self
@@ -570,11 +643,94 @@ impl Ca {
                 };
                 let (next, der) = crate::crl::build(&spec, authority.signer.as_ref())?;
                 der_out = der.clone();
-                Ok((now, next, der))
+                let event = Event::new(
+                    now,
+                    actor,
+                    "crl-created",
+                    &[
+                        ("issuer", profile.issuer),
+                        ("number", &number.to_string()),
+                        ("entries", &revoked.len().to_string()),
+                        ("next_update", &next.to_string()),
+                    ],
+                );
+                Ok(crate::store::BuiltCrl {
+                    this_update: now,
+                    next_update: next,
+                    der,
+                    audit: vec![Audited::new(def, event)],
+                })
             })?;
+        self.checkpoint(now)?;
         Ok(Published {
             number,
             der: der_out,
+        })
+    }
+
+    /// Records an event (RA operations, logins, form receipts) in the audit log.
+    pub fn audit(&mut self, event: Event) -> Result<()> {
+        let def = self.policy.definition();
+        self.store.audit(&[Audited::new(def, event)])
+    }
+
+    /// Signs a checkpoint of the audit log as it stands.
+    pub fn checkpoint(&mut self, now: Timestamp) -> Result<()> {
+        let (seq, hash) = self.store.audit_tip()?;
+        if seq > 0 {
+            self.store
+                .add_checkpoint(&self.audit_key.checkpoint(seq, hash, now, false))?;
+        }
+        Ok(())
+    }
+
+    /// Verifies the audit log against the audit key (R-5.4-PROTECT).
+    pub fn verify_audit(&self) -> Result<audit::Report> {
+        let entries = self.store.audit_entries()?;
+        let checkpoints = self.store.audit_checkpoints()?;
+        let head = self.store.audit_head()?;
+        let key = hex::decode(self.store.meta("audit_public_key")?.unwrap_or_default())
+            .map_err(|e| Error::Store(format!("audit public key: {e}")))?;
+        Ok(audit::verify(&entries, &checkpoints, head, &key))
+    }
+
+    /// Removes the entries whose retention has ended, as a prefix of the chain, leaving
+    /// a signed anchor; audits the purge. Refuses if the log does not verify first.
+    pub fn purge_audit(&mut self, now: Timestamp, actor: &str) -> Result<Purged> {
+        let report = self.verify_audit()?;
+        if !report.ok() {
+            return Err(Error::Store(format!(
+                "the audit log does not verify, so nothing is purged: {}",
+                report.problems.join("; ")
+            )));
+        }
+        let def = self.policy.definition();
+        let entries = self.store.audit_entries()?;
+        let n = audit::purgeable_prefix(def, &entries, now);
+        let Some(last) = n.checked_sub(1).and_then(|i| entries.get(i)) else {
+            return Ok(Purged {
+                removed: 0,
+                through: None,
+            });
+        };
+        let anchor = self.audit_key.checkpoint(last.seq, last.hash, now, true);
+        let first = entries.first().map_or(0, |e| e.seq);
+        let event = Event::new(
+            now,
+            actor,
+            "audit-purged",
+            &[
+                ("from", &first.to_string()),
+                ("through", &last.seq.to_string()),
+                ("removed", &n.to_string()),
+                ("anchor_hash", &hex::encode(last.hash)),
+            ],
+        );
+        self.store.purge_audit(&anchor, &Audited::new(def, event))?;
+        self.checkpoint(now)?;
+        Ok(Purged {
+            removed: n as u64,
+            through: Some(last.seq),
         })
     }
 }
@@ -622,6 +778,7 @@ fn check_issuer_covers(
 
 /// Records the exact TBS, signs, records the certificate; on a signing failure the
 /// record is marked failed and nothing is returned.
+#[allow(clippy::too_many_arguments)] // The pipeline's last step takes everything it records.
 fn record_and_sign(
     store: &mut dyn Store,
     draft: Draft,
@@ -629,6 +786,8 @@ fn record_and_sign(
     cn: Option<&str>,
     now: Timestamp,
     signer: &dyn Signer,
+    def: &crate::policy::PolicyDefinition,
+    actor: &str,
 ) -> Result<Certificate> {
     let tbs = draft.tbs();
     let serial = serial_hex(tbs.serial_number());
@@ -645,9 +804,21 @@ fn record_and_sign(
         created_at: now,
     };
     store.reserve(&pending)?;
+    let (subject, not_after) = (pending.subject.to_string(), pending.not_after.to_string());
     match draft.sign(signer) {
         Ok(cert) => {
-            store.complete(&serial, &cert.to_der()?)?;
+            let event = Event::new(
+                now,
+                actor,
+                "certificate-issued",
+                &[
+                    ("serial", &serial),
+                    ("profile", profile.name),
+                    ("subject", &subject),
+                    ("not_after", &not_after),
+                ],
+            );
+            store.complete(&serial, &cert.to_der()?, &[Audited::new(def, event)])?;
             Ok(cert)
         }
         Err(e) => {

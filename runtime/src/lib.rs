@@ -12,6 +12,7 @@
 //! and it signs only pipeline-checked TBS values; a certificate is recorded before
 //! it is returned; times are UTCTime through 2049 and GeneralizedTime from 2050.
 
+pub mod audit;
 pub mod ca;
 pub mod calendar;
 pub mod conformance;

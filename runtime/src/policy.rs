@@ -56,8 +56,78 @@ pub struct PolicyDefinition {
     pub reasons: &'static [RevocationReason],
     /// Where the CRL is published, if the policy says.
     pub crl_url: Option<&'static str>,
+    /// Where the CPS is published.
+    pub cps_url: Option<&'static str>,
+    /// Where notices are published.
+    pub notices_url: Option<&'static str>,
     /// Lints the policy waives, with reasons.
     pub waivers: &'static [Waiver],
+    /// RA roles, one person each (R-5.2-RA-ROLES).
+    pub ra_roles: &'static [RaRole],
+    /// Roles that must both check every application, in order (R-5.2-DUAL-CHECK).
+    pub dual_check: &'static [&'static str],
+    /// Audit event types (R-5.4-CA-EVENTS, R-5.4-RA-EVENTS).
+    pub audit_events: &'static [AuditEventType],
+    /// Minimum retention per record category (R-5.4-RETENTION).
+    pub retention: &'static [Retention],
+    /// Scheduled jobs.
+    pub schedules: &'static [Schedule],
+    /// Revocation processing deadline in business days (R-4.9-DEADLINE).
+    pub revocation_deadline_business_days: Option<u32>,
+}
+
+/// An RA role.
+#[derive(Debug)]
+pub struct RaRole {
+    /// Role name (`supervisor`).
+    pub name: &'static str,
+    /// Its duties.
+    pub duties: &'static str,
+}
+
+/// An audit event type.
+#[derive(Debug)]
+pub struct AuditEventType {
+    /// Event name (`certificate-issued`).
+    pub name: &'static str,
+    /// `ca` or `ra`.
+    pub source: &'static str,
+    /// `security` or `lifecycle`.
+    pub category: &'static str,
+}
+
+/// A retention period.
+#[derive(Debug)]
+pub struct Retention {
+    /// Record category (`ca-lifecycle`).
+    pub category: &'static str,
+    /// How long at least.
+    pub keep: crate::calendar::Span,
+}
+
+/// When a scheduled job runs.
+#[derive(Debug, Clone, Copy)]
+pub enum Timing {
+    /// At least this often.
+    Every(crate::calendar::Span),
+    /// `lead` before a yearly (month, day).
+    Before {
+        /// (month, day).
+        date: (u32, u32),
+        /// How long before.
+        lead: crate::calendar::Span,
+    },
+    /// Within so many business days.
+    WithinBusinessDays(u32),
+}
+
+/// A scheduled job.
+#[derive(Debug)]
+pub struct Schedule {
+    /// Job name (`crl`).
+    pub name: &'static str,
+    /// When.
+    pub timing: Timing,
 }
 
 /// A waived lint.

@@ -16,6 +16,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+use crate::audit::{self, Audited, Checkpoint, Entry};
 use crate::calendar::Timestamp;
 use crate::error::{Error, Result};
 
@@ -63,6 +64,19 @@ pub struct Record {
     pub revoked: Option<(Timestamp, String, u8)>,
 }
 
+/// A CRL made for a number the store allocated, with what to audit about it.
+#[derive(Debug, Clone)]
+pub struct BuiltCrl {
+    /// thisUpdate.
+    pub this_update: Timestamp,
+    /// nextUpdate.
+    pub next_update: Timestamp,
+    /// The signed CRL.
+    pub der: Vec<u8>,
+    /// Audit entries recorded with it.
+    pub audit: Vec<Audited>,
+}
+
 /// A revoked certificate, as a CRL lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Revoked {
@@ -80,16 +94,23 @@ pub trait Store {
     fn next_sequence(&mut self, profile: &str, identity: &str, fiscal_year: i64) -> Result<u8>;
     /// Records a certificate before it is signed. Fails if the serial or CN is taken.
     fn reserve(&mut self, pending: &Pending<'_>) -> Result<()>;
-    /// Records the signed certificate.
-    fn complete(&mut self, serial: &str, der: &[u8]) -> Result<()>;
+    /// Records the signed certificate, and its audit entries in the same transaction.
+    fn complete(&mut self, serial: &str, der: &[u8], audit: &[Audited]) -> Result<()>;
     /// Marks a reserved certificate as never issued (signing failed).
     fn abandon(&mut self, serial: &str) -> Result<()>;
     /// A certificate by serial.
     fn certificate(&self, serial: &str) -> Result<Option<Record>>;
     /// Every issued certificate of a profile.
     fn certificates(&self, profile: &str) -> Result<Vec<Record>>;
-    /// Revokes an issued certificate.
-    fn revoke(&mut self, serial: &str, at: Timestamp, reason: &str, code: u8) -> Result<()>;
+    /// Revokes an issued certificate, auditing it in the same transaction.
+    fn revoke(
+        &mut self,
+        serial: &str,
+        at: Timestamp,
+        reason: &str,
+        code: u8,
+        audit: &[Audited],
+    ) -> Result<()>;
     /// Revoked certificates of `issuer` not yet expired at `at`, by serial.
     fn revoked_unexpired(&self, issuer: &str, at: Timestamp) -> Result<Vec<Revoked>>;
     /// Allocates the next CRL number of `issuer`, lets `build` make the CRL with it,
@@ -97,10 +118,25 @@ pub trait Store {
     fn with_next_crl_number(
         &mut self,
         issuer: &str,
-        build: &mut dyn FnMut(u64) -> Result<(Timestamp, Timestamp, Vec<u8>)>,
+        build: &mut dyn FnMut(u64) -> Result<BuiltCrl>,
     ) -> Result<u64>;
     /// The newest CRL of `issuer`: number and DER.
     fn latest_crl(&self, issuer: &str) -> Result<Option<(u64, Vec<u8>)>>;
+    /// Appends audit entries in a transaction of their own.
+    fn audit(&mut self, entries: &[Audited]) -> Result<()>;
+    /// Every audit entry, by sequence number.
+    fn audit_entries(&self) -> Result<Vec<Entry>>;
+    /// Every checkpoint, by sequence number.
+    fn audit_checkpoints(&self) -> Result<Vec<Checkpoint>>;
+    /// The last entry's sequence number and hash (the anchor's, or 0 and the genesis hash).
+    fn audit_tip(&self) -> Result<(u64, [u8; 32])>;
+    /// The head recorded with every append.
+    fn audit_head(&self) -> Result<Option<u64>>;
+    /// Stores a checkpoint.
+    fn add_checkpoint(&mut self, checkpoint: &Checkpoint) -> Result<()>;
+    /// Removes the entries up to `anchor.seq`, stores the anchor, and audits the purge,
+    /// in one transaction.
+    fn purge_audit(&mut self, anchor: &Checkpoint, purge_event: &Audited) -> Result<()>;
     /// A setting.
     fn meta(&self, key: &str) -> Result<Option<String>>;
     /// Stores a setting.
@@ -145,6 +181,24 @@ CREATE TABLE IF NOT EXISTS sequences (
     next INTEGER NOT NULL,
     PRIMARY KEY (profile, identity, fiscal_year)
 );
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    event TEXT NOT NULL,
+    retention TEXT NOT NULL,
+    details TEXT NOT NULL,
+    prev BLOB NOT NULL,
+    hash BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit_checkpoints (
+    seq INTEGER NOT NULL,
+    hash BLOB NOT NULL,
+    at INTEGER NOT NULL,
+    signature BLOB NOT NULL,
+    anchor INTEGER NOT NULL,
+    PRIMARY KEY (seq, anchor)
+);
 CREATE TABLE IF NOT EXISTS crls (
     issuer TEXT NOT NULL,
     number INTEGER NOT NULL,
@@ -184,6 +238,64 @@ impl SqliteStore {
             },
         })
     }
+}
+
+fn hash32(v: Vec<u8>) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    if v.len() == 32 {
+        out.copy_from_slice(&v);
+    }
+    out
+}
+
+/// The chain tip inside a transaction: the last entry, else the newest anchor, else genesis.
+fn tip(conn: &Connection) -> Result<(u64, [u8; 32])> {
+    let last: Option<(i64, Vec<u8>)> = conn
+        .query_row(
+            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(db)?;
+    if let Some((seq, hash)) = last {
+        return Ok((seq as u64, hash32(hash)));
+    }
+    let anchor: Option<(i64, Vec<u8>)> = conn
+        .query_row(
+            "SELECT seq, hash FROM audit_checkpoints WHERE anchor = 1 ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(db)?;
+    Ok(anchor.map_or((0, audit::GENESIS), |(s, h)| (s as u64, hash32(h))))
+}
+
+/// Appends entries to the chain on `conn`, which must be inside a transaction.
+fn append(conn: &Connection, entries: &[Audited]) -> Result<()> {
+    let (mut seq, mut prev) = tip(conn)?;
+    for a in entries {
+        seq += 1;
+        let e = &a.event;
+        let hash = audit::entry_hash(
+            seq,
+            e.at,
+            &e.actor,
+            e.event,
+            &a.retention,
+            &e.details,
+            &prev,
+        );
+        conn.execute(
+            "INSERT INTO audit (seq, at, actor, event, retention, details, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![seq as i64, e.at.unix(), e.actor, e.event, a.retention, e.details, prev.to_vec(), hash.to_vec()],
+        )
+        .map_err(db)?;
+        prev = hash;
+    }
+    conn.execute("INSERT INTO meta (key, value) VALUES ('audit_head', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", params![seq.to_string()]).map_err(db)?;
+    Ok(())
 }
 
 const RECORD_COLUMNS: &str =
@@ -236,13 +348,17 @@ impl Store for SqliteStore {
         }
     }
 
-    fn complete(&mut self, serial: &str, der: &[u8]) -> Result<()> {
-        let n = self.conn.execute("UPDATE certificates SET der = ?2, status = 'issued' WHERE serial = ?1 AND status = 'pending'", params![serial, der]).map_err(db)?;
-        if n == 1 {
-            Ok(())
-        } else {
-            Err(Error::Store(format!("serial {serial} was not pending")))
+    fn complete(&mut self, serial: &str, der: &[u8], audit: &[Audited]) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db)?;
+        let n = tx.execute("UPDATE certificates SET der = ?2, status = 'issued' WHERE serial = ?1 AND status = 'pending'", params![serial, der]).map_err(db)?;
+        if n != 1 {
+            return Err(Error::Store(format!("serial {serial} was not pending")));
         }
+        append(&tx, audit)?;
+        tx.commit().map_err(db)
     }
 
     fn abandon(&mut self, serial: &str) -> Result<()> {
@@ -267,7 +383,14 @@ impl Store for SqliteStore {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
     }
 
-    fn revoke(&mut self, serial: &str, at: Timestamp, reason: &str, code: u8) -> Result<()> {
+    fn revoke(
+        &mut self,
+        serial: &str,
+        at: Timestamp,
+        reason: &str,
+        code: u8,
+        audit: &[Audited],
+    ) -> Result<()> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -291,6 +414,7 @@ impl Store for SqliteStore {
             Some(_) => {}
         }
         tx.execute("UPDATE certificates SET revoked_at = ?2, reason = ?3, reason_code = ?4 WHERE serial = ?1", params![serial, at.unix(), reason, code]).map_err(db)?;
+        append(&tx, audit)?;
         tx.commit().map_err(db)
     }
 
@@ -315,7 +439,7 @@ impl Store for SqliteStore {
     fn with_next_crl_number(
         &mut self,
         issuer: &str,
-        build: &mut dyn FnMut(u64) -> Result<(Timestamp, Timestamp, Vec<u8>)>,
+        build: &mut dyn FnMut(u64) -> Result<BuiltCrl>,
     ) -> Result<u64> {
         let tx = self
             .conn
@@ -330,12 +454,18 @@ impl Store for SqliteStore {
             .map_err(db)?;
         let number = u64::try_from(last.unwrap_or(0) + 1)
             .map_err(|_| Error::Store("CRL number out of range".into()))?;
-        let (this_update, next_update, der) = build(number)?;
+        let BuiltCrl {
+            this_update,
+            next_update,
+            der,
+            audit,
+        } = build(number)?;
         tx.execute(
             "INSERT INTO crls (issuer, number, this_update, next_update, der) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![issuer, i64::try_from(number).unwrap_or(i64::MAX), this_update.unix(), next_update.unix(), der],
         )
         .map_err(db)?;
+        append(&tx, &audit)?;
         tx.commit().map_err(db)?;
         Ok(number)
     }
@@ -349,6 +479,95 @@ impl Store for SqliteStore {
             )
             .optional()
             .map_err(db)
+    }
+
+    fn audit(&mut self, entries: &[Audited]) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db)?;
+        append(&tx, entries)?;
+        tx.commit().map_err(db)
+    }
+
+    fn audit_entries(&self) -> Result<Vec<Entry>> {
+        let mut stmt = self.conn.prepare("SELECT seq, at, actor, event, retention, details, prev, hash FROM audit ORDER BY seq").map_err(db)?;
+        let rows = stmt
+            .query_map([], |r| {
+                let at: i64 = r.get(1)?;
+                Ok(Entry {
+                    seq: r.get::<_, i64>(0)? as u64,
+                    at: Timestamp::from_unix(at).unwrap_or(crate::calendar::MIN),
+                    actor: r.get(2)?,
+                    event: r.get(3)?,
+                    retention: r.get(4)?,
+                    details: r.get(5)?,
+                    prev: hash32(r.get(6)?),
+                    hash: hash32(r.get(7)?),
+                })
+            })
+            .map_err(db)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
+    }
+
+    fn audit_checkpoints(&self) -> Result<Vec<Checkpoint>> {
+        let mut stmt = self.conn.prepare("SELECT seq, hash, at, signature, anchor FROM audit_checkpoints ORDER BY seq, anchor").map_err(db)?;
+        let rows = stmt
+            .query_map([], |r| {
+                let at: i64 = r.get(2)?;
+                Ok(Checkpoint {
+                    seq: r.get::<_, i64>(0)? as u64,
+                    hash: hash32(r.get(1)?),
+                    at: Timestamp::from_unix(at).unwrap_or(crate::calendar::MIN),
+                    signature: r.get(3)?,
+                    anchor: r.get::<_, i64>(4)? == 1,
+                })
+            })
+            .map_err(db)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
+    }
+
+    fn audit_tip(&self) -> Result<(u64, [u8; 32])> {
+        tip(&self.conn)
+    }
+
+    fn audit_head(&self) -> Result<Option<u64>> {
+        Ok(self.meta("audit_head")?.and_then(|h| h.parse().ok()))
+    }
+
+    fn add_checkpoint(&mut self, c: &Checkpoint) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO audit_checkpoints (seq, hash, at, signature, anchor) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![c.seq as i64, c.hash.to_vec(), c.at.unix(), c.signature, i64::from(c.anchor)],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn purge_audit(&mut self, anchor: &Checkpoint, purge_event: &Audited) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db)?;
+        tx.execute(
+            "INSERT OR REPLACE INTO audit_checkpoints (seq, hash, at, signature, anchor) VALUES (?1, ?2, ?3, ?4, 1)",
+            params![anchor.seq as i64, anchor.hash.to_vec(), anchor.at.unix(), anchor.signature],
+        )
+        .map_err(db)?;
+        tx.execute(
+            "DELETE FROM audit WHERE seq <= ?1",
+            params![anchor.seq as i64],
+        )
+        .map_err(db)?;
+        // Ordinary checkpoints of purged entries go too; the anchor stands for them.
+        tx.execute(
+            "DELETE FROM audit_checkpoints WHERE seq < ?1 AND anchor = 0",
+            params![anchor.seq as i64],
+        )
+        .map_err(db)?;
+        append(&tx, std::slice::from_ref(purge_event))?;
+        tx.commit().map_err(db)
     }
 
     fn meta(&self, key: &str) -> Result<Option<String>> {

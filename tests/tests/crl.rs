@@ -48,6 +48,7 @@ fn run(id: &str, bits: u32, ops: &[Op]) {
             Op::Issue => {
                 let csr = fixture(&format!("sub{}-{bits}.csr.pem", n % 3 + 1));
                 let req = IssueRequest {
+                    actor: "test",
                     csr: &csr,
                     profile: None,
                     fields: vec![("developer".into(), n as u64), ("person".into(), 1)],
@@ -66,7 +67,7 @@ fn run(id: &str, bits: u32, ops: &[Op]) {
                 }
                 let (serial, _) = &issued[i % issued.len()];
                 let reason = &reasons[r % reasons.len()];
-                match ca.revoke(serial, &reason.name, now) {
+                match ca.revoke(serial, &reason.name, now, "test") {
                     Ok(()) => {
                         revoked.insert(serial.clone(), (now, reason.code));
                     }
@@ -78,7 +79,7 @@ fn run(id: &str, bits: u32, ops: &[Op]) {
             }
             Op::Advance(hours) => now = Timestamp::from_unix(now.unix() + hours * 3600).unwrap(),
             Op::Crl => {
-                let crl = match ca.crl(None, now) {
+                let crl = match ca.crl(None, now, "test") {
                     Ok(c) => c,
                     // Past the issuing CA's life: refused, and nothing may be recorded.
                     Err(inkan_runtime::Error::IssuerNotValid(_)) => continue,
@@ -213,15 +214,15 @@ fn r_4_9_reasons_map_to_rfc_5280_codes() {
 fn r_4_9_no_hold_unknown_reasons_and_serials_are_refused() {
     let (_tmp, mut ca) = fixture_ca("jpcert-ssl-client", at("2026-04-01T00:00:00Z"));
     assert!(
-        ca.revoke("01", "certificate-hold", at("2026-05-01T00:00:00Z"))
+        ca.revoke("01", "certificate-hold", at("2026-05-01T00:00:00Z"), "test")
             .is_err()
     );
     assert!(matches!(
-        ca.revoke("0123", "other", at("2026-05-01T00:00:00Z")),
+        ca.revoke("0123", "other", at("2026-05-01T00:00:00Z"), "test"),
         Err(inkan_runtime::Error::UnknownSerial(_))
     ));
     assert!(matches!(
-        ca.revoke("zz", "other", at("2026-05-01T00:00:00Z")),
+        ca.revoke("zz", "other", at("2026-05-01T00:00:00Z"), "test"),
         Err(inkan_runtime::Error::UnknownSerial(_))
     ));
 }

@@ -50,6 +50,7 @@ fn interop(id: &str, bits: u32, level: &[&str]) {
         let issued = ca
             .issue(
                 &IssueRequest {
+                    actor: "test",
                     csr: &csr,
                     profile: None,
                     fields: vec![("developer".into(), 42), ("person".into(), n)],
@@ -63,10 +64,11 @@ fn interop(id: &str, bits: u32, level: &[&str]) {
         )
         .unwrap();
         if n == 2 {
-            ca.revoke(&issued.serial, "key-compromise", now).unwrap();
+            ca.revoke(&issued.serial, "key-compromise", now, "test")
+                .unwrap();
         }
     }
-    let crl = ca.crl(None, now).unwrap();
+    let crl = ca.crl(None, now, "test").unwrap();
     std::fs::write(dir.join("crl.pem"), pem("X509 CRL", &crl.der)).unwrap();
 
     let verify = |extra: &[&str], leaf: &str| {

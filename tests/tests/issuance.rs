@@ -22,6 +22,7 @@ const POLICIES: [(&str, u32); 2] = [
 
 fn request(csr: &[u8], developer: u64, person: u64) -> IssueRequest<'_> {
     IssueRequest {
+        actor: "test",
         csr,
         profile: None,
         fields: vec![("developer".into(), developer), ("person".into(), person)],
