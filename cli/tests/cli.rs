@@ -1,6 +1,8 @@
 //! The `inkan` binary as scripts and CI drive it: its interface, its exit codes
 //! (0 ok, 1 refused or findings, 2 usage), and the whole life of a CA through it.
 
+#![allow(clippy::expect_used)] // Test helpers: a failed expectation is a failed test.
+
 use std::path::Path;
 use std::process::{Command, Output};
 
