@@ -128,6 +128,20 @@ enum Command {
         #[arg(long)]
         dir: PathBuf,
     },
+    /// Run the CA as a service: RA API, subscriber portal, repository, scheduled jobs.
+    Serve {
+        /// The CA directory (inkan.toml in it is read, then INKAN_* environment variables).
+        #[arg(long)]
+        dir: PathBuf,
+        /// Address to listen on (overrides the configuration).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+    },
+    /// Manage RA staff accounts (local administration of the CA directory).
+    Ra {
+        #[command(subcommand)]
+        command: RaCommand,
+    },
     /// Verify, checkpoint or purge the audit log.
     Audit {
         #[command(subcommand)]
@@ -146,6 +160,26 @@ enum Command {
         /// The policy to use.
         #[arg(long, default_value = "jpcert-ssl-client")]
         policy: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum RaCommand {
+    /// Add a staff account with one of the policy's RA roles. The password is read from
+    /// INKAN_STAFF_PASSWORD or, if unset, from the first line of standard input.
+    AddStaff {
+        /// The CA directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// Login name.
+        #[arg(long)]
+        login: String,
+        /// The person (a name or staff number); one person holds one role (R-5.2-SEPARATION).
+        #[arg(long)]
+        person: String,
+        /// The role: facility-administrator, supervisor, operator or examiner.
+        #[arg(long)]
+        role: String,
     },
 }
 
@@ -411,7 +445,78 @@ fn run(command: Command) -> Result<ExitCode> {
         }
         Command::Quickstart { dir, policy: name } => quickstart::run(dir, &name),
         Command::Audit { command } => audit(command),
+        Command::Serve { dir, listen } => serve(dir, listen),
+        Command::Ra {
+            command:
+                RaCommand::AddStaff {
+                    dir,
+                    login,
+                    person,
+                    role,
+                },
+        } => {
+            let password = match std::env::var("INKAN_STAFF_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    let mut line = String::new();
+                    std::io::stdin()
+                        .read_line(&mut line)
+                        .context("reading the password from standard input")?;
+                    line.trim_end_matches(['\n', '\r']).to_string()
+                }
+            };
+            let ca = Ca::open(&dir, &lookup)?;
+            let mut ra = inkan_server::ra::Ra::open(&dir, ca.policy().definition())
+                .map_err(|e| anyhow!("{}", e.detail))?;
+            ra.add_staff(&login, &person, &role, &password, Timestamp::now(), "cli")
+                .map_err(|e| anyhow!("{}", e.detail))?;
+            eprintln!("added {login} ({person}) as {role}");
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+fn serve(dir: PathBuf, listen: Option<std::net::SocketAddr>) -> Result<ExitCode> {
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let mut config = inkan_server::Config::load(&dir)?;
+    if let Some(addr) = listen {
+        config.listen = addr;
+    }
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async {
+        let running = inkan_server::start(config, &lookup).await?;
+        println!("listening on http://{}", running.addr);
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing requests in flight");
+        running.stop().await.context("stopping the server")?;
+        Ok::<_, anyhow::Error>(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C, or SIGTERM on Unix.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
 }
 
 fn audit(command: AuditCommand) -> Result<ExitCode> {

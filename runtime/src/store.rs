@@ -111,6 +111,15 @@ pub trait Store {
         code: u8,
         audit: &[Audited],
     ) -> Result<()>;
+    /// Revokes several issued certificates in one transaction: all or none.
+    fn revoke_many(
+        &mut self,
+        serials: &[String],
+        at: Timestamp,
+        reason: &str,
+        code: u8,
+        audit: &[Audited],
+    ) -> Result<()>;
     /// Revoked certificates of `issuer` not yet expired at `at`, by serial.
     fn revoked_unexpired(&self, issuer: &str, at: Timestamp) -> Result<Vec<Revoked>>;
     /// Allocates the next CRL number of `issuer`, lets `build` make the CRL with it,
@@ -210,6 +219,9 @@ CREATE TABLE IF NOT EXISTS crls (
 ";
 
 impl SqliteStore {
+    /// The file name of the store inside a CA directory.
+    pub const FILE: &'static str = "ca.sqlite";
+
     /// Opens (creating if needed) the store at `path`.
     pub fn open(path: &Path) -> Result<Self> {
         let conn = Connection::open(path).map_err(db)?;
@@ -273,6 +285,12 @@ fn tip(conn: &Connection) -> Result<(u64, [u8; 32])> {
 }
 
 /// Appends entries to the chain on `conn`, which must be inside a transaction.
+/// Other components that keep their own tables in the CA's database (the RA) call
+/// this inside their transactions, so a change and its audit entry commit together.
+pub fn append_audit(conn: &Connection, entries: &[Audited]) -> Result<()> {
+    append(conn, entries)
+}
+
 fn append(conn: &Connection, entries: &[Audited]) -> Result<()> {
     let (mut seq, mut prev) = tip(conn)?;
     for a in entries {
@@ -414,6 +432,35 @@ impl Store for SqliteStore {
             Some(_) => {}
         }
         tx.execute("UPDATE certificates SET revoked_at = ?2, reason = ?3, reason_code = ?4 WHERE serial = ?1", params![serial, at.unix(), reason, code]).map_err(db)?;
+        append(&tx, audit)?;
+        tx.commit().map_err(db)
+    }
+
+    fn revoke_many(
+        &mut self,
+        serials: &[String],
+        at: Timestamp,
+        reason: &str,
+        code: u8,
+        audit: &[Audited],
+    ) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db)?;
+        for serial in serials {
+            let n = tx
+                .execute(
+                    "UPDATE certificates SET revoked_at = ?2, reason = ?3, reason_code = ?4 WHERE serial = ?1 AND status = 'issued' AND revoked_at IS NULL",
+                    params![serial, at.unix(), reason, code],
+                )
+                .map_err(db)?;
+            if n != 1 {
+                return Err(Error::UnknownSerial(format!(
+                    "{serial} (not an unrevoked issued certificate)"
+                )));
+            }
+        }
         append(&tx, audit)?;
         tx.commit().map_err(db)
     }

@@ -1,0 +1,130 @@
+//! Server configuration: `inkan.toml` in the CA directory (optional), then
+//! environment variables (`INKAN_LISTEN`, `INKAN_PUBLIC_URL`, `INKAN_SMTP_HOST`,
+//! `INKAN_SMTP_PORT`, `INKAN_MAIL_FROM`), then defaults.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Everything `inkan serve` is told.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// The CA directory (set from the command line).
+    #[serde(skip)]
+    pub dir: PathBuf,
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// The URL people reach the server at, for links in e-mail.
+    pub public_url: String,
+    /// SMTP relay host; without one, mail waits in the outbox.
+    pub smtp_host: Option<String>,
+    /// SMTP relay port.
+    pub smtp_port: u16,
+    /// Sender address.
+    pub mail_from: String,
+    /// Days a one-time password stays valid.
+    pub otp_valid_days: i64,
+    /// Wrong attempts before a password locks.
+    pub otp_max_failures: i64,
+    /// Minutes a staff session lasts.
+    pub session_minutes: i64,
+    /// Largest request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Seconds before a request times out.
+    pub request_timeout_seconds: u64,
+    /// Seconds between scheduler ticks.
+    pub tick_seconds: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            dir: PathBuf::new(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
+            public_url: "http://127.0.0.1:8443".into(),
+            smtp_host: None,
+            smtp_port: 25,
+            mail_from: "ca@localhost".into(),
+            otp_valid_days: 14,
+            otp_max_failures: 5,
+            session_minutes: 60,
+            max_body_bytes: 64 * 1024,
+            request_timeout_seconds: 30,
+            tick_seconds: 60,
+        }
+    }
+}
+
+/// What can go wrong reading the configuration.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// File.
+        path: PathBuf,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// The file is not valid configuration.
+    #[error("{path}: {message}")]
+    Parse {
+        /// File.
+        path: PathBuf,
+        /// What toml said.
+        message: String,
+    },
+    /// An environment variable has a bad value.
+    #[error("{name}: {message}")]
+    Env {
+        /// Variable.
+        name: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl Config {
+    /// Reads `dir/inkan.toml` if present, then the environment.
+    pub fn load(dir: &Path) -> Result<Self, ConfigError> {
+        let path = dir.join("inkan.toml");
+        let mut config = if path.exists() {
+            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            toml::from_str(&text).map_err(|e| ConfigError::Parse {
+                path: path.clone(),
+                message: e.to_string(),
+            })?
+        } else {
+            Config::default()
+        };
+        config.dir = dir.to_path_buf();
+        if let Ok(v) = std::env::var("INKAN_LISTEN") {
+            config.listen = v.parse().map_err(|e| ConfigError::Env {
+                name: "INKAN_LISTEN",
+                message: format!("{e}"),
+            })?;
+        }
+        if let Ok(v) = std::env::var("INKAN_PUBLIC_URL") {
+            config.public_url = v;
+        }
+        if let Ok(v) = std::env::var("INKAN_SMTP_HOST") {
+            config.smtp_host = Some(v);
+        }
+        if let Ok(v) = std::env::var("INKAN_SMTP_PORT") {
+            config.smtp_port = v.parse().map_err(|e| ConfigError::Env {
+                name: "INKAN_SMTP_PORT",
+                message: format!("{e}"),
+            })?;
+        }
+        if let Ok(v) = std::env::var("INKAN_MAIL_FROM") {
+            config.mail_from = v;
+        }
+        Ok(config)
+    }
+}

@@ -1,0 +1,91 @@
+//! The inkan CA as a service (`inkan serve`): the registration authority's workflow,
+//! one-time-password enrollment, revocation with confirmation, the public repository
+//! and the audit trail, over HTTP (axum), on the CA directory's SQLite database.
+//!
+//! Handlers never touch keys: they call the runtime's [`inkan_runtime::ca::Ca`], which
+//! checks, records and signs. The RA's own records ([`ra`]) live in the same database
+//! and every RA change is audited in its own transaction. Storage stays behind the
+//! runtime's store interface so a PostgreSQL store can follow without touching handlers.
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod jobs;
+pub mod mail;
+pub mod openapi;
+pub mod ra;
+pub mod state;
+
+use std::net::SocketAddr;
+
+use inkan_runtime::policy::Policy;
+
+pub use config::Config;
+pub use error::ApiError;
+pub use state::AppState;
+
+/// A running server: its address, and the handle to stop it.
+pub struct Running {
+    /// The bound address.
+    pub addr: SocketAddr,
+    stop: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Stops gracefully: in-flight requests finish, the job loop ends.
+    pub async fn stop(self) -> std::io::Result<()> {
+        let _ = self.stop.send(true);
+        self.task.await.map_err(std::io::Error::other)?
+    }
+}
+
+/// What can stop the server from starting.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// The CA directory could not be opened.
+    #[error("{0}")]
+    Open(ApiError),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// Address.
+        addr: SocketAddr,
+        /// Cause.
+        source: std::io::Error,
+    },
+}
+
+/// Starts the server and its jobs; returns once it is listening.
+pub async fn start(
+    config: Config,
+    lookup: &dyn Fn(&str) -> Option<&'static dyn Policy>,
+) -> Result<Running, ServeError> {
+    let state = AppState::open(config.clone(), lookup).map_err(ServeError::Open)?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| ServeError::Bind {
+        addr: config.listen,
+        source,
+    })?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(jobs::run(state.clone(), stopped.clone()));
+    let mut shutdown = stopped;
+    let app = app::router(state.clone());
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = shutdown.changed().await;
+            })
+            .await
+    });
+    let def = state.policy().definition();
+    tracing::info!(%addr, policy = def.id, policy_sha256 = def.sha256, "inkan serve listening");
+    Ok(Running { addr, stop, task })
+}
