@@ -30,7 +30,7 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<
         axum::Json::<T>::from_request(req, state)
             .await
             .map(|j| ApiJson(j.0))
-            .map_err(|e: JsonRejection| ApiError::bad_request(e.body_text()))
+            .map_err(|e: JsonRejection| ApiError::rejected(e.status(), e.body_text()))
     }
 }
 
@@ -43,7 +43,7 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiForm<
         axum::Form::<T>::from_request(req, state)
             .await
             .map(|f| ApiForm(f.0))
-            .map_err(|e: FormRejection| ApiError::bad_request(e.body_text()))
+            .map_err(|e: FormRejection| ApiError::rejected(e.status(), e.body_text()))
     }
 }
 
@@ -155,7 +155,7 @@ pub fn escape(s: &str) -> String {
 async fn home(State(state): State<AppState>) -> Html<String> {
     let def = state.policy().definition();
     page(
-        &def.title.to_string(),
+        def.title,
         "<p><a href=\"/enroll\">Get your certificate</a> with the password your applicant manager gave you.</p><p><a href=\"/repository\">Repository</a>: CA certificates, CRL, CPS.</p>",
     )
 }
@@ -429,9 +429,10 @@ async fn me(session: Session) -> axum::Json<Value> {
 async fn add_developer(
     State(state): State<AppState>,
     session: Session,
-    ApiJson(d): ApiJson<Developer>,
+    body: Result<ApiJson<Developer>, ApiError>,
 ) -> Result<StatusCode, ApiError> {
     let actor = session.require(&["operator"])?.login.clone();
+    let ApiJson(d) = body?;
     state
         .with_ra(move |ra| ra.add_developer(&d, Timestamp::now(), &actor))
         .await?;
@@ -534,9 +535,10 @@ struct ApplicationBody {
 async fn receive_application(
     State(state): State<AppState>,
     session: Session,
-    ApiJson(b): ApiJson<ApplicationBody>,
+    body: Result<ApiJson<ApplicationBody>, ApiError>,
 ) -> Result<Response, ApiError> {
     let actor = session.require(&["operator"])?.login.clone();
+    let ApiJson(b) = body?;
     let id = state
         .with_ra(move |ra| {
             ra.receive_application(
@@ -577,9 +579,10 @@ async fn examine(
     State(state): State<AppState>,
     session: Session,
     Path(id): Path<i64>,
-    ApiJson(d): ApiJson<Decision>,
+    body: Result<ApiJson<Decision>, ApiError>,
 ) -> Result<axum::Json<crate::ra::Application>, ApiError> {
     let actor = session.require(&["examiner"])?.login.clone();
+    let ApiJson(d) = body?;
     Ok(axum::Json(
         state
             .with_ra(move |ra| ra.examine(id, d.approve, &d.note, Timestamp::now(), &actor))
@@ -593,9 +596,10 @@ async fn decide(
     State(state): State<AppState>,
     session: Session,
     Path(id): Path<i64>,
-    ApiJson(d): ApiJson<Decision>,
+    body: Result<ApiJson<Decision>, ApiError>,
 ) -> Result<axum::Json<Value>, ApiError> {
     let actor = session.require(&["supervisor"])?.login.clone();
+    let ApiJson(d) = body?;
     let days = state.config().otp_valid_days;
     let passwords = state
         .with_ra(move |ra| ra.decide(id, d.approve, Timestamp::now(), &actor, days))
@@ -638,9 +642,10 @@ fn business_days(from: Timestamp, n: u32) -> Timestamp {
 async fn request_revocation(
     State(state): State<AppState>,
     session: Session,
-    ApiJson(b): ApiJson<RevocationBody>,
+    body: Result<ApiJson<RevocationBody>, ApiError>,
 ) -> Result<Response, ApiError> {
-    let staff = session.0.clone();
+    let staff = session.require(&["operator", "supervisor"])?.clone();
+    let ApiJson(b) = body?;
     let public_url = state.config().public_url.clone();
     let answer = state
         .with_both(move |ca, ra| {
@@ -661,7 +666,7 @@ async fn request_revocation(
                     let (id, token) = ra.request_revocation(&serial, &developer.number, reason.name, "manager", true, deadline, now, &staff.login)?;
                     let link = format!("{public_url}/revocation/confirm?token={}", token.unwrap_or_default());
                     let body = format!(
-                        "Dear {},\n\nJPCERT/CC received a request to revoke certificate {serial} of your organisation ({}), reason: {}.\nThe certificate is revoked only if you confirm (R-3.4-REVOKE-CONFIRM):\n\n{link}\n\nIf you did not ask for this, ignore this message.\n",
+                        "Dear {},\n\nWe received a request to revoke certificate\n{serial}\nof developer {}, for the reason: {}.\n\nIt is revoked only if you confirm here:\n{link}\n\nIf you did not ask for this, ignore this message.\n",
                         developer.manager_name, developer.number, reason.name
                     );
                     ra.queue_mail(&developer.manager_email, &format!("Confirm the revocation of certificate {serial}"), &body, now)?;
@@ -810,9 +815,10 @@ struct RoomEntry {
 async fn room_entry(
     State(state): State<AppState>,
     session: Session,
-    ApiJson(b): ApiJson<RoomEntry>,
+    body: Result<ApiJson<RoomEntry>, ApiError>,
 ) -> Result<StatusCode, ApiError> {
     let actor = session.require(&["facility-administrator"])?.login.clone();
+    let ApiJson(b) = body?;
     state
         .with_ra(move |ra| {
             ra.audit(

@@ -46,6 +46,10 @@ impl ApiError {
     pub fn unprocessable(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, detail)
     }
+    /// The status an extractor rejected the request with (400, 413, 415, 422...).
+    pub fn rejected(status: StatusCode, detail: impl Into<String>) -> Self {
+        Self::new(status, detail)
+    }
     /// 500; the detail is logged, not sent.
     pub fn internal(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, detail)

@@ -29,6 +29,7 @@ pub async fn deliver(state: &AppState) -> Result<(), ApiError> {
                 .from(from.parse().map_err(|e| format!("sender address: {e}"))?)
                 .to(to.parse().map_err(|e| format!("recipient address: {e}"))?)
                 .subject(subject)
+                .header(lettre::message::header::ContentTransferEncoding::SevenBit)
                 .body(body)
                 .map_err(|e| e.to_string())?;
             transport

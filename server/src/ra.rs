@@ -730,7 +730,7 @@ impl Ra {
             .split_once('-')
             .and_then(|(id, _)| id.parse().ok())
             .ok_or_else(refused)?;
-        let row: Option<(Option<Vec<u8>>, Option<i64>, i64, Option<i64>, String, String)> = self
+        let row: Option<HolderRow> = self
             .conn
             .query_row(
                 "SELECT h.password_hash, h.expires_at, h.failures, h.used_at, a.developer, h.person FROM holders h JOIN applications a ON a.id = h.application WHERE h.id = ?1",
@@ -1143,6 +1143,16 @@ impl Ra {
         rows.collect::<rusqlite::Result<_>>().map_err(db)
     }
 }
+
+/// A holder's password state: hash, expiry, failures, use, developer, person.
+type HolderRow = (
+    Option<Vec<u8>>,
+    Option<i64>,
+    i64,
+    Option<i64>,
+    String,
+    String,
+);
 
 /// Compares two byte strings in time independent of where they differ.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

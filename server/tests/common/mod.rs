@@ -1,0 +1,276 @@
+//! Test harness for the service: a CA from fixture keys, the policy's four RA roles
+//! staffed, a real server on a loopback port, a local SMTP sink that keeps what
+//! arrives, and HTTP clients with their own cookie jars.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use inkan_runtime::ca::{Ca, InitOptions};
+use inkan_runtime::calendar::Timestamp;
+use inkan_runtime::signer::SoftwareSigner;
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+pub const PASSWORD: &str = "a long staff password";
+
+pub fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures")
+}
+
+pub fn csr(n: u32) -> String {
+    std::fs::read_to_string(fixtures().join(format!("sub{n}-1024.csr.pem"))).unwrap()
+}
+
+/// A local SMTP sink: accepts every message and keeps its text.
+#[derive(Clone, Default)]
+pub struct Sink {
+    pub messages: Arc<Mutex<Vec<String>>>,
+}
+
+impl Sink {
+    pub async fn start() -> (Sink, u16) {
+        let sink = Sink::default();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let keep = sink.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let keep = keep.clone();
+                tokio::spawn(async move {
+                    let (r, mut w) = stream.into_split();
+                    let mut lines = BufReader::new(r).lines();
+                    let _ = w.write_all(b"220 sink ESMTP\r\n").await;
+                    let mut data: Option<String> = None;
+                    while let Ok(Some(line)) = lines.next_line().await {
+                        if let Some(d) = data.as_mut() {
+                            if line == "." {
+                                keep.messages
+                                    .lock()
+                                    .unwrap()
+                                    .push(data.take().unwrap_or_default());
+                                let _ = w.write_all(b"250 queued\r\n").await;
+                            } else {
+                                d.push_str(&line);
+                                d.push('\n');
+                            }
+                            continue;
+                        }
+                        let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+                        let reply: &[u8] = match verb.as_str() {
+                            "DATA" => {
+                                data = Some(String::new());
+                                b"354 go ahead\r\n"
+                            }
+                            "QUIT" => {
+                                let _ = w.write_all(b"221 bye\r\n").await;
+                                break;
+                            }
+                            _ => b"250 ok\r\n",
+                        };
+                        let _ = w.write_all(reply).await;
+                    }
+                });
+            }
+        });
+        (sink, port)
+    }
+
+    /// Waits up to 10 s for a message containing `needle`.
+    pub async fn wait_for(&self, needle: &str) -> String {
+        for _ in 0..200 {
+            if let Some(m) = self
+                .messages
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|m| m.contains(needle))
+            {
+                return m.clone();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("no mail containing {needle:?} arrived");
+    }
+}
+
+pub struct Harness {
+    pub tmp: tempfile::TempDir,
+    pub base: String,
+    pub sink: Sink,
+    pub server: Option<inkan_server::Running>,
+}
+
+pub fn dir(h: &Harness) -> PathBuf {
+    h.tmp.path().join("ca")
+}
+
+pub const STAFF: [(&str, &str, &str); 5] = [
+    ("olive", "Olive Ono", "operator"),
+    ("erin", "Erin Endo", "examiner"),
+    ("sam", "Sam Saito", "supervisor"),
+    ("fay", "Fay Fujita", "facility-administrator"),
+    ("otto", "Otto Oda", "operator"),
+];
+
+/// A CA from fixture keys with staff, and a server on a loopback port.
+pub async fn start_with(tweak: impl FnOnce(&mut inkan_server::Config)) -> Harness {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("ca");
+    let policy = inkan_policies::by_id("jpcert-ssl-client").unwrap();
+    let key_source = |p: &'static inkan_runtime::policy::CertificateProfile| {
+        SoftwareSigner::from_pkcs8_pem(
+            &std::fs::read_to_string(
+                fixtures().join(format!("ca-{}-{}.key.pem", p.name, p.key_bits)),
+            )
+            .unwrap(),
+        )
+    };
+    let options = InitOptions {
+        allow_clock_override: false,
+        hsm_token: "HSM-0001".into(),
+        key_source: &key_source,
+        progress: &|_| {},
+    };
+    let ca = Ca::init(&dir, policy, Timestamp::now(), &options).unwrap();
+    let mut ra = inkan_server::ra::Ra::open(&dir, ca.policy().definition()).unwrap();
+    for (login, person, role) in STAFF {
+        ra.add_staff(login, person, role, PASSWORD, Timestamp::now(), "test")
+            .unwrap();
+    }
+    drop((ra, ca));
+    let (sink, smtp_port) = Sink::start().await;
+    let mut config = inkan_server::Config::load(&dir).unwrap();
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    config.smtp_host = Some("127.0.0.1".into());
+    config.smtp_port = smtp_port;
+    config.tick_seconds = 1;
+    tweak(&mut config);
+    let server = inkan_server::start(config, &|id| inkan_policies::by_id(id))
+        .await
+        .unwrap();
+    let base = format!("http://{}", server.addr);
+    Harness {
+        tmp,
+        base,
+        sink,
+        server: Some(server),
+    }
+}
+
+pub async fn start() -> Harness {
+    start_with(|_| {}).await
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap()
+}
+
+/// A client logged in as `login`.
+pub async fn staff(h: &Harness, login: &str) -> reqwest::Client {
+    let c = client();
+    let r = c
+        .post(format!("{}/api/ra/login", h.base))
+        .json(&json!({ "login": login, "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "login {login}");
+    c
+}
+
+pub async fn post(c: &reqwest::Client, url: String, body: Value) -> (u16, Value) {
+    let r = c.post(url).json(&body).send().await.unwrap();
+    let status = r.status().as_u16();
+    let ct = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap_or("").to_string())
+        .unwrap_or_default();
+    let v: Value = r.json().await.unwrap_or(Value::Null);
+    if status >= 400 {
+        assert_eq!(
+            ct, "application/problem+json",
+            "errors are problem documents: {v}"
+        );
+    }
+    (status, v)
+}
+
+pub async fn get(c: &reqwest::Client, url: String) -> (u16, Value) {
+    let r = c.get(url).send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+pub fn developer(number: &str, email: &str) -> Value {
+    json!({
+        "number": number, "name": format!("Developer {number}"), "class": "A", "registration": "full",
+        "manager_name": "Hanako Suzuki", "manager_address": "1-1 Chiyoda, Tokyo", "manager_email": email, "manager_phone": "+81-3-0000-0000"
+    })
+}
+
+/// Registers a developer and takes an application through examination and approval;
+/// returns the passwords, by person.
+pub async fn approved(
+    h: &Harness,
+    number: &str,
+    email: &str,
+    holders: &[&str],
+) -> Vec<(String, String)> {
+    let op = staff(h, "olive").await;
+    let (s, v) = post(
+        &op,
+        format!("{}/api/ra/developers", h.base),
+        developer(number, email),
+    )
+    .await;
+    assert!(s == 201 || s == 409, "{s} {v}");
+    let (s, v) = post(
+        &op,
+        format!("{}/api/ra/applications", h.base),
+        json!({ "developer": number, "form_email": email, "holders": holders }),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    let (s, v) = post(
+        &staff(h, "erin").await,
+        format!("{}/api/ra/applications/{id}/examination", h.base),
+        json!({ "approve": true }),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = post(
+        &staff(h, "sam").await,
+        format!("{}/api/ra/applications/{id}/decision", h.base),
+        json!({ "approve": true }),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    v["passwords"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["person"].as_str().unwrap().to_string(),
+                p["password"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Enrolls through the JSON API.
+pub async fn enroll(h: &Harness, password: &str, csr: &str) -> (u16, Value) {
+    post(
+        &client(),
+        format!("{}/api/enroll", h.base),
+        json!({ "password": password, "csr": csr }),
+    )
+    .await
+}

@@ -1,0 +1,537 @@
+//! The CA service over real HTTP: the whole RA flow and its refusals, enrollment with
+//! one-time passwords, revocation with confirmation, the repository, the audit trail.
+//! Each test names the CPS rule it proves.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod common;
+
+use common::*;
+use serde_json::json;
+use x509_parser::prelude::*;
+
+async fn revoked_serials(h: &Harness) -> Vec<(String, Option<u8>)> {
+    let bytes = client()
+        .get(format!("{}/ca-info/crl-list.crl", h.base))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let (_, crl) = CertificateRevocationList::from_der(&bytes).unwrap();
+    crl.iter_revoked_certificates()
+        .map(|r| (hex(r.raw_serial()), r.reason_code().map(|(_, c)| c.0)))
+        .collect()
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+#[tokio::test]
+async fn r_4_2_flow_application_to_certificate_with_receipt() {
+    let h = start().await;
+    let passwords = approved(&h, "123456", "manager@dev.example", &["000001", "000002"]).await;
+    assert_eq!(passwords.len(), 2, "one password per named holder");
+    let (s, v) = enroll(&h, &passwords[0].1, &csr(1)).await;
+    assert_eq!(s, 201, "{v}");
+    assert!(
+        v["subject"]
+            .as_str()
+            .unwrap()
+            .contains("CN=SSL-123456-000001-"),
+        "{v}"
+    );
+    assert_eq!(
+        v["chain"]
+            .as_str()
+            .unwrap()
+            .matches("BEGIN CERTIFICATE")
+            .count(),
+        2,
+        "R-6.1-CA-CERT-DELIVERY: the chain comes with it"
+    );
+    let serial = v["serial"].as_str().unwrap().to_string();
+    // R-4.4-RECEIPT: the download is recorded as receipt.
+    let r = client()
+        .get(format!(
+            "{}{}&what=chain",
+            h.base,
+            v["download"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.text().await.unwrap().matches("BEGIN CERTIFICATE").count(),
+        3
+    );
+    let ca = inkan_runtime::ca::Ca::open(&dir(&h), &|id| inkan_policies::by_id(id)).unwrap();
+    let policy = ca.policy().definition();
+    let ra = inkan_server::ra::Ra::open(&dir(&h), policy).unwrap();
+    assert!(ra.received_at(&serial).unwrap().is_some());
+    let events: Vec<String> = inkan_runtime::store::Store::audit_entries(ca.store())
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    for e in [
+        "ra-login",
+        "ra-operation",
+        "form-received",
+        "certificate-application",
+        "certificate-issued",
+        "certificate-received",
+    ] {
+        assert!(
+            events.iter().any(|x| x == e),
+            "R-5.4-RA-EVENTS: {e} audited"
+        );
+    }
+    assert!(ca.verify_audit().unwrap().ok());
+}
+
+#[tokio::test]
+async fn r_3_2_email_match_form_email_must_be_the_managers() {
+    let h = start().await;
+    let op = staff(&h, "olive").await;
+    post(
+        &op,
+        format!("{}/api/ra/developers", h.base),
+        developer("111111", "boss@dev.example"),
+    )
+    .await;
+    let (s, v) = post(&op, format!("{}/api/ra/applications", h.base), json!({ "developer": "111111", "form_email": "someone@else.example", "holders": ["000001"] })).await;
+    assert_eq!(s, 422, "{v}");
+    assert!(v["detail"].as_str().unwrap().contains("R-3.2-EMAIL-MATCH"));
+}
+
+#[tokio::test]
+async fn r_4_1_eligible_provisional_developers_need_permission() {
+    let h = start().await;
+    let op = staff(&h, "olive").await;
+    let mut d = developer("222222", "m@prov.example");
+    d["registration"] = json!("provisional");
+    post(&op, format!("{}/api/ra/developers", h.base), d).await;
+    let (s, v) = post(
+        &op,
+        format!("{}/api/ra/applications", h.base),
+        json!({ "developer": "222222", "form_email": "m@prov.example", "holders": ["000001"] }),
+    )
+    .await;
+    assert_eq!(s, 403, "{v}");
+    assert!(v["detail"].as_str().unwrap().contains("R-4.1-ELIGIBLE"));
+}
+
+#[tokio::test]
+async fn r_5_2_dual_check_examiner_then_a_different_supervisor() {
+    let h = start().await;
+    let op = staff(&h, "olive").await;
+    post(
+        &op,
+        format!("{}/api/ra/developers", h.base),
+        developer("333333", "m@d.example"),
+    )
+    .await;
+    let (_, v) = post(
+        &op,
+        format!("{}/api/ra/applications", h.base),
+        json!({ "developer": "333333", "form_email": "m@d.example", "holders": ["000001"] }),
+    )
+    .await;
+    let id = v["id"].as_i64().unwrap();
+    let sam = staff(&h, "sam").await;
+    let (s, v) = post(
+        &sam,
+        format!("{}/api/ra/applications/{id}/decision", h.base),
+        json!({ "approve": true }),
+    )
+    .await;
+    assert_eq!(
+        s, 409,
+        "the supervisor cannot decide before the examiner: {v}"
+    );
+    let (s, _) = post(
+        &sam,
+        format!("{}/api/ra/applications/{id}/examination", h.base),
+        json!({ "approve": true }),
+    )
+    .await;
+    assert_eq!(s, 403, "the supervisor is not the examiner");
+    let (s, _) = post(
+        &staff(&h, "erin").await,
+        format!("{}/api/ra/applications/{id}/decision", h.base),
+        json!({ "approve": true }),
+    )
+    .await;
+    assert_eq!(s, 403, "the examiner cannot approve");
+}
+
+#[tokio::test]
+async fn r_5_2_separation_one_person_holds_one_role() {
+    let h = start().await;
+    let ca = inkan_runtime::ca::Ca::open(&dir(&h), &|id| inkan_policies::by_id(id)).unwrap();
+    let mut ra = inkan_server::ra::Ra::open(&dir(&h), ca.policy().definition()).unwrap();
+    let err = ra
+        .add_staff(
+            "olive2",
+            "Olive Ono",
+            "examiner",
+            PASSWORD,
+            inkan_runtime::calendar::Timestamp::now(),
+            "test",
+        )
+        .unwrap_err();
+    assert_eq!(err.status, 409);
+    assert!(err.detail.contains("R-5.2-SEPARATION"));
+}
+
+#[tokio::test]
+async fn r_4_2_password_wrong_reused_and_brute_forced_passwords_are_refused() {
+    let h = start().await;
+    let passwords = approved(&h, "444444", "m@d.example", &["000001", "000002"]).await;
+    let (id_prefix, _) = passwords[0].1.split_once('-').unwrap();
+    // Wrong.
+    let (s, v) = enroll(&h, &format!("{id_prefix}-wrong"), &csr(1)).await;
+    assert_eq!(s, 401, "{v}");
+    // Right, then reused.
+    let (s, _) = enroll(&h, &passwords[0].1, &csr(1)).await;
+    assert_eq!(s, 201);
+    let (s, _) = enroll(&h, &passwords[0].1, &csr(2)).await;
+    assert_eq!(s, 401, "a password is single use");
+    // Brute force against the second holder locks it, even for the right password.
+    let (id2, _) = passwords[1].1.split_once('-').unwrap();
+    for _ in 0..5 {
+        let (s, _) = enroll(&h, &format!("{id2}-guess"), &csr(2)).await;
+        assert_eq!(s, 401);
+    }
+    let (s, _) = enroll(&h, &passwords[1].1, &csr(2)).await;
+    assert_eq!(s, 401, "locked after repeated failures");
+}
+
+#[tokio::test]
+async fn r_4_2_password_expired_passwords_are_refused() {
+    let h = start_with(|c| c.otp_valid_days = 0).await;
+    let passwords = approved(&h, "555555", "m@d.example", &["000001"]).await;
+    let (s, _) = enroll(&h, &passwords[0].1, &csr(1)).await;
+    assert_eq!(s, 401);
+}
+
+#[tokio::test]
+async fn r_4_2_password_a_bad_request_does_not_spend_the_password() {
+    let h = start().await;
+    let passwords = approved(&h, "565656", "m@d.example", &["000001"]).await;
+    let (s, v) = enroll(&h, &passwords[0].1, "garbage").await;
+    assert_eq!(s, 422, "{v}");
+    let (s, _) = enroll(&h, &passwords[0].1, &csr(1)).await;
+    assert_eq!(s, 201);
+}
+
+#[tokio::test]
+async fn r_4_2_password_fifty_parallel_uses_make_exactly_one_certificate() {
+    let h = start().await;
+    let passwords = approved(&h, "666666", "m@d.example", &["000001"]).await;
+    let password = passwords[0].1.clone();
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let (base, password, csr) = (h.base.clone(), password.clone(), csr(1));
+        tasks.push(tokio::spawn(async move {
+            let r = reqwest::Client::new()
+                .post(format!("{base}/api/enroll"))
+                .json(&json!({ "password": password, "csr": csr }))
+                .send()
+                .await
+                .unwrap();
+            r.status().as_u16()
+        }));
+    }
+    let mut codes = Vec::new();
+    for t in tasks {
+        codes.push(t.await.unwrap());
+    }
+    assert_eq!(codes.iter().filter(|c| **c == 201).count(), 1, "{codes:?}");
+    assert!(codes.iter().all(|c| *c == 201 || *c == 401), "{codes:?}");
+    let ca = inkan_runtime::ca::Ca::open(&dir(&h), &|id| inkan_policies::by_id(id)).unwrap();
+    assert_eq!(
+        inkan_runtime::store::Store::certificates(ca.store(), "ssl-client")
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+/// R-5.2-RA-ROLES: every RA route refuses without a session, and with each wrong role.
+#[tokio::test]
+async fn r_5_2_ra_roles_every_route_checks_session_and_role() {
+    let h = start().await;
+    let routes: [(&str, &str, &[&str]); 13] = [
+        ("POST", "/api/ra/developers", &["operator"]),
+        (
+            "GET",
+            "/api/ra/developers/000000",
+            &["operator", "examiner", "supervisor"],
+        ),
+        ("POST", "/api/ra/developers/000000/removal", &["supervisor"]),
+        ("POST", "/api/ra/applications", &["operator"]),
+        (
+            "GET",
+            "/api/ra/applications/1",
+            &["operator", "examiner", "supervisor"],
+        ),
+        ("POST", "/api/ra/applications/1/examination", &["examiner"]),
+        ("POST", "/api/ra/applications/1/decision", &["supervisor"]),
+        ("GET", "/api/ra/revocations/1", &["operator", "supervisor"]),
+        (
+            "POST",
+            "/api/ra/revocations/1/phone-confirmation",
+            &["operator", "supervisor"],
+        ),
+        (
+            "GET",
+            "/api/ra/revocations/overdue",
+            &["operator", "supervisor"],
+        ),
+        ("POST", "/api/ra/room-entries", &["facility-administrator"]),
+        ("GET", "/api/ra/operator-actions", &["supervisor"]),
+        (
+            "GET",
+            "/api/ra/me",
+            &[
+                "operator",
+                "examiner",
+                "supervisor",
+                "facility-administrator",
+            ],
+        ),
+    ];
+    let body = json!({ "developer": "000000", "form_email": "x@y", "holders": ["000001"], "approve": true, "person": "x", "number": "000000", "name": "n", "class": "A", "registration": "full", "manager_name": "m", "manager_address": "a", "manager_email": "m@x", "manager_phone": "1" });
+    let anonymous = client();
+    for (method, path, allowed) in routes {
+        let url = format!("{}{path}", h.base);
+        let req = if method == "GET" {
+            anonymous.get(&url)
+        } else {
+            anonymous.post(&url).json(&body)
+        };
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status(), 401, "{method} {path} without a session");
+        assert_eq!(r.headers()["content-type"], "application/problem+json");
+        for (login, _, role) in STAFF.iter().take(4) {
+            if allowed.contains(role) {
+                continue;
+            }
+            let c = staff(&h, login).await;
+            let req = if method == "GET" {
+                c.get(&url)
+            } else {
+                c.post(&url).json(&body)
+            };
+            let r = req.send().await.unwrap();
+            assert_eq!(r.status(), 403, "{method} {path} as {role}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn r_4_9_who_a_manager_cannot_revoke_another_organisations_certificate() {
+    let h = start().await;
+    let a = approved(&h, "700001", "a@a.example", &["000001"]).await;
+    approved(&h, "700002", "b@b.example", &["000001"]).await;
+    let (_, v) = enroll(&h, &a[0].1, &csr(1)).await;
+    let serial = v["serial"].as_str().unwrap();
+    let (s, v) = post(&staff(&h, "olive").await, format!("{}/api/ra/revocations", h.base), json!({ "serial": serial, "developer": "700002", "reason": "cessation-of-use", "requested_by": "manager" })).await;
+    assert_eq!(s, 403, "{v}");
+    assert!(v["detail"].as_str().unwrap().contains("R-4.9-WHO"));
+}
+
+#[tokio::test]
+async fn r_3_4_revoke_confirm_only_the_managers_confirmation_revokes() {
+    let h = start().await;
+    let p = approved(&h, "800001", "manager@org.example", &["000001"]).await;
+    let (_, v) = enroll(&h, &p[0].1, &csr(1)).await;
+    let serial = v["serial"].as_str().unwrap().to_string();
+    let (s, v) = post(&staff(&h, "olive").await, format!("{}/api/ra/revocations", h.base), json!({ "serial": serial, "developer": "800001", "reason": "cessation-of-use", "requested_by": "manager" })).await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["status"], "awaiting-confirmation");
+    // The confirmation goes to the address on file, and nothing is revoked yet.
+    let mail = h.sink.wait_for("revocation/confirm?token=").await;
+    assert!(mail.contains("manager@org.example"));
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await; // a scheduler tick may publish a CRL
+    assert!(
+        !revoked_serials(&h).await.iter().any(|(s, _)| *s == serial),
+        "unconfirmed: not revoked"
+    );
+    let token = mail
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    let page = client()
+        .get(format!("{}/revocation/confirm?token={token}", h.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let r = client()
+        .post(format!("{}/revocation/confirm", h.base))
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let list = revoked_serials(&h).await;
+    assert!(
+        list.iter()
+            .any(|(s, code)| *s == serial && *code == Some(5)),
+        "cessationOfOperation on the republished CRL: {list:?}"
+    );
+    // The link works once.
+    let again = client()
+        .post(format!("{}/revocation/confirm", h.base))
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 404);
+}
+
+#[tokio::test]
+async fn r_4_9_compromise_two_staff_confirm_by_phone_and_the_crl_follows_at_once() {
+    let h = start().await;
+    let p = approved(&h, "900001", "m@c.example", &["000001"]).await;
+    let (_, v) = enroll(&h, &p[0].1, &csr(1)).await;
+    let serial = v["serial"].as_str().unwrap().to_string();
+    let olive = staff(&h, "olive").await;
+    let (s, v) = post(&olive, format!("{}/api/ra/revocations", h.base), json!({ "serial": serial, "developer": "900001", "reason": "key-compromise", "requested_by": "manager" })).await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    let url = format!("{}/api/ra/revocations/{id}/phone-confirmation", h.base);
+    assert_eq!(post(&olive, url.clone(), json!({})).await.0, 200);
+    let (s, v) = post(&olive, url.clone(), json!({})).await;
+    assert_eq!(s, 403, "the same person cannot confirm twice: {v}");
+    let (s, v) = post(&staff(&h, "sam").await, url, json!({})).await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("revoked")));
+    assert!(
+        revoked_serials(&h).await.contains(&(serial, Some(1))),
+        "keyCompromise on the CRL at once"
+    );
+}
+
+#[tokio::test]
+async fn r_4_11_leave_removing_a_developer_revokes_all_its_certificates() {
+    let h = start().await;
+    let p = approved(&h, "910001", "m@leave.example", &["000001", "000002"]).await;
+    let mut serials = Vec::new();
+    for (i, (_, pw)) in p.iter().enumerate() {
+        let (s, v) = enroll(&h, pw, &csr(i as u32 + 1)).await;
+        assert_eq!(s, 201);
+        serials.push(v["serial"].as_str().unwrap().to_string());
+    }
+    let (s, v) = post(
+        &staff(&h, "sam").await,
+        format!("{}/api/ra/developers/910001/removal", h.base),
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let list = revoked_serials(&h).await;
+    for serial in &serials {
+        assert!(
+            list.iter().any(|(s, code)| s == serial && *code == Some(3)),
+            "{serial} revoked as affiliationChanged"
+        );
+    }
+    let (s, _) = post(
+        &staff(&h, "olive").await,
+        format!("{}/api/ra/applications", h.base),
+        json!({ "developer": "910001", "form_email": "m@leave.example", "holders": ["000003"] }),
+    )
+    .await;
+    assert_eq!(s, 403, "a removed developer can no longer apply");
+}
+
+#[tokio::test]
+async fn r_4_9_deadline_overdue_requests_are_reported() {
+    let h = start().await;
+    let p = approved(&h, "920001", "m@late.example", &["000001"]).await;
+    let (_, v) = enroll(&h, &p[0].1, &csr(1)).await;
+    let olive = staff(&h, "olive").await;
+    let (_, v) = post(&olive, format!("{}/api/ra/revocations", h.base), json!({ "serial": v["serial"], "developer": "920001", "reason": "other", "requested_by": "manager" })).await;
+    let (_, list) = get(&olive, format!("{}/api/ra/revocations/overdue", h.base)).await;
+    assert_eq!(list["overdue"].as_array().unwrap().len(), 0);
+    // Eleven business days later (moved in the database), it is overdue.
+    let conn = rusqlite::Connection::open(dir(&h).join("ca.sqlite")).unwrap();
+    conn.execute(
+        "UPDATE revocation_requests SET deadline_at = deadline_at - 20 * 86400",
+        [],
+    )
+    .unwrap();
+    let (_, list) = get(&olive, format!("{}/api/ra/revocations/overdue", h.base)).await;
+    assert_eq!(list["overdue"][0]["id"], v["id"]);
+}
+
+#[tokio::test]
+async fn r_2_4_access_the_repository_is_public_and_read_only() {
+    let h = start().await;
+    let anyone = client();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    for path in [
+        "/repository",
+        "/repository/ca-certs.pem",
+        "/repository/cps",
+        "/ca-info/crl-list.crl",
+        "/healthz",
+        "/openapi.json",
+    ] {
+        let r = anyone
+            .get(format!("{}{path}", h.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        if path.ends_with(".crl") {
+            assert_eq!(r.headers()["content-type"], "application/pkix-crl");
+        }
+    }
+    for path in [
+        "/repository/ca-certs.pem",
+        "/ca-info/crl-list.crl",
+        "/repository/cps",
+    ] {
+        let r = anyone
+            .post(format!("{}{path}", h.base))
+            .body("x")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 405, "{path} cannot be written");
+    }
+    let spec: serde_json::Value = anyone
+        .get(format!("{}/openapi.json", h.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(spec["paths"]["/api/enroll"]["post"].is_object());
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused() {
+    let h = start().await;
+    let big = "x".repeat(200_000);
+    let r = client()
+        .post(format!("{}/api/enroll", h.base))
+        .header("content-type", "application/json")
+        .body(format!("{{\"password\":\"{big}\",\"csr\":\"\"}}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+}
