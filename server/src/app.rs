@@ -78,6 +78,7 @@ pub fn router(state: AppState) -> Router {
         .route("/repository/ca-certs.pem", get(ca_certs))
         .route("/repository/cps", get(cps))
         .route("/repository/crl", get(latest_crl))
+        .route("/repository/notices", get(notices))
         .route(&crl, get(latest_crl))
         .route("/enroll", get(enroll_page).post(enroll_form))
         .route("/download/{serial}", get(download))
@@ -165,7 +166,7 @@ async fn repository(State(state): State<AppState>) -> Html<String> {
     page(
         "Repository",
         &format!(
-            "<ul><li><a href=\"/repository/ca-certs.pem\">CA certificates</a> (PEM, root first)</li><li><a href=\"{}\">Latest CRL</a> (DER)</li><li><a href=\"/repository/cps\">Certification Practice Statement</a> (rendered from the policy)</li></ul><p>Anyone may read the repository; nothing in it can be written over HTTP (R-2.4-ACCESS).</p>",
+            "<ul><li><a href=\"/repository/ca-certs.pem\">CA certificates</a> (PEM, root first)</li><li><a href=\"{}\">Latest CRL</a> (DER)</li><li><a href=\"/repository/cps\">Certification Practice Statement</a> (rendered from the policy)</li><li><a href=\"/repository/notices\">Notices</a></li></ul><p>Anyone may read the repository; nothing in it can be written over HTTP (R-2.4-ACCESS).</p>",
             escape(&crl)
         ),
     )
@@ -195,6 +196,24 @@ async fn latest_crl(State(state): State<AppState>) -> Result<Response, ApiError>
         .await?;
     let (_, der) = crl.ok_or_else(|| ApiError::not_found("no CRL has been published yet"))?;
     Ok(([(header::CONTENT_TYPE, "application/pkix-crl")], der).into_response())
+}
+
+/// Notices (R-2.2-PUBLISH): the CA's announcements, read from `notices.html` in the
+/// CA directory if the operator has written one.
+async fn notices(State(state): State<AppState>) -> Html<String> {
+    let def = state.policy().definition();
+    let own = std::fs::read_to_string(state.config().dir.join("notices.html")).ok();
+    let body = own.unwrap_or_else(|| "<p>There are no notices at present.</p>".into());
+    let official = def
+        .notices_url
+        .map(|u| {
+            format!(
+                "<p>The CPS publishes notices at <code>{}</code>.</p>",
+                escape(u)
+            )
+        })
+        .unwrap_or_default();
+    page("Notices", &format!("{body}{official}"))
 }
 
 async fn cps(State(state): State<AppState>) -> Html<String> {

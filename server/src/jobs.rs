@@ -22,9 +22,8 @@ fn span_seconds(s: Span) -> i64 {
         + i64::from(s.hours) * 3600
 }
 
-/// Runs every job that is due, once.
-pub async fn tick(state: &AppState, owner: &str) -> Result<(), ApiError> {
-    let now = Timestamp::now();
+/// Runs every job that is due at `now`, once.
+pub async fn tick(state: &AppState, owner: &str, now: Timestamp) -> Result<(), ApiError> {
     let schedules = state.policy().definition().schedules;
     let crl_every = schedules.iter().find_map(|s| match (s.name, s.timing) {
         ("crl", Timing::Every(span)) => Some(span_seconds(span)),
@@ -99,7 +98,7 @@ pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) 
     let owner = format!("pid-{}", std::process::id());
     let period = std::time::Duration::from_secs(state.config().tick_seconds.max(1));
     loop {
-        if let Err(e) = tick(&state, &owner).await {
+        if let Err(e) = tick(&state, &owner, Timestamp::now()).await {
             tracing::warn!(error = %e.detail, "scheduled job failed; it will be retried");
         }
         tokio::select! {

@@ -31,13 +31,17 @@ pub struct Running {
     pub addr: SocketAddr,
     stop: tokio::sync::watch::Sender<bool>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    jobs: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
-    /// Stops gracefully: in-flight requests finish, the job loop ends.
+    /// Stops gracefully: in-flight requests finish, and a job that is running finishes
+    /// before the job loop ends.
     pub async fn stop(self) -> std::io::Result<()> {
         let _ = self.stop.send(true);
-        self.task.await.map_err(std::io::Error::other)?
+        let served = self.task.await.map_err(std::io::Error::other)?;
+        self.jobs.await.map_err(std::io::Error::other)?;
+        served
     }
 }
 
@@ -75,7 +79,7 @@ pub async fn start(
         source,
     })?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    tokio::spawn(jobs::run(state.clone(), stopped.clone()));
+    let jobs = tokio::spawn(jobs::run(state.clone(), stopped.clone()));
     let mut shutdown = stopped;
     let app = app::router(state.clone());
     let task = tokio::spawn(async move {
@@ -87,5 +91,10 @@ pub async fn start(
     });
     let def = state.policy().definition();
     tracing::info!(%addr, policy = def.id, policy_sha256 = def.sha256, "inkan serve listening");
-    Ok(Running { addr, stop, task })
+    Ok(Running {
+        addr,
+        stop,
+        task,
+        jobs,
+    })
 }

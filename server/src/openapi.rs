@@ -45,6 +45,7 @@ pub fn document() -> Value {
             "/healthz": { "get": op("Liveness and the policy enforced", "anyone", "-", None, "200") },
             "/repository/ca-certs.pem": { "get": op("CA certificates, root first", "anyone", "R-2.2-PUBLISH, R-2.4-ACCESS", None, "200") },
             "/repository/crl": { "get": op("The latest CRL (application/pkix-crl); also at the path of the policy's CRL URL", "anyone", "R-2.2-PUBLISH, R-4.9-CRL-24H", None, "200") },
+            "/repository/notices": { "get": op("Notices", "anyone", "R-2.2-PUBLISH", None, "200") },
             "/repository/cps": { "get": op("The CPS rendered from the policy", "anyone", "R-2.2-PUBLISH", None, "200") },
             "/api/enroll": { "post": op("Enroll with a one-time password and a PKCS#10 request; returns the certificate and the CA chain", "anyone (holds a password)", "R-4.2-PASSWORD, R-4.2-PROMPT, R-6.1-CA-CERT-DELIVERY", Some(obj(&[("password", "string"), ("csr", "string")])), "201") },
             "/download/{serial}": { "get": op("Download a certificate (query: token, what=certificate|chain); the first download is recorded as receipt", "anyone (holds the token)", "R-4.4-RECEIPT", None, "200") },
