@@ -466,6 +466,7 @@ fn run(command: Command) -> Result<ExitCode> {
                 }
             };
             let ca = Ca::open(&dir, &lookup)?;
+            use inkan_server::ra::RaStore as _;
             let mut ra = inkan_server::ra::Ra::open(&dir, ca.policy().definition())
                 .map_err(|e| anyhow!("{}", e.detail))?;
             ra.add_staff(&login, &person, &role, &password, Timestamp::now(), "cli")

@@ -121,7 +121,7 @@ pub struct Published {
 pub struct Ca {
     dir: PathBuf,
     policy: &'static dyn Policy,
-    store: SqliteStore,
+    store: Box<dyn Store>,
     authorities: Vec<Authority>,
     clock_override: bool,
     audit_key: AuditKey,
@@ -342,7 +342,7 @@ impl Ca {
                 dir.display()
             )));
         }
-        let store = SqliteStore::open(&db)?;
+        let store: Box<dyn Store> = Box::new(SqliteStore::open(&db)?);
         let id = store
             .meta("policy")?
             .ok_or_else(|| Error::Directory("the store names no policy".into()))?;
@@ -394,8 +394,8 @@ impl Ca {
     }
 
     /// The store.
-    pub fn store(&self) -> &SqliteStore {
-        &self.store
+    pub fn store(&self) -> &dyn Store {
+        self.store.as_ref()
     }
 
     /// The time to act at: the real clock, or `requested` if the directory allows it.
@@ -539,7 +539,7 @@ impl Ca {
         let serial = serial_hex(draft.tbs().serial_number());
         let subject_text = draft.tbs().subject().to_string();
         let cert = record_and_sign(
-            &mut self.store,
+            self.store.as_mut(),
             draft,
             profile,
             Some(&cn),

@@ -89,7 +89,7 @@ pub struct Revoked {
 }
 
 /// The CA's state.
-pub trait Store {
+pub trait Store: Send {
     /// Allocates the next sequence index for a person in a fiscal year (0 = `a`).
     fn next_sequence(&mut self, profile: &str, identity: &str, fiscal_year: i64) -> Result<u8>;
     /// Records a certificate before it is signed. Fails if the serial or CN is taken.

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 use crate::auth::{COOKIE, Session};
 use crate::error::ApiError;
-use crate::ra::{Developer, Ra};
+use crate::ra::{Developer, RaStore};
 use crate::state::AppState;
 
 /// A JSON body whose rejection is a problem document.
@@ -858,7 +858,7 @@ async fn operator_actions(
 ) -> Result<axum::Json<Value>, ApiError> {
     session.require(&["supervisor"])?;
     let list = state
-        .with_both(|ca, ra: &mut Ra| {
+        .with_both(|ca, ra: &mut dyn RaStore| {
             let operators = ra.operator_logins()?;
             let entries = inkan_runtime::store::Store::audit_entries(ca.store())?;
             Ok(entries

@@ -214,10 +214,212 @@ pub struct RevocationRequest {
     pub deadline_at: String,
 }
 
-/// The RA's database connection.
+/// The RA's records in SQLite: the CA directory's database, beside the CA's tables.
 pub struct Ra {
     conn: Connection,
     policy: &'static PolicyDefinition,
+}
+
+/// The RA's records, as handlers and jobs use them. [`Ra`] keeps them in SQLite;
+/// another store (PostgreSQL) implements this trait without touching the handlers.
+pub trait RaStore: Send {
+    /// Audits one event on its own.
+    fn audit(
+        &mut self,
+        at: Timestamp,
+        actor: &str,
+        event: &'static str,
+        details: &[(&str, &str)],
+    ) -> Result<(), ApiError>;
+
+    // --- Staff and sessions (R-5.2-RA-ROLES, R-5.2-SEPARATION, R-5.2-OPERATOR-AUTH) ---
+
+    /// Adds a staff account. A person holds one role: a second account for the same
+    /// person is refused.
+    fn add_staff(
+        &mut self,
+        login: &str,
+        person: &str,
+        role: &str,
+        password: &str,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<(), ApiError>;
+
+    /// Checks a password; on success opens a session and returns its token. Every
+    /// attempt is audited, never with the password.
+    fn login(
+        &mut self,
+        login: &str,
+        password: &str,
+        now: Timestamp,
+        ttl_minutes: i64,
+    ) -> Result<(String, Staff), ApiError>;
+
+    /// The staff member a session token belongs to, if it is valid now.
+    fn session(&self, token: &str, now: Timestamp) -> Result<Option<Staff>, ApiError>;
+
+    /// Ends a session.
+    fn logout(&mut self, token: &str) -> Result<(), ApiError>;
+
+    // --- Developers (R-3.2-CLASSES, R-4.1-ELIGIBLE, R-9.3-CONFIDENTIAL) ---
+
+    /// Registers a developer.
+    fn add_developer(&mut self, d: &Developer, now: Timestamp, actor: &str)
+    -> Result<(), ApiError>;
+
+    /// A developer by number.
+    fn developer(&self, number: &str) -> Result<Option<Developer>, ApiError>;
+
+    /// Marks a developer removed from the list.
+    fn remove_developer(
+        &mut self,
+        number: &str,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<(), ApiError>;
+
+    // --- Applications (R-4.2-FLOW, R-5.2-DUAL-CHECK, R-3.2-EMAIL-MATCH) ---
+
+    /// Records a received application form (R-5.4-RA-EVENTS: receipt of each form).
+    fn receive_application(
+        &mut self,
+        developer: &str,
+        form_email: &str,
+        holders: &[String],
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<i64, ApiError>;
+
+    /// An application.
+    fn application(&self, id: i64) -> Result<Application, ApiError>;
+
+    /// The examiner's check.
+    fn examine(
+        &mut self,
+        id: i64,
+        accept: bool,
+        note: &str,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<Application, ApiError>;
+
+    /// The supervisor's final check: approval issues one password per holder, returned
+    /// once and stored only as a hash. The supervisor must not be the examiner.
+    fn decide(
+        &mut self,
+        id: i64,
+        approve: bool,
+        now: Timestamp,
+        actor: &str,
+        otp_days: i64,
+    ) -> Result<Vec<(String, String)>, ApiError>;
+
+    /// Redeems a one-time password (R-4.2-PASSWORD): single use, unexpired, not locked;
+    /// a wrong one counts towards the lockout. Returns (holder id, developer, person).
+    fn redeem(
+        &mut self,
+        password: &str,
+        now: Timestamp,
+        max_failures: i64,
+    ) -> Result<(i64, String, String), ApiError>;
+
+    /// Gives a claimed password back (issuance failed after the claim).
+    fn release(&mut self, hid: i64) -> Result<(), ApiError>;
+
+    /// Links an issued certificate to its holder; returns the download token.
+    fn issued(&mut self, hid: i64, serial: &str) -> Result<String, ApiError>;
+
+    /// Checks a download token; records the first download as receipt (R-4.4-RECEIPT).
+    fn download(&mut self, serial: &str, token: &str, now: Timestamp) -> Result<(), ApiError>;
+
+    /// When a certificate was received, if it was.
+    fn received_at(&self, serial: &str) -> Result<Option<i64>, ApiError>;
+
+    // --- Revocation (R-4.9-WHO, R-3.4-REVOKE-CONFIRM, R-4.9-DEADLINE, R-4.9-COMPROMISE) ---
+
+    /// Records an accepted revocation form; returns (id, confirmation token if any).
+    #[allow(clippy::too_many_arguments)] // One form's fields.
+    fn request_revocation(
+        &mut self,
+        serial: &str,
+        developer: &str,
+        reason: &str,
+        requested_by: &str,
+        confirm: bool,
+        deadline: Timestamp,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<(i64, Option<String>), ApiError>;
+
+    /// The request a confirmation token belongs to, if it still awaits confirmation.
+    fn request_by_token(&self, token: &str) -> Result<Option<RevocationRequest>, ApiError>;
+
+    /// A revocation request.
+    fn revocation(&self, id: i64) -> Result<RevocationRequest, ApiError>;
+
+    /// Who recorded the first telephone confirmation of a key-compromise request.
+    fn phone_confirmed_by(&self, id: i64) -> Result<Option<String>, ApiError>;
+
+    /// Records the first staff member's telephone confirmation.
+    fn first_phone_confirmation(
+        &mut self,
+        id: i64,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<(), ApiError>;
+
+    /// Marks a request done.
+    fn mark_revoked(&mut self, id: i64, now: Timestamp) -> Result<(), ApiError>;
+
+    /// Requests still open past their deadline (R-4.9-DEADLINE).
+    fn overdue(&self, now: Timestamp) -> Result<Vec<RevocationRequest>, ApiError>;
+
+    // --- Outbox ---
+
+    /// Queues an e-mail; a delivery task sends it.
+    fn queue_mail(
+        &mut self,
+        to: &str,
+        subject: &str,
+        body: &str,
+        now: Timestamp,
+    ) -> Result<(), ApiError>;
+
+    /// Unsent mail, oldest first.
+    fn unsent(&self, limit: i64) -> Result<Vec<(i64, String, String, String)>, ApiError>;
+
+    /// Records a delivery attempt.
+    fn mail_attempt(
+        &mut self,
+        id: i64,
+        result: Result<(), String>,
+        now: Timestamp,
+    ) -> Result<(), ApiError>;
+
+    // --- Jobs ---
+
+    /// Takes the lease of a job if it is due and nobody holds it; returns whether taken.
+    fn lease_job(
+        &mut self,
+        name: &str,
+        every_seconds: i64,
+        owner: &str,
+        now: Timestamp,
+        lease_seconds: i64,
+    ) -> Result<bool, ApiError>;
+
+    /// Records a job run and releases its lease.
+    fn finish_job(&mut self, name: &str, now: Timestamp) -> Result<(), ApiError>;
+
+    /// Whether a setting-like marker exists (used by the renewal job: one notice per year).
+    fn once(&mut self, key: &str) -> Result<bool, ApiError>;
+
+    /// Managers of developers with certificates valid into the given fiscal year end.
+    fn listed_managers(&self) -> Result<Vec<(String, String)>, ApiError>;
+
+    /// Operator actions for the supervisor's review (R-5.2-DUAL-CHECK).
+    fn operator_logins(&self) -> Result<Vec<String>, ApiError>;
 }
 
 impl Ra {
@@ -255,9 +457,11 @@ impl Ra {
         tx.commit().map_err(db)?;
         Ok(value)
     }
+}
 
+impl RaStore for Ra {
     /// Audits one event on its own.
-    pub fn audit(
+    fn audit(
         &mut self,
         at: Timestamp,
         actor: &str,
@@ -272,7 +476,7 @@ impl Ra {
 
     /// Adds a staff account. A person holds one role: a second account for the same
     /// person is refused.
-    pub fn add_staff(
+    fn add_staff(
         &mut self,
         login: &str,
         person: &str,
@@ -321,7 +525,7 @@ impl Ra {
 
     /// Checks a password; on success opens a session and returns its token. Every
     /// attempt is audited, never with the password.
-    pub fn login(
+    fn login(
         &mut self,
         login: &str,
         password: &str,
@@ -376,7 +580,7 @@ impl Ra {
     }
 
     /// The staff member a session token belongs to, if it is valid now.
-    pub fn session(&self, token: &str, now: Timestamp) -> Result<Option<Staff>, ApiError> {
+    fn session(&self, token: &str, now: Timestamp) -> Result<Option<Staff>, ApiError> {
         self.conn
             .query_row(
                 "SELECT s.login, s.role FROM ra_sessions x JOIN ra_staff s ON s.login = x.login WHERE x.token_hash = ?1 AND x.expires_at > ?2",
@@ -388,7 +592,7 @@ impl Ra {
     }
 
     /// Ends a session.
-    pub fn logout(&mut self, token: &str) -> Result<(), ApiError> {
+    fn logout(&mut self, token: &str) -> Result<(), ApiError> {
         self.conn
             .execute(
                 "DELETE FROM ra_sessions WHERE token_hash = ?1",
@@ -401,7 +605,7 @@ impl Ra {
     // --- Developers (R-3.2-CLASSES, R-4.1-ELIGIBLE, R-9.3-CONFIDENTIAL) ---
 
     /// Registers a developer.
-    pub fn add_developer(
+    fn add_developer(
         &mut self,
         d: &Developer,
         now: Timestamp,
@@ -452,7 +656,7 @@ impl Ra {
     }
 
     /// A developer by number.
-    pub fn developer(&self, number: &str) -> Result<Option<Developer>, ApiError> {
+    fn developer(&self, number: &str) -> Result<Option<Developer>, ApiError> {
         self.conn
             .query_row(
                 "SELECT number, name, class, registration, permitted, manager_name, manager_address, manager_email, manager_phone, status FROM developers WHERE number = ?1",
@@ -477,7 +681,7 @@ impl Ra {
     }
 
     /// Marks a developer removed from the list.
-    pub fn remove_developer(
+    fn remove_developer(
         &mut self,
         number: &str,
         now: Timestamp,
@@ -501,7 +705,7 @@ impl Ra {
     // --- Applications (R-4.2-FLOW, R-5.2-DUAL-CHECK, R-3.2-EMAIL-MATCH) ---
 
     /// Records a received application form (R-5.4-RA-EVENTS: receipt of each form).
-    pub fn receive_application(
+    fn receive_application(
         &mut self,
         developer: &str,
         form_email: &str,
@@ -563,7 +767,7 @@ impl Ra {
     }
 
     /// An application.
-    pub fn application(&self, id: i64) -> Result<Application, ApiError> {
+    fn application(&self, id: i64) -> Result<Application, ApiError> {
         let mut app = self
             .conn
             .query_row(
@@ -587,7 +791,7 @@ impl Ra {
     }
 
     /// The examiner's check.
-    pub fn examine(
+    fn examine(
         &mut self,
         id: i64,
         accept: bool,
@@ -622,7 +826,7 @@ impl Ra {
 
     /// The supervisor's final check: approval issues one password per holder, returned
     /// once and stored only as a hash. The supervisor must not be the examiner.
-    pub fn decide(
+    fn decide(
         &mut self,
         id: i64,
         approve: bool,
@@ -715,7 +919,7 @@ impl Ra {
 
     /// Redeems a one-time password (R-4.2-PASSWORD): single use, unexpired, not locked;
     /// a wrong one counts towards the lockout. Returns (holder id, developer, person).
-    pub fn redeem(
+    fn redeem(
         &mut self,
         password: &str,
         now: Timestamp,
@@ -807,7 +1011,7 @@ impl Ra {
     }
 
     /// Gives a claimed password back (issuance failed after the claim).
-    pub fn release(&mut self, hid: i64) -> Result<(), ApiError> {
+    fn release(&mut self, hid: i64) -> Result<(), ApiError> {
         self.conn
             .execute(
                 "UPDATE holders SET used_at = NULL WHERE id = ?1 AND serial IS NULL",
@@ -818,7 +1022,7 @@ impl Ra {
     }
 
     /// Links an issued certificate to its holder; returns the download token.
-    pub fn issued(&mut self, hid: i64, serial: &str) -> Result<String, ApiError> {
+    fn issued(&mut self, hid: i64, serial: &str) -> Result<String, ApiError> {
         let token = random_token(16)?;
         self.conn
             .execute(
@@ -830,7 +1034,7 @@ impl Ra {
     }
 
     /// Checks a download token; records the first download as receipt (R-4.4-RECEIPT).
-    pub fn download(&mut self, serial: &str, token: &str, now: Timestamp) -> Result<(), ApiError> {
+    fn download(&mut self, serial: &str, token: &str, now: Timestamp) -> Result<(), ApiError> {
         let row: Option<(i64, Option<i64>)> = self
             .conn
             .query_row(
@@ -861,7 +1065,7 @@ impl Ra {
     }
 
     /// When a certificate was received, if it was.
-    pub fn received_at(&self, serial: &str) -> Result<Option<i64>, ApiError> {
+    fn received_at(&self, serial: &str) -> Result<Option<i64>, ApiError> {
         self.conn
             .query_row(
                 "SELECT received_at FROM holders WHERE serial = ?1",
@@ -877,7 +1081,7 @@ impl Ra {
 
     /// Records an accepted revocation form; returns (id, confirmation token if any).
     #[allow(clippy::too_many_arguments)] // One form's fields.
-    pub fn request_revocation(
+    fn request_revocation(
         &mut self,
         serial: &str,
         developer: &str,
@@ -922,7 +1126,7 @@ impl Ra {
     }
 
     /// The request a confirmation token belongs to, if it still awaits confirmation.
-    pub fn request_by_token(&self, token: &str) -> Result<Option<RevocationRequest>, ApiError> {
+    fn request_by_token(&self, token: &str) -> Result<Option<RevocationRequest>, ApiError> {
         let id: Option<i64> = self
             .conn
             .query_row("SELECT id FROM revocation_requests WHERE confirm_hash = ?1 AND status = 'awaiting-confirmation'", params![token_hash(token)], |r| r.get(0))
@@ -932,7 +1136,7 @@ impl Ra {
     }
 
     /// A revocation request.
-    pub fn revocation(&self, id: i64) -> Result<RevocationRequest, ApiError> {
+    fn revocation(&self, id: i64) -> Result<RevocationRequest, ApiError> {
         self.conn
             .query_row(
                 "SELECT id, serial, developer, reason, requested_by, status, accepted_at, deadline_at, phone_confirmed_by FROM revocation_requests WHERE id = ?1",
@@ -957,7 +1161,7 @@ impl Ra {
     }
 
     /// Who recorded the first telephone confirmation of a key-compromise request.
-    pub fn phone_confirmed_by(&self, id: i64) -> Result<Option<String>, ApiError> {
+    fn phone_confirmed_by(&self, id: i64) -> Result<Option<String>, ApiError> {
         self.conn
             .query_row(
                 "SELECT phone_confirmed_by FROM revocation_requests WHERE id = ?1",
@@ -970,7 +1174,7 @@ impl Ra {
     }
 
     /// Records the first staff member's telephone confirmation.
-    pub fn first_phone_confirmation(
+    fn first_phone_confirmation(
         &mut self,
         id: i64,
         now: Timestamp,
@@ -997,7 +1201,7 @@ impl Ra {
     }
 
     /// Marks a request done.
-    pub fn mark_revoked(&mut self, id: i64, now: Timestamp) -> Result<(), ApiError> {
+    fn mark_revoked(&mut self, id: i64, now: Timestamp) -> Result<(), ApiError> {
         self.conn
             .execute(
                 "UPDATE revocation_requests SET status = 'revoked', revoked_at = ?2 WHERE id = ?1",
@@ -1008,7 +1212,7 @@ impl Ra {
     }
 
     /// Requests still open past their deadline (R-4.9-DEADLINE).
-    pub fn overdue(&self, now: Timestamp) -> Result<Vec<RevocationRequest>, ApiError> {
+    fn overdue(&self, now: Timestamp) -> Result<Vec<RevocationRequest>, ApiError> {
         let ids: Vec<i64> = {
             let mut stmt = self.conn.prepare("SELECT id FROM revocation_requests WHERE status != 'revoked' AND deadline_at < ?1 ORDER BY deadline_at").map_err(db)?;
             let rows = stmt
@@ -1022,7 +1226,7 @@ impl Ra {
     // --- Outbox ---
 
     /// Queues an e-mail; a delivery task sends it.
-    pub fn queue_mail(
+    fn queue_mail(
         &mut self,
         to: &str,
         subject: &str,
@@ -1039,7 +1243,7 @@ impl Ra {
     }
 
     /// Unsent mail, oldest first.
-    pub fn unsent(&self, limit: i64) -> Result<Vec<(i64, String, String, String)>, ApiError> {
+    fn unsent(&self, limit: i64) -> Result<Vec<(i64, String, String, String)>, ApiError> {
         let mut stmt = self.conn.prepare("SELECT id, to_addr, subject, body FROM outbox WHERE sent_at IS NULL AND attempts < 20 ORDER BY id LIMIT ?1").map_err(db)?;
         let rows = stmt
             .query_map(params![limit], |r| {
@@ -1050,7 +1254,7 @@ impl Ra {
     }
 
     /// Records a delivery attempt.
-    pub fn mail_attempt(
+    fn mail_attempt(
         &mut self,
         id: i64,
         result: Result<(), String>,
@@ -1073,7 +1277,7 @@ impl Ra {
     // --- Jobs ---
 
     /// Takes the lease of a job if it is due and nobody holds it; returns whether taken.
-    pub fn lease_job(
+    fn lease_job(
         &mut self,
         name: &str,
         every_seconds: i64,
@@ -1101,13 +1305,13 @@ impl Ra {
     }
 
     /// Records a job run and releases its lease.
-    pub fn finish_job(&mut self, name: &str, now: Timestamp) -> Result<(), ApiError> {
+    fn finish_job(&mut self, name: &str, now: Timestamp) -> Result<(), ApiError> {
         self.conn.execute("UPDATE jobs SET last_run = ?2, lease_until = NULL, lease_owner = NULL WHERE name = ?1", params![name, now.unix()]).map_err(db)?;
         Ok(())
     }
 
     /// Whether a setting-like marker exists (used by the renewal job: one notice per year).
-    pub fn once(&mut self, key: &str) -> Result<bool, ApiError> {
+    fn once(&mut self, key: &str) -> Result<bool, ApiError> {
         self.conn
             .execute(
                 "CREATE TABLE IF NOT EXISTS ra_once (key TEXT PRIMARY KEY)",
@@ -1125,7 +1329,7 @@ impl Ra {
     }
 
     /// Managers of developers with certificates valid into the given fiscal year end.
-    pub fn listed_managers(&self) -> Result<Vec<(String, String)>, ApiError> {
+    fn listed_managers(&self) -> Result<Vec<(String, String)>, ApiError> {
         let mut stmt = self.conn.prepare("SELECT number, manager_email FROM developers WHERE status = 'listed' ORDER BY number").map_err(db)?;
         let rows = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -1134,7 +1338,7 @@ impl Ra {
     }
 
     /// Operator actions for the supervisor's review (R-5.2-DUAL-CHECK).
-    pub fn operator_logins(&self) -> Result<Vec<String>, ApiError> {
+    fn operator_logins(&self) -> Result<Vec<String>, ApiError> {
         let mut stmt = self
             .conn
             .prepare("SELECT login FROM ra_staff WHERE role = 'operator'")

@@ -10,7 +10,7 @@ use tokio::sync::Notify;
 
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::ra::Ra;
+use crate::ra::{Ra, RaStore};
 
 /// Shared by every handler and job.
 #[derive(Clone)]
@@ -20,7 +20,7 @@ pub struct AppState {
 
 struct Inner {
     ca: Mutex<Ca>,
-    ra: Mutex<Ra>,
+    ra: Mutex<Box<dyn RaStore>>,
     config: Config,
     policy: &'static dyn Policy,
     /// Wakes the jobs: a revocation wants a CRL at once, queued mail wants sending.
@@ -35,7 +35,7 @@ impl AppState {
     ) -> Result<Self, ApiError> {
         let ca = Ca::open(&config.dir, lookup)?;
         let policy = ca.policy();
-        let ra = Ra::open(&config.dir, policy.definition())?;
+        let ra: Box<dyn RaStore> = Box::new(Ra::open(&config.dir, policy.definition())?);
         Ok(AppState {
             inner: Arc::new(Inner {
                 ca: Mutex::new(ca),
@@ -70,7 +70,7 @@ impl AppState {
     /// Runs blocking work on the RA store.
     pub async fn with_ra<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut Ra) -> Result<T, ApiError> + Send + 'static,
+        f: impl FnOnce(&mut dyn RaStore) -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
@@ -78,7 +78,7 @@ impl AppState {
                 .ra
                 .lock()
                 .map_err(|_| ApiError::internal("RA store lock poisoned"))?;
-            f(&mut ra)
+            f(ra.as_mut())
         })
         .await
         .map_err(|e| ApiError::internal(format!("task failed: {e}")))?
@@ -87,7 +87,7 @@ impl AppState {
     /// Runs blocking work on the CA and the RA store together.
     pub async fn with_both<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut Ca, &mut Ra) -> Result<T, ApiError> + Send + 'static,
+        f: impl FnOnce(&mut Ca, &mut dyn RaStore) -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
@@ -99,7 +99,7 @@ impl AppState {
                 .ra
                 .lock()
                 .map_err(|_| ApiError::internal("RA store lock poisoned"))?;
-            f(&mut ca, &mut ra)
+            f(&mut ca, ra.as_mut())
         })
         .await
         .map_err(|e| ApiError::internal(format!("task failed: {e}")))?

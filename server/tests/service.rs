@@ -7,6 +7,7 @@
 mod common;
 
 use common::*;
+use inkan_server::ra::RaStore as _;
 use serde_json::json;
 use x509_parser::prelude::*;
 

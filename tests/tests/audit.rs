@@ -6,7 +6,6 @@
 
 use inkan_runtime::ca::{Ca, IssueRequest};
 use inkan_runtime::calendar::{Span, Timestamp};
-use inkan_runtime::store::Store;
 use inkan_tests::{at, fixture, fixture_ca};
 
 /// A CA that issued two certificates, revoked one and published a CRL.

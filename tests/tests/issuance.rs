@@ -8,7 +8,6 @@
 use inkan_runtime::Error;
 use inkan_runtime::ca::{Ca, IssueRequest};
 use inkan_runtime::calendar::Timestamp;
-use inkan_runtime::store::Store;
 use inkan_tests::{
     Expect, at, check_certificate, expected_name, expected_not_before, fiscal_year, fixture,
     fixture_ca, model,
