@@ -242,3 +242,26 @@ fn quickstart_ends_with_openssl_agreeing() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(text(&out).contains("openssl agrees with everything inkan issued"));
 }
+
+#[test]
+fn r_5_4_protect_audit_verify_fails_on_a_tampered_log() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("ca");
+    assert_eq!(
+        inkan(&["init", "--dir", path(&dir), "--policy", "jpcert-ssl-client"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let ok = inkan(&["audit", "verify", "--dir", path(&dir)]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    let status = Command::new("python3")
+        .args(["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"UPDATE audit SET actor='mallory' WHERE seq=1\"); c.commit()"])
+        .arg(dir.join("ca.sqlite"))
+        .status()
+        .expect("python3 runs");
+    assert!(status.success());
+    let bad = inkan(&["audit", "verify", "--dir", path(&dir)]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(text(&bad).contains("entry 1 was edited"), "{}", text(&bad));
+}

@@ -536,3 +536,56 @@ async fn oversized_bodies_are_refused() {
         .unwrap();
     assert_eq!(r.status(), 413);
 }
+
+/// R-5.2-DUAL-CHECK: the supervisor sees what the operators did; R-5.4-RA-EVENTS: logins,
+/// failed logins and every operation are audited; R-9.3-CONFIDENTIAL: no secret is.
+#[tokio::test]
+async fn r_5_4_ra_events_are_audited_without_secrets_and_reviewed_by_the_supervisor() {
+    let h = start().await;
+    let bad = client()
+        .post(format!("{}/api/ra/login", h.base))
+        .json(&json!({ "login": "olive", "password": "not the password" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 401);
+    let passwords = approved(&h, "950001", "m@audit.example", &["000001"]).await;
+    let (s, _) = enroll(&h, &passwords[0].1, &csr(1)).await;
+    assert_eq!(s, 201);
+    let (s, v) = get(
+        &staff(&h, "sam").await,
+        format!("{}/api/ra/operator-actions", h.base),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let actions = v["actions"].as_array().unwrap();
+    assert!(
+        actions
+            .iter()
+            .any(|a| a["actor"] == "olive" && a["details"]["operation"] == "add-developer"),
+        "{v}"
+    );
+    assert!(
+        actions
+            .iter()
+            .any(|a| a["actor"] == "olive" && a["event"] == "form-received"),
+        "{v}"
+    );
+    let ca = inkan_runtime::ca::Ca::open(&dir(&h), &|id| inkan_policies::by_id(id)).unwrap();
+    let entries = ca.store().audit_entries().unwrap();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.event == "ra-login" && e.actor == "olive" && e.details.contains("failed"))
+    );
+    let secret = passwords[0].1.split_once('-').unwrap().1;
+    for e in &entries {
+        assert!(
+            !e.details.contains(secret)
+                && !e.details.contains(PASSWORD)
+                && !e.details.contains("not the password"),
+            "a secret in {e:?}"
+        );
+    }
+    assert!(ca.verify_audit().unwrap().ok());
+}
