@@ -193,6 +193,7 @@ struct PolicyView {
     retention: Vec<RetentionView>,
     schedules: Vec<ScheduleView>,
     deadline: String,
+    ca_keys: String,
     waivers: Vec<WaiverView>,
     certificates: Vec<CertificateView>,
     crls: Vec<CrlView>,
@@ -778,6 +779,14 @@ impl PolicyView {
                 .as_ref()
                 .and_then(|r| r.deadline)
                 .map_or("None".into(), |d| format!("Some({})", d.0)),
+            ca_keys: p.ca_keys.as_ref().map_or("None".into(), |k| {
+                format!(
+                    "Some(inkan_runtime::policy::CaKeys {{ hsm: {}, shares: {}, threshold: {} }})",
+                    k.storage == KeyStorage::Hsm,
+                    k.shares,
+                    k.threshold
+                )
+            }),
             waivers: p
                 .waivers
                 .iter()

@@ -187,6 +187,7 @@ impl Cx<'_> {
         let schedules = self.schedules(&raw.schedules);
         let certificates = self.certificates(&raw.certificates, &oids);
         let crls = self.crls(&raw.crls, &certificates, &schedules);
+        let ca_keys = raw.ca_keys.and_then(|k| self.ca_keys(&k));
         let revocation = raw.revocation.map(|r| self.revocation(&r));
         let ra = raw.ra.map(|r| self.ra(&r));
         let audit = raw.audit.map(|a| self.audit(&a));
@@ -201,6 +202,7 @@ impl Cx<'_> {
             repository,
             certificates,
             crls,
+            ca_keys,
             revocation,
             schedules,
             ra,
@@ -1206,6 +1208,36 @@ impl Cx<'_> {
             }
         }
         out
+    }
+
+    fn ca_keys(&mut self, k: &RawCaKeys) -> Option<CaKeys> {
+        let cites = self.cites(&k.cps);
+        let storage = self.keyword(
+            &k.storage,
+            "key storage",
+            KeyStorage::from_keyword,
+            &KeyStorage::keywords(),
+        )?;
+        let (n, m) = (k.activation.shares.value, k.activation.threshold.value);
+        if m < 2 || m > n {
+            self.err(
+                Diagnostic::error(
+                    "bad-activation",
+                    Some(span_of(&k.activation.threshold)),
+                    format!("threshold {m} of {n} shares cannot split a secret"),
+                )
+                .label(format!("expected a threshold from 2 to {n}"))
+                .note("one share must never be enough, and the threshold cannot exceed the shares")
+                .rules(["R-6.2-M-OF-N"]),
+            );
+            return None;
+        }
+        Some(CaKeys {
+            storage,
+            shares: n,
+            threshold: m,
+            cites,
+        })
     }
 
     fn revocation(&mut self, r: &RawRevocation) -> Revocation {

@@ -453,6 +453,30 @@ impl ReasonCode {
     }
 }
 
+keywords! {
+    /// Where CA private keys live.
+    KeyStorage {
+        /// A PKCS #11 hardware security module (R-6.2-HSM).
+        Hsm = "hsm",
+        /// Encrypted PKCS #8 files (development).
+        Software = "software",
+    }
+}
+
+/// CA key custody (RFC 3647 6.1, 6.2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CaKeys {
+    /// Where the keys live.
+    pub storage: KeyStorage,
+    /// Activation shares handed to custodians.
+    pub shares: u8,
+    /// Shares needed to activate.
+    pub threshold: u8,
+    /// CPS rules cited.
+    pub cites: Vec<String>,
+}
+
 /// A CPS revocation reason and its RFC 5280 code (R-4.9-REASONS).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -654,6 +678,8 @@ pub struct Policy {
     pub certificates: Vec<CertificateProfile>,
     /// CRL profiles.
     pub crls: Vec<CrlProfile>,
+    /// CA key custody.
+    pub ca_keys: Option<CaKeys>,
     /// Revocation.
     pub revocation: Option<Revocation>,
     /// Schedules.

@@ -23,6 +23,7 @@ pub struct RawPolicy {
     pub certificates: Vec<S<RawCertificate>>,
     #[serde(default)]
     pub crls: Vec<S<RawCrl>>,
+    pub ca_keys: Option<RawCaKeys>,
     pub revocation: Option<RawRevocation>,
     #[serde(default)]
     pub schedules: Vec<RawSchedule>,
@@ -256,6 +257,22 @@ pub struct RawAudit {
 pub struct RawWaiver {
     pub lint: S<String>,
     pub reason: S<String>,
+    #[serde(default)]
+    pub cps: Cites,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawActivation {
+    pub shares: S<u8>,
+    pub threshold: S<u8>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCaKeys {
+    pub storage: S<String>,
+    pub activation: RawActivation,
     #[serde(default)]
     pub cps: Cites,
 }

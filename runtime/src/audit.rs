@@ -208,6 +208,13 @@ impl AuditKey {
         self.pair.public_key().as_ref().to_vec()
     }
 
+    /// Signs a ceremony transcript; returns the hex signature.
+    pub fn sign_transcript(&self, text: &str) -> String {
+        let mut m = b"inkan-ceremony-transcript-v1\n".to_vec();
+        m.extend(text.as_bytes());
+        hex::encode(self.pair.sign(&m).as_ref())
+    }
+
     /// Signs a checkpoint.
     pub fn checkpoint(&self, seq: u64, hash: [u8; 32], at: Timestamp, anchor: bool) -> Checkpoint {
         let signature = self
@@ -372,6 +379,17 @@ pub fn purgeable_prefix(policy: &PolicyDefinition, entries: &[Entry], now: Times
                 .is_some_and(|until| until <= now)
         })
         .count()
+}
+
+/// Verifies a ceremony transcript's signature (hex) with the audit public key.
+pub fn verify_transcript(text: &str, signature_hex: &str, public_key: &[u8]) -> bool {
+    let mut m = b"inkan-ceremony-transcript-v1\n".to_vec();
+    m.extend(text.as_bytes());
+    hex::decode(signature_hex).is_ok_and(|sig| {
+        UnparsedPublicKey::new(&ED25519, public_key)
+            .verify(&m, &sig)
+            .is_ok()
+    })
 }
 
 #[cfg(test)]

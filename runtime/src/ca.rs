@@ -117,6 +117,66 @@ pub struct Published {
     pub der: Vec<u8>,
 }
 
+/// Makes each CA's key as the CA is created.
+pub trait KeyMaker {
+    /// Makes the key of `profile` (persisting it under `dir` if it lives in a file).
+    fn make(&mut self, profile: &'static CertificateProfile, dir: &Path)
+    -> Result<Box<dyn Signer>>;
+    /// `software` or `pkcs11`, recorded in the store.
+    fn backend(&self) -> &'static str;
+    /// Settings to record in the store (module, token), never a secret.
+    fn meta(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
+
+/// The ceremony's key maker, with the activation settings it records.
+struct CeremonyKeys<'a> {
+    inner: &'a mut crate::custody::HsmKeys,
+    extra: Vec<(String, String)>,
+}
+
+impl KeyMaker for CeremonyKeys<'_> {
+    fn make(
+        &mut self,
+        profile: &'static CertificateProfile,
+        dir: &Path,
+    ) -> Result<Box<dyn Signer>> {
+        self.inner.make(profile, dir)
+    }
+    fn backend(&self) -> &'static str {
+        self.inner.backend()
+    }
+    fn meta(&self) -> Vec<(String, String)> {
+        let mut m = self.inner.meta();
+        m.extend(self.extra.iter().cloned());
+        m
+    }
+}
+
+/// Development keys in files of the CA directory.
+struct SoftwareKeys<'a> {
+    source: &'a dyn Fn(&'static CertificateProfile) -> Result<SoftwareSigner>,
+}
+
+impl KeyMaker for SoftwareKeys<'_> {
+    fn make(
+        &mut self,
+        profile: &'static CertificateProfile,
+        dir: &Path,
+    ) -> Result<Box<dyn Signer>> {
+        let signer = (self.source)(profile)?;
+        write_private(
+            &dir.join("keys").join(format!("{}.key.pem", profile.name)),
+            &signer.to_pkcs8_pem()?,
+        )?;
+        Ok(Box::new(signer))
+    }
+    fn backend(&self) -> &'static str {
+        "software"
+    }
+}
+
 /// An open CA directory.
 pub struct Ca {
     dir: PathBuf,
@@ -125,6 +185,7 @@ pub struct Ca {
     authorities: Vec<Authority>,
     clock_override: bool,
     audit_key: AuditKey,
+    activation: Option<crate::custody::Activation>,
 }
 
 /// What a purge removed.
@@ -167,6 +228,21 @@ impl Ca {
         now: Timestamp,
         options: &InitOptions<'_>,
     ) -> Result<Ca> {
+        let mut maker = SoftwareKeys {
+            source: options.key_source,
+        };
+        Self::create(dir, policy, now, options, &mut maker)
+    }
+
+    /// Creates a CA whose keys `maker` makes, building it in a temporary sibling
+    /// directory renamed into place at the end.
+    fn create(
+        dir: &Path,
+        policy: &'static dyn Policy,
+        now: Timestamp,
+        options: &InitOptions<'_>,
+        maker: &mut dyn KeyMaker,
+    ) -> Result<Ca> {
         if dir.exists()
             && std::fs::read_dir(dir)
                 .map_err(|e| io(dir, e))?
@@ -188,7 +264,7 @@ impl Ca {
             .ok_or_else(|| Error::Directory(format!("{} has no directory name", dir.display())))?;
         let tmp = parent.join(format!(".{name}.init-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&tmp);
-        let result = Self::build(&tmp, policy, now, options);
+        let result = Self::build(&tmp, policy, now, options, maker);
         let finish = result.and_then(|()| {
             if dir.exists() {
                 std::fs::remove_dir(dir).map_err(|e| io(dir, e))?;
@@ -207,6 +283,7 @@ impl Ca {
         policy: &'static dyn Policy,
         now: Timestamp,
         options: &InitOptions<'_>,
+        maker: &mut dyn KeyMaker,
     ) -> Result<()> {
         for sub in ["keys", "certs"] {
             std::fs::create_dir_all(tmp.join(sub)).map_err(|e| io(tmp, e))?;
@@ -224,6 +301,10 @@ impl Ca {
             },
         )?;
         store.set_meta("hsm_token", &options.hsm_token)?;
+        store.set_meta("key_backend", maker.backend())?;
+        for (k, v) in maker.meta() {
+            store.set_meta(&k, &v)?;
+        }
         store.set_meta("created", &now.to_string())?;
         let (audit_key, audit_pkcs8) = AuditKey::generate()?;
         write_private_bytes(&tmp.join("keys").join(AUDIT_KEY), &audit_pkcs8)?;
@@ -238,7 +319,7 @@ impl Ca {
                 "generating the {}-bit RSA key of `{}`",
                 profile.key_bits, profile.name
             ));
-            let signer = (options.key_source)(profile)?;
+            let signer = maker.make(profile, tmp)?;
             let token = options.hsm_token.clone();
             let fill = move |p: &str| (p == "hsm_token").then(|| token.clone());
             let subject = x509::name(profile.subject, &fill)?;
@@ -284,7 +365,7 @@ impl Ca {
             (options.progress)(&format!("issuing the `{}` certificate", profile.name));
             let issuing_signer: &dyn Signer = match issuer {
                 Some(a) => a.signer.as_ref(),
-                None => &signer,
+                None => signer.as_ref(),
             };
             let cert = record_and_sign(
                 &mut store,
@@ -299,11 +380,7 @@ impl Ca {
             let pem = cert.to_pem(der::pem::LineEnding::LF)?;
             let cert_path = tmp.join("certs").join(format!("{}.pem", profile.name));
             std::fs::write(&cert_path, pem).map_err(|e| io(&cert_path, e))?;
-            write_private(
-                &tmp.join("keys").join(format!("{}.key.pem", profile.name)),
-                &signer.to_pkcs8_pem()?,
-            )?;
-            made.push(Authority::new(profile, cert, Box::new(signer))?);
+            made.push(Authority::new(profile, cert, signer)?);
         }
         let fingerprints: Vec<String> = made
             .iter()
@@ -324,7 +401,7 @@ impl Ca {
                 ("policy_sha256", def.sha256),
                 ("certificates_sha256", &fingerprints.join(" ")),
                 ("audit_public_key", &hex::encode(audit_key.public_key())),
-                ("key_backend", "software"),
+                ("key_backend", maker.backend()),
             ],
         );
         store.audit(&[Audited::new(def, event)])?;
@@ -355,6 +432,7 @@ impl Ca {
         let audit_path = dir.join("keys").join(AUDIT_KEY);
         let audit_key =
             AuditKey::from_pkcs8(&std::fs::read(&audit_path).map_err(|e| io(&audit_path, e))?)?;
+        let hsm = store.meta("key_backend")?.as_deref() == Some("pkcs11");
         let mut authorities = Vec::new();
         for profile in policy
             .definition()
@@ -365,14 +443,44 @@ impl Ca {
             let cert_path = dir.join("certs").join(format!("{}.pem", profile.name));
             let pem = std::fs::read_to_string(&cert_path).map_err(|e| io(&cert_path, e))?;
             let cert = Certificate::from_pem(pem.as_bytes())?;
-            let key_path = dir.join("keys").join(format!("{}.key.pem", profile.name));
-            let key = std::fs::read_to_string(&key_path).map_err(|e| io(&key_path, e))?;
-            authorities.push(Authority::new(
-                profile,
-                cert,
-                Box::new(SoftwareSigner::from_pkcs8_pem(&key)?),
-            )?);
+            let signer: Box<dyn Signer> = if hsm {
+                // Locked until M custodians enter their shares (R-6.2-M-OF-N).
+                Box::new(crate::custody::LockedSigner {
+                    public: cert.tbs_certificate().subject_public_key_info().clone(),
+                })
+            } else {
+                let key_path = dir.join("keys").join(format!("{}.key.pem", profile.name));
+                let key = std::fs::read_to_string(&key_path).map_err(|e| io(&key_path, e))?;
+                Box::new(SoftwareSigner::from_pkcs8_pem(&key)?)
+            };
+            authorities.push(Authority::new(profile, cert, signer)?);
         }
+        let activation = if hsm {
+            let meta = |k: &str| {
+                store.meta(k).and_then(|v| {
+                    v.ok_or_else(|| Error::Directory(format!("the store lacks `{k}`")))
+                })
+            };
+            let number = |k: &str| {
+                meta(k).and_then(|v| {
+                    v.parse::<u8>()
+                        .map_err(|_| Error::Directory(format!("`{k}` is not a number")))
+                })
+            };
+            Some(crate::custody::Activation {
+                threshold: number("activation_threshold")?,
+                total: number("activation_shares")?,
+                commitments: meta("share_commitments")?
+                    .split(',')
+                    .map(String::from)
+                    .collect(),
+                entered: Vec::new(),
+                module: PathBuf::from(meta("hsm_module")?),
+                token: meta("hsm_token_label")?,
+            })
+        } else {
+            None
+        };
         Ok(Ca {
             dir: dir.to_path_buf(),
             policy,
@@ -380,6 +488,217 @@ impl Ca {
             authorities,
             clock_override,
             audit_key,
+            activation,
+        })
+    }
+
+    /// A key ceremony (R-6.1-CA-KEYGEN, R-6.2-HSM): the CA keys are generated inside
+    /// the token, the token PIN is replaced and split among the custodians
+    /// (R-6.2-M-OF-N), the CA certificates are issued through the token, and a signed
+    /// transcript is written to the directory and the audit log. Returns the CA (locked
+    /// until activated), each custodian's share, and the transcript.
+    pub fn ceremony(
+        dir: &Path,
+        policy: &'static dyn Policy,
+        now: Timestamp,
+        options: &crate::custody::CeremonyOptions<'_>,
+    ) -> Result<(Ca, Vec<crate::shamir::Share>, String)> {
+        use crate::custody;
+        let def = policy.definition();
+        let keys = def.ca_keys.ok_or_else(|| {
+            Error::Policy(format!(
+                "policy `{}` has no `ca_keys` section (shares and threshold)",
+                def.id
+            ))
+        })?;
+        if options.witnesses.len() < 2 {
+            return Err(Error::Policy("a key ceremony needs at least two witnesses, several trusted persons (R-6.1-CA-KEYGEN)".into()));
+        }
+        (options.progress)("logging in to the token and replacing its PIN");
+        let mut maker = custody::prepare(options, def.id)?;
+        let (shares, commitments) = custody::split_pin(&maker.pin, keys.shares, keys.threshold)?;
+        let init = InitOptions {
+            allow_clock_override: options.allow_clock_override,
+            hsm_token: maker.serial.clone(),
+            key_source: &|_| Err(Error::Policy("unused".into())),
+            progress: options.progress,
+        };
+        let mut wrapped = CeremonyKeys {
+            inner: &mut maker,
+            extra: vec![
+                ("activation_shares".into(), keys.shares.to_string()),
+                ("activation_threshold".into(), keys.threshold.to_string()),
+                ("share_commitments".into(), commitments.join(",")),
+                ("witnesses".into(), options.witnesses.join(", ")),
+            ],
+        };
+        let mut ca = Self::create(dir, policy, now, &init, &mut wrapped)?;
+        let certs: Vec<String> = ca
+            .authorities
+            .iter()
+            .map(|a| {
+                format!(
+                    "{}: certificate SHA-256 {}, subject {}",
+                    a.profile.name,
+                    hex::encode(sha2::Sha256::digest(a.cert.to_der().unwrap_or_default())),
+                    a.cert.tbs_certificate().subject()
+                )
+            })
+            .collect();
+        let keys_made: Vec<String> = maker
+            .made
+            .iter()
+            .map(|(p, label, fp)| {
+                format!("{p}: key `{label}` generated on the token, SPKI SHA-256 {fp}")
+            })
+            .collect();
+        let mut transcript = format!(
+            "inkan key ceremony transcript\n\npolicy: {} (sha256 {})\ntime: {now}\nmodule: {}\ntoken: {} (serial {})\nwitnesses: {}\n\nkeys:\n  {}\n\ncertificates:\n  {}\n\nactivation: {} shares, {} needed (R-6.2-M-OF-N); the token PIN was replaced and exists only as shares.\nshare commitments:\n  {}\n\naudit public key: {}\n",
+            def.id,
+            def.sha256,
+            options.module.display(),
+            options.token,
+            maker.serial,
+            options.witnesses.join(", "),
+            keys_made.join("\n  "),
+            certs.join("\n  "),
+            keys.shares,
+            keys.threshold,
+            commitments
+                .iter()
+                .enumerate()
+                .map(|(i, c)| format!("{}: {c}", i + 1))
+                .collect::<Vec<_>>()
+                .join("\n  "),
+            hex::encode(ca.audit_key.public_key()),
+        );
+        let signature = ca.audit_key.sign_transcript(&transcript);
+        transcript.push_str(&format!("signature (Ed25519, audit key): {signature}\n"));
+        let path = dir.join(format!("ceremony-{}.txt", now.unix()));
+        std::fs::write(&path, &transcript).map_err(|e| io(&path, e))?;
+        let event = Event::new(
+            now,
+            "ceremony",
+            "ca-key-ceremony",
+            &[
+                ("witnesses", &options.witnesses.join(", ")),
+                ("token_serial", &maker.serial),
+                ("keys", &keys_made.join("; ")),
+                ("certificates", &certs.join("; ")),
+                ("shares", &format!("{} of {}", keys.threshold, keys.shares)),
+                ("transcript_signature", &signature),
+            ],
+        );
+        ca.audit(event)?;
+        ca.checkpoint(now)?;
+        Ok((ca, shares, transcript))
+    }
+
+    /// Where M-of-N activation stands; `None` for software keys (always active).
+    pub fn activation(&self) -> Option<crate::custody::ActivationStatus> {
+        self.activation
+            .as_ref()
+            .map(|a| crate::custody::ActivationStatus {
+                have: a.entered.len(),
+                need: usize::from(a.threshold),
+                active: false,
+            })
+    }
+
+    /// Refuses while the CA keys are locked (R-6.2-M-OF-N).
+    pub fn ensure_active(&self) -> Result<()> {
+        match &self.activation {
+            Some(a) => Err(Error::Locked {
+                have: a.entered.len(),
+                need: usize::from(a.threshold),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// A custodian enters a share (R-6.2-M-OF-N). A mistyped share, or one that is not
+    /// the share issued to its index, is refused and named; once the threshold is
+    /// reached the keys are activated. Each share entered is audited, never its value.
+    pub fn enter_share(
+        &mut self,
+        text: &str,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<crate::custody::ActivationStatus> {
+        let Some(activation) = self.activation.as_mut() else {
+            return Ok(crate::custody::ActivationStatus {
+                have: 0,
+                need: 0,
+                active: true,
+            });
+        };
+        let index = activation.enter(text)?;
+        let (have, need) = (activation.entered.len(), usize::from(activation.threshold));
+        let Some(pin) = activation.secret()? else {
+            self.audit(Event::new(
+                now,
+                actor,
+                "key-activation-share",
+                &[
+                    ("index", &index.to_string()),
+                    ("entered", &have.to_string()),
+                    ("needed", &need.to_string()),
+                ],
+            ))?;
+            return Ok(crate::custody::ActivationStatus {
+                have,
+                need,
+                active: false,
+            });
+        };
+        let (module, token) = (activation.module.clone(), activation.token.clone());
+        let mut signers = Vec::new();
+        for a in &self.authorities {
+            let location = crate::pkcs11::Location {
+                module: module.clone(),
+                token: token.clone(),
+                key: crate::custody::key_label(self.policy.id(), a.profile.name),
+            };
+            let signer = crate::pkcs11::Pkcs11Signer::connect(
+                location,
+                pin.clone(),
+                a.cert.tbs_certificate().subject_public_key_info(),
+            );
+            match signer {
+                Ok(s) => signers.push(s),
+                Err(e) => {
+                    // The shares rebuilt a PIN the token refused: start again.
+                    if let Some(act) = self.activation.as_mut() {
+                        act.entered.clear();
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        for (a, s) in self.authorities.iter_mut().zip(signers) {
+            a.signer = Box::new(s);
+        }
+        self.activation = None;
+        self.audit(Event::new(
+            now,
+            actor,
+            "key-activation-share",
+            &[
+                ("index", &index.to_string()),
+                ("entered", &have.to_string()),
+                ("needed", &need.to_string()),
+            ],
+        ))?;
+        self.audit(Event::new(
+            now,
+            actor,
+            "key-activated",
+            &[("shares", &have.to_string()), ("token", &token)],
+        ))?;
+        Ok(crate::custody::ActivationStatus {
+            have,
+            need,
+            active: true,
         })
     }
 
@@ -460,6 +779,7 @@ impl Ca {
     /// Issues a subscriber certificate (R-4.2-PROMPT): the request is checked, the
     /// name allocated, the TBS built and checked, recorded, signed, recorded again.
     pub fn issue(&mut self, request: &IssueRequest<'_>, now: Timestamp) -> Result<Issued> {
+        self.ensure_active()?;
         let profile = self.subscriber_profile(request.profile)?;
         let codec = profile.subscriber_name.ok_or_else(|| {
             Error::Policy(format!(
@@ -633,6 +953,7 @@ impl Ca {
 
     /// Generates the next CRL of a CA (the policy's only CRL issuer by default).
     pub fn crl(&mut self, issuer: Option<&str>, now: Timestamp, actor: &str) -> Result<Published> {
+        self.ensure_active()?;
         let def = self.policy.definition();
         let profile = match issuer {
             Some(i) => self

@@ -73,6 +73,22 @@ pub enum Error {
     /// Already revoked.
     #[error("certificate {0} is already revoked")]
     AlreadyRevoked(String),
+    /// Activation data (M-of-N shares) was refused.
+    #[error("{0} (R-6.2-M-OF-N)")]
+    Activation(String),
+    /// The CA keys are locked until enough custodians enter their shares.
+    #[error(
+        "the CA keys are locked: {have} of the {need} custodian shares needed have been entered (R-6.2-M-OF-N)"
+    )]
+    Locked {
+        /// Shares entered so far.
+        have: usize,
+        /// Threshold.
+        need: usize,
+    },
+    /// The PKCS #11 token failed.
+    #[error("the HSM failed: {0}")]
+    Hsm(String),
     /// `--now` was given but the directory does not allow it.
     #[error(
         "this CA directory was not initialised with --allow-clock-override, so --now is refused"

@@ -74,6 +74,19 @@ pub struct PolicyDefinition {
     pub schedules: &'static [Schedule],
     /// Revocation processing deadline in business days (R-4.9-DEADLINE).
     pub revocation_deadline_business_days: Option<u32>,
+    /// CA key custody (R-6.2-HSM, R-6.2-M-OF-N).
+    pub ca_keys: Option<CaKeys>,
+}
+
+/// CA key custody.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaKeys {
+    /// True when the keys belong in a PKCS #11 HSM.
+    pub hsm: bool,
+    /// Activation shares handed to custodians.
+    pub shares: u8,
+    /// Shares needed to activate.
+    pub threshold: u8,
 }
 
 /// An RA role.

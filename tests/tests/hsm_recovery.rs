@@ -1,0 +1,132 @@
+//! The PKCS #11 signer recovers by itself (R-6.2-HSM): from a lost login, and from the
+//! library being finalised under it. This runs in its own process: finalising a C
+//! library while other threads use it is undefined behaviour, so no other test may
+//! share the process.
+//!
+//! Needs Debian's `softhsm2` (`.ci/run` installs it). Tokens are made with
+//! `softhsm2-util` before this process first loads the module, since SoftHSM reads
+//! its token directory when it initialises.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use inkan_runtime::ca::{Ca, IssueRequest};
+use inkan_runtime::calendar::Timestamp;
+use inkan_runtime::custody::CeremonyOptions;
+use inkan_runtime::shamir::{self, Share};
+use inkan_tests::{fixture, policy};
+use zeroize::Zeroizing;
+
+const USER_PIN: &str = "87654321";
+const TOKENS: [&str; 1] = ["recover"];
+
+fn module() -> PathBuf {
+    [
+        "/usr/lib/softhsm/libsofthsm2.so",
+        "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
+        "/usr/local/lib/softhsm/libsofthsm2.so",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
+    .expect("SoftHSM2 is installed (apt-get install softhsm2)")
+}
+
+/// This run's token labels, made once per process.
+fn token(name: &str) -> String {
+    static RUN: OnceLock<String> = OnceLock::new();
+    let run = RUN.get_or_init(|| {
+        let run = format!(
+            "t{}-{}",
+            std::process::id(),
+            Timestamp::now().unix() % 100_000
+        );
+        for t in TOKENS {
+            let label = format!("{run}-{t}");
+            let out = Command::new("softhsm2-util")
+                .args([
+                    "--init-token",
+                    "--free",
+                    "--label",
+                    &label,
+                    "--so-pin",
+                    "12345678",
+                    "--pin",
+                    USER_PIN,
+                ])
+                .output()
+                .expect("softhsm2-util runs");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        run
+    });
+    format!("{run}-{name}")
+}
+
+fn ceremony(id: &str, name: &str, dir: &Path) -> (Ca, Vec<Share>, String) {
+    let options = CeremonyOptions {
+        module: module(),
+        token: token(name),
+        pin: Zeroizing::new(USER_PIN.to_string()),
+        witnesses: vec!["Key Custodian One".into(), "Security Officer Two".into()],
+        allow_clock_override: true,
+        progress: &|_| {},
+    };
+    Ca::ceremony(dir, policy(id), Timestamp::now(), &options).unwrap()
+}
+
+fn request(csr: &[u8]) -> IssueRequest<'_> {
+    IssueRequest {
+        actor: "test",
+        csr,
+        profile: None,
+        fields: vec![("developer".into(), 1), ("person".into(), 2)],
+    }
+}
+
+fn lookup(id: &str) -> Option<&'static dyn inkan_runtime::policy::Policy> {
+    inkan_policies::by_id(id)
+}
+
+#[test]
+fn r_6_2_hsm_the_signer_recovers_from_a_lost_session_and_a_finalized_library() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("ca");
+    let (ca, shares, _) = ceremony("jpcert-ssl-client", "recover", &dir);
+    drop(ca);
+    let mut ca = Ca::open(&dir, &lookup).unwrap();
+    for s in &shares[..2] {
+        ca.enter_share(&s.to_text(), Timestamp::now(), "custodian")
+            .unwrap();
+    }
+    let csr = fixture("sub1-1024.csr.pem");
+    ca.issue(&request(&csr), Timestamp::now()).unwrap();
+    // Another session logs out; in PKCS #11 that logs out every session of the process,
+    // so the signer's session loses its login and its key handle.
+    let other = inkan_runtime::pkcs11::open_module(&module()).unwrap();
+    let (slot, _) = inkan_runtime::pkcs11::find_token(&other, &token("recover")).unwrap();
+    let pin = String::from_utf8(shamir::combine(&shares[..2]).unwrap()).unwrap();
+    let session =
+        inkan_runtime::pkcs11::login(&other, slot, &cryptoki::types::AuthPin::from(pin)).unwrap();
+    session.logout().unwrap();
+    drop(session);
+    ca.crl(None, Timestamp::now(), "test")
+        .expect("recovers from a lost login");
+    // The library is finalised under the running signer.
+    other.finalize().unwrap();
+    let req = IssueRequest {
+        actor: "test",
+        csr: &csr,
+        profile: None,
+        fields: vec![("developer".into(), 1), ("person".into(), 3)],
+    };
+    ca.issue(&req, Timestamp::now())
+        .expect("recovers from a finalised library");
+}
