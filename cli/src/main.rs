@@ -128,6 +128,29 @@ enum Command {
         #[arg(long)]
         dir: PathBuf,
     },
+    /// Key ceremony: generate the CA keys inside a PKCS#11 token, issue the CA
+    /// certificates through it, split the token PIN among the custodians (R-6.1-CA-KEYGEN,
+    /// R-6.2-HSM, R-6.2-M-OF-N). The current user PIN is read from INKAN_HSM_PIN or standard input.
+    Ceremony {
+        /// The CA directory to create.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The policy to enforce.
+        #[arg(long)]
+        policy: String,
+        /// The PKCS#11 module (e.g. /usr/lib/softhsm/libsofthsm2.so).
+        #[arg(long)]
+        hsm: PathBuf,
+        /// The slot holding the token (as `softhsm2-util --show-slots` lists it).
+        #[arg(long)]
+        slot: u64,
+        /// A trusted person present; give it once per witness (at least two).
+        #[arg(long = "witness", required = true)]
+        witnesses: Vec<String>,
+        /// Allow --now on later commands of this CA.
+        #[arg(long)]
+        allow_clock_override: bool,
+    },
     /// Run the CA as a service: RA API, subscriber portal, repository, scheduled jobs.
     Serve {
         /// The CA directory (inkan.toml in it is read, then INKAN_* environment variables).
@@ -342,6 +365,7 @@ fn run(command: Command) -> Result<ExitCode> {
             out,
         } => {
             let mut ca = Ca::open(&dir, &lookup)?;
+            unlock_from_stdin(&mut ca)?;
             let now = ca.now(parse_now(now.as_deref())?)?;
             let csr = std::fs::read(&csr).with_context(|| format!("reading {}", csr.display()))?;
             let request = IssueRequest {
@@ -375,6 +399,7 @@ fn run(command: Command) -> Result<ExitCode> {
             pem: as_pem,
         } => {
             let mut ca = Ca::open(&dir, &lookup)?;
+            unlock_from_stdin(&mut ca)?;
             let now = ca.now(parse_now(now.as_deref())?)?;
             let crl = ca.crl(issuer.as_deref(), now, "cli")?;
             eprintln!("CRL number {} at {now}", crl.number);
@@ -446,6 +471,14 @@ fn run(command: Command) -> Result<ExitCode> {
         Command::Quickstart { dir, policy: name } => quickstart::run(dir, &name),
         Command::Audit { command } => audit(command),
         Command::Serve { dir, listen } => serve(dir, listen),
+        Command::Ceremony {
+            dir,
+            policy: name,
+            hsm,
+            slot,
+            witnesses,
+            allow_clock_override,
+        } => ceremony(dir, &name, hsm, slot, witnesses, allow_clock_override),
         Command::Ra {
             command:
                 RaCommand::AddStaff {
@@ -477,6 +510,82 @@ fn run(command: Command) -> Result<ExitCode> {
     }
 }
 
+/// Reads M-of-N shares from standard input, one per line, until a locked CA is active.
+fn unlock_from_stdin(ca: &mut Ca) -> Result<()> {
+    let Some(status) = ca.activation() else {
+        return Ok(());
+    };
+    eprintln!(
+        "the CA keys are locked: {} custodian shares are needed, one per line on standard input (R-6.2-M-OF-N)",
+        status.need
+    );
+    let stdin = std::io::stdin();
+    let mut line = zeroize::Zeroizing::new(String::new());
+    loop {
+        line.clear();
+        if stdin.read_line(&mut line).context("reading a share")? == 0 {
+            bail!("standard input ended before enough shares were entered");
+        }
+        if line.trim().is_empty() {
+            continue;
+        }
+        match ca.enter_share(line.trim(), Timestamp::now(), "console") {
+            Ok(s) if s.active => {
+                eprintln!("CA keys activated");
+                return Ok(());
+            }
+            Ok(s) => eprintln!("share accepted: {} of {}", s.have, s.need),
+            Err(e) => eprintln!("refused: {e}"),
+        }
+    }
+}
+
+fn ceremony(
+    dir: PathBuf,
+    name: &str,
+    hsm: PathBuf,
+    slot: u64,
+    witnesses: Vec<String>,
+    allow_clock_override: bool,
+) -> Result<ExitCode> {
+    let policy = policy(name)?;
+    let pin = match std::env::var("INKAN_HSM_PIN") {
+        Ok(p) => zeroize::Zeroizing::new(p),
+        Err(_) => {
+            eprintln!("enter the token's current user PIN:");
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("reading the PIN")?;
+            zeroize::Zeroizing::new(line.trim_end_matches(['\n', '\r']).to_string())
+        }
+    };
+    let token = inkan_runtime::pkcs11::token_in_slot(&hsm, slot)?;
+    eprintln!(
+        "key ceremony for policy `{}` on token `{token}` (slot {slot}), witnessed by {}",
+        policy.id(),
+        witnesses.join(", ")
+    );
+    let options = inkan_runtime::custody::CeremonyOptions {
+        module: hsm,
+        token,
+        pin,
+        witnesses,
+        allow_clock_override,
+        progress: &|step| eprintln!("  {step}"),
+    };
+    let (_ca, shares, transcript) = Ca::ceremony(&dir, policy, Timestamp::now(), &options)?;
+    println!("{transcript}");
+    println!(
+        "Activation shares: each is shown once, for its custodian only. A mistyped share is caught by its last four characters."
+    );
+    for s in &shares {
+        println!("  custodian {}: {}", s.index, s.to_text());
+    }
+    eprintln!("the token PIN was replaced; it now exists only as these shares");
+    Ok(ExitCode::SUCCESS)
+}
+
 fn serve(dir: PathBuf, listen: Option<std::net::SocketAddr>) -> Result<ExitCode> {
     tracing_subscriber::fmt()
         .json()
@@ -493,12 +602,50 @@ fn serve(dir: PathBuf, listen: Option<std::net::SocketAddr>) -> Result<ExitCode>
     runtime.block_on(async {
         let running = inkan_server::start(config, &lookup).await?;
         println!("listening on http://{}", running.addr);
+        if let Some(s) = running.state.with_both(|ca, _| Ok(ca.activation())).await.map_err(|e| anyhow!("{}", e.detail))? {
+            eprintln!("the CA keys are locked: {} shares are needed; enter them here, one per line, or POST them to /api/ra/activation", s.need);
+            let state = running.state.clone();
+            std::thread::spawn(move || console_shares(&state));
+        }
         shutdown_signal().await;
         tracing::info!("shutting down: finishing requests in flight");
         running.stop().await.context("stopping the server")?;
         Ok::<_, anyhow::Error>(())
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Shares typed on the server's console (R-6.2-M-OF-N); each is entered and audited
+/// like one sent to the endpoint.
+fn console_shares(state: &inkan_server::AppState) {
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread().build() else {
+        return;
+    };
+    let stdin = std::io::stdin();
+    let mut line = zeroize::Zeroizing::new(String::new());
+    loop {
+        line.clear();
+        if stdin.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let share = line.trim().to_string();
+        if share.is_empty() {
+            continue;
+        }
+        let result = runtime
+            .block_on(state.with_both(move |ca, _| {
+                Ok(ca.enter_share(&share, Timestamp::now(), "console")?)
+            }));
+        match result {
+            Ok(s) if s.active => {
+                eprintln!("CA keys activated");
+                state.wake();
+                return;
+            }
+            Ok(s) => eprintln!("share accepted: {} of {}", s.have, s.need),
+            Err(e) => eprintln!("refused: {}", e.detail),
+        }
+    }
 }
 
 /// Ctrl-C, or SIGTERM on Unix.

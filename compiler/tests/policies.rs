@@ -81,7 +81,11 @@ fn r_1_3_hierarchy_a_sibling_issuing_ca_is_expressible() {
             &format!("{sibling}\n  - name: ssl-client\n"),
             1,
         )
-        .replacen("    cps: [R-7.2-CRL, R-4.9-NO-OCSP, R-7.3-NO-OCSP]\n", &format!("    cps: [R-7.2-CRL, R-4.9-NO-OCSP, R-7.3-NO-OCSP]\n{crl}"), 1);
+        .replacen(
+            "    cps: [R-7.2-CRL, R-4.9-NO-OCSP, R-7.3-NO-OCSP]\n",
+            &format!("    cps: [R-7.2-CRL, R-4.9-NO-OCSP, R-7.3-NO-OCSP]\n{crl}"),
+            1,
+        );
     let compiled = compile("policy/jpcert-ssl-client-2026.yaml", &with_sibling)
         .unwrap_or_else(|e| panic!("{}", render(&e.file, &with_sibling, &e.diagnostics)));
     let under_root: Vec<&str> = compiled

@@ -97,6 +97,16 @@ pub fn find_token(ctx: &Pkcs11, label: &str) -> Result<(Slot, String)> {
     Err(Error::Hsm(format!("no token labelled `{label}`")))
 }
 
+/// The label of the token in slot `slot_id` (as `softhsm2-util --show-slots` lists it).
+pub fn token_in_slot(module: &Path, slot_id: u64) -> Result<String> {
+    let ctx = open_module(module)?;
+    let slot = Slot::try_from(slot_id).map_err(hsm)?;
+    let info = ctx
+        .get_token_info(slot)
+        .map_err(|e| Error::Hsm(format!("slot {slot_id}: {e}")))?;
+    Ok(info.label().trim_end().to_string())
+}
+
 /// A logged-in read-write session on the token.
 pub fn login(ctx: &Pkcs11, slot: Slot, pin: &AuthPin) -> Result<Session> {
     let session = ctx.open_rw_session(slot).map_err(hsm)?;

@@ -109,6 +109,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/ra/room-entries", post(room_entry))
         .route("/api/ra/operator-actions", get(operator_actions))
+        .route(
+            "/api/ra/activation",
+            get(activation_status).post(enter_share),
+        )
         .fallback(|| async { ApiError::not_found("no such resource") })
         .layer(DefaultBodyLimit::max(limit))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
@@ -275,7 +279,8 @@ async fn enroll(state: &AppState, body: EnrollBody) -> Result<Enrolled, ApiError
     state
         .with_both(move |ca, ra| {
             let now = Timestamp::now();
-            // The request is checked before the password is spent on it.
+            // Nothing is spent while the CA keys are locked, nor on a bad request.
+            ca.ensure_active()?;
             inkan_runtime::csr::check(body.csr.as_bytes(), subscriber_profile(ca)?)?;
             let (hid, developer, person) = ra.redeem(body.password.trim(), now, max_failures)?;
             let number = |s: &str| {
@@ -482,6 +487,7 @@ async fn remove_developer(
     let revoked = state
         .with_both(move |ca, ra| {
             let now = Timestamp::now();
+            ca.ensure_active()?;
             ra.developer(&number)?
                 .filter(|d| d.status == "listed")
                 .ok_or_else(|| ApiError::not_found(format!("no listed developer {number}")))?;
@@ -669,6 +675,7 @@ async fn request_revocation(
     let answer = state
         .with_both(move |ca, ra| {
             let now = Timestamp::now();
+            ca.ensure_active()?;
             let serial = inkan_runtime::ca::normalise_serial(&b.serial)?;
             let reason = ca.policy().reason(&b.reason).ok_or_else(|| ApiError::bad_request(format!("unknown reason `{}` (R-4.9-REASONS)", b.reason)))?;
             let developer = ra.developer(&b.developer)?.ok_or_else(|| ApiError::not_found(format!("no developer {}", b.developer)))?;
@@ -738,6 +745,7 @@ async fn phone_confirmation(
     let answer = state
         .with_both(move |ca, ra| {
             let now = Timestamp::now();
+            ca.ensure_active()?;
             let req = ra.revocation(id)?;
             if req.status != "awaiting-phone-confirmation" {
                 return Err(ApiError::conflict(format!("request {id} is {}", req.status)));
@@ -805,6 +813,7 @@ async fn confirm_submit(
     let serial = state
         .with_both(move |ca, ra| {
             let now = Timestamp::now();
+            ca.ensure_active()?;
             let req = ra.request_by_token(&q.token)?.ok_or_else(|| {
                 ApiError::not_found("this confirmation link is unknown or already used")
             })?;
@@ -822,6 +831,68 @@ async fn confirm_submit(
             escape(&serial)
         ),
     ))
+}
+
+// --- Key activation (R-6.2-M-OF-N) ---
+
+fn status_json(s: Option<inkan_runtime::custody::ActivationStatus>) -> Value {
+    match s {
+        Some(s) if !s.active => json!({ "active": false, "entered": s.have, "needed": s.need }),
+        _ => json!({ "active": true }),
+    }
+}
+
+async fn activation_status(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<axum::Json<Value>, ApiError> {
+    session.require(&[
+        "facility-administrator",
+        "supervisor",
+        "operator",
+        "examiner",
+    ])?;
+    Ok(axum::Json(
+        state
+            .with_both(|ca, _| Ok(status_json(ca.activation())))
+            .await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct ShareBody {
+    share: String,
+}
+
+/// A custodian enters a share, through a staff session. The share is checked and kept
+/// in memory only; the entry (never the value) is audited.
+async fn enter_share(
+    State(state): State<AppState>,
+    session: Session,
+    body: Result<ApiJson<ShareBody>, ApiError>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let actor = session
+        .require(&[
+            "facility-administrator",
+            "supervisor",
+            "operator",
+            "examiner",
+        ])?
+        .login
+        .clone();
+    let ApiJson(b) = body?;
+    let status = state
+        .with_both(move |ca, _| Ok(ca.enter_share(&b.share, Timestamp::now(), &actor)?))
+        .await?;
+    if status.active {
+        tracing::info!("CA keys activated");
+        state.wake();
+    }
+    Ok(axum::Json(if status.active {
+        json!({ "active": true })
+    } else {
+        json!({ "active": false, "entered": status.have, "needed": status.need })
+    }))
 }
 
 // --- RA events ---

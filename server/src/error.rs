@@ -68,6 +68,8 @@ impl From<inkan_runtime::Error> for ApiError {
             E::Policy(_) | E::OutlivesIssuer { .. } | E::IssuerNotValid(_) | E::Validity { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
+            E::Locked { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            E::Activation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         ApiError::new(status, e.to_string())

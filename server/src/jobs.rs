@@ -33,11 +33,22 @@ pub async fn tick(state: &AppState, owner: &str, now: Timestamp) -> Result<(), A
         let owner = owner.to_string();
         state
             .with_both(move |ca, ra| {
+                // While the keys are locked there is nothing to sign with; try again later.
+                if ca.activation().is_some() {
+                    return Ok(());
+                }
                 if ra.lease_job("crl", every, &owner, now, 300)? {
-                    let result = ca.crl(None, now, "scheduler");
-                    ra.finish_job("crl", now)?;
-                    result?;
-                    tracing::info!(job = "crl", "published a CRL");
+                    match ca.crl(None, now, "scheduler") {
+                        Ok(_) => {
+                            ra.finish_job("crl", now)?;
+                            tracing::info!(job = "crl", "published a CRL");
+                        }
+                        Err(e) => {
+                            // Not marked as run: the next tick tries again.
+                            ra.release_job("crl")?;
+                            return Err(e.into());
+                        }
+                    }
                 }
                 Ok(())
             })
@@ -46,7 +57,9 @@ pub async fn tick(state: &AppState, owner: &str, now: Timestamp) -> Result<(), A
     let owner_cp = owner.to_string();
     state
         .with_both(move |ca, ra| {
-            if ra.lease_job("audit-checkpoint", 3600, &owner_cp, now, 300)? {
+            if ca.activation().is_none()
+                && ra.lease_job("audit-checkpoint", 3600, &owner_cp, now, 300)?
+            {
                 ca.checkpoint(now)?;
                 ra.finish_job("audit-checkpoint", now)?;
             }

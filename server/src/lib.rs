@@ -29,6 +29,8 @@ pub use state::AppState;
 pub struct Running {
     /// The bound address.
     pub addr: SocketAddr,
+    /// The server's state (for console activation).
+    pub state: AppState,
     stop: tokio::sync::watch::Sender<bool>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     jobs: tokio::task::JoinHandle<()>,
@@ -82,6 +84,7 @@ pub async fn start(
     let jobs = tokio::spawn(jobs::run(state.clone(), stopped.clone()));
     let mut shutdown = stopped;
     let app = app::router(state.clone());
+    let state_out = state.clone();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
@@ -93,6 +96,7 @@ pub async fn start(
     tracing::info!(%addr, policy = def.id, policy_sha256 = def.sha256, "inkan serve listening");
     Ok(Running {
         addr,
+        state: state_out,
         stop,
         task,
         jobs,

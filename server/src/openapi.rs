@@ -63,6 +63,10 @@ pub fn document() -> Value {
             "/api/ra/revocations/{id}": { "get": op("A revocation request", "operator, supervisor", "R-4.9-DEADLINE", None, "200") },
             "/api/ra/revocations/{id}/phone-confirmation": { "post": op("Record a telephone confirmation of a key-compromise request; the second, by another person, revokes at once", "operator, supervisor", "R-4.9-COMPROMISE, R-5.7-COMPROMISE", None, "200") },
             "/api/ra/revocations/overdue": { "get": op("Revocation requests past their deadline", "operator, supervisor", "R-4.9-DEADLINE", None, "200") },
+            "/api/ra/activation": {
+                "get": op("Whether the CA keys are active, and how many shares are in", "any staff", "R-6.2-M-OF-N", None, "200"),
+                "post": op("A custodian enters an activation share; the keys activate at the threshold", "any staff (the custodian)", "R-6.2-M-OF-N", Some(obj(&[("share", "string")])), "200")
+            },
             "/api/ra/room-entries": { "post": op("Record an RA room entry", "facility-administrator", "R-5.4-RA-EVENTS", Some(obj(&[("person", "string")])), "201") },
             "/api/ra/operator-actions": { "get": op("The operators' actions, for review", "supervisor", "R-5.2-DUAL-CHECK", None, "200") },
             "/revocation/confirm": { "get": op("The manager's confirmation page (query: token)", "anyone (holds the token)", "R-3.4-REVOKE-CONFIRM", None, "200") }

@@ -412,6 +412,9 @@ pub trait RaStore: Send {
     /// Records a job run and releases its lease.
     fn finish_job(&mut self, name: &str, now: Timestamp) -> Result<(), ApiError>;
 
+    /// Releases a job's lease without recording a run (it failed; retry soon).
+    fn release_job(&mut self, name: &str) -> Result<(), ApiError>;
+
     /// Whether a setting-like marker exists (used by the renewal job: one notice per year).
     fn once(&mut self, key: &str) -> Result<bool, ApiError>;
 
@@ -1307,6 +1310,16 @@ impl RaStore for Ra {
     /// Records a job run and releases its lease.
     fn finish_job(&mut self, name: &str, now: Timestamp) -> Result<(), ApiError> {
         self.conn.execute("UPDATE jobs SET last_run = ?2, lease_until = NULL, lease_owner = NULL WHERE name = ?1", params![name, now.unix()]).map_err(db)?;
+        Ok(())
+    }
+
+    fn release_job(&mut self, name: &str) -> Result<(), ApiError> {
+        self.conn
+            .execute(
+                "UPDATE jobs SET lease_until = NULL, lease_owner = NULL WHERE name = ?1",
+                params![name],
+            )
+            .map_err(db)?;
         Ok(())
     }
 

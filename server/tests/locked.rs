@@ -1,0 +1,131 @@
+//! A CA whose keys are in a SoftHSM2 token starts locked (R-6.2-M-OF-N): signing
+//! answers 503 and spends nothing, custodians enter shares through an authenticated
+//! endpoint, a wrong share is named by index, and at the threshold the service issues
+//! through the token. Runs in its own process: it loads the PKCS #11 module.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+use inkan_runtime::calendar::Timestamp;
+use inkan_server::ra::RaStore as _;
+use serde_json::json;
+
+#[tokio::test]
+async fn r_6_2_m_of_n_the_service_starts_locked_and_custodians_unlock_it() {
+    let module = [
+        "/usr/lib/softhsm/libsofthsm2.so",
+        "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
+    ]
+    .iter()
+    .map(std::path::PathBuf::from)
+    .find(|p| p.exists())
+    .expect("SoftHSM2 is installed (apt-get install softhsm2)");
+    let label = format!(
+        "locked-{}-{}",
+        std::process::id(),
+        Timestamp::now().unix() % 100_000
+    );
+    let out = Command::new("softhsm2-util")
+        .args([
+            "--init-token",
+            "--free",
+            "--label",
+            &label,
+            "--so-pin",
+            "12345678",
+            "--pin",
+            "87654321",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("ca");
+    let options = inkan_runtime::custody::CeremonyOptions {
+        module,
+        token: label,
+        pin: zeroize::Zeroizing::new("87654321".into()),
+        witnesses: vec!["W One".into(), "W Two".into()],
+        allow_clock_override: false,
+        progress: &|_| {},
+    };
+    let (ca, shares, _) = inkan_runtime::ca::Ca::ceremony(
+        &dir,
+        inkan_policies::by_id("jpcert-ssl-client").unwrap(),
+        Timestamp::now(),
+        &options,
+    )
+    .unwrap();
+    let mut ra = inkan_server::ra::Ra::open(&dir, ca.policy().definition()).unwrap();
+    for (login, person, role) in STAFF {
+        ra.add_staff(login, person, role, PASSWORD, Timestamp::now(), "test")
+            .unwrap();
+    }
+    drop((ra, ca));
+    let mut config = inkan_server::Config::load(&dir).unwrap();
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    let server = inkan_server::start(config, &|id| inkan_policies::by_id(id))
+        .await
+        .unwrap();
+    let h = Harness {
+        tmp,
+        base: format!("http://{}", server.addr),
+        sink: Sink::default(),
+        server: Some(server),
+    };
+
+    let passwords = approved(&h, "960001", "m@locked.example", &["000001"]).await;
+    let (s, v) = enroll(&h, &passwords[0].1, &csr(1)).await;
+    assert_eq!(s, 503, "{v}");
+    assert!(v["detail"].as_str().unwrap().contains("locked"));
+
+    let fay = staff(&h, "fay").await;
+    let url = format!("{}/api/ra/activation", h.base);
+    assert_eq!(
+        client()
+            .post(&url)
+            .json(&json!({ "share": shares[0].to_text() }))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401,
+        "shares need a session"
+    );
+    let (s, v) = post(&fay, url.clone(), json!({ "share": shares[0].to_text() })).await;
+    assert_eq!(
+        (s, v["active"].as_bool(), v["entered"].as_u64()),
+        (200, Some(false), Some(1)),
+        "{v}"
+    );
+    let other = inkan_runtime::shamir::split(b"not this CA's pin", 3, 2).unwrap();
+    let (s, v) = post(&fay, url.clone(), json!({ "share": other[1].to_text() })).await;
+    assert_eq!(s, 422, "{v}");
+    assert!(
+        v["detail"]
+            .as_str()
+            .unwrap()
+            .contains("share 2 is not the share issued to custodian 2"),
+        "{v}"
+    );
+    let (s, v) = post(
+        &staff(&h, "sam").await,
+        url,
+        json!({ "share": shares[1].to_text() }),
+    )
+    .await;
+    assert_eq!((s, v["active"].as_bool()), (200, Some(true)), "{v}");
+
+    // The password was not spent while locked: it works now, through the token.
+    let (s, v) = enroll(&h, &passwords[0].1, &csr(1)).await;
+    assert_eq!(s, 201, "{v}");
+}
