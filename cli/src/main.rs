@@ -316,7 +316,7 @@ pub(crate) fn init(
     now: Timestamp,
     allow_clock_override: bool,
     hsm_token: String,
-) -> Result<Ca> {
+) -> Result<(Ca, Vec<inkan_runtime::shamir::Share>)> {
     let options = InitOptions {
         allow_clock_override,
         hsm_token,
@@ -347,12 +347,18 @@ fn run(command: Command) -> Result<ExitCode> {
                 policy.id(),
                 policy.definition().sha256
             );
-            let ca = init(&dir, policy, now, allow_clock_override, hsm_token)?;
+            let (ca, shares) = init(&dir, policy, now, allow_clock_override, hsm_token)?;
             eprintln!(
-                "created {} with {} CA certificate(s)",
+                "created {} with {} CA certificate(s); the keys are stored encrypted",
                 ca.dir().display(),
                 ca.ca_certificates()?.len()
             );
+            println!(
+                "Activation shares (R-6.2-M-OF-N): each is shown once, for its custodian only. Later commands that sign read them on standard input."
+            );
+            for s in &shares {
+                println!("  custodian {}: {}", s.index, s.to_text());
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Issue {
@@ -365,8 +371,8 @@ fn run(command: Command) -> Result<ExitCode> {
             out,
         } => {
             let mut ca = Ca::open(&dir, &lookup)?;
-            unlock_from_stdin(&mut ca)?;
             let now = ca.now(parse_now(now.as_deref())?)?;
+            unlock_from_stdin(&mut ca)?;
             let csr = std::fs::read(&csr).with_context(|| format!("reading {}", csr.display()))?;
             let request = IssueRequest {
                 actor: "cli",
@@ -399,8 +405,8 @@ fn run(command: Command) -> Result<ExitCode> {
             pem: as_pem,
         } => {
             let mut ca = Ca::open(&dir, &lookup)?;
-            unlock_from_stdin(&mut ca)?;
             let now = ca.now(parse_now(now.as_deref())?)?;
+            unlock_from_stdin(&mut ca)?;
             let crl = ca.crl(issuer.as_deref(), now, "cli")?;
             eprintln!("CRL number {} at {now}", crl.number);
             let bytes = if as_pem {
@@ -632,14 +638,9 @@ fn console_shares(state: &inkan_server::AppState) {
         if share.is_empty() {
             continue;
         }
-        let result = runtime
-            .block_on(state.with_both(move |ca, _| {
-                Ok(ca.enter_share(&share, Timestamp::now(), "console")?)
-            }));
-        match result {
+        match runtime.block_on(state.enter_share(share, "console".into())) {
             Ok(s) if s.active => {
                 eprintln!("CA keys activated");
-                state.wake();
                 return;
             }
             Ok(s) => eprintln!("share accepted: {} of {}", s.have, s.need),

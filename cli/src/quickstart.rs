@@ -54,13 +54,17 @@ pub fn run(dir: Option<PathBuf>, name: &str) -> Result<ExitCode> {
         1,
         "initialise the CA: root and issuing CA keys and certificates",
     );
-    let mut ca = crate::init(
+    let (mut ca, shares) = crate::init(
         &ca_dir,
         policy,
         Timestamp::now(),
         false,
         "software key".into(),
     )?;
+    println!(
+        "    the CA keys are stored as encrypted PKCS#8; their passphrase exists only as {} custodian shares (kept in memory here)",
+        shares.len()
+    );
     let mut chain = String::new();
     for der in ca.ca_certificates()? {
         chain.push_str(&crate::pem("CERTIFICATE", &der)?);

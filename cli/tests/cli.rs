@@ -13,6 +13,40 @@ fn inkan(args: &[&str]) -> Output {
         .expect("the inkan binary runs")
 }
 
+/// Runs inkan with `input` on standard input (the custodians' shares).
+fn inkan_in(args: &[&str], input: &str) -> Output {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_inkan"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the inkan binary runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("shares written");
+    child.wait_with_output().expect("inkan finishes")
+}
+
+/// The shares `inkan init` printed, one per line.
+fn shares_of(init: &Output) -> String {
+    String::from_utf8_lossy(&init.stdout)
+        .lines()
+        .filter_map(|l| {
+            l.trim()
+                .strip_prefix("custodian ")
+                .and_then(|r| r.split_once(": "))
+                .map(|(_, s)| s.to_string())
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
 fn text(o: &Output) -> String {
     format!(
         "{}{}",
@@ -82,22 +116,40 @@ fn a_ca_lives_through_the_cli() {
         Some(1),
         "a second init must not touch an existing CA"
     );
+    // R-6.2-M-OF-N: the keys are stored encrypted; signing needs the custodians' shares.
+    let shares = shares_of(&out);
+    assert_eq!(
+        shares.lines().count(),
+        3,
+        "one share per custodian: {}",
+        text(&out)
+    );
+    let key = std::fs::read_to_string(dir.join("keys/root.key.pem")).expect("key file");
+    assert!(
+        key.contains("BEGIN ENCRYPTED PRIVATE KEY") && !key.contains("BEGIN PRIVATE KEY"),
+        "only encrypted keys on disk"
+    );
+    let locked = inkan_in(&["crl", "--dir", path(&dir), "--now", now], "");
+    assert_eq!(locked.status.code(), Some(1), "no shares, no CRL");
 
-    let out = inkan(&[
-        "issue",
-        "--dir",
-        path(&dir),
-        "--csr",
-        path(&csr),
-        "--developer",
-        "123456",
-        "--person",
-        "000001",
-        "--now",
-        now,
-        "--out",
-        path(&cert),
-    ]);
+    let out = inkan_in(
+        &[
+            "issue",
+            "--dir",
+            path(&dir),
+            "--csr",
+            path(&csr),
+            "--developer",
+            "123456",
+            "--person",
+            "000001",
+            "--now",
+            now,
+            "--out",
+            path(&cert),
+        ],
+        &shares,
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let log = text(&out);
     assert!(log.contains("SSL-123456-000001-2026a"), "{log}");
@@ -107,17 +159,20 @@ fn a_ca_lives_through_the_cli() {
         .and_then(|s| s.split(' ').next())
         .expect("serial printed");
 
-    let out = inkan(&[
-        "issue",
-        "--dir",
-        path(&dir),
-        "--csr",
-        path(&csr),
-        "--developer",
-        "12a",
-        "--person",
-        "1",
-    ]);
+    let out = inkan_in(
+        &[
+            "issue",
+            "--dir",
+            path(&dir),
+            "--csr",
+            path(&csr),
+            "--developer",
+            "12a",
+            "--person",
+            "1",
+        ],
+        &shares,
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out).contains("not a decimal number"),
@@ -153,16 +208,19 @@ fn a_ca_lives_through_the_cli() {
         text(&out)
     );
 
-    let out = inkan(&[
-        "crl",
-        "--dir",
-        path(&dir),
-        "--now",
-        now,
-        "--pem",
-        "--out",
-        path(&crl),
-    ]);
+    let out = inkan_in(
+        &[
+            "crl",
+            "--dir",
+            path(&dir),
+            "--now",
+            now,
+            "--pem",
+            "--out",
+            path(&crl),
+        ],
+        &shares,
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 
     let out = inkan(&["ca-certs", "--dir", path(&dir)]);
@@ -226,7 +284,10 @@ fn now_is_refused_without_clock_override() {
             .code(),
         Some(0)
     );
-    let out = inkan(&["crl", "--dir", path(&dir), "--now", "2030-01-01T00:00:00Z"]);
+    let out = inkan_in(
+        &["crl", "--dir", path(&dir), "--now", "2030-01-01T00:00:00Z"],
+        "",
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out).contains("--allow-clock-override"),

@@ -4,8 +4,12 @@
 //! Layout of a directory `D`:
 //! - `D/ca.sqlite`: the store (certificates, revocations, CRLs, settings);
 //! - `D/certs/<profile>.pem`: each CA certificate;
-//! - `D/keys/<profile>.key.pem`: each CA's software key, mode 0600 (development
-//!   backend; HSM keys come with the key-custody work).
+//! - `D/keys/<profile>.key.pem`: each CA's software key as encrypted PKCS#8 (scrypt,
+//!   AES-256-CBC), mode 0600; absent when the keys are in an HSM;
+//! - `D/keys/audit.key`: the audit key, encrypted under the same activation secret.
+//!
+//! The activation secret (a random passphrase, or the HSM PIN after a ceremony) exists
+//! only as M-of-N custodian shares; an opened CA is locked until enough are entered.
 //!
 //! `init` builds everything in a sibling temporary directory and renames it into
 //! place, so a failure leaves no half-made CA behind.
@@ -124,6 +128,9 @@ pub trait KeyMaker {
     -> Result<Box<dyn Signer>>;
     /// `software` or `pkcs11`, recorded in the store.
     fn backend(&self) -> &'static str;
+    /// The activation secret (passphrase or token PIN): it encrypts the audit key and,
+    /// for software keys, the CA keys.
+    fn secret(&self) -> &str;
     /// Settings to record in the store (module, token), never a secret.
     fn meta(&self) -> Vec<(String, String)> {
         Vec::new()
@@ -137,6 +144,9 @@ struct CeremonyKeys<'a> {
 }
 
 impl KeyMaker for CeremonyKeys<'_> {
+    fn secret(&self) -> &str {
+        self.inner.secret()
+    }
     fn make(
         &mut self,
         profile: &'static CertificateProfile,
@@ -157,6 +167,8 @@ impl KeyMaker for CeremonyKeys<'_> {
 /// Development keys in files of the CA directory.
 struct SoftwareKeys<'a> {
     source: &'a dyn Fn(&'static CertificateProfile) -> Result<SoftwareSigner>,
+    passphrase: zeroize::Zeroizing<String>,
+    extra: Vec<(String, String)>,
 }
 
 impl KeyMaker for SoftwareKeys<'_> {
@@ -166,14 +178,21 @@ impl KeyMaker for SoftwareKeys<'_> {
         dir: &Path,
     ) -> Result<Box<dyn Signer>> {
         let signer = (self.source)(profile)?;
+        // Only the encrypted form reaches the disk.
         write_private(
             &dir.join("keys").join(format!("{}.key.pem", profile.name)),
-            &signer.to_pkcs8_pem()?,
+            &signer.to_encrypted_pem(&self.passphrase)?,
         )?;
         Ok(Box::new(signer))
     }
     fn backend(&self) -> &'static str {
         "software"
+    }
+    fn secret(&self) -> &str {
+        &self.passphrase
+    }
+    fn meta(&self) -> Vec<(String, String)> {
+        self.extra.clone()
     }
 }
 
@@ -184,7 +203,8 @@ pub struct Ca {
     store: Box<dyn Store>,
     authorities: Vec<Authority>,
     clock_override: bool,
-    audit_key: AuditKey,
+    /// The audit key; `None` while locked (entries are appended, checkpoints wait).
+    audit_key: Option<AuditKey>,
     activation: Option<crate::custody::Activation>,
 }
 
@@ -195,6 +215,38 @@ pub struct Purged {
     pub removed: u64,
     /// The last sequence number removed, if any.
     pub through: Option<u64>,
+}
+
+/// The activation settings recorded in the store (the commitments identify shares,
+/// they do not reveal them).
+fn activation_meta(shares: u8, threshold: u8, commitments: &[String]) -> Vec<(String, String)> {
+    vec![
+        ("activation_shares".into(), shares.to_string()),
+        ("activation_threshold".into(), threshold.to_string()),
+        ("share_commitments".into(), commitments.join(",")),
+    ]
+}
+
+/// Encrypts a PKCS #8 key document with the activation secret (PBES2: scrypt,
+/// AES-256-CBC).
+fn encrypt_key(pkcs8_der: &[u8], secret: &str) -> Result<Vec<u8>> {
+    let info = pkcs8::PrivateKeyInfoRef::try_from(pkcs8_der)
+        .map_err(|e| Error::Encoding(e.to_string()))?;
+    Ok(info
+        .encrypt(secret)
+        .map_err(|e| Error::Encoding(e.to_string()))?
+        .as_bytes()
+        .to_vec())
+}
+
+/// Decrypts what [`encrypt_key`] made.
+fn decrypt_key(der: &[u8], secret: &str) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+    let info = pkcs8::EncryptedPrivateKeyInfoRef::try_from(der)
+        .map_err(|e| Error::Encoding(e.to_string()))?;
+    let doc = info
+        .decrypt(secret)
+        .map_err(|_| Error::Activation("the shares do not decrypt the audit key".into()))?;
+    Ok(zeroize::Zeroizing::new(doc.as_bytes().to_vec()))
 }
 
 fn write_private_bytes(path: &Path, contents: &[u8]) -> Result<()> {
@@ -227,11 +279,27 @@ impl Ca {
         policy: &'static dyn Policy,
         now: Timestamp,
         options: &InitOptions<'_>,
-    ) -> Result<Ca> {
+    ) -> Result<(Ca, Vec<crate::shamir::Share>)> {
+        let def = policy.definition();
+        let keys = def.ca_keys.ok_or_else(|| {
+            Error::Policy(format!(
+                "policy `{}` has no `ca_keys` section (activation shares and threshold)",
+                def.id
+            ))
+        })?;
+        let mut raw = [0u8; 32];
+        getrandom::fill(&mut raw).map_err(|e| Error::Activation(format!("no randomness: {e}")))?;
+        let passphrase = zeroize::Zeroizing::new(hex::encode(raw));
+        let (shares, commitments) =
+            crate::custody::split_pin(&passphrase, keys.shares, keys.threshold)?;
+        let extra = activation_meta(keys.shares, keys.threshold, &commitments);
         let mut maker = SoftwareKeys {
             source: options.key_source,
+            passphrase,
+            extra,
         };
-        Self::create(dir, policy, now, options, &mut maker)
+        let ca = Self::create(dir, policy, now, options, &mut maker)?;
+        Ok((ca, shares))
     }
 
     /// Creates a CA whose keys `maker` makes, building it in a temporary sibling
@@ -275,7 +343,11 @@ impl Ca {
             let _ = std::fs::remove_dir_all(&tmp);
             return Err(e);
         }
-        Self::open(dir, &|id| (id == policy.id()).then_some(policy))
+        Self::open_with(
+            dir,
+            &|id| (id == policy.id()).then_some(policy),
+            Some(maker.secret()),
+        )
     }
 
     fn build(
@@ -307,7 +379,10 @@ impl Ca {
         }
         store.set_meta("created", &now.to_string())?;
         let (audit_key, audit_pkcs8) = AuditKey::generate()?;
-        write_private_bytes(&tmp.join("keys").join(AUDIT_KEY), &audit_pkcs8)?;
+        write_private_bytes(
+            &tmp.join("keys").join(AUDIT_KEY),
+            &encrypt_key(&audit_pkcs8, maker.secret())?,
+        )?;
         store.set_meta("audit_public_key", &hex::encode(audit_key.public_key()))?;
         let mut made: Vec<Authority> = Vec::new();
         for profile in def
@@ -412,6 +487,16 @@ impl Ca {
 
     /// Opens an existing CA directory. `lookup` finds the compiled policy by id.
     pub fn open(dir: &Path, lookup: &dyn Fn(&str) -> Option<&'static dyn Policy>) -> Result<Ca> {
+        Self::open_with(dir, lookup, None)
+    }
+
+    /// Opens a CA directory; with the activation secret the keys are unlocked at once,
+    /// without it the CA is locked until custodians enter their shares.
+    fn open_with(
+        dir: &Path,
+        lookup: &dyn Fn(&str) -> Option<&'static dyn Policy>,
+        secret: Option<&str>,
+    ) -> Result<Ca> {
         let db = dir.join(DB);
         if !db.exists() {
             return Err(Error::Directory(format!(
@@ -429,10 +514,6 @@ impl Ca {
             ))
         })?;
         let clock_override = store.meta("allow_clock_override")?.as_deref() == Some("true");
-        let audit_path = dir.join("keys").join(AUDIT_KEY);
-        let audit_key =
-            AuditKey::from_pkcs8(&std::fs::read(&audit_path).map_err(|e| io(&audit_path, e))?)?;
-        let hsm = store.meta("key_backend")?.as_deref() == Some("pkcs11");
         let mut authorities = Vec::new();
         for profile in policy
             .definition()
@@ -443,53 +524,106 @@ impl Ca {
             let cert_path = dir.join("certs").join(format!("{}.pem", profile.name));
             let pem = std::fs::read_to_string(&cert_path).map_err(|e| io(&cert_path, e))?;
             let cert = Certificate::from_pem(pem.as_bytes())?;
-            let signer: Box<dyn Signer> = if hsm {
-                // Locked until M custodians enter their shares (R-6.2-M-OF-N).
-                Box::new(crate::custody::LockedSigner {
-                    public: cert.tbs_certificate().subject_public_key_info().clone(),
-                })
-            } else {
-                let key_path = dir.join("keys").join(format!("{}.key.pem", profile.name));
-                let key = std::fs::read_to_string(&key_path).map_err(|e| io(&key_path, e))?;
-                Box::new(SoftwareSigner::from_pkcs8_pem(&key)?)
-            };
+            // Locked until M custodians enter their shares (R-6.2-M-OF-N).
+            let signer = Box::new(crate::custody::LockedSigner {
+                public: cert.tbs_certificate().subject_public_key_info().clone(),
+            });
             authorities.push(Authority::new(profile, cert, signer)?);
         }
-        let activation = if hsm {
-            let meta = |k: &str| {
-                store.meta(k).and_then(|v| {
-                    v.ok_or_else(|| Error::Directory(format!("the store lacks `{k}`")))
-                })
-            };
-            let number = |k: &str| {
-                meta(k).and_then(|v| {
-                    v.parse::<u8>()
-                        .map_err(|_| Error::Directory(format!("`{k}` is not a number")))
-                })
-            };
-            Some(crate::custody::Activation {
-                threshold: number("activation_threshold")?,
-                total: number("activation_shares")?,
-                commitments: meta("share_commitments")?
-                    .split(',')
-                    .map(String::from)
-                    .collect(),
-                entered: Vec::new(),
-                module: PathBuf::from(meta("hsm_module")?),
-                token: meta("hsm_token_label")?,
-            })
-        } else {
-            None
+        let meta = |k: &str| {
+            store
+                .meta(k)
+                .and_then(|v| v.ok_or_else(|| Error::Directory(format!("the store lacks `{k}`"))))
         };
-        Ok(Ca {
+        let number = |k: &str| {
+            meta(k).and_then(|v| {
+                v.parse::<u8>()
+                    .map_err(|_| Error::Directory(format!("`{k}` is not a number")))
+            })
+        };
+        let hsm = meta("key_backend")? == "pkcs11";
+        let activation = crate::custody::Activation {
+            threshold: number("activation_threshold")?,
+            total: number("activation_shares")?,
+            commitments: meta("share_commitments")?
+                .split(',')
+                .map(String::from)
+                .collect(),
+            entered: Vec::new(),
+            hsm: if hsm {
+                Some((PathBuf::from(meta("hsm_module")?), meta("hsm_token_label")?))
+            } else {
+                None
+            },
+        };
+        let mut ca = Ca {
             dir: dir.to_path_buf(),
             policy,
             store,
             authorities,
             clock_override,
-            audit_key,
-            activation,
-        })
+            audit_key: None,
+            activation: Some(activation),
+        };
+        if let Some(secret) = secret {
+            ca.unlock(secret)?;
+        }
+        Ok(ca)
+    }
+
+    /// Brings the keys to life with the activation secret: the CA keys (decrypted, or
+    /// found on the token) and the audit key.
+    fn unlock(&mut self, secret: &str) -> Result<()> {
+        let Some(activation) = &self.activation else {
+            return Ok(());
+        };
+        let audit_path = self.dir.join("keys").join(AUDIT_KEY);
+        let audit_key = AuditKey::from_pkcs8(&decrypt_key(
+            &std::fs::read(&audit_path).map_err(|e| io(&audit_path, e))?,
+            secret,
+        )?)?;
+        let mut signers: Vec<Box<dyn Signer>> = Vec::new();
+        for a in &self.authorities {
+            let public = a.cert.tbs_certificate().subject_public_key_info();
+            let signer: Box<dyn Signer> = match &activation.hsm {
+                Some((module, token)) => {
+                    let location = crate::pkcs11::Location {
+                        module: module.clone(),
+                        token: token.clone(),
+                        key: crate::custody::key_label(self.policy.id(), a.profile.name),
+                    };
+                    Box::new(crate::pkcs11::Pkcs11Signer::connect(
+                        location,
+                        zeroize::Zeroizing::new(secret.to_string()),
+                        public,
+                    )?)
+                }
+                None => {
+                    let path = self
+                        .dir
+                        .join("keys")
+                        .join(format!("{}.key.pem", a.profile.name));
+                    let pem = zeroize::Zeroizing::new(
+                        std::fs::read_to_string(&path).map_err(|e| io(&path, e))?,
+                    );
+                    let signer = SoftwareSigner::from_encrypted_pem(&pem, secret)?;
+                    if signer.public_key() != public {
+                        return Err(Error::Directory(format!(
+                            "the key of `{}` does not match its certificate",
+                            a.profile.name
+                        )));
+                    }
+                    Box::new(signer)
+                }
+            };
+            signers.push(signer);
+        }
+        for (a, s) in self.authorities.iter_mut().zip(signers) {
+            a.signer = s;
+        }
+        self.audit_key = Some(audit_key);
+        self.activation = None;
+        Ok(())
     }
 
     /// A key ceremony (R-6.1-CA-KEYGEN, R-6.2-HSM): the CA keys are generated inside
@@ -523,14 +657,11 @@ impl Ca {
             key_source: &|_| Err(Error::Policy("unused".into())),
             progress: options.progress,
         };
+        let mut extra = activation_meta(keys.shares, keys.threshold, &commitments);
+        extra.push(("witnesses".into(), options.witnesses.join(", ")));
         let mut wrapped = CeremonyKeys {
             inner: &mut maker,
-            extra: vec![
-                ("activation_shares".into(), keys.shares.to_string()),
-                ("activation_threshold".into(), keys.threshold.to_string()),
-                ("share_commitments".into(), commitments.join(",")),
-                ("witnesses".into(), options.witnesses.join(", ")),
-            ],
+            extra,
         };
         let mut ca = Self::create(dir, policy, now, &init, &mut wrapped)?;
         let certs: Vec<String> = ca
@@ -570,9 +701,18 @@ impl Ca {
                 .map(|(i, c)| format!("{}: {c}", i + 1))
                 .collect::<Vec<_>>()
                 .join("\n  "),
-            hex::encode(ca.audit_key.public_key()),
+            hex::encode(
+                ca.audit_key
+                    .as_ref()
+                    .map(AuditKey::public_key)
+                    .unwrap_or_default()
+            ),
         );
-        let signature = ca.audit_key.sign_transcript(&transcript);
+        let signature = ca
+            .audit_key
+            .as_ref()
+            .map(|k| k.sign_transcript(&transcript))
+            .ok_or(Error::Locked { have: 0, need: 0 })?;
         transcript.push_str(&format!("signature (Ed25519, audit key): {signature}\n"));
         let path = dir.join(format!("ceremony-{}.txt", now.unix()));
         std::fs::write(&path, &transcript).map_err(|e| io(&path, e))?;
@@ -634,52 +774,7 @@ impl Ca {
         };
         let index = activation.enter(text)?;
         let (have, need) = (activation.entered.len(), usize::from(activation.threshold));
-        let Some(pin) = activation.secret()? else {
-            self.audit(Event::new(
-                now,
-                actor,
-                "key-activation-share",
-                &[
-                    ("index", &index.to_string()),
-                    ("entered", &have.to_string()),
-                    ("needed", &need.to_string()),
-                ],
-            ))?;
-            return Ok(crate::custody::ActivationStatus {
-                have,
-                need,
-                active: false,
-            });
-        };
-        let (module, token) = (activation.module.clone(), activation.token.clone());
-        let mut signers = Vec::new();
-        for a in &self.authorities {
-            let location = crate::pkcs11::Location {
-                module: module.clone(),
-                token: token.clone(),
-                key: crate::custody::key_label(self.policy.id(), a.profile.name),
-            };
-            let signer = crate::pkcs11::Pkcs11Signer::connect(
-                location,
-                pin.clone(),
-                a.cert.tbs_certificate().subject_public_key_info(),
-            );
-            match signer {
-                Ok(s) => signers.push(s),
-                Err(e) => {
-                    // The shares rebuilt a PIN the token refused: start again.
-                    if let Some(act) = self.activation.as_mut() {
-                        act.entered.clear();
-                    }
-                    return Err(e);
-                }
-            }
-        }
-        for (a, s) in self.authorities.iter_mut().zip(signers) {
-            a.signer = Box::new(s);
-        }
-        self.activation = None;
-        self.audit(Event::new(
+        let share_event = Event::new(
             now,
             actor,
             "key-activation-share",
@@ -688,13 +783,30 @@ impl Ca {
                 ("entered", &have.to_string()),
                 ("needed", &need.to_string()),
             ],
-        ))?;
+        );
+        let Some(secret) = activation.secret()? else {
+            self.audit(share_event)?;
+            return Ok(crate::custody::ActivationStatus {
+                have,
+                need,
+                active: false,
+            });
+        };
+        if let Err(e) = self.unlock(&secret) {
+            // The shares rebuilt a secret that does not open the keys: start again.
+            if let Some(a) = self.activation.as_mut() {
+                a.entered.clear();
+            }
+            return Err(e);
+        }
+        self.audit(share_event)?;
         self.audit(Event::new(
             now,
             actor,
             "key-activated",
-            &[("shares", &have.to_string()), ("token", &token)],
+            &[("shares", &have.to_string())],
         ))?;
+        self.checkpoint(now)?;
         Ok(crate::custody::ActivationStatus {
             have,
             need,
@@ -1033,9 +1145,11 @@ impl Ca {
     /// Signs a checkpoint of the audit log as it stands.
     pub fn checkpoint(&mut self, now: Timestamp) -> Result<()> {
         let (seq, hash) = self.store.audit_tip()?;
-        if seq > 0 {
+        // While locked the audit key is encrypted: entries are still appended, and the
+        // next checkpoint after activation covers them.
+        if let (true, Some(key)) = (seq > 0, &self.audit_key) {
             self.store
-                .add_checkpoint(&self.audit_key.checkpoint(seq, hash, now, false))?;
+                .add_checkpoint(&key.checkpoint(seq, hash, now, false))?;
         }
         Ok(())
     }
@@ -1069,7 +1183,11 @@ impl Ca {
                 through: None,
             });
         };
-        let anchor = self.audit_key.checkpoint(last.seq, last.hash, now, true);
+        let key = self
+            .audit_key
+            .as_ref()
+            .ok_or(Error::Locked { have: 0, need: 0 })?;
+        let anchor = key.checkpoint(last.seq, last.hash, now, true);
         let first = entries.first().map_or(0, |e| e.seq);
         let event = Event::new(
             now,

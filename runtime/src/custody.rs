@@ -94,6 +94,9 @@ impl KeyMaker for HsmKeys {
     fn backend(&self) -> &'static str {
         "pkcs11"
     }
+    fn secret(&self) -> &str {
+        &self.pin
+    }
     fn meta(&self) -> Vec<(String, String)> {
         vec![
             ("hsm_module".into(), self.module.display().to_string()),
@@ -153,8 +156,8 @@ pub(crate) struct Activation {
     pub(crate) total: u8,
     pub(crate) commitments: Vec<String>,
     pub(crate) entered: Vec<Share>,
-    pub(crate) module: PathBuf,
-    pub(crate) token: String,
+    /// The module and token of HSM keys; `None` for encrypted software keys.
+    pub(crate) hsm: Option<(PathBuf, String)>,
 }
 
 /// Where activation stands.

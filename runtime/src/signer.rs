@@ -150,13 +150,20 @@ impl SoftwareSigner {
         )
     }
 
-    /// The key as PKCS #8 PEM (kept secret by the caller: never logged).
-    pub fn to_pkcs8_pem(&self) -> Result<String> {
-        Ok(self
-            .key
-            .to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)
-            .map_err(|e| Error::Encoding(e.to_string()))?
-            .to_string())
+    /// The key as encrypted PKCS #8 PEM: scrypt (N = 2^15, r = 8, p = 1) derives an
+    /// AES-256-CBC key from `passphrase` (PBES2). This is the only form a software CA key
+    /// takes on disk.
+    pub fn to_encrypted_pem(&self, passphrase: &str) -> Result<zeroize::Zeroizing<String>> {
+        self.key
+            .to_pkcs8_encrypted_pem(passphrase, rsa::pkcs8::LineEnding::LF)
+            .map_err(|e| Error::Encoding(e.to_string()))
+    }
+
+    /// Reads an encrypted PKCS #8 PEM key.
+    pub fn from_encrypted_pem(pem: &str, passphrase: &str) -> Result<Self> {
+        let key = PrivateKey::from_pkcs8_encrypted_pem(pem, passphrase)
+            .map_err(|_| Error::Activation("the shares do not decrypt the CA key".into()))?;
+        Self::new(key)
     }
 }
 

@@ -881,13 +881,7 @@ async fn enter_share(
         .login
         .clone();
     let ApiJson(b) = body?;
-    let status = state
-        .with_both(move |ca, _| Ok(ca.enter_share(&b.share, Timestamp::now(), &actor)?))
-        .await?;
-    if status.active {
-        tracing::info!("CA keys activated");
-        state.wake();
-    }
+    let status = state.enter_share(b.share, actor).await?;
     Ok(axum::Json(if status.active {
         json!({ "active": true })
     } else {

@@ -67,6 +67,25 @@ impl AppState {
         let _ = tokio::time::timeout(timeout, self.inner.wake.notified()).await;
     }
 
+    /// A custodian's share (R-6.2-M-OF-N); at the threshold the keys activate and the
+    /// jobs wake at once (a CRL may be due).
+    pub async fn enter_share(
+        &self,
+        share: String,
+        actor: String,
+    ) -> Result<inkan_runtime::custody::ActivationStatus, ApiError> {
+        let status = self
+            .with_both(move |ca, _| {
+                Ok(ca.enter_share(&share, inkan_runtime::calendar::Timestamp::now(), &actor)?)
+            })
+            .await?;
+        if status.active {
+            tracing::info!("CA keys activated");
+            self.wake();
+        }
+        Ok(status)
+    }
+
     /// Runs blocking work on the RA store.
     pub async fn with_ra<T: Send + 'static>(
         &self,

@@ -14,10 +14,12 @@ fn at(s: &str) -> Timestamp {
     Timestamp::parse_rfc3339(s).unwrap()
 }
 
-fn state(h: &Harness) -> inkan_server::AppState {
+async fn state(h: &Harness) -> inkan_server::AppState {
     let mut config = inkan_server::Config::load(&dir(h)).unwrap();
     config.smtp_host = None; // keep mail in the outbox, to read it
-    inkan_server::AppState::open(config, &|id| inkan_policies::by_id(id)).unwrap()
+    let state = inkan_server::AppState::open(config, &|id| inkan_policies::by_id(id)).unwrap();
+    activate(&state, &h.shares).await;
+    state
 }
 
 async fn crl_numbers(s: &inkan_server::AppState) -> Option<u64> {
@@ -38,7 +40,7 @@ async fn r_4_9_crl_24h_the_crl_job_runs_once_a_day_and_survives_restarts() {
         .await
         .unwrap();
     let h = Harness { server: None, ..h };
-    let s = state(&h);
+    let s = state(&h).await;
     let before = crl_numbers(&s).await.unwrap_or(0);
     let day0 = Timestamp::now();
     tick(&s, "a", Timestamp::from_unix(day0.unix() + 86_400).unwrap())
@@ -58,7 +60,7 @@ async fn r_4_9_crl_24h_the_crl_job_runs_once_a_day_and_survives_restarts() {
         "not again within 24 hours"
     );
     // A new process (a restart) sees the last run in the database.
-    let s2 = state(&h);
+    let s2 = state(&h).await;
     tick(
         &s2,
         "b",
@@ -80,7 +82,7 @@ async fn r_4_9_crl_24h_the_crl_job_runs_once_a_day_and_survives_restarts() {
 #[tokio::test]
 async fn jobs_are_leased_so_two_processes_never_run_one_at_once() {
     let h = start().await;
-    let s = state(&h);
+    let s = state(&h).await;
     let now = Timestamp::from_unix(Timestamp::now().unix() + 10 * 86_400).unwrap();
     let (a, b) = s
         .with_ra(move |ra| {
@@ -103,7 +105,7 @@ async fn r_4_6_renewal_notice_goes_to_each_manager_once_before_april_30() {
         developer("940001", "renew@dev.example"),
     )
     .await;
-    let s = state(&h);
+    let s = state(&h).await;
     let outbox = |s: &inkan_server::AppState| {
         let s = s.clone();
         async move { s.with_ra(|ra| ra.unsent(100)).await.unwrap() }

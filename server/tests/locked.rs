@@ -81,6 +81,7 @@ async fn r_6_2_m_of_n_the_service_starts_locked_and_custodians_unlock_it() {
         base: format!("http://{}", server.addr),
         sink: Sink::default(),
         server: Some(server),
+        shares: Vec::new(),
     };
 
     let passwords = approved(&h, "960001", "m@locked.example", &["000001"]).await;

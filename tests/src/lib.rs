@@ -63,7 +63,7 @@ pub fn fixture_ca(id: &str, now: Timestamp) -> (tempfile::TempDir, Ca) {
         key_source: &key_source,
         progress: &|_| {},
     };
-    let ca = Ca::init(&dir, policy(id), now, &options).unwrap();
+    let (ca, _shares) = Ca::init(&dir, policy(id), now, &options).unwrap();
     (tmp, ca)
 }
 

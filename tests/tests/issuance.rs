@@ -360,7 +360,7 @@ fn clock_override_is_refused_unless_the_directory_allows_it() {
         key_source: &key_source,
         progress: &|_| {},
     };
-    let ca = Ca::init(
+    let (ca, _shares) = Ca::init(
         &tmp.path().join("ca"),
         inkan_tests::policy("jpcert-ssl-client"),
         Timestamp::now(),

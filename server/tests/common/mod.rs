@@ -97,6 +97,8 @@ impl Sink {
 }
 
 pub struct Harness {
+    /// The CA's activation shares, as custodians would type them.
+    pub shares: Vec<String>,
     pub tmp: tempfile::TempDir,
     pub base: String,
     pub sink: Sink,
@@ -134,7 +136,11 @@ pub async fn start_with(tweak: impl FnOnce(&mut inkan_server::Config)) -> Harnes
         key_source: &key_source,
         progress: &|_| {},
     };
-    let ca = Ca::init(&dir, policy, Timestamp::now(), &options).unwrap();
+    let (ca, shares) = Ca::init(&dir, policy, Timestamp::now(), &options).unwrap();
+    let shares: Vec<String> = shares
+        .iter()
+        .map(inkan_runtime::shamir::Share::to_text)
+        .collect();
     let mut ra = inkan_server::ra::Ra::open(&dir, ca.policy().definition()).unwrap();
     for (login, person, role) in STAFF {
         ra.add_staff(login, person, role, PASSWORD, Timestamp::now(), "test")
@@ -151,13 +157,29 @@ pub async fn start_with(tweak: impl FnOnce(&mut inkan_server::Config)) -> Harnes
     let server = inkan_server::start(config, &|id| inkan_policies::by_id(id))
         .await
         .unwrap();
+    activate(&server.state, &shares).await;
     let base = format!("http://{}", server.addr);
     Harness {
         tmp,
         base,
         sink,
         server: Some(server),
+        shares,
     }
+}
+
+/// Enters shares until the CA keys are active, as custodians do at start-up.
+pub async fn activate(state: &inkan_server::AppState, shares: &[String]) {
+    for share in shares {
+        let status = state
+            .enter_share(share.clone(), "custodian".into())
+            .await
+            .unwrap();
+        if status.active {
+            return;
+        }
+    }
+    panic!("the shares did not activate the CA");
 }
 
 pub async fn start() -> Harness {
