@@ -112,6 +112,11 @@ impl Cx<'_> {
         None
     }
 
+    /// Reads a keyword of type `T`.
+    fn kw<T: Keyword>(&mut self, s: &S<String>, what: &str) -> Option<T> {
+        self.keyword(s, what, T::parse_keyword, &T::all_keywords())
+    }
+
     /// Checks cited rule IDs against the catalogue.
     fn cites(&mut self, cites: &Cites) -> Vec<String> {
         let mut out = Vec::new();
@@ -382,7 +387,7 @@ impl Cx<'_> {
                     .label("already defined above"),
                 );
             }
-            let role = self.keyword(&c.role, "role", Role::from_keyword, &Role::keywords());
+            let role = self.kw::<Role>(&c.role, "role");
             let string_type = self.keyword(
                 &c.string_type,
                 "string type",
@@ -399,12 +404,7 @@ impl Cx<'_> {
                 string_type.unwrap_or(StringType::Utf8),
                 placeholders,
             );
-            let key_algorithm = self.keyword(
-                &c.key.algorithm,
-                "key algorithm",
-                KeyAlgorithm::from_keyword,
-                &KeyAlgorithm::keywords(),
-            );
+            let key_algorithm = self.kw::<KeyAlgorithm>(&c.key.algorithm, "key algorithm");
             let bits = c.key.bits.value;
             if !(1024..=8192).contains(&bits) || bits % 8 != 0 {
                 self.err(
@@ -417,18 +417,8 @@ impl Cx<'_> {
                     .rules(["R-6.1-KEY-SIZE"]),
                 );
             }
-            let signature = self.keyword(
-                &c.signature,
-                "signature algorithm",
-                SignatureAlgorithm::from_keyword,
-                &SignatureAlgorithm::keywords(),
-            );
-            let times = self.keyword(
-                &c.times,
-                "time encoding",
-                TimeEncoding::from_keyword,
-                &TimeEncoding::keywords(),
-            );
+            let signature = self.kw::<SignatureAlgorithm>(&c.signature, "signature algorithm");
+            let times = self.kw::<TimeEncoding>(&c.times, "time encoding");
             let not_before = self.parse(
                 &c.validity.not_before,
                 "notBefore rule",
@@ -938,21 +928,11 @@ impl Cx<'_> {
                 }
                 Some(Extension::CertificatePolicies(infos))
             } else if let Some(aki) = &e.authority_key_identifier {
-                self.keyword(
-                    aki,
-                    "authorityKeyIdentifier form",
-                    AuthorityKeyIdForm::from_keyword,
-                    &AuthorityKeyIdForm::keywords(),
-                )
-                .map(Extension::AuthorityKeyIdentifier)
+                self.kw::<AuthorityKeyIdForm>(aki, "authorityKeyIdentifier form")
+                    .map(Extension::AuthorityKeyIdentifier)
             } else if let Some(ski) = &e.subject_key_identifier {
-                self.keyword(
-                    ski,
-                    "subjectKeyIdentifier method",
-                    KeyIdMethod::from_keyword,
-                    &KeyIdMethod::keywords(),
-                )
-                .map(Extension::SubjectKeyIdentifier)
+                self.kw::<KeyIdMethod>(ski, "subjectKeyIdentifier method")
+                    .map(Extension::SubjectKeyIdentifier)
             } else {
                 None
             };
@@ -1113,18 +1093,8 @@ impl Cx<'_> {
                     .label("one CRL profile per CA"),
                 );
             }
-            let signature = self.keyword(
-                &c.signature,
-                "signature algorithm",
-                SignatureAlgorithm::from_keyword,
-                &SignatureAlgorithm::keywords(),
-            );
-            let times = self.keyword(
-                &c.times,
-                "time encoding",
-                TimeEncoding::from_keyword,
-                &TimeEncoding::keywords(),
-            );
+            let signature = self.kw::<SignatureAlgorithm>(&c.signature, "signature algorithm");
+            let times = self.kw::<TimeEncoding>(&c.times, "time encoding");
             let next_update = self.parse(
                 &c.next_update,
                 "duration",
@@ -1151,12 +1121,7 @@ impl Cx<'_> {
             }
             let mut extensions = Vec::new();
             for e in &c.extensions {
-                if let Some(x) = self.keyword(
-                    e,
-                    "CRL extension",
-                    CrlExtension::from_keyword,
-                    &CrlExtension::keywords(),
-                ) {
+                if let Some(x) = self.kw::<CrlExtension>(e, "CRL extension") {
                     extensions.push(x);
                 }
             }
@@ -1173,22 +1138,12 @@ impl Cx<'_> {
             }
             let mut entry_extensions = Vec::new();
             for e in &c.entry_extensions {
-                if let Some(x) = self.keyword(
-                    e,
-                    "CRL entry extension",
-                    EntryExtension::from_keyword,
-                    &EntryExtension::keywords(),
-                ) {
+                if let Some(x) = self.kw::<EntryExtension>(e, "CRL entry extension") {
                     entry_extensions.push(x);
                 }
             }
             let unspecified_reason = match &c.unspecified_reason {
-                Some(u) => self.keyword(
-                    u,
-                    "unspecified_reason",
-                    UnspecifiedReason::from_keyword,
-                    &UnspecifiedReason::keywords(),
-                ),
+                Some(u) => self.kw::<UnspecifiedReason>(u, "unspecified_reason"),
                 None => Some(UnspecifiedReason::Omit),
             };
             if let (Some(signature), Some(times), Some(next_update), Some(unspecified_reason)) =
@@ -1212,12 +1167,7 @@ impl Cx<'_> {
 
     fn ca_keys(&mut self, k: &RawCaKeys) -> Option<CaKeys> {
         let cites = self.cites(&k.cps);
-        let storage = self.keyword(
-            &k.storage,
-            "key storage",
-            KeyStorage::from_keyword,
-            &KeyStorage::keywords(),
-        )?;
+        let storage = self.kw::<KeyStorage>(&k.storage, "key storage")?;
         let (n, m) = (k.activation.shares.value, k.activation.threshold.value);
         if m < 2 || m > n {
             self.err(
@@ -1255,12 +1205,7 @@ impl Cx<'_> {
                     .label("already defined above"),
                 );
             }
-            let Some(code) = self.keyword(
-                &reason.code,
-                "RFC 5280 reason code",
-                ReasonCode::from_keyword,
-                &ReasonCode::keywords(),
-            ) else {
+            let Some(code) = self.kw::<ReasonCode>(&reason.code, "RFC 5280 reason code") else {
                 continue;
             };
             if !r.hold.value

@@ -13,6 +13,14 @@ pub use crate::lang::oid::Oid;
 pub use crate::lang::template::{Piece, Template};
 pub use crate::lang::validity::{NotAfter, NotBefore, TimeOfDay};
 
+/// A closed set of policy keywords (`rsa`, `keyCertSign`, ...).
+pub trait Keyword: Sized + Copy + 'static {
+    /// Reads the policy spelling.
+    fn parse_keyword(s: &str) -> Option<Self>;
+    /// Every spelling, for "expected one of" messages.
+    fn all_keywords() -> Vec<&'static str>;
+}
+
 /// Declares a closed set of policy keywords with their spelling.
 macro_rules! keywords {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $kw:literal),+ $(,)? }) => {
@@ -28,6 +36,10 @@ macro_rules! keywords {
             pub fn from_keyword(s: &str) -> Option<Self> { Self::ALL.iter().copied().find(|v| v.keyword() == s) }
             /// Every spelling, for "expected one of" messages.
             pub fn keywords() -> Vec<&'static str> { Self::ALL.iter().map(|v| v.keyword()).collect() }
+        }
+        impl Keyword for $name {
+            fn parse_keyword(s: &str) -> Option<Self> { Self::from_keyword(s) }
+            fn all_keywords() -> Vec<&'static str> { Self::keywords() }
         }
     };
 }

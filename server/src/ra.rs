@@ -463,7 +463,6 @@ impl Ra {
 }
 
 impl RaStore for Ra {
-    /// Audits one event on its own.
     fn audit(
         &mut self,
         at: Timestamp,
@@ -477,8 +476,6 @@ impl RaStore for Ra {
 
     // --- Staff and sessions (R-5.2-RA-ROLES, R-5.2-SEPARATION, R-5.2-OPERATOR-AUTH) ---
 
-    /// Adds a staff account. A person holds one role: a second account for the same
-    /// person is refused.
     fn add_staff(
         &mut self,
         login: &str,
@@ -526,8 +523,6 @@ impl RaStore for Ra {
         })
     }
 
-    /// Checks a password; on success opens a session and returns its token. Every
-    /// attempt is audited, never with the password.
     fn login(
         &mut self,
         login: &str,
@@ -582,7 +577,6 @@ impl RaStore for Ra {
         ))
     }
 
-    /// The staff member a session token belongs to, if it is valid now.
     fn session(&self, token: &str, now: Timestamp) -> Result<Option<Staff>, ApiError> {
         self.conn
             .query_row(
@@ -594,7 +588,6 @@ impl RaStore for Ra {
             .map_err(db)
     }
 
-    /// Ends a session.
     fn logout(&mut self, token: &str) -> Result<(), ApiError> {
         self.conn
             .execute(
@@ -607,7 +600,6 @@ impl RaStore for Ra {
 
     // --- Developers (R-3.2-CLASSES, R-4.1-ELIGIBLE, R-9.3-CONFIDENTIAL) ---
 
-    /// Registers a developer.
     fn add_developer(
         &mut self,
         d: &Developer,
@@ -658,7 +650,6 @@ impl RaStore for Ra {
         })
     }
 
-    /// A developer by number.
     fn developer(&self, number: &str) -> Result<Option<Developer>, ApiError> {
         self.conn
             .query_row(
@@ -683,7 +674,6 @@ impl RaStore for Ra {
             .map_err(db)
     }
 
-    /// Marks a developer removed from the list.
     fn remove_developer(
         &mut self,
         number: &str,
@@ -707,7 +697,6 @@ impl RaStore for Ra {
 
     // --- Applications (R-4.2-FLOW, R-5.2-DUAL-CHECK, R-3.2-EMAIL-MATCH) ---
 
-    /// Records a received application form (R-5.4-RA-EVENTS: receipt of each form).
     fn receive_application(
         &mut self,
         developer: &str,
@@ -769,7 +758,6 @@ impl RaStore for Ra {
         })
     }
 
-    /// An application.
     fn application(&self, id: i64) -> Result<Application, ApiError> {
         let mut app = self
             .conn
@@ -793,7 +781,6 @@ impl RaStore for Ra {
         Ok(app)
     }
 
-    /// The examiner's check.
     fn examine(
         &mut self,
         id: i64,
@@ -827,8 +814,6 @@ impl RaStore for Ra {
         self.application(id)
     }
 
-    /// The supervisor's final check: approval issues one password per holder, returned
-    /// once and stored only as a hash. The supervisor must not be the examiner.
     fn decide(
         &mut self,
         id: i64,
@@ -920,8 +905,6 @@ impl RaStore for Ra {
         Ok(passwords)
     }
 
-    /// Redeems a one-time password (R-4.2-PASSWORD): single use, unexpired, not locked;
-    /// a wrong one counts towards the lockout. Returns (holder id, developer, person).
     fn redeem(
         &mut self,
         password: &str,
@@ -1013,7 +996,6 @@ impl RaStore for Ra {
         Ok((hid, developer, person))
     }
 
-    /// Gives a claimed password back (issuance failed after the claim).
     fn release(&mut self, hid: i64) -> Result<(), ApiError> {
         self.conn
             .execute(
@@ -1024,7 +1006,6 @@ impl RaStore for Ra {
         Ok(())
     }
 
-    /// Links an issued certificate to its holder; returns the download token.
     fn issued(&mut self, hid: i64, serial: &str) -> Result<String, ApiError> {
         let token = random_token(16)?;
         self.conn
@@ -1036,7 +1017,6 @@ impl RaStore for Ra {
         Ok(token)
     }
 
-    /// Checks a download token; records the first download as receipt (R-4.4-RECEIPT).
     fn download(&mut self, serial: &str, token: &str, now: Timestamp) -> Result<(), ApiError> {
         let row: Option<(i64, Option<i64>)> = self
             .conn
@@ -1067,7 +1047,6 @@ impl RaStore for Ra {
         Ok(())
     }
 
-    /// When a certificate was received, if it was.
     fn received_at(&self, serial: &str) -> Result<Option<i64>, ApiError> {
         self.conn
             .query_row(
@@ -1082,7 +1061,6 @@ impl RaStore for Ra {
 
     // --- Revocation (R-4.9-WHO, R-3.4-REVOKE-CONFIRM, R-4.9-DEADLINE, R-4.9-COMPROMISE) ---
 
-    /// Records an accepted revocation form; returns (id, confirmation token if any).
     #[allow(clippy::too_many_arguments)] // One form's fields.
     fn request_revocation(
         &mut self,
@@ -1128,7 +1106,6 @@ impl RaStore for Ra {
         Ok((id, token))
     }
 
-    /// The request a confirmation token belongs to, if it still awaits confirmation.
     fn request_by_token(&self, token: &str) -> Result<Option<RevocationRequest>, ApiError> {
         let id: Option<i64> = self
             .conn
@@ -1138,7 +1115,6 @@ impl RaStore for Ra {
         id.map(|id| self.revocation(id)).transpose()
     }
 
-    /// A revocation request.
     fn revocation(&self, id: i64) -> Result<RevocationRequest, ApiError> {
         self.conn
             .query_row(
@@ -1163,7 +1139,6 @@ impl RaStore for Ra {
             .ok_or_else(|| ApiError::not_found(format!("no revocation request {id}")))
     }
 
-    /// Who recorded the first telephone confirmation of a key-compromise request.
     fn phone_confirmed_by(&self, id: i64) -> Result<Option<String>, ApiError> {
         self.conn
             .query_row(
@@ -1176,7 +1151,6 @@ impl RaStore for Ra {
             .map(Option::flatten)
     }
 
-    /// Records the first staff member's telephone confirmation.
     fn first_phone_confirmation(
         &mut self,
         id: i64,
@@ -1203,7 +1177,6 @@ impl RaStore for Ra {
         })
     }
 
-    /// Marks a request done.
     fn mark_revoked(&mut self, id: i64, now: Timestamp) -> Result<(), ApiError> {
         self.conn
             .execute(
@@ -1214,7 +1187,6 @@ impl RaStore for Ra {
         Ok(())
     }
 
-    /// Requests still open past their deadline (R-4.9-DEADLINE).
     fn overdue(&self, now: Timestamp) -> Result<Vec<RevocationRequest>, ApiError> {
         let ids: Vec<i64> = {
             let mut stmt = self.conn.prepare("SELECT id FROM revocation_requests WHERE status != 'revoked' AND deadline_at < ?1 ORDER BY deadline_at").map_err(db)?;
@@ -1228,7 +1200,6 @@ impl RaStore for Ra {
 
     // --- Outbox ---
 
-    /// Queues an e-mail; a delivery task sends it.
     fn queue_mail(
         &mut self,
         to: &str,
@@ -1245,7 +1216,6 @@ impl RaStore for Ra {
         Ok(())
     }
 
-    /// Unsent mail, oldest first.
     fn unsent(&self, limit: i64) -> Result<Vec<(i64, String, String, String)>, ApiError> {
         let mut stmt = self.conn.prepare("SELECT id, to_addr, subject, body FROM outbox WHERE sent_at IS NULL AND attempts < 20 ORDER BY id LIMIT ?1").map_err(db)?;
         let rows = stmt
@@ -1256,7 +1226,6 @@ impl RaStore for Ra {
         rows.collect::<rusqlite::Result<_>>().map_err(db)
     }
 
-    /// Records a delivery attempt.
     fn mail_attempt(
         &mut self,
         id: i64,
@@ -1279,7 +1248,6 @@ impl RaStore for Ra {
 
     // --- Jobs ---
 
-    /// Takes the lease of a job if it is due and nobody holds it; returns whether taken.
     fn lease_job(
         &mut self,
         name: &str,
@@ -1307,7 +1275,6 @@ impl RaStore for Ra {
         Ok(n == 1)
     }
 
-    /// Records a job run and releases its lease.
     fn finish_job(&mut self, name: &str, now: Timestamp) -> Result<(), ApiError> {
         self.conn.execute("UPDATE jobs SET last_run = ?2, lease_until = NULL, lease_owner = NULL WHERE name = ?1", params![name, now.unix()]).map_err(db)?;
         Ok(())
@@ -1323,7 +1290,6 @@ impl RaStore for Ra {
         Ok(())
     }
 
-    /// Whether a setting-like marker exists (used by the renewal job: one notice per year).
     fn once(&mut self, key: &str) -> Result<bool, ApiError> {
         self.conn
             .execute(
@@ -1341,7 +1307,6 @@ impl RaStore for Ra {
             == 1)
     }
 
-    /// Managers of developers with certificates valid into the given fiscal year end.
     fn listed_managers(&self) -> Result<Vec<(String, String)>, ApiError> {
         let mut stmt = self.conn.prepare("SELECT number, manager_email FROM developers WHERE status = 'listed' ORDER BY number").map_err(db)?;
         let rows = stmt
@@ -1350,7 +1315,6 @@ impl RaStore for Ra {
         rows.collect::<rusqlite::Result<_>>().map_err(db)
     }
 
-    /// Operator actions for the supervisor's review (R-5.2-DUAL-CHECK).
     fn operator_logins(&self) -> Result<Vec<String>, ApiError> {
         let mut stmt = self
             .conn

@@ -7,8 +7,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::*;
 use inkan_runtime::calendar::Timestamp;
 use inkan_server::ra::RaStore as _;
@@ -16,37 +14,8 @@ use serde_json::json;
 
 #[tokio::test]
 async fn r_6_2_m_of_n_the_service_starts_locked_and_custodians_unlock_it() {
-    let module = [
-        "/usr/lib/softhsm/libsofthsm2.so",
-        "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
-    ]
-    .iter()
-    .map(std::path::PathBuf::from)
-    .find(|p| p.exists())
-    .expect("SoftHSM2 is installed (apt-get install softhsm2)");
-    let label = format!(
-        "locked-{}-{}",
-        std::process::id(),
-        Timestamp::now().unix() % 100_000
-    );
-    let out = Command::new("softhsm2-util")
-        .args([
-            "--init-token",
-            "--free",
-            "--label",
-            &label,
-            "--so-pin",
-            "12345678",
-            "--pin",
-            "87654321",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let run = inkan_tests::softhsm::make_tokens(&["locked"]);
+    let (module, label) = (inkan_tests::softhsm::module(), format!("{run}-locked"));
 
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("ca");

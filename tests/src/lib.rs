@@ -515,3 +515,59 @@ pub mod sha1_oracle {
         );
     }
 }
+
+/// SoftHSM2 for tests: the module, and throwaway tokens made with `softhsm2-util`.
+///
+/// SoftHSM reads its token directory when a process first initialises the module, so a
+/// test binary makes every token it needs in one call, before any PKCS #11 use.
+pub mod softhsm {
+    use std::path::PathBuf;
+    use std::process::Command;
+
+    /// The user PIN of every test token.
+    pub const USER_PIN: &str = "87654321";
+
+    /// The SoftHSM2 module; panics with the install hint if it is missing.
+    pub fn module() -> PathBuf {
+        [
+            "/usr/lib/softhsm/libsofthsm2.so",
+            "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
+            "/usr/local/lib/softhsm/libsofthsm2.so",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+        .expect("SoftHSM2 is installed (apt-get install softhsm2)")
+    }
+
+    /// Makes one token per name, labelled `<run>-<name>` with a prefix unique to this
+    /// process; returns the prefix.
+    pub fn make_tokens(names: &[&str]) -> String {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let run = format!("t{}-{}", std::process::id(), now % 100_000);
+        for name in names {
+            let label = format!("{run}-{name}");
+            let out = Command::new("softhsm2-util")
+                .args([
+                    "--init-token",
+                    "--free",
+                    "--label",
+                    &label,
+                    "--so-pin",
+                    "12345678",
+                    "--pin",
+                    USER_PIN,
+                ])
+                .output()
+                .expect("softhsm2-util runs");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        run
+    }
+}

@@ -8,7 +8,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::OnceLock;
 
@@ -20,54 +20,17 @@ use inkan_runtime::shamir::{self, Share};
 use inkan_tests::{fixture, policy};
 use zeroize::Zeroizing;
 
-const USER_PIN: &str = "87654321";
-const TOKENS: [&str; 4] = ["ceremony", "mofn", "wrong-a", "wrong-b"];
-
-fn module() -> PathBuf {
-    [
-        "/usr/lib/softhsm/libsofthsm2.so",
-        "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
-        "/usr/local/lib/softhsm/libsofthsm2.so",
-    ]
-    .iter()
-    .map(PathBuf::from)
-    .find(|p| p.exists())
-    .expect("SoftHSM2 is installed (apt-get install softhsm2)")
-}
+use inkan_tests::softhsm::{USER_PIN, module};
 
 /// This run's token labels, made once per process.
 fn token(name: &str) -> String {
     static RUN: OnceLock<String> = OnceLock::new();
-    let run = RUN.get_or_init(|| {
-        let run = format!(
-            "t{}-{}",
-            std::process::id(),
-            Timestamp::now().unix() % 100_000
-        );
-        for t in TOKENS {
-            let label = format!("{run}-{t}");
-            let out = Command::new("softhsm2-util")
-                .args([
-                    "--init-token",
-                    "--free",
-                    "--label",
-                    &label,
-                    "--so-pin",
-                    "12345678",
-                    "--pin",
-                    USER_PIN,
-                ])
-                .output()
-                .expect("softhsm2-util runs");
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        run
-    });
-    format!("{run}-{name}")
+    format!(
+        "{}-{name}",
+        RUN.get_or_init(|| inkan_tests::softhsm::make_tokens(&[
+            "ceremony", "mofn", "wrong-a", "wrong-b"
+        ]))
+    )
 }
 
 fn ceremony(id: &str, name: &str, dir: &Path) -> (Ca, Vec<Share>, String) {
