@@ -326,3 +326,50 @@ fn r_5_4_protect_audit_verify_fails_on_a_tampered_log() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(text(&bad).contains("entry 1 was edited"), "{}", text(&bad));
 }
+
+#[test]
+fn policy_diff_exit_status_says_whether_artefacts_change() {
+    let faithful = root().join("policy/jpcert-ssl-client.yaml");
+    let modern = root().join("policy/jpcert-ssl-client-2026.yaml");
+    let out = inkan(&["policy", "diff", path(&faithful), path(&modern)]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("ssl-client: key size 1024 -> 2048 [R-6.1-KEY-SIZE]"));
+    let same = inkan(&["policy", "diff", path(&faithful), path(&faithful)]);
+    assert_eq!(same.status.code(), Some(0));
+    assert!(text(&same).contains("no differences in meaning"));
+    let json = inkan(&[
+        "policy",
+        "diff",
+        "--format",
+        "json",
+        path(&faithful),
+        path(&modern),
+    ]);
+    assert!(String::from_utf8_lossy(&json.stdout).contains("\"affects_artefacts\":true"));
+    let broken = root().join("compiler/tests/invalid/malformed-oid.yaml");
+    assert_eq!(
+        inkan(&["policy", "diff", path(&faithful), path(&broken)])
+            .status
+            .code(),
+        Some(2),
+        "an invalid revision cannot be compared"
+    );
+}
+
+#[test]
+fn policy_diff_reads_two_git_revisions() {
+    let out = Command::new(env!("CARGO_BIN_EXE_inkan"))
+        .args([
+            "policy",
+            "diff",
+            "--git",
+            "HEAD",
+            "HEAD",
+            "policy/jpcert-ssl-client.yaml",
+        ])
+        .current_dir(root())
+        .output()
+        .expect("inkan runs");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("no differences in meaning"));
+}

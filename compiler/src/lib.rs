@@ -17,6 +17,7 @@
 pub mod catalogue;
 pub mod codegen;
 pub mod diag;
+pub mod diff;
 pub mod lang;
 pub mod lints;
 pub mod lower;

@@ -1,0 +1,749 @@
+//! A semantic diff of two policy revisions, for auditors (`inkan policy diff`).
+//!
+//! Both revisions are compiled, and their typed models are compared by meaning:
+//! entries are matched by name, so formatting, comments and the order of named
+//! entries never show; the order of a profile's extensions does (it is their
+//! encoding order). Each change is filed under its RFC 3647 section, cites the CPS
+//! rules of the entry it touches, and says whether it changes what the CA issues.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use crate::model::*;
+
+/// One difference between two revisions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// RFC 3647 section (`7.1`).
+    pub section: &'static str,
+    /// What it is about (`ssl-client`, `CRL of ssl-clients`, `reason key-loss`).
+    pub subject: String,
+    /// The field (`key size`).
+    pub field: String,
+    /// The old value; empty when added.
+    pub old: String,
+    /// The new value; empty when removed.
+    pub new: String,
+    /// CPS rules involved.
+    pub rules: Vec<String>,
+    /// True when certificates or CRLs issued under the new revision differ.
+    pub affects_artefacts: bool,
+}
+
+/// Section titles, in RFC 3647 order.
+pub const SECTIONS: [(&str, &str); 11] = [
+    ("1.2", "Document name and identification"),
+    ("1.4", "Certificate usage"),
+    ("2", "Repository"),
+    ("4.9", "Revocation"),
+    ("5.2", "Procedural controls"),
+    ("5.4", "Audit logging"),
+    ("6.1", "Key pair generation and installation"),
+    ("6.2", "Private key protection"),
+    ("7.1", "Certificate profiles"),
+    ("7.2", "CRL profile"),
+    ("waivers", "Waived departures from RFC 5280 and practice"),
+];
+
+struct Differ {
+    changes: Vec<Change>,
+}
+
+impl Differ {
+    #[allow(clippy::too_many_arguments)] // One change's fields.
+    fn push(
+        &mut self,
+        section: &'static str,
+        subject: &str,
+        field: &str,
+        old: String,
+        new: String,
+        rules: &[String],
+        artefacts: bool,
+    ) {
+        if old != new {
+            self.changes.push(Change {
+                section,
+                subject: subject.to_string(),
+                field: field.to_string(),
+                old,
+                new,
+                rules: rules.to_vec(),
+                affects_artefacts: artefacts,
+            });
+        }
+    }
+}
+
+/// Rules of `cites` that mention `hint`, or all of them when none does.
+fn pick(cites: &[String], hint: &str) -> Vec<String> {
+    let picked: Vec<String> = cites.iter().filter(|c| c.contains(hint)).cloned().collect();
+    if picked.is_empty() {
+        cites.to_vec()
+    } else {
+        picked
+    }
+}
+
+fn extension_value(e: &Extension) -> String {
+    match e {
+        Extension::BasicConstraints { ca, path_len } => match path_len {
+            Some(p) => format!("cA={ca}, pathLen={p}"),
+            None => format!("cA={ca}"),
+        },
+        Extension::KeyUsage(b) => b.iter().map(|b| b.keyword()).collect::<Vec<_>>().join(", "),
+        Extension::ExtendedKeyUsage(p) => {
+            p.iter().map(|p| p.keyword()).collect::<Vec<_>>().join(", ")
+        }
+        Extension::NetscapeCertType(t) => {
+            t.iter().map(|t| t.keyword()).collect::<Vec<_>>().join(", ")
+        }
+        Extension::SubjectAltName(dn) => format!("directoryName {dn}"),
+        Extension::CrlDistributionPoints(u) => u.join(", "),
+        Extension::CertificatePolicies(p) => p
+            .iter()
+            .map(|i| match &i.cps_uri {
+                Some(u) => format!("{} (CPS {u})", i.oid),
+                None => i.oid.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        Extension::AuthorityKeyIdentifier(f) => f.keyword().to_string(),
+        Extension::SubjectKeyIdentifier(m) => m.keyword().to_string(),
+    }
+}
+
+fn extension_text(r: &ExtensionRule) -> String {
+    format!(
+        "{} ({})",
+        extension_value(&r.extension),
+        if r.critical {
+            "critical"
+        } else {
+            "non-critical"
+        }
+    )
+}
+
+fn names<T>(items: &[T], name: impl Fn(&T) -> &str) -> BTreeSet<String> {
+    items.iter().map(|i| name(i).to_string()).collect()
+}
+
+/// Every difference from `old` to `new`, in section order.
+pub fn diff(old: &Policy, new: &Policy) -> Vec<Change> {
+    let mut d = Differ {
+        changes: Vec::new(),
+    };
+    // 1.2 OIDs, matched by name.
+    for name in names(&old.oids, |o| &o.name).union(&names(&new.oids, |o| &o.name)) {
+        let (a, b) = (
+            old.oids.iter().find(|o| &o.name == name),
+            new.oids.iter().find(|o| &o.name == name),
+        );
+        let cites: Vec<String> = a.or(b).map(|o| o.cites.clone()).unwrap_or_default();
+        d.push(
+            "1.2",
+            name,
+            "OID",
+            a.map(|o| o.oid.to_string()).unwrap_or_default(),
+            b.map(|o| o.oid.to_string()).unwrap_or_default(),
+            &cites,
+            true,
+        );
+    }
+    if let (Some(a), Some(b)) = (&old.usage, &new.usage) {
+        d.push(
+            "1.4",
+            "usage",
+            "purpose",
+            a.purpose.clone(),
+            b.purpose.clone(),
+            &b.cites,
+            false,
+        );
+    }
+    // 2 Repository.
+    let repo = |p: &Policy| {
+        p.repository.as_ref().map(|r| {
+            (
+                r.cps_url.clone(),
+                r.crl_url.clone(),
+                r.notices_url.clone().unwrap_or_default(),
+                r.public_read,
+                r.cites.clone(),
+            )
+        })
+    };
+    if let (Some(a), Some(b)) = (repo(old), repo(new)) {
+        d.push("2", "repository", "CPS URL", a.0, b.0, &b.4, false);
+        d.push("2", "repository", "CRL URL", a.1, b.1, &b.4, false);
+        d.push("2", "repository", "notices URL", a.2, b.2, &b.4, false);
+        d.push(
+            "2",
+            "repository",
+            "public read",
+            a.3.to_string(),
+            b.3.to_string(),
+            &b.4,
+            false,
+        );
+    }
+    // 7.1 (and 6.1 for keys) certificate profiles, matched by name.
+    for name in names(&old.certificates, |c| &c.name).union(&names(&new.certificates, |c| &c.name))
+    {
+        match (old.certificate(name), new.certificate(name)) {
+            (Some(a), Some(b)) => profile(&mut d, a, b),
+            (a, b) => {
+                let cites = a.or(b).map(|p| p.cites.clone()).unwrap_or_default();
+                d.push(
+                    "7.1",
+                    name,
+                    "profile",
+                    a.map(|p| p.role.keyword().to_string()).unwrap_or_default(),
+                    b.map(|p| p.role.keyword().to_string()).unwrap_or_default(),
+                    &cites,
+                    true,
+                );
+            }
+        }
+    }
+    // 7.2 CRL profiles, matched by issuer.
+    for issuer in names(&old.crls, |c| &c.issuer).union(&names(&new.crls, |c| &c.issuer)) {
+        let subject = format!("CRL of {issuer}");
+        match (old.crl_for(issuer), new.crl_for(issuer)) {
+            (Some(a), Some(b)) => {
+                let c = &pick(&b.cites, "R-7.2");
+                d.push(
+                    "7.2",
+                    &subject,
+                    "signature",
+                    a.signature.keyword().into(),
+                    b.signature.keyword().into(),
+                    c,
+                    true,
+                );
+                d.push(
+                    "7.2",
+                    &subject,
+                    "nextUpdate",
+                    a.next_update.to_string(),
+                    b.next_update.to_string(),
+                    c,
+                    true,
+                );
+                d.push(
+                    "7.2",
+                    &subject,
+                    "times",
+                    a.times.keyword().into(),
+                    b.times.keyword().into(),
+                    c,
+                    true,
+                );
+                let list = |x: &[CrlExtension]| {
+                    x.iter().map(|e| e.keyword()).collect::<Vec<_>>().join(", ")
+                };
+                d.push(
+                    "7.2",
+                    &subject,
+                    "extensions",
+                    list(&a.extensions),
+                    list(&b.extensions),
+                    c,
+                    true,
+                );
+                let entries = |x: &[EntryExtension]| {
+                    x.iter().map(|e| e.keyword()).collect::<Vec<_>>().join(", ")
+                };
+                d.push(
+                    "7.2",
+                    &subject,
+                    "entry extensions",
+                    entries(&a.entry_extensions),
+                    entries(&b.entry_extensions),
+                    c,
+                    true,
+                );
+                d.push(
+                    "7.2",
+                    &subject,
+                    "reasonCode for unspecified",
+                    a.unspecified_reason.keyword().into(),
+                    b.unspecified_reason.keyword().into(),
+                    c,
+                    true,
+                );
+            }
+            (a, b) => d.push(
+                "7.2",
+                &subject,
+                "profile",
+                a.map(|_| "present".to_string()).unwrap_or_default(),
+                b.map(|_| "present".to_string()).unwrap_or_default(),
+                &[],
+                true,
+            ),
+        }
+    }
+    // 4.9 Revocation.
+    if let (Some(a), Some(b)) = (&old.revocation, &new.revocation) {
+        for name in names(&a.reasons, |r| &r.name).union(&names(&b.reasons, |r| &r.name)) {
+            let (x, y) = (
+                a.reasons.iter().find(|r| &r.name == name),
+                b.reasons.iter().find(|r| &r.name == name),
+            );
+            let cites = x.or(y).map(|r| r.cites.clone()).unwrap_or_default();
+            let subject = format!("reason {name}");
+            d.push(
+                "4.9",
+                &subject,
+                "RFC 5280 code",
+                x.map(|r| r.code.keyword().to_string()).unwrap_or_default(),
+                y.map(|r| r.code.keyword().to_string()).unwrap_or_default(),
+                &cites,
+                true,
+            );
+            d.push(
+                "4.9",
+                &subject,
+                "urgent",
+                x.map(|r| r.urgent.to_string()).unwrap_or_default(),
+                y.map(|r| r.urgent.to_string()).unwrap_or_default(),
+                &cites,
+                false,
+            );
+        }
+        d.push(
+            "4.9",
+            "revocation",
+            "requesters",
+            a.requesters.join(", "),
+            b.requesters.join(", "),
+            &b.cites,
+            false,
+        );
+        d.push(
+            "4.9",
+            "revocation",
+            "deadline",
+            a.deadline.map(|x| x.to_string()).unwrap_or_default(),
+            b.deadline.map(|x| x.to_string()).unwrap_or_default(),
+            &b.cites,
+            false,
+        );
+        d.push(
+            "4.9",
+            "revocation",
+            "certificateHold allowed",
+            a.hold.to_string(),
+            b.hold.to_string(),
+            &b.cites,
+            false,
+        );
+        d.push(
+            "4.9",
+            "revocation",
+            "OCSP",
+            a.ocsp.to_string(),
+            b.ocsp.to_string(),
+            &b.cites,
+            false,
+        );
+    }
+    for name in names(&old.schedules, |s| &s.name).union(&names(&new.schedules, |s| &s.name)) {
+        let (x, y) = (
+            old.schedules.iter().find(|s| &s.name == name),
+            new.schedules.iter().find(|s| &s.name == name),
+        );
+        let cites = x.or(y).map(|s| s.cites.clone()).unwrap_or_default();
+        let timing = |s: &Schedule| match &s.timing {
+            Timing::Every(d) => format!("every {d}"),
+            Timing::Before { date, lead } => format!(
+                "{lead} before {} {}",
+                crate::lang::MONTHS[usize::from(date.0 - 1)],
+                date.1
+            ),
+            Timing::Within(b) => format!("within {b}"),
+        };
+        d.push(
+            "4.9",
+            &format!("schedule {name}"),
+            "timing",
+            x.map(timing).unwrap_or_default(),
+            y.map(timing).unwrap_or_default(),
+            &cites,
+            false,
+        );
+    }
+    // 5.2 RA, 5.4 audit.
+    if let (Some(a), Some(b)) = (&old.ra, &new.ra) {
+        let roles = |r: &Ra| {
+            r.roles
+                .iter()
+                .map(|x| x.name.clone())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        d.push("5.2", "RA", "roles", roles(a), roles(b), &b.cites, false);
+        d.push(
+            "5.2",
+            "RA",
+            "dual check",
+            a.dual_check.join(", "),
+            b.dual_check.join(", "),
+            &b.cites,
+            false,
+        );
+    }
+    if let (Some(a), Some(b)) = (&old.audit, &new.audit) {
+        for name in names(&a.events, |e| &e.name).union(&names(&b.events, |e| &e.name)) {
+            let (x, y) = (
+                a.events.iter().find(|e| &e.name == name),
+                b.events.iter().find(|e| &e.name == name),
+            );
+            let cites = x.or(y).map(|e| e.cites.clone()).unwrap_or_default();
+            let show = |e: &AuditEvent| format!("{} {}", e.source, e.category);
+            d.push(
+                "5.4",
+                &format!("event {name}"),
+                "recorded",
+                x.map(show).unwrap_or_default(),
+                y.map(show).unwrap_or_default(),
+                &cites,
+                false,
+            );
+        }
+        for cat in names(&a.retention, |r| &r.category).union(&names(&b.retention, |r| &r.category))
+        {
+            let (x, y) = (
+                a.retention.iter().find(|r| &r.category == cat),
+                b.retention.iter().find(|r| &r.category == cat),
+            );
+            let cites = x.or(y).map(|r| r.cites.clone()).unwrap_or_default();
+            d.push(
+                "5.4",
+                &format!("retention {cat}"),
+                "keep",
+                x.map(|r| r.keep.to_string()).unwrap_or_default(),
+                y.map(|r| r.keep.to_string()).unwrap_or_default(),
+                &cites,
+                false,
+            );
+        }
+    }
+    // 6.2 CA keys.
+    let keys = |p: &Policy| {
+        p.ca_keys.as_ref().map(|k| {
+            (
+                k.storage.keyword().to_string(),
+                format!("{} of {}", k.threshold, k.shares),
+                k.cites.clone(),
+            )
+        })
+    };
+    let (ka, kb) = (keys(old), keys(new));
+    if ka.is_some() || kb.is_some() {
+        let cites = kb
+            .as_ref()
+            .or(ka.as_ref())
+            .map(|k| k.2.clone())
+            .unwrap_or_default();
+        let (a, b) = (ka.unwrap_or_default(), kb.unwrap_or_default());
+        d.push("6.2", "CA keys", "storage", a.0, b.0, &cites, false);
+        d.push("6.2", "CA keys", "activation", a.1, b.1, &cites, false);
+    }
+    // Waivers.
+    for lint in names(&old.waivers, |w| &w.lint).union(&names(&new.waivers, |w| &w.lint)) {
+        let (x, y) = (
+            old.waivers.iter().find(|w| &w.lint == lint),
+            new.waivers.iter().find(|w| &w.lint == lint),
+        );
+        let cites = x.or(y).map(|w| w.cites.clone()).unwrap_or_default();
+        d.push(
+            "waivers",
+            lint,
+            "waiver",
+            x.map(|_| "in force".to_string()).unwrap_or_default(),
+            y.map(|_| "in force".to_string()).unwrap_or_default(),
+            &cites,
+            false,
+        );
+    }
+    let order = |s: &str| {
+        SECTIONS
+            .iter()
+            .position(|(k, _)| *k == s)
+            .unwrap_or(usize::MAX)
+    };
+    d.changes.sort_by_key(|c| order(c.section));
+    d.changes
+}
+
+fn profile(d: &mut Differ, a: &CertificateProfile, b: &CertificateProfile) {
+    let n = b.name.as_str();
+    let c = &pick(&b.cites, "R-7.1");
+    d.push(
+        "7.1",
+        n,
+        "role",
+        a.role.keyword().into(),
+        b.role.keyword().into(),
+        c,
+        true,
+    );
+    let all = &b.cites;
+    d.push(
+        "7.1",
+        n,
+        "issuer",
+        a.issuer.clone().unwrap_or_default(),
+        b.issuer.clone().unwrap_or_default(),
+        &pick(all, "HIERARCHY"),
+        true,
+    );
+    d.push(
+        "7.1",
+        n,
+        "subject",
+        a.subject.to_string(),
+        b.subject.to_string(),
+        &pick(all, "DN"),
+        true,
+    );
+    d.push(
+        "7.1",
+        n,
+        "string type",
+        a.string_type.keyword().into(),
+        b.string_type.keyword().into(),
+        &pick(all, "DN"),
+        true,
+    );
+    d.push(
+        "6.1",
+        n,
+        "key size",
+        a.key_bits.to_string(),
+        b.key_bits.to_string(),
+        &pick(all, "KEY-SIZE"),
+        true,
+    );
+    d.push(
+        "6.1",
+        n,
+        "key algorithm",
+        a.key_algorithm.keyword().into(),
+        b.key_algorithm.keyword().into(),
+        &pick(all, "KEY-SIZE"),
+        true,
+    );
+    d.push(
+        "7.1",
+        n,
+        "signature",
+        a.signature.keyword().into(),
+        b.signature.keyword().into(),
+        c,
+        true,
+    );
+    let vc = if b.validity.cites.is_empty() {
+        c.clone()
+    } else {
+        b.validity.cites.clone()
+    };
+    d.push(
+        "7.1",
+        n,
+        "notBefore",
+        a.validity.not_before.to_string(),
+        b.validity.not_before.to_string(),
+        &vc,
+        true,
+    );
+    d.push(
+        "7.1",
+        n,
+        "notAfter",
+        a.validity.not_after.to_string(),
+        b.validity.not_after.to_string(),
+        &vc,
+        true,
+    );
+    d.push(
+        "7.1",
+        n,
+        "times",
+        a.times.keyword().into(),
+        b.times.keyword().into(),
+        c,
+        true,
+    );
+    let tmpl = |p: &CertificateProfile| {
+        p.subscriber_name
+            .as_ref()
+            .map(|s| s.template.to_string())
+            .unwrap_or_default()
+    };
+    let fy = |p: &CertificateProfile| {
+        p.subscriber_name
+            .as_ref()
+            .map(|s| {
+                format!(
+                    "{} {}",
+                    crate::lang::MONTHS[usize::from(s.fiscal_year_starts.0 - 1)],
+                    s.fiscal_year_starts.1
+                )
+            })
+            .unwrap_or_default()
+    };
+    d.push(
+        "7.1",
+        n,
+        "subscriber name",
+        tmpl(a),
+        tmpl(b),
+        &pick(all, "SUB-DN"),
+        true,
+    );
+    d.push(
+        "7.1",
+        n,
+        "fiscal year starts",
+        fy(a),
+        fy(b),
+        &pick(all, "SUB-DN"),
+        true,
+    );
+    // Extensions, matched by kind; their order is their encoding order.
+    let keys: BTreeSet<&str> = a
+        .extensions
+        .iter()
+        .chain(&b.extensions)
+        .map(|e| e.extension.key())
+        .collect();
+    for key in keys {
+        let (x, y) = (a.extension(key), b.extension(key));
+        let name = x.or(y).map(|e| e.extension.asn1_name()).unwrap_or(key);
+        let cites = y
+            .or(x)
+            .map(|e| {
+                if e.cites.is_empty() {
+                    c.clone()
+                } else {
+                    e.cites.clone()
+                }
+            })
+            .unwrap_or_default();
+        d.push(
+            "7.1",
+            n,
+            name,
+            x.map(extension_text).unwrap_or_default(),
+            y.map(extension_text).unwrap_or_default(),
+            &cites,
+            true,
+        );
+    }
+    let order = |p: &CertificateProfile| {
+        p.extensions
+            .iter()
+            .filter(|e| {
+                a.extension(e.extension.key()).is_some() && b.extension(e.extension.key()).is_some()
+            })
+            .map(|e| e.extension.asn1_name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    d.push("7.1", n, "extension order", order(a), order(b), c, true);
+}
+
+/// Whether any change alters what the CA issues.
+pub fn affects_artefacts(changes: &[Change]) -> bool {
+    changes.iter().any(|c| c.affects_artefacts)
+}
+
+fn describe(c: &Change) -> String {
+    let what = match (c.old.is_empty(), c.new.is_empty()) {
+        (true, false) => format!("{} added: {}", c.field, c.new),
+        (false, true) => format!("{} removed (was {})", c.field, c.old),
+        _ => format!("{} {} -> {}", c.field, c.old, c.new),
+    };
+    let rules = if c.rules.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", c.rules.join(", "))
+    };
+    format!("{}: {what}{rules}", c.subject)
+}
+
+/// Plain text, grouped by section.
+pub fn to_text(changes: &[Change]) -> String {
+    let mut out = String::new();
+    for (key, title) in SECTIONS {
+        let here: Vec<&Change> = changes.iter().filter(|c| c.section == key).collect();
+        if here.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "{key} {title}");
+        for c in here {
+            let _ = writeln!(
+                out,
+                "  {}{}",
+                describe(c),
+                if c.affects_artefacts {
+                    ""
+                } else {
+                    "  (no effect on issued artefacts)"
+                }
+            );
+        }
+    }
+    if changes.is_empty() {
+        out.push_str("no differences in meaning\n");
+    }
+    out
+}
+
+/// Markdown, a table per section.
+pub fn to_markdown(changes: &[Change]) -> String {
+    let mut out = String::new();
+    for (key, title) in SECTIONS {
+        let here: Vec<&Change> = changes.iter().filter(|c| c.section == key).collect();
+        if here.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "## {key} {title}\n\n| entry | field | old | new | rules | changes artefacts |\n|---|---|---|---|---|---|"
+        );
+        for c in here {
+            let cell = |s: &str| s.replace('|', "\\|");
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                cell(&c.subject),
+                cell(&c.field),
+                cell(&c.old),
+                cell(&c.new),
+                c.rules.join(", "),
+                if c.affects_artefacts { "yes" } else { "no" }
+            );
+        }
+        out.push('\n');
+    }
+    if changes.is_empty() {
+        out.push_str("No differences in meaning.\n");
+    }
+    out
+}
+
+/// JSON, for tools.
+pub fn to_json(changes: &[Change]) -> serde_json::Value {
+    serde_json::json!({
+        "affects_artefacts": affects_artefacts(changes),
+        "changes": changes.iter().map(|c| serde_json::json!({
+            "section": c.section, "subject": c.subject, "field": c.field, "old": c.old, "new": c.new,
+            "rules": c.rules, "affects_artefacts": c.affects_artefacts,
+        })).collect::<Vec<_>>(),
+    })
+}
