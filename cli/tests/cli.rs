@@ -227,6 +227,49 @@ fn a_ca_lives_through_the_cli() {
     let pem = String::from_utf8_lossy(&out.stdout).into_owned();
     assert_eq!(pem.matches("BEGIN CERTIFICATE").count(), 2);
 
+    // R-7.1-SUB, R-7.2-CRL in CI: everything the CA issued, as JUnit XML.
+    let junit = inkan(&[
+        "check",
+        "--policy",
+        "jpcert-ssl-client",
+        "--ca",
+        path(&dir),
+        "--format",
+        "junit",
+    ]);
+    assert_eq!(junit.status.code(), Some(0), "{}", text(&junit));
+    assert!(
+        text(&junit).contains("tests=\"4\" failures=\"0\""),
+        "{}",
+        text(&junit)
+    );
+    let strict = inkan(&[
+        "check",
+        "--policy",
+        "jpcert-ssl-client-2026",
+        "--ca",
+        path(&dir),
+        "--format",
+        "junit",
+    ]);
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(
+        text(&strict).contains("<failure message="),
+        "{}",
+        text(&strict)
+    );
+    // A directory: the CA certificates, the subscriber certificate and the CRL; keys are skipped.
+    let files = inkan(&[
+        "check",
+        "--policy",
+        "jpcert-ssl-client",
+        "--dir",
+        path(tmp.path()),
+    ]);
+    assert_eq!(files.status.code(), Some(0), "{}", text(&files));
+    assert_eq!(text(&files).matches("ok: ").count(), 4, "{}", text(&files));
+    assert!(text(&files).contains("skipping"), "{}", text(&files));
+
     let out = inkan(&[
         "check",
         "--policy",

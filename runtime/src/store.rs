@@ -131,6 +131,8 @@ pub trait Store: Send {
     ) -> Result<u64>;
     /// The newest CRL of `issuer`: number and DER.
     fn latest_crl(&self, issuer: &str) -> Result<Option<(u64, Vec<u8>)>>;
+    /// Every CRL of `issuer`, by number.
+    fn crls(&self, issuer: &str) -> Result<Vec<(u64, Vec<u8>)>>;
     /// Appends audit entries in a transaction of their own.
     fn audit(&mut self, entries: &[Audited]) -> Result<()>;
     /// Every audit entry, by sequence number.
@@ -515,6 +517,19 @@ impl Store for SqliteStore {
         append(&tx, &audit)?;
         tx.commit().map_err(db)?;
         Ok(number)
+    }
+
+    fn crls(&self, issuer: &str) -> Result<Vec<(u64, Vec<u8>)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT number, der FROM crls WHERE issuer = ?1 ORDER BY number")
+            .map_err(db)?;
+        let rows = stmt
+            .query_map(params![issuer], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get(1)?))
+            })
+            .map_err(db)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
     }
 
     fn latest_crl(&self, issuer: &str) -> Result<Option<(u64, Vec<u8>)>> {
