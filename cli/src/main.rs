@@ -1033,8 +1033,8 @@ fn items_in(dir: &Path) -> Result<Vec<Item>> {
         let name = p.display().to_string();
         let (is_crl, der) = if bytes.starts_with(b"-----BEGIN") {
             match der::pem::decode_vec(&bytes) {
-                Ok((label, der)) if label == "CERTIFICATE" => (false, der),
-                Ok((label, der)) if label == "X509 CRL" => (true, der),
+                Ok(("CERTIFICATE", der)) => (false, der),
+                Ok(("X509 CRL", der)) => (true, der),
                 Ok((label, _)) => {
                     eprintln!("skipping {name}: a {label}, not a certificate or CRL");
                     continue;
