@@ -84,6 +84,15 @@ pub fn generate(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
             .map_err(|e| CodegenError::Policy(render(&e.file, &source, &e.diagnostics)))?;
         let id = compiled.policy.id.clone();
         files.extend(policy_crate(&compiled, &name)?);
+        let doc = crate::cps::document(&compiled.policy, &compiled.sha256);
+        files.push(GeneratedFile {
+            path: format!("docs/cps/{id}.md"),
+            contents: crate::cps::markdown(&doc)?,
+        });
+        files.push(GeneratedFile {
+            path: format!("docs/cps/{id}.html"),
+            contents: crate::cps::html(&doc)?,
+        });
         index.push(PolicyEntry {
             crate_name: crate_name(&id),
             crate_ident: crate_name(&id).replace('-', "_"),
@@ -182,6 +191,7 @@ struct PolicyView {
     source_path: String,
     sha256: String,
     source_literal: String,
+    cps_html_literal: String,
     crate_name: String,
     type_name: String,
     crl_url: String,
@@ -709,6 +719,11 @@ impl PolicyView {
             source_path: source_path.to_string(),
             sha256: c.sha256.clone(),
             source_literal: raw_literal(&c.canonical),
+            // A template failure here is reported again, as an error, when the docs render.
+            cps_html_literal: raw_literal(
+                &crate::cps::html(&crate::cps::document(p, &c.sha256))
+                    .unwrap_or_else(|e| format!("<p>CPS rendering failed: {e}</p>")),
+            ),
             crate_name: crate_name(&p.id),
             type_name: camel(&p.id),
             crl_url: p

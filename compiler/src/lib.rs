@@ -16,6 +16,7 @@
 
 pub mod catalogue;
 pub mod codegen;
+pub mod cps;
 pub mod diag;
 pub mod diff;
 pub mod lang;

@@ -48,6 +48,8 @@ pub struct PolicyDefinition {
     pub sha256: &'static str,
     /// The canonical policy text.
     pub source: &'static str,
+    /// The CPS sections the policy determines, rendered as HTML.
+    pub cps_html: &'static str,
     /// Certificate profiles, each issuer before what it issues.
     pub certificates: &'static [CertificateProfile],
     /// CRL profiles.

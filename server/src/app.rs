@@ -220,33 +220,9 @@ async fn notices(State(state): State<AppState>) -> Html<String> {
     page("Notices", &format!("{body}{official}"))
 }
 
+/// The CPS sections the policy determines, rendered from it (also in docs/cps/).
 async fn cps(State(state): State<AppState>) -> Html<String> {
-    let def = state.policy().definition();
-    let waivers: String = def
-        .waivers
-        .iter()
-        .map(|w| {
-            format!(
-                "<li><code>{}</code>: {}</li>",
-                escape(w.lint),
-                escape(w.reason)
-            )
-        })
-        .collect();
-    let reasons: String = def
-        .reasons
-        .iter()
-        .map(|r| format!("<li>{} (RFC 5280 code {})</li>", escape(r.name), r.code))
-        .collect();
-    page(
-        &format!("CPS: {}", def.title),
-        &format!(
-            "<p>Policy <code>{}</code>, SHA-256 <code>{}</code>. This page is rendered from the policy the CA enforces.</p><h2>4.9 Revocation reasons</h2><ul>{reasons}</ul><h2>Departures from RFC 5280, waived</h2><ul>{waivers}</ul><h2>The policy</h2><pre>{}</pre>",
-            escape(def.id),
-            escape(def.sha256),
-            escape(def.source)
-        ),
-    )
+    Html(state.policy().definition().cps_html.to_string())
 }
 
 // --- Enrollment (R-4.2-PASSWORD, R-4.2-PROMPT, R-6.1-CA-CERT-DELIVERY, R-4.4-RECEIPT) ---

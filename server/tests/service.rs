@@ -512,6 +512,18 @@ async fn r_2_4_access_the_repository_is_public_and_read_only() {
             .unwrap();
         assert_eq!(r.status(), 405, "{path} cannot be written");
     }
+    let cps = anyone
+        .get(format!("{}/repository/cps", h.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        cps.contains("Extensions of `ssl-client`") && cps.contains("1.2.392.200212.1.1.1"),
+        "the CPS rendered from the policy"
+    );
     let spec: serde_json::Value = anyone
         .get(format!("{}/openapi.json", h.base))
         .send()

@@ -21,8 +21,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
-    /// Regenerate generated/ from policy/*.yaml.
+    /// Regenerate generated/ and docs/cps/ from policy/*.yaml.
     Codegen,
+    /// Regenerate only the rendered CPS sections in docs/cps/.
+    Docs,
     /// Fail if generated/ is stale.
     Check,
 }
@@ -50,6 +52,7 @@ fn existing(root: &Path) -> Vec<String> {
     }
     let mut out = Vec::new();
     walk(&root.join("generated"), root, &mut out);
+    walk(&root.join("docs/cps"), root, &mut out);
     out.sort();
     out
 }
@@ -87,6 +90,19 @@ fn run() -> Result<ExitCode> {
     let root = root();
     let files = generate(&root).context("generating policy crates")?;
     match cli.task {
+        Task::Docs => {
+            for f in files.iter().filter(|f| f.path.starts_with("docs/")) {
+                let path = root.join(&f.path);
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("creating {}", dir.display()))?;
+                }
+                std::fs::write(&path, &f.contents)
+                    .with_context(|| format!("writing {}", f.path))?;
+                println!("wrote {}", f.path);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Task::Codegen => {
             for path in existing(&root) {
                 if !files.iter().any(|f| f.path == path) {
