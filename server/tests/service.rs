@@ -521,7 +521,7 @@ async fn r_2_4_access_the_repository_is_public_and_read_only() {
         .await
         .unwrap();
     assert!(
-        cps.contains("Extensions of `ssl-client`") && cps.contains("1.2.392.200212.1.1.1"),
+        cps.contains("Certificate profiles") && cps.contains("1.2.392.200212.1.1.1"),
         "the CPS rendered from the policy"
     );
     let spec: serde_json::Value = anyone
