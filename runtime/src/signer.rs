@@ -23,6 +23,17 @@ pub enum TbsKind {
 }
 
 /// DER of a TBSCertificate or TBSCertList that passed the pre-signing checks.
+///
+/// R-6.1-CA-KEY-USE: CA keys sign only certificates and CRLs the pipeline built and
+/// checked. Nothing outside the runtime can make one, so no caller can have a CA key
+/// sign arbitrary bytes:
+///
+/// ```compile_fail
+/// use inkan_runtime::signer::{TbsKind, ToBeSigned};
+/// use inkan_runtime::policy::SignatureAlgorithm;
+/// // R-6.1-CA-KEY-USE: `new` is private to the runtime.
+/// let anything = ToBeSigned::new(b"any bytes".to_vec(), TbsKind::Certificate, SignatureAlgorithm::Sha256WithRsa);
+/// ```
 #[derive(Debug)]
 pub struct ToBeSigned {
     der: Vec<u8>,

@@ -126,6 +126,55 @@ async fn r_4_1_eligible_provisional_developers_need_permission() {
     assert!(v["detail"].as_str().unwrap().contains("R-4.1-ELIGIBLE"));
 }
 
+/// R-3.2-CLASSES: a developer is class A or class B, nothing else.
+#[tokio::test]
+async fn r_3_2_classes_a_developer_is_class_a_or_b() {
+    let h = start().await;
+    let op = staff(&h, "olive").await;
+    let mut d = developer("222223", "m@c.example");
+    d["class"] = json!("C");
+    let (s, v) = post(&op, format!("{}/api/ra/developers", h.base), d).await;
+    assert_eq!(s, 400, "{v}");
+    assert!(v["detail"].as_str().unwrap().contains("R-3.2-CLASSES"));
+    let mut d = developer("222224", "m@c.example");
+    d["class"] = json!("B");
+    assert_eq!(
+        post(&op, format!("{}/api/ra/developers", h.base), d)
+            .await
+            .0,
+        201
+    );
+}
+
+/// R-4.8-NO-MODIFY: there is no way to modify a certificate over HTTP.
+#[tokio::test]
+async fn r_4_8_no_modify_certificates_cannot_be_modified() {
+    let h = start().await;
+    let op = staff(&h, "olive").await;
+    for method in [
+        reqwest::Method::PUT,
+        reqwest::Method::PATCH,
+        reqwest::Method::DELETE,
+    ] {
+        for path in [
+            "/api/ra/certificates/01",
+            "/download/01",
+            "/repository/ca-certs.pem",
+        ] {
+            let r = op
+                .request(method.clone(), format!("{}{path}", h.base))
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                r.status() == 404 || r.status() == 405,
+                "{method} {path}: {}",
+                r.status()
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn r_5_2_dual_check_examiner_then_a_different_supervisor() {
     let h = start().await;
@@ -264,6 +313,7 @@ async fn r_4_2_password_fifty_parallel_uses_make_exactly_one_certificate() {
 }
 
 /// R-5.2-RA-ROLES: every RA route refuses without a session, and with each wrong role.
+/// Also proves R-5.2-OPERATOR-AUTH (no session, no RA terminal) and R-6.5-ACCESS-LOG (access control).
 #[tokio::test]
 async fn r_5_2_ra_roles_every_route_checks_session_and_role() {
     let h = start().await;
@@ -353,9 +403,26 @@ async fn r_3_4_revoke_confirm_only_the_managers_confirmation_revokes() {
     let p = approved(&h, "800001", "manager@org.example", &["000001"]).await;
     let (_, v) = enroll(&h, &p[0].1, &csr(1)).await;
     let serial = v["serial"].as_str().unwrap().to_string();
-    let (s, v) = post(&staff(&h, "olive").await, format!("{}/api/ra/revocations", h.base), json!({ "serial": serial, "developer": "800001", "reason": "cessation-of-use", "requested_by": "manager" })).await;
+    let olive = staff(&h, "olive").await;
+    let (s, v) = post(&olive, format!("{}/api/ra/revocations", h.base), json!({ "serial": serial, "developer": "800001", "reason": "cessation-of-use", "requested_by": "manager" })).await;
     assert_eq!(s, 201, "{v}");
     assert_eq!(v["status"], "awaiting-confirmation");
+    // R-3.4-REVOKE-FORM: the form's content is recorded with the request.
+    let (_, form) = get(&olive, format!("{}/api/ra/revocations/{}", h.base, v["id"])).await;
+    assert_eq!(
+        (
+            form["serial"].as_str(),
+            form["developer"].as_str(),
+            form["reason"].as_str(),
+            form["requested_by"].as_str()
+        ),
+        (
+            Some(serial.as_str()),
+            Some("800001"),
+            Some("cessation-of-use"),
+            Some("manager")
+        )
+    );
     // The confirmation goes to the address on file, and nothing is revoked yet.
     let mail = h.sink.wait_for("revocation/confirm?token=").await;
     assert!(mail.contains("manager@org.example"));
@@ -401,6 +468,7 @@ async fn r_3_4_revoke_confirm_only_the_managers_confirmation_revokes() {
     assert_eq!(again.status(), 404);
 }
 
+/// Also proves R-5.7-COMPROMISE (revoked at once).
 #[tokio::test]
 async fn r_4_9_compromise_two_staff_confirm_by_phone_and_the_crl_follows_at_once() {
     let h = start().await;
@@ -476,6 +544,7 @@ async fn r_4_9_deadline_overdue_requests_are_reported() {
     assert_eq!(list["overdue"][0]["id"], v["id"]);
 }
 
+/// Also proves R-2.2-PUBLISH (the CRL, the CA certificates, the CPS and notices are published).
 #[tokio::test]
 async fn r_2_4_access_the_repository_is_public_and_read_only() {
     let h = start().await;
@@ -551,6 +620,7 @@ async fn oversized_bodies_are_refused() {
 
 /// R-5.2-DUAL-CHECK: the supervisor sees what the operators did; R-5.4-RA-EVENTS: logins,
 /// failed logins and every operation are audited; R-9.3-CONFIDENTIAL: no secret is.
+/// Also proves R-6.5-ACCESS-LOG (logins and failed logins are logged).
 #[tokio::test]
 async fn r_5_4_ra_events_are_audited_without_secrets_and_reviewed_by_the_supervisor() {
     let h = start().await;

@@ -177,6 +177,7 @@ fn r_3_1_pseudonym_request_subject_never_reaches_the_certificate() {
     assert!(!text.contains("Taro") && !text.contains("example.jp"));
 }
 
+/// Also proves R-3.1-DN-FORMAT, R-3.1-ROOT-DN and R-3.1-ICA-DN (names attribute by attribute).
 #[test]
 fn r_7_1_root_and_r_7_1_ica_ca_certificates_match_the_policy() {
     for (id, _) in POLICIES {
@@ -218,6 +219,7 @@ fn r_7_1_root_and_r_7_1_ica_ca_certificates_match_the_policy() {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
+    /// Also proves R-7.1-SERIAL (the oracle checks every serial), R-1.2-OID-CPS (the policy identifier), R-1.4-USAGE and R-4.5-KEY-USE (TLS client use only).
     #[test]
     fn r_7_1_sub_every_issued_certificate_matches_the_policy(
         policy in 0usize..2,
@@ -303,6 +305,7 @@ fn r_3_1_sub_dn_out_of_range_numbers_are_refused() {
     ));
 }
 
+/// Also proves R-6.1-SUB-KEYGEN: the CA takes subscriber public keys only in requests and has no way to make a subscriber key.
 #[test]
 fn r_6_1_pkcs10_garbage_is_refused_without_panic() {
     for input in [
@@ -388,4 +391,110 @@ fn issued_certificates_are_recorded_before_they_are_returned() {
         (record.status.as_str(), record.der.as_deref()),
         ("issued", Some(&issued.der[..]))
     );
+}
+
+/// R-3.3-REISSUE and R-4.8-NO-MODIFY: after a revocation a new certificate is a new
+/// issuance (new serial, next letter); the revoked one stays as it was.
+#[test]
+fn r_3_3_reissue_after_revocation_is_a_new_issuance() {
+    let (_tmp, mut ca) = fixture_ca("jpcert-ssl-client", at("2026-04-01T00:00:00Z"));
+    let first = ca
+        .issue(
+            &request(&fixture("sub1-1024.csr.pem"), 10, 20),
+            at("2026-05-01T00:00:00Z"),
+        )
+        .unwrap();
+    ca.revoke(
+        &first.serial,
+        "key-loss",
+        at("2026-05-02T00:00:00Z"),
+        "test",
+    )
+    .unwrap();
+    let second = ca
+        .issue(
+            &request(&fixture("sub2-1024.csr.pem"), 10, 20),
+            at("2026-05-03T00:00:00Z"),
+        )
+        .unwrap();
+    assert_ne!(first.serial, second.serial);
+    assert!(
+        first.subject.contains("SSL-000010-000020-2026a")
+            && second.subject.contains("SSL-000010-000020-2026b")
+    );
+    let old = ca.store().certificate(&first.serial).unwrap().unwrap();
+    assert_eq!(
+        (old.der.as_deref(), old.revoked.map(|r| r.1)),
+        (Some(&first.der[..]), Some("key-loss".to_string()))
+    );
+}
+
+/// R-5.5-ARCHIVE: every issued certificate is kept, revoked or not, with its DER.
+#[test]
+fn r_5_5_archive_every_issued_certificate_is_kept() {
+    let (_tmp, mut ca) = fixture_ca("jpcert-ssl-client", at("2026-04-01T00:00:00Z"));
+    let mut serials = Vec::new();
+    for person in 1..=3 {
+        serials.push(
+            ca.issue(
+                &request(&fixture(&format!("sub{person}-1024.csr.pem")), 1, person),
+                at("2026-05-01T00:00:00Z"),
+            )
+            .unwrap(),
+        );
+    }
+    ca.revoke(
+        &serials[1].serial,
+        "other",
+        at("2026-05-02T00:00:00Z"),
+        "test",
+    )
+    .unwrap();
+    let kept = ca.store().certificates("ssl-client").unwrap();
+    assert_eq!(kept.len(), 3);
+    for issued in &serials {
+        assert!(
+            kept.iter()
+                .any(|r| r.serial == issued.serial && r.der.as_deref() == Some(&issued.der[..]))
+        );
+    }
+}
+
+/// R-4.12-NO-ESCROW: nothing of a subscriber's private key is anywhere in the CA
+/// directory after its certificate is issued.
+#[test]
+fn r_4_12_no_escrow_the_ca_never_holds_subscriber_private_keys() {
+    let (tmp, mut ca) = fixture_ca("jpcert-ssl-client-2026", at("2026-04-01T00:00:00Z"));
+    ca.issue(
+        &request(&fixture("sub1-2048.csr.pem"), 1, 1),
+        at("2026-05-01T00:00:00Z"),
+    )
+    .unwrap();
+    drop(ca);
+    // The private exponent's DER bytes, read with openssl from the fixture key.
+    let out = std::process::Command::new("openssl")
+        .args(["pkey", "-in"])
+        .arg(inkan_tests::root().join("tests/fixtures/sub1-2048.key.pem"))
+        .args(["-outform", "DER"])
+        .output()
+        .unwrap();
+    let key = out.stdout;
+    assert!(key.len() > 1000);
+    let probe = &key[key.len() - 200..key.len() - 136]; // 64 bytes from inside the CRT parameters
+    fn walk(dir: &std::path::Path, probe: &[u8]) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, probe);
+            } else {
+                let bytes = std::fs::read(&p).unwrap();
+                assert!(
+                    !bytes.windows(probe.len()).any(|w| w == probe),
+                    "subscriber key material in {}",
+                    p.display()
+                );
+            }
+        }
+    }
+    walk(tmp.path(), probe);
 }
