@@ -8,6 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod trace;
+
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use inkan_compiler::codegen::{GeneratedFile, generate};
@@ -27,6 +29,13 @@ enum Task {
     Docs,
     /// Fail if generated/ is stale.
     Check,
+    /// From each CPS rule to the policy entries, generated items and tests that hold it;
+    /// fails when an executable rule has no test and is not a listed gap.
+    Trace {
+        /// Print every rule, not only the summary and the problems.
+        #[arg(long)]
+        verbose: bool,
+    },
 }
 
 fn root() -> PathBuf {
@@ -85,11 +94,79 @@ fn main() -> ExitCode {
     }
 }
 
+fn run_trace(root: &Path, verbose: bool) -> Result<ExitCode> {
+    let traces = trace::trace(root)?;
+    let gaps = trace::gaps(root)?;
+    let mut problems = Vec::new();
+    let (mut executable, mut tested) = (0, 0);
+    for t in &traces {
+        let needs = trace::needs_test(&t.kind);
+        if needs {
+            executable += 1;
+            if !t.tests.is_empty() {
+                tested += 1;
+            }
+        }
+        match (needs, t.tests.is_empty(), gaps.get(&t.id)) {
+            (true, true, None) => problems.push(format!("{} ({}) has no test; write one, or list it in policy/rules/gaps.tsv with the reason", t.id, t.kind)),
+            (_, false, Some(_)) => problems.push(format!("{} is listed as a gap but is tested now: remove it from policy/rules/gaps.tsv", t.id)),
+            _ => {}
+        }
+        if verbose {
+            println!("{} [{}]", t.id, t.kind);
+            println!(
+                "  policy: {}",
+                if t.policy.is_empty() {
+                    "-".to_string()
+                } else {
+                    t.policy.join(", ")
+                }
+            );
+            println!("  generated: {} line(s)", t.generated);
+            match (t.tests.is_empty(), gaps.get(&t.id)) {
+                (true, Some(why)) => println!("  tests: none (known gap: {why})"),
+                (true, None) => println!("  tests: none"),
+                _ => println!("  tests: {}", t.tests.join("; ")),
+            }
+        }
+    }
+    for g in gaps.keys() {
+        if !traces.iter().any(|t| &t.id == g) {
+            problems.push(format!(
+                "{g} in policy/rules/gaps.tsv is not a rule of the catalogue"
+            ));
+        }
+    }
+    let pct = if executable == 0 {
+        100.0
+    } else {
+        f64::from(tested) * 100.0 / f64::from(executable)
+    };
+    println!(
+        "trace: {tested} of {executable} executable rules (enforce, emit, record, schedule) have a test: {pct:.1}%; {} known gap(s); {} rules in all",
+        gaps.len(),
+        traces.len()
+    );
+    for p in &problems {
+        eprintln!("trace: {p}");
+    }
+    Ok(if problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
 fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     let root = root();
+
+    if let Task::Trace { verbose } = cli.task {
+        return run_trace(&root, verbose);
+    }
     let files = generate(&root).context("generating policy crates")?;
     match cli.task {
+        Task::Trace { .. } => Ok(ExitCode::SUCCESS),
         Task::Docs => {
             for f in files.iter().filter(|f| f.path.starts_with("docs/")) {
                 let path = root.join(&f.path);
