@@ -99,6 +99,12 @@ pub fn generate(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
             id,
         });
     }
+    let schema = serde_json::to_string_pretty(&crate::schema::document())
+        .map_err(|e| CodegenError::Template(e.to_string()))?;
+    files.push(GeneratedFile {
+        path: "docs/policy.schema.json".into(),
+        contents: schema + "\n",
+    });
     let view = IndexView {
         policy_count: index.len(),
         policies: index,

@@ -23,6 +23,7 @@ pub mod lang;
 pub mod lints;
 pub mod lower;
 pub mod model;
+pub mod schema;
 pub mod syntax;
 
 use diag::{Diagnostic, Severity, Span, did_you_mean};

@@ -21,6 +21,15 @@ pub trait Keyword: Sized + Copy + 'static {
     fn all_keywords() -> Vec<&'static str>;
 }
 
+impl Keyword for StringType {
+    fn parse_keyword(s: &str) -> Option<Self> {
+        Self::from_keyword(s)
+    }
+    fn all_keywords() -> Vec<&'static str> {
+        vec!["printable", "utf8", "ia5"]
+    }
+}
+
 /// Declares a closed set of policy keywords with their spelling.
 macro_rules! keywords {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $kw:literal),+ $(,)? }) => {

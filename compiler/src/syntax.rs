@@ -12,7 +12,7 @@ use serde_saphyr::Spanned;
 pub type S<T> = Spanned<T>;
 pub type Cites = Vec<S<String>>;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPolicy {
     pub policy: RawHeader,
@@ -20,8 +20,10 @@ pub struct RawPolicy {
     pub oids: Vec<RawOid>,
     pub usage: Option<RawUsage>,
     pub repository: Option<RawRepository>,
+    #[schemars(with = "Vec<RawCertificate>")]
     pub certificates: Vec<S<RawCertificate>>,
     #[serde(default)]
+    #[schemars(with = "Vec<RawCrl>")]
     pub crls: Vec<S<RawCrl>>,
     pub ca_keys: Option<RawCaKeys>,
     pub revocation: Option<RawRevocation>,
@@ -30,249 +32,357 @@ pub struct RawPolicy {
     pub ra: Option<RawRa>,
     pub audit: Option<RawAudit>,
     #[serde(default)]
+    #[schemars(with = "Vec<RawWaiver>")]
     pub waivers: Vec<S<RawWaiver>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawHeader {
+    #[schemars(with = "String")]
     pub id: S<String>,
+    #[schemars(with = "String")]
     pub title: S<String>,
+    #[schemars(with = "crate::schema::CatalogueName")]
     pub rules: S<String>,
     #[serde(default)]
+    #[schemars(with = "Vec<crate::schema::RuleId>")]
     pub cps: Cites,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawOid {
+    #[schemars(with = "String")]
     pub name: S<String>,
+    /// Dotted decimal, e.g. `1.2.392.200212.1.1.1`.
+    #[schemars(with = "String")]
     pub oid: S<String>,
     #[serde(default)]
+    #[schemars(with = "Vec<crate::schema::RuleId>")]
     pub cps: Cites,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawUsage {
+    #[schemars(with = "String")]
     pub purpose: S<String>,
+    #[schemars(with = "Option<String>")]
     pub relying_party: Option<S<String>>,
     #[serde(default)]
+    #[schemars(with = "Vec<crate::schema::RuleId>")]
     pub cps: Cites,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRepository {
+    #[schemars(with = "String")]
     pub cps_url: S<String>,
+    #[schemars(with = "String")]
     pub crl_url: S<String>,
+    #[schemars(with = "Option<String>")]
     pub notices_url: Option<S<String>>,
+    #[schemars(with = "bool")]
     pub public_read: S<bool>,
     #[serde(default)]
+    #[schemars(with = "Vec<crate::schema::RuleId>")]
     pub cps: Cites,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawKey {
+    #[schemars(with = "crate::schema::Kw<crate::model::KeyAlgorithm>")]
     pub algorithm: S<String>,
+    /// RSA modulus size; requests must have exactly this many bits.
+    #[schemars(with = "u32")]
     pub bits: S<u32>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawValidity {
+    /// `issue date at HH:MM:SS` or `issue instant`.
+    #[schemars(with = "String")]
     pub not_before: S<String>,
+    /// `issue date + 10y at 23:59:59`, `notBefore + 4d`, or `last April 30 at 23:59:59 not later than notBefore + 1y1m`.
+    #[schemars(with = "String")]
     pub not_after: S<String>,
     #[serde(default)]
+    #[schemars(with = "Vec<crate::schema::RuleId>")]
     pub cps: Cites,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSubscriberName {
+    /// e.g. `SSL-{developer:6}-{person:6}-{fiscal_year:4}{sequence}`.
+    #[schemars(with = "String")]
     pub template: S<String>,
+    /// Month and day, e.g. `April 1`.
+    #[schemars(with = "String")]
     pub fiscal_year_starts: S<String>,
     #[serde(default)]
+    #[schemars(with = "Vec<crate::schema::RuleId>")]
     pub cps: Cites,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCertificate {
+    #[schemars(with = "String")]
     pub name: S<String>,
+    #[schemars(with = "crate::schema::Kw<crate::model::Role>")]
     pub role: S<String>,
+    /// The issuing CA profile, defined above this one.
+    #[schemars(with = "Option<String>")]
     pub issuer: Option<S<String>>,
+    /// Distinguished name, most significant first: `C=jp, O=..., CN=...`; `CN={name}` for subscribers; `CN[utf8]=...` names a string type.
+    #[schemars(with = "String")]
     pub subject: S<String>,
+    #[schemars(with = "crate::schema::Kw<crate::model::StringType>")]
     pub string_type: S<String>,
     pub subscriber_name: Option<RawSubscriberName>,
     pub key: RawKey,
+    #[schemars(with = "crate::schema::Kw<crate::model::SignatureAlgorithm>")]
     pub signature: S<String>,
     pub validity: RawValidity,
+    #[schemars(with = "crate::schema::Kw<crate::model::TimeEncoding>")]
     pub times: S<String>,
     #[serde(default)]
+    #[schemars(with = "Vec<RawExtension>")]
     pub extensions: Vec<S<RawExtension>>,
     #[serde(default)]
+    #[schemars(with = "Vec<crate::schema::RuleId>")]
     pub cps: Cites,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawBasicConstraints {
+    #[schemars(with = "bool")]
     pub ca: S<bool>,
+    #[schemars(with = "Option<u8>")]
     pub path_len: Option<S<u8>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSubjectAltName {
+    #[schemars(with = "String")]
     pub directory_name: S<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPolicyInformation {
+    #[schemars(with = "String")]
     pub policy: S<String>,
+    #[schemars(with = "Option<String>")]
     pub cps_uri: Option<S<String>>,
 }
 
 /// One extension entry: exactly one of the extension keys, plus `critical` and `cps`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawExtension {
+    #[schemars(with = "Option<RawBasicConstraints>")]
     pub basic_constraints: Option<S<RawBasicConstraints>>,
+    #[schemars(with = "Option<Vec<crate::schema::Kw<crate::model::KeyUsageBit>>>")]
     pub key_usage: Option<S<Vec<S<String>>>>,
+    #[schemars(with = "Option<Vec<crate::schema::Kw<crate::model::Purpose>>>")]
     pub extended_key_usage: Option<S<Vec<S<String>>>>,
+    #[schemars(with = "Option<Vec<crate::schema::Kw<crate::model::NetscapeType>>>")]
     pub netscape_cert_type: Option<S<Vec<S<String>>>>,
+    #[schemars(with = "Option<RawSubjectAltName>")]
     pub subject_alt_name: Option<S<RawSubjectAltName>>,
+    #[schemars(with = "Option<Vec<String>>")]
     pub crl_distribution_points: Option<S<Vec<S<String>>>>,
+    #[schemars(with = "Option<Vec<RawPolicyInformation>>")]
     pub certificate_policies: Option<S<Vec<RawPolicyInformation>>>,
+    #[schemars(with = "Option<crate::schema::Kw<crate::model::AuthorityKeyIdForm>>")]
     pub authority_key_identifier: Option<S<String>>,
+    #[schemars(with = "Option<crate::schema::Kw<crate::model::KeyIdMethod>>")]
     pub subject_key_identifier: Option<S<String>>,
+    /// The critical flag; required, as the CPS tables give it.
+    #[schemars(with = "Option<bool>")]
     pub critical: Option<S<bool>>,
     #[serde(default)]
+    #[schemars(with = "Vec<crate::schema::RuleId>")]
     pub cps: Cites,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCrl {
+    #[schemars(with = "String")]
     pub issuer: S<String>,
+    #[schemars(with = "crate::schema::Kw<crate::model::SignatureAlgorithm>")]
     pub signature: S<String>,
+    /// Duration after thisUpdate: `4d`, `24h`, `1m`.
+    #[schemars(with = "String")]
     pub next_update: S<String>,
+    #[schemars(with = "crate::schema::Kw<crate::model::TimeEncoding>")]
     pub times: S<String>,
     #[serde(default)]
+    #[schemars(with = "Vec<crate::schema::Kw<crate::model::CrlExtension>>")]
     pub extensions: Vec<S<String>>,
     #[serde(default)]
+    #[schemars(with = "Vec<crate::schema::Kw<crate::model::EntryExtension>>")]
     pub entry_extensions: Vec<S<String>>,
+    #[schemars(with = "Option<crate::schema::Kw<crate::model::UnspecifiedReason>>")]
     pub unspecified_reason: Option<S<String>>,
     #[serde(default)]
+    #[schemars(with = "Vec<crate::schema::RuleId>")]
     pub cps: Cites,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawReason {
+    #[schemars(with = "String")]
     pub name: S<String>,
+    #[schemars(with = "crate::schema::Kw<crate::model::ReasonCode>")]
     pub code: S<String>,
+    #[schemars(with = "Option<bool>")]
     pub urgent: Option<S<bool>>,
     #[serde(default)]
+    #[schemars(with = "Vec<crate::schema::RuleId>")]
     pub cps: Cites,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRevocation {
     pub reasons: Vec<RawReason>,
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub requesters: Vec<S<String>>,
+    #[schemars(with = "Option<String>")]
     pub confirm_by: Option<S<String>>,
+    #[schemars(with = "Option<String>")]
     pub deadline: Option<S<String>>,
+    #[schemars(with = "bool")]
     pub hold: S<bool>,
+    #[schemars(with = "bool")]
     pub ocsp: S<bool>,
     #[serde(default)]
+    #[schemars(with = "Vec<crate::schema::RuleId>")]
     pub cps: Cites,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSchedule {
+    #[schemars(with = "String")]
     pub name: S<String>,
+    /// Duration: `24h`.
+    #[schemars(with = "Option<String>")]
     pub every: Option<S<String>>,
+    #[schemars(with = "Option<String>")]
     pub before: Option<S<String>>,
+    /// Duration before the date: `60d`.
+    #[schemars(with = "Option<String>")]
     pub lead: Option<S<String>>,
+    /// `10 business days`.
+    #[schemars(with = "Option<String>")]
     pub within: Option<S<String>>,
     #[serde(default)]
+    #[schemars(with = "Vec<crate::schema::RuleId>")]
     pub cps: Cites,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRole {
+    #[schemars(with = "String")]
     pub name: S<String>,
+    #[schemars(with = "String")]
     pub duties: S<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRa {
     pub roles: Vec<RawRole>,
+    #[schemars(with = "String")]
     pub separation: S<String>,
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub dual_check: Vec<S<String>>,
     #[serde(default)]
+    #[schemars(with = "Vec<crate::schema::RuleId>")]
     pub cps: Cites,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawEvent {
+    #[schemars(with = "String")]
     pub name: S<String>,
+    #[schemars(with = "String")]
     pub source: S<String>,
+    #[schemars(with = "String")]
     pub category: S<String>,
     #[serde(default)]
+    #[schemars(with = "Vec<crate::schema::RuleId>")]
     pub cps: Cites,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRetention {
+    #[schemars(with = "String")]
     pub category: S<String>,
+    /// Duration: `2m`, `5y`.
+    #[schemars(with = "String")]
     pub keep: S<String>,
     #[serde(default)]
+    #[schemars(with = "Vec<crate::schema::RuleId>")]
     pub cps: Cites,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAudit {
     pub events: Vec<RawEvent>,
     pub retention: Vec<RawRetention>,
     #[serde(default)]
+    #[schemars(with = "Vec<crate::schema::RuleId>")]
     pub cps: Cites,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawWaiver {
+    #[schemars(with = "crate::schema::LintName")]
     pub lint: S<String>,
+    /// Why the departure is reproduced, for the auditor.
+    #[schemars(with = "String")]
     pub reason: S<String>,
     #[serde(default)]
+    #[schemars(with = "Vec<crate::schema::RuleId>")]
     pub cps: Cites,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawActivation {
+    #[schemars(with = "u8")]
     pub shares: S<u8>,
+    #[schemars(with = "u8")]
     pub threshold: S<u8>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCaKeys {
+    #[schemars(with = "crate::schema::Kw<crate::model::KeyStorage>")]
     pub storage: S<String>,
     pub activation: RawActivation,
     #[serde(default)]
+    #[schemars(with = "Vec<crate::schema::RuleId>")]
     pub cps: Cites,
 }

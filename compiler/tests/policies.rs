@@ -101,3 +101,31 @@ fn r_1_3_hierarchy_a_sibling_issuing_ca_is_expressible() {
             && compiled.policy.crl_for("ssl-clients").is_some()
     );
 }
+
+/// Editor support: the schema offers the model's keywords and lints, so an editor can
+/// complete them; docs/policy.schema.json is kept current by the staleness check.
+#[test]
+fn the_schema_offers_the_policy_keywords() {
+    let schema = inkan_compiler::schema::document();
+    let defs = &schema["$defs"];
+    assert_eq!(
+        defs["Role"]["enum"],
+        serde_json::json!(["root", "issuing-ca", "subscriber"])
+    );
+    assert!(
+        defs["LintName"]["enum"]
+            .as_array()
+            .is_some_and(|l| l.iter().any(|x| x == "weak-rsa-key"))
+    );
+    assert!(
+        defs["RuleId"]["enum"]
+            .as_array()
+            .is_some_and(|l| l.iter().any(|x| x == "R-7.1-SUB-VALIDITY"))
+    );
+    assert_eq!(defs["RawExtension"]["additionalProperties"], false);
+    assert!(
+        defs["RawValidity"]["properties"]["not_after"]["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("last April 30"))
+    );
+}

@@ -62,6 +62,9 @@ fn existing(root: &Path) -> Vec<String> {
     let mut out = Vec::new();
     walk(&root.join("generated"), root, &mut out);
     walk(&root.join("docs/cps"), root, &mut out);
+    if root.join("docs/policy.schema.json").exists() {
+        out.push("docs/policy.schema.json".into());
+    }
     out.sort();
     out
 }
