@@ -129,6 +129,27 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Check a subscriber certificate as a relying party must (R-9.6-RP-CHECK): it
+    /// chains to the root, is within its validity, has the subscriber key usage and
+    /// purpose, and is not on the CRL, which must itself be signed, fresh and current.
+    /// Exit 0 when accepted, 1 when refused (with the reason), 2 on bad input.
+    Verify {
+        /// The policy the CA runs under (file stem).
+        #[arg(long)]
+        policy: String,
+        /// The CA certificates, PEM, root first: a file, or the repository's
+        /// http://HOST/repository/ca-certs.pem.
+        #[arg(long)]
+        ca_certs: String,
+        /// The newest CRL, PEM or DER: a file, or the repository's http://HOST/repository/crl.
+        #[arg(long)]
+        crl: String,
+        /// Judge at this instant (RFC 3339) instead of the clock.
+        #[arg(long)]
+        now: Option<String>,
+        /// The certificate to check, PEM or DER.
+        cert: PathBuf,
+    },
     /// Print the CA certificates as PEM, root first.
     CaCerts {
         /// The CA directory.
@@ -454,6 +475,22 @@ fn run(command: Command) -> Result<ExitCode> {
             write_out(out.as_deref(), &bytes)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Verify {
+            policy: name,
+            ca_certs,
+            crl,
+            now,
+            cert,
+        } => Ok(
+            // 1 is the verdict "refused"; input the verifier could not read is 2.
+            match policy(&name).and_then(|p| verify(p, &ca_certs, &crl, now.as_deref(), &cert)) {
+                Ok(code) => code,
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::from(2)
+                }
+            },
+        ),
         Command::CaCerts { dir } => {
             let ca = Ca::open(&dir, &lookup)?;
             for der in ca.ca_certificates()? {
@@ -882,6 +919,90 @@ fn policy_diff(args: &[String], git: bool, format: DiffFormat) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Reads a file, or GETs an http:// URL (the repository publishes over plain HTTP;
+/// what it serves is signed, which is what the verifier trusts).
+fn fetch(source: &str) -> Result<Vec<u8>> {
+    if !source.starts_with("http://") {
+        return std::fs::read(source).with_context(|| format!("reading {source}"));
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let response = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .build()?
+            .get(source)
+            .send()
+            .await
+            .with_context(|| format!("fetching {source}"))?
+            .error_for_status()
+            .with_context(|| format!("fetching {source}"))?;
+        Ok(response.bytes().await?.to_vec())
+    })
+}
+
+/// DER from PEM blocks labelled `label`, or the bytes themselves if they are not PEM.
+fn der_blocks(bytes: &[u8], label: &str, source: &str) -> Result<Vec<Vec<u8>>> {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) if t.trim_start().starts_with("-----BEGIN") => t,
+        _ => return Ok(vec![bytes.to_vec()]),
+    };
+    let end = format!("-----END {label}-----");
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("-----BEGIN") {
+        let block = &rest[start..];
+        let stop = block
+            .find(&end)
+            .ok_or_else(|| anyhow!("{source}: a PEM block that is not a {label}"))?
+            + end.len();
+        let (found, der) = der::pem::decode_vec(&block.as_bytes()[..stop])
+            .map_err(|e| anyhow!("{source}: bad PEM: {e}"))?;
+        if found != label {
+            bail!("{source}: expected {label} PEM blocks, found {found}");
+        }
+        out.push(der);
+        rest = &block[stop..];
+    }
+    Ok(out)
+}
+
+fn verify(
+    policy: &'static dyn Policy,
+    ca_certs: &str,
+    crl: &str,
+    now: Option<&str>,
+    cert: &Path,
+) -> Result<ExitCode> {
+    use inkan_runtime::verify::Verifier;
+    let now = match parse_now(now)? {
+        Some(t) => t,
+        None => Timestamp::now(),
+    };
+    let cas = der_blocks(&fetch(ca_certs)?, "CERTIFICATE", ca_certs)?;
+    let crl_der = der_blocks(&fetch(crl)?, "X509 CRL", crl)?
+        .pop()
+        .ok_or_else(|| anyhow!("{crl}: no CRL"))?;
+    let cert_der = read_pem_or_der(cert, "CERTIFICATE")?;
+    let outcome = Verifier::from_der(policy, &cas)
+        .and_then(|v| v.load_crl(&crl_der, now).map(|_| v))
+        .and_then(|v| v.verify(&cert_der, now));
+    Ok(match outcome {
+        Ok(ok) => {
+            println!(
+                "accepted: {} (serial {}, profile {})",
+                ok.subject, ok.serial, ok.profile
+            );
+            ExitCode::SUCCESS
+        }
+        Err(refusal) => {
+            println!("refused: {refusal}");
+            ExitCode::FAILURE
+        }
+    })
 }
 
 fn read_pem_or_der(path: &Path, label: &str) -> Result<Vec<u8>> {

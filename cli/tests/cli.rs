@@ -304,6 +304,38 @@ fn a_ca_lives_through_the_cli() {
         "a faithful certificate does not conform to the 2026 profile"
     );
     assert!(text(&out).contains("requires 2048"), "{}", text(&out));
+
+    // R-9.6-RP-CHECK: a relying party with the published CA certificates and CRL
+    // refuses the revoked certificate; with a stale CRL it refuses to judge.
+    let bundle = tmp.path().join("ca-certs.pem");
+    std::fs::write(&bundle, &pem).expect("bundle written");
+    let rp = |crl: &Path, at: &str| {
+        inkan(&[
+            "verify",
+            "--policy",
+            "jpcert-ssl-client",
+            "--ca-certs",
+            path(&bundle),
+            "--crl",
+            path(crl),
+            "--now",
+            at,
+            path(&cert),
+        ])
+    };
+    let out = rp(&crl, now);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("refused: revoked: serial"),
+        "{}",
+        text(&out)
+    );
+    assert!(text(&out).contains("(reason code 1)"), "{}", text(&out));
+    let out = rp(&crl, "2026-12-26T09:00:00Z");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("stale CRL"), "{}", text(&out));
+    let out = rp(&tmp.path().join("missing.crl"), now);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
 }
 
 #[test]

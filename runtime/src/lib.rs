@@ -27,6 +27,7 @@ pub mod policy;
 pub mod shamir;
 pub mod signer;
 pub mod store;
+pub mod verify;
 pub mod x509;
 
 pub mod extensions {

@@ -1,0 +1,441 @@
+//! The relying party's check (R-9.6-RP-CHECK): a subscriber certificate is trusted
+//! only if it chains to the configured root, is within its validity period, has the
+//! key usage and purpose the policy gives subscribers, and is not on the newest CRL,
+//! whose signature, issuer, freshness and cRLNumber are checked first.
+//!
+//! [`Verifier`] keeps the newest CRL it has accepted (until its nextUpdate) and the
+//! highest cRLNumber seen, so a replayed older CRL is refused. Every refusal is a
+//! [`Refusal`] that says why.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Mutex;
+
+use der::{Decode, Encode};
+use x509_cert::certificate::Certificate;
+use x509_cert::crl::CertificateList;
+use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages};
+
+use crate::calendar::Timestamp;
+use crate::conformance::{self, IssuerFacts};
+use crate::policy::{Policy, Role, SignatureAlgorithm};
+use crate::x509;
+
+/// Why a certificate or CRL is not trusted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// Not DER the parser accepts.
+    Malformed(String),
+    /// No path to the configured root.
+    NotChained(String),
+    /// Past notAfter.
+    Expired {
+        /// The certificate's notAfter.
+        not_after: String,
+    },
+    /// Before notBefore.
+    NotYetValid {
+        /// The certificate's notBefore.
+        not_before: String,
+    },
+    /// Key usage or purpose (or another profile field) is not the policy's.
+    WrongUsage(String),
+    /// On the CRL.
+    Revoked {
+        /// Serial, hex.
+        serial: String,
+        /// revocationDate.
+        at: String,
+        /// RFC 5280 reason code, if given.
+        reason: Option<u8>,
+    },
+    /// No CRL has been loaded, so revocation cannot be checked.
+    NoCrl,
+    /// The CRL is past its nextUpdate.
+    StaleCrl {
+        /// Its nextUpdate.
+        next_update: String,
+    },
+    /// The CRL is not the issuing CA's, or its signature does not verify.
+    BadCrl(String),
+    /// An older CRL than one already seen.
+    CrlNumberWentBack {
+        /// Highest number seen.
+        seen: u64,
+        /// The number offered.
+        offered: u64,
+    },
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::Malformed(m) => write!(f, "malformed: {m}"),
+            Refusal::NotChained(m) => write!(f, "not issued by this CA: {m}"),
+            Refusal::Expired { not_after } => write!(f, "expired: notAfter was {not_after}"),
+            Refusal::NotYetValid { not_before } => {
+                write!(f, "not yet valid: notBefore is {not_before}")
+            }
+            Refusal::WrongUsage(m) => write!(f, "not a certificate for this use: {m}"),
+            Refusal::Revoked { serial, at, reason } => {
+                write!(f, "revoked: serial {serial} on the CRL since {at}")?;
+                if let Some(r) = reason {
+                    write!(f, " (reason code {r})")?;
+                }
+                Ok(())
+            }
+            Refusal::NoCrl => write!(f, "no CRL: revocation cannot be checked (R-9.6-RP-CHECK)"),
+            Refusal::StaleCrl { next_update } => {
+                write!(f, "stale CRL: its nextUpdate {next_update} has passed")
+            }
+            Refusal::BadCrl(m) => write!(f, "CRL refused: {m}"),
+            Refusal::CrlNumberWentBack { seen, offered } => write!(
+                f,
+                "CRL refused: cRLNumber {offered} is older than {seen}, already seen"
+            ),
+        }
+    }
+}
+
+/// A certificate the verifier accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// The subscriber's distinguished name, RFC 4514 form.
+    pub subject: String,
+    /// Serial, hex.
+    pub serial: String,
+    /// The subscriber profile it conforms to.
+    pub profile: &'static str,
+}
+
+struct LoadedCrl {
+    number: u64,
+    next_update: Timestamp,
+    /// serial hex -> (revocationDate, reason code)
+    revoked: BTreeMap<String, (Timestamp, Option<u8>)>,
+}
+
+/// A relying party's verifier for one CA.
+pub struct Verifier {
+    policy: &'static dyn Policy,
+    /// CA certificates, root first.
+    cas: Vec<Certificate>,
+    crl: Mutex<Option<LoadedCrl>>,
+    highest: Mutex<Option<u64>>,
+}
+
+fn verify_signed(
+    tbs_der: &[u8],
+    alg: &spki::AlgorithmIdentifierOwned,
+    signature: &[u8],
+    issuer: &Certificate,
+) -> Result<(), String> {
+    let algorithm = SignatureAlgorithm::from_oid(&alg.oid)
+        .ok_or_else(|| format!("unsupported signature algorithm {}", alg.oid))?;
+    crate::signer::verify(
+        issuer.tbs_certificate().subject_public_key_info(),
+        algorithm,
+        tbs_der,
+        signature,
+    )
+    .map_err(|_| "the signature does not verify with the issuer's key".to_string())
+}
+
+fn check_signature(cert: &Certificate, issuer: &Certificate) -> Result<(), String> {
+    let tbs = cert.tbs_certificate().to_der().map_err(|e| e.to_string())?;
+    let sig = cert
+        .signature()
+        .as_bytes()
+        .ok_or("the signature has unused bits")?;
+    verify_signed(&tbs, cert.signature_algorithm(), sig, issuer)
+}
+
+fn is_ca(cert: &Certificate) -> bool {
+    let bc = cert
+        .tbs_certificate()
+        .get_extension::<BasicConstraints>()
+        .ok()
+        .flatten()
+        .is_some_and(|(_, b)| b.ca);
+    let ku = cert
+        .tbs_certificate()
+        .get_extension::<KeyUsage>()
+        .ok()
+        .flatten()
+        .is_none_or(|(_, k)| k.0.contains(KeyUsages::KeyCertSign));
+    bc && ku
+}
+
+impl Verifier {
+    /// A verifier trusting `cas` (root first) under `policy`.
+    pub fn new(policy: &'static dyn Policy, cas: Vec<Certificate>) -> Result<Self, Refusal> {
+        let root = cas
+            .first()
+            .ok_or_else(|| Refusal::NotChained("no CA certificates configured".into()))?;
+        if root.tbs_certificate().issuer() != root.tbs_certificate().subject() {
+            return Err(Refusal::NotChained(
+                "the first CA certificate is not a root".into(),
+            ));
+        }
+        check_signature(root, root).map_err(|e| Refusal::NotChained(format!("root: {e}")))?;
+        for pair in cas.windows(2) {
+            check_signature(&pair[1], &pair[0]).map_err(|e| {
+                Refusal::NotChained(format!("{}: {e}", pair[1].tbs_certificate().subject()))
+            })?;
+        }
+        Ok(Verifier {
+            policy,
+            cas,
+            crl: Mutex::new(None),
+            highest: Mutex::new(None),
+        })
+    }
+
+    /// A verifier from DER CA certificates, root first (as `inkan ca-certs` and the
+    /// repository publish them).
+    pub fn from_der(policy: &'static dyn Policy, cas: &[Vec<u8>]) -> Result<Self, Refusal> {
+        let cas = cas
+            .iter()
+            .map(|d| {
+                Certificate::from_der(d)
+                    .map_err(|e| Refusal::Malformed(format!("CA certificate: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::new(policy, cas)
+    }
+
+    /// The issuing CA (the last CA certificate), which signs subscribers and CRLs.
+    fn issuing(&self) -> &Certificate {
+        &self.cas[self.cas.len() - 1]
+    }
+
+    /// Accepts a CRL if the issuing CA signed it, it is fresh at `now`, and its number
+    /// is not below one already seen. Keeps it until its nextUpdate.
+    pub fn load_crl(&self, der: &[u8], now: Timestamp) -> Result<u64, Refusal> {
+        let crl = CertificateList::<x509_cert::certificate::Rfc5280>::from_der(der)
+            .map_err(|e| Refusal::BadCrl(format!("not a CRL: {e}")))?;
+        let tbs = &crl.tbs_cert_list;
+        let issuer = self.issuing();
+        if &tbs.issuer != issuer.tbs_certificate().subject() {
+            return Err(Refusal::BadCrl(format!(
+                "issued by {}, not by {}",
+                tbs.issuer,
+                issuer.tbs_certificate().subject()
+            )));
+        }
+        let tbs_der = tbs.to_der().map_err(|e| Refusal::BadCrl(e.to_string()))?;
+        let sig = crl
+            .signature
+            .as_bytes()
+            .ok_or_else(|| Refusal::BadCrl("the signature has unused bits".into()))?;
+        verify_signed(&tbs_der, &crl.signature_algorithm, sig, issuer).map_err(Refusal::BadCrl)?;
+        let this_update = x509::timestamp(&tbs.this_update)
+            .ok_or_else(|| Refusal::BadCrl("thisUpdate out of range".into()))?;
+        let next_update = tbs
+            .next_update
+            .as_ref()
+            .and_then(x509::timestamp)
+            .ok_or_else(|| Refusal::BadCrl("no nextUpdate".into()))?;
+        if this_update > now {
+            return Err(Refusal::BadCrl(format!(
+                "thisUpdate {this_update} is in the future"
+            )));
+        }
+        if next_update < now {
+            return Err(Refusal::StaleCrl {
+                next_update: next_update.to_string(),
+            });
+        }
+        let number = tbs
+            .crl_extensions
+            .iter()
+            .flatten()
+            .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_CRL_NUMBER)
+            .and_then(|e| x509_cert::ext::pkix::CrlNumber::from_der(e.extn_value.as_bytes()).ok())
+            .map(|n| {
+                n.0.as_bytes().iter().fold(0u64, |acc, b| {
+                    acc.saturating_mul(256).saturating_add(u64::from(*b))
+                })
+            })
+            .ok_or_else(|| Refusal::BadCrl("no cRLNumber".into()))?;
+        let mut highest = self
+            .highest
+            .lock()
+            .map_err(|_| Refusal::BadCrl("verifier lock poisoned".into()))?;
+        if let Some(seen) = *highest
+            && number < seen
+        {
+            return Err(Refusal::CrlNumberWentBack {
+                seen,
+                offered: number,
+            });
+        }
+        let mut revoked = BTreeMap::new();
+        for entry in tbs.revoked_certificates.iter().flatten() {
+            let at = x509::timestamp(&entry.revocation_date).unwrap_or(crate::calendar::MIN);
+            let reason = entry
+                .crl_entry_extensions
+                .iter()
+                .flatten()
+                .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_CRL_REASONS)
+                .and_then(|e| e.extn_value.as_bytes().get(2).copied());
+            revoked.insert(hex::encode(entry.serial_number.as_bytes()), (at, reason));
+        }
+        *highest = Some(number);
+        *self
+            .crl
+            .lock()
+            .map_err(|_| Refusal::BadCrl("verifier lock poisoned".into()))? = Some(LoadedCrl {
+            number,
+            next_update,
+            revoked,
+        });
+        Ok(number)
+    }
+
+    /// The loaded CRL's number and nextUpdate, if any.
+    pub fn crl_state(&self) -> Option<(u64, Timestamp)> {
+        self.crl
+            .lock()
+            .ok()?
+            .as_ref()
+            .map(|c| (c.number, c.next_update))
+    }
+
+    /// Checks a subscriber certificate at `now`.
+    pub fn verify(&self, der: &[u8], now: Timestamp) -> Result<Verified, Refusal> {
+        let cert = Certificate::from_der(der).map_err(|e| Refusal::Malformed(e.to_string()))?;
+        let tbs = cert.tbs_certificate();
+        let issuer = self.issuing();
+        if tbs.issuer() != issuer.tbs_certificate().subject() {
+            return Err(Refusal::NotChained(format!(
+                "issued by {}, not by {}",
+                tbs.issuer(),
+                issuer.tbs_certificate().subject()
+            )));
+        }
+        check_signature(&cert, issuer).map_err(Refusal::NotChained)?;
+        let v = tbs.validity();
+        let (nb, na) = (
+            x509::timestamp(&v.not_before),
+            x509::timestamp(&v.not_after),
+        );
+        if let Some(na) = na.filter(|na| *na < now) {
+            return Err(Refusal::Expired {
+                not_after: na.to_string(),
+            });
+        }
+        if let Some(nb) = nb.filter(|nb| *nb > now) {
+            return Err(Refusal::NotYetValid {
+                not_before: nb.to_string(),
+            });
+        }
+        for ca in &self.cas {
+            if !is_ca(ca) {
+                return Err(Refusal::NotChained(format!(
+                    "{} is not a CA certificate",
+                    ca.tbs_certificate().subject()
+                )));
+            }
+            let v = ca.tbs_certificate().validity();
+            if x509::timestamp(&v.not_after).is_some_and(|t| t < now)
+                || x509::timestamp(&v.not_before).is_some_and(|t| t > now)
+            {
+                return Err(Refusal::NotChained(format!(
+                    "the CA certificate {} is not valid now",
+                    ca.tbs_certificate().subject()
+                )));
+            }
+        }
+        // Key usage and purpose: the certificate must be the policy's subscriber certificate.
+        let profile = self
+            .policy
+            .definition()
+            .certificates
+            .iter()
+            .filter(|p| {
+                p.role == Role::Subscriber
+                    && p.issuer
+                        .is_some_and(|i| self.policy.certificate(i).is_some())
+            })
+            .find(|p| {
+                conformance::check_certificate(
+                    self.policy,
+                    p,
+                    tbs,
+                    &IssuerFacts {
+                        name: Some(issuer.tbs_certificate().subject()),
+                        key_id: None,
+                    },
+                )
+                .is_empty()
+            })
+            .ok_or_else(|| {
+                let why = self
+                    .policy
+                    .definition()
+                    .certificates
+                    .iter()
+                    .filter(|p| p.role == Role::Subscriber)
+                    .flat_map(|p| {
+                        conformance::check_certificate(
+                            self.policy,
+                            p,
+                            tbs,
+                            &IssuerFacts {
+                                name: None,
+                                key_id: None,
+                            },
+                        )
+                    })
+                    .map(|f| f.to_string())
+                    .next()
+                    .unwrap_or_else(|| "no subscriber profile matches".into());
+                Refusal::WrongUsage(why)
+            })?;
+        if cert
+            .tbs_certificate()
+            .get_extension::<KeyUsage>()
+            .ok()
+            .flatten()
+            .is_some_and(|(_, k)| !k.0.contains(KeyUsages::DigitalSignature))
+        {
+            return Err(Refusal::WrongUsage(
+                "keyUsage lacks digitalSignature, which TLS client authentication needs".into(),
+            ));
+        }
+        if let Some((_, eku)) = cert
+            .tbs_certificate()
+            .get_extension::<ExtendedKeyUsage>()
+            .ok()
+            .flatten()
+            && !eku.0.contains(&const_oid::db::rfc5280::ID_KP_CLIENT_AUTH)
+        {
+            return Err(Refusal::WrongUsage(
+                "extendedKeyUsage does not allow TLS client authentication".into(),
+            ));
+        }
+        // Revocation, against the newest accepted CRL.
+        let serial = hex::encode(tbs.serial_number().as_bytes());
+        let guard = self.crl.lock().map_err(|_| Refusal::NoCrl)?;
+        let crl = guard.as_ref().ok_or(Refusal::NoCrl)?;
+        if crl.next_update < now {
+            return Err(Refusal::StaleCrl {
+                next_update: crl.next_update.to_string(),
+            });
+        }
+        if let Some((at, reason)) = crl.revoked.get(&serial) {
+            return Err(Refusal::Revoked {
+                serial,
+                at: at.to_string(),
+                reason: *reason,
+            });
+        }
+        Ok(Verified {
+            subject: tbs.subject().to_string(),
+            serial,
+            profile: profile.name,
+        })
+    }
+}
