@@ -134,21 +134,33 @@ enum Command {
     /// purpose, and is not on the CRL, which must itself be signed, fresh and current.
     /// Exit 0 when accepted, 1 when refused (with the reason), 2 on bad input.
     Verify {
-        /// The policy the CA runs under (file stem).
-        #[arg(long)]
-        policy: String,
-        /// The CA certificates, PEM, root first: a file, or the repository's
-        /// http://HOST/repository/ca-certs.pem.
-        #[arg(long)]
-        ca_certs: String,
-        /// The newest CRL, PEM or DER: a file, or the repository's http://HOST/repository/crl.
-        #[arg(long)]
-        crl: String,
+        #[command(flatten)]
+        trust: Trust,
         /// Judge at this instant (RFC 3339) instead of the clock.
         #[arg(long)]
         now: Option<String>,
         /// The certificate to check, PEM or DER.
         cert: PathBuf,
+    },
+    /// A relying party to try certificates against: an HTTPS server that requires a
+    /// client certificate, checks it as `inkan verify` does (R-9.6-RP-CHECK), refreshes
+    /// the CRL from the repository on schedule, and answers with the subscriber's name.
+    /// rustls needs RSA-2048 or more: use it with the 2026 policy's certificates.
+    RpDemo {
+        #[command(flatten)]
+        trust: Trust,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8443")]
+        listen: std::net::SocketAddr,
+        /// Seconds between CRL fetches.
+        #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+        refresh: u64,
+        /// The server's certificate chain, PEM (default: a fresh self-signed `localhost`).
+        #[arg(long, requires = "key")]
+        cert: Option<PathBuf>,
+        /// The server's PKCS #8 private key, PEM.
+        #[arg(long, requires = "cert")]
+        key: Option<PathBuf>,
     },
     /// Print the CA certificates as PEM, root first.
     CaCerts {
@@ -212,6 +224,22 @@ enum Command {
         #[arg(long, default_value = "jpcert-ssl-client")]
         policy: String,
     },
+}
+
+/// What a relying party trusts: the CA's policy, certificates and CRL.
+#[derive(clap::Args)]
+struct Trust {
+    /// The policy the CA runs under (file stem).
+    #[arg(long)]
+    policy: String,
+    /// The CA certificates, PEM, root first: a file, or the repository's
+    /// http://HOST/repository/ca-certs.pem.
+    #[arg(long)]
+    ca_certs: String,
+    /// The newest CRL, PEM or DER: a file, or the repository's http://HOST/repository/crl
+    /// (rp-demo fetches it again every --refresh).
+    #[arg(long)]
+    crl: String,
 }
 
 #[derive(Subcommand)]
@@ -476,9 +504,12 @@ fn run(command: Command) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify {
-            policy: name,
-            ca_certs,
-            crl,
+            trust:
+                Trust {
+                    policy: name,
+                    ca_certs,
+                    crl,
+                },
             now,
             cert,
         } => Ok(
@@ -590,6 +621,25 @@ fn run(command: Command) -> Result<ExitCode> {
         Command::Quickstart { dir, policy: name } => quickstart::run(dir, &name),
         Command::Audit { command } => audit(command),
         Command::Serve { dir, listen } => serve(dir, listen),
+        Command::RpDemo {
+            trust:
+                Trust {
+                    policy: name,
+                    ca_certs,
+                    crl,
+                },
+            listen,
+            refresh,
+            cert,
+            key,
+        } => rp_demo(
+            policy(&name)?,
+            &ca_certs,
+            &crl,
+            listen,
+            refresh,
+            cert.zip(key),
+        ),
         Command::Ceremony {
             dir,
             policy: name,
@@ -729,6 +779,55 @@ fn serve(dir: PathBuf, listen: Option<std::net::SocketAddr>) -> Result<ExitCode>
         shutdown_signal().await;
         tracing::info!("shutting down: finishing requests in flight");
         running.stop().await.context("stopping the server")?;
+        Ok::<_, anyhow::Error>(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn rp_demo(
+    policy: &'static dyn Policy,
+    ca_certs: &str,
+    crl: &str,
+    listen: std::net::SocketAddr,
+    refresh: u64,
+    identity: Option<(PathBuf, PathBuf)>,
+) -> Result<ExitCode> {
+    use inkan_server::rp::{CrlSource, RelyingParty, RpOptions};
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let cas = der_blocks(&fetch(ca_certs)?, "CERTIFICATE", ca_certs)?;
+    let server_identity = match identity {
+        Some((cert, key)) => {
+            let chain = der_blocks(
+                &std::fs::read(&cert).with_context(|| format!("reading {}", cert.display()))?,
+                "CERTIFICATE",
+                &cert.display().to_string(),
+            )?;
+            Some((chain, read_pem_or_der(&key, "PRIVATE KEY")?))
+        }
+        None => None,
+    };
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async {
+        let rp = RelyingParty::start(RpOptions {
+            policy,
+            ca_certs: cas,
+            crl: CrlSource::parse(crl),
+            refresh: std::time::Duration::from_secs(refresh),
+            server_identity,
+            clock: std::sync::Arc::new(Timestamp::now),
+        })
+        .await?;
+        let rp = std::sync::Arc::new(rp);
+        println!("relying party on https://{listen} (client certificate required)");
+        tokio::select! {
+            served = rp.run(listen) => served?,
+            () = shutdown_signal() => tracing::info!("shutting down"),
+        }
         Ok::<_, anyhow::Error>(())
     })?;
     Ok(ExitCode::SUCCESS)

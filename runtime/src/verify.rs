@@ -439,3 +439,5 @@ impl Verifier {
         })
     }
 }
+
+impl std::error::Error for Refusal {}

@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod mail;
 pub mod openapi;
 pub mod ra;
+pub mod rp;
 pub mod state;
 
 use std::net::SocketAddr;

@@ -571,3 +571,66 @@ pub mod softhsm {
         run
     }
 }
+
+/// `openssl s_client` presenting `cert` and `key` (files in `dir`) to `addr`, sending
+/// one HTTP request; returns everything it printed. A refused client certificate
+/// shows as the server's TLS alert (e.g. `alert certificate revoked`).
+pub fn tls_client(dir: &Path, addr: &str, cert: &str, key: &str, extra: &[&str]) -> String {
+    use std::io::Write as _;
+    let mut args = vec![
+        "s_client", "-quiet", "-connect", addr, "-cert", cert, "-key", key,
+    ];
+    args.extend_from_slice(extra);
+    let mut client = std::process::Command::new("openssl")
+        .args(&args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the openssl CLI is installed");
+    if let Some(mut stdin) = client.stdin.take() {
+        stdin.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+    }
+    let out = client.wait_with_output().unwrap();
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// PEM text of `der` under `label`.
+pub fn pem(label: &str, der: &[u8]) -> String {
+    der::pem::encode_string(label, der::pem::LineEnding::LF, der).unwrap()
+}
+
+/// Issues subscriber `n` (1 to 3) from the fixture request `sub{n}-{bits}` and writes
+/// its certificate and fixture key into `dir` as `sub{n}.pem` and `sub{n}.key`.
+pub fn issue_to_files(
+    ca: &mut Ca,
+    dir: &Path,
+    n: u64,
+    bits: u32,
+    now: Timestamp,
+) -> inkan_runtime::ca::Issued {
+    let csr = fixture(&format!("sub{n}-{bits}.csr.pem"));
+    let request = inkan_runtime::ca::IssueRequest {
+        actor: "test",
+        csr: &csr,
+        profile: None,
+        fields: vec![("developer".into(), 42), ("person".into(), n)],
+    };
+    let issued = ca.issue(&request, now).unwrap();
+    std::fs::write(
+        dir.join(format!("sub{n}.pem")),
+        pem("CERTIFICATE", &issued.der),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join(format!("sub{n}.key")),
+        fixture(&format!("sub{n}-{bits}.key.pem")),
+    )
+    .unwrap();
+    issued
+}

@@ -12,12 +12,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use inkan_runtime::ca::IssueRequest;
-use inkan_tests::{fixture, fixture_ca};
-
-fn pem(label: &str, der: &[u8]) -> String {
-    der::pem::encode_string(label, der::pem::LineEnding::LF, der).unwrap()
-}
+use inkan_tests::{fixture_ca, issue_to_files, pem, tls_client};
 
 fn openssl(dir: &Path, args: &[&str]) -> (bool, String) {
     let out = Command::new("openssl")
@@ -51,29 +46,8 @@ fn setup(id: &str, bits: u32) -> (tempfile::TempDir, Vec<String>) {
     )
     .unwrap();
     let mut cns = Vec::new();
-    for (n, stem) in [(1, "sub1"), (2, "sub2")] {
-        let csr = fixture(&format!("{stem}-{bits}.csr.pem"));
-        let issued = ca
-            .issue(
-                &IssueRequest {
-                    actor: "test",
-                    csr: &csr,
-                    profile: None,
-                    fields: vec![("developer".into(), 42), ("person".into(), n)],
-                },
-                now,
-            )
-            .unwrap();
-        std::fs::write(
-            dir.join(format!("sub{n}.pem")),
-            pem("CERTIFICATE", &issued.der),
-        )
-        .unwrap();
-        std::fs::write(
-            dir.join(format!("sub{n}.key")),
-            fixture(&format!("{stem}-{bits}.key.pem")),
-        )
-        .unwrap();
+    for n in 1..=2 {
+        let issued = issue_to_files(&mut ca, dir, n, bits, now);
         let (_, parsed) = x509_parser::parse_x509_certificate(&issued.der).unwrap();
         cns.push(
             parsed
@@ -221,34 +195,15 @@ fn handshake(dir: &Path, n: u32, level: &[&str]) -> (String, String) {
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    let (cert, key) = (format!("sub{n}.pem"), format!("sub{n}.key"));
-    let mut client_args = vec![
-        "s_client",
-        "-quiet",
-        "-connect",
-        &accept,
-        "-cert",
-        &cert,
-        "-key",
-        &key,
-        "-CAfile",
-        "server.pem",
-    ];
+    let mut client_args = vec!["-CAfile", "server.pem"];
     client_args.extend_from_slice(level);
-    let mut client = Command::new("openssl")
-        .args(&client_args)
-        .current_dir(dir)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write as _;
-        let mut stdin = client.stdin.take().unwrap();
-        stdin.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
-    }
-    let out = client.wait_with_output().unwrap();
+    let client = tls_client(
+        dir,
+        &accept,
+        &format!("sub{n}.pem"),
+        &format!("sub{n}.key"),
+        &client_args,
+    );
     // One connection, then s_server exits; do not let a stuck one outlive the test.
     for _ in 0..100 {
         if server.try_wait().unwrap().is_some() {
@@ -258,14 +213,7 @@ fn handshake(dir: &Path, n: u32, level: &[&str]) -> (String, String) {
     }
     let _ = server.kill();
     let _ = server.wait();
-    (
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-        read_log(),
-    )
+    (client, read_log())
 }
 
 /// The relying party as a TLS server accepts the good subscriber and names it, and

@@ -1,0 +1,239 @@
+//! The relying-party demo over real mutual TLS (R-9.6-RP-CHECK): rustls serving,
+//! `openssl s_client` presenting certificates a fixture CA issued under the 2026
+//! policy. A good certificate is answered with its subject; after revocation and the
+//! scheduled CRL refresh it is refused with `certificate revoked`; a certificate of
+//! another CA, an expired one and a stale CRL are each refused with their reason.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use inkan_runtime::ca::{Ca, Issued};
+use inkan_runtime::calendar::Timestamp;
+use inkan_runtime::verify::Refusal;
+use inkan_server::rp::{Clock, CrlSource, RelyingParty, RpError, RpOptions};
+use inkan_tests::{fixture_ca, issue_to_files, pem, policy, tls_client};
+
+const ID: &str = "jpcert-ssl-client-2026";
+
+struct Demo {
+    tmp: tempfile::TempDir,
+    ca: Ca,
+    subscribers: Vec<Issued>,
+    rp: Arc<RelyingParty>,
+    addr: String,
+    /// Seconds added to the real clock the verifier judges by.
+    offset: Arc<AtomicI64>,
+}
+
+fn clock(offset: &Arc<AtomicI64>) -> Clock {
+    let offset = offset.clone();
+    Arc::new(move || {
+        let now = Timestamp::now();
+        Timestamp::from_unix(now.unix() + offset.load(Ordering::SeqCst)).unwrap_or(now)
+    })
+}
+
+fn publish_crl(ca: &mut Ca, dir: &Path) {
+    let crl = ca.crl(None, Timestamp::now(), "test").unwrap();
+    // Written whole, then renamed: the refresher never reads half a CRL.
+    std::fs::write(dir.join("crl.tmp"), pem("X509 CRL", &crl.der)).unwrap();
+    std::fs::rename(dir.join("crl.tmp"), dir.join("crl.pem")).unwrap();
+}
+
+fn options(ca: &Ca, dir: &Path, offset: &Arc<AtomicI64>) -> RpOptions {
+    RpOptions {
+        policy: policy(ID),
+        ca_certs: ca.ca_certificates().unwrap(),
+        crl: CrlSource::File(dir.join("crl.pem")),
+        refresh: Duration::from_millis(200),
+        server_identity: None,
+        clock: clock(offset),
+    }
+}
+
+async fn demo() -> Demo {
+    let (tmp, mut ca) = fixture_ca(ID, Timestamp::now());
+    let dir = tmp.path();
+    let mut subscribers = Vec::new();
+    for n in 1..=2 {
+        subscribers.push(issue_to_files(&mut ca, dir, n, 2048, Timestamp::now()));
+    }
+    publish_crl(&mut ca, dir);
+    let offset = Arc::new(AtomicI64::new(0));
+    let rp = Arc::new(
+        RelyingParty::start(options(&ca, dir, &offset))
+            .await
+            .unwrap(),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    tokio::spawn(rp.clone().serve(listener));
+    Demo {
+        tmp,
+        ca,
+        subscribers,
+        rp,
+        addr,
+        offset,
+    }
+}
+
+impl Demo {
+    /// Connects with `cert`/`key` (files in the demo's directory).
+    async fn connect(&self, cert: &str, key: &str) -> String {
+        let (dir, addr) = (self.tmp.path().to_path_buf(), self.addr.clone());
+        let (cert, key) = (cert.to_string(), key.to_string());
+        tokio::task::spawn_blocking(move || tls_client(&dir, &addr, &cert, &key, &[]))
+            .await
+            .unwrap()
+    }
+
+    async fn subscriber(&self, n: usize) -> String {
+        self.connect(&format!("sub{n}.pem"), &format!("sub{n}.key"))
+            .await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r_9_6_rp_check_rustls_demo_names_the_subscriber_then_refuses_it_once_revoked() {
+    let mut d = demo().await;
+    let out = d.subscriber(1).await;
+    assert!(
+        out.contains(&format!("authenticated: {}", d.subscribers[0].subject)),
+        "{out}"
+    );
+
+    let serial = d.subscribers[0].serial.clone();
+    d.ca.revoke(&serial, "key-compromise", Timestamp::now(), "test")
+        .unwrap();
+    publish_crl(&mut d.ca, d.tmp.path());
+    // The scheduled refresh picks up CRL 2 without a restart.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while d.rp.crl_state().map(|(n, _)| n) != Some(2) {
+        assert!(std::time::Instant::now() < deadline, "CRL 2 not loaded");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let out = d.subscriber(1).await;
+    assert!(out.contains("alert certificate revoked"), "{out}");
+    assert!(!out.contains("authenticated:"), "{out}");
+    assert!(
+        matches!(d.rp.last_refusal(), Some(Refusal::Revoked { serial: s, .. }) if s == serial),
+        "{:?}",
+        d.rp.last_refusal()
+    );
+    // The other subscriber is unaffected.
+    let out = d.subscriber(2).await;
+    assert!(
+        out.contains(&format!("authenticated: {}", d.subscribers[1].subject)),
+        "{out}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r_9_6_rp_check_rustls_demo_refuses_a_certificate_of_another_ca() {
+    let d = demo().await;
+    let dir = d.tmp.path();
+    let openssl = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    openssl(
+        &[
+            &["req", "-x509"][..],
+            &ec,
+            &[
+                "-keyout",
+                "other-ca.key",
+                "-out",
+                "other-ca.pem",
+                "-subj",
+                "/CN=Other CA",
+                "-days",
+                "2",
+            ],
+        ]
+        .concat(),
+    );
+    openssl(
+        &[
+            &["req", "-new"][..],
+            &ec,
+            &[
+                "-keyout",
+                "other.key",
+                "-out",
+                "other.csr",
+                "-subj",
+                "/CN=SSL-000042-000001-2026a",
+            ],
+        ]
+        .concat(),
+    );
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "other.csr",
+        "-CA",
+        "other-ca.pem",
+        "-CAkey",
+        "other-ca.key",
+        "-CAcreateserial",
+        "-out",
+        "other.pem",
+        "-days",
+        "1",
+    ]);
+    let out = d.connect("other.pem", "other.key").await;
+    assert!(out.contains("alert unknown ca"), "{out}");
+    assert!(
+        matches!(d.rp.last_refusal(), Some(Refusal::NotChained(_))),
+        "{:?}",
+        d.rp.last_refusal()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r_9_6_rp_check_rustls_demo_refuses_expired_certificates_and_stale_crls() {
+    let d = demo().await;
+    // Two years on, the certificate has expired (checked before revocation).
+    d.offset.store(2 * 366 * 86_400, Ordering::SeqCst);
+    let out = d.subscriber(1).await;
+    assert!(out.contains("alert certificate expired"), "{out}");
+    assert!(
+        matches!(d.rp.last_refusal(), Some(Refusal::Expired { .. })),
+        "{:?}",
+        d.rp.last_refusal()
+    );
+    // Five days on, the certificate is good but the CRL's nextUpdate (4 days,
+    // R-7.2-CRL) has passed and nothing newer was published: refused.
+    d.offset.store(5 * 86_400, Ordering::SeqCst);
+    let out = d.subscriber(1).await;
+    assert!(!out.contains("authenticated:"), "{out}");
+    assert!(
+        matches!(d.rp.last_refusal(), Some(Refusal::StaleCrl { .. })),
+        "{:?}",
+        d.rp.last_refusal()
+    );
+    // And the demo will not start on a stale CRL.
+    match RelyingParty::start(options(&d.ca, d.tmp.path(), &d.offset)).await {
+        Err(RpError::Refused(Refusal::StaleCrl { .. })) => {}
+        Err(e) => panic!("expected a stale-CRL refusal, got {e}"),
+        Ok(_) => panic!("started on a stale CRL"),
+    }
+}
