@@ -136,6 +136,9 @@ enum Command {
     Verify {
         #[command(flatten)]
         trust: Trust,
+        /// Keep fetched CRLs here and reuse one until its nextUpdate.
+        #[arg(long)]
+        crl_cache: Option<PathBuf>,
         /// Judge at this instant (RFC 3339) instead of the clock.
         #[arg(long)]
         now: Option<String>,
@@ -236,10 +239,15 @@ struct Trust {
     /// http://HOST/repository/ca-certs.pem.
     #[arg(long)]
     ca_certs: String,
-    /// The newest CRL, PEM or DER: a file, or the repository's http://HOST/repository/crl
-    /// (rp-demo fetches it again every --refresh).
+    /// The newest CRL, PEM or DER: a file or a URL (rp-demo fetches it again every
+    /// --refresh). Default: the certificate's cRLDistributionPoints (verify), else the
+    /// policy's CRL URL.
     #[arg(long)]
-    crl: String,
+    crl: Option<String>,
+    /// Fetch distribution-point URLs from this repository (scheme and host, e.g.
+    /// http://127.0.0.1:8080) instead of their own host: a mirror or a local instance.
+    #[arg(long)]
+    repository: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -504,17 +512,15 @@ fn run(command: Command) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify {
-            trust:
-                Trust {
-                    policy: name,
-                    ca_certs,
-                    crl,
-                },
+            trust,
+            crl_cache,
             now,
             cert,
         } => Ok(
             // 1 is the verdict "refused"; input the verifier could not read is 2.
-            match policy(&name).and_then(|p| verify(p, &ca_certs, &crl, now.as_deref(), &cert)) {
+            match policy(&trust.policy)
+                .and_then(|p| verify(p, &trust, crl_cache.as_deref(), now.as_deref(), &cert))
+            {
                 Ok(code) => code,
                 Err(e) => {
                     eprintln!("error: {e:#}");
@@ -622,20 +628,14 @@ fn run(command: Command) -> Result<ExitCode> {
         Command::Audit { command } => audit(command),
         Command::Serve { dir, listen } => serve(dir, listen),
         Command::RpDemo {
-            trust:
-                Trust {
-                    policy: name,
-                    ca_certs,
-                    crl,
-                },
+            trust,
             listen,
             refresh,
             cert,
             key,
         } => rp_demo(
-            policy(&name)?,
-            &ca_certs,
-            &crl,
+            policy(&trust.policy)?,
+            &trust,
             listen,
             refresh,
             cert.zip(key),
@@ -786,8 +786,7 @@ fn serve(dir: PathBuf, listen: Option<std::net::SocketAddr>) -> Result<ExitCode>
 
 fn rp_demo(
     policy: &'static dyn Policy,
-    ca_certs: &str,
-    crl: &str,
+    trust: &Trust,
     listen: std::net::SocketAddr,
     refresh: u64,
     identity: Option<(PathBuf, PathBuf)>,
@@ -799,7 +798,8 @@ fn rp_demo(
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    let cas = der_blocks(&fetch(ca_certs)?, "CERTIFICATE", ca_certs)?;
+    let cas = der_blocks(&fetch(&trust.ca_certs)?, "CERTIFICATE", &trust.ca_certs)?;
+    let crl = crl_source(policy, trust, None)?;
     let server_identity = match identity {
         Some((cert, key)) => {
             let chain = der_blocks(
@@ -816,7 +816,7 @@ fn rp_demo(
         let rp = RelyingParty::start(RpOptions {
             policy,
             ca_certs: cas,
-            crl: CrlSource::parse(crl),
+            crl: CrlSource::parse(&crl),
             refresh: std::time::Duration::from_secs(refresh),
             server_identity,
             clock: std::sync::Arc::new(Timestamp::now),
@@ -1020,26 +1020,34 @@ fn policy_diff(args: &[String], git: bool, format: DiffFormat) -> ExitCode {
     }
 }
 
-/// Reads a file, or GETs an http:// URL (the repository publishes over plain HTTP;
+/// Reads a file, or GETs an http(s) URL (the repository publishes over plain HTTP;
 /// what it serves is signed, which is what the verifier trusts).
 fn fetch(source: &str) -> Result<Vec<u8>> {
-    if !source.starts_with("http://") {
-        return std::fs::read(source).with_context(|| format!("reading {source}"));
-    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(async {
-        let response = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(30))
-            .build()?
-            .get(source)
-            .send()
-            .await
-            .with_context(|| format!("fetching {source}"))?
-            .error_for_status()
-            .with_context(|| format!("fetching {source}"))?;
-        Ok(response.bytes().await?.to_vec())
+    Ok(runtime.block_on(inkan_server::rp::fetch_bytes(source))?)
+}
+
+/// Where the CRL comes from: `--crl`, else the certificate's first http
+/// distribution point, else the policy's CRL URL; moved onto `--repository` if given.
+fn crl_source(policy: &'static dyn Policy, trust: &Trust, cert: Option<&[u8]>) -> Result<String> {
+    if let Some(crl) = &trust.crl {
+        return Ok(crl.clone());
+    }
+    let from_cert = match cert {
+        Some(der) => inkan_runtime::verify::Verifier::distribution_points(der)
+            .map_err(|r| anyhow!("the certificate: {r}"))?
+            .into_iter()
+            .next(),
+        None => None,
+    };
+    let url = from_cert
+        .or_else(|| policy.definition().crl_url.map(str::to_string))
+        .ok_or_else(|| anyhow!("no --crl, no distribution point and no CRL URL in the policy"))?;
+    Ok(match &trust.repository {
+        Some(repository) => inkan_server::rp::rebase(&url, repository),
+        None => url,
     })
 }
 
@@ -1071,37 +1079,79 @@ fn der_blocks(bytes: &[u8], label: &str, source: &str) -> Result<Vec<Vec<u8>>> {
 
 fn verify(
     policy: &'static dyn Policy,
-    ca_certs: &str,
-    crl: &str,
+    trust: &Trust,
+    crl_cache: Option<&Path>,
     now: Option<&str>,
     cert: &Path,
 ) -> Result<ExitCode> {
-    use inkan_runtime::verify::Verifier;
+    use inkan_runtime::verify::{Refusal, Verifier};
     let now = match parse_now(now)? {
         Some(t) => t,
         None => Timestamp::now(),
     };
-    let cas = der_blocks(&fetch(ca_certs)?, "CERTIFICATE", ca_certs)?;
-    let crl_der = der_blocks(&fetch(crl)?, "X509 CRL", crl)?
-        .pop()
-        .ok_or_else(|| anyhow!("{crl}: no CRL"))?;
+    let refused = |refusal: Refusal| {
+        println!("refused: {refusal}");
+        Ok(ExitCode::FAILURE)
+    };
     let cert_der = read_pem_or_der(cert, "CERTIFICATE")?;
-    let outcome = Verifier::from_der(policy, &cas)
-        .and_then(|v| v.load_crl(&crl_der, now).map(|_| v))
-        .and_then(|v| v.verify(&cert_der, now));
-    Ok(match outcome {
+    let cas = der_blocks(&fetch(&trust.ca_certs)?, "CERTIFICATE", &trust.ca_certs)?;
+    let verifier = match Verifier::from_der(policy, &cas) {
+        Ok(v) => v,
+        Err(r) => return refused(r),
+    };
+    let source = crl_source(policy, trust, Some(&cert_der))?;
+    // The cache holds the newest CRL seen per source, used until its nextUpdate; a
+    // fetched CRL older than it is refused (cRLNumber never goes back).
+    let cached = crl_cache.map(|dir| {
+        let file: String = source
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        dir.join(file)
+    });
+    if let Some(der) = cached.as_ref().and_then(|f| std::fs::read(f).ok()) {
+        let _ = verifier.load_crl(&der, now);
+    }
+    if verifier.has_fresh_crl(now) {
+        eprintln!("CRL from the cache ({source})");
+    } else {
+        let der = der_blocks(&fetch(&source)?, "X509 CRL", &source)?
+            .pop()
+            .ok_or_else(|| anyhow!("{source}: no CRL"))?;
+        if let Err(r) = verifier.load_crl(&der, now) {
+            return refused(r);
+        }
+        eprintln!("CRL fetched from {source}");
+        if let Some(file) = &cached {
+            write_atomically(file, &der)?;
+        }
+    }
+    match verifier.verify(&cert_der, now) {
         Ok(ok) => {
             println!(
                 "accepted: {} (serial {}, profile {})",
                 ok.subject, ok.serial, ok.profile
             );
-            ExitCode::SUCCESS
+            Ok(ExitCode::SUCCESS)
         }
-        Err(refusal) => {
-            println!("refused: {refusal}");
-            ExitCode::FAILURE
-        }
-    })
+        Err(r) => refused(r),
+    }
+}
+
+/// Writes `bytes` to a sibling temporary file, then renames it over `path`.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let tmp = path.with_extension("partial");
+    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
 }
 
 fn read_pem_or_der(path: &Path, label: &str) -> Result<Vec<u8>> {

@@ -309,8 +309,8 @@ fn a_ca_lives_through_the_cli() {
     // refuses the revoked certificate; with a stale CRL it refuses to judge.
     let bundle = tmp.path().join("ca-certs.pem");
     std::fs::write(&bundle, &pem).expect("bundle written");
-    let rp = |crl: &Path, at: &str| {
-        inkan(&[
+    let rp_with = |crl: &Path, at: &str, extra: &[&str]| {
+        let mut args = vec![
             "verify",
             "--policy",
             "jpcert-ssl-client",
@@ -321,8 +321,11 @@ fn a_ca_lives_through_the_cli() {
             "--now",
             at,
             path(&cert),
-        ])
+        ];
+        args.extend_from_slice(extra);
+        inkan(&args)
     };
+    let rp = |crl: &Path, at: &str| rp_with(crl, at, &[]);
     let out = rp(&crl, now);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(
@@ -336,6 +339,19 @@ fn a_ca_lives_through_the_cli() {
     assert!(text(&out).contains("stale CRL"), "{}", text(&out));
     let out = rp(&tmp.path().join("missing.crl"), now);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    // With a cache, a CRL is fetched once and reused until its nextUpdate, even when
+    // its source is gone.
+    let cached_copy = tmp.path().join("cached-source.pem");
+    std::fs::copy(&crl, &cached_copy).expect("copied");
+    let cache = tmp.path().join("crl-cache");
+    let cached = || rp_with(&cached_copy, now, &["--crl-cache", path(&cache)]);
+    let out = cached();
+    assert!(text(&out).contains("CRL fetched from"), "{}", text(&out));
+    std::fs::remove_file(&cached_copy).expect("removed");
+    let out = cached();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("CRL from the cache"), "{}", text(&out));
+    assert!(text(&out).contains("refused: revoked"), "{}", text(&out));
 }
 
 #[test]

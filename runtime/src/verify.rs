@@ -294,6 +294,38 @@ impl Verifier {
         Ok(number)
     }
 
+    /// Whether a CRL is held that is still fresh at `now`: while it is, there is no
+    /// need to fetch another (the CRL is cached until its nextUpdate).
+    pub fn has_fresh_crl(&self, now: Timestamp) -> bool {
+        self.crl_state().is_some_and(|(_, next)| next >= now)
+    }
+
+    /// The http(s) URIs of a certificate's cRLDistributionPoints, in order.
+    pub fn distribution_points(der: &[u8]) -> Result<Vec<String>, Refusal> {
+        use x509_cert::ext::pkix::CrlDistributionPoints;
+        use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
+        let cert = Certificate::from_der(der).map_err(|e| Refusal::Malformed(e.to_string()))?;
+        let points = cert
+            .tbs_certificate()
+            .get_extension::<CrlDistributionPoints>()
+            .map_err(|e| Refusal::Malformed(format!("cRLDistributionPoints: {e}")))?
+            .map(|(_, p)| p.0)
+            .unwrap_or_default();
+        Ok(points
+            .into_iter()
+            .filter_map(|p| match p.distribution_point {
+                Some(DistributionPointName::FullName(names)) => Some(names),
+                _ => None,
+            })
+            .flatten()
+            .filter_map(|n| match n {
+                GeneralName::UniformResourceIdentifier(uri) => Some(uri.to_string()),
+                _ => None,
+            })
+            .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+            .collect())
+    }
+
     /// The loaded CRL's number and nextUpdate, if any.
     pub fn crl_state(&self) -> Option<(u64, Timestamp)> {
         self.crl

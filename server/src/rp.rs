@@ -78,43 +78,61 @@ impl CrlSource {
 
     /// Fetches the CRL's DER.
     pub async fn fetch(&self) -> Result<Vec<u8>, RpError> {
-        let fail = |message: String| RpError::Fetch {
-            source_name: self.name(),
-            message,
-        };
-        let bytes = match self {
-            CrlSource::Url(url) => {
-                let response = reqwest::Client::builder()
-                    .timeout(Duration::from_secs(30))
-                    .build()
-                    .map_err(|e| fail(e.to_string()))?
-                    .get(url)
-                    .send()
-                    .await
-                    .and_then(|r| r.error_for_status())
-                    .map_err(|e| fail(e.to_string()))?;
-                response
-                    .bytes()
-                    .await
-                    .map_err(|e| fail(e.to_string()))?
-                    .to_vec()
-            }
-            CrlSource::File(path) => tokio::fs::read(path)
-                .await
-                .map_err(|e| fail(e.to_string()))?,
-        };
+        let name = self.name();
+        let bytes = fetch_bytes(&name).await?;
         if bytes.starts_with(b"-----BEGIN") {
-            let (label, der) = der::pem::decode_vec(&bytes).map_err(|e| fail(e.to_string()))?;
+            let (label, der) = der::pem::decode_vec(&bytes).map_err(|e| RpError::Fetch {
+                source_name: name.clone(),
+                message: e.to_string(),
+            })?;
             if label != "X509 CRL" {
-                return Err(fail(format!(
-                    "expected an X509 CRL PEM block, found {label}"
-                )));
+                return Err(RpError::Fetch {
+                    source_name: name,
+                    message: format!("expected an X509 CRL PEM block, found {label}"),
+                });
             }
             Ok(der)
         } else {
             Ok(bytes)
         }
     }
+}
+
+/// The bytes of a file, or of an http(s) URL fetched with a 30-second timeout.
+pub async fn fetch_bytes(source: &str) -> Result<Vec<u8>, RpError> {
+    let fail = |message: String| RpError::Fetch {
+        source_name: source.to_string(),
+        message,
+    };
+    if !(source.starts_with("http://") || source.starts_with("https://")) {
+        return tokio::fs::read(source)
+            .await
+            .map_err(|e| fail(e.to_string()));
+    }
+    let response = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|e| fail(e.to_string()))?
+        .get(source)
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+        .map_err(|e| fail(e.to_string()))?;
+    Ok(response
+        .bytes()
+        .await
+        .map_err(|e| fail(e.to_string()))?
+        .to_vec())
+}
+
+/// `url` with its scheme and host replaced by `repository`'s, its path kept: a
+/// distribution point fetched from a mirror or a local repository.
+pub fn rebase(url: &str, repository: &str) -> String {
+    let path = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+        .unwrap_or("/");
+    format!("{}{path}", repository.trim_end_matches('/'))
 }
 
 /// The clock the verifier judges by; the real one outside tests.

@@ -6,6 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod common;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -14,7 +16,8 @@ use std::time::Duration;
 use inkan_runtime::ca::{Ca, Issued};
 use inkan_runtime::calendar::Timestamp;
 use inkan_runtime::verify::Refusal;
-use inkan_server::rp::{Clock, CrlSource, RelyingParty, RpError, RpOptions};
+use inkan_runtime::verify::Verifier;
+use inkan_server::rp::{Clock, CrlSource, RelyingParty, RpError, RpOptions, rebase};
 use inkan_tests::{fixture_ca, issue_to_files, pem, policy, tls_client};
 
 const ID: &str = "jpcert-ssl-client-2026";
@@ -236,4 +239,67 @@ async fn r_9_6_rp_check_rustls_demo_refuses_expired_certificates_and_stale_crls(
         Err(e) => panic!("expected a stale-CRL refusal, got {e}"),
         Ok(_) => panic!("started on a stale CRL"),
     }
+}
+
+/// The whole loop: a subscriber enrolled through the service; a relying party that
+/// knows only the repository (CA certificates) and the certificate's CRL distribution
+/// point (moved onto the local repository); revocation through the RA.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r_9_6_rp_check_end_to_end_enrolled_through_the_service_refused_after_revocation() {
+    let h = common::start_for(ID, |_| {}).await;
+    let passwords = common::approved(&h, "810001", "manager@org.example", &["000001"]).await;
+    let (s, v) = common::enroll(&h, &passwords[0].1, &common::csr_bits(1, 2048)).await;
+    assert_eq!(s, 201, "{v}");
+    let dir = h.tmp.path();
+    let certificate = v["certificate"].as_str().unwrap();
+    std::fs::write(dir.join("sub1.pem"), certificate).unwrap();
+    std::fs::write(
+        dir.join("sub1.key"),
+        inkan_tests::fixture("sub1-2048.key.pem"),
+    )
+    .unwrap();
+    let (_, cert_der) = der::pem::decode_vec(certificate.as_bytes()).unwrap();
+
+    let bundle = common::get_bytes(format!("{}/repository/ca-certs.pem", h.base)).await;
+    let ca_certs = x509_cert::Certificate::load_pem_chain(&bundle)
+        .unwrap()
+        .iter()
+        .map(|c| der::Encode::to_der(c).unwrap())
+        .collect();
+    let point = Verifier::distribution_points(&cert_der).unwrap().remove(0);
+    let rp = Arc::new(
+        RelyingParty::start(RpOptions {
+            policy: policy(ID),
+            ca_certs,
+            crl: CrlSource::Url(rebase(&point, &h.base)),
+            refresh: Duration::from_millis(200),
+            server_identity: None,
+            clock: clock(&Arc::new(AtomicI64::new(0))),
+        })
+        .await
+        .unwrap(),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    tokio::spawn(rp.clone().serve(listener));
+    let connect = || {
+        let (dir, addr) = (dir.to_path_buf(), addr.clone());
+        tokio::task::spawn_blocking(move || tls_client(&dir, &addr, "sub1.pem", "sub1.key", &[]))
+    };
+    let out = connect().await.unwrap();
+    assert!(
+        out.contains("authenticated: ") && out.contains("CN=SSL-810001-000001-"),
+        "{out}"
+    );
+
+    let (held, _) = rp.crl_state().unwrap();
+    let serial = v["serial"].as_str().unwrap();
+    common::revoke_confirmed(&h, serial, "810001", "cessation-of-use").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while rp.crl_state().map(|(n, _)| n) == Some(held) {
+        assert!(std::time::Instant::now() < deadline, "no newer CRL fetched");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let out = connect().await.unwrap();
+    assert!(out.contains("alert certificate revoked"), "{out}");
 }

@@ -12,14 +12,7 @@ use serde_json::json;
 use x509_parser::prelude::*;
 
 async fn revoked_serials(h: &Harness) -> Vec<(String, Option<u8>)> {
-    let bytes = client()
-        .get(format!("{}/ca-info/crl-list.crl", h.base))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let bytes = get_bytes(format!("{}/ca-info/crl-list.crl", h.base)).await;
     let (_, crl) = CertificateRevocationList::from_der(&bytes).unwrap();
     crl.iter_revoked_certificates()
         .map(|r| (hex(r.raw_serial()), r.reason_code().map(|(_, c)| c.0)))
@@ -431,27 +424,14 @@ async fn r_3_4_revoke_confirm_only_the_managers_confirmation_revokes() {
         !revoked_serials(&h).await.iter().any(|(s, _)| *s == serial),
         "unconfirmed: not revoked"
     );
-    let token = mail
-        .split("token=")
-        .nth(1)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string();
+    let token = token_in(&mail);
     let page = client()
         .get(format!("{}/revocation/confirm?token={token}", h.base))
         .send()
         .await
         .unwrap();
     assert_eq!(page.status(), 200);
-    let r = client()
-        .post(format!("{}/revocation/confirm", h.base))
-        .form(&[("token", token.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    assert_eq!(confirm_revocation(&h, &token).await, 200);
     let list = revoked_serials(&h).await;
     assert!(
         list.iter()
@@ -459,13 +439,7 @@ async fn r_3_4_revoke_confirm_only_the_managers_confirmation_revokes() {
         "cessationOfOperation on the republished CRL: {list:?}"
     );
     // The link works once.
-    let again = client()
-        .post(format!("{}/revocation/confirm", h.base))
-        .form(&[("token", token.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(again.status(), 404);
+    assert_eq!(confirm_revocation(&h, &token).await, 404);
 }
 
 /// Also proves R-5.7-COMPROMISE (revoked at once).

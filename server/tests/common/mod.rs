@@ -21,7 +21,12 @@ pub fn fixtures() -> PathBuf {
 }
 
 pub fn csr(n: u32) -> String {
-    std::fs::read_to_string(fixtures().join(format!("sub{n}-1024.csr.pem"))).unwrap()
+    csr_bits(n, 1024)
+}
+
+/// Fixture request `n` with an RSA key of `bits` (1024 for the faithful policy, 2048 for 2026).
+pub fn csr_bits(n: u32, bits: u32) -> String {
+    std::fs::read_to_string(fixtures().join(format!("sub{n}-{bits}.csr.pem"))).unwrap()
 }
 
 /// A local SMTP sink: accepts every message and keeps its text.
@@ -117,11 +122,17 @@ pub const STAFF: [(&str, &str, &str); 5] = [
     ("otto", "Otto Oda", "operator"),
 ];
 
-/// A CA from fixture keys with staff, and a server on a loopback port.
+/// A CA under the faithful policy from fixture keys with staff, and a server on a
+/// loopback port.
 pub async fn start_with(tweak: impl FnOnce(&mut inkan_server::Config)) -> Harness {
+    start_for("jpcert-ssl-client", tweak).await
+}
+
+/// As [`start_with`], under the policy `id`.
+pub async fn start_for(id: &str, tweak: impl FnOnce(&mut inkan_server::Config)) -> Harness {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("ca");
-    let policy = inkan_policies::by_id("jpcert-ssl-client").unwrap();
+    let policy = inkan_policies::by_id(id).unwrap();
     let key_source = |p: &'static inkan_runtime::policy::CertificateProfile| {
         SoftwareSigner::from_pkcs8_pem(
             &std::fs::read_to_string(
@@ -296,4 +307,53 @@ pub async fn enroll(h: &Harness, password: &str, csr: &str) -> (u16, Value) {
         json!({ "password": password, "csr": csr }),
     )
     .await
+}
+
+/// Revokes `serial` as the RA does: an operator records the manager's request, the
+/// manager confirms through the link mailed to the address on file (R-3.4-REVOKE-CONFIRM);
+/// the confirmation revokes and republishes the CRL.
+pub async fn revoke_confirmed(h: &Harness, serial: &str, developer: &str, reason: &str) {
+    let (s, v) = post(
+        &staff(h, "olive").await,
+        format!("{}/api/ra/revocations", h.base),
+        json!({ "serial": serial, "developer": developer, "reason": reason, "requested_by": "manager" }),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let mail = h.sink.wait_for("revocation/confirm?token=").await;
+    assert_eq!(confirm_revocation(h, &token_in(&mail)).await, 200);
+}
+
+/// The confirmation token in a mailed link.
+pub fn token_in(mail: &str) -> String {
+    mail.split("token=")
+        .nth(1)
+        .and_then(|t| t.split_whitespace().next())
+        .unwrap()
+        .to_string()
+}
+
+/// Submits the confirmation form, as the manager's browser does; returns the status.
+pub async fn confirm_revocation(h: &Harness, token: &str) -> u16 {
+    client()
+        .post(format!("{}/revocation/confirm", h.base))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// The body of a GET.
+pub async fn get_bytes(url: String) -> Vec<u8> {
+    client()
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec()
 }
