@@ -793,6 +793,8 @@ fn rp_demo(
 ) -> Result<ExitCode> {
     use inkan_server::rp::{CrlSource, RelyingParty, RpOptions};
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),

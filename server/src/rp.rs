@@ -346,8 +346,10 @@ impl RelyingParty {
             tick.tick().await;
             loop {
                 tick.tick().await;
+                let held = refresher.crl_state().map(|(n, _)| n);
                 match refresher.refresh_crl().await {
-                    Ok(n) => tracing::info!(crl = n, "CRL refreshed"),
+                    Ok(n) if Some(n) == held => tracing::debug!(crl = n, "CRL unchanged"),
+                    Ok(n) => tracing::info!(crl = n, "newer CRL loaded"),
                     Err(e) => {
                         tracing::warn!(error = %e, "CRL refresh failed; keeping the CRL held")
                     }

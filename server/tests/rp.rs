@@ -49,7 +49,7 @@ fn publish_crl(ca: &mut Ca, dir: &Path) {
 
 fn options(ca: &Ca, dir: &Path, offset: &Arc<AtomicI64>) -> RpOptions {
     RpOptions {
-        policy: policy(ID),
+        policy: ca.policy(),
         ca_certs: ca.ca_certificates().unwrap(),
         crl: CrlSource::File(dir.join("crl.pem")),
         refresh: Duration::from_millis(200),
@@ -59,11 +59,15 @@ fn options(ca: &Ca, dir: &Path, offset: &Arc<AtomicI64>) -> RpOptions {
 }
 
 async fn demo() -> Demo {
-    let (tmp, mut ca) = fixture_ca(ID, Timestamp::now());
+    demo_of(ID, 2048).await
+}
+
+async fn demo_of(id: &'static str, bits: u32) -> Demo {
+    let (tmp, mut ca) = fixture_ca(id, Timestamp::now());
     let dir = tmp.path();
     let mut subscribers = Vec::new();
     for n in 1..=2 {
-        subscribers.push(issue_to_files(&mut ca, dir, n, 2048, Timestamp::now()));
+        subscribers.push(issue_to_files(&mut ca, dir, n, bits, Timestamp::now()));
     }
     publish_crl(&mut ca, dir);
     let offset = Arc::new(AtomicI64::new(0));
@@ -88,16 +92,28 @@ async fn demo() -> Demo {
 impl Demo {
     /// Connects with `cert`/`key` (files in the demo's directory).
     async fn connect(&self, cert: &str, key: &str) -> String {
+        self.connect_args(cert, key, &[]).await
+    }
+
+    async fn connect_args(&self, cert: &str, key: &str, extra: &[&str]) -> String {
         let (dir, addr) = (self.tmp.path().to_path_buf(), self.addr.clone());
         let (cert, key) = (cert.to_string(), key.to_string());
-        tokio::task::spawn_blocking(move || tls_client(&dir, &addr, &cert, &key, &[]))
+        let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+        tokio::task::spawn_blocking(move || {
+            let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+            tls_client(&dir, &addr, &cert, &key, &extra)
+        })
+        .await
+        .unwrap()
+    }
+
+    async fn connect_with(&self, n: usize, extra: &[&str]) -> String {
+        self.connect_args(&format!("sub{n}.pem"), &format!("sub{n}.key"), extra)
             .await
-            .unwrap()
     }
 
     async fn subscriber(&self, n: usize) -> String {
-        self.connect(&format!("sub{n}.pem"), &format!("sub{n}.key"))
-            .await
+        self.connect_with(n, &[]).await
     }
 }
 
@@ -239,6 +255,21 @@ async fn r_9_6_rp_check_rustls_demo_refuses_expired_certificates_and_stale_crls(
         Err(e) => panic!("expected a stale-CRL refusal, got {e}"),
         Ok(_) => panic!("started on a stale CRL"),
     }
+}
+
+/// The faithful policy's certificates pass inkan's verifier (the policy allows SHA-1
+/// and RSA-1024), but rustls checks the client's handshake signature through webpki,
+/// which takes RSA keys of 2048 bits or more only: the handshake fails with
+/// BadSignature (alert decrypt_error), even with a client willing to use the key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r_9_6_rp_check_rustls_cannot_take_the_faithful_rsa_1024_handshake_signature() {
+    let d = demo_of("jpcert-ssl-client", 1024).await;
+    let out = d
+        .connect_with(1, &["-cipher", "DEFAULT:@SECLEVEL=0", "-auth_level", "0"])
+        .await;
+    assert!(out.contains("alert decrypt error"), "{out}");
+    assert!(!out.contains("authenticated:"), "{out}");
+    assert_eq!(d.rp.last_refusal(), None, "the verifier itself accepted it");
 }
 
 /// The whole loop: a subscriber enrolled through the service; a relying party that
