@@ -21,6 +21,10 @@ use crate::conformance::{self, IssuerFacts};
 use crate::policy::{Policy, Role, SignatureAlgorithm};
 use crate::x509;
 
+/// How far ahead of the relying party's clock a CRL's thisUpdate may be: a CRL
+/// published a moment ago by a CA whose clock runs slightly fast is still taken.
+pub const CLOCK_SKEW_SECONDS: i64 = 300;
+
 /// Why a certificate or CRL is not trusted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -237,7 +241,7 @@ impl Verifier {
             .as_ref()
             .and_then(x509::timestamp)
             .ok_or_else(|| Refusal::BadCrl("no nextUpdate".into()))?;
-        if this_update > now {
+        if this_update.unix() > now.unix().saturating_add(CLOCK_SKEW_SECONDS) {
             return Err(Refusal::BadCrl(format!(
                 "thisUpdate {this_update} is in the future"
             )));

@@ -177,3 +177,17 @@ fn r_9_6_rp_check_refuses_what_the_issuing_ca_did_not_sign() {
         Err(Refusal::Malformed(_))
     ));
 }
+
+#[test]
+fn r_9_6_rp_check_takes_a_crl_from_a_slightly_fast_ca_clock_but_not_from_the_future() {
+    let t0 = at("2026-04-01T09:00:00Z");
+    let (_tmp, mut ca) = fixture_ca(ID, t0);
+    let crl = ca.crl(None, t0, "test").unwrap().der;
+    let minute_behind = Timestamp::from_unix(t0.unix() - 60).unwrap();
+    assert_eq!(verifier(&ca).load_crl(&crl, minute_behind), Ok(1));
+    let day_behind = days(t0, -1);
+    assert!(matches!(
+        verifier(&ca).load_crl(&crl, day_behind),
+        Err(Refusal::BadCrl(_))
+    ));
+}
