@@ -1083,18 +1083,15 @@ impl Ca {
                 }
             },
         };
-        let authority = self
-            .authorities
-            .iter()
-            .find(|a| a.profile.name == profile.issuer)
-            .ok_or_else(|| Error::Policy(format!("no CA `{}`", profile.issuer)))?;
-        if authority
+        if find_authority(&self.authorities, profile.issuer)?
             .validity()
             .is_none_or(|(nb, na)| now < nb || now > na)
         {
             return Err(Error::IssuerNotValid(now.to_string()));
         }
         let revoked = self.store.revoked_unexpired(profile.issuer, now)?;
+        self.check_crl_continuity(profile.issuer, &revoked, now, actor)?;
+        let authority = find_authority(&self.authorities, profile.issuer)?;
         let issuer_name = authority.cert.tbs_certificate().subject().clone();
         let mut der_out = Vec::new();
         let number = self
@@ -1134,6 +1131,59 @@ impl Ca {
             number,
             der: der_out,
         })
+    }
+
+    /// Before a CRL is signed: every serial on the previous CRL whose certificate has
+    /// not expired must be on the new one (R-7.2-CRL). A revocation that disappeared
+    /// means the store was damaged or edited behind the CA's back; nothing is signed and
+    /// the refusal is audited (`crl-refused`) for the operators to investigate.
+    fn check_crl_continuity(
+        &mut self,
+        issuer: &str,
+        revoked: &[crate::store::Revoked],
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<()> {
+        use der::Decode as _;
+        let Some((previous, der)) = self.store.latest_crl(issuer)? else {
+            return Ok(());
+        };
+        let list =
+            x509_cert::crl::CertificateList::<x509_cert::certificate::Rfc5280>::from_der(&der)
+                .map_err(|e| Error::Encoding(format!("the previous CRL ({previous}): {e}")))?;
+        let still: std::collections::BTreeSet<&str> =
+            revoked.iter().map(|r| r.serial.as_str()).collect();
+        let mut missing = Vec::new();
+        for entry in list.tbs_cert_list.revoked_certificates.iter().flatten() {
+            let serial = hex::encode(entry.serial_number.as_bytes());
+            if still.contains(serial.as_str()) {
+                continue;
+            }
+            let expired = self
+                .store
+                .certificate(&serial)?
+                .is_some_and(|r| r.not_after < now);
+            if !expired {
+                missing.push(serial);
+            }
+        }
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let missing = missing.join(", ");
+        let event = Event::new(
+            now,
+            actor,
+            "crl-refused",
+            &[
+                ("issuer", issuer),
+                ("previous", &previous.to_string()),
+                ("dropped", &missing),
+            ],
+        );
+        self.store
+            .audit(&[Audited::new(self.policy.definition(), event)])?;
+        Err(Error::CrlWouldDropRevoked { previous, missing })
     }
 
     /// Records an event (RA operations, logins, form receipts) in the audit log.

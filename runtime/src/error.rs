@@ -46,6 +46,17 @@ pub enum Error {
         /// The issuer's notAfter.
         issuer_not_after: String,
     },
+    /// The next CRL would leave out revoked, unexpired certificates the previous CRL
+    /// listed: nothing was signed (R-7.2-CRL).
+    #[error(
+        "CRL refused, nothing was signed: CRL {previous} lists revoked certificates that have not expired but are no longer revoked in the store ({missing}); the store was damaged or edited (R-7.2-CRL)"
+    )]
+    CrlWouldDropRevoked {
+        /// The previous CRL's number.
+        previous: u64,
+        /// The serials that would disappear.
+        missing: String,
+    },
     /// The issuer is not valid at this instant.
     #[error("the issuing CA is not valid at {0}")]
     IssuerNotValid(String),

@@ -226,3 +226,59 @@ fn r_4_9_no_hold_unknown_reasons_and_serials_are_refused() {
         Err(inkan_runtime::Error::UnknownSerial(_))
     ));
 }
+
+/// A revocation that vanished from the store (damage, or an edit behind the CA's back)
+/// must not vanish from the CRL: the next CRL is refused, nothing is signed or
+/// recorded, and the refusal is audited (R-7.2-CRL).
+#[test]
+fn r_7_2_crl_refuses_to_drop_a_revoked_unexpired_certificate() {
+    let now = at("2026-04-01T00:00:00Z");
+    let (tmp, mut ca) = fixture_ca("jpcert-ssl-client", now);
+    let csr = fixture("sub1-1024.csr.pem");
+    let issued = ca
+        .issue(
+            &IssueRequest {
+                actor: "test",
+                csr: &csr,
+                profile: None,
+                fields: vec![("developer".into(), 1), ("person".into(), 1)],
+            },
+            now,
+        )
+        .unwrap();
+    ca.revoke(&issued.serial, "key-loss", now, "test").unwrap();
+    assert_eq!(ca.crl(None, now, "test").unwrap().number, 1);
+
+    let db = rusqlite::Connection::open(tmp.path().join("ca/ca.sqlite")).unwrap();
+    let changed = db
+        .execute(
+            "UPDATE certificates SET revoked_at = NULL, reason_code = NULL WHERE serial = ?1",
+            [&issued.serial],
+        )
+        .unwrap();
+    assert_eq!(changed, 1);
+    drop(db);
+
+    let later = at("2026-04-02T00:00:00Z");
+    match ca.crl(None, later, "scheduler") {
+        Err(inkan_runtime::Error::CrlWouldDropRevoked { previous, missing }) => {
+            assert_eq!(previous, 1);
+            assert_eq!(missing, issued.serial);
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(
+        ca.store()
+            .latest_crl("ssl-clients")
+            .unwrap()
+            .map(|(n, _)| n),
+        Some(1),
+        "no CRL 2 was recorded"
+    );
+    let last = ca.store().audit_entries().unwrap().pop().unwrap();
+    assert_eq!(
+        (last.event.as_str(), last.actor.as_str()),
+        ("crl-refused", "scheduler")
+    );
+    assert!(last.details.contains(&issued.serial), "{}", last.details);
+}
