@@ -110,15 +110,52 @@ pub fn verify(
 /// The RSA key in an SPKI; refuses other algorithms and sizes rsa does not accept
 /// (below 1024 or above 8192 bits, exponent out of range) before any expensive work.
 pub fn rsa_public_key(spki: &SubjectPublicKeyInfoOwned) -> Result<PublicKey> {
+    use der::Decode as _;
     if spki.algorithm.oid != const_oid::db::rfc5912::RSA_ENCRYPTION {
         return Err(Error::KeyRefused(format!(
             "algorithm {} is not rsaEncryption",
             spki.algorithm.oid
         )));
     }
+    // Cheap checks on the raw integers first, so a hostile key costs nothing: no
+    // modulus above MAX_RSA_BITS, and a public exponent that is odd, at least 3 and
+    // at most 2^32 + 1 (every real key uses 65537 or 3).
+    let raw = spki
+        .subject_public_key
+        .as_bytes()
+        .ok_or_else(|| Error::KeyRefused("the key BIT STRING has unused bits".into()))?;
+    let parts = RsaKey::from_der(raw)
+        .map_err(|e| Error::KeyRefused(format!("not an RSAPublicKey: {e}")))?;
+    let n = parts.n.as_bytes();
+    let n_bits = n.len() * 8 - n.first().map_or(8, |b| b.leading_zeros() as usize);
+    if n_bits > MAX_RSA_BITS {
+        return Err(Error::KeyRefused(format!(
+            "the modulus has {n_bits} bits; more than {MAX_RSA_BITS} is refused"
+        )));
+    }
+    let e = parts.e.as_bytes();
+    let e_value = (e.len() <= 8).then(|| e.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b)));
+    match e_value {
+        Some(v) if v >= 3 && v % 2 == 1 && v <= (1 << 32) + 1 => {}
+        _ => {
+            return Err(Error::KeyRefused(
+                "the public exponent must be odd, at least 3 and at most 2^32 + 1".into(),
+            ));
+        }
+    }
     let der = der::Encode::to_der(spki)?;
     PublicKey::from_public_key_der(&der)
         .map_err(|e| Error::KeyRefused(format!("not a usable RSA public key: {e}")))
+}
+
+/// Largest RSA modulus accepted in a request, in bits.
+pub const MAX_RSA_BITS: usize = 8192;
+
+/// PKCS #1 RSAPublicKey, read only to check its integers before the rsa crate does.
+#[derive(der::Sequence)]
+struct RsaKey<'a> {
+    n: der::asn1::UintRef<'a>,
+    e: der::asn1::UintRef<'a>,
 }
 
 /// The modulus size in bits.
@@ -192,5 +229,64 @@ impl Signer for SoftwareSigner {
         self.key
             .sign(scheme, &hash)
             .map_err(|e| Error::Signer(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Hostile public keys are refused when read, before any signature is verified
+    //! or any certificate is built.
+
+    use super::*;
+    use der::Encode;
+    use der::asn1::{BitString, UintRef};
+
+    fn spki(n: &[u8], e: &[u8]) -> SubjectPublicKeyInfoOwned {
+        let key = RsaKey {
+            n: UintRef::new(n).unwrap(),
+            e: UintRef::new(e).unwrap(),
+        }
+        .to_der()
+        .unwrap();
+        SubjectPublicKeyInfoOwned {
+            algorithm: spki::AlgorithmIdentifierOwned {
+                oid: const_oid::db::rfc5912::RSA_ENCRYPTION,
+                parameters: Some(der::asn1::Null.into()),
+            },
+            subject_public_key: BitString::from_bytes(&key).unwrap(),
+        }
+    }
+
+    /// An odd modulus of `bits` bits.
+    fn modulus(bits: usize) -> Vec<u8> {
+        let mut n = vec![0xffu8; bits / 8];
+        n[0] = 0xc1;
+        n
+    }
+
+    #[test]
+    fn r_6_1_key_size_an_ordinary_key_is_read() {
+        let key = rsa_public_key(&spki(&modulus(2048), &[1, 0, 1])).unwrap();
+        assert_eq!(rsa_bits(&key), 2048);
+    }
+
+    #[test]
+    fn r_6_1_key_size_keys_above_8192_bits_are_refused() {
+        for bits in [8192 + 64, 65_536] {
+            match rsa_public_key(&spki(&modulus(bits), &[1, 0, 1])) {
+                Err(Error::KeyRefused(m)) => assert!(m.contains("more than 8192"), "{m}"),
+                other => panic!("{bits} bits: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn r_6_1_key_size_exponent_one_even_or_huge_is_refused() {
+        for e in [&[1u8][..], &[2], &[1, 0, 0], &[1, 0, 0, 0, 0, 0, 0, 0, 1]] {
+            match rsa_public_key(&spki(&modulus(2048), e)) {
+                Err(Error::KeyRefused(m)) => assert!(m.contains("public exponent"), "{m}"),
+                other => panic!("exponent {e:?}: {other:?}"),
+            }
+        }
     }
 }
