@@ -50,7 +50,13 @@ pub fn at(s: &str) -> Timestamp {
 
 /// A CA in a temporary directory, made from fixture keys, with the clock override on.
 pub fn fixture_ca(id: &str, now: Timestamp) -> (tempfile::TempDir, Ca) {
-    let tmp = tempfile::tempdir().unwrap();
+    fixture_ca_in(&std::env::temp_dir(), id, now)
+}
+
+/// As [`fixture_ca`], in a temporary directory under `parent` (a tmpfs, to take the
+/// disk out of a measurement).
+pub fn fixture_ca_in(parent: &Path, id: &str, now: Timestamp) -> (tempfile::TempDir, Ca) {
+    let tmp = tempfile::tempdir_in(parent).unwrap();
     let dir = tmp.path().join("ca");
     let key_source = |p: &'static inkan_runtime::policy::CertificateProfile| {
         let pem =

@@ -3,7 +3,9 @@
 //! - `cargo xtask codegen` compiles every policy in `policy/` and writes its crate
 //!   under `generated/` (and the `generated/policies` index);
 //! - `cargo xtask check` does the same in memory and fails, naming the fix, when
-//!   anything under `generated/` differs byte for byte or is left over.
+//!   anything under `generated/` differs byte for byte or is left over;
+//! - `cargo xtask trace` follows each CPS rule to its tests;
+//! - `cargo xtask bench` runs the benchmarks and writes `target/bench/report.md`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -35,6 +37,13 @@ enum Task {
         /// Print every rule, not only the summary and the problems.
         #[arg(long)]
         verbose: bool,
+    },
+    /// Run the benchmarks (release build) and write target/bench/report.md, report.json
+    /// and ratios.svg: every figure a ratio against a baseline measured in the same run.
+    Bench {
+        /// Seconds per figure.
+        #[arg(long, default_value_t = 3.0)]
+        seconds: f64,
     },
 }
 
@@ -167,9 +176,23 @@ fn run() -> Result<ExitCode> {
     if let Task::Trace { verbose } = cli.task {
         return run_trace(&root, verbose);
     }
+    if let Task::Bench { seconds } = cli.task {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = std::process::Command::new(cargo)
+            .args(["bench", "-p", "inkan-tests", "--bench", "engine"])
+            .env("INKAN_BENCH_SECONDS", seconds.to_string())
+            .current_dir(&root)
+            .status()
+            .context("running cargo bench")?;
+        return Ok(if status.success() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
     let files = generate(&root).context("generating policy crates")?;
     match cli.task {
-        Task::Trace { .. } => Ok(ExitCode::SUCCESS),
+        Task::Trace { .. } | Task::Bench { .. } => Ok(ExitCode::SUCCESS),
         Task::Docs => {
             for f in files.iter().filter(|f| f.path.starts_with("docs/")) {
                 let path = root.join(&f.path);
