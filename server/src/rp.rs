@@ -357,7 +357,16 @@ impl RelyingParty {
             }
         });
         loop {
-            let (tcp, peer) = listener.accept().await?;
+            // An accept error (out of file descriptors, a connection reset in the
+            // backlog) is about one connection, not the server: log it and go on.
+            let (tcp, peer) = match listener.accept().await {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            };
             let acceptor = this.acceptor.clone();
             tokio::spawn(async move {
                 if let Err(e) = answer(acceptor, tcp, peer).await {
