@@ -184,54 +184,32 @@ pub fn run(dir: Option<PathBuf>, name: &str) -> Result<ExitCode> {
         all_ok &= good;
         Ok(())
     };
-    let mut verify = vec!["verify"];
-    verify.extend_from_slice(level);
-    let mut chain_args = verify.clone();
-    chain_args.extend([
-        "-CAfile",
-        "root.pem",
-        "-untrusted",
-        "issuing-ca.pem",
-        "subscriber1.pem",
-    ]);
+    // `openssl verify` at the policy's level, chain root + issuing CA, optionally the CRL.
+    let verify = |crl: bool, leaf: &'static str| {
+        let mut args = vec!["verify"];
+        args.extend_from_slice(level);
+        if crl {
+            args.extend(["-crl_check", "-CRLfile", "crl.pem"]);
+        }
+        args.extend(["-CAfile", "root.pem", "-untrusted", "issuing-ca.pem", leaf]);
+        args
+    };
     expect(
         5,
         "openssl verifies subscriber 1's chain",
-        chain_args,
+        verify(false, "subscriber1.pem"),
         "subscriber1.pem: OK",
     )?;
-    let mut crl_args = verify.clone();
-    crl_args.extend([
-        "-crl_check",
-        "-CAfile",
-        "root.pem",
-        "-untrusted",
-        "issuing-ca.pem",
-        "-CRLfile",
-        "crl.pem",
-        "subscriber1.pem",
-    ]);
     expect(
         6,
         "openssl checks subscriber 1 against the CRL",
-        crl_args,
+        verify(true, "subscriber1.pem"),
         "subscriber1.pem: OK",
     )?;
-    let mut revoked_args = verify.clone();
-    revoked_args.extend([
-        "-crl_check",
-        "-CAfile",
-        "root.pem",
-        "-untrusted",
-        "issuing-ca.pem",
-        "-CRLfile",
-        "crl.pem",
-        "subscriber2.pem",
-    ]);
     expect(
         7,
         "openssl finds subscriber 2 on the CRL",
-        revoked_args,
+        verify(true, "subscriber2.pem"),
         "certificate revoked",
     )?;
     expect(

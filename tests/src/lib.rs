@@ -533,6 +533,34 @@ pub mod softhsm {
     /// The user PIN of every test token.
     pub const USER_PIN: &str = "87654321";
 
+    /// A key ceremony for policy `id` on the token labelled `token`, into `dir`, with two
+    /// witnesses; returns the CA, the custodians' shares and the signed transcript.
+    pub fn ceremony(
+        id: &str,
+        token: String,
+        dir: &std::path::Path,
+    ) -> (
+        inkan_runtime::ca::Ca,
+        Vec<inkan_runtime::shamir::Share>,
+        String,
+    ) {
+        let options = inkan_runtime::custody::CeremonyOptions {
+            module: module(),
+            token,
+            pin: zeroize::Zeroizing::new(USER_PIN.to_string()),
+            witnesses: vec!["Key Custodian One".into(), "Security Officer Two".into()],
+            allow_clock_override: true,
+            progress: &|_| {},
+        };
+        inkan_runtime::ca::Ca::ceremony(
+            dir,
+            super::policy(id),
+            inkan_runtime::calendar::Timestamp::now(),
+            &options,
+        )
+        .unwrap()
+    }
+
     /// The SoftHSM2 module; panics with the install hint if it is missing.
     pub fn module() -> PathBuf {
         [

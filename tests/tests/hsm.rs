@@ -15,12 +15,10 @@ use std::sync::OnceLock;
 use inkan_runtime::Error;
 use inkan_runtime::ca::{Ca, IssueRequest};
 use inkan_runtime::calendar::Timestamp;
-use inkan_runtime::custody::CeremonyOptions;
 use inkan_runtime::shamir::{self, Share};
-use inkan_tests::{fixture, policy};
-use zeroize::Zeroizing;
+use inkan_tests::fixture;
 
-use inkan_tests::softhsm::{USER_PIN, module};
+use inkan_tests::softhsm::module;
 
 /// This run's token labels, made once per process.
 fn token(name: &str) -> String {
@@ -34,15 +32,7 @@ fn token(name: &str) -> String {
 }
 
 fn ceremony(id: &str, name: &str, dir: &Path) -> (Ca, Vec<Share>, String) {
-    let options = CeremonyOptions {
-        module: module(),
-        token: token(name),
-        pin: Zeroizing::new(USER_PIN.to_string()),
-        witnesses: vec!["Key Custodian One".into(), "Security Officer Two".into()],
-        allow_clock_override: true,
-        progress: &|_| {},
-    };
-    Ca::ceremony(dir, policy(id), Timestamp::now(), &options).unwrap()
+    inkan_tests::softhsm::ceremony(id, token(name), dir)
 }
 
 fn request(csr: &[u8]) -> IssueRequest<'_> {

@@ -169,6 +169,17 @@ fn run_trace(root: &Path, verbose: bool) -> Result<ExitCode> {
     })
 }
 
+/// Writes one generated file under `root`, creating its directory.
+fn write_generated(root: &Path, f: &GeneratedFile) -> Result<()> {
+    let path = root.join(&f.path);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    std::fs::write(&path, &f.contents).with_context(|| format!("writing {}", f.path))?;
+    println!("wrote {}", f.path);
+    Ok(())
+}
+
 fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     let root = root();
@@ -195,14 +206,7 @@ fn run() -> Result<ExitCode> {
         Task::Trace { .. } | Task::Bench { .. } => Ok(ExitCode::SUCCESS),
         Task::Docs => {
             for f in files.iter().filter(|f| f.path.starts_with("docs/")) {
-                let path = root.join(&f.path);
-                if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir)
-                        .with_context(|| format!("creating {}", dir.display()))?;
-                }
-                std::fs::write(&path, &f.contents)
-                    .with_context(|| format!("writing {}", f.path))?;
-                println!("wrote {}", f.path);
+                write_generated(&root, f)?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -215,17 +219,11 @@ fn run() -> Result<ExitCode> {
                 }
             }
             for f in &files {
-                let path = root.join(&f.path);
-                if std::fs::read_to_string(&path).ok().as_deref() == Some(f.contents.as_str()) {
-                    continue;
+                let unchanged = std::fs::read_to_string(root.join(&f.path)).ok().as_deref()
+                    == Some(f.contents.as_str());
+                if !unchanged {
+                    write_generated(&root, f)?;
                 }
-                if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir)
-                        .with_context(|| format!("creating {}", dir.display()))?;
-                }
-                std::fs::write(&path, &f.contents)
-                    .with_context(|| format!("writing {}", f.path))?;
-                println!("wrote {}", f.path);
             }
             Ok(ExitCode::SUCCESS)
         }
