@@ -42,6 +42,21 @@ pub struct Entry {
     pub hash: [u8; 32],
 }
 
+impl Entry {
+    /// The hash this entry's fields give when it follows `prev`.
+    pub fn hash_after(&self, prev: &[u8; 32]) -> [u8; 32] {
+        entry_hash(
+            self.seq,
+            self.at,
+            &self.actor,
+            &self.event,
+            &self.retention,
+            &self.details,
+            prev,
+        )
+    }
+}
+
 /// An event about to be appended.
 #[derive(Debug, Clone)]
 pub struct Event {
@@ -307,15 +322,7 @@ pub fn verify(
         if e.prev != running {
             report.problems.push(format!("entry {} does not follow the entry before it (reordered, or an earlier entry was altered)", e.seq));
         }
-        let computed = entry_hash(
-            e.seq,
-            e.at,
-            &e.actor,
-            &e.event,
-            &e.retention,
-            &e.details,
-            &e.prev,
-        );
+        let computed = e.hash_after(&e.prev);
         if computed != e.hash {
             report.problems.push(format!(
                 "entry {} was edited: its contents no longer match its hash",

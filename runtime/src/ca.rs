@@ -1089,12 +1089,15 @@ impl Ca {
         {
             return Err(Error::IssuerNotValid(now.to_string()));
         }
-        let revoked = self.store.revoked_unexpired(profile.issuer, now)?;
-        self.check_crl_continuity(profile.issuer, &revoked, now, actor)?;
+        let entries = crate::crl::Entries::collect(profile, |each| {
+            self.store.each_revoked_unexpired(profile.issuer, now, each)
+        })?;
+        let count = entries.len();
+        self.check_crl_continuity(profile.issuer, &entries, now, actor)?;
         let authority = find_authority(&self.authorities, profile.issuer)?;
         let issuer_name = authority.cert.tbs_certificate().subject().clone();
-        let mut der_out = Vec::new();
-        let number = self
+        let mut entries = Some(entries);
+        let (number, der) = self
             .store
             .with_next_crl_number(profile.issuer, &mut |number| {
                 let spec = crate::crl::CrlSpec {
@@ -1104,10 +1107,11 @@ impl Ca {
                     issuer_key_id: &authority.key_id,
                     number,
                     this_update: now,
-                    revoked: &revoked,
                 };
-                let (next, der) = crate::crl::build(&spec, authority.signer.as_ref())?;
-                der_out = der.clone();
+                let entries = entries
+                    .take()
+                    .ok_or_else(|| Error::Store("the CRL's entries were already used".into()))?;
+                let (next, der) = crate::crl::build(&spec, entries, authority.signer.as_ref())?;
                 let event = Event::new(
                     now,
                     actor,
@@ -1115,7 +1119,7 @@ impl Ca {
                     &[
                         ("issuer", profile.issuer),
                         ("number", &number.to_string()),
-                        ("entries", &revoked.len().to_string()),
+                        ("entries", &count.to_string()),
                         ("next_update", &next.to_string()),
                     ],
                 );
@@ -1127,38 +1131,31 @@ impl Ca {
                 })
             })?;
         self.checkpoint(now)?;
-        Ok(Published {
-            number,
-            der: der_out,
-        })
+        Ok(Published { number, der })
     }
 
     /// Before a CRL is signed: every serial on the previous CRL whose certificate has
     /// not expired must be on the new one (R-7.2-CRL). A revocation that disappeared
     /// means the store was damaged or edited behind the CA's back; nothing is signed and
     /// the refusal is audited (`crl-refused`) for the operators to investigate.
+    ///
+    /// Both lists are in serial order, so they are walked side by side without holding
+    /// either as a set; a previous CRL out of order (not made by inkan) falls back to a
+    /// set of the new serials.
     fn check_crl_continuity(
         &mut self,
         issuer: &str,
-        revoked: &[crate::store::Revoked],
+        entries: &crate::crl::Entries,
         now: Timestamp,
         actor: &str,
     ) -> Result<()> {
-        use der::Decode as _;
         let Some((previous, der)) = self.store.latest_crl(issuer)? else {
             return Ok(());
         };
-        let list =
-            x509_cert::crl::CertificateList::<x509_cert::certificate::Rfc5280>::from_der(&der)
-                .map_err(|e| Error::Encoding(format!("the previous CRL ({previous}): {e}")))?;
-        let still: std::collections::BTreeSet<&str> =
-            revoked.iter().map(|r| r.serial.as_str()).collect();
+        let gone = crate::crl::dropped_serials(&der, entries)
+            .map_err(|e| Error::Encoding(format!("the previous CRL ({previous}): {e}")))?;
         let mut missing = Vec::new();
-        for entry in list.tbs_cert_list.revoked_certificates.iter().flatten() {
-            let serial = hex::encode(entry.serial_number.as_bytes());
-            if still.contains(serial.as_str()) {
-                continue;
-            }
+        for serial in gone {
             let expired = self
                 .store
                 .certificate(&serial)?

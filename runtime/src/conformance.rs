@@ -9,7 +9,7 @@ use std::fmt;
 
 use der::{Decode, Encode, Tagged};
 use x509_cert::certificate::{TbsCertificate, Version};
-use x509_cert::crl::TbsCertList;
+use x509_cert::crl::{RevokedCert, TbsCertList};
 use x509_cert::ext::pkix::{
     AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, SubjectAltName,
     SubjectKeyIdentifier, name::GeneralName,
@@ -341,7 +341,49 @@ pub fn check_certificate(
     f.list
 }
 
-/// Checks a TBSCertList against `profile`. `issuer` is the issuing CA's subject if known.
+/// Checks one revokedCertificates entry against `profile` (`index` names it), so a CRL
+/// of any size can be checked entry by entry as it is built.
+pub fn check_crl_entry(profile: &CrlProfile, index: usize, entry: &RevokedCert) -> Vec<Finding> {
+    let mut f = Findings {
+        list: Vec::new(),
+        rules: profile.cps,
+    };
+    entry_findings(&mut f, profile, index, entry);
+    f.list
+}
+
+fn entry_findings(f: &mut Findings, profile: &CrlProfile, i: usize, entry: &RevokedCert) {
+    use const_oid::db::rfc5280 as r;
+    check_time(
+        f,
+        &format!("revokedCertificates[{i}].revocationDate"),
+        &entry.revocation_date,
+    );
+    if entry.serial_number.as_bytes().len() > 21 {
+        f.add(
+            format!("revokedCertificates[{i}].userCertificate"),
+            "is longer than 20 octets (RFC 5280 4.1.2.2)",
+        );
+    }
+    let exts = entry.crl_entry_extensions.as_deref().unwrap_or_default();
+    let reason = exts.iter().find(|e| e.extn_id == r::ID_CE_CRL_REASONS);
+    if !profile.reason_code && reason.is_some() {
+        f.add(
+            format!("revokedCertificates[{i}]"),
+            "carries reasonCode, which the policy does not list",
+        );
+    }
+    if exts.iter().any(|e| e.extn_id != r::ID_CE_CRL_REASONS) {
+        f.add(
+            format!("revokedCertificates[{i}]"),
+            "carries an entry extension the policy does not list",
+        );
+    }
+}
+
+/// Checks a TBSCertList against `profile`, every entry included (see
+/// [`check_crl_entry`] for one entry at a time). `issuer` is the issuing CA's subject if
+/// known.
 pub fn check_crl(
     profile: &CrlProfile,
     issuer_profile: Option<&CertificateProfile>,
@@ -385,25 +427,7 @@ pub fn check_crl(
         );
     }
     for (i, entry) in tbs.revoked_certificates.iter().flatten().enumerate() {
-        check_time(
-            &mut f,
-            &format!("revokedCertificates[{i}].revocationDate"),
-            &entry.revocation_date,
-        );
-        let exts = entry.crl_entry_extensions.as_deref().unwrap_or_default();
-        let reason = exts.iter().find(|e| e.extn_id == r::ID_CE_CRL_REASONS);
-        if !profile.reason_code && reason.is_some() {
-            f.add(
-                format!("revokedCertificates[{i}]"),
-                "carries reasonCode, which the policy does not list",
-            );
-        }
-        if exts.iter().any(|e| e.extn_id != r::ID_CE_CRL_REASONS) {
-            f.add(
-                format!("revokedCertificates[{i}]"),
-                "carries an entry extension the policy does not list",
-            );
-        }
+        entry_findings(&mut f, profile, i, entry);
     }
     let exts = tbs.crl_extensions.as_deref().unwrap_or_default();
     let mut want = vec![r::ID_CE_CRL_NUMBER];

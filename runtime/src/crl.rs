@@ -5,11 +5,19 @@
 //!
 //! x509-cert's `CrlBuilder` always adds authorityKeyIdentifier, which the faithful
 //! JPCERT profile (Table 9) does not have, so the TBSCertList is built directly.
+//!
+//! A CRL can list a million entries. They stream out of the store one at a time into
+//! [`Entries`]: each is encoded, decoded back and checked against the profile as it
+//! arrives, and kept only as its DER. The rest of the TBSCertList (a skeleton without
+//! entries) is checked whole; the TBS is then assembled in the buffer that becomes the
+//! CRL and signed there, so a CRL is held about twice at most, never as a million
+//! structures.
 
 use der::asn1::{BitString, OctetString, Uint};
 use der::{Decode, Encode};
+use x509_cert::certificate::Rfc5280;
 use x509_cert::certificate::Version;
-use x509_cert::crl::{CertificateList, RevokedCert, TbsCertList};
+use x509_cert::crl::{RevokedCert, TbsCertList};
 use x509_cert::ext::Extension as X509Extension;
 use x509_cert::ext::pkix::{AuthorityKeyIdentifier, CrlNumber};
 use x509_cert::name::Name;
@@ -45,48 +53,233 @@ pub struct CrlSpec<'a> {
     pub number: u64,
     /// thisUpdate.
     pub this_update: Timestamp,
-    /// Revoked, unexpired certificates.
-    pub revoked: &'a [Revoked],
 }
 
-/// Builds, checks, signs and verifies a CRL; returns (nextUpdate, DER).
-pub fn build(spec: &CrlSpec<'_>, signer: &dyn Signer) -> Result<(Timestamp, Vec<u8>)> {
-    use const_oid::db::rfc5280 as r;
-    let p = spec.profile;
-    let next_update = (p.next_update)(spec.this_update).ok_or_else(|| Error::Validity {
-        profile: "crl",
-        at: spec.this_update.to_string(),
-        rule: p.next_update_text,
-    })?;
-    let entries = spec
-        .revoked
-        .iter()
-        .map(|e| {
+/// The revokedCertificates of one CRL: the DER of each entry, back to back, every one
+/// checked against the profile when it was added. They are written after [`ROOM`]
+/// bytes left free for the headers and fields that precede them, so the buffer
+/// becomes the CRL without being copied.
+pub struct Entries {
+    der: Vec<u8>,
+    count: usize,
+}
+
+/// Room in front of the entries for the CRL's and TBS's headers, version, signature
+/// algorithm, issuer, thisUpdate, nextUpdate and the entries' own header. An issuer
+/// name too long for it costs one copy, nothing else.
+const ROOM: usize = 2048;
+
+impl Entries {
+    /// Encodes and checks each revocation `source` hands over, in its order.
+    pub fn collect(
+        profile: &CrlProfile,
+        source: impl FnOnce(&mut dyn FnMut(Revoked) -> Result<()>) -> Result<()>,
+    ) -> Result<Entries> {
+        use const_oid::db::rfc5280 as r;
+        let mut entries = Entries {
+            der: vec![0; ROOM],
+            count: 0,
+        };
+        source(&mut |e: Revoked| {
             let serial = hex::decode(&e.serial)
                 .map_err(|err| Error::Store(format!("bad serial {}: {err}", e.serial)))?;
-            let ext =
-                if p.reason_code && (e.reason_code != UNSPECIFIED || p.unspecified_reason_code) {
-                    Some(vec![X509Extension {
-                        extn_id: r::ID_CE_CRL_REASONS,
-                        critical: false,
-                        extn_value: OctetString::new(reason_code(e.reason_code))?,
-                    }])
-                } else {
-                    None
-                };
-            Ok(RevokedCert {
+            let ext = if profile.reason_code
+                && (e.reason_code != UNSPECIFIED || profile.unspecified_reason_code)
+            {
+                Some(vec![X509Extension {
+                    extn_id: r::ID_CE_CRL_REASONS,
+                    critical: false,
+                    extn_value: OctetString::new(reason_code(e.reason_code))?,
+                }])
+            } else {
+                None
+            };
+            let entry = RevokedCert::<Rfc5280> {
                 serial_number: SerialNumber::new(&serial)?,
                 revocation_date: x509::time(e.revoked_at)?,
                 crl_entry_extensions: ext,
-            })
+            };
+            let at = entries.der.len();
+            entry.encode_to_vec(&mut entries.der)?;
+            // What is checked is what was encoded.
+            let back = RevokedCert::<Rfc5280>::from_der(&entries.der[at..])?;
+            let findings = conformance::check_crl_entry(profile, entries.count, &back);
+            if !findings.is_empty() {
+                let text: Vec<String> = findings.iter().map(ToString::to_string).collect();
+                return Err(Error::NonConformant(text.join("; ")));
+            }
+            entries.count += 1;
+            Ok(())
+        })?;
+        Ok(entries)
+    }
+
+    /// How many entries.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The serials' bytes, in order.
+    pub fn serials(&self) -> Serials<'_> {
+        Serials {
+            rest: self.der.get(ROOM..).unwrap_or_default(),
+        }
+    }
+}
+
+/// One DER TLV (single-octet tag, definite length) at the start of `input`: the tag,
+/// the value and what follows.
+fn tlv(input: &[u8]) -> Result<(u8, &[u8], &[u8])> {
+    let bad = |what: &str| Error::Encoding(format!("CRL: {what}"));
+    let (&tag, rest) = input.split_first().ok_or_else(|| bad("truncated tag"))?;
+    if tag & 0x1f == 0x1f {
+        return Err(bad("multi-octet tag"));
+    }
+    let (&first, rest) = rest.split_first().ok_or_else(|| bad("truncated length"))?;
+    let (len, rest) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 || rest.len() < n {
+            return Err(bad("bad length"));
+        }
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+        (len, &rest[n..])
+    };
+    if rest.len() < len {
+        return Err(bad("truncated value"));
+    }
+    Ok((tag, &rest[..len], &rest[len..]))
+}
+
+/// A DER header: `tag` and a definite length in the shortest form.
+fn header(tag: u8, len: usize) -> Vec<u8> {
+    if len < 0x80 {
+        return vec![tag, len as u8];
+    }
+    let bytes = len.to_be_bytes();
+    let skip = bytes.iter().take_while(|&&b| b == 0).count();
+    let mut h = vec![tag, 0x80 | (bytes.len() - skip) as u8];
+    h.extend_from_slice(&bytes[skip..]);
+    h
+}
+
+/// The serials of a run of revokedCertificates entries, in order, without decoding
+/// the entries into values.
+pub struct Serials<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for Serials<'a> {
+    type Item = Result<&'a [u8]>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let step = (|| {
+            let (tag, entry, rest) = tlv(self.rest)?;
+            let (itag, serial, _) = tlv(entry)?;
+            if tag != 0x30 || itag != 0x02 {
+                return Err(Error::Encoding("CRL: malformed revoked entry".into()));
+            }
+            Ok((serial, rest))
+        })();
+        Some(match step {
+            Ok((serial, rest)) => {
+                self.rest = rest;
+                Ok(serial)
+            }
+            Err(e) => {
+                self.rest = &[];
+                Err(e)
+            }
         })
-        .collect::<Result<Vec<_>>>()?;
+    }
+}
+
+/// The serials a CRL lists, read straight from its DER (a previous CRL of a million
+/// entries is walked, not decoded).
+pub fn revoked_serials(crl: &[u8]) -> Result<Serials<'_>> {
+    let (_, list, _) = tlv(crl)?;
+    let (_, tbs, _) = tlv(list)?;
+    let mut rest = tbs;
+    // version (optional INTEGER), signature, issuer, thisUpdate, nextUpdate (optional),
+    // then revokedCertificates (optional SEQUENCE) and crlExtensions ([0]).
+    let mut seen_times = 0;
+    while !rest.is_empty() {
+        let (tag, value, after) = tlv(rest)?;
+        match tag {
+            0x17 | 0x18 => seen_times += 1,
+            0x30 if seen_times > 0 => return Ok(Serials { rest: value }),
+            0xa0 => break,
+            _ => {}
+        }
+        rest = after;
+    }
+    Ok(Serials { rest: &[] })
+}
+
+/// The serials (hex) a previous CRL `der` lists that `entries` do not.
+///
+/// Both lists are in ascending order when inkan made them, so they are walked side by
+/// side without holding either as a set; a previous CRL out of order (not made by
+/// inkan) falls back to a set of the new serials.
+pub fn dropped_serials(der: &[u8], entries: &Entries) -> Result<Vec<String>> {
+    if let Some(gone) = dropped_in_order(der, entries)? {
+        return Ok(gone);
+    }
+    let still = entries
+        .serials()
+        .collect::<Result<std::collections::HashSet<&[u8]>>>()?;
+    let mut gone = Vec::new();
+    for s in revoked_serials(der)? {
+        let s = s?;
+        if !still.contains(s) {
+            gone.push(hex::encode(s));
+        }
+    }
+    Ok(gone)
+}
+
+/// As [`dropped_serials`] by a merge walk; `None` when `der` is not in ascending order.
+fn dropped_in_order(der: &[u8], entries: &Entries) -> Result<Option<Vec<String>>> {
+    let mut new = entries.serials();
+    let mut current = new.next().transpose()?;
+    let mut last: Option<&[u8]> = None;
+    let mut gone = Vec::new();
+    for old in revoked_serials(der)? {
+        let old = old?;
+        if last.is_some_and(|l| l >= old) {
+            return Ok(None);
+        }
+        last = Some(old);
+        while current.is_some_and(|c| c < old) {
+            current = new.next().transpose()?;
+        }
+        if current != Some(old) {
+            gone.push(hex::encode(old));
+        }
+    }
+    Ok(Some(gone))
+}
+
+/// The extensions of the CRL.
+fn crl_extensions(spec: &CrlSpec<'_>) -> Result<Vec<X509Extension>> {
+    use const_oid::db::rfc5280 as r;
     let mut extensions = vec![X509Extension {
         extn_id: r::ID_CE_CRL_NUMBER,
         critical: false,
         extn_value: OctetString::new(CrlNumber(Uint::new(&spec.number.to_be_bytes())?).to_der()?)?,
     }];
-    if p.authority_key_identifier {
+    if spec.profile.authority_key_identifier {
         let aki = AuthorityKeyIdentifier {
             key_identifier: Some(OctetString::new(spec.issuer_key_id)?),
             authority_cert_issuer: None,
@@ -98,21 +291,35 @@ pub fn build(spec: &CrlSpec<'_>, signer: &dyn Signer) -> Result<(Timestamp, Vec<
             extn_value: OctetString::new(aki.to_der()?)?,
         });
     }
-    let tbs = TbsCertList {
+    Ok(extensions)
+}
+
+/// Room left in front of the TBS for the CRL's own header (tag and up to 4 length octets).
+const OUTER: usize = 6;
+
+/// Builds, checks, signs and verifies a CRL; returns (nextUpdate, DER).
+pub fn build(
+    spec: &CrlSpec<'_>,
+    entries: Entries,
+    signer: &dyn Signer,
+) -> Result<(Timestamp, Vec<u8>)> {
+    let p = spec.profile;
+    let next_update = (p.next_update)(spec.this_update).ok_or_else(|| Error::Validity {
+        profile: "crl",
+        at: spec.this_update.to_string(),
+        rule: p.next_update_text,
+    })?;
+    // The TBSCertList without its entries, checked whole.
+    let skeleton = TbsCertList {
         version: Version::V2,
         signature: p.signature.identifier(),
         issuer: spec.issuer.clone(),
         this_update: x509::time(spec.this_update)?,
         next_update: Some(x509::time(next_update)?),
-        // RFC 5280 5.1.2.6: absent, not empty, when nothing is revoked.
-        revoked_certificates: if entries.is_empty() {
-            None
-        } else {
-            Some(entries)
-        },
-        crl_extensions: Some(extensions),
+        revoked_certificates: None,
+        crl_extensions: Some(crl_extensions(spec)?),
     };
-    let (tbs_der, back) = conformance::reparse_crl(&tbs)?;
+    let (skeleton_der, back) = conformance::reparse_crl(&skeleton)?;
     let facts = IssuerFacts {
         name: Some(spec.issuer),
         key_id: Some(spec.issuer_key_id),
@@ -122,25 +329,108 @@ pub fn build(spec: &CrlSpec<'_>, signer: &dyn Signer) -> Result<(Timestamp, Vec<
         let text: Vec<String> = findings.iter().map(ToString::to_string).collect();
         return Err(Error::NonConformant(text.join("; ")));
     }
-    let to_sign = ToBeSigned::new(tbs_der, TbsKind::CertList, p.signature);
+    // Split the skeleton's content at crlExtensions, the last field: the entries go
+    // between (RFC 5280 5.1: revokedCertificates precedes crlExtensions; absent, not
+    // empty, when nothing is revoked, 5.1.2.6).
+    let (_, content, _) = tlv(&skeleton_der)?;
+    let mut at = 0;
+    let mut extensions_at = None;
+    while at < content.len() {
+        let (tag, _, rest) = tlv(&content[at..])?;
+        if tag == 0xa0 {
+            extensions_at = Some(at);
+        }
+        at = content.len() - rest.len();
+    }
+    let split = extensions_at
+        .ok_or_else(|| Error::Encoding("CRL skeleton without crlExtensions".into()))?;
+    let (prefix, extensions) = content.split_at(split);
+    let listed = entries.der.len() - ROOM;
+    let list_header = if entries.is_empty() {
+        Vec::new()
+    } else {
+        header(0x30, listed)
+    };
+    let tbs_len = prefix.len() + list_header.len() + listed + extensions.len();
+    let head = [header(0x30, tbs_len), prefix.to_vec(), list_header].concat();
+    let mut buf = entries.der;
+    // The TBS starts `start` bytes in, with at least OUTER bytes before it.
+    let start = match ROOM.checked_sub(head.len()) {
+        Some(start) if start >= OUTER => {
+            buf[start..ROOM].copy_from_slice(&head);
+            start
+        }
+        _ => {
+            let mut moved = Vec::with_capacity(OUTER + head.len() + listed + 1024);
+            moved.resize(OUTER, 0);
+            moved.extend_from_slice(&head);
+            moved.extend_from_slice(&buf[ROOM..]);
+            buf = moved;
+            OUTER
+        }
+    };
+    buf.extend_from_slice(extensions);
+    let tbs = start..buf.len();
+    let to_sign = ToBeSigned::within(buf, tbs.clone(), TbsKind::CertList, p.signature);
     let signature = signer.sign(&to_sign)?;
     signer::verify(signer.public_key(), p.signature, to_sign.der(), &signature)
         .map_err(|_| Error::Signer("the CRL signature does not verify".into()))?;
-    let crl = CertificateList {
-        tbs_cert_list: back,
-        signature_algorithm: p.signature.identifier(),
-        signature: BitString::from_bytes(&signature)?,
-    };
-    let der = crl.to_der()?;
-    // What is stored is what was signed.
-    if CertificateList::<x509_cert::certificate::Rfc5280>::from_der(&der)?
-        .tbs_cert_list
-        .to_der()?
-        != to_sign.der()
-    {
+    let mut buf = to_sign.into_buffer();
+    p.signature.identifier().encode_to_vec(&mut buf)?;
+    BitString::from_bytes(&signature)?.encode_to_vec(&mut buf)?;
+    let outer = header(0x30, buf.len() - tbs.start);
+    let first = tbs
+        .start
+        .checked_sub(outer.len())
+        .ok_or_else(|| Error::Encoding("CRL too large".into()))?;
+    buf[first..tbs.start].copy_from_slice(&outer);
+    buf.drain(..first);
+    // What is stored is what was signed: the CRL is one SEQUENCE whose first element
+    // is exactly the signed TBS, followed by the algorithm and the signature.
+    let (tag, list, rest) = tlv(&buf)?;
+    let (_, _, after_tbs) = tlv(list)?;
+    let tbs_bytes = &list[..list.len() - after_tbs.len()];
+    if tag != 0x30 || !rest.is_empty() || tbs_bytes.len() != tbs.len() {
         return Err(Error::Encoding(
             "assembled CRL differs from the signed TBS".into(),
         ));
     }
-    Ok((next_update, der))
+    Ok((next_update, buf))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_use_the_shortest_definite_length() {
+        assert_eq!(header(0x30, 0), [0x30, 0]);
+        assert_eq!(header(0x30, 127), [0x30, 127]);
+        assert_eq!(header(0x30, 128), [0x30, 0x81, 128]);
+        assert_eq!(header(0x30, 256), [0x30, 0x82, 1, 0]);
+        assert_eq!(
+            header(0x30, 50_000_000),
+            [0x30, 0x84, 0x02, 0xfa, 0xf0, 0x80]
+        );
+    }
+
+    #[test]
+    fn tlv_refuses_truncated_and_odd_input_without_panic() {
+        for bad in [
+            &[][..],
+            &[0x30],
+            &[0x30, 0x05, 1, 2],
+            &[0x30, 0x80],
+            &[0x30, 0x85, 1, 1, 1, 1, 1],
+            &[0x1f, 0x01, 0x00],
+        ] {
+            assert!(tlv(bad).is_err(), "{bad:?}");
+        }
+        assert!(revoked_serials(&[0x30, 0x03, 0x30, 0x01, 0xff]).is_err());
+        let serials: Vec<_> = Serials {
+            rest: &[0x30, 0x03, 0x02, 0x01],
+        }
+        .collect();
+        assert!(matches!(serials.as_slice(), [Err(_)]));
+    }
 }

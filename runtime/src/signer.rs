@@ -36,7 +36,8 @@ pub enum TbsKind {
 /// ```
 #[derive(Debug)]
 pub struct ToBeSigned {
-    der: Vec<u8>,
+    buf: Vec<u8>,
+    range: std::ops::Range<usize>,
     kind: TbsKind,
     algorithm: SignatureAlgorithm,
 }
@@ -44,15 +45,33 @@ pub struct ToBeSigned {
 impl ToBeSigned {
     /// Only the pipeline makes these, after its checks.
     pub(crate) fn new(der: Vec<u8>, kind: TbsKind, algorithm: SignatureAlgorithm) -> Self {
+        let range = 0..der.len();
+        Self::within(der, range, kind, algorithm)
+    }
+    /// The DER at `range` of a larger buffer (a CRL signed where it is assembled, so a
+    /// large one is never copied); `range` must lie inside `buf`.
+    pub(crate) fn within(
+        buf: Vec<u8>,
+        range: std::ops::Range<usize>,
+        kind: TbsKind,
+        algorithm: SignatureAlgorithm,
+    ) -> Self {
+        let end = range.end.min(buf.len());
+        let range = range.start.min(end)..end;
         ToBeSigned {
-            der,
+            buf,
+            range,
             kind,
             algorithm,
         }
     }
+    /// The buffer back, once signed.
+    pub(crate) fn into_buffer(self) -> Vec<u8> {
+        self.buf
+    }
     /// The DER to sign.
     pub fn der(&self) -> &[u8] {
-        &self.der
+        &self.buf[self.range.clone()]
     }
     /// Certificate or CRL.
     pub fn kind(&self) -> TbsKind {
@@ -225,7 +244,7 @@ impl Signer for SoftwareSigner {
     }
 
     fn sign(&self, tbs: &ToBeSigned) -> Result<Vec<u8>> {
-        let (scheme, hash) = scheme_and_hash(tbs.algorithm, &tbs.der);
+        let (scheme, hash) = scheme_and_hash(tbs.algorithm, tbs.der());
         self.key
             .sign(scheme, &hash)
             .map_err(|e| Error::Signer(e.to_string()))

@@ -121,14 +121,30 @@ pub trait Store: Send {
         audit: &[Audited],
     ) -> Result<()>;
     /// Revoked certificates of `issuer` not yet expired at `at`, by serial.
-    fn revoked_unexpired(&self, issuer: &str, at: Timestamp) -> Result<Vec<Revoked>>;
+    fn revoked_unexpired(&self, issuer: &str, at: Timestamp) -> Result<Vec<Revoked>> {
+        let mut all = Vec::new();
+        self.each_revoked_unexpired(issuer, at, &mut |r| {
+            all.push(r);
+            Ok(())
+        })?;
+        Ok(all)
+    }
+    /// Hands each revoked certificate of `issuer` not yet expired at `at` to `each`, in
+    /// ascending order of the serial's bytes, one at a time (a CRL of a million entries
+    /// is never held as a million values). Stops at the first error `each` returns.
+    fn each_revoked_unexpired(
+        &self,
+        issuer: &str,
+        at: Timestamp,
+        each: &mut dyn FnMut(Revoked) -> Result<()>,
+    ) -> Result<()>;
     /// Allocates the next CRL number of `issuer`, lets `build` make the CRL with it,
-    /// and records that CRL, all in one transaction.
+    /// and records that CRL, all in one transaction; returns the number and the DER.
     fn with_next_crl_number(
         &mut self,
         issuer: &str,
         build: &mut dyn FnMut(u64) -> Result<BuiltCrl>,
-    ) -> Result<u64>;
+    ) -> Result<(u64, Vec<u8>)>;
     /// The newest CRL of `issuer`: number and DER.
     fn latest_crl(&self, issuer: &str) -> Result<Option<(u64, Vec<u8>)>>;
     /// Every CRL of `issuer`, by number.
@@ -185,6 +201,8 @@ CREATE TABLE IF NOT EXISTS certificates (
     reason_code INTEGER
 );
 CREATE UNIQUE INDEX IF NOT EXISTS certificates_subject_cn ON certificates(subject_cn) WHERE subject_cn IS NOT NULL;
+-- Covers the CRL query, so a CRL reads only revocations, never certificate bodies.
+CREATE INDEX IF NOT EXISTS certificates_revoked ON certificates(issuer, serial, revoked_at, reason_code, not_after) WHERE revoked_at IS NOT NULL;
 CREATE TABLE IF NOT EXISTS sequences (
     profile TEXT NOT NULL,
     identity TEXT NOT NULL,
@@ -483,29 +501,36 @@ impl Store for SqliteStore {
         tx.commit().map_err(db)
     }
 
-    fn revoked_unexpired(&self, issuer: &str, at: Timestamp) -> Result<Vec<Revoked>> {
+    fn each_revoked_unexpired(
+        &self,
+        issuer: &str,
+        at: Timestamp,
+        each: &mut dyn FnMut(Revoked) -> Result<()>,
+    ) -> Result<()> {
+        // Served by the partial index `certificates_revoked` alone. Serials are lower-case
+        // hex of whole octets, so text order (memcmp) is the order of their bytes.
         let mut stmt = self
             .conn
             .prepare("SELECT serial, revoked_at, reason_code FROM certificates WHERE issuer = ?1 AND revoked_at IS NOT NULL AND not_after >= ?2 ORDER BY serial")
             .map_err(db)?;
-        let rows = stmt
-            .query_map(params![issuer, at.unix()], |r| {
-                let t: i64 = r.get(1)?;
-                Ok(Revoked {
-                    serial: r.get(0)?,
-                    revoked_at: Timestamp::from_unix(t).unwrap_or(crate::calendar::MIN),
-                    reason_code: r.get(2)?,
-                })
-            })
-            .map_err(db)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
+        let mut rows = stmt.query(params![issuer, at.unix()]).map_err(db)?;
+        while let Some(row) = rows.next().map_err(db)? {
+            let t: i64 = row.get(1).map_err(db)?;
+            each(Revoked {
+                serial: row.get(0).map_err(db)?,
+                revoked_at: Timestamp::from_unix(t)
+                    .ok_or_else(|| Error::Store(format!("revocation time {t} out of range")))?,
+                reason_code: row.get(2).map_err(db)?,
+            })?;
+        }
+        Ok(())
     }
 
     fn with_next_crl_number(
         &mut self,
         issuer: &str,
         build: &mut dyn FnMut(u64) -> Result<BuiltCrl>,
-    ) -> Result<u64> {
+    ) -> Result<(u64, Vec<u8>)> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -525,14 +550,26 @@ impl Store for SqliteStore {
             der,
             audit,
         } = build(number)?;
+        // The DER is written through SQLite's blob I/O rather than bound as a value,
+        // which SQLite would first copy whole: a 50 MB CRL is not held twice.
+        let len = i64::try_from(der.len()).map_err(|_| Error::Store("CRL too large".into()))?;
         tx.execute(
-            "INSERT INTO crls (issuer, number, this_update, next_update, der) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![issuer, i64::try_from(number).unwrap_or(i64::MAX), this_update.unix(), next_update.unix(), der],
+            "INSERT INTO crls (issuer, number, this_update, next_update, der) VALUES (?1, ?2, ?3, ?4, zeroblob(?5))",
+            params![issuer, i64::try_from(number).unwrap_or(i64::MAX), this_update.unix(), next_update.unix(), len],
         )
         .map_err(db)?;
+        let row = tx.last_insert_rowid();
+        {
+            use std::io::Write as _;
+            let mut blob = tx
+                .blob_open(rusqlite::MAIN_DB, "crls", "der", row, false)
+                .map_err(db)?;
+            blob.write_all(&der)
+                .map_err(|e| Error::Store(format!("writing the CRL: {e}")))?;
+        }
         append(&tx, &audit)?;
         tx.commit().map_err(db)?;
-        Ok(number)
+        Ok((number, der))
     }
 
     fn crls(&self, issuer: &str) -> Result<Vec<(u64, Vec<u8>)>> {

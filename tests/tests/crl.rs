@@ -282,3 +282,75 @@ fn r_7_2_crl_refuses_to_drop_a_revoked_unexpired_certificate() {
     );
     assert!(last.details.contains(&issued.serial), "{}", last.details);
 }
+
+/// A CertificateList listing `serials` in the given order (signature not checked by
+/// the continuity walk).
+fn list_of(serials: &[Vec<u8>]) -> Vec<u8> {
+    use der::Encode as _;
+    use x509_cert::crl::{CertificateList, RevokedCert, TbsCertList};
+    let time = inkan_runtime::x509::time(at("2026-04-01T00:00:00Z")).unwrap();
+    let tbs = TbsCertList {
+        version: x509_cert::certificate::Version::V2,
+        signature: inkan_runtime::policy::SignatureAlgorithm::Sha256WithRsa.identifier(),
+        issuer: x509_cert::name::Name::default(),
+        this_update: time,
+        next_update: Some(time),
+        revoked_certificates: (!serials.is_empty()).then(|| {
+            serials
+                .iter()
+                .map(|s| RevokedCert {
+                    serial_number: x509_cert::serial_number::SerialNumber::new(s).unwrap(),
+                    revocation_date: time,
+                    crl_entry_extensions: None,
+                })
+                .collect()
+        }),
+        crl_extensions: None,
+    };
+    CertificateList::<x509_cert::certificate::Rfc5280> {
+        tbs_cert_list: tbs,
+        signature_algorithm: inkan_runtime::policy::SignatureAlgorithm::Sha256WithRsa.identifier(),
+        signature: der::asn1::BitString::from_bytes(&[1, 2, 3]).unwrap(),
+    }
+    .to_der()
+    .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// R-7.2-CRL continuity: whatever the previous CRL's order, the serials it lists and
+    /// the new entries do not are exactly the set difference (the side-by-side walk for
+    /// ordered lists, the fallback for unordered ones).
+    #[test]
+    fn r_7_2_crl_dropped_serials_are_the_set_difference(
+        old in proptest::collection::btree_set(1u32..400, 0..40),
+        new in proptest::collection::btree_set(1u32..400, 0..40),
+        shuffle in any::<bool>(),
+    ) {
+        let bytes = |n: u32| {
+            let v = format!("{:02x}{:02x}", 0x10 + (n >> 8), n & 0xff);
+            hex::decode(v).unwrap()
+        };
+        let mut previous: Vec<Vec<u8>> = old.iter().map(|&n| bytes(n)).collect();
+        if shuffle {
+            previous.reverse();
+        }
+        let profile = &inkan_tests::policy("jpcert-ssl-client").definition().crls[0];
+        let entries = inkan_runtime::crl::Entries::collect(profile, |each| {
+            for &n in &new {
+                each(inkan_runtime::store::Revoked {
+                    serial: hex::encode(bytes(n)),
+                    revoked_at: at("2026-04-01T00:00:00Z"),
+                    reason_code: 1,
+                })?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        let mut gone = inkan_runtime::crl::dropped_serials(&list_of(&previous), &entries).unwrap();
+        gone.sort();
+        let want: Vec<String> = old.difference(&new).map(|&n| hex::encode(bytes(n))).collect();
+        prop_assert_eq!(gone, want);
+    }
+}
