@@ -354,12 +354,13 @@ pub fn check_crl_entry(profile: &CrlProfile, index: usize, entry: &RevokedCert) 
 
 fn entry_findings(f: &mut Findings, profile: &CrlProfile, i: usize, entry: &RevokedCert) {
     use const_oid::db::rfc5280 as r;
-    check_time(
-        f,
-        &format!("revokedCertificates[{i}].revocationDate"),
-        &entry.revocation_date,
-    );
-    if entry.serial_number.as_bytes().len() > 21 {
+    // Field names are made only for a finding: a CRL checks a million entries.
+    let before = f.list.len();
+    check_time(f, "revocationDate", &entry.revocation_date);
+    for finding in &mut f.list[before..] {
+        finding.field = format!("revokedCertificates[{i}].{}", finding.field);
+    }
+    if entry.serial_number.as_bytes().len() > 20 {
         f.add(
             format!("revokedCertificates[{i}].userCertificate"),
             "is longer than 20 octets (RFC 5280 4.1.2.2)",

@@ -21,7 +21,6 @@ use x509_cert::crl::{RevokedCert, TbsCertList};
 use x509_cert::ext::Extension as X509Extension;
 use x509_cert::ext::pkix::{AuthorityKeyIdentifier, CrlNumber};
 use x509_cert::name::Name;
-use x509_cert::serial_number::SerialNumber;
 
 use crate::calendar::Timestamp;
 use crate::conformance::{self, IssuerFacts};
@@ -33,11 +32,6 @@ use crate::x509;
 
 /// RFC 5280 5.3.1 CRLReason unspecified(0).
 const UNSPECIFIED: u8 = 0;
-
-/// The DER of a reasonCode entry extension value: ENUMERATED.
-fn reason_code(code: u8) -> Vec<u8> {
-    vec![0x0a, 0x01, code]
-}
 
 /// Inputs of one CRL.
 pub struct CrlSpec<'a> {
@@ -75,33 +69,14 @@ impl Entries {
         profile: &CrlProfile,
         source: impl FnOnce(&mut dyn FnMut(Revoked) -> Result<()>) -> Result<()>,
     ) -> Result<Entries> {
-        use const_oid::db::rfc5280 as r;
         let mut entries = Entries {
             der: vec![0; ROOM],
             count: 0,
         };
         source(&mut |e: Revoked| {
-            let serial = hex::decode(&e.serial)
-                .map_err(|err| Error::Store(format!("bad serial {}: {err}", e.serial)))?;
-            let ext = if profile.reason_code
-                && (e.reason_code != UNSPECIFIED || profile.unspecified_reason_code)
-            {
-                Some(vec![X509Extension {
-                    extn_id: r::ID_CE_CRL_REASONS,
-                    critical: false,
-                    extn_value: OctetString::new(reason_code(e.reason_code))?,
-                }])
-            } else {
-                None
-            };
-            let entry = RevokedCert::<Rfc5280> {
-                serial_number: SerialNumber::new(&serial)?,
-                revocation_date: x509::time(e.revoked_at)?,
-                crl_entry_extensions: ext,
-            };
             let at = entries.der.len();
-            entry.encode_to_vec(&mut entries.der)?;
-            // What is checked is what was encoded.
+            encode_entry(profile, &e, &mut entries.der)?;
+            // What is checked is what was encoded: decoded back by x509-cert.
             let back = RevokedCert::<Rfc5280>::from_der(&entries.der[at..])?;
             let findings = conformance::check_crl_entry(profile, entries.count, &back);
             if !findings.is_empty() {
@@ -130,6 +105,51 @@ impl Entries {
             rest: self.der.get(ROOM..).unwrap_or_default(),
         }
     }
+}
+
+/// Appends one revokedCertificates entry (RFC 5280 5.1): userCertificate,
+/// revocationDate and, when the profile lists it, the reasonCode entry extension
+/// (non-critical, so `critical` is omitted as DER requires). Written directly: a CRL
+/// encodes a million of these, and each is decoded back and checked after.
+fn encode_entry(profile: &CrlProfile, e: &Revoked, out: &mut Vec<u8>) -> Result<()> {
+    let mut serial = [0u8; 21];
+    let len = e.serial.len() / 2;
+    let serial = serial
+        .get_mut(..len)
+        .filter(|_| len > 0 && e.serial.len().is_multiple_of(2))
+        .ok_or_else(|| Error::Store(format!("bad serial {}", e.serial)))?;
+    hex::decode_to_slice(&e.serial, serial)
+        .map_err(|err| Error::Store(format!("bad serial {}: {err}", e.serial)))?;
+    let time = x509::time(e.revoked_at)?.to_der()?;
+    // Extensions ::= SEQUENCE { SEQUENCE { OID 2.5.29.21, OCTET STRING { ENUMERATED } } }
+    let reason: Option<[u8; 14]> = (profile.reason_code
+        && (e.reason_code != UNSPECIFIED || profile.unspecified_reason_code))
+        .then_some([
+            0x30,
+            0x0c,
+            0x30,
+            0x0a,
+            0x06,
+            0x03,
+            0x55,
+            0x1d,
+            0x15,
+            0x04,
+            0x03,
+            0x0a,
+            0x01,
+            e.reason_code,
+        ]);
+    let serial_header = header(0x02, serial.len());
+    let body = serial_header.len() + serial.len() + time.len() + reason.map_or(0, |r| r.len());
+    out.extend_from_slice(&header(0x30, body));
+    out.extend_from_slice(&serial_header);
+    out.extend_from_slice(serial);
+    out.extend_from_slice(&time);
+    if let Some(r) = reason {
+        out.extend_from_slice(&r);
+    }
+    Ok(())
 }
 
 /// One DER TLV (single-octet tag, definite length) at the start of `input`: the tag,

@@ -43,6 +43,16 @@ pub struct Pending<'a> {
     pub created_at: Timestamp,
 }
 
+/// A signed certificate to record over its pending record, with its audit entries.
+pub struct Completed<'a> {
+    /// Lower-case hex serial.
+    pub serial: &'a str,
+    /// The certificate's DER.
+    pub der: &'a [u8],
+    /// Audit entries recorded with it.
+    pub audit: &'a [Audited],
+}
+
 /// A recorded certificate.
 #[derive(Debug, Clone)]
 pub struct Record {
@@ -98,6 +108,22 @@ pub trait Store: Send {
     fn complete(&mut self, serial: &str, der: &[u8], audit: &[Audited]) -> Result<()>;
     /// Marks a reserved certificate as never issued (signing failed).
     fn abandon(&mut self, serial: &str) -> Result<()>;
+    /// Records several certificates before they are signed, all in one durable
+    /// commit; one outcome per record (a taken serial or name refuses that one only).
+    /// `Err` when the commit itself fails: then nothing is recorded.
+    fn reserve_many(&mut self, pending: &[Pending<'_>]) -> Result<Vec<Result<()>>> {
+        Ok(pending.iter().map(|p| self.reserve(p)).collect())
+    }
+    /// Records signed certificates and marks failed ones, in one durable commit.
+    fn complete_many(&mut self, completed: &[Completed<'_>], failed: &[&str]) -> Result<()> {
+        for c in completed {
+            self.complete(c.serial, c.der, c.audit)?;
+        }
+        for serial in failed {
+            self.abandon(serial)?;
+        }
+        Ok(())
+    }
     /// A certificate by serial.
     fn certificate(&self, serial: &str) -> Result<Option<Record>>;
     /// Every issued certificate of a profile.
@@ -357,6 +383,42 @@ fn append(conn: &Connection, entries: &[Audited]) -> Result<()> {
     Ok(())
 }
 
+/// Sets a pending record's certificate and status.
+fn mark_issued(conn: &Connection, serial: &str, der: &[u8]) -> Result<()> {
+    let n = conn.execute("UPDATE certificates SET der = ?2, status = 'issued' WHERE serial = ?1 AND status = 'pending'", params![serial, der]).map_err(db)?;
+    if n != 1 {
+        return Err(Error::Store(format!("serial {serial} was not pending")));
+    }
+    Ok(())
+}
+
+/// Inserts a pending record; a taken name or serial is its own error.
+fn insert_pending(conn: &Connection, p: &Pending<'_>) -> Result<()> {
+    let r = conn.execute(
+            "INSERT INTO certificates (serial, profile, issuer, subject, subject_cn, not_before, not_after, tbs, status, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9)",
+            params![p.serial, p.profile, p.issuer, p.subject, p.subject_cn, p.not_before.unix(), p.not_after.unix(), p.tbs, p.created_at.unix()],
+        );
+    match r {
+        Ok(_) => Ok(()),
+        Err(rusqlite::Error::SqliteFailure(e, Some(msg)))
+            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            if msg.contains("subject_cn") {
+                Err(Error::DuplicateName(
+                    p.subject_cn.unwrap_or_default().to_string(),
+                ))
+            } else {
+                Err(Error::Store(format!(
+                    "serial {} already recorded",
+                    p.serial
+                )))
+            }
+        }
+        Err(e) => Err(db(e)),
+    }
+}
+
 const RECORD_COLUMNS: &str =
     "serial, profile, issuer, subject, status, not_after, der, revoked_at, reason, reason_code";
 
@@ -377,29 +439,33 @@ impl Store for SqliteStore {
     }
 
     fn reserve(&mut self, p: &Pending<'_>) -> Result<()> {
-        let r = self.conn.execute(
-            "INSERT INTO certificates (serial, profile, issuer, subject, subject_cn, not_before, not_after, tbs, status, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9)",
-            params![p.serial, p.profile, p.issuer, p.subject, p.subject_cn, p.not_before.unix(), p.not_after.unix(), p.tbs, p.created_at.unix()],
-        );
-        match r {
-            Ok(_) => Ok(()),
-            Err(rusqlite::Error::SqliteFailure(e, Some(msg)))
-                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-            {
-                if msg.contains("subject_cn") {
-                    Err(Error::DuplicateName(
-                        p.subject_cn.unwrap_or_default().to_string(),
-                    ))
-                } else {
-                    Err(Error::Store(format!(
-                        "serial {} already recorded",
-                        p.serial
-                    )))
-                }
-            }
-            Err(e) => Err(db(e)),
+        insert_pending(&self.conn, p)
+    }
+
+    fn reserve_many(&mut self, pending: &[Pending<'_>]) -> Result<Vec<Result<()>>> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db)?;
+        // A failed INSERT undoes only itself; the others stay in the transaction.
+        let outcomes = pending.iter().map(|p| insert_pending(&tx, p)).collect();
+        tx.commit().map_err(db)?;
+        Ok(outcomes)
+    }
+
+    fn complete_many(&mut self, completed: &[Completed<'_>], failed: &[&str]) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db)?;
+        for c in completed {
+            mark_issued(&tx, c.serial, c.der)?;
+            append(&tx, c.audit)?;
         }
+        for serial in failed {
+            tx.execute("UPDATE certificates SET status = 'failed' WHERE serial = ?1 AND status = 'pending'", params![serial]).map_err(db)?;
+        }
+        tx.commit().map_err(db)
     }
 
     fn complete(&mut self, serial: &str, der: &[u8], audit: &[Audited]) -> Result<()> {
@@ -407,10 +473,7 @@ impl Store for SqliteStore {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db)?;
-        let n = tx.execute("UPDATE certificates SET der = ?2, status = 'issued' WHERE serial = ?1 AND status = 'pending'", params![serial, der]).map_err(db)?;
-        if n != 1 {
-            return Err(Error::Store(format!("serial {serial} was not pending")));
-        }
+        mark_issued(&tx, serial, der)?;
         append(&tx, audit)?;
         tx.commit().map_err(db)
     }
@@ -586,14 +649,31 @@ impl Store for SqliteStore {
     }
 
     fn latest_crl(&self, issuer: &str) -> Result<Option<(u64, Vec<u8>)>> {
-        self.conn
+        // Read through blob I/O: selecting the column would have SQLite build the
+        // whole value before it is copied out (a 50 MB CRL held twice).
+        let Some((number, row)) = self
+            .conn
             .query_row(
-                "SELECT number, der FROM crls WHERE issuer = ?1 ORDER BY number DESC LIMIT 1",
+                "SELECT number, rowid FROM crls WHERE issuer = ?1 ORDER BY number DESC LIMIT 1",
                 params![issuer],
-                |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
             )
             .optional()
-            .map_err(db)
+            .map_err(db)?
+        else {
+            return Ok(None);
+        };
+        use std::io::Read as _;
+        let mut blob = self
+            .conn
+            .blob_open(rusqlite::MAIN_DB, "crls", "der", row, true)
+            .map_err(db)?;
+        let mut der = Vec::with_capacity(blob.len());
+        blob.read_to_end(&mut der)
+            .map_err(|e| Error::Store(format!("reading CRL {number}: {e}")))?;
+        let number =
+            u64::try_from(number).map_err(|_| Error::Store("CRL number out of range".into()))?;
+        Ok(Some((number, der)))
     }
 
     fn audit(&mut self, entries: &[Audited]) -> Result<()> {

@@ -54,19 +54,30 @@ fn issue_and_check(
         fiscal_year(nb, name.fiscal_year_starts),
         sequence,
     );
+    let bad = oracle(ca, &m, &issued.der, now, &cn);
+    assert!(bad.is_empty(), "{id} at {now}: {bad:#?}");
+    cn
+}
+
+/// The oracle's findings on a subscriber certificate `ca` issued at `now` as `cn`.
+fn oracle(
+    ca: &Ca,
+    m: &inkan_compiler::model::Policy,
+    der: &[u8],
+    now: Timestamp,
+    cn: &str,
+) -> Vec<String> {
     let issuer = ca.ca_certificates().unwrap().pop().unwrap();
-    let bad = check_certificate(
-        &m,
+    check_certificate(
+        m,
         "ssl-client",
-        &issued.der,
+        der,
         &Expect {
             issuer_der: &issuer,
             issued: now,
-            cn: Some(cn.clone()),
+            cn: Some(cn.to_string()),
         },
-    );
-    assert!(bad.is_empty(), "{id} at {now}: {bad:#?}");
-    cn
+    )
 }
 
 /// Instants worth a case of their own.
@@ -497,4 +508,78 @@ fn r_4_12_no_escrow_the_ca_never_holds_subscriber_private_keys() {
         }
     }
     walk(tmp.path(), probe);
+}
+
+/// A batch (an application form's holders): every good request is issued with its own
+/// name, checked by the oracle, recorded and audited; a bad request in the middle is
+/// refused on its own and costs the others nothing (R-4.2-PROMPT, R-3.1-UNIQUE).
+#[test]
+fn r_4_2_prompt_a_batch_issues_each_good_request_and_refuses_the_bad_one_alone() {
+    for (id, bits) in [
+        ("jpcert-ssl-client", 1024),
+        ("jpcert-ssl-client-2026", 2048),
+    ] {
+        let now = at("2026-04-01T09:00:00Z");
+        let (_tmp, mut ca) = fixture_ca(id, now);
+        let good = fixture(&format!("sub1-{bits}.csr.pem"));
+        let garbage =
+            b"-----BEGIN CERTIFICATE REQUEST-----\nnot one\n-----END CERTIFICATE REQUEST-----\n"
+                .to_vec();
+        let requests: Vec<IssueRequest<'_>> = (0..7u64)
+            .map(|i| IssueRequest {
+                actor: "batch",
+                csr: if i == 3 { &garbage } else { &good },
+                profile: None,
+                fields: vec![("developer".into(), 77), ("person".into(), i % 2 + 1)],
+            })
+            .collect();
+        let results = ca.issue_many(&requests, now).unwrap();
+        assert_eq!(results.len(), 7);
+        assert!(results[3].is_err(), "{id}: the garbage request is refused");
+        let m = model(id);
+        let mut names = std::collections::BTreeSet::new();
+        // Letters go in request order, per person; the refused request spent none.
+        let letters = [
+            (1, 'a'),
+            (2, 'a'),
+            (1, 'b'),
+            (0, ' '),
+            (1, 'c'),
+            (2, 'b'),
+            (1, 'd'),
+        ];
+        for (issued, (person, letter)) in results
+            .iter()
+            .zip(letters)
+            .filter_map(|(r, l)| r.as_ref().ok().map(|i| (i, l)))
+        {
+            let bad = oracle(
+                &ca,
+                &m,
+                &issued.der,
+                now,
+                &format!("SSL-000077-{person:06}-2026{letter}"),
+            );
+            assert!(bad.is_empty(), "{id}: {bad:#?}");
+            let record = ca.store().certificate(&issued.serial).unwrap().unwrap();
+            assert_eq!(
+                record.der.as_deref(),
+                Some(issued.der.as_slice()),
+                "{id}: recorded as signed"
+            );
+            assert!(
+                names.insert(issued.subject.clone()),
+                "{id}: names are unique"
+            );
+        }
+        assert_eq!(names.len(), 6);
+        let audited = ca
+            .store()
+            .audit_entries()
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.event == "certificate-issued" && e.actor == "batch")
+            .count();
+        assert_eq!(audited, 6, "{id}: one certificate-issued entry each");
+    }
 }
