@@ -3,7 +3,9 @@
 //! merges the HTTP figures from `target/bench/http.json` when present, and writes
 //! `target/bench/report.md`, `report.json` and `ratios.svg`.
 //!
-//! `INKAN_BENCH_SECONDS` sets the time per rate figure (default 3).
+//! `INKAN_BENCH_SECONDS` sets the time per rate figure (default 3); `INKAN_BENCH_ONLY`
+//! runs only the groups whose name contains it (issuance, hsm, openssl-ca, crl, audit,
+//! compile), and writes a partial report.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -28,6 +30,7 @@ fn main() {
         .unwrap_or(3.0);
     let mut sizes = Sizes::full(seconds);
     sizes.isolate = std::env::current_exe().ok();
+    sizes.only = std::env::var("INKAN_BENCH_ONLY").ok();
     let started = std::time::Instant::now();
     let mut figures = bench::run(&sizes, &|what| {
         eprintln!("[{:>5.0} s] {what} ...", started.elapsed().as_secs_f64())

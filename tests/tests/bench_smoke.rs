@@ -8,9 +8,10 @@ use inkan_tests::bench::{self, Sizes};
 fn every_benchmark_runs_at_smoke_sizes_and_writes_a_report() {
     let figures = bench::run(&Sizes::smoke(), &|_| {});
     for expected in [
-        "issuance, jpcert-ssl-client (RSA-1024, software)",
+        "issuance, jpcert-ssl-client (RSA-1024, software: rsa crate), one at a time",
+        "issuance, jpcert-ssl-client-2026 (RSA-2048, software: ring), batches of 5",
         "issuance, jpcert-ssl-client-2026 (RSA-2048, SoftHSM2)",
-        "12 requests, jpcert-ssl-client-2026 (RSA-2048): inkan vs openssl ca",
+        "12 requests, jpcert-ssl-client-2026 (RSA-2048): inkan (batches of 5) vs openssl ca",
         "CRL of 500 entries",
         "audit verify, 1000 entries",
         "compile jpcert-ssl-client-2026",

@@ -41,9 +41,16 @@ enum Task {
     /// Run the benchmarks (release build) and write target/bench/report.md, report.json
     /// and ratios.svg: every figure a ratio against a baseline measured in the same run.
     Bench {
-        /// Seconds per figure.
+        /// Seconds per rate figure.
         #[arg(long, default_value_t = 3.0)]
         seconds: f64,
+        /// Enrollments in the HTTP benchmark.
+        #[arg(long, default_value_t = 2000)]
+        http_requests: usize,
+        /// Only the groups whose name contains this (http, issuance, hsm, openssl-ca,
+        /// crl, audit, compile).
+        #[arg(long)]
+        only: Option<String>,
     },
 }
 
@@ -187,19 +194,35 @@ fn run() -> Result<ExitCode> {
     if let Task::Trace { verbose } = cli.task {
         return run_trace(&root, verbose);
     }
-    if let Task::Bench { seconds } = cli.task {
+    if let Task::Bench {
+        seconds,
+        http_requests,
+        only,
+    } = cli.task
+    {
+        // The HTTP figures first: the engine bench merges them into the report.
+        let _ = std::fs::remove_file(root.join("target/bench/http.json"));
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = std::process::Command::new(cargo)
-            .args(["bench", "-p", "inkan-tests", "--bench", "engine"])
-            .env("INKAN_BENCH_SECONDS", seconds.to_string())
-            .current_dir(&root)
-            .status()
-            .context("running cargo bench")?;
-        return Ok(if status.success() {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::FAILURE
-        });
+        for (package, bench) in [("inkan-server", "http"), ("inkan-tests", "engine")] {
+            if bench == "http" && only.as_deref().is_some_and(|o| !"http".contains(o)) {
+                continue;
+            }
+            let mut command = std::process::Command::new(&cargo);
+            if let Some(o) = &only {
+                command.env("INKAN_BENCH_ONLY", o);
+            }
+            let status = command
+                .args(["bench", "-p", package, "--bench", bench])
+                .env("INKAN_BENCH_SECONDS", seconds.to_string())
+                .env("INKAN_BENCH_HTTP_REQUESTS", http_requests.to_string())
+                .current_dir(&root)
+                .status()
+                .with_context(|| format!("running cargo bench -p {package}"))?;
+            if !status.success() {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
     }
     let files = generate(&root).context("generating policy crates")?;
     match cli.task {
