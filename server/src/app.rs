@@ -233,7 +233,7 @@ struct EnrollBody {
     csr: String,
 }
 
-struct Enrolled {
+pub(crate) struct Enrolled {
     serial: String,
     subject: String,
     certificate: String,
@@ -251,50 +251,117 @@ fn subscriber_profile(ca: &Ca) -> Result<&'static CertificateProfile, ApiError> 
 }
 
 async fn enroll(state: &AppState, body: EnrollBody) -> Result<Enrolled, ApiError> {
-    let max_failures = state.config().otp_max_failures;
-    state
-        .with_both(move |ca, ra| {
-            let now = Timestamp::now();
-            // Nothing is spent while the CA keys are locked, nor on a bad request.
+    state.enroll(body.password, body.csr).await
+}
+
+/// A claimed password's holder: (holder id, developer, person).
+type Claim = (i64, u64, u64);
+
+/// Enrolls a batch (the worker in `state` calls this with every enrollment waiting):
+/// each request is checked and its password claimed on its own, the claimed ones are
+/// issued together by `Ca::issue_many`, and every subscriber gets their own answer.
+/// Nothing is spent while the CA keys are locked, nor on a bad request; a password
+/// whose issuance fails is given back.
+pub(crate) fn enroll_batch(
+    ca: &mut Ca,
+    ra: &mut dyn RaStore,
+    max_failures: i64,
+    jobs: Vec<crate::state::EnrollJob>,
+) {
+    let now = Timestamp::now();
+    let number = |s: &str| {
+        s.parse::<u64>()
+            .map_err(|_| ApiError::internal(format!("stored number `{s}` is not a number")))
+    };
+    let mut claimed: Vec<(crate::state::EnrollJob, Claim)> = Vec::new();
+    for job in jobs {
+        let claim = (|| {
             ca.ensure_active()?;
-            inkan_runtime::csr::check(body.csr.as_bytes(), subscriber_profile(ca)?)?;
-            let (hid, developer, person) = ra.redeem(body.password.trim(), now, max_failures)?;
-            let number = |s: &str| {
-                s.parse::<u64>()
-                    .map_err(|_| ApiError::internal(format!("stored number `{s}` is not a number")))
-            };
-            let actor = format!("password:{hid}");
-            let request = IssueRequest {
-                actor: &actor,
-                csr: body.csr.as_bytes(),
-                profile: None,
-                fields: vec![
-                    ("developer".into(), number(&developer)?),
-                    ("person".into(), number(&person)?),
-                ],
-            };
-            let issued = match ca.issue(&request, now) {
-                Ok(i) => i,
-                Err(e) => {
+            inkan_runtime::csr::check(job.csr.as_bytes(), subscriber_profile(ca)?)?;
+            let (hid, developer, person) = ra.redeem(job.password.trim(), now, max_failures)?;
+            match (number(&developer), number(&person)) {
+                (Ok(d), Ok(p)) => Ok((hid, d, p)),
+                (Err(e), _) | (_, Err(e)) => {
                     ra.release(hid)?;
-                    return Err(e.into());
+                    Err(e)
                 }
-            };
-            let token = ra.issued(hid, &issued.serial)?;
-            let mut chain = String::new();
-            let issuer = subscriber_profile(ca)?.issuer.unwrap_or_default();
-            for der in ca.chain(issuer)? {
-                chain.push_str(&pem("CERTIFICATE", &der)?);
             }
+        })();
+        match claim {
+            Ok(c) => claimed.push((job, c)),
+            Err(e) => {
+                let _ = job.reply.send(Err(e));
+            }
+        }
+    }
+    if claimed.is_empty() {
+        return;
+    }
+    let actors: Vec<String> = claimed
+        .iter()
+        .map(|(_, (hid, _, _))| format!("password:{hid}"))
+        .collect();
+    let requests: Vec<IssueRequest<'_>> = claimed
+        .iter()
+        .zip(&actors)
+        .map(|((job, (_, developer, person)), actor)| IssueRequest {
+            actor,
+            csr: job.csr.as_bytes(),
+            profile: None,
+            fields: vec![("developer".into(), *developer), ("person".into(), *person)],
+        })
+        .collect();
+    let outcomes: Vec<Result<inkan_runtime::ca::Issued, ApiError>> =
+        match ca.issue_many(&requests, now) {
+            Ok(all) => all.into_iter().map(|r| r.map_err(ApiError::from)).collect(),
+            Err(e) => {
+                let e = ApiError::from(e);
+                requests.iter().map(|_| Err(e.clone())).collect()
+            }
+        };
+    drop(requests);
+    let chain = (|| {
+        let mut chain = String::new();
+        let issuer = subscriber_profile(ca)?.issuer.unwrap_or_default();
+        for der in ca.chain(issuer)? {
+            chain.push_str(&pem("CERTIFICATE", &der)?);
+        }
+        Ok::<_, ApiError>(chain)
+    })();
+    let mut links = Vec::new();
+    for ((_, (hid, _, _)), outcome) in claimed.iter().zip(&outcomes) {
+        match outcome {
+            Ok(issued) => links.push((*hid, issued.serial.as_str())),
+            Err(_) => {
+                if let Err(e) = ra.release(*hid) {
+                    tracing::error!(hid, error = %e, "could not give a password back");
+                }
+            }
+        }
+    }
+    let mut tokens = match ra.issued_many(&links) {
+        Ok(tokens) => Ok(tokens.into_iter()),
+        Err(e) => Err(e),
+    };
+    drop(links);
+    for ((job, _), outcome) in claimed.into_iter().zip(outcomes) {
+        let answer = outcome.and_then(|issued| {
+            let token = match &mut tokens {
+                Ok(t) => t
+                    .next()
+                    .ok_or_else(|| ApiError::internal("no download token was made"))?,
+                Err(e) => return Err(e.clone()),
+            };
             Ok(Enrolled {
                 download: format!("/download/{}?token={token}", issued.serial),
+                certificate: pem("CERTIFICATE", &issued.der)?,
+                chain: chain.clone()?,
                 serial: issued.serial,
                 subject: issued.subject,
-                certificate: pem("CERTIFICATE", &issued.der)?,
-                chain,
             })
-        })
-        .await
+        });
+        let _ = job.reply.send(answer);
+    }
 }
 
 async fn enroll_api(

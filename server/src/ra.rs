@@ -330,6 +330,14 @@ pub trait RaStore: Send {
     /// Links an issued certificate to its holder; returns the download token.
     fn issued(&mut self, hid: i64, serial: &str) -> Result<String, ApiError>;
 
+    /// [`RaStore::issued`] for a batch, in one durable commit; tokens in order.
+    fn issued_many(&mut self, links: &[(i64, &str)]) -> Result<Vec<String>, ApiError> {
+        links
+            .iter()
+            .map(|(hid, serial)| self.issued(*hid, serial))
+            .collect()
+    }
+
     /// Checks a download token; records the first download as receipt (R-4.4-RECEIPT).
     fn download(&mut self, serial: &str, token: &str, now: Timestamp) -> Result<(), ApiError>;
 
@@ -984,12 +992,23 @@ impl RaStore for Ra {
                 ("person", &person),
             ],
         );
+        // The claim need not reach the disk on its own: the certificate's pending
+        // record commits with synchronous = FULL before anything is signed, and WAL
+        // frames are durable in order. A claim (and its audit entry) lost to a power
+        // cut was followed by no signature; the password is simply unused again.
+        self.conn
+            .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(db)?;
         let claimed = self.tx(|tx| {
             let n = tx
                 .execute("UPDATE holders SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL AND failures < ?3 AND expires_at > ?2", params![hid, now.unix(), max_failures])
                 .map_err(db)?;
             Ok((n == 1, if n == 1 { vec![a] } else { Vec::new() }))
-        })?;
+        });
+        self.conn
+            .pragma_update(None, "synchronous", "FULL")
+            .map_err(db)?;
+        let claimed = claimed?;
         if !claimed {
             return Err(refused());
         }
@@ -1007,14 +1026,25 @@ impl RaStore for Ra {
     }
 
     fn issued(&mut self, hid: i64, serial: &str) -> Result<String, ApiError> {
-        let token = random_token(16)?;
-        self.conn
-            .execute(
-                "UPDATE holders SET serial = ?2, download_hash = ?3 WHERE id = ?1",
-                params![hid, serial, token_hash(&token)],
-            )
-            .map_err(db)?;
-        Ok(token)
+        self.issued_many(&[(hid, serial)])?
+            .pop()
+            .ok_or_else(|| ApiError::internal("no download token was made"))
+    }
+
+    fn issued_many(&mut self, links: &[(i64, &str)]) -> Result<Vec<String>, ApiError> {
+        self.tx(|tx| {
+            let mut tokens = Vec::with_capacity(links.len());
+            for (hid, serial) in links {
+                let token = random_token(16)?;
+                tx.execute(
+                    "UPDATE holders SET serial = ?2, download_hash = ?3 WHERE id = ?1",
+                    params![hid, serial, token_hash(&token)],
+                )
+                .map_err(db)?;
+                tokens.push(token);
+            }
+            Ok((tokens, Vec::new()))
+        })
     }
 
     fn download(&mut self, serial: &str, token: &str, now: Timestamp) -> Result<(), ApiError> {

@@ -1,8 +1,13 @@
 //! The server's shared state: the CA and the RA store, each behind a mutex, reached
 //! from async handlers through `spawn_blocking` (SQLite and RSA are blocking work).
 //! When both are needed they are always locked in the same order, CA first.
+//!
+//! Enrollments go through one worker thread that takes every enrollment waiting when
+//! it is free and issues them as one batch (`Ca::issue_many`): concurrent subscribers
+//! share the batch's disk syncs and its signing threads (group commit).
 
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, Weak};
 
 use inkan_runtime::ca::Ca;
 use inkan_runtime::policy::Policy;
@@ -25,6 +30,47 @@ struct Inner {
     policy: &'static dyn Policy,
     /// Wakes the jobs: a revocation wants a CRL at once, queued mail wants sending.
     wake: Notify,
+    /// Enrollments waiting for the batch worker.
+    enrollments: Mutex<mpsc::Sender<EnrollJob>>,
+}
+
+/// The most enrollments one batch takes.
+const MAX_BATCH: usize = 64;
+
+/// An enrollment waiting for the batch worker, and where its answer goes.
+pub(crate) struct EnrollJob {
+    pub(crate) password: String,
+    pub(crate) csr: String,
+    pub(crate) reply: tokio::sync::oneshot::Sender<Result<crate::app::Enrolled, ApiError>>,
+}
+
+/// Takes every waiting enrollment, issues them as one batch, answers each; ends when
+/// the state is dropped.
+fn enrollment_worker(state: Weak<Inner>, jobs: mpsc::Receiver<EnrollJob>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let Some(inner) = state.upgrade() else {
+            return;
+        };
+        let max_failures = inner.config.otp_max_failures;
+        let (ca, ra) = (inner.ca.lock(), inner.ra.lock());
+        match (ca, ra) {
+            (Ok(mut ca), Ok(mut ra)) => {
+                crate::app::enroll_batch(&mut ca, ra.as_mut(), max_failures, batch);
+            }
+            _ => {
+                for job in batch {
+                    let _ = job.reply.send(Err(ApiError::internal("CA lock poisoned")));
+                }
+            }
+        }
+    }
 }
 
 impl AppState {
@@ -36,15 +82,43 @@ impl AppState {
         let ca = Ca::open(&config.dir, lookup)?;
         let policy = ca.policy();
         let ra: Box<dyn RaStore> = Box::new(Ra::open(&config.dir, policy.definition())?);
-        Ok(AppState {
-            inner: Arc::new(Inner {
-                ca: Mutex::new(ca),
-                ra: Mutex::new(ra),
-                config,
-                policy,
-                wake: Notify::new(),
-            }),
-        })
+        let (sender, jobs) = mpsc::channel();
+        let inner = Arc::new(Inner {
+            ca: Mutex::new(ca),
+            ra: Mutex::new(ra),
+            config,
+            policy,
+            wake: Notify::new(),
+            enrollments: Mutex::new(sender),
+        });
+        let state = Arc::downgrade(&inner);
+        std::thread::Builder::new()
+            .name("inkan-enroll".into())
+            .spawn(move || enrollment_worker(state, jobs))
+            .map_err(|e| ApiError::internal(format!("starting the enrollment worker: {e}")))?;
+        Ok(AppState { inner })
+    }
+
+    /// Queues an enrollment for the next batch and waits for its answer.
+    pub(crate) async fn enroll(
+        &self,
+        password: String,
+        csr: String,
+    ) -> Result<crate::app::Enrolled, ApiError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.inner
+            .enrollments
+            .lock()
+            .map_err(|_| ApiError::internal("enrollment queue poisoned"))?
+            .send(EnrollJob {
+                password,
+                csr,
+                reply,
+            })
+            .map_err(|_| ApiError::internal("the enrollment worker has stopped"))?;
+        answer
+            .await
+            .map_err(|_| ApiError::internal("the enrollment worker dropped the request"))?
     }
 
     /// The configuration.
