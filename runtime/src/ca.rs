@@ -206,6 +206,22 @@ pub struct Ca {
     /// The audit key; `None` while locked (entries are appended, checkpoints wait).
     audit_key: Option<AuditKey>,
     activation: Option<crate::custody::Activation>,
+    last_batch: Option<BatchTimings>,
+}
+
+/// Where the last [`Ca::issue_many`] spent its time (also logged at debug level).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchTimings {
+    /// Requests in the batch.
+    pub requests: usize,
+    /// Requests checked, names allocated, TBSCertificates built and checked.
+    pub prepare: std::time::Duration,
+    /// The pending records' durable commit.
+    pub record: std::time::Duration,
+    /// Signing and verifying every signature, on every core.
+    pub sign: std::time::Duration,
+    /// The certificates' and audit entries' durable commit.
+    pub complete: std::time::Duration,
 }
 
 /// What a purge removed.
@@ -564,6 +580,7 @@ impl Ca {
             clock_override,
             audit_key: None,
             activation: Some(activation),
+            last_batch: None,
         };
         if let Some(secret) = secret {
             ca.unlock(secret)?;
@@ -909,16 +926,66 @@ impl Ca {
         now: Timestamp,
     ) -> Result<Vec<Result<Issued>>> {
         self.ensure_active()?;
+        let started = std::time::Instant::now();
         let mut results: Vec<Option<Result<Issued>>> = requests.iter().map(|_| None).collect();
-        let mut ready = Vec::new();
+        // Each request's CSR checked (parse, key rules, proof of possession), on every
+        // core: pure work.
+        let mut checks = Vec::new();
         for (i, request) in requests.iter().enumerate() {
-            match self.prepare(request, now) {
+            match self.subscriber_profile(request.profile) {
+                Ok(profile) => checks.push((i, request.csr, profile)),
+                Err(e) => results[i] = Some(Err(e)),
+            }
+        }
+        let checked = on_every_core(checks, |(i, csr, profile)| (i, csr::check(csr, profile)));
+        let mut planned = Vec::new();
+        for (i, outcome) in checked {
+            match outcome.and_then(|c| self.plan(&requests[i], c, now)) {
+                Ok(plan) => planned.push((i, plan)),
+                Err(e) => results[i] = Some(Err(e)),
+            }
+        }
+        // Sequence letters allocated in request order, in one transaction.
+        let wanted: Vec<(&str, &str, i64)> = planned
+            .iter()
+            .map(|(_, p)| (p.profile.name, p.identity.as_str(), p.name.fiscal_year))
+            .collect();
+        let letters = self.store.next_sequences(&wanted)?;
+        drop(wanted);
+        let mut plans = Vec::new();
+        for ((i, mut plan), letter) in planned.into_iter().zip(letters) {
+            let named = letter.and_then(|sequence| {
+                plan.name.sequence = sequence;
+                let codec = plan.profile.subscriber_name.ok_or_else(|| {
+                    Error::Policy(format!(
+                        "profile `{}` makes no subscriber names",
+                        plan.profile.name
+                    ))
+                })?;
+                Ok((codec.format)(&plan.name)?)
+            });
+            match named {
+                Ok(cn) => {
+                    plan.cn = cn;
+                    plans.push((i, plan));
+                }
+                Err(e) => results[i] = Some(Err(e)),
+            }
+        }
+        // Each TBSCertificate built and checked against the policy, on every core.
+        let (policy, authorities) = (self.policy, &self.authorities);
+        let built = on_every_core(plans, |(i, plan)| (i, plan.build(policy, authorities)));
+        let mut ready = Vec::new();
+        for (i, outcome) in built {
+            match outcome {
                 Ok(p) => ready.push((i, p)),
                 Err(e) => results[i] = Some(Err(e)),
             }
         }
+        let prepared = std::time::Instant::now();
         let pending: Vec<Pending<'_>> = ready.iter().map(|(_, p)| p.pending(now)).collect();
         let reserved = self.store.reserve_many(&pending)?;
+        let recorded = std::time::Instant::now();
         drop(pending);
         let mut to_sign = Vec::new();
         let mut meta = Vec::new();
@@ -932,7 +999,10 @@ impl Ca {
                 Err(e) => results[i] = Some(Err(e)),
             }
         }
-        let signed = sign_all(to_sign);
+        // Signed on every core; a signing thread that panics loses its results, which
+        // leaves those records pending for the operators: never signed and unrecorded.
+        let signed = on_every_core(to_sign, |(k, draft, signer)| (k, draft.sign(signer)));
+        let signed_at = std::time::Instant::now();
         let def = self.policy.definition();
         let mut completed = Vec::new();
         let mut failed = Vec::new();
@@ -970,6 +1040,15 @@ impl Ca {
             })
             .collect();
         self.store.complete_many(&records, &failed)?;
+        let timings = BatchTimings {
+            requests: requests.len(),
+            prepare: prepared - started,
+            record: recorded - prepared,
+            sign: signed_at - recorded,
+            complete: signed_at.elapsed(),
+        };
+        tracing::debug!(?timings, "batch issued");
+        self.last_batch = Some(timings);
         drop(records);
         for (k, der, _) in completed {
             let (i, serial, subject, _, _) = &meta[k];
@@ -991,9 +1070,19 @@ impl Ca {
             .collect())
     }
 
-    /// Everything before the store: the request checked, the name allocated, the TBS
-    /// built and checked.
-    fn prepare(&mut self, request: &IssueRequest<'_>, now: Timestamp) -> Result<Prepared> {
+    /// Where the last batch spent its time.
+    pub fn last_batch(&self) -> Option<BatchTimings> {
+        self.last_batch
+    }
+
+    /// A request whose CSR is checked: its fields and validity checked, and its name
+    /// checked to fit before a sequence letter is spent on it.
+    fn plan(
+        &mut self,
+        request: &IssueRequest<'_>,
+        checked: csr::CheckedRequest,
+        now: Timestamp,
+    ) -> Result<Plan> {
         let profile = self.subscriber_profile(request.profile)?;
         let codec = profile.subscriber_name.ok_or_else(|| {
             Error::Policy(format!(
@@ -1022,7 +1111,6 @@ impl Ca {
                 codec.template
             )));
         }
-        let checked = csr::check(request.csr, profile)?;
         let issuer_name = profile.issuer.ok_or_else(|| {
             Error::Policy(format!(
                 "subscriber profile `{}` has no issuer",
@@ -1045,40 +1133,19 @@ impl Ca {
         };
         (codec.format)(&probe)?;
         let identity: Vec<String> = fields.iter().map(|(n, v)| format!("{n}={v}")).collect();
-        let sequence = self
-            .store
-            .next_sequence(profile.name, &identity.join(","), fiscal_year)?;
-        let cn = (codec.format)(&NameParts {
-            fields,
-            fiscal_year,
-            sequence,
-        })?;
-        let fill = |p: &str| (p == "name").then(|| cn.clone());
-        let subject = x509::name(profile.subject, &fill)?;
-        let issuer_tbs = issuer.cert.tbs_certificate();
-        let spec = Spec {
-            policy: self.policy,
-            profile,
-            subject,
-            issuer: issuer_tbs.subject().clone(),
-            subject_key: checked.public_key(),
-            issuer_key: issuer_tbs.subject_public_key_info(),
-            issuer_key_id: &issuer.key_id,
-            serial: random_serial()?,
-            not_before,
-            not_after,
-            fill: &fill,
-        };
-        let draft = Draft::new(spec)?;
-        Ok(Prepared {
-            serial: serial_hex(draft.tbs().serial_number()),
-            subject: draft.tbs().subject().to_string(),
-            not_before,
-            not_after,
-            draft,
+        Ok(Plan {
             profile,
             issuer: issuer_name,
-            cn,
+            checked,
+            identity: identity.join(","),
+            name: NameParts {
+                fields,
+                fiscal_year,
+                sequence: 0,
+            },
+            cn: String::new(),
+            not_before,
+            not_after,
         })
     }
 
@@ -1392,6 +1459,88 @@ fn check_issuer_covers(
     Ok(())
 }
 
+/// A subscriber certificate planned: request checked, name allocated.
+struct Plan {
+    profile: &'static CertificateProfile,
+    issuer: &'static str,
+    checked: csr::CheckedRequest,
+    /// Whose letters the name counts (`developer=1,person=2`).
+    identity: String,
+    /// The name's parts; the sequence letter once allocated.
+    name: NameParts,
+    /// The name, once its letter is allocated.
+    cn: String,
+    not_before: Timestamp,
+    not_after: Timestamp,
+}
+
+impl Plan {
+    /// Builds and checks the TBSCertificate (no store, no key: any thread).
+    fn build(self, policy: &'static dyn Policy, authorities: &[Authority]) -> Result<Prepared> {
+        let issuer = find_authority(authorities, self.issuer)?;
+        let cn = self.cn;
+        let fill = |p: &str| (p == "name").then(|| cn.clone());
+        let subject = x509::name(self.profile.subject, &fill)?;
+        let issuer_tbs = issuer.cert.tbs_certificate();
+        let spec = Spec {
+            policy,
+            profile: self.profile,
+            subject,
+            issuer: issuer_tbs.subject().clone(),
+            subject_key: self.checked.public_key(),
+            issuer_key: issuer_tbs.subject_public_key_info(),
+            issuer_key_id: &issuer.key_id,
+            serial: random_serial()?,
+            not_before: self.not_before,
+            not_after: self.not_after,
+            fill: &fill,
+        };
+        let draft = Draft::new(spec)?;
+        Ok(Prepared {
+            serial: serial_hex(draft.tbs().serial_number()),
+            subject: draft.tbs().subject().to_string(),
+            not_before: self.not_before,
+            not_after: self.not_after,
+            draft,
+            profile: self.profile,
+            issuer: self.issuer,
+            cn,
+        })
+    }
+}
+
+/// `f` over `items` on every core, results in the items' order (one thread for one
+/// item). A thread that panics loses its results: the caller sees fewer results.
+fn on_every_core<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(items.len());
+    if threads <= 1 {
+        return items.into_iter().map(f).collect();
+    }
+    let per = items.len().div_ceil(threads);
+    let mut chunks: Vec<Vec<T>> = Vec::new();
+    let mut items = items.into_iter();
+    loop {
+        let chunk: Vec<T> = items.by_ref().take(per).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        chunks.push(chunk);
+    }
+    let f = &f;
+    std::thread::scope(|s| {
+        let running: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| s.spawn(move || chunk.into_iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        running
+            .into_iter()
+            .flat_map(|t| t.join().unwrap_or_default())
+            .collect()
+    })
+}
+
 /// A subscriber certificate built and checked: recorded next, then signed.
 struct Prepared {
     draft: Draft,
@@ -1418,43 +1567,6 @@ impl Prepared {
             created_at: now,
         }
     }
-}
-
-/// Signs every draft, spread over the machine's cores (one thread when there is one
-/// draft); returns each result with its key. A signing thread that panics loses its
-/// results, which leaves those records pending for the operators, never signed and
-/// unrecorded.
-fn sign_all<K: Send>(drafts: Vec<(K, Draft, &dyn Signer)>) -> Vec<(K, Result<Certificate>)> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .min(drafts.len());
-    if threads <= 1 {
-        return drafts
-            .into_iter()
-            .map(|(k, d, signer)| (k, d.sign(signer)))
-            .collect();
-    }
-    let mut chunks: Vec<Vec<_>> = (0..threads).map(|_| Vec::new()).collect();
-    for (n, d) in drafts.into_iter().enumerate() {
-        chunks[n % threads].push(d);
-    }
-    std::thread::scope(|s| {
-        let running: Vec<_> = chunks
-            .into_iter()
-            .map(|chunk| {
-                s.spawn(move || {
-                    chunk
-                        .into_iter()
-                        .map(|(k, d, signer)| (k, d.sign(signer)))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        running
-            .into_iter()
-            .flat_map(|t| t.join().unwrap_or_default())
-            .collect()
-    })
 }
 
 /// Records the exact TBS, signs, records the certificate; on a signing failure the

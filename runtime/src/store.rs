@@ -102,6 +102,14 @@ pub struct Revoked {
 pub trait Store: Send {
     /// Allocates the next sequence index for a person in a fiscal year (0 = `a`).
     fn next_sequence(&mut self, profile: &str, identity: &str, fiscal_year: i64) -> Result<u8>;
+    /// [`Store::next_sequence`] for each of `wanted` (profile, identity, fiscal year),
+    /// in order, in one transaction.
+    fn next_sequences(&mut self, wanted: &[(&str, &str, i64)]) -> Result<Vec<Result<u8>>> {
+        Ok(wanted
+            .iter()
+            .map(|&(p, i, y)| self.next_sequence(p, i, y))
+            .collect())
+    }
     /// Records a certificate before it is signed. Fails if the serial or CN is taken.
     fn reserve(&mut self, pending: &Pending<'_>) -> Result<()>;
     /// Records the signed certificate, and its audit entries in the same transaction.
@@ -264,26 +272,44 @@ CREATE TABLE IF NOT EXISTS crls (
 );
 ";
 
+/// The next sequence letter of (profile, identity, fiscal year), inside `tx`.
+fn allocate(
+    tx: &Connection,
+    profile: &str,
+    identity: &str,
+    fiscal_year: i64,
+) -> Result<Result<u8>> {
+    let next: i64 = tx
+        .query_row(
+            "SELECT next FROM sequences WHERE profile = ?1 AND identity = ?2 AND fiscal_year = ?3",
+            params![profile, identity, fiscal_year],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db)?
+        .unwrap_or(0);
+    tx.execute(
+        "INSERT INTO sequences (profile, identity, fiscal_year, next) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (profile, identity, fiscal_year) DO UPDATE SET next = excluded.next",
+        params![profile, identity, fiscal_year, next + 1],
+    )
+    .map_err(db)?;
+    Ok(u8::try_from(next).map_err(|_| Error::Store(format!("sequence {next} out of range"))))
+}
+
 impl SqliteStore {
-    /// Allocates the next sequence letter in its own transaction.
-    fn allocate_sequence(&mut self, profile: &str, identity: &str, fiscal_year: i64) -> Result<u8> {
+    /// Allocates the next sequence letters, in order, in one transaction.
+    fn allocate_sequences(&mut self, wanted: &[(&str, &str, i64)]) -> Result<Vec<Result<u8>>> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db)?;
-        let next: i64 = tx
-            .query_row("SELECT next FROM sequences WHERE profile = ?1 AND identity = ?2 AND fiscal_year = ?3", params![profile, identity, fiscal_year], |r| r.get(0))
-            .optional()
-            .map_err(db)?
-            .unwrap_or(0);
-        tx.execute(
-            "INSERT INTO sequences (profile, identity, fiscal_year, next) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (profile, identity, fiscal_year) DO UPDATE SET next = excluded.next",
-            params![profile, identity, fiscal_year, next + 1],
-        )
-        .map_err(db)?;
+        let mut out = Vec::with_capacity(wanted.len());
+        for &(profile, identity, fiscal_year) in wanted {
+            out.push(allocate(&tx, profile, identity, fiscal_year)?);
+        }
         tx.commit().map_err(db)?;
-        u8::try_from(next).map_err(|_| Error::Store(format!("sequence {next} out of range")))
+        Ok(out)
     }
 
     /// The file name of the store inside a CA directory.
@@ -424,6 +450,12 @@ const RECORD_COLUMNS: &str =
 
 impl Store for SqliteStore {
     fn next_sequence(&mut self, profile: &str, identity: &str, fiscal_year: i64) -> Result<u8> {
+        self.next_sequences(&[(profile, identity, fiscal_year)])?
+            .pop()
+            .unwrap_or_else(|| Err(Error::Store("no sequence letter was allocated".into())))
+    }
+
+    fn next_sequences(&mut self, wanted: &[(&str, &str, i64)]) -> Result<Vec<Result<u8>>> {
         // This commit need not reach the disk on its own: in WAL mode frames are
         // durable in order, and the pending record of the certificate that uses the
         // letter commits with synchronous = FULL before anything is signed, which syncs
@@ -431,7 +463,7 @@ impl Store for SqliteStore {
         self.conn
             .pragma_update(None, "synchronous", "NORMAL")
             .map_err(db)?;
-        let allocated = self.allocate_sequence(profile, identity, fiscal_year);
+        let allocated = self.allocate_sequences(wanted);
         self.conn
             .pragma_update(None, "synchronous", "FULL")
             .map_err(db)?;

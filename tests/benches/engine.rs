@@ -41,7 +41,7 @@ fn main() {
         figures.extend(http);
     }
     let machine = format!(
-        "{} logical CPUs ({}); software RSA: rsa crate; SQLite with synchronous = FULL; {} per rate figure; OpenSSL: {}.",
+        "{} logical CPUs ({}); software RSA: ring (SHA-2, RSA-2048 and up) or the rsa crate (SHA-1, RSA-1024); SQLite with synchronous = FULL; {} per rate figure; OpenSSL: {}.",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         cpu_model(),
         format_args!("{seconds} s"),
