@@ -51,6 +51,9 @@ enum Task {
         /// crl, audit, compile).
         #[arg(long)]
         only: Option<String>,
+        /// Also put the report into docs/performance.md (between its report markers).
+        #[arg(long)]
+        publish: bool,
     },
 }
 
@@ -187,6 +190,28 @@ fn write_generated(root: &Path, f: &GeneratedFile) -> Result<()> {
     Ok(())
 }
 
+/// Replaces the report in docs/performance.md with target/bench/report.md.
+fn publish_report(root: &Path) -> Result<()> {
+    const START: &str = "<!-- report:start -->";
+    const END: &str = "<!-- report:end -->";
+    let report = std::fs::read_to_string(root.join("target/bench/report.md"))
+        .context("reading target/bench/report.md")?;
+    // The report's own title gives way to the document's.
+    let body = report
+        .split_once('\n')
+        .map_or(report.as_str(), |(_, rest)| rest)
+        .trim();
+    let path = root.join("docs/performance.md");
+    let doc = std::fs::read_to_string(&path).context("reading docs/performance.md")?;
+    let (Some(a), Some(b)) = (doc.find(START), doc.find(END)) else {
+        anyhow::bail!("docs/performance.md has no {START} ... {END} markers");
+    };
+    let updated = format!("{}{START}\n{body}\n{}", &doc[..a], &doc[b..]);
+    std::fs::write(&path, updated).context("writing docs/performance.md")?;
+    eprintln!("published: {}", path.display());
+    Ok(())
+}
+
 fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     let root = root();
@@ -198,6 +223,7 @@ fn run() -> Result<ExitCode> {
         seconds,
         http_requests,
         only,
+        publish,
     } = cli.task
     {
         // The HTTP figures first: the engine bench merges them into the report.
@@ -221,6 +247,9 @@ fn run() -> Result<ExitCode> {
             if !status.success() {
                 return Ok(ExitCode::FAILURE);
             }
+        }
+        if publish {
+            publish_report(&root)?;
         }
         return Ok(ExitCode::SUCCESS);
     }
