@@ -171,6 +171,14 @@ enum Command {
         #[arg(long)]
         dir: PathBuf,
     },
+    /// List records left pending: their TBSCertificate was recorded and the process
+    /// stopped before the signed certificate was. A signature may exist; revoke each
+    /// (`inkan revoke --serial S --reason other`) so the CRL covers it. Exit 1 when any.
+    Pending {
+        /// The CA directory.
+        #[arg(long)]
+        dir: PathBuf,
+    },
     /// Key ceremony: generate the CA keys inside a PKCS#11 token, issue the CA
     /// certificates through it, split the token PIN among the custodians (R-6.1-CA-KEYGEN,
     /// R-6.2-HSM, R-6.2-M-OF-N). The current user PIN is read from INKAN_HSM_PIN or standard input.
@@ -532,6 +540,26 @@ fn run(command: Command) -> Result<ExitCode> {
             let ca = Ca::open(&dir, &lookup)?;
             for der in ca.ca_certificates()? {
                 print!("{}", pem("CERTIFICATE", &der)?);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Pending { dir } => {
+            let ca = Ca::open(&dir, &lookup)?;
+            let pending = ca.pending()?;
+            for r in &pending {
+                let revoked = if r.revoked.is_some() {
+                    "revoked"
+                } else {
+                    "not revoked"
+                };
+                println!("{}  {}  {}  {revoked}", r.serial, r.profile, r.subject);
+            }
+            if pending.iter().any(|r| r.revoked.is_none()) {
+                eprintln!(
+                    "{} pending record(s) not revoked: a process stopped between recording and signing; revoke each with `inkan revoke`",
+                    pending.iter().filter(|r| r.revoked.is_none()).count()
+                );
+                return Ok(ExitCode::from(1));
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -952,6 +952,7 @@ impl Ca {
             .collect();
         let letters = self.store.next_sequences(&wanted)?;
         drop(wanted);
+        self.crash_point("letters-allocated");
         let mut plans = Vec::new();
         for ((i, mut plan), letter) in planned.into_iter().zip(letters) {
             let named = letter.and_then(|sequence| {
@@ -986,6 +987,7 @@ impl Ca {
         let pending: Vec<Pending<'_>> = ready.iter().map(|(_, p)| p.pending(now)).collect();
         let reserved = self.store.reserve_many(&pending)?;
         let recorded = std::time::Instant::now();
+        self.crash_point("pending-recorded");
         drop(pending);
         let mut to_sign = Vec::new();
         let mut meta = Vec::new();
@@ -1003,6 +1005,7 @@ impl Ca {
         // leaves those records pending for the operators: never signed and unrecorded.
         let signed = on_every_core(to_sign, |(k, draft, signer)| (k, draft.sign(signer)));
         let signed_at = std::time::Instant::now();
+        self.crash_point("signed");
         let def = self.policy.definition();
         let mut completed = Vec::new();
         let mut failed = Vec::new();
@@ -1049,6 +1052,7 @@ impl Ca {
         };
         tracing::debug!(?timings, "batch issued");
         self.last_batch = Some(timings);
+        self.crash_point("issued");
         drop(records);
         for (k, der, _) in completed {
             let (i, serial, subject, _, _) = &meta[k];
@@ -1068,6 +1072,19 @@ impl Ca {
             .into_iter()
             .map(|r| r.unwrap_or_else(|| Err(Error::Signer("the request was not signed".into()))))
             .collect())
+    }
+
+    /// For the crash tests: in a CA made for tests (clock override allowed, which a
+    /// production CA refuses), when `INKAN_CRASH_AT` names this point, say so on
+    /// standard error and wait to be killed. Elsewhere it does nothing.
+    fn crash_point(&self, point: &str) {
+        crash_point(self.clock_override, point);
+    }
+
+    /// Records left pending by a process that stopped between recording a TBS and
+    /// recording its certificate (see [`Store::pending`]).
+    pub fn pending(&self) -> Result<Vec<crate::store::Record>> {
+        self.store.pending()
     }
 
     /// Where the last batch spent its time.
@@ -1259,6 +1276,7 @@ impl Ca {
         let authority = find_authority(&self.authorities, profile.issuer)?;
         let issuer_name = authority.cert.tbs_certificate().subject().clone();
         let mut entries = Some(entries);
+        let crash_points = self.clock_override;
         let (number, der) = self
             .store
             .with_next_crl_number(profile.issuer, &mut |number| {
@@ -1274,6 +1292,7 @@ impl Ca {
                     .take()
                     .ok_or_else(|| Error::Store("the CRL's entries were already used".into()))?;
                 let (next, der) = crate::crl::build(&spec, entries, authority.signer.as_ref())?;
+                crash_point(crash_points, "crl-signed");
                 let event = Event::new(
                     now,
                     actor,
@@ -1457,6 +1476,17 @@ fn check_issuer_covers(
         });
     }
     Ok(())
+}
+
+/// See [`Ca::crash_point`]; `enabled` is the CA's clock override.
+fn crash_point(enabled: bool, point: &str) {
+    if !enabled || std::env::var("INKAN_CRASH_AT").ok().as_deref() != Some(point) {
+        return;
+    }
+    eprintln!("crash point reached: {point}");
+    loop {
+        std::thread::park();
+    }
 }
 
 /// A subscriber certificate planned: request checked, name allocated.

@@ -136,6 +136,10 @@ pub trait Store: Send {
     fn certificate(&self, serial: &str) -> Result<Option<Record>>;
     /// Every issued certificate of a profile.
     fn certificates(&self, profile: &str) -> Result<Vec<Record>>;
+    /// Records left `pending`: their TBS was recorded, and the process stopped before
+    /// the signed certificate was (a crash, a kill, a lost disk). Whether a signature
+    /// exists is unknown; an operator revokes them to be sure.
+    fn pending(&self) -> Result<Vec<Record>>;
     /// Revokes an issued certificate, auditing it in the same transaction.
     fn revoke(
         &mut self,
@@ -532,6 +536,12 @@ impl Store for SqliteStore {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
     }
 
+    fn pending(&self) -> Result<Vec<Record>> {
+        let mut stmt = self.conn.prepare(&format!("SELECT {RECORD_COLUMNS} FROM certificates WHERE status = 'pending' ORDER BY created_at, serial")).map_err(db)?;
+        let rows = stmt.query_map([], Self::record).map_err(db)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
+    }
+
     fn revoke(
         &mut self,
         serial: &str,
@@ -555,7 +565,9 @@ impl Store for SqliteStore {
         match state {
             None => return Err(Error::UnknownSerial(serial.to_string())),
             Some((_, Some(_))) => return Err(Error::AlreadyRevoked(serial.to_string())),
-            Some((status, None)) if status != "issued" => {
+            // A pending record may have been signed by a process that died before
+            // recording it: it is revocable, so the CRL covers whatever may exist.
+            Some((status, None)) if status != "issued" && status != "pending" => {
                 return Err(Error::UnknownSerial(format!(
                     "{serial} (never issued: {status})"
                 )));

@@ -80,6 +80,19 @@ impl AppState {
         lookup: &dyn Fn(&str) -> Option<&'static dyn Policy>,
     ) -> Result<Self, ApiError> {
         let ca = Ca::open(&config.dir, lookup)?;
+        let pending: Vec<String> = ca
+            .pending()?
+            .into_iter()
+            .filter(|r| r.revoked.is_none())
+            .map(|r| r.serial)
+            .collect();
+        if !pending.is_empty() {
+            tracing::warn!(
+                count = pending.len(),
+                serials = pending.join(" "),
+                "records left pending by a process that stopped between recording and signing: revoke each (inkan pending, inkan revoke)"
+            );
+        }
         let policy = ca.policy();
         let ra: Box<dyn RaStore> = Box::new(Ra::open(&config.dir, policy.definition())?);
         let (sender, jobs) = mpsc::channel();
