@@ -985,12 +985,20 @@ impl Ca {
         }
         let prepared = std::time::Instant::now();
         let pending: Vec<Pending<'_>> = ready.iter().map(|(_, p)| p.pending(now)).collect();
-        let reserved = self.store.reserve_many(&pending)?;
+        let reserved = match self.store.reserve_many(&pending) {
+            Ok(r) => r,
+            Err(e) => {
+                let serials: Vec<&str> = pending.iter().map(|p| p.serial).collect();
+                self.audit_failure(now, "record", &serials, &e);
+                return Err(e);
+            }
+        };
         let recorded = std::time::Instant::now();
         self.crash_point("pending-recorded");
         drop(pending);
         let mut to_sign = Vec::new();
         let mut meta = Vec::new();
+        let mut unrecorded = Vec::new();
         for ((i, p), outcome) in ready.into_iter().zip(reserved) {
             match outcome {
                 Ok(()) => {
@@ -998,9 +1006,13 @@ impl Ca {
                     meta.push((i, p.serial, p.subject, p.profile, p.not_after));
                     to_sign.push((meta.len() - 1, p.draft, signer));
                 }
-                Err(e) => results[i] = Some(Err(e)),
+                Err(e) => {
+                    unrecorded.push((p.serial, e.to_string()));
+                    results[i] = Some(Err(e));
+                }
             }
         }
+
         // Signed on every core; a signing thread that panics loses its results, which
         // leaves those records pending for the operators: never signed and unrecorded.
         let signed = on_every_core(to_sign, |(k, draft, signer)| (k, draft.sign(signer)));
@@ -1042,7 +1054,24 @@ impl Ca {
                 audit,
             })
             .collect();
-        self.store.complete_many(&records, &failed)?;
+        if let Err(e) = self.store.complete_many(&records, &failed) {
+            // The signatures are dropped, never returned; the records stay pending
+            // (`inkan pending`) for the operators to revoke.
+            let serials: Vec<&str> = records
+                .iter()
+                .map(|r| r.serial)
+                .chain(failed.iter().copied())
+                .collect();
+            self.audit_failure(now, "complete", &serials, &e);
+            return Err(e);
+        }
+        if let Some((_, Err(e))) = outcomes.first() {
+            self.audit_failure(now, "sign", &failed, e);
+        }
+        if let Some((_, first)) = unrecorded.first() {
+            let serials: Vec<&str> = unrecorded.iter().map(|(s, _)| s.as_str()).collect();
+            self.audit_failure(now, "record", &serials, &Error::Store(first.clone()));
+        }
         let timings = BatchTimings {
             requests: requests.len(),
             prepare: prepared - started,
@@ -1085,6 +1114,28 @@ impl Ca {
     /// recording its certificate (see [`Store::pending`]).
     pub fn pending(&self) -> Result<Vec<crate::store::Record>> {
         self.store.pending()
+    }
+
+    /// Audits a failed issuance step (R-5.4-CA-EVENTS) in a transaction of its own;
+    /// when the store cannot take even that, the failure goes to the log.
+    fn audit_failure(&mut self, now: Timestamp, stage: &str, serials: &[&str], error: &Error) {
+        let event = Event::new(
+            now,
+            "ca",
+            "issuance-failed",
+            &[
+                ("stage", stage),
+                ("serials", &serials.join(" ")),
+                ("error", &error.to_string()),
+            ],
+        );
+        tracing::error!(stage, serials = serials.join(" "), %error, "issuance failed");
+        if let Err(e) = self
+            .store
+            .audit(&[Audited::new(self.policy.definition(), event)])
+        {
+            tracing::error!(stage, audit_error = %e, "the failure could not be audited");
+        }
     }
 
     /// Where the last batch spent its time.
@@ -1267,6 +1318,26 @@ impl Ca {
             .is_none_or(|(nb, na)| now < nb || now > na)
         {
             return Err(Error::IssuerNotValid(now.to_string()));
+        }
+        // A clock gone backwards would publish a CRL older than the newest one.
+        if let Some(previous) = self.store.latest_crl_update(profile.issuer)?
+            && now < previous
+        {
+            let event = Event::new(
+                now,
+                actor,
+                "crl-refused",
+                &[
+                    ("issuer", profile.issuer),
+                    ("reason", "clock behind the newest CRL"),
+                    ("newest_this_update", &previous.to_string()),
+                ],
+            );
+            self.store.audit(&[Audited::new(def, event)])?;
+            return Err(Error::ClockBehind {
+                previous: previous.to_string(),
+                now: now.to_string(),
+            });
         }
         let entries = crate::crl::Entries::collect(profile, |each| {
             self.store.each_revoked_unexpired(profile.issuer, now, each)

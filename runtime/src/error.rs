@@ -57,6 +57,16 @@ pub enum Error {
         /// The serials that would disappear.
         missing: String,
     },
+    /// The clock is behind the newest CRL: a new one would go back in time.
+    #[error(
+        "CRL refused, nothing was signed: the clock ({now}) is behind the newest CRL's thisUpdate ({previous}); the clock went backwards (R-7.2-CRL)"
+    )]
+    ClockBehind {
+        /// The newest CRL's thisUpdate.
+        previous: String,
+        /// Now, by the clock.
+        now: String,
+    },
     /// The issuer is not valid at this instant.
     #[error("the issuing CA is not valid at {0}")]
     IssuerNotValid(String),

@@ -185,6 +185,8 @@ pub trait Store: Send {
     ) -> Result<(u64, Vec<u8>)>;
     /// The newest CRL of `issuer`: number and DER.
     fn latest_crl(&self, issuer: &str) -> Result<Option<(u64, Vec<u8>)>>;
+    /// The newest CRL's thisUpdate.
+    fn latest_crl_update(&self, issuer: &str) -> Result<Option<Timestamp>>;
     /// Every CRL of `issuer`, by number.
     fn crls(&self, issuer: &str) -> Result<Vec<(u64, Vec<u8>)>>;
     /// Appends audit entries in a transaction of their own.
@@ -690,6 +692,22 @@ impl Store for SqliteStore {
             })
             .map_err(db)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
+    }
+
+    fn latest_crl_update(&self, issuer: &str) -> Result<Option<Timestamp>> {
+        let t: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT MAX(this_update) FROM crls WHERE issuer = ?1",
+                params![issuer],
+                |r| r.get(0),
+            )
+            .map_err(db)?;
+        t.map(|t| {
+            Timestamp::from_unix(t)
+                .ok_or_else(|| Error::Store(format!("CRL time {t} out of range")))
+        })
+        .transpose()
     }
 
     fn latest_crl(&self, issuer: &str) -> Result<Option<(u64, Vec<u8>)>> {

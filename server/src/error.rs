@@ -69,6 +69,15 @@ impl From<inkan_runtime::Error> for ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             E::Locked { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            // The database failing: nothing was issued that is not recorded, and the
+            // client may try again; what failed is logged, not sent.
+            E::Store(detail) => {
+                tracing::error!(%detail, "the store failed");
+                return ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the CA's database failed; nothing was issued that is not recorded; try again later",
+                );
+            }
             E::Activation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };

@@ -1,0 +1,61 @@
+//! Faults under the running service (issue 7). Injected: the database aborts the
+//! statement that records a signed certificate (a trigger), as a full disk or a failing
+//! connection would. Checked: the subscriber gets a clear 503 problem, nothing is
+//! delivered that is not recorded, the record whose signature was dropped is pending
+//! and audited, the password is given back, and the same password enrolls once the
+//! fault clears, with no restart.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod common;
+
+use common::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r_5_4_ca_events_enrollment_survives_a_failing_database_and_recovers_by_itself() {
+    let h = start().await;
+    let passwords = approved(&h, "717171", "m@d.example", &["000001"]).await;
+    let password = &passwords[0].1;
+    let db = rusqlite::Connection::open(dir(&h).join("ca.sqlite")).unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER injected BEFORE UPDATE OF der ON certificates BEGIN SELECT RAISE(ABORT, 'injected fault'); END;",
+    )
+    .unwrap();
+
+    let (status, problem) = enroll(&h, password, &csr(1)).await;
+    assert_eq!(status, 503, "{problem}");
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("nothing was issued that is not recorded"),
+        "{detail}"
+    );
+    assert!(
+        !detail.contains("injected"),
+        "internals stay in the log: {detail}"
+    );
+    let pending: Vec<String> = db
+        .prepare("SELECT serial FROM certificates WHERE status = 'pending'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(
+        pending.len(),
+        1,
+        "the dropped signature's record is pending"
+    );
+    let audited: String = db
+        .query_row(
+            "SELECT details FROM audit WHERE event = 'issuance-failed' ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(audited.contains(&pending[0]), "{audited}");
+
+    db.execute_batch("DROP TRIGGER injected;").unwrap();
+    let (status, issued) = enroll(&h, password, &csr(1)).await;
+    assert_eq!(status, 201, "the password was given back: {issued}");
+    assert_ne!(issued["serial"].as_str().unwrap(), pending[0]);
+}
