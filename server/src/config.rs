@@ -34,6 +34,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Seconds before a request times out.
     pub request_timeout_seconds: u64,
+    /// Seconds a client has to send a request's headers before its connection is
+    /// closed (slow clients holding connections open).
+    pub header_timeout_seconds: u64,
     /// Seconds between scheduler ticks.
     pub tick_seconds: u64,
 }
@@ -52,6 +55,7 @@ impl Default for Config {
             session_minutes: 60,
             max_body_bytes: 64 * 1024,
             request_timeout_seconds: 30,
+            header_timeout_seconds: 10,
             tick_seconds: 60,
         }
     }
