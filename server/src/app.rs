@@ -65,6 +65,22 @@ pub fn crl_path(state: &AppState) -> String {
         .unwrap_or_else(|| "/crl".into())
 }
 
+/// Errors made below the handlers (the request timeout's 408) come without a body;
+/// they leave as problem documents like every other error.
+async fn bare_errors_as_problems(response: Response) -> Response {
+    let status = response.status();
+    if status == StatusCode::REQUEST_TIMEOUT
+        && !response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return ApiError::rejected(
+            status,
+            "the request took too long to arrive or to be answered",
+        )
+        .into_response();
+    }
+    response
+}
+
 /// Builds the router with its limits and logging.
 pub fn router(state: AppState) -> Router {
     let crl = crl_path(&state);
@@ -119,6 +135,7 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
+        .layer(axum::middleware::map_response(bare_errors_as_problems))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -69,5 +69,11 @@ async fn slow_clients_are_cut_off_and_others_are_still_served() {
         answer.starts_with("HTTP/1.1 408"),
         "{answer:?} after {waited:?}"
     );
+    assert!(
+        answer
+            .to_ascii_lowercase()
+            .contains("content-type: application/problem+json"),
+        "{answer:?}"
+    );
     assert!(waited < Duration::from_secs(8), "{waited:?}");
 }

@@ -55,7 +55,7 @@ fn r_5_4_ca_events_a_token_that_refuses_to_sign_issues_nothing_and_the_ca_recove
 
     change_pin(&token, &pin, "a-different-pin");
     let err = ca.issue(&request(&csr, 2), Timestamp::now()).unwrap_err();
-        assert!(err.to_string().contains("refused the PIN"), "{err}");
+    assert!(err.to_string().contains("refused the PIN"), "{err}");
     let db = rusqlite::Connection::open(dir.join("ca.sqlite")).unwrap();
     let (serial, status, der): (String, String, Option<Vec<u8>>) = db
         .query_row(
