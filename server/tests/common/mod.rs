@@ -104,6 +104,8 @@ impl Sink {
 pub struct Harness {
     /// The CA's activation shares, as custodians would type them.
     pub shares: Vec<String>,
+    /// The configuration the server started with.
+    pub config: inkan_server::Config,
     pub tmp: tempfile::TempDir,
     pub base: String,
     pub sink: Sink,
@@ -165,12 +167,14 @@ pub async fn start_for(id: &str, tweak: impl FnOnce(&mut inkan_server::Config)) 
     config.smtp_port = smtp_port;
     config.tick_seconds = 1;
     tweak(&mut config);
+    let started_with = config.clone();
     let server = inkan_server::start(config, &|id| inkan_policies::by_id(id))
         .await
         .unwrap();
     activate(&server.state, &shares).await;
     let base = format!("http://{}", server.addr);
     Harness {
+        config: started_with,
         tmp,
         base,
         sink,
