@@ -50,6 +50,15 @@ impl ApiError {
     pub fn rejected(status: StatusCode, detail: impl Into<String>) -> Self {
         Self::new(status, detail)
     }
+    /// 503: the CA's database failed or could not be reached; what failed is logged,
+    /// not sent. Nothing was issued that is not recorded, and the client may retry.
+    pub fn store_unavailable(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(%detail, "the store failed");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the CA's database failed; nothing was issued that is not recorded; try again later",
+        )
+    }
     /// 500; the detail is logged, not sent.
     pub fn internal(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, detail)
@@ -71,13 +80,7 @@ impl From<inkan_runtime::Error> for ApiError {
             E::Locked { .. } => StatusCode::SERVICE_UNAVAILABLE,
             // The database failing: nothing was issued that is not recorded, and the
             // client may try again; what failed is logged, not sent.
-            E::Store(detail) => {
-                tracing::error!(%detail, "the store failed");
-                return ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "the CA's database failed; nothing was issued that is not recorded; try again later",
-                );
-            }
+            E::Store(detail) => return ApiError::store_unavailable(detail),
             E::Activation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };

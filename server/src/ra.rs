@@ -130,7 +130,20 @@ pub fn random_token(bytes: usize) -> Result<String, ApiError> {
 }
 
 fn db(e: rusqlite::Error) -> ApiError {
-    ApiError::internal(format!("database: {e}"))
+    use rusqlite::ErrorCode as C;
+    match e.sqlite_error_code() {
+        // The database busy beyond the busy timeout, full, or unreadable: the client may
+        // retry once it clears.
+        Some(
+            C::DatabaseBusy
+            | C::DatabaseLocked
+            | C::DiskFull
+            | C::CannotOpen
+            | C::SystemIoFailure
+            | C::ReadOnly,
+        ) => ApiError::store_unavailable(e),
+        _ => ApiError::internal(format!("database: {e}")),
+    }
 }
 
 fn runtime(e: inkan_runtime::Error) -> ApiError {

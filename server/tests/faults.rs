@@ -59,3 +59,36 @@ async fn r_5_4_ca_events_enrollment_survives_a_failing_database_and_recovers_by_
     assert_eq!(status, 201, "the password was given back: {issued}");
     assert_ne!(issued["serial"].as_str().unwrap(), pending[0]);
 }
+
+/// Injected: another process holds the database's write lock longer than the busy
+/// timeout (10 s), as an unreachable or wedged database would look. Checked: the
+/// enrollment is answered 503 with the fixed detail, the password is not spent, and once
+/// the lock is let go the same password enrolls, with no restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enrollment_answers_503_while_the_database_is_locked_and_recovers_by_itself() {
+    let h = start().await;
+    let passwords = approved(&h, "727272", "m@d.example", &["000001"]).await;
+    let password = passwords[0].1.clone();
+    let path = dir(&h).join("ca.sqlite");
+    let (locked_tx, locked) = std::sync::mpsc::channel();
+    let holder = std::thread::spawn(move || {
+        let db = rusqlite::Connection::open(path).unwrap();
+        db.execute_batch("BEGIN EXCLUSIVE;").unwrap();
+        locked_tx.send(()).unwrap();
+        std::thread::sleep(std::time::Duration::from_secs(12));
+        db.execute_batch("ROLLBACK;").unwrap();
+    });
+    locked.recv().unwrap();
+    let (status, problem) = enroll(&h, &password, &csr(1)).await;
+    assert_eq!(status, 503, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("try again later"),
+        "{problem}"
+    );
+    holder.join().unwrap();
+    let (status, issued) = enroll(&h, &password, &csr(1)).await;
+    assert_eq!(status, 201, "the password was not spent: {issued}");
+}

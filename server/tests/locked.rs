@@ -42,7 +42,7 @@ async fn r_6_2_m_of_n_the_service_starts_locked_and_custodians_unlock_it() {
     drop((ra, ca));
     let mut config = inkan_server::Config::load(&dir).unwrap();
     config.listen = "127.0.0.1:0".parse().unwrap();
-        let started_with = config.clone();
+    let started_with = config.clone();
     let server = inkan_server::start(config, &|id| inkan_policies::by_id(id))
         .await
         .unwrap();
