@@ -48,6 +48,16 @@ pub fn at(s: &str) -> Timestamp {
     Timestamp::parse_rfc3339(s).unwrap()
 }
 
+/// A subscriber request from `csr` for `developer` and `person`, made by actor `test`.
+pub fn request(csr: &[u8], developer: u64, person: u64) -> inkan_runtime::ca::IssueRequest<'_> {
+    inkan_runtime::ca::IssueRequest {
+        actor: "test",
+        csr,
+        profile: None,
+        fields: vec![("developer".into(), developer), ("person".into(), person)],
+    }
+}
+
 /// A CA in a temporary directory, made from fixture keys, with the clock override on.
 pub fn fixture_ca(id: &str, now: Timestamp) -> (tempfile::TempDir, Ca) {
     fixture_ca_in(&std::env::temp_dir(), id, now)

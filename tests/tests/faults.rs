@@ -6,17 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use inkan_runtime::ca::{Ca, IssueRequest};
-use inkan_tests::{at, fixture, fixture_ca};
-
-fn request(csr: &[u8], person: u64) -> IssueRequest<'_> {
-    IssueRequest {
-        actor: "test",
-        csr,
-        profile: None,
-        fields: vec![("developer".into(), 31), ("person".into(), person)],
-    }
-}
+use inkan_runtime::ca::Ca;
+use inkan_tests::{at, fixture, fixture_ca, request};
 
 /// (serial, status, has DER) of every subscriber record.
 fn records(db: &rusqlite::Connection) -> Vec<(String, String, bool)> {
@@ -53,7 +44,7 @@ fn r_5_4_ca_events_the_database_failing_after_signing_loses_nothing_and_recovers
     let (tmp, mut ca) = fixture_ca("jpcert-ssl-client", now);
     let csr = fixture("sub1-1024.csr.pem");
     let db = inject(tmp.path(), "BEFORE UPDATE OF der ON certificates");
-    let err = ca.issue(&request(&csr, 1), now).unwrap_err();
+    let err = ca.issue(&request(&csr, 31, 1), now).unwrap_err();
     assert!(err.to_string().contains("injected fault"), "{err}");
     let left = records(&db);
     assert_eq!(left.len(), 1);
@@ -68,7 +59,7 @@ fn r_5_4_ca_events_the_database_failing_after_signing_loses_nothing_and_recovers
     assert_eq!(ca.pending().unwrap().len(), 1);
 
     db.execute_batch("DROP TRIGGER injected;").unwrap();
-    let issued = ca.issue(&request(&csr, 1), now).unwrap();
+    let issued = ca.issue(&request(&csr, 31, 1), now).unwrap();
     assert_ne!(issued.serial, left[0].0, "a serial is never reused");
     ca.revoke(&left[0].0, "other", now, "operator").unwrap();
     let crl = ca.crl(None, now, "operator").unwrap();
@@ -90,7 +81,7 @@ fn r_5_4_ca_events_the_database_failing_before_signing_signs_nothing_and_recover
     let csr = fixture("sub1-2048.csr.pem");
     let db = inject(tmp.path(), "BEFORE INSERT ON certificates");
     let results = ca
-        .issue_many(&[request(&csr, 1), request(&csr, 2)], now)
+        .issue_many(&[request(&csr, 31, 1), request(&csr, 31, 2)], now)
         .unwrap();
     assert!(results.iter().all(Result::is_err), "{results:?}");
     assert!(
@@ -102,7 +93,7 @@ fn r_5_4_ca_events_the_database_failing_before_signing_signs_nothing_and_recover
     assert!(event.details.contains("record"), "{}", event.details);
 
     db.execute_batch("DROP TRIGGER injected;").unwrap();
-    let issued = ca.issue(&request(&csr, 1), now).unwrap();
+    let issued = ca.issue(&request(&csr, 31, 1), now).unwrap();
     assert_eq!(
         records(&db),
         vec![(issued.serial, "issued".to_string(), true)]

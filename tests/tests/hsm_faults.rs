@@ -10,20 +10,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use cryptoki::types::AuthPin;
-use inkan_runtime::ca::{Ca, IssueRequest};
+use inkan_runtime::ca::Ca;
 use inkan_runtime::calendar::Timestamp;
 use inkan_runtime::shamir;
-use inkan_tests::fixture;
 use inkan_tests::softhsm::module;
-
-fn request(csr: &[u8], person: u64) -> IssueRequest<'_> {
-    IssueRequest {
-        actor: "test",
-        csr,
-        profile: None,
-        fields: vec![("developer".into(), 9), ("person".into(), person)],
-    }
-}
+use inkan_tests::{fixture, request};
 
 /// Changes the token's user PIN from `from` to `to`, then logs out (which logs out
 /// every session of this process, the CA's signer included).
@@ -51,10 +42,12 @@ fn r_5_4_ca_events_a_token_that_refuses_to_sign_issues_nothing_and_the_ca_recove
         inkan_tests::softhsm::ceremony("jpcert-ssl-client-2026", token.clone(), &dir);
     let pin = String::from_utf8(shamir::combine(&shares[..2]).unwrap()).unwrap();
     let csr = fixture("sub1-2048.csr.pem");
-    ca.issue(&request(&csr, 1), Timestamp::now()).unwrap();
+    ca.issue(&request(&csr, 9, 1), Timestamp::now()).unwrap();
 
     change_pin(&token, &pin, "a-different-pin");
-    let err = ca.issue(&request(&csr, 2), Timestamp::now()).unwrap_err();
+    let err = ca
+        .issue(&request(&csr, 9, 2), Timestamp::now())
+        .unwrap_err();
     assert!(err.to_string().contains("refused the PIN"), "{err}");
     let db = rusqlite::Connection::open(dir.join("ca.sqlite")).unwrap();
     let (serial, status, der): (String, String, Option<Vec<u8>>) = db
@@ -79,7 +72,7 @@ fn r_5_4_ca_events_a_token_that_refuses_to_sign_issues_nothing_and_the_ca_recove
     );
 
     change_pin(&token, "a-different-pin", &pin);
-    let issued = ca.issue(&request(&csr, 2), Timestamp::now()).unwrap();
+    let issued = ca.issue(&request(&csr, 9, 2), Timestamp::now()).unwrap();
     assert_ne!(issued.serial, serial);
     drop(ca);
     let reopened = Ca::open(&dir, &|id| inkan_policies::by_id(id)).unwrap();

@@ -10,7 +10,7 @@ use inkan_runtime::ca::{Ca, IssueRequest};
 use inkan_runtime::calendar::Timestamp;
 use inkan_tests::{
     Expect, at, check_certificate, expected_name, expected_not_before, fiscal_year, fixture,
-    fixture_ca, model,
+    fixture_ca, model, request,
 };
 use proptest::prelude::*;
 
@@ -18,15 +18,6 @@ const POLICIES: [(&str, u32); 2] = [
     ("jpcert-ssl-client", 1024),
     ("jpcert-ssl-client-2026", 2048),
 ];
-
-fn request(csr: &[u8], developer: u64, person: u64) -> IssueRequest<'_> {
-    IssueRequest {
-        actor: "test",
-        csr,
-        profile: None,
-        fields: vec![("developer".into(), developer), ("person".into(), person)],
-    }
-}
 
 /// Issues one certificate and checks it with the oracle; returns the CN.
 #[allow(clippy::too_many_arguments)] // One test helper; the arguments are the case.
