@@ -937,10 +937,12 @@ impl Ca {
                 Err(e) => results[i] = Some(Err(e)),
             }
         }
-        let checked = on_every_core(checks, |(i, csr, profile)| (i, csr::check(csr, profile)));
+        let checked = on_every_core(checks, |(i, csr, profile)| {
+            (i, profile, csr::check(csr, profile))
+        });
         let mut planned = Vec::new();
-        for (i, outcome) in checked {
-            match outcome.and_then(|c| self.plan(&requests[i], c, now)) {
+        for (i, profile, outcome) in checked {
+            match outcome.and_then(|c| self.plan(&requests[i], profile, c, now)) {
                 Ok(plan) => planned.push((i, plan)),
                 Err(e) => results[i] = Some(Err(e)),
             }
@@ -957,25 +959,18 @@ impl Ca {
         for ((i, mut plan), letter) in planned.into_iter().zip(letters) {
             let named = letter.and_then(|sequence| {
                 plan.name.sequence = sequence;
-                let codec = plan.profile.subscriber_name.ok_or_else(|| {
-                    Error::Policy(format!(
-                        "profile `{}` makes no subscriber names",
-                        plan.profile.name
-                    ))
-                })?;
-                Ok((codec.format)(&plan.name)?)
+                Ok((plan.codec.format)(&plan.name)?)
             });
             match named {
-                Ok(cn) => {
-                    plan.cn = cn;
-                    plans.push((i, plan));
-                }
+                Ok(cn) => plans.push((i, plan, cn)),
                 Err(e) => results[i] = Some(Err(e)),
             }
         }
         // Each TBSCertificate built and checked against the policy, on every core.
         let (policy, authorities) = (self.policy, &self.authorities);
-        let built = on_every_core(plans, |(i, plan)| (i, plan.build(policy, authorities)));
+        let built = on_every_core(plans, |(i, plan, cn)| {
+            (i, plan.build(cn, policy, authorities))
+        });
         let mut ready = Vec::new();
         for (i, outcome) in built {
             match outcome {
@@ -1148,10 +1143,10 @@ impl Ca {
     fn plan(
         &mut self,
         request: &IssueRequest<'_>,
+        profile: &'static CertificateProfile,
         checked: csr::CheckedRequest,
         now: Timestamp,
     ) -> Result<Plan> {
-        let profile = self.subscriber_profile(request.profile)?;
         let codec = profile.subscriber_name.ok_or_else(|| {
             Error::Policy(format!(
                 "profile `{}` makes no subscriber names",
@@ -1203,6 +1198,7 @@ impl Ca {
         let identity: Vec<String> = fields.iter().map(|(n, v)| format!("{n}={v}")).collect();
         Ok(Plan {
             profile,
+            codec,
             issuer: issuer_name,
             checked,
             identity: identity.join(","),
@@ -1211,7 +1207,6 @@ impl Ca {
                 fiscal_year,
                 sequence: 0,
             },
-            cn: String::new(),
             not_before,
             not_after,
         })
@@ -1560,26 +1555,30 @@ fn crash_point(enabled: bool, point: &str) {
     }
 }
 
-/// A subscriber certificate planned: request checked, name allocated.
+/// A subscriber certificate planned: request checked, name fitted (its letter comes
+/// from the store next).
 struct Plan {
     profile: &'static CertificateProfile,
+    codec: &'static crate::policy::NameCodec,
     issuer: &'static str,
     checked: csr::CheckedRequest,
     /// Whose letters the name counts (`developer=1,person=2`).
     identity: String,
     /// The name's parts; the sequence letter once allocated.
     name: NameParts,
-    /// The name, once its letter is allocated.
-    cn: String,
     not_before: Timestamp,
     not_after: Timestamp,
 }
 
 impl Plan {
-    /// Builds and checks the TBSCertificate (no store, no key: any thread).
-    fn build(self, policy: &'static dyn Policy, authorities: &[Authority]) -> Result<Prepared> {
+    /// Builds and checks the TBSCertificate named `cn` (no store, no key: any thread).
+    fn build(
+        self,
+        cn: String,
+        policy: &'static dyn Policy,
+        authorities: &[Authority],
+    ) -> Result<Prepared> {
         let issuer = find_authority(authorities, self.issuer)?;
-        let cn = self.cn;
         let fill = |p: &str| (p == "name").then(|| cn.clone());
         let subject = x509::name(self.profile.subject, &fill)?;
         let issuer_tbs = issuer.cert.tbs_certificate();

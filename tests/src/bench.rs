@@ -354,15 +354,17 @@ fn issuance(id: &str, bits: u32, sha1: bool, sizes: &Sizes) -> Vec<Figure> {
 fn hsm_issuance(time: Duration) -> Figure {
     use cryptoki::mechanism::Mechanism;
     use cryptoki::object::{Attribute, KeyType, ObjectClass};
-    let run = crate::softhsm::make_tokens(&["bench-ca", "bench-raw"]);
+    const TOKENS: &[&str] = &["bench-ca", "bench-raw"];
     let tmp = tempfile::tempdir().unwrap();
     let (mut ca, _shares, _) = crate::softhsm::ceremony(
         "jpcert-ssl-client-2026",
-        format!("{run}-bench-ca"),
+        crate::softhsm::token(TOKENS, "bench-ca"),
         &tmp.path().join("ca"),
     );
     let ctx = inkan_runtime::pkcs11::open_module(&crate::softhsm::module()).unwrap();
-    let (slot, _) = inkan_runtime::pkcs11::find_token(&ctx, &format!("{run}-bench-raw")).unwrap();
+    let (slot, _) =
+        inkan_runtime::pkcs11::find_token(&ctx, &crate::softhsm::token(TOKENS, "bench-raw"))
+            .unwrap();
     let pin = cryptoki::types::AuthPin::from(crate::softhsm::USER_PIN.to_string());
     let session = inkan_runtime::pkcs11::login(&ctx, slot, &pin).unwrap();
     let (_, private) = session

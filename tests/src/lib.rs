@@ -58,6 +58,11 @@ pub fn request(csr: &[u8], developer: u64, person: u64) -> inkan_runtime::ca::Is
     }
 }
 
+/// The built-in policy `id`, as `Ca::open` looks policies up.
+pub fn lookup(id: &str) -> Option<&'static dyn Policy> {
+    inkan_policies::by_id(id)
+}
+
 /// A CA in a temporary directory, made from fixture keys, with the clock override on.
 pub fn fixture_ca(id: &str, now: Timestamp) -> (tempfile::TempDir, Ca) {
     fixture_ca_in(&std::env::temp_dir(), id, now)
@@ -584,6 +589,14 @@ pub mod softhsm {
         .map(PathBuf::from)
         .find(|p| p.exists())
         .expect("SoftHSM2 is installed (apt-get install softhsm2)")
+    }
+
+    /// The label of this process's token `name`: the first call makes one token per
+    /// name in `all` (every token a test binary uses, before any PKCS #11 use).
+    pub fn token(all: &[&str], name: &str) -> String {
+        static RUN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        assert!(all.contains(&name), "token `{name}` is not among {all:?}");
+        format!("{}-{name}", RUN.get_or_init(|| make_tokens(all)))
     }
 
     /// Makes one token per name, labelled `<run>-<name>` with a prefix unique to this

@@ -10,42 +10,24 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::sync::OnceLock;
 
 use inkan_runtime::Error;
-use inkan_runtime::ca::{Ca, IssueRequest};
+use inkan_runtime::ca::Ca;
 use inkan_runtime::calendar::Timestamp;
 use inkan_runtime::shamir::{self, Share};
-use inkan_tests::fixture;
+use inkan_tests::{fixture, request};
 
 use inkan_tests::softhsm::module;
 
-/// This run's token labels, made once per process.
+/// This binary's tokens.
+const TOKENS: &[&str] = &["ceremony", "mofn", "wrong-a", "wrong-b"];
+
 fn token(name: &str) -> String {
-    static RUN: OnceLock<String> = OnceLock::new();
-    format!(
-        "{}-{name}",
-        RUN.get_or_init(|| inkan_tests::softhsm::make_tokens(&[
-            "ceremony", "mofn", "wrong-a", "wrong-b"
-        ]))
-    )
+    inkan_tests::softhsm::token(TOKENS, name)
 }
 
 fn ceremony(id: &str, name: &str, dir: &Path) -> (Ca, Vec<Share>, String) {
     inkan_tests::softhsm::ceremony(id, token(name), dir)
-}
-
-fn request(csr: &[u8]) -> IssueRequest<'_> {
-    IssueRequest {
-        actor: "test",
-        csr,
-        profile: None,
-        fields: vec![("developer".into(), 1), ("person".into(), 2)],
-    }
-}
-
-fn lookup(id: &str) -> Option<&'static dyn inkan_runtime::policy::Policy> {
-    inkan_policies::by_id(id)
 }
 
 #[test]
@@ -121,10 +103,10 @@ fn r_6_2_m_of_n_m_minus_1_shares_stay_locked_and_m_unlock_then_openssl_verifies(
     let dir = tmp.path().join("ca");
     let (ca, shares, _) = ceremony("jpcert-ssl-client-2026", "mofn", &dir);
     drop(ca);
-    let mut ca = Ca::open(&dir, &lookup).unwrap();
+    let mut ca = Ca::open(&dir, &inkan_tests::lookup).unwrap();
     let csr = fixture("sub1-2048.csr.pem");
     assert!(matches!(
-        ca.issue(&request(&csr), Timestamp::now()),
+        ca.issue(&request(&csr, 1, 2), Timestamp::now()),
         Err(Error::Locked { have: 0, need: 2 })
     ));
     let status = ca
@@ -142,7 +124,7 @@ fn r_6_2_m_of_n_m_minus_1_shares_stay_locked_and_m_unlock_then_openssl_verifies(
         .enter_share(&shares[2].to_text(), Timestamp::now(), "custodian-3")
         .unwrap();
     assert!(status.active);
-    let issued = ca.issue(&request(&csr), Timestamp::now()).unwrap();
+    let issued = ca.issue(&request(&csr, 1, 2), Timestamp::now()).unwrap();
     ca.revoke(&issued.serial, "key-compromise", Timestamp::now(), "test")
         .unwrap();
     let crl = ca.crl(None, Timestamp::now(), "test").unwrap();
@@ -190,7 +172,7 @@ fn r_6_2_m_of_n_a_wrong_share_is_refused_and_named_by_index() {
     let (a, shares_a, _) = ceremony("jpcert-ssl-client", "wrong-a", &tmp.path().join("a"));
     let (b, shares_b, _) = ceremony("jpcert-ssl-client", "wrong-b", &tmp.path().join("b"));
     drop((a, b));
-    let mut ca = Ca::open(&tmp.path().join("a"), &lookup).unwrap();
+    let mut ca = Ca::open(&tmp.path().join("a"), &inkan_tests::lookup).unwrap();
     let err = ca
         .enter_share(&shares_b[1].to_text(), Timestamp::now(), "c2")
         .unwrap_err()

@@ -34,8 +34,7 @@ fn change_pin(token: &str, from: &str, to: &str) {
 
 #[test]
 fn r_5_4_ca_events_a_token_that_refuses_to_sign_issues_nothing_and_the_ca_recovers() {
-    let run = inkan_tests::softhsm::make_tokens(&["fault"]);
-    let token = format!("{run}-fault");
+    let token = inkan_tests::softhsm::token(&["fault"], "fault");
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("ca");
     let (mut ca, shares, _) =
@@ -75,7 +74,7 @@ fn r_5_4_ca_events_a_token_that_refuses_to_sign_issues_nothing_and_the_ca_recove
     let issued = ca.issue(&request(&csr, 9, 2), Timestamp::now()).unwrap();
     assert_ne!(issued.serial, serial);
     drop(ca);
-    let reopened = Ca::open(&dir, &|id| inkan_policies::by_id(id)).unwrap();
+    let reopened = Ca::open(&dir, &inkan_tests::lookup).unwrap();
     assert_eq!(
         reopened
             .store()

@@ -10,39 +10,23 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::path::Path;
-use std::sync::OnceLock;
 
 use inkan_runtime::ca::{Ca, IssueRequest};
 use inkan_runtime::calendar::Timestamp;
 use inkan_runtime::shamir::{self, Share};
-use inkan_tests::fixture;
+use inkan_tests::{fixture, request};
 
 use inkan_tests::softhsm::module;
 
-/// This run's token labels, made once per process.
+/// This binary's tokens.
+const TOKENS: &[&str] = &["recover"];
+
 fn token(name: &str) -> String {
-    static RUN: OnceLock<String> = OnceLock::new();
-    format!(
-        "{}-{name}",
-        RUN.get_or_init(|| inkan_tests::softhsm::make_tokens(&["recover"]))
-    )
+    inkan_tests::softhsm::token(TOKENS, name)
 }
 
 fn ceremony(id: &str, name: &str, dir: &Path) -> (Ca, Vec<Share>, String) {
     inkan_tests::softhsm::ceremony(id, token(name), dir)
-}
-
-fn request(csr: &[u8]) -> IssueRequest<'_> {
-    IssueRequest {
-        actor: "test",
-        csr,
-        profile: None,
-        fields: vec![("developer".into(), 1), ("person".into(), 2)],
-    }
-}
-
-fn lookup(id: &str) -> Option<&'static dyn inkan_runtime::policy::Policy> {
-    inkan_policies::by_id(id)
 }
 
 #[test]
@@ -51,13 +35,13 @@ fn r_6_2_hsm_the_signer_recovers_from_a_lost_session_and_a_finalized_library() {
     let dir = tmp.path().join("ca");
     let (ca, shares, _) = ceremony("jpcert-ssl-client", "recover", &dir);
     drop(ca);
-    let mut ca = Ca::open(&dir, &lookup).unwrap();
+    let mut ca = Ca::open(&dir, &inkan_tests::lookup).unwrap();
     for s in &shares[..2] {
         ca.enter_share(&s.to_text(), Timestamp::now(), "custodian")
             .unwrap();
     }
     let csr = fixture("sub1-1024.csr.pem");
-    ca.issue(&request(&csr), Timestamp::now()).unwrap();
+    ca.issue(&request(&csr, 1, 2), Timestamp::now()).unwrap();
     // Another session logs out; in PKCS #11 that logs out every session of the process,
     // so the signer's session loses its login and its key handle.
     let other = inkan_runtime::pkcs11::open_module(&module()).unwrap();
