@@ -46,6 +46,11 @@ enum Command {
         /// The HSM token number written into the issuing CA's subjectAltName (R-7.1-ICA).
         #[arg(long, default_value = "software key")]
         hsm_token: String,
+        /// Keep the CA's state in this PostgreSQL database (`postgres://user@host/db`,
+        /// empty; the password, if any, in INKAN_STORE_PASSWORD) instead of the
+        /// directory's SQLite file. Recorded in the directory's inkan.toml.
+        #[arg(long, value_name = "URL")]
+        store: Option<String>,
     },
     /// Issue a subscriber certificate from a PKCS#10 request.
     Issue {
@@ -201,6 +206,9 @@ enum Command {
         /// Allow --now on later commands of this CA.
         #[arg(long)]
         allow_clock_override: bool,
+        /// Keep the CA's state in this PostgreSQL database (see `init --store`).
+        #[arg(long, value_name = "URL")]
+        store: Option<String>,
     },
     /// Run the CA as a service: RA API, subscriber portal, repository, scheduled jobs.
     Serve {
@@ -418,12 +426,14 @@ pub(crate) fn init(
     now: Timestamp,
     allow_clock_override: bool,
     hsm_token: String,
+    store: Option<&str>,
 ) -> Result<(Ca, Vec<inkan_runtime::shamir::Share>)> {
     let options = InitOptions {
         allow_clock_override,
         hsm_token,
         key_source: &|p| SoftwareSigner::generate(p.key_bits),
         progress: &|step| eprintln!("  {step}"),
+        store,
     };
     Ok(Ca::init(dir, policy, now, &options)?)
 }
@@ -436,6 +446,7 @@ fn run(command: Command) -> Result<ExitCode> {
             allow_clock_override,
             now,
             hsm_token,
+            store,
         } => {
             let policy = policy(&name)?;
             let now = match parse_now(now.as_deref())? {
@@ -449,7 +460,14 @@ fn run(command: Command) -> Result<ExitCode> {
                 policy.id(),
                 policy.definition().sha256
             );
-            let (ca, shares) = init(&dir, policy, now, allow_clock_override, hsm_token)?;
+            let (ca, shares) = init(
+                &dir,
+                policy,
+                now,
+                allow_clock_override,
+                hsm_token,
+                store.as_deref(),
+            )?;
             eprintln!(
                 "created {} with {} CA certificate(s); the keys are stored encrypted",
                 ca.dir().display(),
@@ -675,7 +693,16 @@ fn run(command: Command) -> Result<ExitCode> {
             slot,
             witnesses,
             allow_clock_override,
-        } => ceremony(dir, &name, hsm, slot, witnesses, allow_clock_override),
+            store,
+        } => ceremony(
+            dir,
+            &name,
+            hsm,
+            slot,
+            witnesses,
+            allow_clock_override,
+            store,
+        ),
         Command::Ra {
             command:
                 RaCommand::AddStaff {
@@ -744,6 +771,7 @@ fn ceremony(
     slot: u64,
     witnesses: Vec<String>,
     allow_clock_override: bool,
+    store: Option<String>,
 ) -> Result<ExitCode> {
     let policy = policy(name)?;
     let pin = match std::env::var("INKAN_HSM_PIN") {
@@ -770,6 +798,7 @@ fn ceremony(
         witnesses,
         allow_clock_override,
         progress: &|step| eprintln!("  {step}"),
+        store: store.as_deref(),
     };
     let (_ca, shares, transcript) = Ca::ceremony(&dir, policy, Timestamp::now(), &options)?;
     println!("{transcript}");

@@ -60,6 +60,7 @@ pub fn run(dir: Option<PathBuf>, name: &str) -> Result<ExitCode> {
         Timestamp::now(),
         false,
         "software key".into(),
+        None,
     )?;
     println!(
         "    the CA keys are stored as encrypted PKCS#8; their passphrase exists only as {} custodian shares (kept in memory here)",

@@ -83,6 +83,7 @@ impl Service {
             hsm_token: "HSM-0001".into(),
             key_source: &key_source,
             progress: &|_| {},
+            store: None,
         };
         let (ca, shares) = Ca::init(&ca_dir, policy, Timestamp::now(), &options).unwrap();
         let mut ra = inkan_server::ra::Ra::open(&ca_dir, policy.definition()).unwrap();

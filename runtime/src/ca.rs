@@ -28,7 +28,8 @@ use crate::error::{Error, Result};
 use crate::issue::{Draft, Spec, random_serial, serial_hex};
 use crate::policy::{CertificateProfile, NameParts, Policy, Role};
 use crate::signer::{Signer, SoftwareSigner};
-use crate::store::{Pending, SqliteStore, Store};
+use crate::sql::Location;
+use crate::store::{Pending, SqlStore, Store};
 use crate::x509;
 
 /// A CA certificate with its key.
@@ -87,6 +88,35 @@ pub struct InitOptions<'a> {
     pub key_source: &'a dyn Fn(&'static CertificateProfile) -> Result<SoftwareSigner>,
     /// Told of each step, for progress output.
     pub progress: &'a dyn Fn(&str),
+    /// Where the state goes: `None` for `ca.sqlite` in the directory, else a store URL
+    /// ([`crate::sql::Location::parse`]), written to the directory's `inkan.toml`.
+    pub store: Option<&'a str>,
+}
+
+/// The store a CA directory names: the `store` URL in its `inkan.toml`, else the
+/// directory's own `ca.sqlite`.
+pub fn store_location(dir: &Path) -> Result<Location> {
+    let config = dir.join(CONFIG);
+    let url = match std::fs::read_to_string(&config) {
+        Ok(text) => {
+            let table: toml::Table = text
+                .parse()
+                .map_err(|e| Error::Directory(format!("{}: {e}", config.display())))?;
+            match table.get("store") {
+                None => None,
+                Some(toml::Value::String(url)) => Some(url.clone()),
+                Some(_) => {
+                    return Err(Error::Directory(format!(
+                        "{}: `store` is a URL in quotes",
+                        config.display()
+                    )));
+                }
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io(&config, e)),
+    };
+    Location::parse(url.as_deref().unwrap_or("sqlite"), dir).map_err(Error::from)
 }
 
 /// What an issuance request carries.
@@ -285,6 +315,7 @@ fn write_private(path: &Path, contents: &str) -> Result<()> {
 }
 
 const DB: &str = "ca.sqlite";
+const CONFIG: &str = "inkan.toml";
 const AUDIT_KEY: &str = "audit.key";
 
 impl Ca {
@@ -348,7 +379,12 @@ impl Ca {
             .ok_or_else(|| Error::Directory(format!("{} has no directory name", dir.display())))?;
         let tmp = parent.join(format!(".{name}.init-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&tmp);
-        let result = Self::build(&tmp, policy, now, options, maker);
+        let location = Location::parse(options.store.unwrap_or("sqlite"), &tmp)?;
+        let result = Self::build(&tmp, &location, policy, now, options, maker);
+        if result.is_err() && location.is_postgres() {
+            // Leave the database as it was found: empty.
+            let _ = crate::store::SqlStore::discard(&location);
+        }
         let finish = result.and_then(|()| {
             if dir.exists() {
                 std::fs::remove_dir(dir).map_err(|e| io(dir, e))?;
@@ -368,6 +404,7 @@ impl Ca {
 
     fn build(
         tmp: &Path,
+        location: &Location,
         policy: &'static dyn Policy,
         now: Timestamp,
         options: &InitOptions<'_>,
@@ -376,7 +413,18 @@ impl Ca {
         for sub in ["keys", "certs"] {
             std::fs::create_dir_all(tmp.join(sub)).map_err(|e| io(tmp, e))?;
         }
-        let mut store = SqliteStore::open(&tmp.join(DB))?;
+        let mut store = SqlStore::open(location)?;
+        if let Some(id) = store.meta("policy")? {
+            return Err(Error::Directory(format!(
+                "{location} already holds a CA (policy `{id}`); init needs an empty database"
+            )));
+        }
+        if let Location::Postgres(url) = location {
+            let config = format!(
+                "# Where this CA keeps its state; every inkan command and server reads it.\nstore = \"{url}\"\n"
+            );
+            write_private(&tmp.join(CONFIG), &config)?;
+        }
         let def = policy.definition();
         store.set_meta("policy", def.id)?;
         store.set_meta("policy_sha256", def.sha256)?;
@@ -513,14 +561,16 @@ impl Ca {
         lookup: &dyn Fn(&str) -> Option<&'static dyn Policy>,
         secret: Option<&str>,
     ) -> Result<Ca> {
-        let db = dir.join(DB);
-        if !db.exists() {
+        let location = store_location(dir)?;
+        if let Location::Sqlite(db) = &location
+            && !db.exists()
+        {
             return Err(Error::Directory(format!(
                 "{} is not a CA directory (no {DB}); run `inkan init` first",
                 dir.display()
             )));
         }
-        let store: Box<dyn Store> = Box::new(SqliteStore::open(&db)?);
+        let store: Box<dyn Store> = Box::new(SqlStore::open(&location)?);
         let id = store
             .meta("policy")?
             .ok_or_else(|| Error::Directory("the store names no policy".into()))?;
@@ -673,6 +723,7 @@ impl Ca {
             hsm_token: maker.serial.clone(),
             key_source: &|_| Err(Error::Policy("unused".into())),
             progress: options.progress,
+            store: options.store,
         };
         let mut extra = activation_meta(keys.shares, keys.threshold, &commitments);
         extra.push(("witnesses".into(), options.witnesses.join(", ")));
@@ -1314,6 +1365,35 @@ impl Ca {
         {
             return Err(Error::IssuerNotValid(now.to_string()));
         }
+        // Several servers on one database may publish at once. The number and the
+        // record are taken under the issuer's lock, but the entries and the continuity
+        // check are read before it: if another server published in between, this
+        // attempt is dropped unsigned and made again from what the store now holds.
+        let mut now = now;
+        for _ in 0..3 {
+            match self.publish_crl(profile, now, actor) {
+                Err(Error::CrlRace) => {
+                    // The other server's thisUpdate may be a moment ahead of this clock.
+                    if let Some(newest) = self.store.latest_crl_update(profile.issuer)? {
+                        now = now.max(newest);
+                    }
+                }
+                other => return other,
+            }
+        }
+        Err(Error::Store(
+            "other servers kept publishing CRLs while this one tried; try again".into(),
+        ))
+    }
+
+    /// One attempt at the next CRL of `profile`.
+    fn publish_crl(
+        &mut self,
+        profile: &'static crate::policy::CrlProfile,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<Published> {
+        let def = self.policy.definition();
         // A clock gone backwards would publish a CRL older than the newest one.
         if let Some(previous) = self.store.latest_crl_update(profile.issuer)?
             && now < previous
@@ -1338,7 +1418,7 @@ impl Ca {
             self.store.each_revoked_unexpired(profile.issuer, now, each)
         })?;
         let count = entries.len();
-        self.check_crl_continuity(profile.issuer, &entries, now, actor)?;
+        let previous = self.check_crl_continuity(profile.issuer, &entries, now, actor)?;
         let authority = find_authority(&self.authorities, profile.issuer)?;
         let issuer_name = authority.cert.tbs_certificate().subject().clone();
         let mut entries = Some(entries);
@@ -1346,6 +1426,9 @@ impl Ca {
         let (number, der) = self
             .store
             .with_next_crl_number(profile.issuer, &mut |number| {
+                if number != previous.map_or(1, |p| p + 1) {
+                    return Err(Error::CrlRace);
+                }
                 let spec = crate::crl::CrlSpec {
                     profile,
                     issuer_profile: authority.profile,
@@ -1395,9 +1478,9 @@ impl Ca {
         entries: &crate::crl::Entries,
         now: Timestamp,
         actor: &str,
-    ) -> Result<()> {
+    ) -> Result<Option<u64>> {
         let Some((previous, der)) = self.store.latest_crl(issuer)? else {
-            return Ok(());
+            return Ok(None);
         };
         let gone = crate::crl::dropped_serials(&der, entries)
             .map_err(|e| Error::Encoding(format!("the previous CRL ({previous}): {e}")))?;
@@ -1412,7 +1495,7 @@ impl Ca {
             }
         }
         if missing.is_empty() {
-            return Ok(());
+            return Ok(Some(previous));
         }
         let missing = missing.join(", ");
         let event = Event::new(

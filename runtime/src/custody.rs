@@ -36,6 +36,8 @@ pub struct CeremonyOptions<'a> {
     pub allow_clock_override: bool,
     /// Told of each step.
     pub progress: &'a dyn Fn(&str),
+    /// Where the state goes (see [`crate::ca::InitOptions::store`]).
+    pub store: Option<&'a str>,
 }
 
 /// Keys generated on the token, one per CA profile.

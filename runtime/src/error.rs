@@ -57,6 +57,10 @@ pub enum Error {
         /// The serials that would disappear.
         missing: String,
     },
+    /// Another process published a CRL between this one's reads and its number: the
+    /// attempt was dropped unsigned ([`crate::ca::Ca::crl`] makes it again).
+    #[error("another server published a CRL meanwhile; this one was not signed")]
+    CrlRace,
     /// The clock is behind the newest CRL: a new one would go back in time.
     #[error(
         "CRL refused, nothing was signed: the clock ({now}) is behind the newest CRL's thisUpdate ({previous}); the clock went backwards (R-7.2-CRL)"

@@ -26,6 +26,7 @@ pub mod pkcs11;
 pub mod policy;
 pub mod shamir;
 pub mod signer;
+pub mod sql;
 pub mod store;
 pub mod verify;
 pub mod x509;

@@ -1,6 +1,8 @@
 //! Where the CA keeps its state: issued certificates, revocations, sequence letters,
-//! CRL numbers. [`Store`] is the interface the CA uses; [`SqliteStore`] is the
-//! embedded default, one file in the CA's directory.
+//! CRL numbers, the audit chain. [`Store`] is the interface the CA uses; [`SqlStore`]
+//! implements it once for both databases of [`crate::sql`]: the embedded default, one
+//! SQLite file in the CA's directory, and a PostgreSQL database that several servers
+//! share. The schema is in `migrations/{sqlite,postgres}`.
 //!
 //! Invariants the store upholds:
 //! - a certificate's serial and exact TBSCertificate are recorded (`pending`) before
@@ -10,15 +12,14 @@
 //! - sequence letters are allocated per profile, person and fiscal year and never
 //!   handed out twice;
 //! - each CRL number is the previous one plus one, allocated and recorded in one
-//!   transaction with the CRL it numbers.
+//!   transaction with the CRL it numbers, under the issuer's lock;
+//! - audit entries chain in one order: every append holds the chain's lock.
 
-use std::path::Path;
-
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
-
+use crate::args;
 use crate::audit::{self, Audited, Checkpoint, Entry};
 use crate::calendar::Timestamp;
 use crate::error::{Error, Result};
+use crate::sql::{Db, Location, Migration, Row, SqlError, Tx};
 
 /// A certificate about to be signed.
 #[derive(Debug, Clone)]
@@ -210,127 +211,88 @@ pub trait Store: Send {
     fn set_meta(&mut self, key: &str, value: &str) -> Result<()>;
 }
 
-fn db(e: rusqlite::Error) -> Error {
-    Error::Store(e.to_string())
+impl From<SqlError> for Error {
+    fn from(e: SqlError) -> Self {
+        Error::Store(e.to_string())
+    }
 }
 
-/// The embedded SQLite store.
-pub struct SqliteStore {
-    conn: Connection,
+/// The CA's schema, in both dialects.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "certificates, sequences, audit, checkpoints, CRLs",
+    sqlite: include_str!("../migrations/sqlite/0001_ca.sql"),
+    postgres: include_str!("../migrations/postgres/0001_ca.sql"),
+}];
+
+/// The lock every audit append holds: one chain, one order.
+const AUDIT_LOCK: &str = "inkan-audit-chain";
+
+/// The CA's store, in SQLite or PostgreSQL.
+pub struct SqlStore {
+    db: Db,
 }
 
-const SCHEMA: &str = "
-PRAGMA journal_mode = WAL;
-PRAGMA synchronous = FULL;
-PRAGMA foreign_keys = ON;
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS certificates (
-    serial TEXT PRIMARY KEY,
-    profile TEXT NOT NULL,
-    issuer TEXT,
-    subject TEXT NOT NULL,
-    subject_cn TEXT,
-    not_before INTEGER NOT NULL,
-    not_after INTEGER NOT NULL,
-    tbs BLOB NOT NULL,
-    der BLOB,
-    status TEXT NOT NULL CHECK (status IN ('pending', 'issued', 'failed')),
-    created_at INTEGER NOT NULL,
-    revoked_at INTEGER,
-    reason TEXT,
-    reason_code INTEGER
-);
-CREATE UNIQUE INDEX IF NOT EXISTS certificates_subject_cn ON certificates(subject_cn) WHERE subject_cn IS NOT NULL;
--- Covers the CRL query, so a CRL reads only revocations, never certificate bodies.
-CREATE INDEX IF NOT EXISTS certificates_revoked ON certificates(issuer, serial, revoked_at, reason_code, not_after) WHERE revoked_at IS NOT NULL;
-CREATE TABLE IF NOT EXISTS sequences (
-    profile TEXT NOT NULL,
-    identity TEXT NOT NULL,
-    fiscal_year INTEGER NOT NULL,
-    next INTEGER NOT NULL,
-    PRIMARY KEY (profile, identity, fiscal_year)
-);
-CREATE TABLE IF NOT EXISTS audit (
-    seq INTEGER PRIMARY KEY,
-    at INTEGER NOT NULL,
-    actor TEXT NOT NULL,
-    event TEXT NOT NULL,
-    retention TEXT NOT NULL,
-    details TEXT NOT NULL,
-    prev BLOB NOT NULL,
-    hash BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS audit_checkpoints (
-    seq INTEGER NOT NULL,
-    hash BLOB NOT NULL,
-    at INTEGER NOT NULL,
-    signature BLOB NOT NULL,
-    anchor INTEGER NOT NULL,
-    PRIMARY KEY (seq, anchor)
-);
-CREATE TABLE IF NOT EXISTS crls (
-    issuer TEXT NOT NULL,
-    number INTEGER NOT NULL,
-    this_update INTEGER NOT NULL,
-    next_update INTEGER NOT NULL,
-    der BLOB NOT NULL,
-    PRIMARY KEY (issuer, number)
-);
-";
-
-/// The next sequence letter of (profile, identity, fiscal year), inside `tx`.
+/// The next sequence letter of (profile, identity, fiscal year): one atomic upsert.
 fn allocate(
-    tx: &Connection,
+    tx: &mut Tx<'_>,
     profile: &str,
     identity: &str,
     fiscal_year: i64,
 ) -> Result<Result<u8>> {
     let next: i64 = tx
-        .query_row(
-            "SELECT next FROM sequences WHERE profile = ?1 AND identity = ?2 AND fiscal_year = ?3",
-            params![profile, identity, fiscal_year],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(db)?
-        .unwrap_or(0);
-    tx.execute(
-        "INSERT INTO sequences (profile, identity, fiscal_year, next) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (profile, identity, fiscal_year) DO UPDATE SET next = excluded.next",
-        params![profile, identity, fiscal_year, next + 1],
-    )
-    .map_err(db)?;
-    Ok(u8::try_from(next).map_err(|_| Error::Store(format!("sequence {next} out of range"))))
+        .query_opt(
+            "INSERT INTO sequences (profile, identity, fiscal_year, next) VALUES (?1, ?2, ?3, 1)
+             ON CONFLICT (profile, identity, fiscal_year) DO UPDATE SET next = sequences.next + 1
+             RETURNING next",
+            args![profile, identity, fiscal_year],
+        )?
+        .ok_or_else(|| Error::Store("the sequence upsert returned nothing".into()))?
+        .get(0)?;
+    let index = next - 1;
+    Ok(u8::try_from(index).map_err(|_| Error::Store(format!("sequence {index} out of range"))))
 }
 
-impl SqliteStore {
-    /// Allocates the next sequence letters, in order, in one transaction.
-    fn allocate_sequences(&mut self, wanted: &[(&str, &str, i64)]) -> Result<Vec<Result<u8>>> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db)?;
-        let mut out = Vec::with_capacity(wanted.len());
-        for &(profile, identity, fiscal_year) in wanted {
-            out.push(allocate(&tx, profile, identity, fiscal_year)?);
-        }
-        tx.commit().map_err(db)?;
-        Ok(out)
-    }
-
-    /// The file name of the store inside a CA directory.
+impl SqlStore {
+    /// The file name of the embedded store inside a CA directory.
     pub const FILE: &'static str = "ca.sqlite";
 
-    /// Opens (creating if needed) the store at `path`.
-    pub fn open(path: &Path) -> Result<Self> {
-        let conn = Connection::open(path).map_err(db)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))
-            .map_err(db)?;
-        conn.execute_batch(SCHEMA).map_err(db)?;
-        Ok(SqliteStore { conn })
+    /// Opens (creating if needed) the store at `location` and brings its schema up to date.
+    pub fn open(location: &Location) -> Result<Self> {
+        let db = Db::open(location)?;
+        db.migrate("ca", MIGRATIONS)?;
+        Ok(SqlStore { db })
     }
 
-    fn record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
+    /// Drops the CA's tables from a database an `init` failed to fill, so that it is
+    /// empty again for the next attempt.
+    pub fn discard(location: &Location) -> Result<()> {
+        let db = Db::open(location)?;
+        db.write(|tx| {
+            for table in [
+                "crls",
+                "audit_checkpoints",
+                "audit",
+                "sequences",
+                "certificates",
+                "meta",
+            ] {
+                tx.execute(&format!("DROP TABLE IF EXISTS {table}"), args![])?;
+            }
+            tx.execute(
+                "DELETE FROM schema_migrations WHERE component = 'ca'",
+                args![],
+            )?;
+            Ok::<_, Error>(())
+        })
+    }
+
+    /// Where the store is.
+    pub fn location(&self) -> &Location {
+        self.db.location()
+    }
+
+    fn record(row: &Row) -> Result<Record> {
         let not_after: i64 = row.get(5)?;
         let revoked_at: Option<i64> = row.get(7)?;
         let reason: Option<String> = row.get(8)?;
@@ -349,6 +311,17 @@ impl SqliteStore {
             },
         })
     }
+
+    fn records(&self, filter: &str, params: &[crate::sql::Param<'_>]) -> Result<Vec<Record>> {
+        self.db
+            .query(
+                &format!("SELECT {RECORD_COLUMNS} FROM certificates WHERE {filter}"),
+                params,
+            )?
+            .iter()
+            .map(Self::record)
+            .collect()
+    }
 }
 
 fn hash32(v: Vec<u8>) -> [u8; 32] {
@@ -360,38 +333,32 @@ fn hash32(v: Vec<u8>) -> [u8; 32] {
 }
 
 /// The chain tip inside a transaction: the last entry, else the newest anchor, else genesis.
-fn tip(conn: &Connection) -> Result<(u64, [u8; 32])> {
-    let last: Option<(i64, Vec<u8>)> = conn
-        .query_row(
-            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
-        .map_err(db)?;
-    if let Some((seq, hash)) = last {
-        return Ok((seq as u64, hash32(hash)));
+fn tip(tx: &mut Tx<'_>) -> Result<(u64, [u8; 32])> {
+    if let Some(row) = tx.query_opt(
+        "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+        args![],
+    )? {
+        return Ok((row.get(0)?, hash32(row.get(1)?)));
     }
-    let anchor: Option<(i64, Vec<u8>)> = conn
-        .query_row(
-            "SELECT seq, hash FROM audit_checkpoints WHERE anchor = 1 ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
-        .map_err(db)?;
-    Ok(anchor.map_or((0, audit::GENESIS), |(s, h)| (s as u64, hash32(h))))
+    let anchor = tx.query_opt(
+        "SELECT seq, hash FROM audit_checkpoints WHERE anchor = 1 ORDER BY seq DESC LIMIT 1",
+        args![],
+    )?;
+    Ok(match anchor {
+        Some(row) => (row.get(0)?, hash32(row.get(1)?)),
+        None => (0, audit::GENESIS),
+    })
 }
 
-/// Appends entries to the chain on `conn`, which must be inside a transaction.
-/// Other components that keep their own tables in the CA's database (the RA) call
-/// this inside their transactions, so a change and its audit entry commit together.
-pub fn append_audit(conn: &Connection, entries: &[Audited]) -> Result<()> {
-    append(conn, entries)
-}
-
-fn append(conn: &Connection, entries: &[Audited]) -> Result<()> {
-    let (mut seq, mut prev) = tip(conn)?;
+/// Appends entries to the chain inside `tx`, after taking the chain's lock. Other
+/// components that keep their own tables in the CA's database (the RA) call this
+/// inside their transactions, so a change and its audit entry commit together.
+pub fn append_audit(tx: &mut Tx<'_>, entries: &[Audited]) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    tx.lock(AUDIT_LOCK)?;
+    let (mut seq, mut prev) = tip(tx)?;
     for a in entries {
         seq += 1;
         let e = &a.event;
@@ -404,57 +371,67 @@ fn append(conn: &Connection, entries: &[Audited]) -> Result<()> {
             &e.details,
             &prev,
         );
-        conn.execute(
+        let seq_i =
+            i64::try_from(seq).map_err(|_| Error::Store("audit sequence out of range".into()))?;
+        tx.execute(
             "INSERT INTO audit (seq, at, actor, event, retention, details, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![seq as i64, e.at.unix(), e.actor, e.event, a.retention, e.details, prev.to_vec(), hash.to_vec()],
-        )
-        .map_err(db)?;
+            args![seq_i, e.at.unix(), &e.actor, e.event, &a.retention, &e.details, &prev[..], &hash[..]],
+        )?;
         prev = hash;
     }
-    conn.execute("INSERT INTO meta (key, value) VALUES ('audit_head', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", params![seq.to_string()]).map_err(db)?;
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES ('audit_head', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        args![&seq.to_string()],
+    )?;
     Ok(())
 }
 
 /// Sets a pending record's certificate and status.
-fn mark_issued(conn: &Connection, serial: &str, der: &[u8]) -> Result<()> {
-    let n = conn.execute("UPDATE certificates SET der = ?2, status = 'issued' WHERE serial = ?1 AND status = 'pending'", params![serial, der]).map_err(db)?;
+fn mark_issued(tx: &mut Tx<'_>, serial: &str, der: &[u8]) -> Result<()> {
+    let n = tx.execute(
+        "UPDATE certificates SET der = ?2, status = 'issued' WHERE serial = ?1 AND status = 'pending'",
+        args![serial, der],
+    )?;
     if n != 1 {
         return Err(Error::Store(format!("serial {serial} was not pending")));
     }
     Ok(())
 }
 
-/// Inserts a pending record; a taken name or serial is its own error.
-fn insert_pending(conn: &Connection, p: &Pending<'_>) -> Result<()> {
-    let r = conn.execute(
-            "INSERT INTO certificates (serial, profile, issuer, subject, subject_cn, not_before, not_after, tbs, status, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9)",
-            params![p.serial, p.profile, p.issuer, p.subject, p.subject_cn, p.not_before.unix(), p.not_after.unix(), p.tbs, p.created_at.unix()],
-        );
-    match r {
+/// Inserts a pending record; a taken name or serial is its own error, and undoes only
+/// this insert.
+fn insert_pending(tx: &mut Tx<'_>, p: &Pending<'_>) -> Result<Result<()>> {
+    let r = tx.try_execute(
+        "INSERT INTO certificates (serial, profile, issuer, subject, subject_cn, not_before, not_after, tbs, status, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9)",
+        args![p.serial, p.profile, p.issuer, p.subject, p.subject_cn, p.not_before.unix(), p.not_after.unix(), p.tbs, p.created_at.unix()],
+    )?;
+    Ok(match r {
         Ok(_) => Ok(()),
-        Err(rusqlite::Error::SqliteFailure(e, Some(msg)))
-            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-        {
-            if msg.contains("subject_cn") {
-                Err(Error::DuplicateName(
-                    p.subject_cn.unwrap_or_default().to_string(),
-                ))
-            } else {
-                Err(Error::Store(format!(
-                    "serial {} already recorded",
-                    p.serial
-                )))
-            }
-        }
-        Err(e) => Err(db(e)),
-    }
+        Err(SqlError::Constraint(msg)) if msg.contains("subject_cn") => Err(Error::DuplicateName(
+            p.subject_cn.unwrap_or_default().to_string(),
+        )),
+        Err(SqlError::Constraint(_)) => Err(Error::Store(format!(
+            "serial {} already recorded",
+            p.serial
+        ))),
+        Err(e) => Err(e.into()),
+    })
+}
+
+/// Marks a pending record failed (its signature never happened).
+fn mark_failed(tx: &mut Tx<'_>, serial: &str) -> Result<()> {
+    tx.execute(
+        "UPDATE certificates SET status = 'failed' WHERE serial = ?1 AND status = 'pending'",
+        args![serial],
+    )?;
+    Ok(())
 }
 
 const RECORD_COLUMNS: &str =
     "serial, profile, issuer, subject, status, not_after, der, revoked_at, reason, reason_code";
 
-impl Store for SqliteStore {
+impl Store for SqlStore {
     fn next_sequence(&mut self, profile: &str, identity: &str, fiscal_year: i64) -> Result<u8> {
         self.next_sequences(&[(profile, identity, fiscal_year)])?
             .pop()
@@ -462,86 +439,66 @@ impl Store for SqliteStore {
     }
 
     fn next_sequences(&mut self, wanted: &[(&str, &str, i64)]) -> Result<Vec<Result<u8>>> {
-        // This commit need not reach the disk on its own: in WAL mode frames are
-        // durable in order, and the pending record of the certificate that uses the
-        // letter commits with synchronous = FULL before anything is signed, which syncs
-        // this frame too. A letter lost to a power cut was in no signed certificate.
-        self.conn
-            .pragma_update(None, "synchronous", "NORMAL")
-            .map_err(db)?;
-        let allocated = self.allocate_sequences(wanted);
-        self.conn
-            .pragma_update(None, "synchronous", "FULL")
-            .map_err(db)?;
-        allocated
+        // This commit need not reach the disk on its own: the pending record of the
+        // certificate that uses the letter commits durably before anything is signed,
+        // and that carries this commit too. A letter lost to a power cut was in no
+        // signed certificate.
+        self.db.write_relaxed(|tx| {
+            wanted
+                .iter()
+                .map(|&(profile, identity, fiscal_year)| {
+                    allocate(tx, profile, identity, fiscal_year)
+                })
+                .collect()
+        })
     }
 
     fn reserve(&mut self, p: &Pending<'_>) -> Result<()> {
-        insert_pending(&self.conn, p)
+        self.db.write(|tx| insert_pending(tx, p))?
     }
 
     fn reserve_many(&mut self, pending: &[Pending<'_>]) -> Result<Vec<Result<()>>> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db)?;
-        // A failed INSERT undoes only itself; the others stay in the transaction.
-        let outcomes = pending.iter().map(|p| insert_pending(&tx, p)).collect();
-        tx.commit().map_err(db)?;
-        Ok(outcomes)
+        self.db
+            .write(|tx| pending.iter().map(|p| insert_pending(tx, p)).collect())
     }
 
     fn complete_many(&mut self, completed: &[Completed<'_>], failed: &[&str]) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db)?;
-        for c in completed {
-            mark_issued(&tx, c.serial, c.der)?;
-            append(&tx, c.audit)?;
-        }
-        for serial in failed {
-            tx.execute("UPDATE certificates SET status = 'failed' WHERE serial = ?1 AND status = 'pending'", params![serial]).map_err(db)?;
-        }
-        tx.commit().map_err(db)
+        self.db.write(|tx| {
+            for c in completed {
+                mark_issued(tx, c.serial, c.der)?;
+                append_audit(tx, c.audit)?;
+            }
+            for serial in failed {
+                mark_failed(tx, serial)?;
+            }
+            Ok(())
+        })
     }
 
     fn complete(&mut self, serial: &str, der: &[u8], audit: &[Audited]) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db)?;
-        mark_issued(&tx, serial, der)?;
-        append(&tx, audit)?;
-        tx.commit().map_err(db)
+        self.db.write(|tx| {
+            mark_issued(tx, serial, der)?;
+            append_audit(tx, audit)
+        })
     }
 
     fn abandon(&mut self, serial: &str) -> Result<()> {
-        self.conn.execute("UPDATE certificates SET status = 'failed' WHERE serial = ?1 AND status = 'pending'", params![serial]).map_err(db)?;
-        Ok(())
+        self.db.write(|tx| mark_failed(tx, serial))
     }
 
     fn certificate(&self, serial: &str) -> Result<Option<Record>> {
-        self.conn
-            .query_row(
-                &format!("SELECT {RECORD_COLUMNS} FROM certificates WHERE serial = ?1"),
-                params![serial],
-                Self::record,
-            )
-            .optional()
-            .map_err(db)
+        Ok(self.records("serial = ?1", args![serial])?.pop())
     }
 
     fn certificates(&self, profile: &str) -> Result<Vec<Record>> {
-        let mut stmt = self.conn.prepare(&format!("SELECT {RECORD_COLUMNS} FROM certificates WHERE profile = ?1 AND status = 'issued' ORDER BY created_at, serial")).map_err(db)?;
-        let rows = stmt.query_map(params![profile], Self::record).map_err(db)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
+        self.records(
+            "profile = ?1 AND status = 'issued' ORDER BY created_at, serial",
+            args![profile],
+        )
     }
 
     fn pending(&self) -> Result<Vec<Record>> {
-        let mut stmt = self.conn.prepare(&format!("SELECT {RECORD_COLUMNS} FROM certificates WHERE status = 'pending' ORDER BY created_at, serial")).map_err(db)?;
-        let rows = stmt.query_map([], Self::record).map_err(db)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
+        self.records("status = 'pending' ORDER BY created_at, serial", args![])
     }
 
     fn revoke(
@@ -552,33 +509,32 @@ impl Store for SqliteStore {
         code: u8,
         audit: &[Audited],
     ) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db)?;
-        let state: Option<(String, Option<i64>)> = tx
-            .query_row(
-                "SELECT status, revoked_at FROM certificates WHERE serial = ?1",
-                params![serial],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(db)?;
-        match state {
-            None => return Err(Error::UnknownSerial(serial.to_string())),
-            Some((_, Some(_))) => return Err(Error::AlreadyRevoked(serial.to_string())),
+        self.db.write(|tx| {
             // A pending record may have been signed by a process that died before
             // recording it: it is revocable, so the CRL covers whatever may exist.
-            Some((status, None)) if status != "issued" && status != "pending" => {
-                return Err(Error::UnknownSerial(format!(
-                    "{serial} (never issued: {status})"
-                )));
+            let n = tx.execute(
+                "UPDATE certificates SET revoked_at = ?2, reason = ?3, reason_code = ?4
+                 WHERE serial = ?1 AND revoked_at IS NULL AND status IN ('issued', 'pending')",
+                args![serial, at.unix(), reason, code],
+            )?;
+            if n != 1 {
+                let state = tx.query_opt(
+                    "SELECT status, revoked_at FROM certificates WHERE serial = ?1",
+                    args![serial],
+                )?;
+                return Err(match state {
+                    None => Error::UnknownSerial(serial.to_string()),
+                    Some(row) if row.get::<Option<i64>>(1)?.is_some() => {
+                        Error::AlreadyRevoked(serial.to_string())
+                    }
+                    Some(row) => Error::UnknownSerial(format!(
+                        "{serial} (never issued: {})",
+                        row.get::<String>(0)?
+                    )),
+                });
             }
-            Some(_) => {}
-        }
-        tx.execute("UPDATE certificates SET revoked_at = ?2, reason = ?3, reason_code = ?4 WHERE serial = ?1", params![serial, at.unix(), reason, code]).map_err(db)?;
-        append(&tx, audit)?;
-        tx.commit().map_err(db)
+            append_audit(tx, audit)
+        })
     }
 
     fn revoke_many(
@@ -589,25 +545,20 @@ impl Store for SqliteStore {
         code: u8,
         audit: &[Audited],
     ) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db)?;
-        for serial in serials {
-            let n = tx
-                .execute(
+        self.db.write(|tx| {
+            for serial in serials {
+                let n = tx.execute(
                     "UPDATE certificates SET revoked_at = ?2, reason = ?3, reason_code = ?4 WHERE serial = ?1 AND status = 'issued' AND revoked_at IS NULL",
-                    params![serial, at.unix(), reason, code],
-                )
-                .map_err(db)?;
-            if n != 1 {
-                return Err(Error::UnknownSerial(format!(
-                    "{serial} (not an unrevoked issued certificate)"
-                )));
+                    args![serial, at.unix(), reason, code],
+                )?;
+                if n != 1 {
+                    return Err(Error::UnknownSerial(format!(
+                        "{serial} (not an unrevoked issued certificate)"
+                    )));
+                }
             }
-        }
-        append(&tx, audit)?;
-        tx.commit().map_err(db)
+            append_audit(tx, audit)
+        })
     }
 
     fn each_revoked_unexpired(
@@ -617,22 +568,21 @@ impl Store for SqliteStore {
         each: &mut dyn FnMut(Revoked) -> Result<()>,
     ) -> Result<()> {
         // Served by the partial index `certificates_revoked` alone. Serials are lower-case
-        // hex of whole octets, so text order (memcmp) is the order of their bytes.
-        let mut stmt = self
-            .conn
-            .prepare("SELECT serial, revoked_at, reason_code FROM certificates WHERE issuer = ?1 AND revoked_at IS NOT NULL AND not_after >= ?2 ORDER BY serial")
-            .map_err(db)?;
-        let mut rows = stmt.query(params![issuer, at.unix()]).map_err(db)?;
-        while let Some(row) = rows.next().map_err(db)? {
-            let t: i64 = row.get(1).map_err(db)?;
-            each(Revoked {
-                serial: row.get(0).map_err(db)?,
-                revoked_at: Timestamp::from_unix(t)
-                    .ok_or_else(|| Error::Store(format!("revocation time {t} out of range")))?,
-                reason_code: row.get(2).map_err(db)?,
-            })?;
-        }
-        Ok(())
+        // hex of whole octets compared as bytes (PostgreSQL: COLLATE "C"), so text order
+        // is the order of their octets.
+        self.db.each(
+            "SELECT serial, revoked_at, reason_code FROM certificates WHERE issuer = ?1 AND revoked_at IS NOT NULL AND not_after >= ?2 ORDER BY serial",
+            args![issuer, at.unix()],
+            &mut |row: Row| {
+                let t: i64 = row.get(1)?;
+                each(Revoked {
+                    serial: row.get(0)?,
+                    revoked_at: Timestamp::from_unix(t)
+                        .ok_or_else(|| Error::Store(format!("revocation time {t} out of range")))?,
+                    reason_code: row.get(2)?,
+                })
+            },
+        )
     }
 
     fn with_next_crl_number(
@@ -640,69 +590,66 @@ impl Store for SqliteStore {
         issuer: &str,
         build: &mut dyn FnMut(u64) -> Result<BuiltCrl>,
     ) -> Result<(u64, Vec<u8>)> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db)?;
-        let last: Option<i64> = tx
-            .query_row(
-                "SELECT MAX(number) FROM crls WHERE issuer = ?1",
-                params![issuer],
-                |r| r.get(0),
-            )
-            .map_err(db)?;
-        let number = u64::try_from(last.unwrap_or(0) + 1)
-            .map_err(|_| Error::Store("CRL number out of range".into()))?;
-        let BuiltCrl {
-            this_update,
-            next_update,
-            der,
-            audit,
-        } = build(number)?;
-        // The DER is written through SQLite's blob I/O rather than bound as a value,
-        // which SQLite would first copy whole: a 50 MB CRL is not held twice.
-        let len = i64::try_from(der.len()).map_err(|_| Error::Store("CRL too large".into()))?;
-        tx.execute(
-            "INSERT INTO crls (issuer, number, this_update, next_update, der) VALUES (?1, ?2, ?3, ?4, zeroblob(?5))",
-            params![issuer, i64::try_from(number).unwrap_or(i64::MAX), this_update.unix(), next_update.unix(), len],
-        )
-        .map_err(db)?;
-        let row = tx.last_insert_rowid();
-        {
-            use std::io::Write as _;
-            let mut blob = tx
-                .blob_open(rusqlite::MAIN_DB, "crls", "der", row, false)
-                .map_err(db)?;
-            blob.write_all(&der)
-                .map_err(|e| Error::Store(format!("writing the CRL: {e}")))?;
-        }
-        append(&tx, &audit)?;
-        tx.commit().map_err(db)?;
-        Ok((number, der))
+        self.db.write(|tx| {
+            // One publisher per issuer at a time, across every server on the database.
+            tx.lock(&format!("inkan-crl:{issuer}"))?;
+            let last: Option<i64> = tx
+                .query_opt("SELECT MAX(number) FROM crls WHERE issuer = ?1", args![issuer])?
+                .map(|r| r.get(0))
+                .transpose()?
+                .flatten();
+            let number = u64::try_from(last.unwrap_or(0) + 1)
+                .map_err(|_| Error::Store("CRL number out of range".into()))?;
+            let BuiltCrl { this_update, next_update, der, audit } = build(number)?;
+            let number_i = i64::try_from(number).map_err(|_| Error::Store("CRL number out of range".into()))?;
+            if let Some(conn) = tx.sqlite() {
+                // Written through SQLite's blob I/O rather than bound as a value, which
+                // SQLite would first copy whole: a 50 MB CRL is not held twice.
+                let len = i64::try_from(der.len()).map_err(|_| Error::Store("CRL too large".into()))?;
+                conn.execute(
+                    "INSERT INTO crls (issuer, number, this_update, next_update, der) VALUES (?1, ?2, ?3, ?4, zeroblob(?5))",
+                    rusqlite::params![issuer, number_i, this_update.unix(), next_update.unix(), len],
+                )
+                .map_err(SqlError::from)?;
+                let row = conn.last_insert_rowid();
+                use std::io::Write as _;
+                let mut blob = conn
+                    .blob_open(rusqlite::MAIN_DB, "crls", "der", row, false)
+                    .map_err(SqlError::from)?;
+                blob.write_all(&der)
+                    .map_err(|e| Error::Store(format!("writing the CRL: {e}")))?;
+            } else {
+                tx.execute(
+                    "INSERT INTO crls (issuer, number, this_update, next_update, der) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    args![issuer, number_i, this_update.unix(), next_update.unix(), &der],
+                )?;
+            }
+            append_audit(tx, &audit)?;
+            Ok((number, der))
+        })
     }
 
     fn crls(&self, issuer: &str) -> Result<Vec<(u64, Vec<u8>)>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT number, der FROM crls WHERE issuer = ?1 ORDER BY number")
-            .map_err(db)?;
-        let rows = stmt
-            .query_map(params![issuer], |r| {
-                Ok((r.get::<_, i64>(0)? as u64, r.get(1)?))
-            })
-            .map_err(db)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
+        self.db
+            .query(
+                "SELECT number, der FROM crls WHERE issuer = ?1 ORDER BY number",
+                args![issuer],
+            )?
+            .iter()
+            .map(|r| Ok((r.get(0)?, r.get(1)?)))
+            .collect()
     }
 
     fn latest_crl_update(&self, issuer: &str) -> Result<Option<Timestamp>> {
         let t: Option<i64> = self
-            .conn
-            .query_row(
+            .db
+            .query_opt(
                 "SELECT MAX(this_update) FROM crls WHERE issuer = ?1",
-                params![issuer],
-                |r| r.get(0),
-            )
-            .map_err(db)?;
+                args![issuer],
+            )?
+            .map(|r| r.get(0))
+            .transpose()?
+            .flatten();
         t.map(|t| {
             Timestamp::from_unix(t)
                 .ok_or_else(|| Error::Store(format!("CRL time {t} out of range")))
@@ -711,49 +658,59 @@ impl Store for SqliteStore {
     }
 
     fn latest_crl(&self, issuer: &str) -> Result<Option<(u64, Vec<u8>)>> {
-        // Read through blob I/O: selecting the column would have SQLite build the
-        // whole value before it is copied out (a 50 MB CRL held twice).
-        let Some((number, row)) = self
-            .conn
-            .query_row(
-                "SELECT number, rowid FROM crls WHERE issuer = ?1 ORDER BY number DESC LIMIT 1",
-                params![issuer],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
-            )
-            .optional()
-            .map_err(db)?
-        else {
-            return Ok(None);
+        let sqlite = self.db.with_sqlite(|conn| {
+            // Read through blob I/O: selecting the column would have SQLite build the
+            // whole value before it is copied out (a 50 MB CRL held twice).
+            use rusqlite::OptionalExtension as _;
+            let Some((number, row)) = conn
+                .query_row(
+                    "SELECT number, rowid FROM crls WHERE issuer = ?1 ORDER BY number DESC LIMIT 1",
+                    rusqlite::params![issuer],
+                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+                )
+                .optional()?
+            else {
+                return Ok(None);
+            };
+            use std::io::Read as _;
+            let mut blob = conn.blob_open(rusqlite::MAIN_DB, "crls", "der", row, true)?;
+            let mut der = Vec::with_capacity(blob.len());
+            blob.read_to_end(&mut der)
+                .map_err(|e| SqlError::Other(format!("reading CRL {number}: {e}")))?;
+            Ok(Some((number, der)))
+        });
+        let latest = match sqlite {
+            Some(r) => r?,
+            None => self
+                .db
+                .query_opt(
+                    "SELECT number, der FROM crls WHERE issuer = ?1 ORDER BY number DESC LIMIT 1",
+                    args![issuer],
+                )?
+                .map(|r| Ok::<_, SqlError>((r.get(0)?, r.get(1)?)))
+                .transpose()?,
         };
-        use std::io::Read as _;
-        let mut blob = self
-            .conn
-            .blob_open(rusqlite::MAIN_DB, "crls", "der", row, true)
-            .map_err(db)?;
-        let mut der = Vec::with_capacity(blob.len());
-        blob.read_to_end(&mut der)
-            .map_err(|e| Error::Store(format!("reading CRL {number}: {e}")))?;
-        let number =
-            u64::try_from(number).map_err(|_| Error::Store("CRL number out of range".into()))?;
-        Ok(Some((number, der)))
+        latest
+            .map(|(number, der)| {
+                u64::try_from(number)
+                    .map(|n| (n, der))
+                    .map_err(|_| Error::Store("CRL number out of range".into()))
+            })
+            .transpose()
     }
 
     fn audit(&mut self, entries: &[Audited]) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db)?;
-        append(&tx, entries)?;
-        tx.commit().map_err(db)
+        self.db.write(|tx| append_audit(tx, entries))
     }
 
     fn audit_entries(&self) -> Result<Vec<Entry>> {
-        let mut stmt = self.conn.prepare("SELECT seq, at, actor, event, retention, details, prev, hash FROM audit ORDER BY seq").map_err(db)?;
-        let rows = stmt
-            .query_map([], |r| {
+        self.db
+            .query("SELECT seq, at, actor, event, retention, details, prev, hash FROM audit ORDER BY seq", args![])?
+            .into_iter()
+            .map(|r| {
                 let at: i64 = r.get(1)?;
                 Ok(Entry {
-                    seq: r.get::<_, i64>(0)? as u64,
+                    seq: r.get(0)?,
                     at: Timestamp::from_unix(at).unwrap_or(crate::calendar::MIN),
                     actor: r.get(2)?,
                     event: r.get(3)?,
@@ -763,29 +720,28 @@ impl Store for SqliteStore {
                     hash: hash32(r.get(7)?),
                 })
             })
-            .map_err(db)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
+            .collect()
     }
 
     fn audit_checkpoints(&self) -> Result<Vec<Checkpoint>> {
-        let mut stmt = self.conn.prepare("SELECT seq, hash, at, signature, anchor FROM audit_checkpoints ORDER BY seq, anchor").map_err(db)?;
-        let rows = stmt
-            .query_map([], |r| {
+        self.db
+            .query("SELECT seq, hash, at, signature, anchor FROM audit_checkpoints ORDER BY seq, anchor", args![])?
+            .into_iter()
+            .map(|r| {
                 let at: i64 = r.get(2)?;
                 Ok(Checkpoint {
-                    seq: r.get::<_, i64>(0)? as u64,
+                    seq: r.get(0)?,
                     hash: hash32(r.get(1)?),
                     at: Timestamp::from_unix(at).unwrap_or(crate::calendar::MIN),
                     signature: r.get(3)?,
-                    anchor: r.get::<_, i64>(4)? == 1,
+                    anchor: r.get(4)?,
                 })
             })
-            .map_err(db)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
+            .collect()
     }
 
     fn audit_tip(&self) -> Result<(u64, [u8; 32])> {
-        tip(&self.conn)
+        self.db.write(tip)
     }
 
     fn audit_head(&self) -> Result<Option<u64>> {
@@ -793,51 +749,50 @@ impl Store for SqliteStore {
     }
 
     fn add_checkpoint(&mut self, c: &Checkpoint) -> Result<()> {
-        self.conn
-            .execute(
-                "INSERT OR REPLACE INTO audit_checkpoints (seq, hash, at, signature, anchor) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![c.seq as i64, c.hash.to_vec(), c.at.unix(), c.signature, i64::from(c.anchor)],
-            )
-            .map_err(db)?;
-        Ok(())
+        self.db.write(|tx| put_checkpoint(tx, c))
     }
 
     fn purge_audit(&mut self, anchor: &Checkpoint, purge_event: &Audited) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db)?;
-        tx.execute(
-            "INSERT OR REPLACE INTO audit_checkpoints (seq, hash, at, signature, anchor) VALUES (?1, ?2, ?3, ?4, 1)",
-            params![anchor.seq as i64, anchor.hash.to_vec(), anchor.at.unix(), anchor.signature],
-        )
-        .map_err(db)?;
-        tx.execute(
-            "DELETE FROM audit WHERE seq <= ?1",
-            params![anchor.seq as i64],
-        )
-        .map_err(db)?;
-        // Ordinary checkpoints of purged entries go too; the anchor stands for them.
-        tx.execute(
-            "DELETE FROM audit_checkpoints WHERE seq < ?1 AND anchor = 0",
-            params![anchor.seq as i64],
-        )
-        .map_err(db)?;
-        append(&tx, std::slice::from_ref(purge_event))?;
-        tx.commit().map_err(db)
+        let seq = i64::try_from(anchor.seq)
+            .map_err(|_| Error::Store("audit sequence out of range".into()))?;
+        self.db.write(|tx| {
+            tx.lock(AUDIT_LOCK)?;
+            put_checkpoint(tx, anchor)?;
+            tx.execute("DELETE FROM audit WHERE seq <= ?1", args![seq])?;
+            // Ordinary checkpoints of purged entries go too; the anchor stands for them.
+            tx.execute(
+                "DELETE FROM audit_checkpoints WHERE seq < ?1 AND anchor = 0",
+                args![seq],
+            )?;
+            append_audit(tx, std::slice::from_ref(purge_event))
+        })
     }
 
     fn meta(&self, key: &str) -> Result<Option<String>> {
-        self.conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(db)
+        self.db
+            .query_opt("SELECT value FROM meta WHERE key = ?1", args![key])?
+            .map(|r| r.get(0))
+            .transpose()
+            .map_err(Error::from)
     }
 
     fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
-        self.conn.execute("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", params![key, value]).map_err(db)?;
+        self.db.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            args![key, value],
+        )?;
         Ok(())
     }
+}
+
+/// Stores a checkpoint, replacing one of the same place.
+fn put_checkpoint(tx: &mut Tx<'_>, c: &Checkpoint) -> Result<()> {
+    let seq =
+        i64::try_from(c.seq).map_err(|_| Error::Store("audit sequence out of range".into()))?;
+    tx.execute(
+        "INSERT INTO audit_checkpoints (seq, hash, at, signature, anchor) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (seq, anchor) DO UPDATE SET hash = excluded.hash, at = excluded.at, signature = excluded.signature",
+        args![seq, &c.hash[..], c.at.unix(), &c.signature, c.anchor],
+    )?;
+    Ok(())
 }

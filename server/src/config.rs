@@ -14,6 +14,10 @@ pub struct Config {
     /// The CA directory (set from the command line).
     #[serde(skip)]
     pub dir: PathBuf,
+    /// Where the CA keeps its state: `sqlite` (the directory's `ca.sqlite`, the
+    /// default) or `postgres://user@host/database`. Read by every command that opens
+    /// the directory, so servers and the CLI agree; written by `inkan init --store`.
+    pub store: Option<String>,
     /// Address to listen on.
     pub listen: SocketAddr,
     /// The URL people reach the server at, for links in e-mail.
@@ -45,6 +49,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             dir: PathBuf::new(),
+            store: None,
             listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
             public_url: "http://127.0.0.1:8443".into(),
             smtp_host: None,

@@ -65,6 +65,16 @@ impl ApiError {
     }
 }
 
+impl From<inkan_runtime::sql::SqlError> for ApiError {
+    fn from(e: inkan_runtime::sql::SqlError) -> Self {
+        match e {
+            // Busy beyond the timeout, full, unreachable: the client may retry once it clears.
+            inkan_runtime::sql::SqlError::Unavailable(_) => ApiError::store_unavailable(e),
+            _ => ApiError::internal(e.to_string()),
+        }
+    }
+}
+
 impl From<inkan_runtime::Error> for ApiError {
     fn from(e: inkan_runtime::Error) -> Self {
         use inkan_runtime::Error as E;

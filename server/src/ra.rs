@@ -1,5 +1,5 @@
-//! The registration authority's records, in the CA's SQLite database beside the
-//! CA's own tables: staff and sessions, product developers, application forms and
+//! The registration authority's records, in the CA's database (SQLite or
+//! PostgreSQL, [`inkan_runtime::sql`]) beside the CA's own tables: staff and sessions, product developers, application forms and
 //! their named certificate holders with one-time passwords, revocation requests,
 //! the e-mail outbox and job leases.
 //!
@@ -10,97 +10,15 @@
 
 use std::path::Path;
 
+use inkan_runtime::args;
 use inkan_runtime::audit::{Audited, Event};
 use inkan_runtime::calendar::Timestamp;
 use inkan_runtime::policy::PolicyDefinition;
+use inkan_runtime::sql::{Db, FromValue, Migration, Param, Row, SqlError, Tx};
 use inkan_runtime::store::append_audit;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
-
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS ra_staff (
-    login TEXT PRIMARY KEY,
-    person TEXT NOT NULL UNIQUE,
-    role TEXT NOT NULL,
-    password_hash TEXT NOT NULL,
-    created_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS ra_sessions (
-    token_hash BLOB PRIMARY KEY,
-    login TEXT NOT NULL REFERENCES ra_staff(login),
-    expires_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS developers (
-    number TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    class TEXT NOT NULL CHECK (class IN ('A', 'B')),
-    registration TEXT NOT NULL CHECK (registration IN ('full', 'provisional')),
-    permitted INTEGER NOT NULL,
-    manager_name TEXT NOT NULL,
-    manager_address TEXT NOT NULL,
-    manager_email TEXT NOT NULL,
-    manager_phone TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('listed', 'removed')),
-    created_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS applications (
-    id INTEGER PRIMARY KEY,
-    developer TEXT NOT NULL REFERENCES developers(number),
-    form_email TEXT NOT NULL,
-    received_by TEXT NOT NULL,
-    received_at INTEGER NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('received', 'examined', 'approved', 'rejected')),
-    examined_by TEXT,
-    examined_at INTEGER,
-    decided_by TEXT,
-    decided_at INTEGER,
-    note TEXT
-);
-CREATE TABLE IF NOT EXISTS holders (
-    id INTEGER PRIMARY KEY,
-    application INTEGER NOT NULL REFERENCES applications(id),
-    person TEXT NOT NULL,
-    password_hash BLOB,
-    expires_at INTEGER,
-    failures INTEGER NOT NULL DEFAULT 0,
-    used_at INTEGER,
-    serial TEXT,
-    download_hash BLOB,
-    received_at INTEGER
-);
-CREATE TABLE IF NOT EXISTS revocation_requests (
-    id INTEGER PRIMARY KEY,
-    serial TEXT NOT NULL,
-    developer TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    requested_by TEXT NOT NULL CHECK (requested_by IN ('manager', 'ca')),
-    recorded_by TEXT NOT NULL,
-    accepted_at INTEGER NOT NULL,
-    deadline_at INTEGER NOT NULL,
-    confirm_hash BLOB,
-    phone_confirmed_by TEXT,
-    status TEXT NOT NULL CHECK (status IN ('awaiting-confirmation', 'awaiting-phone-confirmation', 'revoked')),
-    revoked_at INTEGER
-);
-CREATE TABLE IF NOT EXISTS outbox (
-    id INTEGER PRIMARY KEY,
-    to_addr TEXT NOT NULL,
-    subject TEXT NOT NULL,
-    body TEXT NOT NULL,
-    created_at INTEGER NOT NULL,
-    sent_at INTEGER,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT
-);
-CREATE TABLE IF NOT EXISTS jobs (
-    name TEXT PRIMARY KEY,
-    last_run INTEGER,
-    lease_until INTEGER,
-    lease_owner TEXT
-);
-";
 
 /// SHA-256, for high-entropy secrets (tokens and one-time passwords).
 pub fn token_hash(token: &str) -> Vec<u8> {
@@ -127,23 +45,6 @@ pub fn random_token(bytes: usize) -> Result<String, ApiError> {
         out.push(char::from(ALPHABET[((acc << (5 - bits)) & 31) as usize]));
     }
     Ok(out)
-}
-
-fn db(e: rusqlite::Error) -> ApiError {
-    use rusqlite::ErrorCode as C;
-    match e.sqlite_error_code() {
-        // The database busy beyond the busy timeout, full, or unreadable: the client may
-        // retry once it clears.
-        Some(
-            C::DatabaseBusy
-            | C::DatabaseLocked
-            | C::DiskFull
-            | C::CannotOpen
-            | C::SystemIoFailure
-            | C::ReadOnly,
-        ) => ApiError::store_unavailable(e),
-        _ => ApiError::internal(format!("database: {e}")),
-    }
 }
 
 fn runtime(e: inkan_runtime::Error) -> ApiError {
@@ -227,14 +128,14 @@ pub struct RevocationRequest {
     pub deadline_at: String,
 }
 
-/// The RA's records in SQLite: the CA directory's database, beside the CA's tables.
+/// The RA's records in the CA's database, beside the CA's tables.
 pub struct Ra {
-    conn: Connection,
+    db: Db,
     policy: &'static PolicyDefinition,
 }
 
-/// The RA's records, as handlers and jobs use them. [`Ra`] keeps them in SQLite;
-/// another store (PostgreSQL) implements this trait without touching the handlers.
+/// The RA's records, as handlers and jobs use them. [`Ra`] keeps them in SQLite or
+/// PostgreSQL; another store could implement this trait without touching the handlers.
 pub trait RaStore: Send {
     /// Audits one event on its own.
     fn audit(
@@ -446,15 +347,22 @@ pub trait RaStore: Send {
     fn operator_logins(&self) -> Result<Vec<String>, ApiError>;
 }
 
+/// The RA's schema, in both dialects.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "staff, sessions, developers, applications, holders, revocation requests, outbox, jobs",
+    sqlite: include_str!("../migrations/sqlite/0001_ra.sql"),
+    postgres: include_str!("../migrations/postgres/0001_ra.sql"),
+}];
+
 impl Ra {
-    /// Opens the RA tables in the CA directory's database.
+    /// Opens the RA tables in the CA directory's store (SQLite or PostgreSQL, as the
+    /// directory's configuration names it), bringing their schema up to date.
     pub fn open(dir: &Path, policy: &'static PolicyDefinition) -> Result<Self, ApiError> {
-        let conn =
-            Connection::open(dir.join(inkan_runtime::store::SqliteStore::FILE)).map_err(db)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))
-            .map_err(db)?;
-        conn.execute_batch(SCHEMA).map_err(db)?;
-        Ok(Ra { conn, policy })
+        let location = inkan_runtime::ca::store_location(dir).map_err(runtime)?;
+        let db = Db::open(&location)?;
+        db.migrate("ra", MIGRATIONS)?;
+        Ok(Ra { db, policy })
     }
 
     fn audited(
@@ -467,19 +375,48 @@ impl Ra {
         Audited::new(self.policy, Event::new(at, actor, event, details))
     }
 
-    /// Runs `f` in an immediate transaction, auditing `events` in it.
+    /// Runs `f` in a write transaction, auditing the events it returns in it.
     fn tx<T>(
         &mut self,
-        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<(T, Vec<Audited>), ApiError>,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<(T, Vec<Audited>), ApiError>,
     ) -> Result<T, ApiError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db)?;
-        let (value, events) = f(&tx)?;
-        append_audit(&tx, &events).map_err(runtime)?;
-        tx.commit().map_err(db)?;
-        Ok(value)
+        self.db.write(|tx| {
+            let (value, events) = f(tx)?;
+            append_audit(tx, &events).map_err(runtime)?;
+            Ok(value)
+        })
+    }
+
+    /// Runs one statement on its own.
+    fn execute(&self, sql: &str, params: &[Param<'_>]) -> Result<u64, ApiError> {
+        self.db.execute(sql, params).map_err(ApiError::from)
+    }
+
+    /// The first row of a query, if any.
+    fn row(&self, sql: &str, params: &[Param<'_>]) -> Result<Option<Row>, ApiError> {
+        self.db.query_opt(sql, params).map_err(ApiError::from)
+    }
+
+    /// Every row of a query, each converted by `f`.
+    fn rows<T>(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+        f: impl Fn(&Row) -> Result<T, SqlError>,
+    ) -> Result<Vec<T>, ApiError> {
+        self.db
+            .query(sql, params)
+            .map_err(ApiError::from)?
+            .iter()
+            .map(|r| f(r).map_err(ApiError::from))
+            .collect()
+    }
+
+    /// A single value, if the row exists.
+    fn value<T: FromValue>(&self, sql: &str, params: &[Param<'_>]) -> Result<Option<T>, ApiError> {
+        self.row(sql, params)?
+            .map(|r| r.get(0).map_err(ApiError::from))
+            .transpose()
     }
 }
 
@@ -528,18 +465,15 @@ impl RaStore for Ra {
         self.tx(|tx| {
             let r = tx.execute(
                 "INSERT INTO ra_staff (login, person, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![login, person, role, hash, now.unix()],
+                args![login, person, role, &hash, now.unix()],
             );
             match r {
                 Ok(_) => Ok(((), vec![a])),
-                Err(rusqlite::Error::SqliteFailure(e, Some(m))) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
-                    if m.contains("person") {
-                        Err(ApiError::conflict(format!("{person} already holds an RA role; one person holds one role (R-5.2-SEPARATION)")))
-                    } else {
-                        Err(ApiError::conflict(format!("login `{login}` exists")))
-                    }
-                }
-                Err(e) => Err(db(e)),
+                Err(SqlError::Constraint(m)) if m.contains("person") => Err(ApiError::conflict(format!(
+                    "{person} already holds an RA role; one person holds one role (R-5.2-SEPARATION)"
+                ))),
+                Err(SqlError::Constraint(_)) => Err(ApiError::conflict(format!("login `{login}` exists"))),
+                Err(e) => Err(e.into()),
             }
         })
     }
@@ -552,14 +486,13 @@ impl RaStore for Ra {
         ttl_minutes: i64,
     ) -> Result<(String, Staff), ApiError> {
         let row: Option<(String, String)> = self
-            .conn
-            .query_row(
+            .row(
                 "SELECT role, password_hash FROM ra_staff WHERE login = ?1",
-                params![login],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(db)?;
+                args![login],
+            )?
+            .map(|r| Ok::<_, SqlError>((r.get(0)?, r.get(1)?)))
+            .transpose()
+            .map_err(ApiError::from)?;
         // Hash even for unknown logins, so timing does not tell which logins exist.
         let ok = match &row {
             Some((_, hash)) => crate::auth::verify_password(password, hash),
@@ -584,9 +517,9 @@ impl RaStore for Ra {
         self.tx(|tx| {
             tx.execute(
                 "INSERT INTO ra_sessions (token_hash, login, expires_at) VALUES (?1, ?2, ?3)",
-                params![hash, login, expires],
+                args![&hash, login, expires],
             )
-            .map_err(db)?;
+            .map_err(ApiError::from)?;
             Ok(((), vec![a]))
         })?;
         Ok((
@@ -599,23 +532,20 @@ impl RaStore for Ra {
     }
 
     fn session(&self, token: &str, now: Timestamp) -> Result<Option<Staff>, ApiError> {
-        self.conn
-            .query_row(
-                "SELECT s.login, s.role FROM ra_sessions x JOIN ra_staff s ON s.login = x.login WHERE x.token_hash = ?1 AND x.expires_at > ?2",
-                params![token_hash(token), now.unix()],
-                |r| Ok(Staff { login: r.get(0)?, role: r.get(1)? }),
-            )
-            .optional()
-            .map_err(db)
+        self.row(
+            "SELECT s.login, s.role FROM ra_sessions x JOIN ra_staff s ON s.login = x.login WHERE x.token_hash = ?1 AND x.expires_at > ?2",
+            args![&token_hash(token), now.unix()],
+        )?
+        .map(|r| Ok::<_, SqlError>(Staff { login: r.get(0)?, role: r.get(1)? }))
+        .transpose()
+        .map_err(ApiError::from)
     }
 
     fn logout(&mut self, token: &str) -> Result<(), ApiError> {
-        self.conn
-            .execute(
-                "DELETE FROM ra_sessions WHERE token_hash = ?1",
-                params![token_hash(token)],
-            )
-            .map_err(db)?;
+        self.execute(
+            "DELETE FROM ra_sessions WHERE token_hash = ?1",
+            args![&token_hash(token)],
+        )?;
         Ok(())
     }
 
@@ -659,40 +589,39 @@ impl RaStore for Ra {
             let r = tx.execute(
                 "INSERT INTO developers (number, name, class, registration, permitted, manager_name, manager_address, manager_email, manager_phone, status, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'listed', ?10)",
-                params![d.number, d.name, d.class, d.registration, d.permitted, d.manager_name, d.manager_address, d.manager_email, d.manager_phone, now.unix()],
+                args![&d.number, &d.name, &d.class, &d.registration, d.permitted, &d.manager_name, &d.manager_address, &d.manager_email, &d.manager_phone, now.unix()],
             );
             match r {
                 Ok(_) => Ok(((), vec![a])),
-                Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+                Err(SqlError::Constraint(_)) => {
                     Err(ApiError::conflict(format!("developer {} is already registered", d.number)))
                 }
-                Err(e) => Err(db(e)),
+                Err(e) => Err(e.into()),
             }
         })
     }
 
     fn developer(&self, number: &str) -> Result<Option<Developer>, ApiError> {
-        self.conn
-            .query_row(
-                "SELECT number, name, class, registration, permitted, manager_name, manager_address, manager_email, manager_phone, status FROM developers WHERE number = ?1",
-                params![number],
-                |r| {
-                    Ok(Developer {
-                        number: r.get(0)?,
-                        name: r.get(1)?,
-                        class: r.get(2)?,
-                        registration: r.get(3)?,
-                        permitted: r.get(4)?,
-                        manager_name: r.get(5)?,
-                        manager_address: r.get(6)?,
-                        manager_email: r.get(7)?,
-                        manager_phone: r.get(8)?,
-                        status: r.get(9)?,
-                    })
-                },
-            )
-            .optional()
-            .map_err(db)
+        self.row(
+            "SELECT number, name, class, registration, permitted, manager_name, manager_address, manager_email, manager_phone, status FROM developers WHERE number = ?1",
+            args![number],
+        )?
+        .map(|r| {
+            Ok::<_, SqlError>(Developer {
+                number: r.get(0)?,
+                name: r.get(1)?,
+                class: r.get(2)?,
+                registration: r.get(3)?,
+                permitted: r.get(4)?,
+                manager_name: r.get(5)?,
+                manager_address: r.get(6)?,
+                manager_email: r.get(7)?,
+                manager_phone: r.get(8)?,
+                status: r.get(9)?,
+            })
+        })
+        .transpose()
+        .map_err(ApiError::from)
     }
 
     fn remove_developer(
@@ -708,7 +637,7 @@ impl RaStore for Ra {
             &[("operation", "remove-developer"), ("developer", number)],
         );
         self.tx(|tx| {
-            let n = tx.execute("UPDATE developers SET status = 'removed' WHERE number = ?1 AND status = 'listed'", params![number]).map_err(db)?;
+            let n = tx.execute("UPDATE developers SET status = 'removed' WHERE number = ?1 AND status = 'listed'", args![number]).map_err(ApiError::from)?;
             if n == 0 {
                 return Err(ApiError::not_found(format!("no listed developer {number}")));
             }
@@ -766,14 +695,17 @@ impl RaStore for Ra {
             ],
         );
         self.tx(|tx| {
-            tx.execute(
-                "INSERT INTO applications (developer, form_email, received_by, received_at, status) VALUES (?1, ?2, ?3, ?4, 'received')",
-                params![developer, form_email, actor, now.unix()],
-            )
-            .map_err(db)?;
-            let id = tx.last_insert_rowid();
+            let id: i64 = tx
+                .query_opt(
+                    "INSERT INTO applications (developer, form_email, received_by, received_at, status) VALUES (?1, ?2, ?3, ?4, 'received') RETURNING id",
+                    args![developer, form_email, actor, now.unix()],
+                )
+                .map_err(ApiError::from)?
+                .ok_or_else(|| ApiError::internal("the application got no id"))?
+                .get(0)
+                .map_err(ApiError::from)?;
             for p in holders {
-                tx.execute("INSERT INTO holders (application, person) VALUES (?1, ?2)", params![id, p]).map_err(db)?;
+                tx.execute("INSERT INTO holders (application, person) VALUES (?1, ?2)", args![id, p]).map_err(ApiError::from)?;
             }
             Ok((id, vec![a]))
         })
@@ -781,24 +713,19 @@ impl RaStore for Ra {
 
     fn application(&self, id: i64) -> Result<Application, ApiError> {
         let mut app = self
-            .conn
-            .query_row(
+            .row(
                 "SELECT id, developer, status, received_by, examined_by, decided_by FROM applications WHERE id = ?1",
-                params![id],
-                |r| Ok(Application { id: r.get(0)?, developer: r.get(1)?, status: r.get(2)?, received_by: r.get(3)?, examined_by: r.get(4)?, decided_by: r.get(5)?, holders: Vec::new() }),
-            )
-            .optional()
-            .map_err(db)?
+                args![id],
+            )?
+            .map(|r| Ok::<_, SqlError>(Application { id: r.get(0)?, developer: r.get(1)?, status: r.get(2)?, received_by: r.get(3)?, examined_by: r.get(4)?, decided_by: r.get(5)?, holders: Vec::new() }))
+            .transpose()
+            .map_err(ApiError::from)?
             .ok_or_else(|| ApiError::not_found(format!("no application {id}")))?;
-        let mut stmt = self
-            .conn
-            .prepare("SELECT person FROM holders WHERE application = ?1 ORDER BY id")
-            .map_err(db)?;
-        app.holders = stmt
-            .query_map(params![id], |r| r.get(0))
-            .map_err(db)?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(db)?;
+        app.holders = self.rows(
+            "SELECT person FROM holders WHERE application = ?1 ORDER BY id",
+            args![id],
+            |r| r.get(0),
+        )?;
         Ok(app)
     }
 
@@ -811,11 +738,13 @@ impl RaStore for Ra {
         actor: &str,
     ) -> Result<Application, ApiError> {
         let app = self.application(id)?;
+        let not_awaiting = |status: &str| {
+            ApiError::conflict(format!(
+                "application {id} is {status}, not awaiting examination"
+            ))
+        };
         if app.status != "received" {
-            return Err(ApiError::conflict(format!(
-                "application {id} is {}, not awaiting examination",
-                app.status
-            )));
+            return Err(not_awaiting(&app.status));
         }
         let status = if accept { "examined" } else { "rejected" };
         let a = self.audited(
@@ -829,7 +758,11 @@ impl RaStore for Ra {
             ],
         );
         self.tx(|tx| {
-            tx.execute("UPDATE applications SET status = ?2, examined_by = ?3, examined_at = ?4, note = ?5 WHERE id = ?1", params![id, status, actor, now.unix(), note]).map_err(db)?;
+            // Conditional, so two examiners at once (two servers) cannot both record.
+            let n = tx.execute("UPDATE applications SET status = ?2, examined_by = ?3, examined_at = ?4, note = ?5 WHERE id = ?1 AND status = 'received'", args![id, status, actor, now.unix(), note]).map_err(ApiError::from)?;
+            if n != 1 {
+                return Err(not_awaiting("no longer received"));
+            }
             Ok(((), vec![a]))
         })?;
         self.application(id)
@@ -844,38 +777,27 @@ impl RaStore for Ra {
         otp_days: i64,
     ) -> Result<Vec<(String, String)>, ApiError> {
         let app = self.application(id)?;
+        let not_examined = |status: &str| {
+            ApiError::conflict(format!(
+                "application {id} is {status}; the examiner checks it first (R-5.2-DUAL-CHECK)"
+            ))
+        };
         if app.status != "examined" {
-            return Err(ApiError::conflict(format!(
-                "application {id} is {}; the examiner checks it first (R-5.2-DUAL-CHECK)",
-                app.status
-            )));
+            return Err(not_examined(&app.status));
         }
         if app.examined_by.as_deref() == Some(actor) {
             return Err(ApiError::forbidden(
                 "the supervisor's check must be made by someone other than the examiner (R-5.2-DUAL-CHECK)",
             ));
         }
-        let examiner_person: Option<String> = match &app.examined_by {
-            Some(e) => self
-                .conn
-                .query_row(
-                    "SELECT person FROM ra_staff WHERE login = ?1",
-                    params![e],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(db)?,
+        let person_of = |login: &str| -> Result<Option<String>, ApiError> {
+            self.value("SELECT person FROM ra_staff WHERE login = ?1", args![login])
+        };
+        let examiner_person = match &app.examined_by {
+            Some(e) => person_of(e)?,
             None => None,
         };
-        let my_person: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT person FROM ra_staff WHERE login = ?1",
-                params![actor],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(db)?;
+        let my_person = person_of(actor)?;
         if examiner_person.is_some() && examiner_person == my_person {
             return Err(ApiError::forbidden(
                 "the supervisor's check must be made by someone other than the examiner (R-5.2-DUAL-CHECK)",
@@ -883,19 +805,11 @@ impl RaStore for Ra {
         }
         let status = if approve { "approved" } else { "rejected" };
         let mut passwords = Vec::new();
-        let mut holder_ids: Vec<(i64, String)> = Vec::new();
-        {
-            let mut stmt = self
-                .conn
-                .prepare("SELECT id, person FROM holders WHERE application = ?1 ORDER BY id")
-                .map_err(db)?;
-            let rows = stmt
-                .query_map(params![id], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(db)?;
-            for r in rows {
-                holder_ids.push(r.map_err(db)?);
-            }
-        }
+        let holder_ids: Vec<(i64, String)> = self.rows(
+            "SELECT id, person FROM holders WHERE application = ?1 ORDER BY id",
+            args![id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         let expires = now.unix() + otp_days * 86_400;
         let mut hashes = Vec::new();
         if approve {
@@ -917,9 +831,13 @@ impl RaStore for Ra {
             ],
         );
         self.tx(|tx| {
-            tx.execute("UPDATE applications SET status = ?2, decided_by = ?3, decided_at = ?4 WHERE id = ?1", params![id, status, actor, now.unix()]).map_err(db)?;
+            // Conditional, so one decision stands even when two supervisors decide at once.
+            let n = tx.execute("UPDATE applications SET status = ?2, decided_by = ?3, decided_at = ?4 WHERE id = ?1 AND status = 'examined'", args![id, status, actor, now.unix()]).map_err(ApiError::from)?;
+            if n != 1 {
+                return Err(not_examined("already decided"));
+            }
             for (hid, hash) in &hashes {
-                tx.execute("UPDATE holders SET password_hash = ?2, expires_at = ?3 WHERE id = ?1", params![hid, hash, expires]).map_err(db)?;
+                tx.execute("UPDATE holders SET password_hash = ?2, expires_at = ?3 WHERE id = ?1", args![*hid, hash, expires]).map_err(ApiError::from)?;
             }
             Ok(((), vec![a]))
         })?;
@@ -942,14 +860,13 @@ impl RaStore for Ra {
             .and_then(|(id, _)| id.parse().ok())
             .ok_or_else(refused)?;
         let row: Option<HolderRow> = self
-            .conn
-            .query_row(
+            .row(
                 "SELECT h.password_hash, h.expires_at, h.failures, h.used_at, a.developer, h.person FROM holders h JOIN applications a ON a.id = h.application WHERE h.id = ?1",
-                params![hid],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
-            )
-            .optional()
-            .map_err(db)?;
+                args![hid],
+            )?
+            .map(|r| Ok::<_, SqlError>((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+            .transpose()
+            .map_err(ApiError::from)?;
         let Some((Some(hash), Some(expires), failures, used, developer, person)) = row else {
             self.audit(
                 now,
@@ -974,9 +891,9 @@ impl RaStore for Ra {
             self.tx(|tx| {
                 tx.execute(
                     "UPDATE holders SET failures = failures + 1 WHERE id = ?1",
-                    params![hid],
+                    args![hid],
                 )
-                .map_err(db)?;
+                .map_err(ApiError::from)?;
                 Ok(((), vec![a]))
             })?;
             return Err(refused());
@@ -994,7 +911,6 @@ impl RaStore for Ra {
             self.audit(now, &actor, "certificate-application", &[("outcome", why)])?;
             return Err(refused());
         }
-        // The claim: exactly one caller can move used_at from NULL.
         let a = self.audited(
             now,
             &actor,
@@ -1005,23 +921,20 @@ impl RaStore for Ra {
                 ("person", &person),
             ],
         );
-        // The claim need not reach the disk on its own: the certificate's pending
-        // record commits with synchronous = FULL before anything is signed, and WAL
-        // frames are durable in order. A claim (and its audit entry) lost to a power
-        // cut was followed by no signature; the password is simply unused again.
-        self.conn
-            .pragma_update(None, "synchronous", "NORMAL")
-            .map_err(db)?;
-        let claimed = self.tx(|tx| {
+        // The claim: exactly one caller, on any server, moves used_at from NULL. It need
+        // not reach the disk on its own: the certificate's pending record commits
+        // durably before anything is signed and carries this commit with it. A claim
+        // (and its audit entry) lost to a power cut was followed by no signature; the
+        // password is simply unused again.
+        let claimed = self.db.write_relaxed(|tx| {
             let n = tx
-                .execute("UPDATE holders SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL AND failures < ?3 AND expires_at > ?2", params![hid, now.unix(), max_failures])
-                .map_err(db)?;
-            Ok((n == 1, if n == 1 { vec![a] } else { Vec::new() }))
-        });
-        self.conn
-            .pragma_update(None, "synchronous", "FULL")
-            .map_err(db)?;
-        let claimed = claimed?;
+                .execute("UPDATE holders SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL AND failures < ?3 AND expires_at > ?2", args![hid, now.unix(), max_failures])
+                .map_err(ApiError::from)?;
+            if n == 1 {
+                append_audit(tx, std::slice::from_ref(&a)).map_err(runtime)?;
+            }
+            Ok::<_, ApiError>(n == 1)
+        })?;
         if !claimed {
             return Err(refused());
         }
@@ -1029,12 +942,10 @@ impl RaStore for Ra {
     }
 
     fn release(&mut self, hid: i64) -> Result<(), ApiError> {
-        self.conn
-            .execute(
-                "UPDATE holders SET used_at = NULL WHERE id = ?1 AND serial IS NULL",
-                params![hid],
-            )
-            .map_err(db)?;
+        self.execute(
+            "UPDATE holders SET used_at = NULL WHERE id = ?1 AND serial IS NULL",
+            args![hid],
+        )?;
         Ok(())
     }
 
@@ -1051,9 +962,9 @@ impl RaStore for Ra {
                 let token = random_token(16)?;
                 tx.execute(
                     "UPDATE holders SET serial = ?2, download_hash = ?3 WHERE id = ?1",
-                    params![hid, serial, token_hash(&token)],
+                    args![*hid, *serial, &token_hash(&token)],
                 )
-                .map_err(db)?;
+                .map_err(ApiError::from)?;
                 tokens.push(token);
             }
             Ok((tokens, Vec::new()))
@@ -1062,14 +973,13 @@ impl RaStore for Ra {
 
     fn download(&mut self, serial: &str, token: &str, now: Timestamp) -> Result<(), ApiError> {
         let row: Option<(i64, Option<i64>)> = self
-            .conn
-            .query_row(
+            .row(
                 "SELECT id, received_at FROM holders WHERE serial = ?1 AND download_hash = ?2",
-                params![serial, token_hash(token)],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(db)?;
+                args![serial, &token_hash(token)],
+            )?
+            .map(|r| Ok::<_, SqlError>((r.get(0)?, r.get(1)?)))
+            .transpose()
+            .map_err(ApiError::from)?;
         let (hid, received) = row.ok_or_else(|| ApiError::not_found("no such download"))?;
         if received.is_none() {
             let a = self.audited(
@@ -1079,27 +989,26 @@ impl RaStore for Ra {
                 &[("serial", serial)],
             );
             self.tx(|tx| {
-                tx.execute(
-                    "UPDATE holders SET received_at = ?2 WHERE id = ?1",
-                    params![hid, now.unix()],
-                )
-                .map_err(db)?;
-                Ok(((), vec![a]))
+                // The first download is the receipt; a second at the same time records nothing.
+                let n = tx
+                    .execute(
+                        "UPDATE holders SET received_at = ?2 WHERE id = ?1 AND received_at IS NULL",
+                        args![hid, now.unix()],
+                    )
+                    .map_err(ApiError::from)?;
+                Ok(((), if n == 1 { vec![a] } else { Vec::new() }))
             })?;
         }
         Ok(())
     }
 
     fn received_at(&self, serial: &str) -> Result<Option<i64>, ApiError> {
-        self.conn
-            .query_row(
+        Ok(self
+            .value::<Option<i64>>(
                 "SELECT received_at FROM holders WHERE serial = ?1",
-                params![serial],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(db)
-            .map(Option::flatten)
+                args![serial],
+            )?
+            .flatten())
     }
 
     // --- Revocation (R-4.9-WHO, R-3.4-REVOKE-CONFIRM, R-4.9-DEADLINE, R-4.9-COMPROMISE) ---
@@ -1139,59 +1048,58 @@ impl RaStore for Ra {
             ],
         );
         let id = self.tx(|tx| {
-            tx.execute(
-                "INSERT INTO revocation_requests (serial, developer, reason, requested_by, recorded_by, accepted_at, deadline_at, confirm_hash, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![serial, developer, reason, requested_by, actor, now.unix(), deadline.unix(), hash, status],
-            )
-            .map_err(db)?;
-            Ok((tx.last_insert_rowid(), vec![a]))
+            let id: i64 = tx
+                .query_opt(
+                    "INSERT INTO revocation_requests (serial, developer, reason, requested_by, recorded_by, accepted_at, deadline_at, confirm_hash, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
+                    args![serial, developer, reason, requested_by, actor, now.unix(), deadline.unix(), hash.as_ref(), status],
+                )
+                .map_err(ApiError::from)?
+                .ok_or_else(|| ApiError::internal("the request got no id"))?
+                .get(0)
+                .map_err(ApiError::from)?;
+            Ok((id, vec![a]))
         })?;
         Ok((id, token))
     }
 
     fn request_by_token(&self, token: &str) -> Result<Option<RevocationRequest>, ApiError> {
-        let id: Option<i64> = self
-            .conn
-            .query_row("SELECT id FROM revocation_requests WHERE confirm_hash = ?1 AND status = 'awaiting-confirmation'", params![token_hash(token)], |r| r.get(0))
-            .optional()
-            .map_err(db)?;
+        let id: Option<i64> = self.value(
+            "SELECT id FROM revocation_requests WHERE confirm_hash = ?1 AND status = 'awaiting-confirmation'",
+            args![&token_hash(token)],
+        )?;
         id.map(|id| self.revocation(id)).transpose()
     }
 
     fn revocation(&self, id: i64) -> Result<RevocationRequest, ApiError> {
-        self.conn
-            .query_row(
-                "SELECT id, serial, developer, reason, requested_by, status, accepted_at, deadline_at, phone_confirmed_by FROM revocation_requests WHERE id = ?1",
-                params![id],
-                |r| {
-                    let t = |v: i64| Timestamp::from_unix(v).map_or_else(String::new, |t| t.to_string());
-                    Ok(RevocationRequest {
-                        id: r.get(0)?,
-                        serial: r.get(1)?,
-                        developer: r.get(2)?,
-                        reason: r.get(3)?,
-                        requested_by: r.get(4)?,
-                        status: r.get(5)?,
-                        accepted_at: t(r.get(6)?),
-                        deadline_at: t(r.get(7)?),
-                    })
-                },
-            )
-            .optional()
-            .map_err(db)?
-            .ok_or_else(|| ApiError::not_found(format!("no revocation request {id}")))
+        let t = |v: i64| Timestamp::from_unix(v).map_or_else(String::new, |t| t.to_string());
+        self.row(
+            "SELECT id, serial, developer, reason, requested_by, status, accepted_at, deadline_at FROM revocation_requests WHERE id = ?1",
+            args![id],
+        )?
+        .map(|r| {
+            Ok::<_, SqlError>(RevocationRequest {
+                id: r.get(0)?,
+                serial: r.get(1)?,
+                developer: r.get(2)?,
+                reason: r.get(3)?,
+                requested_by: r.get(4)?,
+                status: r.get(5)?,
+                accepted_at: t(r.get(6)?),
+                deadline_at: t(r.get(7)?),
+            })
+        })
+        .transpose()
+        .map_err(ApiError::from)?
+        .ok_or_else(|| ApiError::not_found(format!("no revocation request {id}")))
     }
 
     fn phone_confirmed_by(&self, id: i64) -> Result<Option<String>, ApiError> {
-        self.conn
-            .query_row(
+        Ok(self
+            .value::<Option<String>>(
                 "SELECT phone_confirmed_by FROM revocation_requests WHERE id = ?1",
-                params![id],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(db)
-            .map(Option::flatten)
+                args![id],
+            )?
+            .flatten())
     }
 
     fn first_phone_confirmation(
@@ -1211,8 +1119,8 @@ impl RaStore for Ra {
         );
         self.tx(|tx| {
             let n = tx
-                .execute("UPDATE revocation_requests SET phone_confirmed_by = ?2 WHERE id = ?1 AND phone_confirmed_by IS NULL AND status = 'awaiting-phone-confirmation'", params![id, actor])
-                .map_err(db)?;
+                .execute("UPDATE revocation_requests SET phone_confirmed_by = ?2 WHERE id = ?1 AND phone_confirmed_by IS NULL AND status = 'awaiting-phone-confirmation'", args![id, actor])
+                .map_err(ApiError::from)?;
             if n != 1 {
                 return Err(ApiError::conflict(format!("request {id} does not await a first confirmation")));
             }
@@ -1221,23 +1129,19 @@ impl RaStore for Ra {
     }
 
     fn mark_revoked(&mut self, id: i64, now: Timestamp) -> Result<(), ApiError> {
-        self.conn
-            .execute(
-                "UPDATE revocation_requests SET status = 'revoked', revoked_at = ?2 WHERE id = ?1",
-                params![id, now.unix()],
-            )
-            .map_err(db)?;
+        self.execute(
+            "UPDATE revocation_requests SET status = 'revoked', revoked_at = ?2 WHERE id = ?1",
+            args![id, now.unix()],
+        )?;
         Ok(())
     }
 
     fn overdue(&self, now: Timestamp) -> Result<Vec<RevocationRequest>, ApiError> {
-        let ids: Vec<i64> = {
-            let mut stmt = self.conn.prepare("SELECT id FROM revocation_requests WHERE status != 'revoked' AND deadline_at < ?1 ORDER BY deadline_at").map_err(db)?;
-            let rows = stmt
-                .query_map(params![now.unix()], |r| r.get(0))
-                .map_err(db)?;
-            rows.collect::<rusqlite::Result<_>>().map_err(db)?
-        };
+        let ids: Vec<i64> = self.rows(
+            "SELECT id FROM revocation_requests WHERE status != 'revoked' AND deadline_at < ?1 ORDER BY deadline_at",
+            args![now.unix()],
+            |r| r.get(0),
+        )?;
         ids.into_iter().map(|id| self.revocation(id)).collect()
     }
 
@@ -1250,23 +1154,19 @@ impl RaStore for Ra {
         body: &str,
         now: Timestamp,
     ) -> Result<(), ApiError> {
-        self.conn
-            .execute(
-                "INSERT INTO outbox (to_addr, subject, body, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![to, subject, body, now.unix()],
-            )
-            .map_err(db)?;
+        self.execute(
+            "INSERT INTO outbox (to_addr, subject, body, created_at) VALUES (?1, ?2, ?3, ?4)",
+            args![to, subject, body, now.unix()],
+        )?;
         Ok(())
     }
 
     fn unsent(&self, limit: i64) -> Result<Vec<(i64, String, String, String)>, ApiError> {
-        let mut stmt = self.conn.prepare("SELECT id, to_addr, subject, body FROM outbox WHERE sent_at IS NULL AND attempts < 20 ORDER BY id LIMIT ?1").map_err(db)?;
-        let rows = stmt
-            .query_map(params![limit], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })
-            .map_err(db)?;
-        rows.collect::<rusqlite::Result<_>>().map_err(db)
+        self.rows(
+            "SELECT id, to_addr, subject, body FROM outbox WHERE sent_at IS NULL AND attempts < 20 ORDER BY id LIMIT ?1",
+            args![limit],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
     }
 
     fn mail_attempt(
@@ -1276,16 +1176,15 @@ impl RaStore for Ra {
         now: Timestamp,
     ) -> Result<(), ApiError> {
         match result {
-            Ok(()) => self.conn.execute(
+            Ok(()) => self.execute(
                 "UPDATE outbox SET sent_at = ?2, attempts = attempts + 1 WHERE id = ?1",
-                params![id, now.unix()],
+                args![id, now.unix()],
             ),
-            Err(e) => self.conn.execute(
+            Err(e) => self.execute(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
-                params![id, e],
+                args![id, &e],
             ),
-        }
-        .map_err(db)?;
+        }?;
         Ok(())
     }
 
@@ -1299,72 +1198,61 @@ impl RaStore for Ra {
         now: Timestamp,
         lease_seconds: i64,
     ) -> Result<bool, ApiError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db)?;
-        tx.execute(
-            "INSERT OR IGNORE INTO jobs (name) VALUES (?1)",
-            params![name],
-        )
-        .map_err(db)?;
-        let n = tx
-            .execute(
-                "UPDATE jobs SET lease_until = ?3, lease_owner = ?4 WHERE name = ?1 AND (last_run IS NULL OR last_run + ?2 <= ?5) AND (lease_until IS NULL OR lease_until < ?5)",
-                params![name, every_seconds, now.unix() + lease_seconds, owner, now.unix()],
+        // The conditional UPDATE holds the job's row lock: of several servers asking at
+        // once, one takes the lease and the others see it taken.
+        self.db.write(|tx| {
+            tx.execute(
+                "INSERT INTO jobs (name) VALUES (?1) ON CONFLICT (name) DO NOTHING",
+                args![name],
             )
-            .map_err(db)?;
-        tx.commit().map_err(db)?;
-        Ok(n == 1)
+            .map_err(ApiError::from)?;
+            let n = tx
+                .execute(
+                    "UPDATE jobs SET lease_until = ?3, lease_owner = ?4 WHERE name = ?1 AND (last_run IS NULL OR last_run + ?2 <= ?5) AND (lease_until IS NULL OR lease_until < ?5)",
+                    args![name, every_seconds, now.unix() + lease_seconds, owner, now.unix()],
+                )
+                .map_err(ApiError::from)?;
+            Ok(n == 1)
+        })
     }
 
     fn finish_job(&mut self, name: &str, now: Timestamp) -> Result<(), ApiError> {
-        self.conn.execute("UPDATE jobs SET last_run = ?2, lease_until = NULL, lease_owner = NULL WHERE name = ?1", params![name, now.unix()]).map_err(db)?;
+        self.execute(
+            "UPDATE jobs SET last_run = ?2, lease_until = NULL, lease_owner = NULL WHERE name = ?1",
+            args![name, now.unix()],
+        )?;
         Ok(())
     }
 
     fn release_job(&mut self, name: &str) -> Result<(), ApiError> {
-        self.conn
-            .execute(
-                "UPDATE jobs SET lease_until = NULL, lease_owner = NULL WHERE name = ?1",
-                params![name],
-            )
-            .map_err(db)?;
+        self.execute(
+            "UPDATE jobs SET lease_until = NULL, lease_owner = NULL WHERE name = ?1",
+            args![name],
+        )?;
         Ok(())
     }
 
     fn once(&mut self, key: &str) -> Result<bool, ApiError> {
-        self.conn
-            .execute(
-                "CREATE TABLE IF NOT EXISTS ra_once (key TEXT PRIMARY KEY)",
-                [],
-            )
-            .map_err(db)?;
-        Ok(self
-            .conn
-            .execute(
-                "INSERT OR IGNORE INTO ra_once (key) VALUES (?1)",
-                params![key],
-            )
-            .map_err(db)?
-            == 1)
+        Ok(self.execute(
+            "INSERT INTO ra_once (key) VALUES (?1) ON CONFLICT (key) DO NOTHING",
+            args![key],
+        )? == 1)
     }
 
     fn listed_managers(&self) -> Result<Vec<(String, String)>, ApiError> {
-        let mut stmt = self.conn.prepare("SELECT number, manager_email FROM developers WHERE status = 'listed' ORDER BY number").map_err(db)?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(db)?;
-        rows.collect::<rusqlite::Result<_>>().map_err(db)
+        self.rows(
+            "SELECT number, manager_email FROM developers WHERE status = 'listed' ORDER BY number",
+            args![],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
     }
 
     fn operator_logins(&self) -> Result<Vec<String>, ApiError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT login FROM ra_staff WHERE role = 'operator'")
-            .map_err(db)?;
-        let rows = stmt.query_map([], |r| r.get(0)).map_err(db)?;
-        rows.collect::<rusqlite::Result<_>>().map_err(db)
+        self.rows(
+            "SELECT login FROM ra_staff WHERE role = 'operator'",
+            args![],
+            |r| r.get(0),
+        )
     }
 }
 

@@ -3,7 +3,9 @@
 //! connection would. Checked: the subscriber gets a clear 503 problem, nothing is
 //! delivered that is not recorded, the record whose signature was dropped is pending
 //! and audited, the password is given back, and the same password enrolls once the
-//! fault clears, with no restart.
+//! fault clears, with no restart. Each test runs on the store the harness makes
+//! (SQLite, or PostgreSQL when `INKAN_TEST_POSTGRES` is set) and injects the fault in
+//! that database's own terms.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -16,11 +18,18 @@ async fn r_5_4_ca_events_enrollment_survives_a_failing_database_and_recovers_by_
     let h = start().await;
     let passwords = approved(&h, "717171", "m@d.example", &["000001"]).await;
     let password = &passwords[0].1;
-    let db = rusqlite::Connection::open(dir(&h).join("ca.sqlite")).unwrap();
-    db.execute_batch(
-        "CREATE TRIGGER injected BEFORE UPDATE OF der ON certificates BEGIN SELECT RAISE(ABORT, 'injected fault'); END;",
-    )
-    .unwrap();
+    let db = store(&h);
+    let postgres = db.location().is_postgres();
+    if postgres {
+        db.execute("CREATE FUNCTION injected() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected fault'; END $$", &[]).unwrap();
+        db.execute("CREATE TRIGGER injected BEFORE UPDATE OF der ON certificates FOR EACH ROW EXECUTE FUNCTION injected()", &[]).unwrap();
+    } else {
+        db.execute(
+            "CREATE TRIGGER injected BEFORE UPDATE OF der ON certificates BEGIN SELECT RAISE(ABORT, 'injected fault'); END;",
+            &[],
+        )
+        .unwrap();
+    }
 
     let (status, problem) = enroll(&h, password, &csr(1)).await;
     assert_eq!(status, 503, "{problem}");
@@ -34,33 +43,43 @@ async fn r_5_4_ca_events_enrollment_survives_a_failing_database_and_recovers_by_
         "internals stay in the log: {detail}"
     );
     let pending: Vec<String> = db
-        .prepare("SELECT serial FROM certificates WHERE status = 'pending'")
+        .query(
+            "SELECT serial FROM certificates WHERE status = 'pending'",
+            &[],
+        )
         .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<rusqlite::Result<_>>()
-        .unwrap();
+        .iter()
+        .map(|r| r.get(0).unwrap())
+        .collect();
     assert_eq!(
         pending.len(),
         1,
         "the dropped signature's record is pending"
     );
     let audited: String = db
-        .query_row(
+        .query_opt(
             "SELECT details FROM audit WHERE event = 'issuance-failed' ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| r.get(0),
+            &[],
         )
+        .unwrap()
+        .unwrap()
+        .get(0)
         .unwrap();
     assert!(audited.contains(&pending[0]), "{audited}");
 
-    db.execute_batch("DROP TRIGGER injected;").unwrap();
+    if postgres {
+        db.execute("DROP TRIGGER injected ON certificates", &[])
+            .unwrap();
+    } else {
+        db.execute("DROP TRIGGER injected", &[]).unwrap();
+    }
     let (status, issued) = enroll(&h, password, &csr(1)).await;
     assert_eq!(status, 201, "the password was given back: {issued}");
     assert_ne!(issued["serial"].as_str().unwrap(), pending[0]);
 }
 
-/// Injected: another process holds the database's write lock longer than the busy
+/// Injected: another process holds the database's write lock (SQLite) or an exclusive
+/// lock on the tables an enrollment touches (PostgreSQL) longer than the busy or lock
 /// timeout (10 s), as an unreachable or wedged database would look. Checked: the
 /// enrollment is answered 503 with the fixed detail, the password is not spent, and once
 /// the lock is let go the same password enrolls, with no restart.
@@ -69,14 +88,22 @@ async fn enrollment_answers_503_while_the_database_is_locked_and_recovers_by_its
     let h = start().await;
     let passwords = approved(&h, "727272", "m@d.example", &["000001"]).await;
     let password = passwords[0].1.clone();
-    let path = dir(&h).join("ca.sqlite");
+    let db = store(&h);
     let (locked_tx, locked) = std::sync::mpsc::channel();
     let holder = std::thread::spawn(move || {
-        let db = rusqlite::Connection::open(path).unwrap();
-        db.execute_batch("BEGIN EXCLUSIVE;").unwrap();
-        locked_tx.send(()).unwrap();
-        std::thread::sleep(std::time::Duration::from_secs(12));
-        db.execute_batch("ROLLBACK;").unwrap();
+        // A write transaction: SQLite takes the database's write lock at its start.
+        db.write(|tx| {
+            if db.location().is_postgres() {
+                tx.execute(
+                    "LOCK TABLE holders, sequences, certificates IN ACCESS EXCLUSIVE MODE",
+                    &[],
+                )?;
+            }
+            locked_tx.send(()).unwrap();
+            std::thread::sleep(std::time::Duration::from_secs(12));
+            Ok::<_, inkan_runtime::sql::SqlError>(())
+        })
+        .unwrap();
     });
     locked.recv().unwrap();
     let (status, problem) = enroll(&h, &password, &csr(1)).await;

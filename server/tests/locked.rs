@@ -26,6 +26,7 @@ async fn r_6_2_m_of_n_the_service_starts_locked_and_custodians_unlock_it() {
         witnesses: vec!["W One".into(), "W Two".into()],
         allow_clock_override: false,
         progress: &|_| {},
+        store: None,
     };
     let (ca, shares, _) = inkan_runtime::ca::Ca::ceremony(
         &dir,

@@ -508,12 +508,12 @@ async fn r_4_9_deadline_overdue_requests_are_reported() {
     let (_, list) = get(&olive, format!("{}/api/ra/revocations/overdue", h.base)).await;
     assert_eq!(list["overdue"].as_array().unwrap().len(), 0);
     // Eleven business days later (moved in the database), it is overdue.
-    let conn = rusqlite::Connection::open(dir(&h).join("ca.sqlite")).unwrap();
-    conn.execute(
-        "UPDATE revocation_requests SET deadline_at = deadline_at - 20 * 86400",
-        [],
-    )
-    .unwrap();
+    store(&h)
+        .execute(
+            "UPDATE revocation_requests SET deadline_at = deadline_at - 20 * 86400",
+            &[],
+        )
+        .unwrap();
     let (_, list) = get(&olive, format!("{}/api/ra/revocations/overdue", h.base)).await;
     assert_eq!(list["overdue"][0]["id"], v["id"]);
 }

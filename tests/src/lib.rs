@@ -63,6 +63,24 @@ pub fn lookup(id: &str) -> Option<&'static dyn Policy> {
     inkan_policies::by_id(id)
 }
 
+/// The store a test CA is made in: `None` (the directory's SQLite file) unless
+/// `INKAN_TEST_POSTGRES` names a PostgreSQL server (`postgres://role@host:port/db`, the
+/// role allowed to create databases; `.ci/postgres` starts one), when each call makes a
+/// fresh, empty database there and returns its URL. Test CAs share nothing.
+pub fn test_store() -> Option<String> {
+    use inkan_runtime::sql::{Db, Location};
+    let admin = std::env::var("INKAN_TEST_POSTGRES").ok()?;
+    let (server, _) = admin
+        .rsplit_once('/')
+        .unwrap_or_else(|| panic!("INKAN_TEST_POSTGRES is postgres://role@host:port/database"));
+    let mut raw = [0u8; 8];
+    getrandom::fill(&mut raw).unwrap();
+    let name = format!("inkan_t_{}", hex::encode(raw));
+    let db = Db::open(&Location::Postgres(admin.clone())).unwrap();
+    db.execute(&format!("CREATE DATABASE {name}"), &[]).unwrap();
+    Some(format!("{server}/{name}"))
+}
+
 /// A CA in a temporary directory, made from fixture keys, with the clock override on.
 pub fn fixture_ca(id: &str, now: Timestamp) -> (tempfile::TempDir, Ca) {
     fixture_ca_in(&std::env::temp_dir(), id, now)
@@ -78,11 +96,13 @@ pub fn fixture_ca_in(parent: &Path, id: &str, now: Timestamp) -> (tempfile::Temp
             String::from_utf8(fixture(&format!("ca-{}-{}.key.pem", p.name, p.key_bits))).unwrap();
         SoftwareSigner::from_pkcs8_pem(&pem)
     };
+    let store = test_store();
     let options = InitOptions {
         allow_clock_override: true,
         hsm_token: "HSM-0001".into(),
         key_source: &key_source,
         progress: &|_| {},
+        store: store.as_deref(),
     };
     let (ca, _shares) = Ca::init(&dir, policy(id), now, &options).unwrap();
     (tmp, ca)
@@ -568,6 +588,7 @@ pub mod softhsm {
             witnesses: vec!["Key Custodian One".into(), "Security Officer Two".into()],
             allow_clock_override: true,
             progress: &|_| {},
+            store: None,
         };
         inkan_runtime::ca::Ca::ceremony(
             dir,

@@ -364,6 +364,7 @@ fn clock_override_is_refused_unless_the_directory_allows_it() {
         hsm_token: "x".into(),
         key_source: &key_source,
         progress: &|_| {},
+        store: None,
     };
     let (ca, _shares) = Ca::init(
         &tmp.path().join("ca"),

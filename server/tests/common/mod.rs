@@ -124,6 +124,13 @@ pub const STAFF: [(&str, &str, &str); 5] = [
     ("otto", "Otto Oda", "operator"),
 ];
 
+/// A connection to the store the harness's CA runs on (SQLite or PostgreSQL), for
+/// tests that look at or tamper with the database behind the server's back.
+pub fn store(h: &Harness) -> inkan_runtime::sql::Db {
+    let location = inkan_runtime::ca::store_location(&dir(h)).unwrap();
+    inkan_runtime::sql::Db::open(&location).unwrap()
+}
+
 /// A CA under the faithful policy from fixture keys with staff, and a server on a
 /// loopback port.
 pub async fn start_with(tweak: impl FnOnce(&mut inkan_server::Config)) -> Harness {
@@ -143,11 +150,13 @@ pub async fn start_for(id: &str, tweak: impl FnOnce(&mut inkan_server::Config)) 
             .unwrap(),
         )
     };
+    let store = inkan_tests::test_store();
     let options = InitOptions {
         allow_clock_override: false,
         hsm_token: "HSM-0001".into(),
         key_source: &key_source,
         progress: &|_| {},
+        store: store.as_deref(),
     };
     let (ca, shares) = Ca::init(&dir, policy, Timestamp::now(), &options).unwrap();
     let shares: Vec<String> = shares
