@@ -5,7 +5,9 @@
 //! - `cargo xtask check` does the same in memory and fails, naming the fix, when
 //!   anything under `generated/` differs byte for byte or is left over;
 //! - `cargo xtask trace` follows each CPS rule to its tests;
-//! - `cargo xtask bench` runs the benchmarks and writes `target/bench/report.md`.
+//! - `cargo xtask bench` runs the benchmarks and writes `target/bench/report.md`;
+//! - `cargo xtask test` runs the whole test suite: every crate on the embedded SQLite
+//!   store, then the service suite and the store tests again on PostgreSQL.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -38,6 +40,15 @@ enum Task {
         #[arg(long)]
         verbose: bool,
     },
+    /// Run the whole test suite: `cargo test --workspace` on the embedded SQLite store,
+    /// then the service suite (inkan-server) and the store tests again on PostgreSQL.
+    /// Without INKAN_TEST_POSTGRES, `.ci/postgres` installs (Debian, as root) and starts
+    /// a local cluster, and stops it afterwards.
+    Test {
+        /// Skip the PostgreSQL leg.
+        #[arg(long)]
+        sqlite_only: bool,
+    },
     /// Run the benchmarks (release build) and write target/bench/report.md, report.json
     /// and ratios.svg: every figure a ratio against a baseline measured in the same run.
     Bench {
@@ -55,6 +66,90 @@ enum Task {
         #[arg(long)]
         publish: bool,
     },
+}
+
+/// Runs `cargo test` with `args` and `env`; whether it passed.
+fn cargo_test(root: &Path, args: &[&str], env: &[(String, String)]) -> Result<bool> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut command = std::process::Command::new(cargo);
+    command.arg("test").args(args).current_dir(root);
+    if env.is_empty() {
+        command.env_remove("INKAN_TEST_POSTGRES");
+    }
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    Ok(command
+        .status()
+        .with_context(|| format!("running cargo test {}", args.join(" ")))?
+        .success())
+}
+
+/// The whole suite on SQLite, then the store-dependent part on PostgreSQL.
+fn run_tests(root: &Path, sqlite_only: bool) -> Result<ExitCode> {
+    eprintln!("== the whole suite on the embedded SQLite store ==");
+    if !cargo_test(root, &["--workspace"], &[])? {
+        return Ok(ExitCode::FAILURE);
+    }
+    if sqlite_only {
+        eprintln!("== PostgreSQL leg skipped (--sqlite-only) ==");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let script = root.join(".ci/postgres");
+    let started = std::env::var("INKAN_TEST_POSTGRES").is_err();
+    let mut env = Vec::new();
+    if started {
+        eprintln!("== starting PostgreSQL (.ci/postgres) ==");
+        let out = std::process::Command::new(&script)
+            .output()
+            .context("running .ci/postgres")?;
+        if !out.status.success() {
+            anyhow::bail!(
+                ".ci/postgres failed; set INKAN_TEST_POSTGRES to a server, or pass --sqlite-only:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        for line in String::from_utf8_lossy(&out.stdout).lines() {
+            if let Some((k, v)) = line.strip_prefix("export ").and_then(|l| l.split_once('=')) {
+                env.push((k.to_string(), v.to_string()));
+            }
+        }
+    } else {
+        for k in ["INKAN_TEST_POSTGRES", "INKAN_STORE_PASSWORD"] {
+            if let Ok(v) = std::env::var(k) {
+                env.push((k.to_string(), v));
+            }
+        }
+    }
+    eprintln!("== the service suite and the store tests on PostgreSQL ==");
+    // Selected by target name across the workspace, not by package: `-p` would unify
+    // dependency features differently and rebuild half the tree a second time.
+    let mut args = vec!["--workspace".to_string()];
+    let dir = root.join("server/tests");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_suffix(".rs").map(str::to_string)
+        })
+        .collect();
+    names.push("stores".into());
+    names.sort();
+    for name in &names {
+        args.push("--test".into());
+        args.push(name.clone());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let passed = cargo_test(root, &args, &env)?;
+    if started {
+        let _ = std::process::Command::new(&script).arg("stop").status();
+    }
+    Ok(if passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn root() -> PathBuf {
@@ -219,6 +314,9 @@ fn run() -> Result<ExitCode> {
     if let Task::Trace { verbose } = cli.task {
         return run_trace(&root, verbose);
     }
+    if let Task::Test { sqlite_only } = cli.task {
+        return run_tests(&root, sqlite_only);
+    }
     if let Task::Bench {
         seconds,
         http_requests,
@@ -255,7 +353,7 @@ fn run() -> Result<ExitCode> {
     }
     let files = generate(&root).context("generating policy crates")?;
     match cli.task {
-        Task::Trace { .. } | Task::Bench { .. } => Ok(ExitCode::SUCCESS),
+        Task::Trace { .. } | Task::Bench { .. } | Task::Test { .. } => Ok(ExitCode::SUCCESS),
         Task::Docs => {
             for f in files.iter().filter(|f| f.path.starts_with("docs/")) {
                 write_generated(&root, f)?;
