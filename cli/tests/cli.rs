@@ -300,6 +300,33 @@ fn a_ca_lives_through_the_cli() {
 }
 
 #[test]
+fn a_store_url_with_a_password_is_refused_and_nothing_is_made() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("ca");
+    for (url, says) in [
+        (
+            "postgres://inkan:secret@127.0.0.1/ca",
+            "INKAN_STORE_PASSWORD",
+        ),
+        ("mysql://127.0.0.1/ca", "expected `sqlite`"),
+    ] {
+        let out = inkan(&[
+            "init",
+            "--dir",
+            path(&dir),
+            "--policy",
+            "jpcert-ssl-client",
+            "--store",
+            url,
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{url}");
+        assert!(text(&out).contains(says), "{}", text(&out));
+        assert!(!text(&out).contains("secret"), "the password is not echoed");
+        assert!(!dir.exists(), "a refused init leaves nothing behind");
+    }
+}
+
+#[test]
 fn now_is_refused_without_clock_override() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = tmp.path().join("ca");

@@ -72,7 +72,10 @@ impl Location {
         if text.starts_with("postgres://") || text.starts_with("postgresql://") {
             let config: postgres::Config = text
                 .parse()
-                .map_err(|e| SqlError::Other(format!("store URL `{text}`: {e}")))?;
+                // Not echoed: a malformed URL may still hold a password.
+                .map_err(|e| {
+                    SqlError::Other(format!("the store URL is not a PostgreSQL URL: {e}"))
+                })?;
             if config.get_password().is_some() {
                 return Err(SqlError::Other(
                     "the store URL carries a password; remove it and set INKAN_STORE_PASSWORD"
@@ -576,7 +579,8 @@ impl<'c> Tx<'c> {
         }
     }
 
-    /// SQLite's blob handle on a row's column, for values too large to copy twice.
+    /// The SQLite connection under this transaction, for what only SQLite has (blob I/O
+    /// on values too large to copy twice); `None` on PostgreSQL.
     pub fn sqlite(&self) -> Option<&rusqlite::Connection> {
         match &self.inner {
             TxInner::Sqlite(t) => Some(t),

@@ -119,3 +119,39 @@ async fn enrollment_answers_503_while_the_database_is_locked_and_recovers_by_its
     let (status, issued) = enroll(&h, &password, &csr(1)).await;
     assert_eq!(status, 201, "the password was not spent: {issued}");
 }
+
+/// Injected (PostgreSQL only; an SQLite file has no connection to lose): the database
+/// drops every connection the server holds (`pg_terminate_backend`), as a restart or a
+/// failover would. Checked: no request gets worse than a 503, no password is spent by a
+/// failed attempt, and every enrollment succeeds again with no restart of the server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enrollment_recovers_after_the_database_drops_its_connections() {
+    let h = start().await;
+    let db = store(&h);
+    if !db.location().is_postgres() {
+        return;
+    }
+    let passwords = approved(&h, "737373", "m@d.example", &["000001", "000002"]).await;
+    let dropped = db
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .unwrap();
+    assert!(
+        dropped >= 2,
+        "the CA's and the RA's connections were dropped"
+    );
+    for (i, (_, password)) in passwords.iter().enumerate() {
+        let mut answers = Vec::new();
+        loop {
+            let (status, body) = enroll(&h, password, &csr(i as u32 + 1)).await;
+            answers.push(status);
+            match status {
+                201 => break,
+                503 if answers.len() < 4 => continue,
+                _ => panic!("answers {answers:?}, last {body}"),
+            }
+        }
+    }
+}
