@@ -380,9 +380,20 @@ impl Ca {
         let tmp = parent.join(format!(".{name}.init-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&tmp);
         let location = Location::parse(options.store.unwrap_or("sqlite"), &tmp)?;
+        if location.is_postgres() {
+            // Claimed before anything is written, so an init never touches a database
+            // that holds a CA (or that another init has just claimed).
+            let mut store = SqlStore::open(&location)?;
+            if !store.claim_meta("policy", policy.id())? {
+                let id = store.meta("policy")?.unwrap_or_default();
+                return Err(Error::Directory(format!(
+                    "{location} already holds a CA (policy `{id}`); init needs an empty database"
+                )));
+            }
+        }
         let result = Self::build(&tmp, &location, policy, now, options, maker);
         if result.is_err() && location.is_postgres() {
-            // Leave the database as it was found: empty.
+            // Leave the database this init claimed as it was found: empty.
             let _ = crate::store::SqlStore::discard(&location);
         }
         let finish = result.and_then(|()| {
@@ -414,11 +425,6 @@ impl Ca {
             std::fs::create_dir_all(tmp.join(sub)).map_err(|e| io(tmp, e))?;
         }
         let mut store = SqlStore::open(location)?;
-        if let Some(id) = store.meta("policy")? {
-            return Err(Error::Directory(format!(
-                "{location} already holds a CA (policy `{id}`); init needs an empty database"
-            )));
-        }
         if let Location::Postgres(url) = location {
             let config = format!(
                 "# Where this CA keeps its state; every inkan command and server reads it.\nstore = \"{url}\"\n"

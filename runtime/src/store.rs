@@ -264,6 +264,15 @@ impl SqlStore {
         Ok(SqlStore { db })
     }
 
+    /// Sets `key` only if it is not set yet; whether it was. One statement, so of two
+    /// processes claiming at once exactly one wins.
+    pub fn claim_meta(&mut self, key: &str, value: &str) -> Result<bool> {
+        Ok(self.db.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+            args![key, value],
+        )? == 1)
+    }
+
     /// Drops the CA's tables from a database an `init` failed to fill, so that it is
     /// empty again for the next attempt.
     pub fn discard(location: &Location) -> Result<()> {

@@ -41,7 +41,8 @@ enum Task {
         verbose: bool,
     },
     /// Run the whole test suite: `cargo test --workspace` on the embedded SQLite store,
-    /// then the service suite (inkan-server) and the store tests again on PostgreSQL.
+    /// then the service suite (inkan-server), the store tests and the CLI test of a
+    /// PostgreSQL CA again on PostgreSQL.
     /// Without INKAN_TEST_POSTGRES, `.ci/postgres` installs (Debian, as root) and starts
     /// a local cluster, and stops it afterwards.
     Test {
@@ -134,7 +135,8 @@ fn run_tests(root: &Path, sqlite_only: bool) -> Result<ExitCode> {
             name.strip_suffix(".rs").map(str::to_string)
         })
         .collect();
-    names.push("stores".into());
+    // The store tests, and the CLI on a PostgreSQL store.
+    names.extend(["stores".into(), "postgres".into()]);
     names.sort();
     for name in &names {
         args.push("--test".into());
