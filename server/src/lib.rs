@@ -1,6 +1,7 @@
 //! The inkan CA as a service (`inkan serve`): the registration authority's workflow,
 //! one-time-password enrollment, revocation with confirmation, the public repository
-//! and the audit trail, over HTTP (axum), on the CA directory's SQLite database.
+//! and the audit trail, over HTTP (axum), on the CA's store: the directory's SQLite
+//! file, or a PostgreSQL database that several servers share.
 //!
 //! Handlers never touch keys: they call the runtime's [`inkan_runtime::ca::Ca`], which
 //! checks, records and signs. The RA's own records ([`ra`]) live in the same database

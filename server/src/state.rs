@@ -1,5 +1,5 @@
 //! The server's shared state: the CA and the RA store, each behind a mutex, reached
-//! from async handlers through `spawn_blocking` (SQLite and RSA are blocking work).
+//! from async handlers through `spawn_blocking` (database calls and RSA block).
 //! When both are needed they are always locked in the same order, CA first.
 //!
 //! Enrollments go through one worker thread that takes every enrollment waiting when
