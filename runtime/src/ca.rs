@@ -237,6 +237,9 @@ pub struct Ca {
     audit_key: Option<AuditKey>,
     activation: Option<crate::custody::Activation>,
     last_batch: Option<BatchTimings>,
+    /// Test CAs only: runs once between a CRL's reads and its number (see
+    /// [`Ca::pause_before_crl_number`]).
+    crl_pause: Option<Box<dyn FnOnce() + Send>>,
 }
 
 /// Where the last [`Ca::issue_many`] spent its time (also logged at debug level).
@@ -637,6 +640,7 @@ impl Ca {
             audit_key: None,
             activation: Some(activation),
             last_batch: None,
+            crl_pause: None,
         };
         if let Some(secret) = secret {
             ca.unlock(secret)?;
@@ -1162,6 +1166,20 @@ impl Ca {
         crash_point(self.clock_override, point);
     }
 
+    /// For tests of several publishers: `pause` runs once, in the next CRL publication,
+    /// after its entries and continuity check were read and before it takes a number,
+    /// where another server's publication would race it. Only on CAs made with
+    /// `--allow-clock-override`; elsewhere refused.
+    pub fn pause_before_crl_number(&mut self, pause: impl FnOnce() + Send + 'static) -> Result<()> {
+        if !self.clock_override {
+            return Err(Error::Policy(
+                "test pauses are only for CAs made with --allow-clock-override".into(),
+            ));
+        }
+        self.crl_pause = Some(Box::new(pause));
+        Ok(())
+    }
+
     /// Records left pending by a process that stopped between recording a TBS and
     /// recording its certificate (see [`Store::pending`]).
     pub fn pending(&self) -> Result<Vec<crate::store::Record>> {
@@ -1425,6 +1443,9 @@ impl Ca {
         })?;
         let count = entries.len();
         let previous = self.check_crl_continuity(profile.issuer, &entries, now, actor)?;
+        if let Some(pause) = self.crl_pause.take() {
+            pause();
+        }
         let authority = find_authority(&self.authorities, profile.issuer)?;
         let issuer_name = authority.cert.tbs_certificate().subject().clone();
         let mut entries = Some(entries);

@@ -89,6 +89,17 @@ pub fn fixture_ca(id: &str, now: Timestamp) -> (tempfile::TempDir, Ca) {
 /// As [`fixture_ca`], in a temporary directory under `parent` (a tmpfs, to take the
 /// disk out of a measurement).
 pub fn fixture_ca_in(parent: &Path, id: &str, now: Timestamp) -> (tempfile::TempDir, Ca) {
+    let (tmp, ca, _shares) = fixture_ca_with_shares(parent, id, now);
+    (tmp, ca)
+}
+
+/// As [`fixture_ca_in`], with the custodians' shares, to activate a second handle on
+/// the same CA (another server).
+pub fn fixture_ca_with_shares(
+    parent: &Path,
+    id: &str,
+    now: Timestamp,
+) -> (tempfile::TempDir, Ca, Vec<inkan_runtime::shamir::Share>) {
     let tmp = tempfile::tempdir_in(parent).unwrap();
     let dir = tmp.path().join("ca");
     let key_source = |p: &'static inkan_runtime::policy::CertificateProfile| {
@@ -104,8 +115,8 @@ pub fn fixture_ca_in(parent: &Path, id: &str, now: Timestamp) -> (tempfile::Temp
         progress: &|_| {},
         store: store.as_deref(),
     };
-    let (ca, _shares) = Ca::init(&dir, policy(id), now, &options).unwrap();
-    (tmp, ca)
+    let (ca, shares) = Ca::init(&dir, policy(id), now, &options).unwrap();
+    (tmp, ca, shares)
 }
 
 fn chrono_at(t: Timestamp) -> DateTime<Utc> {

@@ -188,3 +188,43 @@ fn migrations_apply_once_however_often_the_store_is_opened() {
         .collect();
     assert_eq!(applied, vec![("ca".to_string(), 1)]);
 }
+
+/// Two servers publish at once: A reads the revocations and the previous CRL, then B
+/// revokes a certificate and publishes CRL 2 before A takes a number. A's CRL, made
+/// from stale reads, must not be signed: it is made again, as CRL 3, and lists B's
+/// revocation. (Without the check, CRL 3 would silently drop what CRL 2 listed.)
+#[test]
+fn r_7_2_crl_a_publication_raced_by_another_server_is_made_again() {
+    let now = at(1_775_000_000); // 2026-04-01
+    let (tmp, mut a, shares) =
+        inkan_tests::fixture_ca_with_shares(&std::env::temp_dir(), "jpcert-ssl-client", now);
+    let csr = inkan_tests::fixture("sub1-1024.csr.pem");
+    let first = a.issue(&inkan_tests::request(&csr, 1, 1), now).unwrap();
+    let second = a.issue(&inkan_tests::request(&csr, 1, 2), now).unwrap();
+    a.revoke(&first.serial, "key-loss", now, "a").unwrap();
+    assert_eq!(a.crl(None, now, "a").unwrap().number, 1);
+
+    let mut b = inkan_runtime::ca::Ca::open(&tmp.path().join("ca"), &inkan_tests::lookup).unwrap();
+    for share in &shares[..2] {
+        b.enter_share(&share.to_text(), now, "custodian").unwrap();
+    }
+    let raced = second.serial.clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    a.pause_before_crl_number(move || {
+        b.revoke(&raced, "key-loss", now, "b").unwrap();
+        tx.send(b.crl(None, now, "b").unwrap().number).unwrap();
+    })
+    .unwrap();
+    let published = a.crl(None, now, "a").unwrap();
+    assert_eq!(rx.recv().unwrap(), 2, "B published CRL 2 in between");
+    assert_eq!(published.number, 3);
+    let (_, crl) = x509_parser::parse_x509_crl(&published.der).unwrap();
+    let listed: Vec<String> = crl
+        .iter_revoked_certificates()
+        .map(|r| hex::encode(r.raw_serial()))
+        .collect();
+    assert!(
+        listed.contains(&first.serial) && listed.contains(&second.serial),
+        "{listed:?}"
+    );
+}
