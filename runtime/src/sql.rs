@@ -410,19 +410,44 @@ fn postgres_params<'p>(params: &'p [Param<'_>]) -> Vec<&'p (dyn ToSql + Sync)> {
     params.iter().map(|p| p as &(dyn ToSql + Sync)).collect()
 }
 
+/// The statements prepared on one PostgreSQL connection, by their text: each is parsed
+/// once per connection, then only bound and run (one round trip where an unprepared
+/// statement takes two). SQLite's counterpart is rusqlite's `prepare_cached`.
+type Statements = std::collections::HashMap<String, postgres::Statement>;
+
+/// A PostgreSQL connection and its prepared statements.
+struct Pg {
+    client: postgres::Client,
+    statements: Statements,
+}
+
+/// `sql`, prepared on `c` once.
+fn prepared<C: postgres::GenericClient>(
+    c: &mut C,
+    statements: &mut Statements,
+    sql: &str,
+) -> Result<postgres::Statement, postgres::Error> {
+    if let Some(s) = statements.get(sql) {
+        return Ok(s.clone());
+    }
+    let s = c.prepare(&postgres_text(sql))?;
+    statements.insert(sql.to_string(), s.clone());
+    Ok(s)
+}
+
 /// Statements on a connection or inside a transaction, in either database.
 enum Target<'b, 'c> {
     Sqlite(&'b rusqlite::Connection),
-    Postgres(&'b mut postgres::Client),
-    PostgresTx(&'b mut postgres::Transaction<'c>),
+    Postgres(&'b mut postgres::Client, &'b mut Statements),
+    PostgresTx(&'b mut postgres::Transaction<'c>, &'b mut Statements),
 }
 
 macro_rules! on_postgres {
-    ($target:expr, $c:ident => $body:expr, $lite:ident => $lite_body:expr) => {
+    ($target:expr, $c:ident, $s:ident => $body:expr, $lite:ident => $lite_body:expr) => {
         match $target {
             Target::Sqlite($lite) => $lite_body,
-            Target::Postgres($c) => blocking(move || $body),
-            Target::PostgresTx($c) => blocking(move || $body),
+            Target::Postgres($c, $s) => blocking(move || $body),
+            Target::PostgresTx($c, $s) => blocking(move || $body),
         }
     };
 }
@@ -430,17 +455,22 @@ macro_rules! on_postgres {
 impl Target<'_, '_> {
     fn execute(self, sql: &str, params: &[Param<'_>]) -> Result<u64, SqlError> {
         on_postgres!(self,
-            c => Ok(c.execute(postgres_text(sql).as_str(), &postgres_params(params))?),
+            c, s => {
+                let statement = prepared(c, s, sql)?;
+                Ok(c.execute(&statement, &postgres_params(params))?)
+            },
             lite => Ok(lite.prepare_cached(sql)?.execute(rusqlite::params_from_iter(params))? as u64))
     }
 
     fn query(self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>, SqlError> {
         on_postgres!(self,
-        c => c
-            .query(postgres_text(sql).as_str(), &postgres_params(params))?
-            .iter()
-            .map(Row::from_postgres)
-            .collect(),
+        c, s => {
+            let statement = prepared(c, s, sql)?;
+            c.query(&statement, &postgres_params(params))?
+                .iter()
+                .map(Row::from_postgres)
+                .collect()
+        },
         lite => {
             let mut stmt = lite.prepare_cached(sql)?;
             let rows = stmt.query_map(rusqlite::params_from_iter(params), Row::from_sqlite)?;
@@ -449,13 +479,13 @@ impl Target<'_, '_> {
     }
 
     fn batch(self, sql: &str) -> Result<(), SqlError> {
-        on_postgres!(self, c => Ok(c.batch_execute(sql)?), lite => Ok(lite.execute_batch(sql)?))
+        on_postgres!(self, c, _s => Ok(c.batch_execute(sql)?), lite => Ok(lite.execute_batch(sql)?))
     }
 }
 
 enum Conn {
     Sqlite(rusqlite::Connection),
-    Postgres(Box<postgres::Client>),
+    Postgres(Box<Pg>),
     /// Only while a [`Db`] is dropped.
     Closed,
 }
@@ -468,7 +498,7 @@ impl Conn {
     fn target(&mut self) -> Result<Target<'_, 'static>, SqlError> {
         match self {
             Conn::Sqlite(c) => Ok(Target::Sqlite(c)),
-            Conn::Postgres(c) => Ok(Target::Postgres(c)),
+            Conn::Postgres(pg) => Ok(Target::Postgres(&mut pg.client, &mut pg.statements)),
             Conn::Closed => Err(closed()),
         }
     }
@@ -488,14 +518,14 @@ pub struct Tx<'c> {
 
 enum TxInner<'c> {
     Sqlite(rusqlite::Transaction<'c>),
-    Postgres(postgres::Transaction<'c>),
+    Postgres(postgres::Transaction<'c>, &'c mut Statements),
 }
 
 impl<'c> Tx<'c> {
     fn target(&mut self) -> Target<'_, 'c> {
         match &mut self.inner {
             TxInner::Sqlite(t) => Target::Sqlite(t),
-            TxInner::Postgres(t) => Target::PostgresTx(t),
+            TxInner::Postgres(t, s) => Target::PostgresTx(t, s),
         }
     }
 
@@ -523,10 +553,10 @@ impl<'c> Tx<'c> {
     ) -> Result<Result<u64, SqlError>, SqlError> {
         match &mut self.inner {
             TxInner::Sqlite(t) => Ok(Target::Sqlite(t).execute(sql, params)),
-            TxInner::Postgres(t) => blocking(move || {
+            TxInner::Postgres(t, s) => blocking(move || {
                 let mut sp = t.savepoint("attempt")?;
-                let sql = postgres_text(sql);
-                match sp.execute(sql.as_str(), &postgres_params(params)) {
+                let statement = prepared(&mut sp, s, sql)?;
+                match sp.execute(&statement, &postgres_params(params)) {
                     Ok(n) => {
                         sp.commit()?;
                         Ok(Ok(n))
@@ -544,9 +574,12 @@ impl<'c> Tx<'c> {
     /// rollback, so that what this transaction reads next includes every earlier
     /// holder's writes. (SQLite's write transactions are already serial.)
     pub fn lock(&mut self, name: &str) -> Result<(), SqlError> {
-        if let TxInner::Postgres(t) = &mut self.inner {
+        if let TxInner::Postgres(t, s) = &mut self.inner {
             let key = lock_key(name);
-            blocking(move || t.execute("SELECT pg_advisory_xact_lock($1)", &[&key]))?;
+            blocking(move || {
+                let statement = prepared(t, s, "SELECT pg_advisory_xact_lock(?1)")?;
+                t.execute(&statement, &[&key])
+            })?;
         }
         Ok(())
     }
@@ -560,10 +593,12 @@ impl<'c> Tx<'c> {
     ) -> Result<(), E> {
         match &mut self.inner {
             TxInner::Sqlite(t) => sqlite_each(t, sql, params, each),
-            TxInner::Postgres(t) => {
-                let portal =
-                    blocking(|| t.bind(postgres_text(sql).as_str(), &postgres_params(params)))
-                        .map_err(SqlError::from)?;
+            TxInner::Postgres(t, s) => {
+                let portal = blocking(|| {
+                    let statement = prepared(t, s, sql)?;
+                    t.bind(&statement, &postgres_params(params))
+                })
+                .map_err(SqlError::from)?;
                 loop {
                     let rows =
                         blocking(|| t.query_portal(&portal, 1000)).map_err(SqlError::from)?;
@@ -584,7 +619,7 @@ impl<'c> Tx<'c> {
     pub fn sqlite(&self) -> Option<&rusqlite::Connection> {
         match &self.inner {
             TxInner::Sqlite(t) => Some(t),
-            TxInner::Postgres(_) => None,
+            TxInner::Postgres(..) => None,
         }
     }
 }
@@ -656,9 +691,10 @@ impl Db {
                 )?;
                 Conn::Sqlite(c)
             }
-            Location::Postgres(url) => {
-                Conn::Postgres(Box::new(blocking(|| connect_postgres(url))?))
-            }
+            Location::Postgres(url) => Conn::Postgres(Box::new(Pg {
+                client: blocking(|| connect_postgres(url))?,
+                statements: Statements::new(),
+            })),
         };
         Ok(Db {
             conn: RefCell::new(conn),
@@ -680,10 +716,14 @@ impl Db {
         if matches!(*conn, Conn::Closed) {
             return Err(closed());
         }
-        if let (Conn::Postgres(c), Location::Postgres(url)) = (&mut *conn, &self.location)
-            && c.is_closed()
+        if let (Conn::Postgres(pg), Location::Postgres(url)) = (&mut *conn, &self.location)
+            && pg.client.is_closed()
         {
-            let old = std::mem::replace(&mut **c, blocking(|| connect_postgres(url))?);
+            let fresh = Pg {
+                client: blocking(|| connect_postgres(url))?,
+                statements: Statements::new(),
+            };
+            let old = std::mem::replace(&mut **pg, fresh);
             blocking(move || drop(old));
         }
         Ok(conn)
@@ -710,7 +750,7 @@ impl Db {
                 if done.is_none() {
                     let text = match tx.inner {
                         TxInner::Sqlite(_) => step.sqlite,
-                        TxInner::Postgres(_) => step.postgres,
+                        TxInner::Postgres(..) => step.postgres,
                     };
                     tx.target().batch(text)?;
                     tx.execute(
@@ -772,9 +812,10 @@ impl Db {
                 }
                 result
             }
-            Conn::Postgres(c) => {
+            Conn::Postgres(pg) => {
+                let Pg { client, statements } = &mut **pg;
                 let t = blocking(|| {
-                    let mut t = c.transaction()?;
+                    let mut t = client.transaction()?;
                     if relaxed {
                         t.batch_execute("SET LOCAL synchronous_commit TO OFF")?;
                     }
@@ -782,10 +823,10 @@ impl Db {
                 })
                 .map_err(SqlError::from)?;
                 let mut tx = Tx {
-                    inner: TxInner::Postgres(t),
+                    inner: TxInner::Postgres(t, statements),
                 };
                 let value = f(&mut tx);
-                let TxInner::Postgres(t) = tx.inner else {
+                let TxInner::Postgres(t, _) = tx.inner else {
                     return Err(SqlError::Other("transaction changed database".into()).into());
                 };
                 // Ended explicitly here: dropping one would block on the client's runtime.
@@ -854,8 +895,8 @@ impl Db {
 impl Drop for Db {
     fn drop(&mut self) {
         // Closing a PostgreSQL client blocks on its runtime: not inside a tokio one.
-        if let Conn::Postgres(client) = std::mem::replace(self.conn.get_mut(), Conn::Closed) {
-            blocking(move || drop(client));
+        if let Conn::Postgres(pg) = std::mem::replace(self.conn.get_mut(), Conn::Closed) {
+            blocking(move || drop(pg));
         }
     }
 }
