@@ -80,6 +80,10 @@ impl AppState {
         lookup: &dyn Fn(&str) -> Option<&'static dyn Policy>,
     ) -> Result<Self, ApiError> {
         let ca = Ca::open(&config.dir, lookup)?;
+        tracing::info!(
+            store = %inkan_runtime::ca::store_location(&config.dir)?,
+            "opened the CA's store"
+        );
         let pending: Vec<String> = ca
             .pending()?
             .into_iter()
