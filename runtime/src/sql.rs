@@ -26,7 +26,9 @@
 //!
 //! Passwords never sit in a store URL: [`Location::parse`] refuses one, and the
 //! PostgreSQL password comes from `INKAN_STORE_PASSWORD` (or the server's `pg_hba`
-//! trusts the connection).
+//! trusts the connection). With `INKAN_STORE_CA` (a PEM file) the connection is TLS,
+//! required, and the server's certificate must chain to that CA and name the URL's host;
+//! a URL with `sslmode=require` and no CA file is refused rather than left unverified.
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -676,7 +678,44 @@ fn connect_postgres(url: &str) -> Result<postgres::Client, SqlError> {
     config.application_name("inkan");
     // Like SQLite's busy timeout: a lock held longer than this is an unavailable database.
     config.options("-c lock_timeout=10s");
-    Ok(config.connect(postgres::NoTls)?)
+    use postgres::config::SslMode;
+    let ca = std::env::var_os("INKAN_STORE_CA");
+    match (config.get_ssl_mode(), ca) {
+        (SslMode::Disable, _) | (SslMode::Prefer, None) => Ok(config.connect(postgres::NoTls)?),
+        (_, None) => Err(SqlError::Other(
+            "the store URL asks for TLS: set INKAN_STORE_CA to the PEM file of the CA that signed the database server's certificate"
+                .into(),
+        )),
+        (_, Some(ca)) => {
+            // With a CA file TLS is required, never silently dropped, and the server's
+            // certificate must chain to that CA and name the host in the URL.
+            config.ssl_mode(SslMode::Require);
+            let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(Path::new(&ca))?);
+            Ok(config.connect(tls)?)
+        }
+    }
+}
+
+/// A TLS client that trusts only the certificates in the PEM file `ca`.
+fn tls_config(ca: &Path) -> Result<rustls::ClientConfig, SqlError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject as _;
+    let bad = |e: &dyn std::fmt::Display| {
+        SqlError::Other(format!("INKAN_STORE_CA ({}): {e}", ca.display()))
+    };
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(ca).map_err(|e| bad(&e))? {
+        roots.add(cert.map_err(|e| bad(&e))?).map_err(|e| bad(&e))?;
+    }
+    if roots.is_empty() {
+        return Err(bad(&"no certificate in the file"));
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| bad(&e))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
 }
 
 impl Db {
