@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{inkan, inkan_in, path, root, shares_of, text};
+use common::{inkan, inkan_in, issue, issued_serial, path, root, shares_of, text};
 
 #[test]
 fn policy_check_reports_waivers_and_fails_on_errors() {
@@ -77,32 +77,12 @@ fn a_ca_lives_through_the_cli() {
     let locked = inkan_in(&["crl", "--dir", path(&dir), "--now", now], "");
     assert_eq!(locked.status.code(), Some(1), "no shares, no CRL");
 
-    let out = inkan_in(
-        &[
-            "issue",
-            "--dir",
-            path(&dir),
-            "--csr",
-            path(&csr),
-            "--developer",
-            "123456",
-            "--person",
-            "000001",
-            "--now",
-            now,
-            "--out",
-            path(&cert),
-        ],
-        &shares,
-    );
+    let out = issue(&dir, &csr, ("123456", "000001"), now, &cert, &shares);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let log = text(&out);
     assert!(log.contains("SSL-123456-000001-2026a"), "{log}");
-    let serial = log
-        .split("issued serial ")
-        .nth(1)
-        .and_then(|s| s.split(' ').next())
-        .expect("serial printed");
+    let serial = issued_serial(&out);
+    let serial = serial.as_str();
 
     let out = inkan_in(
         &[

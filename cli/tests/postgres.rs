@@ -44,32 +44,10 @@ fn a_ca_on_postgresql_lives_through_the_cli_and_a_second_init_leaves_it_alone() 
     let shares = shares_of(&out);
 
     let csr = root().join("tests/fixtures/sub1-1024.csr.pem");
-    let out = inkan_in(
-        &[
-            "issue",
-            "--dir",
-            path(&dir),
-            "--csr",
-            path(&csr),
-            "--developer",
-            "123456",
-            "--person",
-            "000001",
-            "--now",
-            now,
-            "--out",
-            path(&tmp.path().join("sub.pem")),
-        ],
-        &shares,
-    );
+    let cert = tmp.path().join("sub.pem");
+    let out = issue(&dir, &csr, ("123456", "000001"), now, &cert, &shares);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let log = text(&out);
-    let serial = log
-        .split("issued serial ")
-        .nth(1)
-        .and_then(|s| s.split(' ').next())
-        .expect("serial printed")
-        .to_string();
+    let serial = issued_serial(&out);
     let out = inkan(&[
         "revoke",
         "--dir",

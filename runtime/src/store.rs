@@ -341,17 +341,17 @@ fn hash32(v: Vec<u8>) -> [u8; 32] {
     out
 }
 
-/// The chain tip inside a transaction: the last entry, else the newest anchor, else genesis.
-fn tip(tx: &mut Tx<'_>) -> Result<(u64, [u8; 32])> {
-    if let Some(row) = tx.query_opt(
-        "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
-        args![],
-    )? {
+/// The chain tip: the last entry, else the newest anchor, else genesis.
+/// `first_row` runs a query and returns its first row: inside the appending
+/// transaction, or on the connection for a plain read (no write lock taken).
+fn tip(
+    mut first_row: impl FnMut(&str) -> std::result::Result<Option<Row>, SqlError>,
+) -> Result<(u64, [u8; 32])> {
+    if let Some(row) = first_row("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")? {
         return Ok((row.get(0)?, hash32(row.get(1)?)));
     }
-    let anchor = tx.query_opt(
+    let anchor = first_row(
         "SELECT seq, hash FROM audit_checkpoints WHERE anchor = 1 ORDER BY seq DESC LIMIT 1",
-        args![],
     )?;
     Ok(match anchor {
         Some(row) => (row.get(0)?, hash32(row.get(1)?)),
@@ -367,7 +367,7 @@ pub fn append_audit(tx: &mut Tx<'_>, entries: &[Audited]) -> Result<()> {
         return Ok(());
     }
     tx.lock(AUDIT_LOCK)?;
-    let (mut seq, mut prev) = tip(tx)?;
+    let (mut seq, mut prev) = tip(|sql| tx.query_opt(sql, args![]))?;
     for a in entries {
         seq += 1;
         let e = &a.event;
@@ -750,7 +750,7 @@ impl Store for SqlStore {
     }
 
     fn audit_tip(&self) -> Result<(u64, [u8; 32])> {
-        self.db.write(tip)
+        tip(|sql| self.db.query_opt(sql, args![]))
     }
 
     fn audit_head(&self) -> Result<Option<u64>> {

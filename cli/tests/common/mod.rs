@@ -31,6 +31,46 @@ pub fn inkan_in(args: &[&str], input: &str) -> Output {
     child.wait_with_output().expect("inkan finishes")
 }
 
+/// `inkan issue` of `csr` for developer and person at `now`, the certificate to `cert`,
+/// the custodians' shares on standard input.
+pub fn issue(
+    dir: &Path,
+    csr: &Path,
+    (developer, person): (&str, &str),
+    now: &str,
+    cert: &Path,
+    shares: &str,
+) -> Output {
+    inkan_in(
+        &[
+            "issue",
+            "--dir",
+            path(dir),
+            "--csr",
+            path(csr),
+            "--developer",
+            developer,
+            "--person",
+            person,
+            "--now",
+            now,
+            "--out",
+            path(cert),
+        ],
+        shares,
+    )
+}
+
+/// The serial `inkan issue` reported.
+pub fn issued_serial(out: &Output) -> String {
+    text(out)
+        .split("issued serial ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .expect("serial printed")
+        .to_string()
+}
+
 /// The shares `inkan init` printed, one per line.
 pub fn shares_of(init: &Output) -> String {
     String::from_utf8_lossy(&init.stdout)
