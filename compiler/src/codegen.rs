@@ -34,8 +34,20 @@ pub enum CodegenError {
         source: std::io::Error,
     },
     /// A template failed to render.
-    #[error("template error: {0}")]
-    Template(String),
+    #[error("the template `{template}` failed to render")]
+    Template {
+        /// Which template.
+        template: &'static str,
+        /// What handlebars said.
+        #[source]
+        source: handlebars::RenderError,
+    },
+    /// A CPS page failed to render.
+    #[error(transparent)]
+    Cps(#[from] crate::cps::RenderError),
+    /// The JSON Schema could not be written.
+    #[error("the policy JSON Schema could not be written")]
+    Schema(#[source] serde_json::Error),
     /// rustfmt could not be run or rejected the output.
     #[error("rustfmt failed: {0}")]
     Rustfmt(String),
@@ -50,10 +62,19 @@ pub struct GeneratedFile {
     pub contents: String,
 }
 
-const POLICY_TEMPLATE: &str = include_str!("../templates/policy.rs.hbs");
-const CARGO_TEMPLATE: &str = include_str!("../templates/Cargo.toml.hbs");
-const POLICIES_TEMPLATE: &str = include_str!("../templates/policies.rs.hbs");
-const POLICIES_CARGO_TEMPLATE: &str = include_str!("../templates/policies.Cargo.toml.hbs");
+const POLICY_TEMPLATE: (&str, &str) = ("policy.rs.hbs", include_str!("../templates/policy.rs.hbs"));
+const CARGO_TEMPLATE: (&str, &str) = (
+    "Cargo.toml.hbs",
+    include_str!("../templates/Cargo.toml.hbs"),
+);
+const POLICIES_TEMPLATE: (&str, &str) = (
+    "policies.rs.hbs",
+    include_str!("../templates/policies.rs.hbs"),
+);
+const POLICIES_CARGO_TEMPLATE: (&str, &str) = (
+    "policies.Cargo.toml.hbs",
+    include_str!("../templates/policies.Cargo.toml.hbs"),
+);
 
 /// Compiles every `*.yaml` in `root/policy/` and returns the files of `generated/`.
 pub fn generate(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
@@ -99,8 +120,8 @@ pub fn generate(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
             id,
         });
     }
-    let schema = serde_json::to_string_pretty(&crate::schema::document())
-        .map_err(|e| CodegenError::Template(e.to_string()))?;
+    let schema =
+        serde_json::to_string_pretty(&crate::schema::document()).map_err(CodegenError::Schema)?;
     files.push(GeneratedFile {
         path: "docs/policy.schema.json".into(),
         contents: schema + "\n",
@@ -144,12 +165,18 @@ pub fn crate_name(id: &str) -> String {
     format!("inkan-policy-{id}")
 }
 
-fn render_template<T: Serialize>(template: &str, data: &T) -> Result<String, CodegenError> {
+fn render_template<T: Serialize>(
+    (name, template): (&'static str, &str),
+    data: &T,
+) -> Result<String, CodegenError> {
     let mut hb = Handlebars::new();
     hb.register_escape_fn(handlebars::no_escape);
     hb.set_strict_mode(true);
     hb.render_template(template, data)
-        .map_err(|e| CodegenError::Template(e.to_string()))
+        .map_err(|source| CodegenError::Template {
+            template: name,
+            source,
+        })
 }
 
 /// Formats Rust source with the toolchain's rustfmt (edition 2024, default style).

@@ -501,21 +501,37 @@ fn pick(cites: &[String], hint: &str) -> Vec<String> {
 const MARKDOWN: &str = include_str!("../templates/cps.md.hbs");
 const HTML: &str = include_str!("../templates/cps.html.hbs");
 
+/// A CPS template failed to render (a template bug: the document is always complete).
+#[derive(Debug, thiserror::Error)]
+#[error("the CPS template `{template}` failed to render")]
+pub struct RenderError {
+    /// Which template.
+    pub template: &'static str,
+    /// What handlebars said.
+    #[source]
+    pub source: handlebars::RenderError,
+}
+
 /// Renders the document as Markdown.
-pub fn markdown(doc: &Document) -> Result<String, crate::codegen::CodegenError> {
+pub fn markdown(doc: &Document) -> Result<String, RenderError> {
     let mut hb = handlebars::Handlebars::new();
     hb.register_escape_fn(|s| s.replace('|', "\\|"));
     hb.set_strict_mode(true);
     hb.render_template(MARKDOWN, doc)
-        .map_err(|e| crate::codegen::CodegenError::Template(e.to_string()))
+        .map_err(|source| RenderError {
+            template: "cps.md.hbs",
+            source,
+        })
 }
 
 /// Renders the document as a standalone HTML page (no external assets).
-pub fn html(doc: &Document) -> Result<String, crate::codegen::CodegenError> {
+pub fn html(doc: &Document) -> Result<String, RenderError> {
     let mut hb = handlebars::Handlebars::new();
     // HTML-escape, but keep the line breaks the cells use.
     hb.register_escape_fn(|s| handlebars::html_escape(s).replace("&lt;br&gt;", "<br>"));
     hb.set_strict_mode(true);
-    hb.render_template(HTML, doc)
-        .map_err(|e| crate::codegen::CodegenError::Template(e.to_string()))
+    hb.render_template(HTML, doc).map_err(|source| RenderError {
+        template: "cps.html.hbs",
+        source,
+    })
 }
