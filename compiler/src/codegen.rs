@@ -604,7 +604,7 @@ fn name_view(profile: &CertificateProfile, name: &SubscriberName) -> NameView {
             }
             Piece::Number { field, digits } => {
                 steps.push(format!(
-                    "let ({field}, rest) = inkan_runtime::name::take_digits(rest, {digits}).ok_or_else(mismatch)?;"
+                    "let ({field}, rest) = inkan_policy_types::name::take_digits(rest, {digits}).ok_or_else(mismatch)?;"
                 ));
                 steps.push(format!(
                     "let {field} = u32::try_from({field}).map_err(|_| mismatch())?;"
@@ -619,7 +619,7 @@ fn name_view(profile: &CertificateProfile, name: &SubscriberName) -> NameView {
             }
             Piece::FiscalYear { digits } => {
                 fiscal_digits = *digits;
-                steps.push(format!("let (fiscal_year, rest) = inkan_runtime::name::take_digits(rest, {digits}).ok_or_else(mismatch)?;"));
+                steps.push(format!("let (fiscal_year, rest) = inkan_policy_types::name::take_digits(rest, {digits}).ok_or_else(mismatch)?;"));
                 steps.push(
                     "let fiscal_year = u16::try_from(fiscal_year).map_err(|_| mismatch())?;".into(),
                 );
@@ -631,7 +631,7 @@ fn name_view(profile: &CertificateProfile, name: &SubscriberName) -> NameView {
                 });
             }
             Piece::Sequence => {
-                steps.push("let (sequence, rest) = inkan_runtime::name::take_letter(rest).ok_or_else(mismatch)?;".into());
+                steps.push("let (sequence, rest) = inkan_policy_types::name::take_letter(rest).ok_or_else(mismatch)?;".into());
                 format_string.push_str("{}");
                 format_args.push("char::from(b'a' + self.sequence)".into());
             }
@@ -808,16 +808,16 @@ impl PolicyView {
                     name: s.name.clone(),
                     timing: match &s.timing {
                         Timing::Every(d) => {
-                            format!("inkan_runtime::policy::Timing::Every({})", span_expr(d))
+                            format!("inkan_policy_types::policy::Timing::Every({})", span_expr(d))
                         }
                         Timing::Before { date, lead } => format!(
-                            "inkan_runtime::policy::Timing::Before {{ date: ({}, {}), lead: {} }}",
+                            "inkan_policy_types::policy::Timing::Before {{ date: ({}, {}), lead: {} }}",
                             date.0,
                             date.1,
                             span_expr(lead)
                         ),
                         Timing::Within(b) => {
-                            format!("inkan_runtime::policy::Timing::WithinBusinessDays({})", b.0)
+                            format!("inkan_policy_types::policy::Timing::WithinBusinessDays({})", b.0)
                         }
                     },
                 })
@@ -829,7 +829,7 @@ impl PolicyView {
                 .map_or("None".into(), |d| format!("Some({})", d.0)),
             ca_keys: p.ca_keys.as_ref().map_or("None".into(), |k| {
                 format!(
-                    "Some(inkan_runtime::policy::CaKeys {{ hsm: {}, shares: {}, threshold: {} }})",
+                    "Some(inkan_policy_types::policy::CaKeys {{ hsm: {}, shares: {}, threshold: {} }})",
                     k.storage == KeyStorage::Hsm,
                     k.shares,
                     k.threshold

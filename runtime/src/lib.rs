@@ -14,16 +14,13 @@
 
 pub mod audit;
 pub mod ca;
-pub mod calendar;
 pub mod conformance;
 pub mod crl;
 pub mod csr;
 pub mod custody;
 pub mod error;
 pub mod issue;
-pub mod name;
 pub mod pkcs11;
-pub mod policy;
 pub mod shamir;
 pub mod signer;
 pub mod sql;
@@ -31,9 +28,11 @@ pub mod store;
 pub mod verify;
 pub mod x509;
 
+pub use inkan_policy_types::{calendar, name, policy};
+
 pub mod extensions {
     //! OIDs of extensions outside RFC 5280's registry.
-    pub use crate::x509::NETSCAPE_CERT_TYPE;
+    pub use inkan_policy_types::policy::NETSCAPE_CERT_TYPE;
 }
 
 pub use error::{Error, Result};

@@ -104,9 +104,7 @@ pub fn key_identifier(spki: &SubjectPublicKeyInfoOwned) -> Vec<u8> {
     Sha1::digest(spki.subject_public_key.raw_bytes()).to_vec()
 }
 
-/// netscape-cert-type (2.16.840.1.113730.1.1).
-pub const NETSCAPE_CERT_TYPE: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("2.16.840.1.113730.1.1");
+pub use crate::policy::NETSCAPE_CERT_TYPE;
 /// id-qt-cps (1.3.6.1.5.5.7.2.1).
 const ID_QT_CPS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.2.1");
 

@@ -1,5 +1,6 @@
 //! House rules checked on every `cargo test`: `generated/` matches what the policies
-//! generate (byte for byte), and every Rust file opens with a `//!` module doc.
+//! generate (byte for byte), every Rust file opens with a `//!` module doc, and a
+//! generated policy crate depends on the policy types and nothing heavier.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -43,7 +44,17 @@ fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
 fn every_module_opens_with_a_doc_comment() {
     let root = root();
     let mut files = Vec::new();
-    for dir in ["compiler", "runtime", "cli", "xtask", "tests", "generated"] {
+    for dir in [
+        "compiler",
+        "policy-types",
+        "runtime",
+        "server",
+        "cli",
+        "xtask",
+        "tests",
+        "generated",
+        "fuzz",
+    ] {
         rust_files(&root.join(dir), &mut files);
     }
     let missing: Vec<String> = files
@@ -62,4 +73,75 @@ fn every_module_opens_with_a_doc_comment() {
         missing.is_empty(),
         "files without a `//!` module doc: {missing:?}"
     );
+}
+
+/// What a generated policy crate must never pull in: it is static data over the
+/// policy types, and a policy author's crate should build without a database, an HSM,
+/// a network stack or an async runtime.
+const NOT_IN_A_POLICY_CRATE: &[&str] = &[
+    "inkan-runtime",
+    "rusqlite",
+    "libsqlite3-sys",
+    "postgres",
+    "tokio-postgres",
+    "cryptoki",
+    "tokio",
+    "ring",
+    "rsa",
+    "hyper",
+    "reqwest",
+    "axum",
+];
+
+#[test]
+fn generated_policy_crates_depend_on_the_policy_types_alone() {
+    let root = root();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut checked = 0;
+    for entry in std::fs::read_dir(root.join("generated")).unwrap().flatten() {
+        let manifest = entry.path().join("Cargo.toml");
+        let text = std::fs::read_to_string(&manifest).unwrap_or_default();
+        let Some(name) = text
+            .lines()
+            .find_map(|l| l.strip_prefix("name = \""))
+            .map(|n| n.trim_end_matches('"'))
+        else {
+            continue;
+        };
+        if name == "inkan-policies" {
+            continue;
+        }
+        let out = std::process::Command::new(&cargo)
+            .args([
+                "tree",
+                "--offline",
+                "-e",
+                "normal",
+                "--prefix",
+                "none",
+                "-p",
+                name,
+            ])
+            .current_dir(&root)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "cargo tree -p {name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let tree = String::from_utf8_lossy(&out.stdout);
+        let crates: Vec<&str> = tree
+            .lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .collect();
+        assert!(crates.contains(&"inkan-policy-types"), "{name}: {tree}");
+        let found: Vec<&&str> = NOT_IN_A_POLICY_CRATE
+            .iter()
+            .filter(|c| crates.contains(c))
+            .collect();
+        assert!(found.is_empty(), "{name} depends on {found:?}:\n{tree}");
+        checked += 1;
+    }
+    assert!(checked >= 2, "no generated policy crate was found");
 }

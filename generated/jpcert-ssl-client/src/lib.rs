@@ -24,8 +24,8 @@
 #![forbid(unsafe_code)]
 #![allow(clippy::unnecessary_wraps)] // Every validity rule has the same signature.
 
-use inkan_runtime::calendar::{Span, Timestamp};
-use inkan_runtime::policy::{
+use inkan_policy_types::calendar::{Span, Timestamp};
+use inkan_policy_types::policy::{
     AttributeValue, CertificateProfile, CrlProfile, Extension, ExtensionRule, NameAttribute,
     NameCodec, NameError, NameField, NameParts, Policy, PolicyDefinition, PolicyInformation,
     RevocationReason, Role, SignatureAlgorithm, StringType, TimeEncoding,
@@ -527,133 +527,133 @@ pub static DEFINITION: PolicyDefinition = PolicyDefinition {
     cps_url: Some("http://www.jpcert.or.jp/ca-info/jpcert-cps.pdf"),
     notices_url: Some("http://www.jpcert.or.jp/ca-info/index.html"),
     ra_roles: &[
-        inkan_runtime::policy::RaRole {
+        inkan_policy_types::policy::RaRole {
             name: "facility-administrator",
             duties: "RA room access records",
         },
-        inkan_runtime::policy::RaRole {
+        inkan_policy_types::policy::RaRole {
             name: "supervisor",
             duties: "final check of application forms; reviews the operator's work history",
         },
-        inkan_runtime::policy::RaRole {
+        inkan_policy_types::policy::RaRole {
             name: "operator",
             duties: "operates the RA terminal for issuance, renewal and revocation",
         },
-        inkan_runtime::policy::RaRole {
+        inkan_policy_types::policy::RaRole {
             name: "examiner",
             duties: "examines application forms",
         },
     ],
     dual_check: &["examiner", "supervisor"],
     audit_events: &[
-        inkan_runtime::policy::AuditEventType {
+        inkan_policy_types::policy::AuditEventType {
             name: "ca-room-entry",
             source: "ca",
             category: "security",
         },
-        inkan_runtime::policy::AuditEventType {
+        inkan_policy_types::policy::AuditEventType {
             name: "ca-system-access",
             source: "ca",
             category: "security",
         },
-        inkan_runtime::policy::AuditEventType {
+        inkan_policy_types::policy::AuditEventType {
             name: "security-file-operation",
             source: "ca",
             category: "security",
         },
-        inkan_runtime::policy::AuditEventType {
+        inkan_policy_types::policy::AuditEventType {
             name: "certificate-application",
             source: "ca",
             category: "lifecycle",
         },
-        inkan_runtime::policy::AuditEventType {
+        inkan_policy_types::policy::AuditEventType {
             name: "renewal-application",
             source: "ca",
             category: "lifecycle",
         },
-        inkan_runtime::policy::AuditEventType {
+        inkan_policy_types::policy::AuditEventType {
             name: "revocation-application",
             source: "ca",
             category: "lifecycle",
         },
-        inkan_runtime::policy::AuditEventType {
+        inkan_policy_types::policy::AuditEventType {
             name: "certificate-issued",
             source: "ca",
             category: "lifecycle",
         },
-        inkan_runtime::policy::AuditEventType {
+        inkan_policy_types::policy::AuditEventType {
             name: "crl-created",
             source: "ca",
             category: "lifecycle",
         },
-        inkan_runtime::policy::AuditEventType {
+        inkan_policy_types::policy::AuditEventType {
             name: "crl-refused",
             source: "ca",
             category: "security",
         },
-        inkan_runtime::policy::AuditEventType {
+        inkan_policy_types::policy::AuditEventType {
             name: "issuance-failed",
             source: "ca",
             category: "security",
         },
-        inkan_runtime::policy::AuditEventType {
+        inkan_policy_types::policy::AuditEventType {
             name: "certificate-revoked",
             source: "ca",
             category: "lifecycle",
         },
-        inkan_runtime::policy::AuditEventType {
+        inkan_policy_types::policy::AuditEventType {
             name: "ca-initialised",
             source: "ca",
             category: "security",
         },
-        inkan_runtime::policy::AuditEventType {
+        inkan_policy_types::policy::AuditEventType {
             name: "audit-purged",
             source: "ca",
             category: "security",
         },
-        inkan_runtime::policy::AuditEventType {
+        inkan_policy_types::policy::AuditEventType {
             name: "ca-key-ceremony",
             source: "ca",
             category: "security",
         },
-        inkan_runtime::policy::AuditEventType {
+        inkan_policy_types::policy::AuditEventType {
             name: "key-activation-share",
             source: "ca",
             category: "security",
         },
-        inkan_runtime::policy::AuditEventType {
+        inkan_policy_types::policy::AuditEventType {
             name: "key-activated",
             source: "ca",
             category: "security",
         },
-        inkan_runtime::policy::AuditEventType {
+        inkan_policy_types::policy::AuditEventType {
             name: "ra-room-entry",
             source: "ra",
             category: "security",
         },
-        inkan_runtime::policy::AuditEventType {
+        inkan_policy_types::policy::AuditEventType {
             name: "ra-login",
             source: "ra",
             category: "security",
         },
-        inkan_runtime::policy::AuditEventType {
+        inkan_policy_types::policy::AuditEventType {
             name: "ra-operation",
             source: "ra",
             category: "security",
         },
-        inkan_runtime::policy::AuditEventType {
+        inkan_policy_types::policy::AuditEventType {
             name: "form-received",
             source: "ra",
             category: "lifecycle",
         },
-        inkan_runtime::policy::AuditEventType {
+        inkan_policy_types::policy::AuditEventType {
             name: "certificate-received",
             source: "ra",
             category: "lifecycle",
         },
     ],
     retention: &[
-        inkan_runtime::policy::Retention {
+        inkan_policy_types::policy::Retention {
             category: "ca-security",
             keep: Span {
                 years: 0,
@@ -662,7 +662,7 @@ pub static DEFINITION: PolicyDefinition = PolicyDefinition {
                 hours: 0,
             },
         },
-        inkan_runtime::policy::Retention {
+        inkan_policy_types::policy::Retention {
             category: "ca-lifecycle",
             keep: Span {
                 years: 5,
@@ -671,7 +671,7 @@ pub static DEFINITION: PolicyDefinition = PolicyDefinition {
                 hours: 0,
             },
         },
-        inkan_runtime::policy::Retention {
+        inkan_policy_types::policy::Retention {
             category: "ra-electronic",
             keep: Span {
                 years: 1,
@@ -680,7 +680,7 @@ pub static DEFINITION: PolicyDefinition = PolicyDefinition {
                 hours: 0,
             },
         },
-        inkan_runtime::policy::Retention {
+        inkan_policy_types::policy::Retention {
             category: "ra-paper",
             keep: Span {
                 years: 3,
@@ -691,18 +691,18 @@ pub static DEFINITION: PolicyDefinition = PolicyDefinition {
         },
     ],
     schedules: &[
-        inkan_runtime::policy::Schedule {
+        inkan_policy_types::policy::Schedule {
             name: "crl",
-            timing: inkan_runtime::policy::Timing::Every(Span {
+            timing: inkan_policy_types::policy::Timing::Every(Span {
                 years: 0,
                 months: 0,
                 days: 0,
                 hours: 24,
             }),
         },
-        inkan_runtime::policy::Schedule {
+        inkan_policy_types::policy::Schedule {
             name: "renewal-notice",
-            timing: inkan_runtime::policy::Timing::Before {
+            timing: inkan_policy_types::policy::Timing::Before {
                 date: (4, 30),
                 lead: Span {
                     years: 0,
@@ -712,55 +712,55 @@ pub static DEFINITION: PolicyDefinition = PolicyDefinition {
                 },
             },
         },
-        inkan_runtime::policy::Schedule {
+        inkan_policy_types::policy::Schedule {
             name: "revocation-deadline",
-            timing: inkan_runtime::policy::Timing::WithinBusinessDays(10),
+            timing: inkan_policy_types::policy::Timing::WithinBusinessDays(10),
         },
     ],
     revocation_deadline_business_days: Some(10),
-    ca_keys: Some(inkan_runtime::policy::CaKeys {
+    ca_keys: Some(inkan_policy_types::policy::CaKeys {
         hsm: true,
         shares: 3,
         threshold: 2,
     }),
     waivers: &[
-        inkan_runtime::policy::Waiver {
+        inkan_policy_types::policy::Waiver {
             lint: "weak-signature-algorithm",
             reason: "CPS Tables 6-9 specify sha1WithRSAEncryption for every certificate and CRL. This policy reproduces the CPS as written; the 2026 revision moves to SHA-256.",
         },
-        inkan_runtime::policy::Waiver {
+        inkan_policy_types::policy::Waiver {
             lint: "weak-rsa-key",
             reason: "CPS 6.1.5 fixes 1024-bit RSA for the root, the issuing CA and subscribers.",
         },
-        inkan_runtime::policy::Waiver {
+        inkan_policy_types::policy::Waiver {
             lint: "basic-constraints-not-critical",
             reason: "CPS Tables 6 and 7 list basicConstraints with criticality FALSE in the CA certificates; reproduced as written.",
         },
-        inkan_runtime::policy::Waiver {
+        inkan_policy_types::policy::Waiver {
             lint: "key-usage-not-critical",
             reason: "CPS Tables 6-8 list keyUsage with criticality FALSE.",
         },
-        inkan_runtime::policy::Waiver {
+        inkan_policy_types::policy::Waiver {
             lint: "missing-authority-key-identifier",
             reason: "The CPS profiles (Tables 7-9) list their extensions as the complete set and authorityKeyIdentifier is not among them.",
         },
-        inkan_runtime::policy::Waiver {
+        inkan_policy_types::policy::Waiver {
             lint: "missing-subject-key-identifier",
             reason: "CPS Tables 6 and 7 do not list subjectKeyIdentifier for the CA certificates.",
         },
-        inkan_runtime::policy::Waiver {
+        inkan_policy_types::policy::Waiver {
             lint: "utc-time-after-2049",
             reason: "The CPS writes every time as UTCTime. The runtime writes GeneralizedTime from 2050 on, as RFC 5280 4.1.2.5 requires; until then the output matches the CPS.",
         },
-        inkan_runtime::policy::Waiver {
+        inkan_policy_types::policy::Waiver {
             lint: "lower-case-country",
             reason: "CPS Tables 3, 4, 6 and 7 spell the country \"jp\" in lower case.",
         },
-        inkan_runtime::policy::Waiver {
+        inkan_policy_types::policy::Waiver {
             lint: "no-extended-key-usage",
             reason: "CPS Table 8 restricts use to TLS client authentication through netscapeCertType only; the complete extension set has no extendedKeyUsage.",
         },
-        inkan_runtime::policy::Waiver {
+        inkan_policy_types::policy::Waiver {
             lint: "unspecified-reason-code",
             reason: "CPS Table 9 gives every CRL entry a reasonCode; key-loss and other reasons map to unspecified(0), which is written rather than omitted.",
         },
@@ -1058,10 +1058,10 @@ impl SslClientName {
 
     /// Checks every part against the template.
     pub fn new(parts: &NameParts) -> Result<Self, NameError> {
-        let developer = inkan_runtime::name::field(parts, "developer", 6)?;
-        let person = inkan_runtime::name::field(parts, "person", 6)?;
-        let fiscal_year = inkan_runtime::name::fiscal_year(parts.fiscal_year, 4)?;
-        let sequence = inkan_runtime::name::sequence(parts.sequence)?;
+        let developer = inkan_policy_types::name::field(parts, "developer", 6)?;
+        let person = inkan_policy_types::name::field(parts, "person", 6)?;
+        let fiscal_year = inkan_policy_types::name::fiscal_year(parts.fiscal_year, 4)?;
+        let sequence = inkan_policy_types::name::sequence(parts.sequence)?;
         Ok(Self {
             developer,
             person,
@@ -1078,15 +1078,17 @@ impl SslClientName {
         };
         let rest = name;
         let rest = rest.strip_prefix("SSL-").ok_or_else(mismatch)?;
-        let (developer, rest) = inkan_runtime::name::take_digits(rest, 6).ok_or_else(mismatch)?;
+        let (developer, rest) =
+            inkan_policy_types::name::take_digits(rest, 6).ok_or_else(mismatch)?;
         let developer = u32::try_from(developer).map_err(|_| mismatch())?;
         let rest = rest.strip_prefix("-").ok_or_else(mismatch)?;
-        let (person, rest) = inkan_runtime::name::take_digits(rest, 6).ok_or_else(mismatch)?;
+        let (person, rest) = inkan_policy_types::name::take_digits(rest, 6).ok_or_else(mismatch)?;
         let person = u32::try_from(person).map_err(|_| mismatch())?;
         let rest = rest.strip_prefix("-").ok_or_else(mismatch)?;
-        let (fiscal_year, rest) = inkan_runtime::name::take_digits(rest, 4).ok_or_else(mismatch)?;
+        let (fiscal_year, rest) =
+            inkan_policy_types::name::take_digits(rest, 4).ok_or_else(mismatch)?;
         let fiscal_year = u16::try_from(fiscal_year).map_err(|_| mismatch())?;
-        let (sequence, rest) = inkan_runtime::name::take_letter(rest).ok_or_else(mismatch)?;
+        let (sequence, rest) = inkan_policy_types::name::take_letter(rest).ok_or_else(mismatch)?;
         if !rest.is_empty() {
             return Err(mismatch());
         }

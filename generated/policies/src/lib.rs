@@ -4,7 +4,7 @@
 
 #![forbid(unsafe_code)]
 
-use inkan_runtime::policy::Policy;
+use inkan_policy_types::policy::Policy;
 
 /// Every policy, in file-name order.
 pub static ALL: [&dyn Policy; 2] = [

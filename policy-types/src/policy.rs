@@ -310,7 +310,7 @@ impl Extension {
             Extension::BasicConstraints { .. } => r::ID_CE_BASIC_CONSTRAINTS,
             Extension::KeyUsage(_) => r::ID_CE_KEY_USAGE,
             Extension::ExtendedKeyUsage(_) => r::ID_CE_EXT_KEY_USAGE,
-            Extension::NetscapeCertType(_) => crate::extensions::NETSCAPE_CERT_TYPE,
+            Extension::NetscapeCertType(_) => NETSCAPE_CERT_TYPE,
             Extension::SubjectAltName(_) => r::ID_CE_SUBJECT_ALT_NAME,
             Extension::CrlDistributionPoints(_) => r::ID_CE_CRL_DISTRIBUTION_POINTS,
             Extension::CertificatePolicies(_) => r::ID_CE_CERTIFICATE_POLICIES,
@@ -319,6 +319,10 @@ impl Extension {
         }
     }
 }
+
+/// netscape-cert-type (2.16.840.1.113730.1.1), outside RFC 5280's registry.
+pub const NETSCAPE_CERT_TYPE: const_oid::ObjectIdentifier =
+    const_oid::ObjectIdentifier::new_unwrap("2.16.840.1.113730.1.1");
 
 /// One certificatePolicies entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

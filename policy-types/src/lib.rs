@@ -1,0 +1,18 @@
+//! The types a compiled inkan policy is made of.
+//!
+//! `cargo xtask codegen` turns each `policy/*.yaml` into a crate under `generated/`
+//! whose items are `static` values of these types: certificate and CRL profiles that
+//! read like the CPS tables ([`policy`]), subscriber names made and read by generated
+//! functions over the helpers in [`name`], and validity rules as functions over the
+//! UTC [`calendar`]. A generated crate depends on this crate alone, so it carries no
+//! database, HSM or async runtime with it; the engine that issues from these tables
+//! is `inkan-runtime`, which re-exports every module here under the same names.
+//!
+//! Everything here is plain data or pure arithmetic: no I/O, no clock other than
+//! [`calendar::Timestamp::now`], nothing that can fail at start-up.
+
+#![forbid(unsafe_code)]
+
+pub mod calendar;
+pub mod name;
+pub mod policy;
