@@ -13,11 +13,12 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use der::Decode;
-use inkan_runtime::ca::{Ca, InitOptions, IssueRequest, read_certificate};
+use inkan_runtime::ca::{Ca, InitOptions, IssueRequest};
 use inkan_runtime::calendar::Timestamp;
 use inkan_runtime::conformance::{self, Finding, IssuerFacts};
 use inkan_runtime::policy::Policy;
 use inkan_runtime::signer::SoftwareSigner;
+use inkan_runtime::x509::read_certificate;
 use x509_cert::crl::CertificateList;
 
 #[derive(Parser)]
@@ -427,7 +428,7 @@ pub(crate) fn init(
     allow_clock_override: bool,
     hsm_token: String,
     store: Option<&str>,
-) -> Result<(Ca, Vec<inkan_runtime::shamir::Share>)> {
+) -> Result<(Ca, Vec<inkan_runtime::custody::shamir::Share>)> {
     let options = InitOptions {
         allow_clock_override,
         hsm_token,

@@ -1,7 +1,7 @@
 //! The runtime's error type: one `#[non_exhaustive]` enum whose variants say what
 //! was refused and why, with the CPS rule where one applies.
 
-use crate::policy::NameError;
+use inkan_policy_types::policy::NameError;
 
 /// Everything the runtime can refuse or fail at.
 #[derive(Debug, thiserror::Error)]

@@ -21,7 +21,6 @@ pub mod custody;
 pub mod error;
 pub mod issue;
 pub mod pkcs11;
-pub mod shamir;
 pub mod signer;
 pub mod sql;
 pub mod store;

@@ -189,6 +189,18 @@ pub fn extension(rule: &ExtensionRule, cx: &ExtensionContext<'_>) -> Result<X509
     })
 }
 
+/// Decodes a certificate, PEM or DER.
+pub fn read_certificate(bytes: &[u8]) -> crate::Result<x509_cert::Certificate> {
+    use der::{Decode, DecodePem};
+    if bytes.starts_with(b"-----")
+        || std::str::from_utf8(bytes).is_ok_and(|s| s.contains("-----BEGIN"))
+    {
+        Ok(x509_cert::Certificate::from_pem(bytes)?)
+    } else {
+        Ok(x509_cert::Certificate::from_der(bytes)?)
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

@@ -80,7 +80,7 @@ async fn r_6_2_m_of_n_the_service_starts_locked_and_custodians_unlock_it() {
         (200, Some(false), Some(1)),
         "{v}"
     );
-    let other = inkan_runtime::shamir::split(b"not this CA's pin", 3, 2).unwrap();
+    let other = inkan_runtime::custody::shamir::split(b"not this CA's pin", 3, 2).unwrap();
     let (s, v) = post(&fay, url.clone(), json!({ "share": other[1].to_text() })).await;
     assert_eq!(s, 422, "{v}");
     assert!(

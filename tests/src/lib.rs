@@ -99,7 +99,11 @@ pub fn fixture_ca_with_shares(
     parent: &Path,
     id: &str,
     now: Timestamp,
-) -> (tempfile::TempDir, Ca, Vec<inkan_runtime::shamir::Share>) {
+) -> (
+    tempfile::TempDir,
+    Ca,
+    Vec<inkan_runtime::custody::shamir::Share>,
+) {
     let tmp = tempfile::tempdir_in(parent).unwrap();
     let dir = tmp.path().join("ca");
     let key_source = |p: &'static inkan_runtime::policy::CertificateProfile| {
@@ -589,7 +593,7 @@ pub mod softhsm {
         dir: &std::path::Path,
     ) -> (
         inkan_runtime::ca::Ca,
-        Vec<inkan_runtime::shamir::Share>,
+        Vec<inkan_runtime::custody::shamir::Share>,
         String,
     ) {
         let options = inkan_runtime::custody::CeremonyOptions {

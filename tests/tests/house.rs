@@ -96,7 +96,6 @@ const NOT_IN_A_POLICY_CRATE: &[&str] = &[
 #[test]
 fn generated_policy_crates_depend_on_the_policy_types_alone() {
     let root = root();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut checked = 0;
     for entry in std::fs::read_dir(root.join("generated")).unwrap().flatten() {
         let manifest = entry.path().join("Cargo.toml");
@@ -111,26 +110,7 @@ fn generated_policy_crates_depend_on_the_policy_types_alone() {
         if name == "inkan-policies" {
             continue;
         }
-        let out = std::process::Command::new(&cargo)
-            .args([
-                "tree",
-                "--offline",
-                "-e",
-                "normal",
-                "--prefix",
-                "none",
-                "-p",
-                name,
-            ])
-            .current_dir(&root)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "cargo tree -p {name}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let tree = String::from_utf8_lossy(&out.stdout);
+        let tree = cargo_tree(&["-e", "normal", "-p", name]);
         let crates: Vec<&str> = tree
             .lines()
             .filter_map(|l| l.split_whitespace().next())
@@ -144,4 +124,54 @@ fn generated_policy_crates_depend_on_the_policy_types_alone() {
         checked += 1;
     }
     assert!(checked >= 2, "no generated policy crate was found");
+}
+
+/// `cargo tree --offline --prefix none` with `args`, from the repository root.
+fn cargo_tree(args: &[&str]) -> String {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .args(["tree", "--offline", "--prefix", "none"])
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "cargo tree {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The features cargo resolves for the packages of the workspace, per edge kind.
+fn resolved_features(edges: &str) -> String {
+    cargo_tree(&["--workspace", "-e", edges, "-f", "{p} [{f}]"])
+}
+
+/// Crash points and the CRL pause are compiled only with the runtime's `test-hooks`
+/// feature. Only dev-dependencies turn it on, so no release build of any workspace
+/// package (the `inkan` binary, the server) contains them; with dev-dependencies
+/// resolved the feature is seen, which shows the check can see it.
+#[test]
+fn release_builds_have_no_test_hooks() {
+    let release = resolved_features("normal,build");
+    let hooked: Vec<&str> = release
+        .lines()
+        .filter(|l| l.contains("test-hooks"))
+        .collect();
+    assert!(
+        hooked.is_empty(),
+        "a normal dependency turns on test hooks: {hooked:?}"
+    );
+    assert!(
+        release.lines().any(|l| l.starts_with("inkan-runtime ")),
+        "{release}"
+    );
+    let tests = resolved_features("normal,build,dev");
+    assert!(
+        tests
+            .lines()
+            .any(|l| l.starts_with("inkan-runtime ") && l.contains("test-hooks")),
+        "test builds no longer turn the hooks on; the crash tests would not crash:\n{tests}"
+    );
 }

@@ -14,7 +14,7 @@ use std::process::Command;
 use inkan_runtime::Error;
 use inkan_runtime::ca::Ca;
 use inkan_runtime::calendar::Timestamp;
-use inkan_runtime::shamir::{self, Share};
+use inkan_runtime::custody::shamir::{self, Share};
 use inkan_tests::{fixture, request};
 
 use inkan_tests::softhsm::module;

@@ -12,7 +12,7 @@
 use cryptoki::types::AuthPin;
 use inkan_runtime::ca::Ca;
 use inkan_runtime::calendar::Timestamp;
-use inkan_runtime::shamir;
+use inkan_runtime::custody::shamir;
 use inkan_tests::softhsm::module;
 use inkan_tests::{fixture, request};
 

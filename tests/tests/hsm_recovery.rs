@@ -13,7 +13,7 @@ use std::path::Path;
 
 use inkan_runtime::ca::{Ca, IssueRequest};
 use inkan_runtime::calendar::Timestamp;
-use inkan_runtime::shamir::{self, Share};
+use inkan_runtime::custody::shamir::{self, Share};
 use inkan_tests::{fixture, request};
 
 use inkan_tests::softhsm::module;

@@ -161,7 +161,7 @@ pub async fn start_for(id: &str, tweak: impl FnOnce(&mut inkan_server::Config)) 
     let (ca, shares) = Ca::init(&dir, policy, Timestamp::now(), &options).unwrap();
     let shares: Vec<String> = shares
         .iter()
-        .map(inkan_runtime::shamir::Share::to_text)
+        .map(inkan_runtime::custody::shamir::Share::to_text)
         .collect();
     let mut ra = inkan_server::ra::Ra::open(&dir, ca.policy().definition()).unwrap();
     for (login, person, role) in STAFF {

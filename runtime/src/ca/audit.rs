@@ -1,0 +1,91 @@
+//! The CA directory's audit log: events recorded, checkpoints signed with the audit
+//! key, the chain verified, and entries past their retention purged behind a signed
+//! anchor (R-5.4-PROTECT, R-5.4-RETENTION).
+
+use super::open::Ca;
+use crate::audit::{self, Audited, Event};
+use crate::calendar::Timestamp;
+use crate::error::{Error, Result};
+
+/// What a purge removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Purged {
+    /// Entries removed.
+    pub removed: u64,
+    /// The last sequence number removed, if any.
+    pub through: Option<u64>,
+}
+
+impl Ca {
+    /// Records an event (RA operations, logins, form receipts) in the audit log.
+    pub fn audit(&mut self, event: Event) -> Result<()> {
+        let def = self.policy.definition();
+        self.store.audit(&[Audited::new(def, event)])
+    }
+
+    /// Signs a checkpoint of the audit log as it stands.
+    pub fn checkpoint(&mut self, now: Timestamp) -> Result<()> {
+        let (seq, hash) = self.store.audit_tip()?;
+        // While locked the audit key is encrypted: entries are still appended, and the
+        // next checkpoint after activation covers them.
+        if let (true, Some(key)) = (seq > 0, &self.audit_key) {
+            self.store
+                .add_checkpoint(&key.checkpoint(seq, hash, now, false))?;
+        }
+        Ok(())
+    }
+
+    /// Verifies the audit log against the audit key (R-5.4-PROTECT).
+    pub fn verify_audit(&self) -> Result<audit::Report> {
+        let entries = self.store.audit_entries()?;
+        let checkpoints = self.store.audit_checkpoints()?;
+        let head = self.store.audit_head()?;
+        let key = hex::decode(self.store.meta("audit_public_key")?.unwrap_or_default())
+            .map_err(|e| Error::Store(format!("audit public key: {e}")))?;
+        Ok(audit::verify(&entries, &checkpoints, head, &key))
+    }
+
+    /// Removes the entries whose retention has ended, as a prefix of the chain, leaving
+    /// a signed anchor; audits the purge. Refuses if the log does not verify first.
+    pub fn purge_audit(&mut self, now: Timestamp, actor: &str) -> Result<Purged> {
+        let report = self.verify_audit()?;
+        if !report.ok() {
+            return Err(Error::Store(format!(
+                "the audit log does not verify, so nothing is purged: {}",
+                report.problems.join("; ")
+            )));
+        }
+        let def = self.policy.definition();
+        let entries = self.store.audit_entries()?;
+        let n = audit::purgeable_prefix(def, &entries, now);
+        let Some(last) = n.checked_sub(1).and_then(|i| entries.get(i)) else {
+            return Ok(Purged {
+                removed: 0,
+                through: None,
+            });
+        };
+        let key = self
+            .audit_key
+            .as_ref()
+            .ok_or(Error::Locked { have: 0, need: 0 })?;
+        let anchor = key.checkpoint(last.seq, last.hash, now, true);
+        let first = entries.first().map_or(0, |e| e.seq);
+        let event = Event::new(
+            now,
+            actor,
+            "audit-purged",
+            &[
+                ("from", &first.to_string()),
+                ("through", &last.seq.to_string()),
+                ("removed", &n.to_string()),
+                ("anchor_hash", &hex::encode(last.hash)),
+            ],
+        );
+        self.store.purge_audit(&anchor, &Audited::new(def, event))?;
+        self.checkpoint(now)?;
+        Ok(Purged {
+            removed: n as u64,
+            through: Some(last.seq),
+        })
+    }
+}

@@ -1,0 +1,170 @@
+//! The key ceremony (R-6.1-CA-KEYGEN, R-6.2-HSM): before witnesses, the token's PIN is
+//! replaced and split among the custodians (R-6.2-M-OF-N), the CA keys are generated
+//! inside the token, the CA directory is made with certificates the token signs, and
+//! a transcript signed with the audit key is written to the directory and the log.
+
+use std::path::{Path, PathBuf};
+
+use der::Encode;
+use sha2::Digest as _;
+use zeroize::Zeroizing;
+
+use super::activation::split_pin;
+use super::hsm::{HsmKeys, prepare};
+use super::keys::{KeyMaker, activation_meta};
+use super::shamir::Share;
+use crate::audit::{AuditKey, Event};
+use crate::ca::{Ca, InitOptions};
+use crate::calendar::Timestamp;
+use crate::error::{Error, Result};
+use crate::policy::{CertificateProfile, Policy};
+use crate::signer::Signer;
+
+/// What the ceremony is told.
+pub struct CeremonyOptions<'a> {
+    /// The PKCS #11 module.
+    pub module: PathBuf,
+    /// The token's label.
+    pub token: String,
+    /// The token's current user PIN; replaced during the ceremony.
+    pub pin: Zeroizing<String>,
+    /// The trusted persons present (R-6.1-CA-KEYGEN: several).
+    pub witnesses: Vec<String>,
+    /// Allow `--now` later.
+    pub allow_clock_override: bool,
+    /// Told of each step.
+    pub progress: &'a dyn Fn(&str),
+    /// Where the state goes (see [`crate::ca::InitOptions::store`]).
+    pub store: Option<&'a str>,
+}
+
+/// The ceremony's key maker, with the activation settings it records.
+struct CeremonyKeys<'a> {
+    inner: &'a mut HsmKeys,
+    extra: Vec<(String, String)>,
+}
+
+impl KeyMaker for CeremonyKeys<'_> {
+    fn secret(&self) -> &str {
+        self.inner.secret()
+    }
+    fn make(
+        &mut self,
+        profile: &'static CertificateProfile,
+        dir: &Path,
+    ) -> Result<Box<dyn Signer>> {
+        self.inner.make(profile, dir)
+    }
+    fn backend(&self) -> &'static str {
+        self.inner.backend()
+    }
+    fn meta(&self) -> Vec<(String, String)> {
+        let mut m = self.inner.meta();
+        m.extend(self.extra.iter().cloned());
+        m
+    }
+}
+
+impl Ca {
+    /// A key ceremony (R-6.1-CA-KEYGEN, R-6.2-HSM): the CA keys are generated inside
+    /// the token, the token PIN is replaced and split among the custodians
+    /// (R-6.2-M-OF-N), the CA certificates are issued through the token, and a signed
+    /// transcript is written to the directory and the audit log. Returns the CA (locked
+    /// until activated), each custodian's share, and the transcript.
+    pub fn ceremony(
+        dir: &Path,
+        policy: &'static dyn Policy,
+        now: Timestamp,
+        options: &CeremonyOptions<'_>,
+    ) -> Result<(Ca, Vec<Share>, String)> {
+        let def = policy.definition();
+        let keys = def.ca_keys.ok_or_else(|| {
+            Error::Policy(format!(
+                "policy `{}` has no `ca_keys` section (shares and threshold)",
+                def.id
+            ))
+        })?;
+        if options.witnesses.len() < 2 {
+            return Err(Error::Policy("a key ceremony needs at least two witnesses, several trusted persons (R-6.1-CA-KEYGEN)".into()));
+        }
+        (options.progress)("logging in to the token and replacing its PIN");
+        let mut maker = prepare(&options.module, &options.token, &options.pin, def.id)?;
+        let (shares, commitments) = split_pin(&maker.pin, keys.shares, keys.threshold)?;
+        let init = InitOptions {
+            allow_clock_override: options.allow_clock_override,
+            hsm_token: maker.serial.clone(),
+            key_source: &|_| Err(Error::Policy("unused".into())),
+            progress: options.progress,
+            store: options.store,
+        };
+        let mut extra = activation_meta(keys.shares, keys.threshold, &commitments);
+        extra.push(("witnesses".into(), options.witnesses.join(", ")));
+        let mut wrapped = CeremonyKeys {
+            inner: &mut maker,
+            extra,
+        };
+        let mut ca = Self::create(dir, policy, now, &init, &mut wrapped)?;
+        let certs: Vec<String> = ca
+            .authorities()
+            .map(|(profile, cert)| {
+                format!(
+                    "{}: certificate SHA-256 {}, subject {}",
+                    profile.name,
+                    hex::encode(sha2::Sha256::digest(cert.to_der().unwrap_or_default())),
+                    cert.tbs_certificate().subject()
+                )
+            })
+            .collect();
+        let keys_made: Vec<String> = maker
+            .made
+            .iter()
+            .map(|(p, label, fp)| {
+                format!("{p}: key `{label}` generated on the token, SPKI SHA-256 {fp}")
+            })
+            .collect();
+        let mut transcript = format!(
+            "inkan key ceremony transcript\n\npolicy: {} (sha256 {})\ntime: {now}\nmodule: {}\ntoken: {} (serial {})\nwitnesses: {}\n\nkeys:\n  {}\n\ncertificates:\n  {}\n\nactivation: {} shares, {} needed (R-6.2-M-OF-N); the token PIN was replaced and exists only as shares.\nshare commitments:\n  {}\n\naudit public key: {}\n",
+            def.id,
+            def.sha256,
+            options.module.display(),
+            options.token,
+            maker.serial,
+            options.witnesses.join(", "),
+            keys_made.join("\n  "),
+            certs.join("\n  "),
+            keys.shares,
+            keys.threshold,
+            commitments
+                .iter()
+                .enumerate()
+                .map(|(i, c)| format!("{}: {c}", i + 1))
+                .collect::<Vec<_>>()
+                .join("\n  "),
+            hex::encode(ca.audit_key().map(AuditKey::public_key).unwrap_or_default()),
+        );
+        let signature = ca
+            .audit_key()
+            .map(|k| k.sign_transcript(&transcript))
+            .ok_or(Error::Locked { have: 0, need: 0 })?;
+        transcript.push_str(&format!("signature (Ed25519, audit key): {signature}\n"));
+        let path = dir.join(format!("ceremony-{}.txt", now.unix()));
+        std::fs::write(&path, &transcript)
+            .map_err(|e| Error::Directory(format!("{}: {e}", path.display())))?;
+        let event = Event::new(
+            now,
+            "ceremony",
+            "ca-key-ceremony",
+            &[
+                ("witnesses", &options.witnesses.join(", ")),
+                ("token_serial", &maker.serial),
+                ("keys", &keys_made.join("; ")),
+                ("certificates", &certs.join("; ")),
+                ("shares", &format!("{} of {}", keys.threshold, keys.shares)),
+                ("transcript_signature", &signature),
+            ],
+        );
+        ca.audit(event)?;
+        ca.checkpoint(now)?;
+        Ok((ca, shares, transcript))
+    }
+}
