@@ -724,11 +724,8 @@ fn run(command: Command) -> Result<ExitCode> {
                 }
             };
             let ca = Ca::open(&dir, &lookup)?;
-            use inkan_server::ra::RaStore as _;
-            let mut ra = inkan_server::ra::Ra::open(&dir, ca.policy().definition())
-                .map_err(|e| anyhow!("{}", e.detail))?;
-            ra.add_staff(&login, &person, &role, &password, Timestamp::now(), "cli")
-                .map_err(|e| anyhow!("{}", e.detail))?;
+            let mut ra = inkan_server::ra::Ra::open(&dir, ca.policy().definition())?;
+            ra.add_staff(&login, &person, &role, &password, Timestamp::now(), "cli")?;
             eprintln!("added {login} ({person}) as {role}");
             Ok(ExitCode::SUCCESS)
         }
@@ -829,7 +826,10 @@ fn serve(dir: PathBuf, listen: Option<std::net::SocketAddr>) -> Result<ExitCode>
     runtime.block_on(async {
         let running = inkan_server::start(config, &lookup).await?;
         println!("listening on http://{}", running.addr);
-        if let Some(s) = running.state.with_both(|ca, _| Ok(ca.activation())).await.map_err(|e| anyhow!("{}", e.detail))? {
+        if let Some(s) = running
+            .state
+            .with_both(|ca, _| Ok::<_, inkan_server::RaError>(ca.activation()))
+            .await? {
             eprintln!("the CA keys are locked: {} shares are needed; enter them here, one per line, or POST them to /api/ra/activation", s.need);
             let state = running.state.clone();
             std::thread::spawn(move || console_shares(&state));
@@ -916,7 +916,7 @@ fn console_shares(state: &inkan_server::AppState) {
                 return;
             }
             Ok(s) => eprintln!("share accepted: {} of {}", s.have, s.need),
-            Err(e) => eprintln!("refused: {}", e.detail),
+            Err(e) => eprintln!("refused: {}", inkan_runtime::error::report(&e)),
         }
     }
 }

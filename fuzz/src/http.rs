@@ -87,7 +87,6 @@ impl Service {
         };
         let (ca, shares) = Ca::init(&ca_dir, policy, Timestamp::now(), &options).unwrap();
         let mut ra = inkan_server::ra::Ra::open(&ca_dir, policy.definition()).unwrap();
-        use inkan_server::ra::RaStore as _;
         ra.add_staff(
             "olive",
             "Olive Ono",
@@ -117,7 +116,7 @@ impl Service {
                     break;
                 }
             }
-            let router = inkan_server::app::router(state);
+            let router = inkan_server::http::router(state);
             let login = Request::post("/api/ra/login")
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(Body::from(format!(

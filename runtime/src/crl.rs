@@ -117,9 +117,11 @@ fn encode_entry(profile: &CrlProfile, e: &Revoked, out: &mut Vec<u8>) -> Result<
     let serial = serial
         .get_mut(..len)
         .filter(|_| len > 0 && e.serial.len().is_multiple_of(2))
-        .ok_or_else(|| Error::Store(format!("bad serial {}", e.serial)))?;
+        .ok_or_else(|| {
+            Error::Corrupt(format!("stored serial `{}` is not hexadecimal", e.serial))
+        })?;
     hex::decode_to_slice(&e.serial, serial)
-        .map_err(|err| Error::Store(format!("bad serial {}: {err}", e.serial)))?;
+        .map_err(|err| Error::Corrupt(format!("stored serial `{}`: {err}", e.serial)))?;
     let time = x509::time(e.revoked_at)?.to_der()?;
     // Extensions ::= SEQUENCE { SEQUENCE { OID 2.5.29.21, OCTET STRING { ENUMERATED } } }
     let reason: Option<[u8; 14]> = (profile.reason_code

@@ -211,12 +211,6 @@ pub trait Store: Send {
     fn set_meta(&mut self, key: &str, value: &str) -> Result<()>;
 }
 
-impl From<SqlError> for Error {
-    fn from(e: SqlError) -> Self {
-        Error::Store(e.to_string())
-    }
-}
-
 /// The CA's schema, in both dialects.
 pub const MIGRATIONS: &[Migration] = &[Migration {
     version: 1,
@@ -247,10 +241,11 @@ fn allocate(
              RETURNING next",
             args![profile, identity, fiscal_year],
         )?
-        .ok_or_else(|| Error::Store("the sequence upsert returned nothing".into()))?
+        .ok_or(Error::Internal("the sequence upsert returned nothing"))?
         .get(0)?;
     let index = next - 1;
-    Ok(u8::try_from(index).map_err(|_| Error::Store(format!("sequence {index} out of range"))))
+    Ok(u8::try_from(index)
+        .map_err(|_| Error::Corrupt(format!("sequence counter {index} is out of range"))))
 }
 
 impl SqlStore {
@@ -381,7 +376,7 @@ pub fn append_audit(tx: &mut Tx<'_>, entries: &[Audited]) -> Result<()> {
             &prev,
         );
         let seq_i =
-            i64::try_from(seq).map_err(|_| Error::Store("audit sequence out of range".into()))?;
+            i64::try_from(seq).map_err(|_| Error::Internal("audit sequence out of range"))?;
         tx.execute(
             "INSERT INTO audit (seq, at, actor, event, retention, details, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             args![seq_i, e.at.unix(), &e.actor, e.event, &a.retention, &e.details, &prev[..], &hash[..]],
@@ -402,7 +397,9 @@ fn mark_issued(tx: &mut Tx<'_>, serial: &str, der: &[u8]) -> Result<()> {
         args![serial, der],
     )?;
     if n != 1 {
-        return Err(Error::Store(format!("serial {serial} was not pending")));
+        return Err(Error::Corrupt(format!(
+            "the record of serial {serial} stopped being pending while it was signed"
+        )));
     }
     Ok(())
 }
@@ -417,13 +414,9 @@ fn insert_pending(tx: &mut Tx<'_>, p: &Pending<'_>) -> Result<Result<()>> {
     )?;
     Ok(match r {
         Ok(_) => Ok(()),
-        Err(SqlError::Constraint(msg)) if msg.contains("subject_cn") => Err(Error::DuplicateName(
-            p.subject_cn.unwrap_or_default().to_string(),
-        )),
-        Err(SqlError::Constraint(_)) => Err(Error::Store(format!(
-            "serial {} already recorded",
-            p.serial
-        ))),
+        Err(e) if e.constraint().is_some_and(|c| c.contains("subject_cn")) => Err(
+            Error::DuplicateName(p.subject_cn.unwrap_or_default().to_string()),
+        ),
         Err(e) => Err(e.into()),
     })
 }
@@ -444,7 +437,7 @@ impl Store for SqlStore {
     fn next_sequence(&mut self, profile: &str, identity: &str, fiscal_year: i64) -> Result<u8> {
         self.next_sequences(&[(profile, identity, fiscal_year)])?
             .pop()
-            .unwrap_or_else(|| Err(Error::Store("no sequence letter was allocated".into())))
+            .unwrap_or(Err(Error::Internal("no sequence letter was allocated")))
     }
 
     fn next_sequences(&mut self, wanted: &[(&str, &str, i64)]) -> Result<Vec<Result<u8>>> {
@@ -587,7 +580,7 @@ impl Store for SqlStore {
                 each(Revoked {
                     serial: row.get(0)?,
                     revoked_at: Timestamp::from_unix(t)
-                        .ok_or_else(|| Error::Store(format!("revocation time {t} out of range")))?,
+                        .ok_or_else(|| Error::Corrupt(format!("revocation time {t} is out of range")))?,
                     reason_code: row.get(2)?,
                 })
             },
@@ -608,13 +601,13 @@ impl Store for SqlStore {
                 .transpose()?
                 .flatten();
             let number = u64::try_from(last.unwrap_or(0) + 1)
-                .map_err(|_| Error::Store("CRL number out of range".into()))?;
+                .map_err(|_| Error::Corrupt("a CRL number is out of range".into()))?;
             let BuiltCrl { this_update, next_update, der, audit } = build(number)?;
-            let number_i = i64::try_from(number).map_err(|_| Error::Store("CRL number out of range".into()))?;
+            let number_i = i64::try_from(number).map_err(|_| Error::Internal("CRL number out of range"))?;
             if let Some(conn) = tx.sqlite() {
                 // Written through SQLite's blob I/O rather than bound as a value, which
                 // SQLite would first copy whole: a 50 MB CRL is not held twice.
-                let len = i64::try_from(der.len()).map_err(|_| Error::Store("CRL too large".into()))?;
+                let len = i64::try_from(der.len()).map_err(|_| Error::Internal("CRL too large"))?;
                 conn.execute(
                     "INSERT INTO crls (issuer, number, this_update, next_update, der) VALUES (?1, ?2, ?3, ?4, zeroblob(?5))",
                     rusqlite::params![issuer, number_i, this_update.unix(), next_update.unix(), len],
@@ -626,7 +619,7 @@ impl Store for SqlStore {
                     .blob_open(rusqlite::MAIN_DB, "crls", "der", row, false)
                     .map_err(SqlError::from)?;
                 blob.write_all(&der)
-                    .map_err(|e| Error::Store(format!("writing the CRL: {e}")))?;
+                    .map_err(|e| SqlError::Other(crate::sql::Driver::Blob(e)))?;
             } else {
                 tx.execute(
                     "INSERT INTO crls (issuer, number, this_update, next_update, der) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -661,7 +654,7 @@ impl Store for SqlStore {
             .flatten();
         t.map(|t| {
             Timestamp::from_unix(t)
-                .ok_or_else(|| Error::Store(format!("CRL time {t} out of range")))
+                .ok_or_else(|| Error::Corrupt(format!("CRL time {t} is out of range")))
         })
         .transpose()
     }
@@ -685,7 +678,7 @@ impl Store for SqlStore {
             let mut blob = conn.blob_open(rusqlite::MAIN_DB, "crls", "der", row, true)?;
             let mut der = Vec::with_capacity(blob.len());
             blob.read_to_end(&mut der)
-                .map_err(|e| SqlError::Other(format!("reading CRL {number}: {e}")))?;
+                .map_err(|e| SqlError::Other(crate::sql::Driver::Blob(e)))?;
             Ok(Some((number, der)))
         });
         let latest = match sqlite {
@@ -703,7 +696,7 @@ impl Store for SqlStore {
             .map(|(number, der)| {
                 u64::try_from(number)
                     .map(|n| (n, der))
-                    .map_err(|_| Error::Store("CRL number out of range".into()))
+                    .map_err(|_| Error::Corrupt("a CRL number is out of range".into()))
             })
             .transpose()
     }
@@ -763,7 +756,7 @@ impl Store for SqlStore {
 
     fn purge_audit(&mut self, anchor: &Checkpoint, purge_event: &Audited) -> Result<()> {
         let seq = i64::try_from(anchor.seq)
-            .map_err(|_| Error::Store("audit sequence out of range".into()))?;
+            .map_err(|_| Error::Corrupt("an audit sequence number is out of range".into()))?;
         self.db.write(|tx| {
             tx.lock(AUDIT_LOCK)?;
             put_checkpoint(tx, anchor)?;
@@ -796,8 +789,7 @@ impl Store for SqlStore {
 
 /// Stores a checkpoint, replacing one of the same place.
 fn put_checkpoint(tx: &mut Tx<'_>, c: &Checkpoint) -> Result<()> {
-    let seq =
-        i64::try_from(c.seq).map_err(|_| Error::Store("audit sequence out of range".into()))?;
+    let seq = i64::try_from(c.seq).map_err(|_| Error::Internal("audit sequence out of range"))?;
     tx.execute(
         "INSERT INTO audit_checkpoints (seq, hash, at, signature, anchor) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (seq, anchor) DO UPDATE SET hash = excluded.hash, at = excluded.at, signature = excluded.signature",

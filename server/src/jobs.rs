@@ -12,7 +12,7 @@
 use inkan_runtime::calendar::{Civil, Span, Timestamp};
 use inkan_runtime::policy::Timing;
 
-use crate::error::ApiError;
+use crate::ra::RaError;
 use crate::state::AppState;
 
 fn span_seconds(s: Span) -> i64 {
@@ -23,7 +23,7 @@ fn span_seconds(s: Span) -> i64 {
 }
 
 /// Runs every job that is due at `now`, once.
-pub async fn tick(state: &AppState, owner: &str, now: Timestamp) -> Result<(), ApiError> {
+pub async fn tick(state: &AppState, owner: &str, now: Timestamp) -> Result<(), RaError> {
     let schedules = state.policy().definition().schedules;
     let crl_every = schedules.iter().find_map(|s| match (s.name, s.timing) {
         ("crl", Timing::Every(span)) => Some(span_seconds(span)),
@@ -46,7 +46,7 @@ pub async fn tick(state: &AppState, owner: &str, now: Timestamp) -> Result<(), A
                         Err(e) => {
                             // Not marked as run: the next tick tries again.
                             ra.release_job("crl")?;
-                            return Err(e.into());
+                            return Err(RaError::from(e));
                         }
                     }
                 }
@@ -63,7 +63,7 @@ pub async fn tick(state: &AppState, owner: &str, now: Timestamp) -> Result<(), A
                 ca.checkpoint(now)?;
                 ra.finish_job("audit-checkpoint", now)?;
             }
-            Ok(())
+            Ok::<_, RaError>(())
         })
         .await?;
     for s in schedules {
@@ -88,7 +88,7 @@ pub async fn tick(state: &AppState, owner: &str, now: Timestamp) -> Result<(), A
             state
                 .with_ra(move |ra| {
                     if !ra.once(&key)? {
-                        return Ok(());
+                        return Ok::<_, RaError>(());
                     }
                     for (number, email) in ra.listed_managers()? {
                         let body = format!(
@@ -112,7 +112,7 @@ pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) 
     let period = std::time::Duration::from_secs(state.config().tick_seconds.max(1));
     loop {
         if let Err(e) = tick(&state, &owner, Timestamp::now()).await {
-            tracing::warn!(error = %e.detail, "scheduled job failed; it will be retried");
+            tracing::warn!(error = %inkan_runtime::error::report(&e), "scheduled job failed; it will be retried");
         }
         tokio::select! {
             _ = state.sleep(period) => {}

@@ -3,18 +3,19 @@
 //! and the audit trail, over HTTP (axum), on the CA's store: the directory's SQLite
 //! file, or a PostgreSQL database that several servers share.
 //!
+//! The layers, top down: [`http`] (the router, extractors, pages and problem
+//! documents) calls the RA's domain [`ra`] (its records and the CPS's workflows, no
+//! HTTP in it) through [`state::AppState`], which holds the CA and the RA's records
+//! behind locks and batches enrollments; [`jobs`] and [`mail`] run the scheduled work.
 //! Handlers never touch keys: they call the runtime's [`inkan_runtime::ca::Ca`], which
-//! checks, records and signs. The RA's own records ([`ra`]) live in the same database
-//! and every RA change is audited in its own transaction. Storage stays behind the
-//! runtime's store interface so a PostgreSQL store can follow without touching handlers.
+//! checks, records and signs. The RA's records live in the CA's database and every RA
+//! change is audited in the same transaction. [`rp`] is the relying-party demo.
 
-pub mod app;
-pub mod auth;
 pub mod config;
-pub mod error;
+pub mod http;
 pub mod jobs;
+mod listener;
 pub mod mail;
-pub mod openapi;
 pub mod ra;
 pub mod rp;
 pub mod state;
@@ -24,7 +25,8 @@ use std::net::SocketAddr;
 use inkan_runtime::policy::Policy;
 
 pub use config::Config;
-pub use error::ApiError;
+pub use http::ApiError;
+pub use ra::RaError;
 pub use state::AppState;
 
 /// A running server: its address, and the handle to stop it.
@@ -53,9 +55,9 @@ impl Running {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ServeError {
-    /// The CA directory could not be opened.
-    #[error("{0}")]
-    Open(ApiError),
+    /// The CA directory or the RA's records could not be opened.
+    #[error("cannot open the CA")]
+    Open(#[source] RaError),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -64,62 +66,6 @@ pub enum ServeError {
         /// Cause.
         source: std::io::Error,
     },
-}
-
-/// Serves `app` on `listener` until `shutdown` changes, then lets every open connection
-/// finish its request. Unlike `axum::serve`, a connection that has not sent a request's
-/// headers within `header_timeout` is closed, so slow clients cannot hold connections
-/// open; request bodies and handlers are bounded by the router's own timeout.
-async fn serve(
-    listener: tokio::net::TcpListener,
-    app: axum::Router,
-    mut shutdown: tokio::sync::watch::Receiver<bool>,
-    header_timeout: std::time::Duration,
-) -> std::io::Result<()> {
-    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-    use hyper_util::server::conn::auto::Builder;
-    use hyper_util::service::TowerToHyperService;
-    let mut builder = Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(header_timeout);
-    let mut connections = tokio::task::JoinSet::new();
-    loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    // Out of file descriptors and the like: wait, do not spin.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                    continue;
-                }
-            },
-            _ = shutdown.changed() => break,
-        };
-        let service = TowerToHyperService::new(app.clone());
-        let builder = builder.clone();
-        let mut stop = shutdown.clone();
-        connections.spawn(async move {
-            let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-            let mut connection = std::pin::pin!(connection);
-            tokio::select! {
-                served = connection.as_mut() => {
-                    if let Err(e) = served {
-                        tracing::debug!(%peer, error = %e, "connection ended");
-                    }
-                    return;
-                }
-                _ = stop.changed() => connection.as_mut().graceful_shutdown(),
-            }
-            let _ = connection.await;
-        });
-        // Reap finished connections as we go.
-        while connections.try_join_next().is_some() {}
-    }
-    while connections.join_next().await.is_some() {}
-    Ok(())
 }
 
 /// Starts the server and its jobs; returns once it is listening.
@@ -141,12 +87,12 @@ pub async fn start(
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let jobs = tokio::spawn(jobs::run(state.clone(), stopped.clone()));
     let mut shutdown = stopped;
-    let app = app::router(state.clone());
+    let app = http::router(state.clone());
     let state_out = state.clone();
     let header_timeout = std::time::Duration::from_secs(config.header_timeout_seconds.max(1));
     let task = tokio::spawn(async move {
         let _ = shutdown.borrow_and_update();
-        serve(listener, app, shutdown, header_timeout).await
+        listener::serve(listener, app, shutdown, header_timeout).await
     });
     let def = state.policy().definition();
     tracing::info!(%addr, policy = def.id, policy_sha256 = def.sha256, "inkan serve listening");

@@ -6,11 +6,11 @@ use inkan_runtime::calendar::Timestamp;
 use lettre::message::Message;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
-use crate::error::ApiError;
+use crate::ra::RaError;
 use crate::state::AppState;
 
 /// Sends what is waiting in the outbox.
-pub async fn deliver(state: &AppState) -> Result<(), ApiError> {
+pub async fn deliver(state: &AppState) -> Result<(), RaError> {
     let Some(host) = state.config().smtp_host.clone() else {
         return Ok(());
     };

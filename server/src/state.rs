@@ -1,21 +1,23 @@
-//! The server's shared state: the CA and the RA store, each behind a mutex, reached
-//! from async handlers through `spawn_blocking` (database calls and RSA block).
+//! The server's shared state: the CA and the RA's records, each behind a mutex,
+//! reached from async handlers through `spawn_blocking` (database calls and RSA block).
 //! When both are needed they are always locked in the same order, CA first.
 //!
 //! Enrollments go through one worker thread that takes every enrollment waiting when
-//! it is free and issues them as one batch (`Ca::issue_many`): concurrent subscribers
-//! share the batch's disk syncs and its signing threads (group commit).
+//! it is free and issues them as one batch ([`crate::ra::enrollment::enroll_batch`]):
+//! concurrent subscribers share the batch's disk syncs and its signing threads (group
+//! commit).
 
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, Weak};
 
 use inkan_runtime::ca::Ca;
+use inkan_runtime::custody::ActivationStatus;
 use inkan_runtime::policy::Policy;
 use tokio::sync::Notify;
 
 use crate::config::Config;
-use crate::error::ApiError;
-use crate::ra::{Ra, RaStore};
+use crate::ra::enrollment::{Enrolled, Enrollment, enroll_batch};
+use crate::ra::{Ra, RaError};
 
 /// Shared by every handler and job.
 #[derive(Clone)]
@@ -25,7 +27,7 @@ pub struct AppState {
 
 struct Inner {
     ca: Mutex<Ca>,
-    ra: Mutex<Box<dyn RaStore>>,
+    ra: Mutex<Ra>,
     config: Config,
     policy: &'static dyn Policy,
     /// Wakes the jobs: a revocation wants a CRL at once, queued mail wants sending.
@@ -38,10 +40,9 @@ struct Inner {
 const MAX_BATCH: usize = 64;
 
 /// An enrollment waiting for the batch worker, and where its answer goes.
-pub(crate) struct EnrollJob {
-    pub(crate) password: String,
-    pub(crate) csr: String,
-    pub(crate) reply: tokio::sync::oneshot::Sender<Result<crate::app::Enrolled, ApiError>>,
+struct EnrollJob {
+    enrollment: Enrollment,
+    reply: tokio::sync::oneshot::Sender<Result<Enrolled, RaError>>,
 }
 
 /// Takes every waiting enrollment, issues them as one batch, answers each; ends when
@@ -59,26 +60,27 @@ fn enrollment_worker(state: Weak<Inner>, jobs: mpsc::Receiver<EnrollJob>) {
             return;
         };
         let max_failures = inner.config.otp_max_failures;
-        let (ca, ra) = (inner.ca.lock(), inner.ra.lock());
-        match (ca, ra) {
-            (Ok(mut ca), Ok(mut ra)) => {
-                crate::app::enroll_batch(&mut ca, ra.as_mut(), max_failures, batch);
-            }
-            _ => {
-                for job in batch {
-                    let _ = job.reply.send(Err(ApiError::internal("CA lock poisoned")));
-                }
-            }
+        let (enrollments, replies): (Vec<Enrollment>, Vec<_>) =
+            batch.into_iter().map(|j| (j.enrollment, j.reply)).unzip();
+        let answers = match (inner.ca.lock(), inner.ra.lock()) {
+            (Ok(mut ca), Ok(mut ra)) => enroll_batch(&mut ca, &mut ra, max_failures, &enrollments),
+            _ => enrollments
+                .iter()
+                .map(|_| Err(RaError::internal("CA lock poisoned")))
+                .collect(),
+        };
+        for (reply, answer) in replies.into_iter().zip(answers) {
+            let _ = reply.send(answer);
         }
     }
 }
 
 impl AppState {
-    /// Opens the CA directory and the RA tables.
+    /// Opens the CA directory and the RA's records.
     pub fn open(
         config: Config,
         lookup: &dyn Fn(&str) -> Option<&'static dyn Policy>,
-    ) -> Result<Self, ApiError> {
+    ) -> Result<Self, RaError> {
         let ca = Ca::open(&config.dir, lookup)?;
         tracing::info!(
             store = %inkan_runtime::ca::store_location(&config.dir)?,
@@ -98,7 +100,7 @@ impl AppState {
             );
         }
         let policy = ca.policy();
-        let ra: Box<dyn RaStore> = Box::new(Ra::open(&config.dir, policy.definition())?);
+        let ra = Ra::open(&config.dir, policy.definition())?;
         let (sender, jobs) = mpsc::channel();
         let inner = Arc::new(Inner {
             ca: Mutex::new(ca),
@@ -112,30 +114,25 @@ impl AppState {
         std::thread::Builder::new()
             .name("inkan-enroll".into())
             .spawn(move || enrollment_worker(state, jobs))
-            .map_err(|e| ApiError::internal(format!("starting the enrollment worker: {e}")))?;
+            .map_err(|e| RaError::internal(format!("starting the enrollment worker: {e}")))?;
         Ok(AppState { inner })
     }
 
     /// Queues an enrollment for the next batch and waits for its answer.
-    pub(crate) async fn enroll(
-        &self,
-        password: String,
-        csr: String,
-    ) -> Result<crate::app::Enrolled, ApiError> {
+    pub async fn enroll(&self, password: String, csr: String) -> Result<Enrolled, RaError> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         self.inner
             .enrollments
             .lock()
-            .map_err(|_| ApiError::internal("enrollment queue poisoned"))?
+            .map_err(|_| RaError::internal("enrollment queue poisoned"))?
             .send(EnrollJob {
-                password,
-                csr,
+                enrollment: Enrollment { password, csr },
                 reply,
             })
-            .map_err(|_| ApiError::internal("the enrollment worker has stopped"))?;
+            .map_err(|_| RaError::internal("the enrollment worker has stopped"))?;
         answer
             .await
-            .map_err(|_| ApiError::internal("the enrollment worker dropped the request"))?
+            .map_err(|_| RaError::internal("the enrollment worker dropped the request"))?
     }
 
     /// The configuration.
@@ -164,10 +161,14 @@ impl AppState {
         &self,
         share: String,
         actor: String,
-    ) -> Result<inkan_runtime::custody::ActivationStatus, ApiError> {
+    ) -> Result<ActivationStatus, RaError> {
         let status = self
             .with_both(move |ca, _| {
-                Ok(ca.enter_share(&share, inkan_runtime::calendar::Timestamp::now(), &actor)?)
+                Ok::<_, RaError>(ca.enter_share(
+                    &share,
+                    inkan_runtime::calendar::Timestamp::now(),
+                    &actor,
+                )?)
             })
             .await?;
         if status.active {
@@ -177,41 +178,50 @@ impl AppState {
         Ok(status)
     }
 
-    /// Runs blocking work on the RA store.
-    pub async fn with_ra<T: Send + 'static>(
+    /// Runs blocking work on the RA's records. `E` is the caller's error type: the RA's
+    /// own, or one it converts into (a handler's problem document).
+    pub async fn with_ra<T, E>(
         &self,
-        f: impl FnOnce(&mut dyn RaStore) -> Result<T, ApiError> + Send + 'static,
-    ) -> Result<T, ApiError> {
+        f: impl FnOnce(&mut Ra) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<RaError> + Send + 'static,
+    {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
             let mut ra = inner
                 .ra
                 .lock()
-                .map_err(|_| ApiError::internal("RA store lock poisoned"))?;
-            f(ra.as_mut())
+                .map_err(|_| RaError::internal("RA store lock poisoned"))?;
+            f(&mut ra)
         })
         .await
-        .map_err(|e| ApiError::internal(format!("task failed: {e}")))?
+        .map_err(|e| RaError::internal(format!("task failed: {e}")))?
     }
 
-    /// Runs blocking work on the CA and the RA store together.
-    pub async fn with_both<T: Send + 'static>(
+    /// Runs blocking work on the CA and the RA's records together (CA locked first).
+    pub async fn with_both<T, E>(
         &self,
-        f: impl FnOnce(&mut Ca, &mut dyn RaStore) -> Result<T, ApiError> + Send + 'static,
-    ) -> Result<T, ApiError> {
+        f: impl FnOnce(&mut Ca, &mut Ra) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<RaError> + Send + 'static,
+    {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
             let mut ca = inner
                 .ca
                 .lock()
-                .map_err(|_| ApiError::internal("CA lock poisoned"))?;
+                .map_err(|_| RaError::internal("CA lock poisoned"))?;
             let mut ra = inner
                 .ra
                 .lock()
-                .map_err(|_| ApiError::internal("RA store lock poisoned"))?;
-            f(&mut ca, ra.as_mut())
+                .map_err(|_| RaError::internal("RA store lock poisoned"))?;
+            f(&mut ca, &mut ra)
         })
         .await
-        .map_err(|e| ApiError::internal(format!("task failed: {e}")))?
+        .map_err(|e| RaError::internal(format!("task failed: {e}")))?
     }
 }

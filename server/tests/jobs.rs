@@ -24,7 +24,9 @@ async fn state(h: &Harness) -> inkan_server::AppState {
 
 async fn crl_numbers(s: &inkan_server::AppState) -> Option<u64> {
     s.with_both(|ca, _| {
-        Ok(inkan_runtime::store::Store::latest_crl(ca.store(), "ssl-clients")?.map(|(n, _)| n))
+        Ok::<_, inkan_server::RaError>(
+            inkan_runtime::store::Store::latest_crl(ca.store(), "ssl-clients")?.map(|(n, _)| n),
+        )
     })
     .await
     .unwrap()
@@ -89,7 +91,7 @@ async fn jobs_are_leased_so_two_processes_never_run_one_at_once() {
         .with_ra(move |ra| {
             let a = ra.lease_job("exclusive", 60, "one", now, 300)?;
             let b = ra.lease_job("exclusive", 60, "two", now, 300)?;
-            Ok((a, b))
+            Ok::<_, inkan_server::RaError>((a, b))
         })
         .await
         .unwrap();

@@ -9,7 +9,6 @@ mod common;
 
 use common::*;
 use inkan_runtime::calendar::Timestamp;
-use inkan_server::ra::RaStore as _;
 use serde_json::json;
 
 #[tokio::test]

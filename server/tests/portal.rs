@@ -12,7 +12,6 @@ mod common;
 use std::process::{Child, Command, Stdio};
 
 use common::*;
-use inkan_server::ra::RaStore as _;
 use serde_json::{Value, json};
 
 /// The W3C WebDriver key under which an element reference is returned.

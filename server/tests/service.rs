@@ -7,7 +7,6 @@
 mod common;
 
 use common::*;
-use inkan_server::ra::RaStore as _;
 use serde_json::json;
 use x509_parser::prelude::*;
 
@@ -227,8 +226,8 @@ async fn r_5_2_separation_one_person_holds_one_role() {
             "test",
         )
         .unwrap_err();
-    assert_eq!(err.status, 409);
-    assert!(err.detail.contains("R-5.2-SEPARATION"));
+    assert!(matches!(err, inkan_server::RaError::Conflict(_)), "{err:?}");
+    assert!(err.to_string().contains("R-5.2-SEPARATION"));
 }
 
 #[tokio::test]

@@ -21,7 +21,8 @@ async fn r_5_4_ca_events_enrollment_survives_a_failing_database_and_recovers_by_
     let db = store(&h);
     let postgres = db.location().is_postgres();
     if postgres {
-        db.execute("CREATE FUNCTION injected() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected fault'; END $$", &[]).unwrap();
+        // 53100 is disk_full: the database refusing the write as a full disk would.
+        db.execute("CREATE FUNCTION injected() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected fault' USING ERRCODE = '53100'; END $$", &[]).unwrap();
         db.execute("CREATE TRIGGER injected BEFORE UPDATE OF der ON certificates FOR EACH ROW EXECUTE FUNCTION injected()", &[]).unwrap();
     } else {
         db.execute(

@@ -45,7 +45,13 @@ fn r_5_4_ca_events_the_database_failing_after_signing_loses_nothing_and_recovers
     let csr = fixture("sub1-1024.csr.pem");
     let db = inject(tmp.path(), "BEFORE UPDATE OF der ON certificates");
     let err = ca.issue(&request(&csr, 31, 1), now).unwrap_err();
-    assert!(err.to_string().contains("injected fault"), "{err}");
+    let cause = inkan_runtime::error::report(&err);
+    assert!(cause.contains("injected fault"), "{cause}");
+    assert_eq!(
+        err.kind(),
+        inkan_runtime::error::ErrorKind::Unavailable,
+        "nothing was issued or spent: try again later ({cause})"
+    );
     let left = records(&db);
     assert_eq!(left.len(), 1);
     assert_eq!((left[0].1.as_str(), left[0].2), ("pending", false));

@@ -41,7 +41,7 @@ impl Ca {
         let checkpoints = self.store.audit_checkpoints()?;
         let head = self.store.audit_head()?;
         let key = hex::decode(self.store.meta("audit_public_key")?.unwrap_or_default())
-            .map_err(|e| Error::Store(format!("audit public key: {e}")))?;
+            .map_err(|e| Error::Corrupt(format!("the stored audit public key: {e}")))?;
         Ok(audit::verify(&entries, &checkpoints, head, &key))
     }
 
@@ -50,7 +50,7 @@ impl Ca {
     pub fn purge_audit(&mut self, now: Timestamp, actor: &str) -> Result<Purged> {
         let report = self.verify_audit()?;
         if !report.ok() {
-            return Err(Error::Store(format!(
+            return Err(Error::Corrupt(format!(
                 "the audit log does not verify, so nothing is purged: {}",
                 report.problems.join("; ")
             )));

@@ -60,9 +60,8 @@ impl Ca {
                 other => return other,
             }
         }
-        Err(Error::Store(
-            "other servers kept publishing CRLs while this one tried; try again".into(),
-        ))
+        // Other servers kept publishing while this one tried: theirs are out; try again.
+        Err(Error::CrlRace)
     }
 
     /// One attempt at the next CRL of `profile`.
@@ -119,7 +118,7 @@ impl Ca {
                 };
                 let entries = entries
                     .take()
-                    .ok_or_else(|| Error::Store("the CRL's entries were already used".into()))?;
+                    .ok_or(Error::Internal("the CRL's entries were already used"))?;
                 let (next, der) = crate::crl::build(&spec, entries, authority.signer.as_ref())?;
                 crash_point(crash_points, "crl-signed");
                 let event = Event::new(

@@ -48,7 +48,7 @@ pub(super) fn write_private_bytes(path: &Path, contents: &[u8]) -> Result<()> {
 
 /// A directory error naming the file.
 pub(super) fn io(path: &Path, e: std::io::Error) -> Error {
-    Error::Directory(format!("{}: {e}", path.display()))
+    Error::io(path, e)
 }
 
 /// Writes a new private file (mode 0600) and syncs it.

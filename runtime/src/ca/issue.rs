@@ -13,7 +13,7 @@ use super::open::{
 use crate::audit::{Audited, Event};
 use crate::calendar::Timestamp;
 use crate::csr;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, report};
 use crate::issue::{Draft, Spec, random_serial, serial_hex};
 use crate::policy::{CertificateProfile, NameParts, Policy};
 use crate::signer::Signer;
@@ -49,7 +49,7 @@ impl Ca {
     pub fn issue(&mut self, request: &IssueRequest<'_>, now: Timestamp) -> Result<Issued> {
         self.issue_many(std::slice::from_ref(request), now)?
             .pop()
-            .unwrap_or_else(|| Err(Error::Store("no result for the request".into())))
+            .unwrap_or(Err(Error::Internal("no result for the request")))
     }
 
     /// Issues a batch of subscriber certificates, one result per request in order (an
@@ -123,8 +123,11 @@ impl Ca {
             Ok(r) => r,
             Err(e) => {
                 let serials: Vec<&str> = pending.iter().map(|p| p.serial).collect();
-                self.audit_failure(now, "record", &serials, &e);
-                return Err(e);
+                self.audit_failure(now, "record", &serials, &report(&e));
+                return Err(Error::Unrecorded {
+                    stage: "the requests",
+                    source: Box::new(e),
+                });
             }
         };
         let recorded = std::time::Instant::now();
@@ -141,7 +144,7 @@ impl Ca {
                     to_sign.push((meta.len() - 1, p.draft, signer));
                 }
                 Err(e) => {
-                    unrecorded.push((p.serial, e.to_string()));
+                    unrecorded.push((p.serial, report(&e)));
                     results[i] = Some(Err(e));
                 }
             }
@@ -196,15 +199,18 @@ impl Ca {
                 .map(|r| r.serial)
                 .chain(failed.iter().copied())
                 .collect();
-            self.audit_failure(now, "complete", &serials, &e);
-            return Err(e);
+            self.audit_failure(now, "complete", &serials, &report(&e));
+            return Err(Error::Unrecorded {
+                stage: "the signed certificates",
+                source: Box::new(e),
+            });
         }
         if let Some((_, Err(e))) = outcomes.first() {
-            self.audit_failure(now, "sign", &failed, e);
+            self.audit_failure(now, "sign", &failed, &report(e));
         }
         if let Some((_, first)) = unrecorded.first() {
             let serials: Vec<&str> = unrecorded.iter().map(|(s, _)| s.as_str()).collect();
-            self.audit_failure(now, "record", &serials, &Error::Store(first.clone()));
+            self.audit_failure(now, "record", &serials, first);
         }
         let timings = BatchTimings {
             requests: requests.len(),
@@ -245,7 +251,7 @@ impl Ca {
 
     /// Audits a failed issuance step (R-5.4-CA-EVENTS) in a transaction of its own;
     /// when the store cannot take even that, the failure goes to the log.
-    fn audit_failure(&mut self, now: Timestamp, stage: &str, serials: &[&str], error: &Error) {
+    fn audit_failure(&mut self, now: Timestamp, stage: &str, serials: &[&str], error: &str) {
         let event = Event::new(
             now,
             "ca",
@@ -253,7 +259,7 @@ impl Ca {
             &[
                 ("stage", stage),
                 ("serials", &serials.join(" ")),
-                ("error", &error.to_string()),
+                ("error", error),
             ],
         );
         tracing::error!(stage, serials = serials.join(" "), %error, "issuance failed");

@@ -148,8 +148,7 @@ impl Ca {
             .ok_or(Error::Locked { have: 0, need: 0 })?;
         transcript.push_str(&format!("signature (Ed25519, audit key): {signature}\n"));
         let path = dir.join(format!("ceremony-{}.txt", now.unix()));
-        std::fs::write(&path, &transcript)
-            .map_err(|e| Error::Directory(format!("{}: {e}", path.display())))?;
+        std::fs::write(&path, &transcript).map_err(|e| Error::io(&path, e))?;
         let event = Event::new(
             now,
             "ceremony",

@@ -10,7 +10,6 @@ use std::sync::{Arc, Mutex};
 use inkan_runtime::ca::{Ca, InitOptions};
 use inkan_runtime::calendar::Timestamp;
 use inkan_runtime::signer::SoftwareSigner;
-use inkan_server::ra::RaStore as _;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 

@@ -1,5 +1,12 @@
 //! The runtime's error type: one `#[non_exhaustive]` enum whose variants say what
-//! was refused and why, with the CPS rule where one applies.
+//! was refused and why, with the CPS rule where one applies, and keep their cause as
+//! a typed source. [`Error::kind`] says what each means for the caller ([`ErrorKind`]).
+
+pub mod kind;
+
+use std::path::PathBuf;
+
+pub use kind::{ErrorKind, report};
 
 use inkan_policy_types::policy::NameError;
 
@@ -86,12 +93,44 @@ pub enum Error {
     /// Encoding failed.
     #[error("encoding failed: {0}")]
     Encoding(String),
-    /// The store failed: nothing is returned that was not recorded.
-    #[error("the certificate store failed: {0}")]
-    Store(String),
+    /// DER encoding or decoding failed.
+    #[error("DER encoding or decoding failed")]
+    Der(#[from] der::Error),
+    /// The store failed: nothing is returned that was not recorded. Its source says
+    /// whether the database is unavailable, refused the change, or holds bad data.
+    #[error("the CA's database failed")]
+    Store(#[from] crate::sql::error::SqlError),
+    /// A batch could not be recorded, before signing or after: nothing of it was
+    /// returned (signatures made are dropped, their records left pending and audited),
+    /// and what was spent for it (one-time passwords) is given back. Its source says
+    /// what failed.
+    #[error("nothing was issued: the CA's database failed while recording {stage}")]
+    Unrecorded {
+        /// What was being recorded.
+        stage: &'static str,
+        /// Why it failed.
+        #[source]
+        source: Box<Error>,
+    },
+    /// Stored data is not what the CA wrote (a serial that is not hexadecimal, a time
+    /// out of range, an audit key that does not decode): damaged or edited.
+    #[error("the CA's records are damaged: {0}")]
+    Corrupt(String),
     /// The CA directory is missing, incomplete or already in use.
     #[error("{0}")]
     Directory(String),
+    /// A file of the CA directory could not be read or written.
+    #[error("{}", .path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// An invariant of this code did not hold: a bug, reported rather than a panic.
+    #[error("internal error: {0}")]
+    Internal(&'static str),
     /// No certificate with that serial.
     #[error("no certificate with serial {0}")]
     UnknownSerial(String),
@@ -121,9 +160,50 @@ pub enum Error {
     ClockOverrideRefused,
 }
 
-impl From<der::Error> for Error {
-    fn from(e: der::Error) -> Self {
-        Error::Encoding(e.to_string())
+impl Error {
+    /// What the error means for the caller: the server maps it to an HTTP status, once.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::BadRequest(_)
+            | Error::ProofOfPossession
+            | Error::KeyRefused(_)
+            | Error::Name(_)
+            | Error::Validity { .. }
+            | Error::OutlivesIssuer { .. }
+            | Error::IssuerNotValid(_)
+            | Error::Policy(_)
+            | Error::Activation(_)
+            | Error::ClockOverrideRefused => ErrorKind::Invalid,
+            Error::UnknownSerial(_) => ErrorKind::NotFound,
+            Error::DuplicateName(_) | Error::AlreadyRevoked(_) => ErrorKind::Conflict,
+            Error::Locked { .. } | Error::CrlRace => ErrorKind::Unavailable,
+            Error::Store(e) => e.kind(),
+            // Nothing was issued and nothing spent: the caller may try again, unless
+            // the records are damaged or this code failed.
+            Error::Unrecorded { source, .. } => match source.kind() {
+                ErrorKind::Corrupt => ErrorKind::Corrupt,
+                ErrorKind::Internal => ErrorKind::Internal,
+                _ => ErrorKind::Unavailable,
+            },
+            Error::Corrupt(_) | Error::CrlWouldDropRevoked { .. } => ErrorKind::Corrupt,
+            Error::NonConformant(_)
+            | Error::ClockBehind { .. }
+            | Error::Signer(_)
+            | Error::Encoding(_)
+            | Error::Der(_)
+            | Error::Directory(_)
+            | Error::Io { .. }
+            | Error::Hsm(_)
+            | Error::Internal(_) => ErrorKind::Internal,
+        }
+    }
+
+    /// A file error, naming the file.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
     }
 }
 

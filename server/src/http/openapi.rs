@@ -38,7 +38,7 @@ pub fn document() -> Value {
         "openapi": "3.1.0",
         "info": { "title": "inkan CA service", "version": env!("CARGO_PKG_VERSION") },
         "components": {
-            "securitySchemes": { "session": { "type": "apiKey", "in": "cookie", "name": crate::auth::COOKIE } },
+            "securitySchemes": { "session": { "type": "apiKey", "in": "cookie", "name": crate::http::extract::COOKIE } },
             "schemas": { "Problem": obj(&[("type", "string"), ("title", "string"), ("status", "integer"), ("detail", "string")]) }
         },
         "paths": {

@@ -1,0 +1,117 @@
+//! The HTTP surface of `inkan serve` (axum): the router with its limits, and one file
+//! per group of routes. Handlers parse the request, check the session's role, call the
+//! RA domain (`crate::ra`) or the CA on a blocking thread through
+//! [`crate::state::AppState`], and shape the answer; every error leaves as
+//! `application/problem+json` ([`problem`]).
+//!
+//! - [`repository`]: the public repository, `/healthz`, `/openapi.json` (R-2.4-ACCESS);
+//! - [`portal`]: the subscriber portal and its JSON twin (R-4.2-PASSWORD,
+//!   R-4.4-RECEIPT);
+//! - [`registry`]: staff sessions, developers and application forms;
+//! - [`revocations`]: revocation forms and confirmations;
+//! - [`operations`]: key activation, room entries, the operators' actions;
+//! - [`extract`], [`pages`], [`problem`], [`openapi`]: what the handlers share.
+
+pub mod extract;
+mod openapi;
+mod operations;
+mod pages;
+mod portal;
+pub mod problem;
+mod registry;
+mod repository;
+mod revocations;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+pub use problem::ApiError;
+
+use crate::state::AppState;
+
+/// Errors made below the handlers (the request timeout's 408) come without a body;
+/// they leave as problem documents like every other error.
+async fn bare_errors_as_problems(response: Response) -> Response {
+    let status = response.status();
+    if status == StatusCode::REQUEST_TIMEOUT
+        && !response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return ApiError::rejected(
+            status,
+            "the request took too long to arrive or to be answered",
+        )
+        .into_response();
+    }
+    response
+}
+
+/// Builds the router with its limits and logging.
+pub fn router(state: AppState) -> Router {
+    let crl = repository::crl_path(&state);
+    let limit = state.config().max_body_bytes;
+    let timeout = std::time::Duration::from_secs(state.config().request_timeout_seconds);
+    Router::new()
+        .route("/healthz", get(repository::healthz))
+        .route("/openapi.json", get(repository::openapi))
+        .route("/", get(repository::home))
+        .route("/repository", get(repository::repository))
+        .route("/repository/ca-certs.pem", get(repository::ca_certs))
+        .route("/repository/cps", get(repository::cps))
+        .route("/repository/crl", get(repository::latest_crl))
+        .route("/repository/notices", get(repository::notices))
+        .route(&crl, get(repository::latest_crl))
+        .route(
+            "/enroll",
+            get(portal::enroll_page).post(portal::enroll_form),
+        )
+        .route("/download/{serial}", get(portal::download))
+        .route(
+            "/revocation/confirm",
+            get(revocations::confirm_page).post(revocations::confirm_submit),
+        )
+        .route("/api/enroll", post(portal::enroll_api))
+        .route("/api/ra/login", post(registry::login))
+        .route("/api/ra/logout", post(registry::logout))
+        .route("/api/ra/me", get(registry::me))
+        .route("/api/ra/developers", post(registry::add_developer))
+        .route("/api/ra/developers/{number}", get(registry::get_developer))
+        .route(
+            "/api/ra/developers/{number}/removal",
+            post(registry::remove_developer),
+        )
+        .route("/api/ra/applications", post(registry::receive_application))
+        .route("/api/ra/applications/{id}", get(registry::get_application))
+        .route(
+            "/api/ra/applications/{id}/examination",
+            post(registry::examine),
+        )
+        .route("/api/ra/applications/{id}/decision", post(registry::decide))
+        .route("/api/ra/revocations", post(revocations::request_revocation))
+        .route("/api/ra/revocations/overdue", get(revocations::overdue))
+        .route("/api/ra/revocations/{id}", get(revocations::get_revocation))
+        .route(
+            "/api/ra/revocations/{id}/phone-confirmation",
+            post(revocations::phone_confirmation),
+        )
+        .route("/api/ra/room-entries", post(operations::room_entry))
+        .route(
+            "/api/ra/operator-actions",
+            get(operations::operator_actions),
+        )
+        .route(
+            "/api/ra/activation",
+            get(operations::activation_status).post(operations::enter_share),
+        )
+        .fallback(|| async { ApiError::not_found("no such resource") })
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(axum::middleware::map_response(bare_errors_as_problems))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,104 @@
+//! The CA's own operations over HTTP: M-of-N key activation through a staff session
+//! (R-6.2-M-OF-N), RA room entries (R-5.4-RA-EVENTS) and the operators' actions for
+//! the supervisor's review (R-5.2-DUAL-CHECK).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use inkan_runtime::calendar::Timestamp;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::extract::{ApiJson, Session};
+use super::problem::ApiError;
+use crate::ra::RaError;
+use crate::state::AppState;
+
+/// The staff roles a custodian may log in with to read or enter activation shares.
+const CUSTODIAN_ROLES: &[&str] = &[
+    "facility-administrator",
+    "supervisor",
+    "operator",
+    "examiner",
+];
+
+fn status_json(s: Option<inkan_runtime::custody::ActivationStatus>) -> Value {
+    match s {
+        Some(s) if !s.active => json!({ "active": false, "entered": s.have, "needed": s.need }),
+        _ => json!({ "active": true }),
+    }
+}
+
+pub(super) async fn activation_status(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<axum::Json<Value>, ApiError> {
+    session.require(CUSTODIAN_ROLES)?;
+    Ok(axum::Json(
+        state
+            .with_both(|ca, _| Ok::<_, RaError>(status_json(ca.activation())))
+            .await?,
+    ))
+}
+
+#[derive(Deserialize)]
+pub(super) struct ShareBody {
+    share: String,
+}
+
+/// A custodian enters a share, through a staff session. The share is checked and kept
+/// in memory only; the entry (never the value) is audited.
+pub(super) async fn enter_share(
+    State(state): State<AppState>,
+    session: Session,
+    body: Result<ApiJson<ShareBody>, ApiError>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let actor = session.require(CUSTODIAN_ROLES)?.login.clone();
+    let ApiJson(b) = body?;
+    let status = state.enter_share(b.share, actor).await?;
+    Ok(axum::Json(status_json(Some(status))))
+}
+
+#[derive(Deserialize)]
+pub(super) struct RoomEntry {
+    person: String,
+}
+
+pub(super) async fn room_entry(
+    State(state): State<AppState>,
+    session: Session,
+    body: Result<ApiJson<RoomEntry>, ApiError>,
+) -> Result<StatusCode, ApiError> {
+    let actor = session.require(&["facility-administrator"])?.login.clone();
+    let ApiJson(b) = body?;
+    state
+        .with_ra(move |ra| {
+            ra.audit(
+                Timestamp::now(),
+                &actor,
+                "ra-room-entry",
+                &[("person", &b.person)],
+            )
+        })
+        .await?;
+    Ok(StatusCode::CREATED)
+}
+
+/// The operators' actions, for the supervisor's review (R-5.2-DUAL-CHECK).
+pub(super) async fn operator_actions(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<axum::Json<Value>, ApiError> {
+    session.require(&["supervisor"])?;
+    let list = state
+        .with_both(|ca, ra| {
+            let operators = ra.operator_logins()?;
+            let entries = inkan_runtime::store::Store::audit_entries(ca.store())?;
+            Ok::<_, RaError>(entries
+                .into_iter()
+                .filter(|e| operators.contains(&e.actor))
+                .map(|e| json!({ "seq": e.seq, "at": e.at.to_string(), "actor": e.actor, "event": e.event, "details": serde_json::from_str::<Value>(&e.details).unwrap_or(Value::Null) }))
+                .collect::<Vec<_>>())
+        })
+        .await?;
+    Ok(axum::Json(json!({ "actions": list })))
+}

@@ -1,0 +1,108 @@
+//! The subscriber portal (R-4.2-PASSWORD, R-4.2-PROMPT, R-6.1-CA-CERT-DELIVERY,
+//! R-4.4-RECEIPT): enrollment with a one-time password and a PKCS#10 request, as a
+//! page and as JSON, and the certificate download whose first use is the receipt.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use inkan_runtime::calendar::Timestamp;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::extract::{ApiForm, ApiJson};
+use super::pages::{escape, page};
+use super::problem::ApiError;
+use crate::ra::RaError;
+use crate::ra::enrollment::{Enrolled, pem};
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+pub(super) struct EnrollBody {
+    password: String,
+    csr: String,
+}
+
+async fn enroll(state: &AppState, body: EnrollBody) -> Result<Enrolled, ApiError> {
+    Ok(state.enroll(body.password, body.csr).await?)
+}
+
+pub(super) async fn enroll_api(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<EnrollBody>,
+) -> Result<Response, ApiError> {
+    let e = enroll(&state, body).await?;
+    Ok((StatusCode::CREATED, axum::Json(json!({ "serial": e.serial, "subject": e.subject, "certificate": e.certificate, "chain": e.chain, "download": e.download }))).into_response())
+}
+
+const ENROLL_FORM: &str = r#"<p>Paste your PKCS#10 certificate request, or choose the file, and type the password your applicant manager gave you. Your private key never leaves your computer.</p>
+<form method="post" action="/enroll">
+<label for="file">Request file</label><input id="file" type="file" accept=".csr,.pem,.req">
+<label for="csr">Certificate request (PEM)</label><textarea id="csr" name="csr" rows="14" required></textarea>
+<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="one-time-code" required>
+<p><button type="submit" id="submit">Get my certificate</button></p>
+</form>
+<script>document.getElementById('file').addEventListener('change',function(e){var f=e.target.files[0];if(!f)return;var r=new FileReader();r.onload=function(){document.getElementById('csr').value=r.result;};r.readAsText(f);});</script>"#;
+
+pub(super) async fn enroll_page() -> Html<String> {
+    page("Get your certificate", ENROLL_FORM)
+}
+
+pub(super) async fn enroll_form(
+    State(state): State<AppState>,
+    ApiForm(body): ApiForm<EnrollBody>,
+) -> Response {
+    match enroll(&state, body).await {
+        Ok(e) => page(
+            "Your certificate",
+            &format!(
+                "<p id=\"issued\">Issued to <code>{}</code>, serial <code>{}</code>.</p><p><a id=\"download-cert\" href=\"{}&amp;what=certificate\">Download the certificate</a> · <a id=\"download-chain\" href=\"{}&amp;what=chain\">Download it with the CA chain</a></p><pre>{}</pre>",
+                escape(&e.subject),
+                escape(&e.serial),
+                escape(&e.download),
+                escape(&e.download),
+                escape(&e.certificate)
+            ),
+        )
+        .into_response(),
+        Err(e) => (e.status, page("Your certificate was not issued", &format!("<p class=\"error\" id=\"error\">{}</p><p><a href=\"/enroll\">Try again</a></p>", escape(&e.detail)))).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct DownloadQuery {
+    token: String,
+    what: Option<String>,
+}
+
+pub(super) async fn download(
+    State(state): State<AppState>,
+    Path(serial): Path<String>,
+    Query(q): Query<DownloadQuery>,
+) -> Result<Response, ApiError> {
+    let chain = q.what.as_deref() == Some("chain");
+    let body = state
+        .with_both(move |ca, ra| {
+            ra.download(&serial, &q.token, Timestamp::now())?;
+            let record = inkan_runtime::store::Store::certificate(ca.store(), &serial)?
+                .ok_or_else(|| RaError::not_found("no such certificate"))?;
+            let mut body = pem("CERTIFICATE", &record.der.unwrap_or_default())?;
+            if chain {
+                for der in ca.chain(record.issuer.as_deref().unwrap_or_default())? {
+                    body.push_str(&pem("CERTIFICATE", &der)?);
+                }
+            }
+            Ok::<_, RaError>(body)
+        })
+        .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/x-pem-file"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"certificate.pem\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}

@@ -1,0 +1,185 @@
+//! The RA's staff at work: logging in and out (R-5.2-OPERATOR-AUTH), the developer
+//! registry (R-3.2-CLASSES, R-4.1-ELIGIBLE, R-9.3-CONFIDENTIAL, R-4.11-LEAVE) and
+//! application forms from receipt to the supervisor's decision (R-4.2-FLOW,
+//! R-5.2-DUAL-CHECK). Every route takes a [`Session`] and names the roles allowed.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use inkan_runtime::calendar::Timestamp;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::extract::{ApiJson, COOKIE, Session, session_token};
+use super::problem::ApiError;
+use crate::ra::{Application, Developer, revocation};
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+pub(super) struct LoginBody {
+    login: String,
+    password: String,
+}
+
+pub(super) async fn login(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<LoginBody>,
+) -> Result<Response, ApiError> {
+    let minutes = state.config().session_minutes;
+    let (token, staff) = state
+        .with_ra(move |ra| ra.login(&body.login, &body.password, Timestamp::now(), minutes))
+        .await?;
+    let cookie = format!(
+        "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+        minutes * 60
+    );
+    Ok((
+        [(header::SET_COOKIE, cookie)],
+        axum::Json(json!({ "login": staff.login, "role": staff.role })),
+    )
+        .into_response())
+}
+
+pub(super) async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    if let Some(t) = session_token(&headers) {
+        state.with_ra(move |ra| ra.logout(&t)).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(super) async fn me(session: Session) -> axum::Json<Value> {
+    axum::Json(json!({ "login": session.0.login, "role": session.0.role }))
+}
+
+pub(super) async fn add_developer(
+    State(state): State<AppState>,
+    session: Session,
+    body: Result<ApiJson<Developer>, ApiError>,
+) -> Result<StatusCode, ApiError> {
+    let actor = session.require(&["operator"])?.login.clone();
+    let ApiJson(d) = body?;
+    state
+        .with_ra(move |ra| ra.add_developer(&d, Timestamp::now(), &actor))
+        .await?;
+    Ok(StatusCode::CREATED)
+}
+
+pub(super) async fn get_developer(
+    State(state): State<AppState>,
+    session: Session,
+    Path(number): Path<String>,
+) -> Result<axum::Json<Developer>, ApiError> {
+    session.require(&["operator", "examiner", "supervisor"])?;
+    let d = state
+        .with_ra(move |ra| ra.developer(&number))
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such developer"))?;
+    Ok(axum::Json(d))
+}
+
+/// R-4.11-LEAVE: removing a developer revokes all its subscribers' certificates in
+/// one transaction, then republishes the CRL.
+pub(super) async fn remove_developer(
+    State(state): State<AppState>,
+    session: Session,
+    Path(number): Path<String>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let actor = session.require(&["supervisor"])?.login.clone();
+    let revoked = state
+        .with_both(move |ca, ra| {
+            revocation::remove_developer(ca, ra, &actor, &number, Timestamp::now())
+        })
+        .await?;
+    Ok(axum::Json(json!({ "revoked": revoked })))
+}
+
+#[derive(Deserialize)]
+pub(super) struct ApplicationBody {
+    developer: String,
+    form_email: String,
+    holders: Vec<String>,
+}
+
+pub(super) async fn receive_application(
+    State(state): State<AppState>,
+    session: Session,
+    body: Result<ApiJson<ApplicationBody>, ApiError>,
+) -> Result<Response, ApiError> {
+    let actor = session.require(&["operator"])?.login.clone();
+    let ApiJson(b) = body?;
+    let id = state
+        .with_ra(move |ra| {
+            ra.receive_application(
+                &b.developer,
+                &b.form_email,
+                &b.holders,
+                Timestamp::now(),
+                &actor,
+            )
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({ "id": id, "status": "received" })),
+    )
+        .into_response())
+}
+
+pub(super) async fn get_application(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<Application>, ApiError> {
+    session.require(&["operator", "examiner", "supervisor"])?;
+    Ok(axum::Json(
+        state.with_ra(move |ra| ra.application(id)).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+pub(super) struct Decision {
+    approve: bool,
+    #[serde(default)]
+    note: String,
+}
+
+pub(super) async fn examine(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    body: Result<ApiJson<Decision>, ApiError>,
+) -> Result<axum::Json<Application>, ApiError> {
+    let actor = session.require(&["examiner"])?.login.clone();
+    let ApiJson(d) = body?;
+    Ok(axum::Json(
+        state
+            .with_ra(move |ra| ra.examine(id, d.approve, &d.note, Timestamp::now(), &actor))
+            .await?,
+    ))
+}
+
+/// The supervisor's decision; on approval the passwords are in this answer and
+/// nowhere else (they are stored only as hashes).
+pub(super) async fn decide(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    body: Result<ApiJson<Decision>, ApiError>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let actor = session.require(&["supervisor"])?.login.clone();
+    let ApiJson(d) = body?;
+    let days = state.config().otp_valid_days;
+    let passwords = state
+        .with_ra(move |ra| ra.decide(id, d.approve, Timestamp::now(), &actor, days))
+        .await?;
+    let list: Vec<Value> = passwords
+        .iter()
+        .map(|(person, password)| json!({ "person": person, "password": password }))
+        .collect();
+    Ok(axum::Json(
+        json!({ "id": id, "status": if d.approve { "approved" } else { "rejected" }, "passwords": list, "valid_days": days }),
+    ))
+}

@@ -1,0 +1,194 @@
+//! Enrollment (R-4.2-PASSWORD, R-4.2-PROMPT, R-6.1-CA-CERT-DELIVERY, R-4.4-RECEIPT):
+//! subscribers' requests are checked and their one-time passwords claimed one by one,
+//! the claimed ones issued together by `Ca::issue_many`, and each subscriber answered
+//! with their certificate, the CA chain and a download link (the first download is the
+//! receipt). Nothing is spent while the CA keys are locked, nor on a bad request; a
+//! password whose issuance fails is given back.
+
+use std::sync::Arc;
+
+use inkan_runtime::ca::{Ca, IssueRequest, Issued};
+use inkan_runtime::calendar::Timestamp;
+use inkan_runtime::policy::{CertificateProfile, Role};
+
+use super::error::{RaError, Result};
+use super::records::Ra;
+
+/// One subscriber's enrollment.
+pub struct Enrollment {
+    /// The one-time password from the registered letter.
+    pub password: String,
+    /// The PKCS#10 request, PEM.
+    pub csr: String,
+}
+
+/// What an enrolled subscriber gets back.
+#[derive(Debug, Clone)]
+pub struct Enrolled {
+    /// Lower-case hex serial.
+    pub serial: String,
+    /// The subject, as text.
+    pub subject: String,
+    /// The certificate, PEM.
+    pub certificate: String,
+    /// The issuing CA's chain up to the root, PEM.
+    pub chain: String,
+    /// The download link (path and token); its first use records the receipt.
+    pub download: String,
+}
+
+/// PEM text of a DER value.
+pub fn pem(label: &str, der: &[u8]) -> Result<String> {
+    der::pem::encode_string(label, der::pem::LineEnding::LF, der)
+        .map_err(|e| RaError::internal(format!("PEM encoding: {e}")))
+}
+
+/// The policy's subscriber profile.
+pub fn subscriber_profile(ca: &Ca) -> Result<&'static CertificateProfile> {
+    ca.policy()
+        .definition()
+        .certificates
+        .iter()
+        .find(|p| p.role == Role::Subscriber)
+        .ok_or_else(|| RaError::internal("the policy has no subscriber profile"))
+}
+
+/// A claimed password's holder: (holder id, developer, person).
+type Claim = (i64, u64, u64);
+
+/// Checks a request and claims its password: nothing is spent on a locked CA or a
+/// request that would be refused.
+fn claim(
+    ca: &Ca,
+    ra: &mut Ra,
+    job: &Enrollment,
+    now: Timestamp,
+    max_failures: i64,
+) -> Result<Claim> {
+    ca.ensure_active()?;
+    inkan_runtime::csr::check(job.csr.as_bytes(), subscriber_profile(ca)?)?;
+    let (hid, developer, person) = ra.redeem(job.password.trim(), now, max_failures)?;
+    let number = |s: &str| {
+        s.parse::<u64>()
+            .map_err(|_| RaError::internal(format!("stored number `{s}` is not a number")))
+    };
+    match (number(&developer), number(&person)) {
+        (Ok(d), Ok(p)) => Ok((hid, d, p)),
+        (Err(e), _) | (_, Err(e)) => {
+            ra.release(hid)?;
+            Err(e)
+        }
+    }
+}
+
+/// Enrolls a batch, one answer per enrollment in order. Each request is checked and
+/// its password claimed on its own; the claimed ones are issued together.
+pub fn enroll_batch(
+    ca: &mut Ca,
+    ra: &mut Ra,
+    max_failures: i64,
+    batch: &[Enrollment],
+) -> Vec<Result<Enrolled>> {
+    let now = Timestamp::now();
+    let mut answers: Vec<Option<Result<Enrolled>>> = batch.iter().map(|_| None).collect();
+    let mut claimed: Vec<(usize, Claim)> = Vec::new();
+    for (i, job) in batch.iter().enumerate() {
+        match claim(ca, ra, job, now, max_failures) {
+            Ok(c) => claimed.push((i, c)),
+            Err(e) => answers[i] = Some(Err(e)),
+        }
+    }
+    if !claimed.is_empty() {
+        for (i, answer) in issue_claimed(ca, ra, batch, &claimed, now) {
+            answers[i] = Some(answer);
+        }
+    }
+    answers
+        .into_iter()
+        .map(|a| a.unwrap_or_else(|| Err(RaError::internal("the enrollment got no answer"))))
+        .collect()
+}
+
+/// Issues the claimed enrollments together and links each certificate to its holder.
+fn issue_claimed(
+    ca: &mut Ca,
+    ra: &mut Ra,
+    batch: &[Enrollment],
+    claimed: &[(usize, Claim)],
+    now: Timestamp,
+) -> Vec<(usize, Result<Enrolled>)> {
+    let actors: Vec<String> = claimed
+        .iter()
+        .map(|(_, (hid, _, _))| format!("password:{hid}"))
+        .collect();
+    let requests: Vec<IssueRequest<'_>> = claimed
+        .iter()
+        .zip(&actors)
+        .map(|((i, (_, developer, person)), actor)| IssueRequest {
+            actor,
+            csr: batch[*i].csr.as_bytes(),
+            profile: None,
+            fields: vec![("developer".into(), *developer), ("person".into(), *person)],
+        })
+        .collect();
+    let outcomes: Vec<Result<Issued>> = match ca.issue_many(&requests, now) {
+        Ok(all) => all.into_iter().map(|r| r.map_err(RaError::from)).collect(),
+        Err(e) => {
+            let shared = RaError::from(e).shared();
+            requests
+                .iter()
+                .map(|_| Err(RaError::Shared(shared.clone())))
+                .collect()
+        }
+    };
+    drop(requests);
+    let chain = chain_pem(ca).map_err(RaError::shared);
+    let mut links = Vec::new();
+    for ((_, (hid, _, _)), outcome) in claimed.iter().zip(&outcomes) {
+        match outcome {
+            Ok(issued) => links.push((*hid, issued.serial.as_str())),
+            Err(_) => {
+                if let Err(e) = ra.release(*hid) {
+                    tracing::error!(hid, error = %inkan_runtime::error::report(&e), "could not give a password back");
+                }
+            }
+        }
+    }
+    let mut tokens = ra
+        .issued_many(&links)
+        .map(Vec::into_iter)
+        .map_err(RaError::shared);
+    drop(links);
+    claimed
+        .iter()
+        .zip(outcomes)
+        .map(|((i, _), outcome)| {
+            let answer = outcome.and_then(|issued| {
+                let token = match &mut tokens {
+                    Ok(t) => t
+                        .next()
+                        .ok_or_else(|| RaError::internal("no download token was made"))?,
+                    Err(e) => return Err(RaError::Shared(Arc::clone(e))),
+                };
+                Ok(Enrolled {
+                    download: format!("/download/{}?token={token}", issued.serial),
+                    certificate: pem("CERTIFICATE", &issued.der)?,
+                    chain: chain.clone().map_err(RaError::Shared)?,
+                    serial: issued.serial,
+                    subject: issued.subject,
+                })
+            });
+            (*i, answer)
+        })
+        .collect()
+}
+
+/// The subscriber profile's issuing CA chain, PEM.
+fn chain_pem(ca: &Ca) -> Result<String> {
+    let mut chain = String::new();
+    let issuer = subscriber_profile(ca)?.issuer.unwrap_or_default();
+    for der in ca.chain(issuer)? {
+        chain.push_str(&pem("CERTIFICATE", &der)?);
+    }
+    Ok(chain)
+}

@@ -1,0 +1,79 @@
+//! The RA's records as callers see them: staff, product developers, application
+//! forms and revocation requests. Request bodies and JSON answers use these shapes.
+
+/// A logged-in staff member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Staff {
+    /// Login name.
+    pub login: String,
+    /// The one role this person holds (R-5.2-SEPARATION).
+    pub role: String,
+}
+
+/// A product developer, confidential fields included (R-9.3-CONFIDENTIAL).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Developer {
+    /// Six-digit developer number.
+    pub number: String,
+    /// Organisation or individual name.
+    pub name: String,
+    /// `A` or `B` (R-3.2-CLASSES).
+    pub class: String,
+    /// `full` or `provisional`.
+    pub registration: String,
+    /// Whether a provisional registrant may apply (R-4.1-ELIGIBLE).
+    #[serde(default)]
+    pub permitted: bool,
+    /// Applicant manager.
+    pub manager_name: String,
+    /// Manager's address.
+    pub manager_address: String,
+    /// Manager's e-mail on file (R-3.2-EMAIL-MATCH).
+    pub manager_email: String,
+    /// Manager's telephone, for key-compromise confirmation (R-4.9-COMPROMISE).
+    pub manager_phone: String,
+    /// `listed` or `removed`; set by the RA, not by the request.
+    #[serde(default, skip_deserializing)]
+    pub status: String,
+}
+
+/// An application form's state.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Application {
+    /// Id.
+    pub id: i64,
+    /// Developer number.
+    pub developer: String,
+    /// `received`, `examined`, `approved`, `rejected`.
+    pub status: String,
+    /// Who received it.
+    pub received_by: String,
+    /// Who examined it.
+    pub examined_by: Option<String>,
+    /// Who decided.
+    pub decided_by: Option<String>,
+    /// Named holders (person numbers).
+    pub holders: Vec<String>,
+}
+
+/// A revocation request.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RevocationRequest {
+    /// Id.
+    pub id: i64,
+    /// Certificate serial.
+    pub serial: String,
+    /// Developer number.
+    pub developer: String,
+    /// The policy's reason name.
+    pub reason: String,
+    /// `manager` or `ca`.
+    pub requested_by: String,
+    /// State.
+    pub status: String,
+    /// When accepted.
+    pub accepted_at: String,
+    /// Revocation deadline (R-4.9-DEADLINE).
+    pub deadline_at: String,
+}

@@ -1,0 +1,123 @@
+//! The registration authority's records, in the CA's database (SQLite or
+//! PostgreSQL, [`inkan_runtime::sql`]) beside the CA's own tables: staff and sessions,
+//! product developers, application forms and their named certificate holders with
+//! one-time passwords, revocation requests, the e-mail outbox and job leases.
+//!
+//! [`Ra`] is the one implementation over both databases; each file of this module
+//! adds the methods of one kind of record. Every change that R-5.4-RA-EVENTS or
+//! R-5.4-CA-EVENTS names is audited in the same transaction ([`Ra::tx`]), so a change
+//! is never recorded without its entry. Secrets are stored only as hashes
+//! ([`crate::ra::secrets`]).
+
+mod applications;
+mod developers;
+mod outbox;
+mod passwords;
+mod revocations;
+mod staff;
+
+use std::path::Path;
+
+use inkan_runtime::audit::{Audited, Event};
+use inkan_runtime::calendar::Timestamp;
+use inkan_runtime::policy::PolicyDefinition;
+use inkan_runtime::sql::{Db, FromValue, Migration, Param, Row, SqlError, Tx};
+use inkan_runtime::store::append_audit;
+
+use crate::ra::error::{RaError, Result};
+
+/// The RA's records in the CA's database, beside the CA's tables.
+pub struct Ra {
+    db: Db,
+    policy: &'static PolicyDefinition,
+}
+
+/// The RA's schema, in both dialects.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "staff, sessions, developers, applications, holders, revocation requests, outbox, jobs",
+    sqlite: include_str!("../../../migrations/sqlite/0001_ra.sql"),
+    postgres: include_str!("../../../migrations/postgres/0001_ra.sql"),
+}];
+
+impl Ra {
+    /// Opens the RA tables in the CA directory's store (SQLite or PostgreSQL, as the
+    /// directory's configuration names it), bringing their schema up to date.
+    pub fn open(dir: &Path, policy: &'static PolicyDefinition) -> Result<Self, RaError> {
+        let location = inkan_runtime::ca::store_location(dir).map_err(RaError::from)?;
+        let db = Db::open(&location)?;
+        db.migrate("ra", MIGRATIONS)?;
+        Ok(Ra { db, policy })
+    }
+
+    /// An audit entry of this policy.
+    pub(super) fn audited(
+        &self,
+        at: Timestamp,
+        actor: &str,
+        event: &'static str,
+        details: &[(&str, &str)],
+    ) -> Audited {
+        Audited::new(self.policy, Event::new(at, actor, event, details))
+    }
+
+    /// Runs `f` in a write transaction, auditing the events it returns in it.
+    pub(super) fn tx<T>(
+        &mut self,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<(T, Vec<Audited>), RaError>,
+    ) -> Result<T, RaError> {
+        self.db.write(|tx| {
+            let (value, events) = f(tx)?;
+            append_audit(tx, &events).map_err(RaError::from)?;
+            Ok(value)
+        })
+    }
+
+    /// Runs one statement on its own.
+    pub(super) fn execute(&self, sql: &str, params: &[Param<'_>]) -> Result<u64, RaError> {
+        self.db.execute(sql, params).map_err(RaError::from)
+    }
+
+    /// The first row of a query, if any.
+    pub(super) fn row(&self, sql: &str, params: &[Param<'_>]) -> Result<Option<Row>, RaError> {
+        self.db.query_opt(sql, params).map_err(RaError::from)
+    }
+
+    /// Every row of a query, each converted by `f`.
+    pub(super) fn rows<T>(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+        f: impl Fn(&Row) -> Result<T, SqlError>,
+    ) -> Result<Vec<T>, RaError> {
+        self.db
+            .query(sql, params)
+            .map_err(RaError::from)?
+            .iter()
+            .map(|r| f(r).map_err(RaError::from))
+            .collect()
+    }
+
+    /// A single value, if the row exists.
+    pub(super) fn value<T: FromValue>(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> Result<Option<T>, RaError> {
+        self.row(sql, params)?
+            .map(|r| r.get(0).map_err(RaError::from))
+            .transpose()
+    }
+
+    /// Audits one event on its own.
+    pub fn audit(
+        &mut self,
+        at: Timestamp,
+        actor: &str,
+        event: &'static str,
+        details: &[(&str, &str)],
+    ) -> Result<(), RaError> {
+        let a = self.audited(at, actor, event, details);
+        self.tx(|_| Ok(((), vec![a])))
+    }
+}

@@ -1,0 +1,199 @@
+//! One-time passwords at enrollment (R-4.2-PASSWORD): redeemed once by one
+//! conditional update, wrong guesses counted towards a lockout, given back when
+//! issuance fails; the issued certificate linked to its holder, and its first download
+//! recorded as the receipt (R-4.4-RECEIPT).
+
+use inkan_runtime::args;
+use inkan_runtime::calendar::Timestamp;
+use inkan_runtime::sql::SqlError;
+use inkan_runtime::store::append_audit;
+
+use super::Ra;
+use crate::ra::error::{RaError, Result};
+use crate::ra::secrets::{constant_time_eq, random_token, token_hash};
+
+impl Ra {
+    /// Redeems a one-time password (R-4.2-PASSWORD): single use, unexpired, not locked;
+    /// a wrong one counts towards the lockout. Returns (holder id, developer, person).
+    pub fn redeem(
+        &mut self,
+        password: &str,
+        now: Timestamp,
+        max_failures: i64,
+    ) -> Result<(i64, String, String), RaError> {
+        let refused = || {
+            RaError::unauthenticated(
+                "the password is wrong, used, expired or locked (R-4.2-PASSWORD)",
+            )
+        };
+        let hid: i64 = password
+            .split_once('-')
+            .and_then(|(id, _)| id.parse().ok())
+            .ok_or_else(refused)?;
+        let row: Option<HolderRow> = self
+            .row(
+                "SELECT h.password_hash, h.expires_at, h.failures, h.used_at, a.developer, h.person FROM holders h JOIN applications a ON a.id = h.application WHERE h.id = ?1",
+                args![hid],
+            )?
+            .map(|r| Ok::<_, SqlError>((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+            .transpose()
+            .map_err(RaError::from)?;
+        let Some((Some(hash), Some(expires), failures, used, developer, person)) = row else {
+            self.audit(
+                now,
+                "subscriber",
+                "certificate-application",
+                &[("outcome", "unknown password")],
+            )?;
+            return Err(refused());
+        };
+        let actor = format!("password:{hid}");
+        let matches = constant_time_eq(&hash, &token_hash(password));
+        if !matches {
+            let a = self.audited(
+                now,
+                &actor,
+                "certificate-application",
+                &[
+                    ("outcome", "wrong password"),
+                    ("failures", &(failures + 1).to_string()),
+                ],
+            );
+            self.tx(|tx| {
+                tx.execute(
+                    "UPDATE holders SET failures = failures + 1 WHERE id = ?1",
+                    args![hid],
+                )
+                .map_err(RaError::from)?;
+                Ok(((), vec![a]))
+            })?;
+            return Err(refused());
+        }
+        let why = if used.is_some() {
+            Some("already used")
+        } else if expires <= now.unix() {
+            Some("expired")
+        } else if failures >= max_failures {
+            Some("locked after repeated failures")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            self.audit(now, &actor, "certificate-application", &[("outcome", why)])?;
+            return Err(refused());
+        }
+        let a = self.audited(
+            now,
+            &actor,
+            "certificate-application",
+            &[
+                ("outcome", "password accepted"),
+                ("developer", &developer),
+                ("person", &person),
+            ],
+        );
+        // The claim: exactly one caller, on any server, moves used_at from NULL. It need
+        // not reach the disk on its own: the certificate's pending record commits
+        // durably before anything is signed and carries this commit with it. A claim
+        // (and its audit entry) lost to a power cut was followed by no signature; the
+        // password is simply unused again.
+        let claimed = self.db.write_relaxed(|tx| {
+            let n = tx
+                .execute("UPDATE holders SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL AND failures < ?3 AND expires_at > ?2", args![hid, now.unix(), max_failures])
+                .map_err(RaError::from)?;
+            if n == 1 {
+                append_audit(tx, std::slice::from_ref(&a)).map_err(RaError::from)?;
+            }
+            Ok::<_, RaError>(n == 1)
+        })?;
+        if !claimed {
+            return Err(refused());
+        }
+        Ok((hid, developer, person))
+    }
+
+    /// Gives a claimed password back (issuance failed after the claim).
+    pub fn release(&mut self, hid: i64) -> Result<(), RaError> {
+        self.execute(
+            "UPDATE holders SET used_at = NULL WHERE id = ?1 AND serial IS NULL",
+            args![hid],
+        )?;
+        Ok(())
+    }
+
+    /// Links an issued certificate to its holder; returns the download token.
+    pub fn issued(&mut self, hid: i64, serial: &str) -> Result<String, RaError> {
+        self.issued_many(&[(hid, serial)])?
+            .pop()
+            .ok_or_else(|| RaError::internal("no download token was made"))
+    }
+
+    /// [`RaStore::issued`] for a batch, in one durable commit; tokens in order.
+    pub fn issued_many(&mut self, links: &[(i64, &str)]) -> Result<Vec<String>, RaError> {
+        self.tx(|tx| {
+            let mut tokens = Vec::with_capacity(links.len());
+            for (hid, serial) in links {
+                let token = random_token(16)?;
+                tx.execute(
+                    "UPDATE holders SET serial = ?2, download_hash = ?3 WHERE id = ?1",
+                    args![*hid, *serial, &token_hash(&token)],
+                )
+                .map_err(RaError::from)?;
+                tokens.push(token);
+            }
+            Ok((tokens, Vec::new()))
+        })
+    }
+
+    /// Checks a download token; records the first download as receipt (R-4.4-RECEIPT).
+    pub fn download(&mut self, serial: &str, token: &str, now: Timestamp) -> Result<(), RaError> {
+        let row: Option<(i64, Option<i64>)> = self
+            .row(
+                "SELECT id, received_at FROM holders WHERE serial = ?1 AND download_hash = ?2",
+                args![serial, &token_hash(token)],
+            )?
+            .map(|r| Ok::<_, SqlError>((r.get(0)?, r.get(1)?)))
+            .transpose()
+            .map_err(RaError::from)?;
+        let (hid, received) = row.ok_or_else(|| RaError::not_found("no such download"))?;
+        if received.is_none() {
+            let a = self.audited(
+                now,
+                &format!("password:{hid}"),
+                "certificate-received",
+                &[("serial", serial)],
+            );
+            self.tx(|tx| {
+                // The first download is the receipt; a second at the same time records nothing.
+                let n = tx
+                    .execute(
+                        "UPDATE holders SET received_at = ?2 WHERE id = ?1 AND received_at IS NULL",
+                        args![hid, now.unix()],
+                    )
+                    .map_err(RaError::from)?;
+                Ok(((), if n == 1 { vec![a] } else { Vec::new() }))
+            })?;
+        }
+        Ok(())
+    }
+
+    /// When a certificate was received, if it was.
+    pub fn received_at(&self, serial: &str) -> Result<Option<i64>, RaError> {
+        Ok(self
+            .value::<Option<i64>>(
+                "SELECT received_at FROM holders WHERE serial = ?1",
+                args![serial],
+            )?
+            .flatten())
+    }
+}
+
+/// A holder's password state: hash, expiry, failures, use, developer, person.
+type HolderRow = (
+    Option<Vec<u8>>,
+    Option<i64>,
+    i64,
+    Option<i64>,
+    String,
+    String,
+);
