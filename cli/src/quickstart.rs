@@ -32,7 +32,7 @@ fn step(n: u32, text: &str) {
 
 /// Runs the quickstart; exit status 0 only if openssl agrees with every expectation.
 pub fn run(dir: Option<PathBuf>, name: &str) -> Result<ExitCode> {
-    let policy = crate::policy(name)?;
+    let policy = crate::support::policy(name)?;
     let dir = dir.unwrap_or_else(|| {
         std::env::temp_dir().join(format!(
             "inkan-quickstart-{}-{}",
@@ -54,7 +54,7 @@ pub fn run(dir: Option<PathBuf>, name: &str) -> Result<ExitCode> {
         1,
         "initialise the CA: root and issuing CA keys and certificates",
     );
-    let (mut ca, shares) = crate::init(
+    let (mut ca, shares) = crate::commands::ca::create(
         &ca_dir,
         policy,
         Timestamp::now(),
@@ -68,16 +68,19 @@ pub fn run(dir: Option<PathBuf>, name: &str) -> Result<ExitCode> {
     );
     let mut chain = String::new();
     for der in ca.ca_certificates()? {
-        chain.push_str(&crate::pem("CERTIFICATE", &der)?);
+        chain.push_str(&crate::support::pem("CERTIFICATE", &der)?);
     }
     let certs = ca.ca_certificates()?;
     let (Some(root), Some(issuing)) = (certs.first(), certs.get(1)) else {
         bail!("the policy has fewer than two CA certificates")
     };
-    std::fs::write(work.join("root.pem"), crate::pem("CERTIFICATE", root)?)?;
+    std::fs::write(
+        work.join("root.pem"),
+        crate::support::pem("CERTIFICATE", root)?,
+    )?;
     std::fs::write(
         work.join("issuing-ca.pem"),
-        crate::pem("CERTIFICATE", issuing)?,
+        crate::support::pem("CERTIFICATE", issuing)?,
     )?;
     std::fs::write(work.join("ca-chain.pem"), &chain)?;
 
@@ -128,7 +131,7 @@ pub fn run(dir: Option<PathBuf>, name: &str) -> Result<ExitCode> {
         let issued = ca.issue(&request, Timestamp::now())?;
         std::fs::write(
             work.join(format!("subscriber{n}.pem")),
-            crate::pem("CERTIFICATE", &issued.der)?,
+            crate::support::pem("CERTIFICATE", &issued.der)?,
         )?;
         println!(
             "    issued serial {} to {}  (the request's CN=Taro Yamada was ignored: R-3.1-PSEUDONYM)",
@@ -148,7 +151,10 @@ pub fn run(dir: Option<PathBuf>, name: &str) -> Result<ExitCode> {
         "quickstart",
     )?;
     let crl = ca.crl(None, Timestamp::now(), "quickstart")?;
-    std::fs::write(work.join("crl.pem"), crate::pem("X509 CRL", &crl.der)?)?;
+    std::fs::write(
+        work.join("crl.pem"),
+        crate::support::pem("X509 CRL", &crl.der)?,
+    )?;
     println!("    CRL number {} lists 1 revoked certificate", crl.number);
 
     // The faithful JPCERT policy signs with SHA-1 (80-bit security): OpenSSL 3 refuses it

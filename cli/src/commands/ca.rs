@@ -1,0 +1,228 @@
+//! The commands that make and run a CA directory: `init`, `ceremony`, `issue`,
+//! `revoke`, `crl`, `pending` and `ca-certs`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use inkan_runtime::ca::{Ca, InitOptions, IssueRequest};
+use inkan_runtime::calendar::Timestamp;
+use inkan_runtime::custody::shamir::Share;
+use inkan_runtime::policy::Policy;
+use inkan_runtime::signer::SoftwareSigner;
+
+use crate::args::{
+    CaCertsArgs, CeremonyArgs, CrlArgs, InitArgs, IssueArgs, PendingArgs, RevokeArgs,
+};
+use crate::support::{lookup, number, parse_now, pem, policy, unlock_from_stdin, write_out};
+
+/// Makes a CA with fresh software keys (also the quickstart's first step).
+pub fn create(
+    dir: &Path,
+    policy: &'static dyn Policy,
+    now: Timestamp,
+    allow_clock_override: bool,
+    hsm_token: String,
+    store: Option<&str>,
+) -> Result<(Ca, Vec<Share>)> {
+    let options = InitOptions {
+        allow_clock_override,
+        hsm_token,
+        key_source: &|p| SoftwareSigner::generate(p.key_bits),
+        progress: &|step| eprintln!("  {step}"),
+        store,
+    };
+    Ok(Ca::init(dir, policy, now, &options)?)
+}
+
+/// `inkan init`.
+pub fn init(args: InitArgs) -> Result<ExitCode> {
+    let InitArgs {
+        dir,
+        policy: name,
+        allow_clock_override,
+        now,
+        hsm_token,
+        store,
+    } = args;
+    let policy = policy(&name)?;
+    let now = match parse_now(now.as_deref())? {
+        Some(_) if !allow_clock_override => bail!("--now needs --allow-clock-override"),
+        Some(t) => t,
+        None => Timestamp::now(),
+    };
+    eprintln!(
+        "initialising {} under policy `{}` (sha256 {})",
+        dir.display(),
+        policy.id(),
+        policy.definition().sha256
+    );
+    let (ca, shares) = create(
+        &dir,
+        policy,
+        now,
+        allow_clock_override,
+        hsm_token,
+        store.as_deref(),
+    )?;
+    eprintln!(
+        "created {} with {} CA certificate(s); the keys are stored encrypted",
+        ca.dir().display(),
+        ca.ca_certificates()?.len()
+    );
+    println!(
+        "Activation shares (R-6.2-M-OF-N): each is shown once, for its custodian only. Later commands that sign read them on standard input."
+    );
+    for s in &shares {
+        println!("  custodian {}: {}", s.index, s.to_text());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `inkan issue`.
+pub fn issue(args: IssueArgs) -> Result<ExitCode> {
+    let IssueArgs {
+        dir,
+        csr,
+        developer,
+        person,
+        profile,
+        now,
+        out,
+    } = args;
+    let mut ca = Ca::open(&dir, &lookup)?;
+    let now = ca.now(parse_now(now.as_deref())?)?;
+    unlock_from_stdin(&mut ca)?;
+    let csr = std::fs::read(&csr).with_context(|| format!("reading {}", csr.display()))?;
+    let request = IssueRequest {
+        actor: "cli",
+        csr: &csr,
+        profile: profile.as_deref(),
+        fields: vec![number("developer", &developer)?, number("person", &person)?],
+    };
+    let issued = ca.issue(&request, now)?;
+    eprintln!("issued serial {} to {}", issued.serial, issued.subject);
+    write_out(out.as_deref(), pem("CERTIFICATE", &issued.der)?.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `inkan revoke`.
+pub fn revoke(args: RevokeArgs) -> Result<ExitCode> {
+    let RevokeArgs {
+        dir,
+        serial,
+        reason,
+        now,
+    } = args;
+    let mut ca = Ca::open(&dir, &lookup)?;
+    let now = ca.now(parse_now(now.as_deref())?)?;
+    ca.revoke(&serial, &reason, now, "cli")?;
+    eprintln!("revoked {serial} ({reason}) at {now}; run `inkan crl` to publish it");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `inkan crl`.
+pub fn crl(args: CrlArgs) -> Result<ExitCode> {
+    let CrlArgs {
+        dir,
+        issuer,
+        now,
+        out,
+        pem: as_pem,
+    } = args;
+    let mut ca = Ca::open(&dir, &lookup)?;
+    let now = ca.now(parse_now(now.as_deref())?)?;
+    unlock_from_stdin(&mut ca)?;
+    let crl = ca.crl(issuer.as_deref(), now, "cli")?;
+    eprintln!("CRL number {} at {now}", crl.number);
+    let bytes = if as_pem {
+        pem("X509 CRL", &crl.der)?.into_bytes()
+    } else {
+        crl.der
+    };
+    write_out(out.as_deref(), &bytes)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `inkan ca-certs`.
+pub fn ca_certs(args: CaCertsArgs) -> Result<ExitCode> {
+    let CaCertsArgs { dir } = args;
+    let ca = Ca::open(&dir, &lookup)?;
+    for der in ca.ca_certificates()? {
+        print!("{}", pem("CERTIFICATE", &der)?);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `inkan pending`.
+pub fn pending(args: PendingArgs) -> Result<ExitCode> {
+    let PendingArgs { dir } = args;
+    let ca = Ca::open(&dir, &lookup)?;
+    let pending = ca.pending()?;
+    for r in &pending {
+        let revoked = if r.revoked.is_some() {
+            "revoked"
+        } else {
+            "not revoked"
+        };
+        println!("{}  {}  {}  {revoked}", r.serial, r.profile, r.subject);
+    }
+    if pending.iter().any(|r| r.revoked.is_none()) {
+        eprintln!(
+            "{} pending record(s) not revoked: a process stopped between recording and signing; revoke each with `inkan revoke`",
+            pending.iter().filter(|r| r.revoked.is_none()).count()
+        );
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `inkan ceremony`.
+pub fn ceremony(args: CeremonyArgs) -> Result<ExitCode> {
+    let CeremonyArgs {
+        dir,
+        policy: name,
+        hsm,
+        slot,
+        witnesses,
+        allow_clock_override,
+        store,
+    } = args;
+    let policy = policy(&name)?;
+    let pin = match std::env::var("INKAN_HSM_PIN") {
+        Ok(p) => zeroize::Zeroizing::new(p),
+        Err(_) => {
+            eprintln!("enter the token's current user PIN:");
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("reading the PIN")?;
+            zeroize::Zeroizing::new(line.trim_end_matches(['\n', '\r']).to_string())
+        }
+    };
+    let token = inkan_runtime::pkcs11::token_in_slot(&hsm, slot)?;
+    eprintln!(
+        "key ceremony for policy `{}` on token `{token}` (slot {slot}), witnessed by {}",
+        policy.id(),
+        witnesses.join(", ")
+    );
+    let options = inkan_runtime::custody::CeremonyOptions {
+        module: hsm,
+        token,
+        pin,
+        witnesses,
+        allow_clock_override,
+        progress: &|step| eprintln!("  {step}"),
+        store: store.as_deref(),
+    };
+    let (_ca, shares, transcript) = Ca::ceremony(&dir, policy, Timestamp::now(), &options)?;
+    println!("{transcript}");
+    println!(
+        "Activation shares: each is shown once, for its custodian only. A mistyped share is caught by its last four characters."
+    );
+    for s in &shares {
+        println!("  custodian {}: {}", s.index, s.to_text());
+    }
+    eprintln!("the token PIN was replaced; it now exists only as these shares");
+    Ok(ExitCode::SUCCESS)
+}

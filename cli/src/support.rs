@@ -1,0 +1,181 @@
+//! What the commands share: the linked policies, times and numbers from the command
+//! line, files written whole or not at all, PEM and DER in and out, shares read from
+//! standard input, and fetching over HTTP.
+
+use std::io::Write as _;
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow, bail};
+use inkan_runtime::ca::Ca;
+use inkan_runtime::calendar::Timestamp;
+use inkan_runtime::policy::Policy;
+
+/// The compiled policy of that id, or an error that lists the linked ones.
+pub fn policy(name: &str) -> Result<&'static dyn Policy> {
+    inkan_policies::by_id(name).ok_or_else(|| {
+        let known: Vec<&str> = inkan_policies::ALL.iter().map(|p| p.id()).collect();
+        anyhow!(
+            "no compiled policy `{name}`; this binary links: {}",
+            known.join(", ")
+        )
+    })
+}
+
+/// The compiled policy of that id, if this binary links it (for opening a CA).
+pub fn lookup(id: &str) -> Option<&'static dyn Policy> {
+    inkan_policies::by_id(id)
+}
+
+/// `--now`, read as RFC 3339.
+pub fn parse_now(now: Option<&str>) -> Result<Option<Timestamp>> {
+    now.map(|s| {
+        Timestamp::parse_rfc3339(s).ok_or_else(|| {
+            anyhow!("--now `{s}` is not an RFC 3339 time such as 2026-11-26T09:00:00Z")
+        })
+    })
+    .transpose()
+}
+
+/// A name field from the command line (`--developer 000123`).
+pub fn number(name: &str, s: &str) -> Result<(String, u64)> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) || s.len() > 18 {
+        bail!("--{name} `{s}` is not a decimal number");
+    }
+    Ok((
+        name.to_string(),
+        s.parse().with_context(|| format!("--{name} `{s}`"))?,
+    ))
+}
+
+/// Writes to `out` (atomically) or to standard output.
+pub fn write_out(out: Option<&Path>, bytes: &[u8]) -> Result<()> {
+    match out {
+        Some(path) => {
+            // Write to a temporary file and rename, so a failure leaves no partial file.
+            let tmp = path.with_extension("partial");
+            std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+            std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+        }
+        None => std::io::stdout()
+            .write_all(bytes)
+            .context("writing to standard output"),
+    }
+}
+
+/// PEM text of a DER value.
+pub fn pem(label: &str, der: &[u8]) -> Result<String> {
+    der::pem::encode_string(label, der::pem::LineEnding::LF, der)
+        .map_err(|e| anyhow!("PEM encoding: {e}"))
+}
+
+/// Reads M-of-N shares from standard input, one per line, until a locked CA is active.
+pub fn unlock_from_stdin(ca: &mut Ca) -> Result<()> {
+    let Some(status) = ca.activation() else {
+        return Ok(());
+    };
+    eprintln!(
+        "the CA keys are locked: {} custodian shares are needed, one per line on standard input (R-6.2-M-OF-N)",
+        status.need
+    );
+    let stdin = std::io::stdin();
+    let mut line = zeroize::Zeroizing::new(String::new());
+    loop {
+        line.clear();
+        if stdin.read_line(&mut line).context("reading a share")? == 0 {
+            bail!("standard input ended before enough shares were entered");
+        }
+        if line.trim().is_empty() {
+            continue;
+        }
+        match ca.enter_share(line.trim(), Timestamp::now(), "console") {
+            Ok(s) if s.active => {
+                eprintln!("CA keys activated");
+                return Ok(());
+            }
+            Ok(s) => eprintln!("share accepted: {} of {}", s.have, s.need),
+            Err(e) => eprintln!("refused: {e}"),
+        }
+    }
+}
+
+/// Reads a file, or GETs an http(s) URL (the repository publishes over plain HTTP;
+/// what it serves is signed, which is what the verifier trusts).
+pub fn fetch(source: &str) -> Result<Vec<u8>> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    Ok(runtime.block_on(inkan_server::rp::fetch_bytes(source))?)
+}
+
+/// DER from PEM blocks labelled `label`, or the bytes themselves if they are not PEM.
+pub fn der_blocks(bytes: &[u8], label: &str, source: &str) -> Result<Vec<Vec<u8>>> {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) if t.trim_start().starts_with("-----BEGIN") => t,
+        _ => return Ok(vec![bytes.to_vec()]),
+    };
+    let end = format!("-----END {label}-----");
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("-----BEGIN") {
+        let block = &rest[start..];
+        let stop = block
+            .find(&end)
+            .ok_or_else(|| anyhow!("{source}: a PEM block that is not a {label}"))?
+            + end.len();
+        let (found, der) = der::pem::decode_vec(&block.as_bytes()[..stop])
+            .map_err(|e| anyhow!("{source}: bad PEM: {e}"))?;
+        if found != label {
+            bail!("{source}: expected {label} PEM blocks, found {found}");
+        }
+        out.push(der);
+        rest = &block[stop..];
+    }
+    Ok(out)
+}
+
+/// Writes `bytes` to a sibling temporary file, then renames it over `path`.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let tmp = path.with_extension("partial");
+    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+}
+
+/// A file's DER: PEM with the label `label`, or the bytes as they are.
+pub fn read_pem_or_der(path: &Path, label: &str) -> Result<Vec<u8>> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    if bytes.starts_with(b"-----BEGIN") {
+        let (found, der) = der::pem::decode_vec(&bytes)
+            .map_err(|e| anyhow!("{}: bad PEM: {e}", path.display()))?;
+        if found != label {
+            bail!(
+                "{}: expected a {label} PEM block, found {found}",
+                path.display()
+            );
+        }
+        Ok(der)
+    } else {
+        Ok(bytes)
+    }
+}
+
+/// Ctrl-C, or SIGTERM on Unix.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+}
