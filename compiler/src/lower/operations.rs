@@ -1,0 +1,219 @@
+//! The CA's operations: key custody (R-6.2-HSM, R-6.2-M-OF-N), revocation reasons and
+//! deadlines, the RA's roles, audit events and retention, and lint waivers.
+
+use super::{Cx, quote_list, span_of};
+use crate::diag::{Diagnostic, did_you_mean};
+use crate::lang;
+use crate::model::*;
+use crate::syntax::*;
+
+impl Cx<'_> {
+    pub(super) fn ca_keys(&mut self, k: &RawCaKeys) -> Option<CaKeys> {
+        let cites = self.cites(&k.cps);
+        let storage = self.kw::<KeyStorage>(&k.storage, "key storage")?;
+        let (n, m) = (k.activation.shares.value, k.activation.threshold.value);
+        if m < 2 || m > n {
+            self.err(
+                Diagnostic::error(
+                    "bad-activation",
+                    Some(span_of(&k.activation.threshold)),
+                    format!("threshold {m} of {n} shares cannot split a secret"),
+                )
+                .label(format!("expected a threshold from 2 to {n}"))
+                .note("one share must never be enough, and the threshold cannot exceed the shares")
+                .rules(["R-6.2-M-OF-N"]),
+            );
+            return None;
+        }
+        Some(CaKeys {
+            storage,
+            shares: n,
+            threshold: m,
+            cites,
+        })
+    }
+
+    pub(super) fn revocation(&mut self, r: &RawRevocation) -> Revocation {
+        let cites = self.cites(&r.cps);
+        let mut reasons: Vec<Reason> = Vec::new();
+        for reason in &r.reasons {
+            let rc = self.cites(&reason.cps);
+            if reasons.iter().any(|x| x.name == reason.name.value) {
+                self.err(
+                    Diagnostic::error(
+                        "duplicate-value",
+                        Some(span_of(&reason.name)),
+                        format!("reason `{}` is defined twice", reason.name.value),
+                    )
+                    .label("already defined above"),
+                );
+            }
+            let Some(code) = self.kw::<ReasonCode>(&reason.code, "RFC 5280 reason code") else {
+                continue;
+            };
+            if !r.hold.value
+                && matches!(
+                    code,
+                    ReasonCode::CertificateHold | ReasonCode::RemoveFromCrl
+                )
+            {
+                self.err(
+                    Diagnostic::error(
+                        "hold",
+                        Some(span_of(&reason.code)),
+                        format!(
+                            "reason `{}` maps to {} but the policy forbids suspension",
+                            reason.name.value,
+                            code.keyword()
+                        ),
+                    )
+                    .label("`hold: false` rules out certificateHold and removeFromCRL")
+                    .rules(["R-4.9-NO-HOLD"]),
+                );
+            }
+            reasons.push(Reason {
+                name: reason.name.value.clone(),
+                code,
+                urgent: reason.urgent.as_ref().is_some_and(|u| u.value),
+                cites: rc,
+            });
+        }
+        if reasons.is_empty() {
+            self.err(
+                Diagnostic::error("empty-list", None, "the policy lists no revocation reasons")
+                    .rules(["R-4.9-REASONS"]),
+            );
+        }
+        let deadline = r.deadline.as_ref().and_then(|d| {
+            self.parse(
+                d,
+                "deadline",
+                "bad-duration",
+                lang::duration::parse_business_days,
+            )
+        });
+        Revocation {
+            reasons,
+            requesters: r.requesters.iter().map(|s| s.value.clone()).collect(),
+            confirm_by: r.confirm_by.as_ref().map(|s| s.value.clone()),
+            deadline,
+            hold: r.hold.value,
+            ocsp: r.ocsp.value,
+            cites,
+        }
+    }
+
+    pub(super) fn ra(&mut self, r: &RawRa) -> Ra {
+        let cites = self.cites(&r.cps);
+        let roles: Vec<RaRole> = r
+            .roles
+            .iter()
+            .map(|x| RaRole {
+                name: x.name.value.clone(),
+                duties: x.duties.value.clone(),
+            })
+            .collect();
+        for d in &r.dual_check {
+            if !roles.iter().any(|x| x.name == d.value) {
+                let names: Vec<&str> = roles.iter().map(|x| x.name.as_str()).collect();
+                self.err(
+                    Diagnostic::error(
+                        "unknown-value",
+                        Some(span_of(d)),
+                        format!("unknown RA role `{}`", d.value),
+                    )
+                    .label(format!("expected one of {}", quote_list(&names)))
+                    .rules(["R-5.2-DUAL-CHECK"]),
+                );
+            }
+        }
+        Ra {
+            roles,
+            separation: r.separation.value.clone(),
+            dual_check: r.dual_check.iter().map(|s| s.value.clone()).collect(),
+            cites,
+        }
+    }
+
+    pub(super) fn audit(&mut self, a: &RawAudit) -> Audit {
+        let cites = self.cites(&a.cps);
+        let events = a
+            .events
+            .iter()
+            .map(|e| AuditEvent {
+                name: e.name.value.clone(),
+                source: e.source.value.clone(),
+                category: e.category.value.clone(),
+                cites: self.cites(&e.cps),
+            })
+            .collect();
+        let mut retention = Vec::new();
+        for r in &a.retention {
+            let c = self.cites(&r.cps);
+            if let Some(keep) =
+                self.parse(&r.keep, "duration", "bad-duration", lang::duration::parse)
+            {
+                retention.push(Retention {
+                    category: r.category.value.clone(),
+                    keep,
+                    cites: c,
+                });
+            }
+        }
+        Audit {
+            events,
+            retention,
+            cites,
+        }
+    }
+
+    pub(super) fn waivers(&mut self, raw: &[S<RawWaiver>]) -> Vec<Waiver> {
+        let mut out: Vec<Waiver> = Vec::new();
+        let names: Vec<&str> = crate::lints::LINTS.iter().map(|l| l.name).collect();
+        for w in raw {
+            let cites = self.cites(&w.value.cps);
+            let lint = &w.value.lint;
+            if !names.contains(&lint.value.as_str()) {
+                let mut d = Diagnostic::error(
+                    "unknown-lint",
+                    Some(span_of(lint)),
+                    format!("unknown lint `{}`", lint.value),
+                )
+                .label(format!("expected one of {}", quote_list(&names)));
+                if let Some(m) = did_you_mean(&lint.value, &names) {
+                    d = d.help(format!("did you mean `{m}`?"));
+                }
+                self.err(d);
+                continue;
+            }
+            if out.iter().any(|x| x.lint == lint.value) {
+                self.err(
+                    Diagnostic::error(
+                        "duplicate-waiver",
+                        Some(span_of(lint)),
+                        format!("lint `{}` is waived twice", lint.value),
+                    )
+                    .label("merge the two waivers"),
+                );
+                continue;
+            }
+            if w.value.reason.value.trim().len() < 20 {
+                self.err(
+                    Diagnostic::error(
+                        "waiver-reason",
+                        Some(span_of(&w.value.reason)),
+                        "a waiver needs a reason an auditor can read",
+                    )
+                    .label("expected at least a sentence"),
+                );
+            }
+            out.push(Waiver {
+                lint: lint.value.clone(),
+                reason: w.value.reason.value.trim().to_string(),
+                cites,
+                span: span_of(lint),
+            });
+        }
+        out
+    }
+}

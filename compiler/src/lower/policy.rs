@@ -1,0 +1,147 @@
+//! The document as a whole: its header and rule catalogue, the repository URIs and
+//! the named OIDs (R-1.2-OID-ORG, R-1.2-OID-CPS).
+
+use std::collections::BTreeMap;
+
+use super::{Cx, quote_list, span_of};
+use crate::catalogue;
+use crate::diag::{Diagnostic, Span};
+use crate::lang;
+use crate::model::*;
+use crate::syntax::*;
+
+impl Cx<'_> {
+    pub(super) fn policy(&mut self, raw: RawPolicy, stem: &str) -> Policy {
+        let header = raw.policy;
+        match catalogue::rules(&header.rules.value) {
+            Some(rules) => {
+                for r in rules {
+                    self.rules.insert(r.id);
+                    self.rule_ids.push(r.id);
+                }
+            }
+            None => {
+                let names = catalogue::names();
+                self.err(
+                    Diagnostic::error(
+                        "unknown-catalogue",
+                        Some(span_of(&header.rules)),
+                        format!("unknown rule catalogue `{}`", header.rules.value),
+                    )
+                    .label(format!("expected one of {}", quote_list(&names))),
+                );
+            }
+        }
+        if header.id.value != stem {
+            self.err(
+                Diagnostic::error("id-mismatch", Some(span_of(&header.id)), format!("policy id `{}` differs from its file name", header.id.value))
+                    .label(format!("expected `{stem}`"))
+                    .help("the CLI and the generated crate find a policy by its file stem; rename one of them"),
+            );
+        }
+        let cites = self.cites(&header.cps);
+        let oids = self.oids(&raw.oids);
+        let usage = raw.usage.map(|u| Usage {
+            purpose: u.purpose.value.clone(),
+            relying_party: u.relying_party.map(|r| r.value),
+            cites: self.cites(&u.cps),
+        });
+        let repository = raw.repository.map(|r| {
+            for url in [Some(&r.cps_url), Some(&r.crl_url), r.notices_url.as_ref()]
+                .into_iter()
+                .flatten()
+            {
+                self.uri(url);
+            }
+            Repository {
+                cps_url: r.cps_url.value.clone(),
+                crl_url: r.crl_url.value.clone(),
+                notices_url: r.notices_url.map(|n| n.value),
+                public_read: r.public_read.value,
+                cites: self.cites(&r.cps),
+            }
+        });
+        let schedules = self.schedules(&raw.schedules);
+        let certificates = self.certificates(&raw.certificates, &oids);
+        let crls = self.crls(&raw.crls, &certificates, &schedules);
+        let ca_keys = raw.ca_keys.and_then(|k| self.ca_keys(&k));
+        let revocation = raw.revocation.map(|r| self.revocation(&r));
+        let ra = raw.ra.map(|r| self.ra(&r));
+        let audit = raw.audit.map(|a| self.audit(&a));
+        let waivers = self.waivers(&raw.waivers);
+        Policy {
+            id: header.id.value,
+            title: header.title.value,
+            rules: header.rules.value,
+            cites,
+            oids,
+            usage,
+            repository,
+            certificates,
+            crls,
+            ca_keys,
+            revocation,
+            schedules,
+            ra,
+            audit,
+            waivers,
+        }
+    }
+
+    pub(super) fn uri(&mut self, s: &S<String>) {
+        let ok = ["http://", "https://", "ldap://"]
+            .iter()
+            .any(|p| s.value.starts_with(p) && s.value.len() > p.len())
+            && !s.value.contains(char::is_whitespace);
+        if !ok {
+            self.err(
+                Diagnostic::error(
+                    "bad-uri",
+                    Some(span_of(s)),
+                    format!("`{}` is not a URI", s.value),
+                )
+                .label("expected an http://, https:// or ldap:// URI without spaces"),
+            );
+        }
+    }
+
+    pub(super) fn oids(&mut self, raw: &[RawOid]) -> Vec<NamedOid> {
+        let mut out: Vec<NamedOid> = Vec::new();
+        let mut first_at: BTreeMap<String, (String, Span)> = BTreeMap::new();
+        for o in raw {
+            let cites = self.cites(&o.cps);
+            let Some(oid) = self.parse(&o.oid, "OID", "bad-oid", lang::oid::parse) else {
+                continue;
+            };
+            if out.iter().any(|n| n.name == o.name.value) {
+                self.err(
+                    Diagnostic::error(
+                        "duplicate-oid",
+                        Some(span_of(&o.name)),
+                        format!("OID name `{}` is defined twice", o.name.value),
+                    )
+                    .label("already defined above"),
+                );
+            }
+            if let Some((name, at)) = first_at.get(&oid.to_string()) {
+                self.err(
+                    Diagnostic::error(
+                        "duplicate-oid",
+                        Some(span_of(&o.oid)),
+                        format!("OID {oid} is assigned twice"),
+                    )
+                    .label(format!("already assigned to `{name}`"))
+                    .note(format!("first assigned at line {}", at.line)),
+                );
+            } else {
+                first_at.insert(oid.to_string(), (o.name.value.clone(), span_of(&o.oid)));
+            }
+            out.push(NamedOid {
+                name: o.name.value.clone(),
+                oid,
+                cites,
+            });
+        }
+        out
+    }
+}
