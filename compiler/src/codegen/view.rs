@@ -1,0 +1,315 @@
+//! The view the templates render: a compiled policy flattened into plain strings and
+//! lists, each Rust expression already written (by [`super::exprs`]), in policy order.
+
+use serde::Serialize;
+
+use super::exprs::*;
+use crate::Compiled;
+use crate::model::*;
+
+/// The package name of a policy's crate.
+pub fn crate_name(id: &str) -> String {
+    format!("inkan-policy-{id}")
+}
+
+#[derive(Serialize)]
+pub(super) struct IndexView {
+    pub(super) policy_count: usize,
+    pub(super) policies: Vec<PolicyEntry>,
+}
+
+#[derive(Serialize)]
+pub(super) struct PolicyEntry {
+    pub(super) id: String,
+    pub(super) crate_name: String,
+    pub(super) crate_ident: String,
+}
+
+#[derive(Serialize)]
+pub(super) struct PolicyView {
+    pub(super) id: String,
+    pub(super) title: String,
+    pub(super) source_path: String,
+    sha256: String,
+    pub(super) source_literal: String,
+    pub(super) cps_html_literal: String,
+    pub(super) crate_name: String,
+    pub(super) type_name: String,
+    pub(super) crl_url: String,
+    pub(super) cps_url: String,
+    pub(super) notices_url: String,
+    pub(super) ra_roles: Vec<RoleView>,
+    pub(super) dual_check: Vec<String>,
+    pub(super) audit_events: Vec<EventView>,
+    pub(super) retention: Vec<RetentionView>,
+    pub(super) schedules: Vec<ScheduleView>,
+    pub(super) deadline: String,
+    pub(super) ca_keys: String,
+    pub(super) waivers: Vec<WaiverView>,
+    pub(super) certificates: Vec<CertificateView>,
+    pub(super) crls: Vec<CrlView>,
+    pub(super) reason_count: usize,
+    pub(super) reasons: Vec<ReasonView>,
+}
+
+#[derive(Serialize)]
+pub(super) struct RoleView {
+    pub(super) name: String,
+    pub(super) duties: String,
+}
+
+#[derive(Serialize)]
+pub(super) struct EventView {
+    pub(super) name: String,
+    pub(super) source: String,
+    pub(super) category: String,
+}
+
+#[derive(Serialize)]
+pub(super) struct RetentionView {
+    pub(super) category: String,
+    pub(super) keep: String,
+}
+
+#[derive(Serialize)]
+pub(super) struct ScheduleView {
+    pub(super) name: String,
+    pub(super) timing: String,
+}
+
+#[derive(Serialize)]
+pub(super) struct WaiverView {
+    pub(super) lint: String,
+    pub(super) reason: String,
+    pub(super) reason_literal: String,
+}
+
+#[derive(Serialize)]
+pub(super) struct CertificateView {
+    pub(super) name: String,
+    pub(super) const_name: String,
+    pub(super) fn_prefix: String,
+    pub(super) role: &'static str,
+    pub(super) role_text: &'static str,
+    pub(super) issuer: String,
+    pub(super) subject: Vec<String>,
+    pub(super) key_bits: u32,
+    pub(super) signature: &'static str,
+    pub(super) times: &'static str,
+    pub(super) not_before_text: String,
+    pub(super) not_after_text: String,
+    pub(super) not_before_body: String,
+    pub(super) not_after_body: String,
+    pub(super) extensions: Vec<ExtensionView>,
+    pub(super) name_codec: String,
+    pub(super) subscriber_name: Option<NameView>,
+    pub(super) cps: Vec<String>,
+    pub(super) cps_text: String,
+}
+
+#[derive(Serialize)]
+pub(super) struct CrlView {
+    pub(super) issuer: String,
+    pub(super) const_name: String,
+    pub(super) fn_prefix: String,
+    pub(super) signature: &'static str,
+    pub(super) next_update: String,
+    pub(super) span: String,
+    pub(super) times: &'static str,
+    pub(super) authority_key_identifier: bool,
+    pub(super) reason_code: bool,
+    pub(super) unspecified_reason_code: bool,
+    pub(super) cps: Vec<String>,
+    pub(super) cps_text: String,
+}
+
+#[derive(Serialize)]
+pub(super) struct ReasonView {
+    pub(super) name: String,
+    pub(super) code: u8,
+    pub(super) code_name: &'static str,
+    pub(super) urgent: bool,
+    pub(super) cps: Vec<String>,
+}
+
+impl PolicyView {
+    pub(super) fn new(c: &Compiled, source_path: &str) -> Self {
+        let p = &c.policy;
+        let certificates = p
+            .certificates
+            .iter()
+            .map(|cp| {
+                let subscriber_name = cp.subscriber_name.as_ref().map(|n| name_view(cp, n));
+                CertificateView {
+                    name: cp.name.clone(),
+                    const_name: upper_snake(&cp.name),
+                    fn_prefix: snake(&cp.name),
+                    role: match cp.role {
+                        Role::Root => "Root",
+                        Role::IssuingCa => "IssuingCa",
+                        Role::Subscriber => "Subscriber",
+                    },
+                    role_text: cp.role.keyword(),
+                    issuer: cp
+                        .issuer
+                        .as_ref()
+                        .map_or("None".into(), |i| format!("Some({i:?})")),
+                    subject: name_attributes(&cp.subject, cp.string_type),
+                    key_bits: cp.key_bits,
+                    signature: signature(cp.signature),
+                    times: times(cp.times),
+                    not_before_text: cp.validity.not_before.to_string(),
+                    not_after_text: cp.validity.not_after.to_string(),
+                    not_before_body: not_before_body(&cp.validity.not_before),
+                    not_after_body: not_after_body(&cp.validity.not_after),
+                    extensions: cp
+                        .extensions
+                        .iter()
+                        .map(|e| extension_view(e, cp.string_type))
+                        .collect(),
+                    name_codec: subscriber_name
+                        .as_ref()
+                        .map_or("None".into(), |n| format!("Some(&{})", n.codec_name)),
+                    subscriber_name,
+                    cps: cp.cites.clone(),
+                    cps_text: cps_text(&cp.cites),
+                }
+            })
+            .collect();
+        let crls = p
+            .crls
+            .iter()
+            .map(|crl| CrlView {
+                issuer: crl.issuer.clone(),
+                const_name: format!("{}_CRL", upper_snake(&crl.issuer)),
+                fn_prefix: format!("{}_crl", snake(&crl.issuer)),
+                signature: signature(crl.signature),
+                next_update: crl.next_update.to_string(),
+                span: span_expr(&crl.next_update),
+                times: times(crl.times),
+                authority_key_identifier: crl
+                    .extensions
+                    .contains(&CrlExtension::AuthorityKeyIdentifier),
+                reason_code: crl.entry_extensions.contains(&EntryExtension::ReasonCode),
+                unspecified_reason_code: crl.unspecified_reason == UnspecifiedReason::Include,
+                cps: crl.cites.clone(),
+                cps_text: cps_text(&crl.cites),
+            })
+            .collect();
+        let reasons: Vec<ReasonView> = p
+            .revocation
+            .iter()
+            .flat_map(|r| &r.reasons)
+            .map(|r| ReasonView {
+                name: r.name.clone(),
+                code: r.code.value(),
+                code_name: r.code.keyword(),
+                urgent: r.urgent,
+                cps: r.cites.clone(),
+            })
+            .collect();
+        PolicyView {
+            id: p.id.clone(),
+            title: p.title.clone(),
+            source_path: source_path.to_string(),
+            sha256: c.sha256.clone(),
+            source_literal: raw_literal(&c.canonical),
+            // A template failure here is reported again, as an error, when the docs render.
+            cps_html_literal: raw_literal(
+                &crate::cps::html(&crate::cps::document(p, &c.sha256))
+                    .unwrap_or_else(|e| format!("<p>CPS rendering failed: {e}</p>")),
+            ),
+            crate_name: crate_name(&p.id),
+            type_name: camel(&p.id),
+            crl_url: p
+                .repository
+                .as_ref()
+                .map_or("None".into(), |r| format!("Some({:?})", r.crl_url)),
+            cps_url: p
+                .repository
+                .as_ref()
+                .map_or("None".into(), |r| format!("Some({:?})", r.cps_url)),
+            notices_url: p
+                .repository
+                .as_ref()
+                .and_then(|r| r.notices_url.as_ref())
+                .map_or("None".into(), |u| format!("Some({u:?})")),
+            ra_roles: p
+                .ra
+                .iter()
+                .flat_map(|r| &r.roles)
+                .map(|r| RoleView {
+                    name: r.name.clone(),
+                    duties: format!("{:?}", r.duties),
+                })
+                .collect(),
+            dual_check: p.ra.iter().flat_map(|r| r.dual_check.clone()).collect(),
+            audit_events: p
+                .audit
+                .iter()
+                .flat_map(|a| &a.events)
+                .map(|e| EventView {
+                    name: e.name.clone(),
+                    source: e.source.clone(),
+                    category: e.category.clone(),
+                })
+                .collect(),
+            retention: p
+                .audit
+                .iter()
+                .flat_map(|a| &a.retention)
+                .map(|r| RetentionView {
+                    category: r.category.clone(),
+                    keep: span_expr(&r.keep),
+                })
+                .collect(),
+            schedules: p
+                .schedules
+                .iter()
+                .map(|s| ScheduleView {
+                    name: s.name.clone(),
+                    timing: match &s.timing {
+                        Timing::Every(d) => {
+                            format!("inkan_policy_types::policy::Timing::Every({})", span_expr(d))
+                        }
+                        Timing::Before { date, lead } => format!(
+                            "inkan_policy_types::policy::Timing::Before {{ date: ({}, {}), lead: {} }}",
+                            date.0,
+                            date.1,
+                            span_expr(lead)
+                        ),
+                        Timing::Within(b) => {
+                            format!("inkan_policy_types::policy::Timing::WithinBusinessDays({})", b.0)
+                        }
+                    },
+                })
+                .collect(),
+            deadline: p
+                .revocation
+                .as_ref()
+                .and_then(|r| r.deadline)
+                .map_or("None".into(), |d| format!("Some({})", d.0)),
+            ca_keys: p.ca_keys.as_ref().map_or("None".into(), |k| {
+                format!(
+                    "Some(inkan_policy_types::policy::CaKeys {{ hsm: {}, shares: {}, threshold: {} }})",
+                    k.storage == KeyStorage::Hsm,
+                    k.shares,
+                    k.threshold
+                )
+            }),
+            waivers: p
+                .waivers
+                .iter()
+                .map(|w| WaiverView {
+                    lint: w.lint.clone(),
+                    reason: w.reason.replace('\n', " "),
+                    reason_literal: format!("{:?}", w.reason),
+                })
+                .collect(),
+            certificates,
+            crls,
+            reason_count: reasons.len(),
+            reasons,
+        }
+    }
+}
