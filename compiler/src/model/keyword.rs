@@ -1,0 +1,44 @@
+//! Closed sets of policy keywords (`rsa`, `keyCertSign`, ...): the [`Keyword`] trait
+//! and the `keywords!` macro that declares an enum of them with its spellings.
+
+use crate::lang::dn::StringType;
+
+/// A closed set of policy keywords (`rsa`, `keyCertSign`, ...).
+pub trait Keyword: Sized + Copy + 'static {
+    /// Reads the policy spelling.
+    fn parse_keyword(s: &str) -> Option<Self>;
+    /// Every spelling, for "expected one of" messages.
+    fn all_keywords() -> Vec<&'static str>;
+}
+
+impl Keyword for StringType {
+    fn parse_keyword(s: &str) -> Option<Self> {
+        Self::from_keyword(s)
+    }
+    fn all_keywords() -> Vec<&'static str> {
+        vec!["printable", "utf8", "ia5"]
+    }
+}
+
+/// Declares a closed set of policy keywords with their spelling.
+macro_rules! keywords {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $kw:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($(#[$vm])* $variant),+ }
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The policy spelling.
+            pub fn keyword(self) -> &'static str { match self { $($name::$variant => $kw),+ } }
+            /// Reads the policy spelling.
+            pub fn from_keyword(s: &str) -> Option<Self> { Self::ALL.iter().copied().find(|v| v.keyword() == s) }
+            /// Every spelling, for "expected one of" messages.
+            pub fn keywords() -> Vec<&'static str> { Self::ALL.iter().map(|v| v.keyword()).collect() }
+        }
+        impl $crate::model::keyword::Keyword for $name {
+            fn parse_keyword(s: &str) -> Option<Self> { Self::from_keyword(s) }
+            fn all_keywords() -> Vec<&'static str> { Self::keywords() }
+        }
+    };
+}
