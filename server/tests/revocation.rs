@@ -1,0 +1,164 @@
+//! Revocation through the service over real HTTP: who may ask, the manager's mailed
+//! confirmation, two staff confirming a compromise by telephone, a developer's removal,
+//! deadlines; each revocation checked on the CRL the repository serves. Each test names
+//! the CPS rule it proves.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod common;
+
+use common::*;
+use serde_json::json;
+use x509_parser::prelude::*;
+
+async fn revoked_serials(h: &Harness) -> Vec<(String, Option<u8>)> {
+    let bytes = get_bytes(format!("{}/ca-info/crl-list.crl", h.base)).await;
+    let (_, crl) = CertificateRevocationList::from_der(&bytes).unwrap();
+    crl.iter_revoked_certificates()
+        .map(|r| (hex(r.raw_serial()), r.reason_code().map(|(_, c)| c.0)))
+        .collect()
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+#[tokio::test]
+async fn r_4_9_who_a_manager_cannot_revoke_another_organisations_certificate() {
+    let h = start().await;
+    let a = approved(&h, "700001", "a@a.example", &["000001"]).await;
+    approved(&h, "700002", "b@b.example", &["000001"]).await;
+    let (_, v) = enroll(&h, &a[0].1, &csr(1)).await;
+    let serial = v["serial"].as_str().unwrap();
+    let (s, v) = post(&staff(&h, "olive").await, format!("{}/api/ra/revocations", h.base), json!({ "serial": serial, "developer": "700002", "reason": "cessation-of-use", "requested_by": "manager" })).await;
+    assert_eq!(s, 403, "{v}");
+    assert!(v["detail"].as_str().unwrap().contains("R-4.9-WHO"));
+}
+
+#[tokio::test]
+async fn r_3_4_revoke_confirm_only_the_managers_confirmation_revokes() {
+    let h = start().await;
+    let p = approved(&h, "800001", "manager@org.example", &["000001"]).await;
+    let (_, v) = enroll(&h, &p[0].1, &csr(1)).await;
+    let serial = v["serial"].as_str().unwrap().to_string();
+    let olive = staff(&h, "olive").await;
+    let (s, v) = post(&olive, format!("{}/api/ra/revocations", h.base), json!({ "serial": serial, "developer": "800001", "reason": "cessation-of-use", "requested_by": "manager" })).await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["status"], "awaiting-confirmation");
+    // R-3.4-REVOKE-FORM: the form's content is recorded with the request.
+    let (_, form) = get(&olive, format!("{}/api/ra/revocations/{}", h.base, v["id"])).await;
+    assert_eq!(
+        (
+            form["serial"].as_str(),
+            form["developer"].as_str(),
+            form["reason"].as_str(),
+            form["requested_by"].as_str()
+        ),
+        (
+            Some(serial.as_str()),
+            Some("800001"),
+            Some("cessation-of-use"),
+            Some("manager")
+        )
+    );
+    // The confirmation goes to the address on file, and nothing is revoked yet.
+    let mail = h.sink.wait_for("revocation/confirm?token=").await;
+    assert!(mail.contains("manager@org.example"));
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await; // a scheduler tick may publish a CRL
+    assert!(
+        !revoked_serials(&h).await.iter().any(|(s, _)| *s == serial),
+        "unconfirmed: not revoked"
+    );
+    let token = token_in(&mail);
+    let page = client()
+        .get(format!("{}/revocation/confirm?token={token}", h.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(confirm_revocation(&h, &token).await, 200);
+    let list = revoked_serials(&h).await;
+    assert!(
+        list.iter()
+            .any(|(s, code)| *s == serial && *code == Some(5)),
+        "cessationOfOperation on the republished CRL: {list:?}"
+    );
+    // The link works once.
+    assert_eq!(confirm_revocation(&h, &token).await, 404);
+}
+
+/// Also proves R-5.7-COMPROMISE (revoked at once).
+#[tokio::test]
+async fn r_4_9_compromise_two_staff_confirm_by_phone_and_the_crl_follows_at_once() {
+    let h = start().await;
+    let p = approved(&h, "900001", "m@c.example", &["000001"]).await;
+    let (_, v) = enroll(&h, &p[0].1, &csr(1)).await;
+    let serial = v["serial"].as_str().unwrap().to_string();
+    let olive = staff(&h, "olive").await;
+    let (s, v) = post(&olive, format!("{}/api/ra/revocations", h.base), json!({ "serial": serial, "developer": "900001", "reason": "key-compromise", "requested_by": "manager" })).await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    let url = format!("{}/api/ra/revocations/{id}/phone-confirmation", h.base);
+    assert_eq!(post(&olive, url.clone(), json!({})).await.0, 200);
+    let (s, v) = post(&olive, url.clone(), json!({})).await;
+    assert_eq!(s, 403, "the same person cannot confirm twice: {v}");
+    let (s, v) = post(&staff(&h, "sam").await, url, json!({})).await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("revoked")));
+    assert!(
+        revoked_serials(&h).await.contains(&(serial, Some(1))),
+        "keyCompromise on the CRL at once"
+    );
+}
+
+#[tokio::test]
+async fn r_4_11_leave_removing_a_developer_revokes_all_its_certificates() {
+    let h = start().await;
+    let p = approved(&h, "910001", "m@leave.example", &["000001", "000002"]).await;
+    let mut serials = Vec::new();
+    for (i, (_, pw)) in p.iter().enumerate() {
+        let (s, v) = enroll(&h, pw, &csr(i as u32 + 1)).await;
+        assert_eq!(s, 201);
+        serials.push(v["serial"].as_str().unwrap().to_string());
+    }
+    let (s, v) = post(
+        &staff(&h, "sam").await,
+        format!("{}/api/ra/developers/910001/removal", h.base),
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let list = revoked_serials(&h).await;
+    for serial in &serials {
+        assert!(
+            list.iter().any(|(s, code)| s == serial && *code == Some(3)),
+            "{serial} revoked as affiliationChanged"
+        );
+    }
+    let (s, _) = post(
+        &staff(&h, "olive").await,
+        format!("{}/api/ra/applications", h.base),
+        json!({ "developer": "910001", "form_email": "m@leave.example", "holders": ["000003"] }),
+    )
+    .await;
+    assert_eq!(s, 403, "a removed developer can no longer apply");
+}
+
+#[tokio::test]
+async fn r_4_9_deadline_overdue_requests_are_reported() {
+    let h = start().await;
+    let p = approved(&h, "920001", "m@late.example", &["000001"]).await;
+    let (_, v) = enroll(&h, &p[0].1, &csr(1)).await;
+    let olive = staff(&h, "olive").await;
+    let (_, v) = post(&olive, format!("{}/api/ra/revocations", h.base), json!({ "serial": v["serial"], "developer": "920001", "reason": "other", "requested_by": "manager" })).await;
+    let (_, list) = get(&olive, format!("{}/api/ra/revocations/overdue", h.base)).await;
+    assert_eq!(list["overdue"].as_array().unwrap().len(), 0);
+    // Eleven business days later (moved in the database), it is overdue.
+    store(&h)
+        .execute(
+            "UPDATE revocation_requests SET deadline_at = deadline_at - 20 * 86400",
+            &[],
+        )
+        .unwrap();
+    let (_, list) = get(&olive, format!("{}/api/ra/revocations/overdue", h.base)).await;
+    assert_eq!(list["overdue"][0]["id"], v["id"]);
+}
