@@ -50,7 +50,7 @@ pub struct CrlSpec<'a> {
 }
 
 /// The revokedCertificates of one CRL: the DER of each entry, back to back, every one
-/// checked against the profile when it was added. They are written after [`ROOM`]
+/// checked against the profile when it was added. They are written after `ROOM`
 /// bytes left free for the headers and fields that precede them, so the buffer
 /// becomes the CRL without being copied.
 pub struct Entries {

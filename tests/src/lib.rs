@@ -1,7 +1,7 @@
 //! Shared test helpers and the independent oracle.
 //!
 //! The files: [`oracle`] (the certificate oracle), [`sha1_oracle`] (SHA-1 of its own),
-//! [`softhsm`] (throwaway SoftHSM2 tokens), [`bench`] (the engine benchmarks); the
+//! [`softhsm`] (throwaway SoftHSM2 tokens), [`mod@bench`] (the engine benchmarks); the
 //! helpers every test uses are here.
 //!
 //! The oracle checks certificates and CRLs the runtime issued against the policy

@@ -8,8 +8,8 @@
 //! the same function serves `cargo xtask codegen` (write) and `cargo xtask check`
 //! (compare byte for byte).
 //!
-//! The files: this one drives generation and formatting; [`view`] flattens a policy
-//! into the templates' view; [`exprs`] writes each Rust expression the view holds
+//! The files: this one drives generation and formatting; `view.rs` flattens a policy
+//! into the templates' view; `exprs.rs` writes each Rust expression the view holds
 //! (validity functions, name codecs, extensions).
 
 use std::io::Write as _;

@@ -6,8 +6,8 @@
 //! encoding order). Each change is filed under its RFC 3647 section, cites the CPS
 //! rules of the entry it touches, and says whether it changes what the CA issues.
 //!
-//! The files: [`change`] (a change, the sections, the collector), [`profile`] (two
-//! revisions of a certificate profile), [`render`] (text, Markdown, JSON); the walk
+//! The files: `change.rs` (a change, the sections, the collector), `profile.rs` (two
+//! revisions of a certificate profile), `render.rs` (text, Markdown, JSON); the walk
 //! over the whole policy is here.
 
 mod change;

@@ -4,7 +4,7 @@
 //! Values of these types are only made by [`crate::lower`], which rejects every
 //! contradiction it knows of first; the structs are `#[non_exhaustive]`, so code
 //! outside this crate can read a policy but cannot assemble an unchecked one.
-//! Nodes keep the [`Span`] of their source so lints can point back at the file.
+//! Nodes keep the [`Span`](crate::diag::Span) of their source so lints can point back at the file.
 //!
 //! The files: [`keyword`] (closed sets of policy keywords), [`vocabulary`] (the ASN.1
 //! vocabulary: string types, algorithms, key usages, purposes), [`profiles`]

@@ -12,12 +12,12 @@
 //! The activation secret (a random passphrase, or the HSM PIN after a ceremony) exists
 //! only as M-of-N custodian shares; an opened CA is locked until enough are entered.
 //!
-//! The files, in reading order: [`open`] (the [`Ca`] value, opening and unlocking a
-//! directory), [`files`] (its key files), [`init`] (making a directory), [`issue`]
-//! (the issuance pipeline), [`revoke`], [`crl`], [`audit`] (the log, checkpoints,
-//! purges) and [`activate`] (custodians' shares). The key ceremony lives with the rest
+//! The files, in reading order: `open.rs` (the [`Ca`] value, opening and unlocking a
+//! directory), `files.rs` (its key files), `init.rs` (making a directory), `issue.rs`
+//! (the issuance pipeline), `revoke.rs`, `crl.rs`, `audit.rs` (the log, checkpoints,
+//! purges) and `activate.rs` (custodians' shares). The key ceremony lives with the rest
 //! of key custody in [`crate::custody`]. Test hooks (crash points, a pause before a
-//! CRL number) are compiled only with the `test-hooks` feature ([`hooks`]).
+//! CRL number) are compiled only with the `test-hooks` feature (`hooks.rs`).
 
 mod activate;
 mod audit;

@@ -2,8 +2,8 @@
 //! (R-6.1-CA-KEYGEN, R-6.2-HSM), and the M-of-N activation that brings them to life
 //! (R-6.2-M-OF-N).
 //!
-//! The ceremony ([`ceremony`]) logs in with the token's current PIN, replaces it with
-//! a random one nobody sees ([`hsm`]), splits that PIN into the policy's N shares with
+//! The ceremony (`ceremony.rs`) logs in with the token's current PIN, replaces it with
+//! a random one nobody sees (`hsm.rs`), splits that PIN into the policy's N shares with
 //! threshold M ([`shamir`]; only a commitment of each share is stored), generates each
 //! CA's key pair on the token, issues the CA certificates through the token, and
 //! writes a transcript signed with the audit key. Every way of making CA keys is a

@@ -23,7 +23,7 @@
 //!   reopened on next use.
 //!
 //! - **Async callers.** The PostgreSQL client blocks on a runtime of its own, which
-//!   must not start or stop inside a tokio runtime; [`blocking`] moves each of its
+//!   must not start or stop inside a tokio runtime; `postgres.rs` moves each of its
 //!   calls (and its drop) to a short-lived thread when the caller is inside one.
 //!
 //! Passwords never sit in a store URL: [`Location::parse`] refuses one, and the
@@ -32,9 +32,9 @@
 //! required, and the server's certificate must chain to that CA and name the URL's host;
 //! a URL with `sslmode=require` and no CA file is refused rather than left unverified.
 //!
-//! The files: [`location`] (where the state lives), [`error`], [`value`] (parameters,
-//! rows and their conversions), [`postgres`] (the PostgreSQL client's connection,
-//! TLS, prepared statements and its runtime) and [`db`] (connections and
+//! The files: `location.rs` (where the state lives), [`error`], `value.rs` (parameters,
+//! rows and their conversions), `postgres.rs` (the PostgreSQL client's connection,
+//! TLS, prepared statements and its runtime) and `db.rs` (connections and
 //! transactions over both).
 
 mod db;

@@ -16,8 +16,8 @@
 //! - audit entries chain in one order: every append holds the chain's lock.
 //!
 //! The files: [`interface`] (the [`Store`] trait and the records it trades in),
-//! [`sql`] ([`SqlStore`]: certificates, revocations, sequence letters, settings),
-//! [`chain`] (the audit chain and its checkpoints) and [`crls`] (CRL numbers and
+//! `sql.rs` ([`SqlStore`]: certificates, revocations, sequence letters, settings),
+//! `chain.rs` (the audit chain and its checkpoints) and `crls.rs` (CRL numbers and
 //! their storage).
 
 mod chain;

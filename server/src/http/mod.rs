@@ -4,13 +4,13 @@
 //! [`crate::state::AppState`], and shape the answer; every error leaves as
 //! `application/problem+json` ([`problem`]).
 //!
-//! - [`repository`]: the public repository, `/healthz`, `/openapi.json` (R-2.4-ACCESS);
-//! - [`portal`]: the subscriber portal and its JSON twin (R-4.2-PASSWORD,
+//! - `repository.rs`: the public repository, `/healthz`, `/openapi.json` (R-2.4-ACCESS);
+//! - `portal.rs`: the subscriber portal and its JSON twin (R-4.2-PASSWORD,
 //!   R-4.4-RECEIPT);
-//! - [`registry`]: staff sessions, developers and application forms;
-//! - [`revocations`]: revocation forms and confirmations;
-//! - [`operations`]: key activation, room entries, the operators' actions;
-//! - [`extract`], [`pages`], [`problem`], [`openapi`]: what the handlers share.
+//! - `registry.rs`: staff sessions, developers and application forms;
+//! - `revocations.rs`: revocation forms and confirmations;
+//! - `operations.rs`: key activation, room entries, the operators' actions;
+//! - [`extract`], `pages.rs`, [`problem`], `openapi.rs`: what the handlers share.
 
 pub mod extract;
 mod openapi;

@@ -70,7 +70,7 @@ pub struct Sizes {
     /// Entries in the audit chain.
     pub audit: u64,
     /// An executable that measures a CRL's peak memory in a fresh process when run
-    /// with `INKAN_BENCH_CRL_MEMORY=<entries>` (see [`crl_memory_child`]); without one
+    /// with `INKAN_BENCH_CRL_MEMORY=<entries>` (see [`crl_memory_child`](super::crl_memory_child)); without one
     /// memory is measured in this process, where freed memory the allocator kept from
     /// earlier benchmarks can hide part of the peak.
     pub isolate: Option<std::path::PathBuf>,

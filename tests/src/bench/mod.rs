@@ -21,9 +21,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //!
-//! The files: [`figure`] (figures, sizes, the report), [`issuance`] (software and
-//! SoftHSM2 issuance against raw signatures), [`openssl`] (`openssl ca` beside inkan),
-//! [`crl`] (CRLs at scale); the audit chain and compile figures are here.
+//! The files: `figure.rs` (figures, sizes, the report), `issuance.rs` (software and
+//! SoftHSM2 issuance against raw signatures), `openssl.rs` (`openssl ca` beside inkan),
+//! `crl.rs` (CRLs at scale); the audit chain and compile figures are here.
 
 mod crl;
 mod figure;

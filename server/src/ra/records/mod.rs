@@ -5,7 +5,7 @@
 //!
 //! [`Ra`] is the one implementation over both databases; each file of this module
 //! adds the methods of one kind of record. Every change that R-5.4-RA-EVENTS or
-//! R-5.4-CA-EVENTS names is audited in the same transaction ([`Ra::tx`]), so a change
+//! R-5.4-CA-EVENTS names is audited in the same transaction (`Ra::tx`), so a change
 //! is never recorded without its entry. Secrets are stored only as hashes
 //! ([`crate::ra::secrets`]).
 

@@ -128,7 +128,7 @@ impl Ra {
             .ok_or_else(|| RaError::internal("no download token was made"))
     }
 
-    /// [`RaStore::issued`] for a batch, in one durable commit; tokens in order.
+    /// [`Ra::issued`] for a batch, in one durable commit; tokens in order.
     pub fn issued_many(&mut self, links: &[(i64, &str)]) -> Result<Vec<String>, RaError> {
         self.tx(|tx| {
             let mut tokens = Vec::with_capacity(links.len());
