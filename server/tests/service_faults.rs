@@ -107,8 +107,21 @@ async fn enrollment_answers_503_while_the_database_is_locked_and_recovers_by_its
         .unwrap();
     });
     locked.recv().unwrap();
-    let (status, problem) = enroll(&h, &password, &csr(1)).await;
+    let answer = client()
+        .post(format!("{}/api/enroll", h.base))
+        .json(&serde_json::json!({ "password": password, "csr": csr(1) }))
+        .send()
+        .await
+        .unwrap();
+    let status = answer.status().as_u16();
+    let retry = answer.headers().get("retry-after").cloned();
+    let problem: serde_json::Value = answer.json().await.unwrap();
     assert_eq!(status, 503, "{problem}");
+    assert_eq!(
+        retry.as_ref().and_then(|v| v.to_str().ok()),
+        Some("5"),
+        "an unavailable store says when to try again"
+    );
     assert!(
         problem["detail"]
             .as_str()
