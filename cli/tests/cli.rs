@@ -10,6 +10,7 @@ use std::process::Command;
 
 use common::{inkan, inkan_in, issue, issued_serial, path, root, shares_of, text};
 
+/// Proves: R-1.3-HIERARCHY.
 #[test]
 fn policy_check_reports_waivers_and_fails_on_errors() {
     let good = root().join("policy/jpcert-ssl-client.yaml");
@@ -35,6 +36,7 @@ fn usage_errors_exit_2_and_help_works() {
     assert!(text(&help).contains("quickstart"));
 }
 
+/// Proves: R-3.1-SUB-DN, R-3.1-PSEUDONYM, R-4.9-REASONS, R-9.6-RP-CHECK.
 #[test]
 fn a_ca_lives_through_the_cli() {
     let tmp = tempfile::tempdir().expect("temp dir");
@@ -339,6 +341,7 @@ fn now_is_refused_without_clock_override() {
     );
 }
 
+/// Proves: R-1.3-HIERARCHY.
 #[test]
 fn quickstart_ends_with_openssl_agreeing() {
     let tmp = tempfile::tempdir().expect("temp dir");
@@ -347,6 +350,7 @@ fn quickstart_ends_with_openssl_agreeing() {
     assert!(text(&out).contains("openssl agrees with everything inkan issued"));
 }
 
+/// Proves: R-5.4-PROTECT.
 #[test]
 fn r_5_4_protect_audit_verify_fails_on_a_tampered_log() {
     let tmp = tempfile::tempdir().expect("temp dir");

@@ -53,6 +53,7 @@ fn check_extensions(t: &Table, expected: &[(&str, &str, &str)]) {
 
 const O: &str = "o=Japan Computer Emergency Response Team Coordination Center";
 
+/// Proves: R-7.1-ROOT, R-3.1-ROOT-DN.
 #[test]
 fn r_7_1_root_table_6() {
     let doc = faithful();
@@ -87,6 +88,7 @@ fn r_7_1_root_table_6() {
     );
 }
 
+/// Proves: R-7.1-ICA, R-3.1-ICA-DN.
 #[test]
 fn r_7_1_ica_table_7() {
     let doc = faithful();
@@ -129,6 +131,7 @@ fn r_7_1_ica_table_7() {
     );
 }
 
+/// Proves: R-7.1-SUB, R-1.2-OID-CPS, R-4.5-KEY-USE, R-6.1-KEY-SIZE, R-7.1-SUB-VALIDITY.
 #[test]
 fn r_7_1_sub_table_8() {
     let doc = faithful();
@@ -187,6 +190,7 @@ fn r_7_1_sub_table_8() {
     );
 }
 
+/// Proves: R-7.2-CRL.
 #[test]
 fn r_7_2_crl_table_9() {
     let doc = faithful();
@@ -211,5 +215,28 @@ fn r_7_2_crl_table_9() {
     check_extensions(
         table(&doc, "CRL extensions of `ssl-clients`"),
         &[("cRLNumber", "FALSE", "one more than the previous CRL's")],
+    );
+}
+
+/// CPS 1.2 assigns 1.2.392.200212 to JPCERT/CC, .1 to its certificate issuing
+/// service and .1.1 to the SSL client CA; .1.1.1 identifies this CPS. Transcribed from
+/// the CPS, compared with what the faithful policy says (and so issues).
+/// Proves: R-1.2-OID-ORG, R-1.2-OID-CPS.
+#[test]
+fn r_1_2_oid_org_the_oid_arcs_are_the_cps_ones() {
+    let doc = faithful();
+    let rows: Vec<(&str, &str)> = table(&doc, "OIDs")
+        .rows
+        .iter()
+        .map(|r| (r[0].as_str(), r[1].as_str()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("jpcert-cc", "1.2.392.200212"),
+            ("issuing-service", "1.2.392.200212.1"),
+            ("ssl-client-ca", "1.2.392.200212.1.1"),
+            ("cps", "1.2.392.200212.1.1.1"),
+        ]
     );
 }

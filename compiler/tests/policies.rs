@@ -44,6 +44,7 @@ fn modern_policy_needs_no_waivers() {
 }
 
 /// R-1.3-HIERARCHY: the CPS plans an S/MIME issuing CA beside the SSL one, under the same root.
+/// Proves: R-1.3-HIERARCHY.
 #[test]
 fn r_1_3_hierarchy_a_sibling_issuing_ca_is_expressible() {
     let path = format!(

@@ -24,6 +24,7 @@ fn check(name: &str) -> Option<String> {
     (rendered != expected).then(|| format!("--- {name}: expected\n{expected}\n--- got\n{rendered}"))
 }
 
+/// Proves: R-4.9-NO-HOLD, R-1.3-HIERARCHY, R-3.1-DN-FORMAT.
 #[test]
 fn invalid_policies_give_their_exact_diagnostics() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/invalid");

@@ -281,6 +281,7 @@ mod tests {
         Timestamp::parse_rfc3339(s).unwrap_or(MIN)
     }
 
+    /// Proves: R-7.1-SUB-VALIDITY.
     #[test]
     fn month_arithmetic_clamps_to_the_month_end() {
         let one_month = Span {
@@ -301,6 +302,7 @@ mod tests {
         );
     }
 
+    /// Proves: R-7.1-SUB-VALIDITY.
     #[test]
     fn r_7_1_sub_validity_last_april_30() {
         let cap = t("2028-04-30T00:00:00Z");
@@ -314,6 +316,7 @@ mod tests {
         );
     }
 
+    /// Proves: R-3.1-SUB-DN.
     #[test]
     fn fiscal_year_starts_april_1() {
         assert_eq!(t("2027-03-31T23:59:59Z").fiscal_year(4, 1), 2026);

@@ -426,6 +426,7 @@ mod tests {
             .collect()
     }
 
+    /// Proves: R-5.4-PROTECT.
     #[test]
     fn r_5_4_protect_detects_edit_delete_reorder_truncate() {
         let (key, _) = AuditKey::generate().unwrap();

@@ -337,7 +337,7 @@ mod tests {
     /// Both software implementations give the same (deterministic) signature, and it
     /// verifies; RSA-1024 and SHA-1 stay with the rsa crate.
     #[test]
-    fn r_6_1_ca_key_use_ring_and_the_rsa_crate_sign_alike() {
+    fn ring_and_the_rsa_crate_sign_alike() {
         let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
         let read = |bits: u32| {
             let pem =
@@ -368,13 +368,13 @@ mod tests {
     }
 
     #[test]
-    fn r_6_1_key_size_an_ordinary_key_is_read() {
+    fn an_ordinary_key_is_read() {
         let key = rsa_public_key(&spki(&modulus(2048), &[1, 0, 1])).unwrap();
         assert_eq!(rsa_bits(&key), 2048);
     }
 
     #[test]
-    fn r_6_1_key_size_keys_above_8192_bits_are_refused() {
+    fn keys_above_8192_bits_are_refused() {
         for bits in [8192 + 64, 65_536] {
             match rsa_public_key(&spki(&modulus(bits), &[1, 0, 1])) {
                 Err(Error::KeyRefused(m)) => assert!(m.contains("more than 8192"), "{m}"),
@@ -384,7 +384,7 @@ mod tests {
     }
 
     #[test]
-    fn r_6_1_key_size_exponent_one_even_or_huge_is_refused() {
+    fn exponent_one_even_or_huge_is_refused() {
         for e in [&[1u8][..], &[2], &[1, 0, 0], &[1, 0, 0, 0, 0, 0, 0, 0, 1]] {
             match rsa_public_key(&spki(&modulus(2048), e)) {
                 Err(Error::KeyRefused(m)) => assert!(m.contains("public exponent"), "{m}"),

@@ -32,7 +32,7 @@ async fn crl_numbers(s: &inkan_server::AppState) -> Option<u64> {
     .unwrap()
 }
 
-/// Also proves R-2.3-CRL-FREQ.
+/// Proves: R-4.9-CRL-24H, R-2.3-CRL-FREQ.
 #[tokio::test]
 async fn r_4_9_crl_24h_the_crl_job_runs_once_a_day_and_survives_restarts() {
     let h = start_with(|c| c.tick_seconds = 3600).await;
@@ -98,9 +98,8 @@ async fn jobs_are_leased_so_two_processes_never_run_one_at_once() {
     assert!(a && !b, "the second process finds the lease held");
 }
 
-/// Also proves R-3.3-RENEW-NOTICE.
 #[tokio::test]
-async fn r_4_6_renewal_notice_goes_to_each_manager_once_before_april_30() {
+async fn the_renewal_notice_job_mails_each_listed_manager_once_a_year() {
     let h = start().await;
     let op = staff(&h, "olive").await;
     post(

@@ -11,6 +11,7 @@ use common::*;
 use inkan_runtime::calendar::Timestamp;
 use serde_json::json;
 
+/// Proves: R-6.2-M-OF-N.
 #[tokio::test]
 async fn r_6_2_m_of_n_the_service_starts_locked_and_custodians_unlock_it() {
     let run = inkan_tests::softhsm::make_tokens(&["locked"]);

@@ -160,6 +160,7 @@ async fn browser(driver: &Driver) -> Browser<'_> {
     }
 }
 
+/// Proves: R-4.2-PASSWORD, R-4.2-PROMPT, R-6.1-CA-CERT-DELIVERY, R-4.4-RECEIPT.
 #[tokio::test]
 async fn r_4_2_password_the_portal_issues_and_delivers_with_the_chain() {
     let h = start().await;

@@ -23,6 +23,7 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
+/// Proves: R-4.9-WHO.
 #[tokio::test]
 async fn r_4_9_who_a_manager_cannot_revoke_another_organisations_certificate() {
     let h = start().await;
@@ -35,6 +36,7 @@ async fn r_4_9_who_a_manager_cannot_revoke_another_organisations_certificate() {
     assert!(v["detail"].as_str().unwrap().contains("R-4.9-WHO"));
 }
 
+/// Proves: R-3.4-REVOKE-CONFIRM, R-4.9-REASONS.
 #[tokio::test]
 async fn r_3_4_revoke_confirm_only_the_managers_confirmation_revokes() {
     let h = start().await;
@@ -87,7 +89,7 @@ async fn r_3_4_revoke_confirm_only_the_managers_confirmation_revokes() {
     assert_eq!(confirm_revocation(&h, &token).await, 404);
 }
 
-/// Also proves R-5.7-COMPROMISE (revoked at once).
+/// Proves: R-4.9-COMPROMISE, R-5.7-COMPROMISE, R-5.2-SEPARATION, R-4.9-REASONS.
 #[tokio::test]
 async fn r_4_9_compromise_two_staff_confirm_by_phone_and_the_crl_follows_at_once() {
     let h = start().await;
@@ -110,6 +112,7 @@ async fn r_4_9_compromise_two_staff_confirm_by_phone_and_the_crl_follows_at_once
     );
 }
 
+/// Proves: R-4.11-LEAVE, R-4.1-ELIGIBLE.
 #[tokio::test]
 async fn r_4_11_leave_removing_a_developer_revokes_all_its_certificates() {
     let h = start().await;
@@ -144,7 +147,7 @@ async fn r_4_11_leave_removing_a_developer_revokes_all_its_certificates() {
 }
 
 #[tokio::test]
-async fn r_4_9_deadline_overdue_requests_are_reported() {
+async fn overdue_requests_are_reported() {
     let h = start().await;
     let p = approved(&h, "920001", "m@late.example", &["000001"]).await;
     let (_, v) = enroll(&h, &p[0].1, &csr(1)).await;
@@ -161,4 +164,41 @@ async fn r_4_9_deadline_overdue_requests_are_reported() {
         .unwrap();
     let (_, list) = get(&olive, format!("{}/api/ra/revocations/overdue", h.base)).await;
     assert_eq!(list["overdue"][0]["id"], v["id"]);
+}
+
+/// After a revocation a new certificate is a new issuance with the whole procedure
+/// (R-3.3-REISSUE): the subscriber's spent password does not enroll again; a new
+/// application, examined and decided, gives a new password and a new name (the next
+/// letter of the fiscal year), never the revoked certificate back.
+/// Proves: R-3.3-REISSUE.
+#[tokio::test]
+async fn r_3_3_reissue_a_revoked_subscriber_needs_a_new_application() {
+    let h = start().await;
+    let first = approved(&h, "434343", "m@d.example", &["000001"]).await;
+    let (s, issued) = enroll(&h, &first[0].1, &csr(1)).await;
+    assert_eq!(s, 201, "{issued}");
+    let serial = issued["serial"].as_str().unwrap().to_string();
+    revoke_confirmed(&h, &serial, "434343", "key-loss").await;
+    let (s, again) = enroll(&h, &first[0].1, &csr(1)).await;
+    assert_eq!(s, 401, "a spent password does not issue again: {again}");
+    let second = approved(&h, "434343", "m@d.example", &["000001"]).await;
+    assert_ne!(second[0].1, first[0].1);
+    let (s, renewed) = enroll(&h, &second[0].1, &csr(1)).await;
+    assert_eq!(s, 201, "{renewed}");
+    assert_ne!(renewed["serial"], issued["serial"]);
+    let cn = |v: &serde_json::Value| {
+        v["subject"]
+            .as_str()
+            .unwrap()
+            .split(',')
+            .find_map(|p| p.strip_prefix("CN=").map(str::to_string))
+            .unwrap()
+    };
+    let (old, new) = (cn(&issued), cn(&renewed));
+    assert_eq!(&old[..old.len() - 1], &new[..new.len() - 1]);
+    assert_eq!(
+        (old.chars().last(), new.chars().last()),
+        (Some('a'), Some('b')),
+        "a new name: {old} then {new}"
+    );
 }

@@ -117,6 +117,7 @@ impl Demo {
     }
 }
 
+/// Proves: R-9.6-RP-CHECK.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn r_9_6_rp_check_rustls_demo_names_the_subscriber_then_refuses_it_once_revoked() {
     let mut d = demo().await;
@@ -153,7 +154,7 @@ async fn r_9_6_rp_check_rustls_demo_names_the_subscriber_then_refuses_it_once_re
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn r_9_6_rp_check_rustls_demo_refuses_a_certificate_of_another_ca() {
+async fn rustls_demo_refuses_a_certificate_of_another_ca() {
     let d = demo().await;
     let dir = d.tmp.path();
     let openssl = |args: &[&str]| {
@@ -227,6 +228,7 @@ async fn r_9_6_rp_check_rustls_demo_refuses_a_certificate_of_another_ca() {
     );
 }
 
+/// Proves: R-9.6-RP-CHECK.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn r_9_6_rp_check_rustls_demo_refuses_expired_certificates_and_stale_crls() {
     let d = demo().await;
@@ -262,7 +264,7 @@ async fn r_9_6_rp_check_rustls_demo_refuses_expired_certificates_and_stale_crls(
 /// which takes RSA keys of 2048 bits or more only: the handshake fails with
 /// BadSignature (alert decrypt_error), even with a client willing to use the key.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn r_9_6_rp_check_rustls_cannot_take_the_faithful_rsa_1024_handshake_signature() {
+async fn rustls_cannot_take_the_faithful_rsa_1024_handshake_signature() {
     let d = demo_of("jpcert-ssl-client", 1024).await;
     let out = d
         .connect_with(1, &["-cipher", "DEFAULT:@SECLEVEL=0", "-auth_level", "0"])
@@ -275,6 +277,7 @@ async fn r_9_6_rp_check_rustls_cannot_take_the_faithful_rsa_1024_handshake_signa
 /// The whole loop: a subscriber enrolled through the service; a relying party that
 /// knows only the repository (CA certificates) and the certificate's CRL distribution
 /// point (moved onto the local repository); revocation through the RA.
+/// Proves: R-9.6-RP-CHECK, R-2.2-PUBLISH.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn r_9_6_rp_check_end_to_end_enrolled_through_the_service_refused_after_revocation() {
     let h = common::start_for(ID, |_| {}).await;

@@ -10,6 +10,7 @@ mod common;
 use common::*;
 use serde_json::json;
 
+/// Proves: R-4.2-FLOW, R-4.2-PROMPT, R-6.1-CA-CERT-DELIVERY, R-4.4-RECEIPT, R-5.4-RA-EVENTS.
 #[tokio::test]
 async fn r_4_2_flow_application_to_certificate_with_receipt() {
     let h = start().await;
@@ -74,6 +75,7 @@ async fn r_4_2_flow_application_to_certificate_with_receipt() {
     assert!(ca.verify_audit().unwrap().ok());
 }
 
+/// Proves: R-3.2-EMAIL-MATCH.
 #[tokio::test]
 async fn r_3_2_email_match_form_email_must_be_the_managers() {
     let h = start().await;
@@ -89,6 +91,7 @@ async fn r_3_2_email_match_form_email_must_be_the_managers() {
     assert!(v["detail"].as_str().unwrap().contains("R-3.2-EMAIL-MATCH"));
 }
 
+/// Proves: R-4.1-ELIGIBLE.
 #[tokio::test]
 async fn r_4_1_eligible_provisional_developers_need_permission() {
     let h = start().await;
@@ -107,6 +110,7 @@ async fn r_4_1_eligible_provisional_developers_need_permission() {
 }
 
 /// R-3.2-CLASSES: a developer is class A or class B, nothing else.
+/// Proves: R-3.2-CLASSES.
 #[tokio::test]
 async fn r_3_2_classes_a_developer_is_class_a_or_b() {
     let h = start().await;
@@ -126,37 +130,9 @@ async fn r_3_2_classes_a_developer_is_class_a_or_b() {
     );
 }
 
-/// R-4.8-NO-MODIFY: there is no way to modify a certificate over HTTP.
+/// Proves: R-5.2-DUAL-CHECK, R-5.2-RA-ROLES.
 #[tokio::test]
-async fn r_4_8_no_modify_certificates_cannot_be_modified() {
-    let h = start().await;
-    let op = staff(&h, "olive").await;
-    for method in [
-        reqwest::Method::PUT,
-        reqwest::Method::PATCH,
-        reqwest::Method::DELETE,
-    ] {
-        for path in [
-            "/api/ra/certificates/01",
-            "/download/01",
-            "/repository/ca-certs.pem",
-        ] {
-            let r = op
-                .request(method.clone(), format!("{}{path}", h.base))
-                .send()
-                .await
-                .unwrap();
-            assert!(
-                r.status() == 404 || r.status() == 405,
-                "{method} {path}: {}",
-                r.status()
-            );
-        }
-    }
-}
-
-#[tokio::test]
-async fn r_5_2_dual_check_examiner_then_a_different_supervisor() {
+async fn r_5_2_dual_check_the_examiner_checks_before_the_supervisor_decides() {
     let h = start().await;
     let op = staff(&h, "olive").await;
     post(
@@ -199,6 +175,7 @@ async fn r_5_2_dual_check_examiner_then_a_different_supervisor() {
     assert_eq!(s, 403, "the examiner cannot approve");
 }
 
+/// Proves: R-5.2-SEPARATION.
 #[tokio::test]
 async fn r_5_2_separation_one_person_holds_one_role() {
     let h = start().await;
@@ -218,6 +195,7 @@ async fn r_5_2_separation_one_person_holds_one_role() {
     assert!(err.to_string().contains("R-5.2-SEPARATION"));
 }
 
+/// Proves: R-4.2-PASSWORD.
 #[tokio::test]
 async fn r_4_2_password_wrong_reused_and_brute_forced_passwords_are_refused() {
     let h = start().await;
@@ -242,7 +220,7 @@ async fn r_4_2_password_wrong_reused_and_brute_forced_passwords_are_refused() {
 }
 
 #[tokio::test]
-async fn r_4_2_password_expired_passwords_are_refused() {
+async fn expired_passwords_are_refused() {
     let h = start_with(|c| c.otp_valid_days = 0).await;
     let passwords = approved(&h, "555555", "m@d.example", &["000001"]).await;
     let (s, _) = enroll(&h, &passwords[0].1, &csr(1)).await;
@@ -250,7 +228,7 @@ async fn r_4_2_password_expired_passwords_are_refused() {
 }
 
 #[tokio::test]
-async fn r_4_2_password_a_bad_request_does_not_spend_the_password() {
+async fn a_bad_request_does_not_spend_the_password() {
     let h = start().await;
     let passwords = approved(&h, "565656", "m@d.example", &["000001"]).await;
     let (s, v) = enroll(&h, &passwords[0].1, "garbage").await;
@@ -259,6 +237,7 @@ async fn r_4_2_password_a_bad_request_does_not_spend_the_password() {
     assert_eq!(s, 201);
 }
 
+/// Proves: R-4.2-PASSWORD, R-4.2-FLOW.
 #[tokio::test]
 async fn r_4_2_password_fifty_parallel_uses_make_exactly_one_certificate() {
     let h = start().await;
@@ -293,7 +272,7 @@ async fn r_4_2_password_fifty_parallel_uses_make_exactly_one_certificate() {
 }
 
 /// R-5.2-RA-ROLES: every RA route refuses without a session, and with each wrong role.
-/// Also proves R-5.2-OPERATOR-AUTH (no session, no RA terminal) and R-6.5-ACCESS-LOG (access control).
+/// Proves: R-5.2-RA-ROLES, R-5.2-OPERATOR-AUTH, R-6.5-ACCESS-LOG.
 #[tokio::test]
 async fn r_5_2_ra_roles_every_route_checks_session_and_role() {
     let h = start().await;
@@ -365,7 +344,7 @@ async fn r_5_2_ra_roles_every_route_checks_session_and_role() {
     }
 }
 
-/// Also proves R-2.2-PUBLISH (the CRL, the CA certificates, the CPS and notices are published).
+/// Proves: R-2.4-ACCESS, R-2.2-PUBLISH.
 #[tokio::test]
 async fn r_2_4_access_the_repository_is_public_and_read_only() {
     let h = start().await;
@@ -441,7 +420,7 @@ async fn oversized_bodies_are_refused() {
 
 /// R-5.2-DUAL-CHECK: the supervisor sees what the operators did; R-5.4-RA-EVENTS: logins,
 /// failed logins and every operation are audited; R-9.3-CONFIDENTIAL: no secret is.
-/// Also proves R-6.5-ACCESS-LOG (logins and failed logins are logged).
+/// Proves: R-5.4-RA-EVENTS, R-5.2-DUAL-CHECK, R-6.5-ACCESS-LOG, R-9.3-CONFIDENTIAL.
 #[tokio::test]
 async fn r_5_4_ra_events_are_audited_without_secrets_and_reviewed_by_the_supervisor() {
     let h = start().await;

@@ -14,7 +14,7 @@ mod common;
 use common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn r_5_4_ca_events_enrollment_survives_a_failing_database_and_recovers_by_itself() {
+async fn enrollment_survives_a_failing_database_and_recovers_by_itself() {
     let h = start().await;
     let passwords = approved(&h, "717171", "m@d.example", &["000001"]).await;
     let password = &passwords[0].1;

@@ -15,6 +15,7 @@ mod common;
 
 use common::*;
 
+/// Proves: R-7.1-SERIAL, R-4.11-LEAVE, R-4.2-PASSWORD.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_servers_on_one_ca_keep_serials_names_passwords_and_crls_unique() {
     let h = start().await;

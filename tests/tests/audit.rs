@@ -38,6 +38,7 @@ fn problems(tmp: &tempfile::TempDir) -> Vec<String> {
     ca.verify_audit().unwrap().problems
 }
 
+/// Proves: R-5.4-CA-EVENTS.
 #[test]
 fn r_5_4_ca_events_are_recorded_with_actor_and_without_secrets() {
     let (_tmp, ca) = busy_ca();
@@ -66,6 +67,7 @@ fn r_5_4_ca_events_are_recorded_with_actor_and_without_secrets() {
     assert!(ca.verify_audit().unwrap().ok());
 }
 
+/// Proves: R-5.4-PROTECT.
 #[test]
 fn r_5_4_protect_an_edited_entry_is_detected() {
     let (tmp, _ca) = busy_ca();
@@ -74,6 +76,7 @@ fn r_5_4_protect_an_edited_entry_is_detected() {
     assert!(p.iter().any(|p| p.contains("entry 6 was edited")), "{p:?}");
 }
 
+/// Proves: R-5.4-PROTECT.
 #[test]
 fn r_5_4_protect_a_deleted_entry_is_detected() {
     let (tmp, _ca) = busy_ca();
@@ -87,6 +90,7 @@ fn r_5_4_protect_a_deleted_entry_is_detected() {
     );
 }
 
+/// Proves: R-5.4-PROTECT.
 #[test]
 fn r_5_4_protect_reordered_entries_are_detected() {
     let (tmp, _ca) = busy_ca();
@@ -101,6 +105,7 @@ fn r_5_4_protect_reordered_entries_are_detected() {
     assert!(p.iter().any(|p| p.contains("does not follow")), "{p:?}");
 }
 
+/// Proves: R-5.4-PROTECT.
 #[test]
 fn r_5_4_protect_a_truncated_log_is_detected() {
     let (tmp, _ca) = busy_ca();
@@ -120,6 +125,7 @@ fn r_5_4_protect_a_truncated_log_is_detected() {
     );
 }
 
+/// Proves: R-5.4-PROTECT.
 #[test]
 fn r_5_4_protect_a_forged_checkpoint_is_detected() {
     let (tmp, _ca) = busy_ca();
@@ -136,6 +142,7 @@ fn later(t: &str, span: Span) -> Timestamp {
     at(t).checked_add(span).unwrap()
 }
 
+/// Proves: R-5.4-RETENTION.
 #[test]
 fn r_5_4_retention_purge_removes_nothing_younger_than_its_period() {
     let (_tmp, mut ca) = busy_ca();
@@ -171,8 +178,9 @@ fn r_5_4_retention_purge_removes_nothing_younger_than_its_period() {
     assert!(ca.verify_audit().unwrap().ok());
 }
 
+/// Proves: R-5.4-PROTECT.
 #[test]
-fn r_5_4_retention_purge_after_five_years_is_audited_and_the_chain_still_verifies() {
+fn a_purge_after_five_years_is_audited_and_the_chain_still_verifies() {
     let (_tmp, mut ca) = busy_ca();
     let before = ca.store().audit_entries().unwrap().len() as u64;
     let purged = ca

@@ -21,8 +21,9 @@ fn inputs(target: &str) -> Vec<(String, Vec<u8>)> {
     all
 }
 
+/// Proves: R-3.2-POP.
 #[test]
-fn r_6_1_pkcs10_the_csr_corpus_is_refused_or_accepted_without_panic() {
+fn the_csr_corpus_is_refused_or_accepted_without_panic() {
     let mut accepted = 0;
     for (name, bytes) in inputs("csr") {
         for id in ["jpcert-ssl-client", "jpcert-ssl-client-2026"] {

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use inkan_compiler::model::{CrlExtension, ReasonCode, UnspecifiedReason};
 use inkan_runtime::ca::IssueRequest;
 use inkan_runtime::calendar::Timestamp;
-use inkan_tests::{at, fixture, fixture_ca, hex_of, model};
+use inkan_tests::{at, fixture, fixture_ca, hex_of, model, request};
 use proptest::prelude::*;
 use x509_parser::prelude::*;
 
@@ -165,17 +165,20 @@ fn run(id: &str, bits: u32, ops: &[Op]) {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
 
+    /// Proves: R-7.2-CRL, R-4.9-REASONS.
     #[test]
     fn r_7_2_crl_every_crl_matches_the_policy_faithful(ops in prop::collection::vec(op(), 1..40)) {
         run("jpcert-ssl-client", 1024, &ops);
     }
 
+    /// Proves: R-4.9-REASONS.
     #[test]
-    fn r_7_2_crl_every_crl_matches_the_policy_2026(ops in prop::collection::vec(op(), 1..40)) {
+    fn every_crl_matches_the_2026_policy(ops in prop::collection::vec(op(), 1..40)) {
         run("jpcert-ssl-client-2026", 2048, &ops);
     }
 }
 
+/// Proves: R-4.9-REASONS.
 #[test]
 fn r_4_9_reasons_map_to_rfc_5280_codes() {
     let m = model("jpcert-ssl-client");
@@ -210,13 +213,38 @@ fn r_4_9_reasons_map_to_rfc_5280_codes() {
     );
 }
 
+/// certificateHold (RFC 5280 reason 6) is no reason of the policy (R-4.9-NO-HOLD): a
+/// revocation asking for it is refused, by any spelling, and the certificate stays
+/// unrevoked.
+/// Proves: R-4.9-NO-HOLD.
 #[test]
-fn r_4_9_no_hold_unknown_reasons_and_serials_are_refused() {
-    let (_tmp, mut ca) = fixture_ca("jpcert-ssl-client", at("2026-04-01T00:00:00Z"));
+fn r_4_9_no_hold_a_hold_is_refused_and_the_certificate_stays_valid() {
+    let now = at("2026-04-01T00:00:00Z");
+    let (_tmp, mut ca) = fixture_ca("jpcert-ssl-client", now);
+    let issued = ca
+        .issue(&request(&fixture("sub1-1024.csr.pem"), 1, 1), now)
+        .unwrap();
     assert!(
-        ca.revoke("01", "certificate-hold", at("2026-05-01T00:00:00Z"), "test")
-            .is_err()
+        ca.policy().definition().reasons.iter().all(|r| r.code != 6),
+        "no reason of the policy maps to certificateHold"
     );
+    for reason in ["certificate-hold", "certificateHold", "hold"] {
+        assert!(
+            matches!(
+                ca.revoke(&issued.serial, reason, now, "test"),
+                Err(inkan_runtime::Error::Policy(_))
+            ),
+            "{reason} was accepted"
+        );
+    }
+    let record = ca.store().certificate(&issued.serial).unwrap().unwrap();
+    assert!(record.revoked.is_none(), "the certificate stays valid");
+}
+
+/// A serial the CA never issued, or one that is not hexadecimal, is refused by name.
+#[test]
+fn unknown_and_malformed_serials_are_refused() {
+    let (_tmp, mut ca) = fixture_ca("jpcert-ssl-client", at("2026-04-01T00:00:00Z"));
     assert!(matches!(
         ca.revoke("0123", "other", at("2026-05-01T00:00:00Z"), "test"),
         Err(inkan_runtime::Error::UnknownSerial(_))
@@ -231,7 +259,7 @@ fn r_4_9_no_hold_unknown_reasons_and_serials_are_refused() {
 /// must not vanish from the CRL: the next CRL is refused, nothing is signed or
 /// recorded, and the refusal is audited (R-7.2-CRL).
 #[test]
-fn r_7_2_crl_refuses_to_drop_a_revoked_unexpired_certificate() {
+fn a_crl_that_would_drop_a_revoked_unexpired_certificate_is_refused() {
     let now = at("2026-04-01T00:00:00Z");
     let (tmp, mut ca) = fixture_ca("jpcert-ssl-client", now);
     let csr = fixture("sub1-1024.csr.pem");
@@ -323,7 +351,7 @@ proptest! {
     /// the new entries do not are exactly the set difference (the side-by-side walk for
     /// ordered lists, the fallback for unordered ones).
     #[test]
-    fn r_7_2_crl_dropped_serials_are_the_set_difference(
+    fn dropped_serials_are_the_set_difference(
         old in proptest::collection::btree_set(1u32..400, 0..40),
         new in proptest::collection::btree_set(1u32..400, 0..40),
         shuffle in any::<bool>(),

@@ -39,7 +39,7 @@ fn last_event(ca: &Ca) -> inkan_runtime::audit::Entry {
 /// pending with its TBS (so an operator can revoke it), `issuance-failed` is audited
 /// naming it, and issuance works once the fault clears.
 #[test]
-fn r_5_4_ca_events_the_database_failing_after_signing_loses_nothing_and_recovers() {
+fn the_database_failing_after_signing_loses_nothing_and_recovers() {
     let now = at("2026-04-01T09:00:00Z");
     let (tmp, mut ca) = fixture_ca("jpcert-ssl-client", now);
     let csr = fixture("sub1-1024.csr.pem");
@@ -81,7 +81,7 @@ fn r_5_4_ca_events_the_database_failing_after_signing_loses_nothing_and_recovers
 /// Injected: the INSERT that records a TBS before signing aborts. Checked: nothing is
 /// signed or recorded, the failure is audited, and issuance works once it clears.
 #[test]
-fn r_5_4_ca_events_the_database_failing_before_signing_signs_nothing_and_recovers() {
+fn the_database_failing_before_signing_signs_nothing_and_recovers() {
     let now = at("2026-04-01T09:00:00Z");
     let (tmp, mut ca) = fixture_ca("jpcert-ssl-client-2026", now);
     let csr = fixture("sub1-2048.csr.pem");
@@ -109,6 +109,7 @@ fn r_5_4_ca_events_the_database_failing_before_signing_signs_nothing_and_recover
 /// Injected: the clock goes back an hour between two CRLs. Checked: the second CRL is
 /// refused with nothing signed, `crl-refused` is audited, and once the clock is past the
 /// newest CRL the next one takes the next number.
+/// Proves: R-7.2-CRL.
 #[test]
 fn r_7_2_crl_a_clock_gone_backwards_publishes_no_older_crl() {
     let now = at("2026-04-01T09:00:00Z");

@@ -30,6 +30,7 @@ fn ceremony(id: &str, name: &str, dir: &Path) -> (Ca, Vec<Share>, String) {
     inkan_tests::softhsm::ceremony(id, token(name), dir)
 }
 
+/// Proves: R-6.1-CA-KEYGEN, R-6.2-HSM, R-7.1-ICA.
 #[test]
 fn r_6_1_ca_keygen_the_ceremony_makes_the_keys_inside_the_token() {
     let tmp = tempfile::tempdir().unwrap();
@@ -97,6 +98,7 @@ fn hex_decode(s: &str) -> Vec<u8> {
         .collect()
 }
 
+/// Proves: R-6.2-M-OF-N.
 #[test]
 fn r_6_2_m_of_n_m_minus_1_shares_stay_locked_and_m_unlock_then_openssl_verifies() {
     let tmp = tempfile::tempdir().unwrap();
@@ -166,6 +168,7 @@ fn r_6_2_m_of_n_m_minus_1_shares_stay_locked_and_m_unlock_then_openssl_verifies(
     }
 }
 
+/// Proves: R-6.2-M-OF-N.
 #[test]
 fn r_6_2_m_of_n_a_wrong_share_is_refused_and_named_by_index() {
     let tmp = tempfile::tempdir().unwrap();

@@ -33,7 +33,7 @@ fn change_pin(token: &str, from: &str, to: &str) {
 }
 
 #[test]
-fn r_5_4_ca_events_a_token_that_refuses_to_sign_issues_nothing_and_the_ca_recovers() {
+fn a_token_that_refuses_to_sign_issues_nothing_and_the_ca_recovers() {
     let token = inkan_tests::softhsm::token(&["fault"], "fault");
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("ca");

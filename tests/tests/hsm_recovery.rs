@@ -30,7 +30,7 @@ fn ceremony(id: &str, name: &str, dir: &Path) -> (Ca, Vec<Share>, String) {
 }
 
 #[test]
-fn r_6_2_hsm_the_signer_recovers_from_a_lost_session_and_a_finalized_library() {
+fn the_signer_recovers_from_a_lost_session_and_a_finalized_library() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("ca");
     let (ca, shares, _) = ceremony("jpcert-ssl-client", "recover", &dir);

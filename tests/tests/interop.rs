@@ -113,13 +113,15 @@ fn interop(id: &str, bits: u32, level: &[&str]) {
     );
 }
 
+/// Proves: R-1.3-HIERARCHY, R-7.2-CRL.
 #[test]
-fn r_7_1_sub_faithful_chain_and_crl_verify_in_openssl() {
+fn faithful_chain_and_crl_verify_in_openssl() {
     interop("jpcert-ssl-client", 1024, &["-auth_level", "0"]);
 }
 
+/// Proves: R-1.3-HIERARCHY.
 #[test]
-fn r_7_1_sub_modern_chain_and_crl_verify_in_openssl_at_default_level() {
+fn modern_chain_and_crl_verify_in_openssl_at_default_level() {
     interop("jpcert-ssl-client-2026", 2048, &[]);
 }
 
@@ -240,8 +242,7 @@ fn relying_party(id: &str, bits: u32, level: &[&str]) {
 }
 
 #[test]
-fn r_9_6_rp_check_openssl_tls_server_accepts_the_faithful_chain_at_seclevel_0_and_refuses_revoked()
-{
+fn openssl_tls_server_accepts_the_faithful_chain_at_seclevel_0_and_refuses_revoked() {
     relying_party(
         "jpcert-ssl-client",
         1024,
@@ -250,7 +251,7 @@ fn r_9_6_rp_check_openssl_tls_server_accepts_the_faithful_chain_at_seclevel_0_an
 }
 
 #[test]
-fn r_9_6_rp_check_openssl_refuses_the_faithful_rsa_1024_certificate_at_its_default_level() {
+fn openssl_refuses_the_faithful_rsa_1024_certificate_at_its_default_level() {
     let (tmp, _) = setup("jpcert-ssl-client", 1024);
     let (client, _) = handshake(tmp.path(), 1, &[]);
     // OpenSSL 3's default security level 1 wants 80-bit security: RSA >= 1024 and no
@@ -264,6 +265,6 @@ fn r_9_6_rp_check_openssl_refuses_the_faithful_rsa_1024_certificate_at_its_defau
 }
 
 #[test]
-fn r_9_6_rp_check_openssl_tls_server_accepts_the_2026_chain_at_the_default_level() {
+fn openssl_tls_server_accepts_the_2026_chain_at_the_default_level() {
     relying_party("jpcert-ssl-client-2026", 2048, &[]);
 }

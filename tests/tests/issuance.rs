@@ -85,6 +85,7 @@ const EDGES: [&str; 10] = [
     "2048-03-31T23:59:59Z",
 ];
 
+/// Proves: R-7.1-SUB-VALIDITY, R-7.1-SUB, R-3.1-SUB-DN, R-3.1-DN-FORMAT.
 #[test]
 fn r_7_1_sub_validity_edge_instants_match_the_policy() {
     for (id, bits) in POLICIES {
@@ -95,6 +96,7 @@ fn r_7_1_sub_validity_edge_instants_match_the_policy() {
     }
 }
 
+/// Proves: R-7.1-SUB-VALIDITY.
 #[test]
 fn r_7_1_sub_validity_ends_on_april_30() {
     let (_tmp, mut ca) = fixture_ca("jpcert-ssl-client", at("2026-04-01T00:00:00Z"));
@@ -116,6 +118,7 @@ fn r_7_1_sub_validity_ends_on_april_30() {
     }
 }
 
+/// Proves: R-3.1-SUB-DN, R-3.1-UNIQUE.
 #[test]
 fn r_3_1_sub_dn_sequence_letter_counts_per_person_and_fiscal_year() {
     let (_tmp, mut ca) = fixture_ca("jpcert-ssl-client", at("2026-04-01T00:00:00Z"));
@@ -151,6 +154,7 @@ fn r_3_1_sub_dn_sequence_letter_counts_per_person_and_fiscal_year() {
     );
 }
 
+/// Proves: R-3.1-UNIQUE, R-3.1-SUB-DN.
 #[test]
 fn r_3_1_unique_letters_run_out_after_z() {
     let (_tmp, mut ca) = fixture_ca("jpcert-ssl-client", at("2026-04-01T00:00:00Z"));
@@ -166,6 +170,7 @@ fn r_3_1_unique_letters_run_out_after_z() {
     assert_eq!(ca.store().certificates("ssl-client").unwrap().len(), 26);
 }
 
+/// Proves: R-3.1-PSEUDONYM.
 #[test]
 fn r_3_1_pseudonym_request_subject_never_reaches_the_certificate() {
     let (_tmp, mut ca) = fixture_ca("jpcert-ssl-client-2026", at("2026-04-01T00:00:00Z"));
@@ -179,7 +184,7 @@ fn r_3_1_pseudonym_request_subject_never_reaches_the_certificate() {
     assert!(!text.contains("Taro") && !text.contains("example.jp"));
 }
 
-/// Also proves R-3.1-DN-FORMAT, R-3.1-ROOT-DN and R-3.1-ICA-DN (names attribute by attribute).
+/// Proves: R-7.1-ROOT, R-7.1-ICA, R-3.1-ROOT-DN, R-3.1-ICA-DN, R-3.1-DN-FORMAT, R-1.3-HIERARCHY.
 #[test]
 fn r_7_1_root_and_r_7_1_ica_ca_certificates_match_the_policy() {
     for (id, _) in POLICIES {
@@ -221,7 +226,7 @@ fn r_7_1_root_and_r_7_1_ica_ca_certificates_match_the_policy() {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
-    /// Also proves R-7.1-SERIAL (the oracle checks every serial), R-1.2-OID-CPS (the policy identifier), R-1.4-USAGE and R-4.5-KEY-USE (TLS client use only).
+    /// Proves: R-7.1-SUB, R-7.1-SUB-VALIDITY, R-3.1-SUB-DN, R-1.2-OID-CPS, R-4.5-KEY-USE, R-1.4-USAGE, R-4.9-NO-OCSP, R-7.3-NO-OCSP.
     #[test]
     fn r_7_1_sub_every_issued_certificate_matches_the_policy(
         policy in 0usize..2,
@@ -252,6 +257,7 @@ fn refused(id: &str, csr: &[u8], developer: u64, person: u64) -> Error {
     err
 }
 
+/// Proves: R-6.1-KEY-SIZE.
 #[test]
 fn r_6_1_key_size_wrong_sizes_and_algorithms_are_refused() {
     assert!(matches!(
@@ -277,6 +283,7 @@ fn r_6_1_key_size_wrong_sizes_and_algorithms_are_refused() {
     ));
 }
 
+/// Proves: R-3.2-POP.
 #[test]
 fn r_3_2_pop_a_request_whose_signature_fails_is_refused() {
     assert!(matches!(
@@ -285,6 +292,7 @@ fn r_3_2_pop_a_request_whose_signature_fails_is_refused() {
     ));
 }
 
+/// Proves: R-3.1-SUB-DN.
 #[test]
 fn r_3_1_sub_dn_out_of_range_numbers_are_refused() {
     assert!(matches!(
@@ -307,7 +315,7 @@ fn r_3_1_sub_dn_out_of_range_numbers_are_refused() {
     ));
 }
 
-/// Also proves R-6.1-SUB-KEYGEN: the CA takes subscriber public keys only in requests and has no way to make a subscriber key.
+/// Proves: R-6.1-PKCS10.
 #[test]
 fn r_6_1_pkcs10_garbage_is_refused_without_panic() {
     for input in [
@@ -327,7 +335,7 @@ fn r_6_1_pkcs10_garbage_is_refused_without_panic() {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
     #[test]
-    fn r_6_1_pkcs10_arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
+    fn arbitrary_request_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
         let profile = inkan_tests::policy("jpcert-ssl-client").certificate("ssl-client").unwrap();
         let _ = inkan_runtime::csr::check(&bytes, profile);
     }
@@ -398,8 +406,9 @@ fn issued_certificates_are_recorded_before_they_are_returned() {
 
 /// R-3.3-REISSUE and R-4.8-NO-MODIFY: after a revocation a new certificate is a new
 /// issuance (new serial, next letter); the revoked one stays as it was.
+/// Proves: R-3.1-UNIQUE.
 #[test]
-fn r_3_3_reissue_after_revocation_is_a_new_issuance() {
+fn a_certificate_after_a_revocation_gets_the_next_letter() {
     let (_tmp, mut ca) = fixture_ca("jpcert-ssl-client", at("2026-04-01T00:00:00Z"));
     let first = ca
         .issue(
@@ -433,6 +442,7 @@ fn r_3_3_reissue_after_revocation_is_a_new_issuance() {
 }
 
 /// R-5.5-ARCHIVE: every issued certificate is kept, revoked or not, with its DER.
+/// Proves: R-5.5-ARCHIVE.
 #[test]
 fn r_5_5_archive_every_issued_certificate_is_kept() {
     let (_tmp, mut ca) = fixture_ca("jpcert-ssl-client", at("2026-04-01T00:00:00Z"));
@@ -463,50 +473,12 @@ fn r_5_5_archive_every_issued_certificate_is_kept() {
     }
 }
 
-/// R-4.12-NO-ESCROW: nothing of a subscriber's private key is anywhere in the CA
-/// directory after its certificate is issued.
-#[test]
-fn r_4_12_no_escrow_the_ca_never_holds_subscriber_private_keys() {
-    let (tmp, mut ca) = fixture_ca("jpcert-ssl-client-2026", at("2026-04-01T00:00:00Z"));
-    ca.issue(
-        &request(&fixture("sub1-2048.csr.pem"), 1, 1),
-        at("2026-05-01T00:00:00Z"),
-    )
-    .unwrap();
-    drop(ca);
-    // The private exponent's DER bytes, read with openssl from the fixture key.
-    let out = std::process::Command::new("openssl")
-        .args(["pkey", "-in"])
-        .arg(inkan_tests::root().join("tests/fixtures/sub1-2048.key.pem"))
-        .args(["-outform", "DER"])
-        .output()
-        .unwrap();
-    let key = out.stdout;
-    assert!(key.len() > 1000);
-    let probe = &key[key.len() - 200..key.len() - 136]; // 64 bytes from inside the CRT parameters
-    fn walk(dir: &std::path::Path, probe: &[u8]) {
-        for e in std::fs::read_dir(dir).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, probe);
-            } else {
-                let bytes = std::fs::read(&p).unwrap();
-                assert!(
-                    !bytes.windows(probe.len()).any(|w| w == probe),
-                    "subscriber key material in {}",
-                    p.display()
-                );
-            }
-        }
-    }
-    walk(tmp.path(), probe);
-}
-
 /// A batch (an application form's holders): every good request is issued with its own
 /// name, checked by the oracle, recorded and audited; a bad request in the middle is
 /// refused on its own and costs the others nothing (R-4.2-PROMPT, R-3.1-UNIQUE).
+/// Proves: R-5.4-CA-EVENTS.
 #[test]
-fn r_4_2_prompt_a_batch_issues_each_good_request_and_refuses_the_bad_one_alone() {
+fn a_batch_issues_each_good_request_and_refuses_the_bad_one_alone() {
     for (id, bits) in [
         ("jpcert-ssl-client", 1024),
         ("jpcert-ssl-client-2026", 2048),
@@ -574,4 +546,30 @@ fn r_4_2_prompt_a_batch_issues_each_good_request_and_refuses_the_bad_one_alone()
             .count();
         assert_eq!(audited, 6, "{id}: one certificate-issued entry each");
     }
+}
+
+/// A certificate, once issued, is never rewritten (R-4.8-NO-MODIFY: a change is a new
+/// issuance): the store records a signed certificate only over a pending record, so a
+/// second completion of an issued serial, with other bytes, is refused and the bytes
+/// stay as issued.
+/// Proves: R-4.8-NO-MODIFY.
+#[test]
+fn r_4_8_no_modify_an_issued_certificate_is_never_rewritten() {
+    let now = at("2026-04-01T09:00:00Z");
+    let (tmp, mut ca) = fixture_ca("jpcert-ssl-client", now);
+    let issued = ca
+        .issue(&request(&fixture("sub1-1024.csr.pem"), 7, 7), now)
+        .unwrap();
+    let location = inkan_runtime::ca::store_location(&tmp.path().join("ca")).unwrap();
+    use inkan_runtime::store::Store as _;
+    let mut store = inkan_runtime::store::SqlStore::open(&location).unwrap();
+    let other = ca
+        .issue(&request(&fixture("sub2-1024.csr.pem"), 7, 8), now)
+        .unwrap();
+    assert!(
+        store.complete(&issued.serial, &other.der, &[]).is_err(),
+        "an issued certificate was rewritten"
+    );
+    let record = store.certificate(&issued.serial).unwrap().unwrap();
+    assert_eq!(record.der.as_deref(), Some(issued.der.as_slice()));
 }

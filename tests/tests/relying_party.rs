@@ -31,6 +31,7 @@ fn days(t: Timestamp, d: i64) -> Timestamp {
     Timestamp::from_unix(t.unix() + d * 86_400).unwrap()
 }
 
+/// Proves: R-9.6-RP-CHECK.
 #[test]
 fn r_9_6_rp_check_accepts_a_good_certificate_and_refuses_it_once_revoked() {
     let t0 = at("2026-04-01T09:00:00Z");
@@ -64,6 +65,7 @@ fn r_9_6_rp_check_accepts_a_good_certificate_and_refuses_it_once_revoked() {
     }
 }
 
+/// Proves: R-9.6-RP-CHECK.
 #[test]
 fn r_9_6_rp_check_refuses_when_no_crl_was_loaded() {
     let t0 = at("2026-04-01T09:00:00Z");
@@ -72,6 +74,7 @@ fn r_9_6_rp_check_refuses_when_no_crl_was_loaded() {
     assert_eq!(verifier(&ca).verify(&cert.der, t0), Err(Refusal::NoCrl));
 }
 
+/// Proves: R-9.6-RP-CHECK.
 #[test]
 fn r_9_6_rp_check_refuses_a_crl_past_its_next_update() {
     let t0 = at("2026-04-01T09:00:00Z");
@@ -92,6 +95,7 @@ fn r_9_6_rp_check_refuses_a_crl_past_its_next_update() {
     ));
 }
 
+/// Proves: R-9.6-RP-CHECK.
 #[test]
 fn r_9_6_rp_check_refuses_an_older_crl_after_a_newer_one() {
     let t0 = at("2026-04-01T09:00:00Z");
@@ -115,6 +119,7 @@ fn r_9_6_rp_check_refuses_an_older_crl_after_a_newer_one() {
     );
 }
 
+/// Proves: R-9.6-RP-CHECK.
 #[test]
 fn r_9_6_rp_check_refuses_a_tampered_crl() {
     let t0 = at("2026-04-01T09:00:00Z");
@@ -128,6 +133,7 @@ fn r_9_6_rp_check_refuses_a_tampered_crl() {
     ));
 }
 
+/// Proves: R-9.6-RP-CHECK.
 #[test]
 fn r_9_6_rp_check_refuses_an_expired_or_not_yet_valid_certificate() {
     let t0 = at("2026-04-01T09:00:00Z");
@@ -150,7 +156,7 @@ fn r_9_6_rp_check_refuses_an_expired_or_not_yet_valid_certificate() {
 }
 
 #[test]
-fn r_9_6_rp_check_refuses_what_the_issuing_ca_did_not_sign() {
+fn refuses_what_the_issuing_ca_did_not_sign() {
     let t0 = at("2026-04-01T09:00:00Z");
     let (_tmp, mut ca) = fixture_ca(ID, t0);
     let cert = issue(&mut ca, 7, t0);
@@ -179,7 +185,7 @@ fn r_9_6_rp_check_refuses_what_the_issuing_ca_did_not_sign() {
 }
 
 #[test]
-fn r_9_6_rp_check_takes_a_crl_from_a_slightly_fast_ca_clock_but_not_from_the_future() {
+fn takes_a_crl_from_a_slightly_fast_ca_clock_but_not_from_the_future() {
     let t0 = at("2026-04-01T09:00:00Z");
     let (_tmp, mut ca) = fixture_ca(ID, t0);
     let crl = ca.crl(None, t0, "test").unwrap().der;

@@ -36,6 +36,7 @@ fn event(actor: &str, i: usize) -> Audited {
     )
 }
 
+/// Proves: R-3.1-UNIQUE.
 #[test]
 fn r_3_1_unique_letters_stay_unique_when_four_servers_allocate_at_once() {
     let tmp = tempfile::tempdir().unwrap();
@@ -68,6 +69,7 @@ fn r_3_1_unique_letters_stay_unique_when_four_servers_allocate_at_once() {
     );
 }
 
+/// Proves: R-5.4-PROTECT.
 #[test]
 fn r_5_4_protect_entries_from_four_servers_form_one_chain() {
     let tmp = tempfile::tempdir().unwrap();
@@ -103,8 +105,9 @@ fn r_5_4_protect_entries_from_four_servers_form_one_chain() {
     assert_eq!(store.audit_head().unwrap(), Some(100));
 }
 
+/// Proves: R-7.1-SERIAL.
 #[test]
-fn r_7_2_crl_revocations_stream_in_octet_order_past_one_chunk() {
+fn revocations_stream_in_octet_order_past_one_chunk() {
     let tmp = tempfile::tempdir().unwrap();
     let location = location(&tmp);
     let mut store = SqlStore::open(&location).unwrap();
@@ -193,6 +196,7 @@ fn migrations_apply_once_however_often_the_store_is_opened() {
 /// revokes a certificate and publishes CRL 2 before A takes a number. A's CRL, made
 /// from stale reads, must not be signed: it is made again, as CRL 3, and lists B's
 /// revocation. (Without the check, CRL 3 would silently drop what CRL 2 listed.)
+/// Proves: R-7.2-CRL.
 #[test]
 fn r_7_2_crl_a_publication_raced_by_another_server_is_made_again() {
     let now = at(1_775_000_000); // 2026-04-01

@@ -214,9 +214,8 @@ fn main() -> ExitCode {
 }
 
 fn run_trace(root: &Path, verbose: bool) -> Result<ExitCode> {
-    let traces = trace::trace(root)?;
+    let (traces, mut problems) = trace::trace(root)?;
     let gaps = trace::gaps(root)?;
-    let mut problems = Vec::new();
     let (mut executable, mut tested) = (0, 0);
     for t in &traces {
         let needs = trace::needs_test(&t.kind);
@@ -227,8 +226,8 @@ fn run_trace(root: &Path, verbose: bool) -> Result<ExitCode> {
             }
         }
         match (needs, t.tests.is_empty(), gaps.get(&t.id)) {
-            (true, true, None) => problems.push(format!("{} ({}) has no test; write one, or list it in policy/rules/gaps.tsv with the reason", t.id, t.kind)),
-            (_, false, Some(_)) => problems.push(format!("{} is listed as a gap but is tested now: remove it from policy/rules/gaps.tsv", t.id)),
+            (true, true, None) => problems.push(format!("{} ({}) has no test that proves it (`/// Proves: {}` on a test the harness runs); write one, or list it in policy/rules/gaps.tsv with the reason", t.id, t.kind, t.id)),
+            (_, false, Some(_)) => problems.push(format!("{} is listed as a gap but is proven now: remove it from policy/rules/gaps.tsv", t.id)),
             _ => {}
         }
         if verbose {
@@ -262,7 +261,7 @@ fn run_trace(root: &Path, verbose: bool) -> Result<ExitCode> {
         f64::from(tested) * 100.0 / f64::from(executable)
     };
     println!(
-        "trace: {tested} of {executable} executable rules (enforce, emit, record, schedule) have a test: {pct:.1}%; {} known gap(s); {} rules in all",
+        "trace: {tested} of {executable} executable rules (enforce, emit, record, schedule) are proven by a marked test the harness runs: {pct:.1}%; {} declared gap(s); {} rules in all",
         gaps.len(),
         traces.len()
     );

@@ -200,6 +200,7 @@ pub fn combine(shares: &[Share]) -> Result<Vec<u8>> {
 mod tests {
     use super::*;
 
+    /// Proves: R-6.2-M-OF-N.
     #[test]
     fn r_6_2_m_of_n_any_m_shares_rebuild_the_secret_and_m_minus_1_do_not() {
         let secret = b"0123456789abcdef0123456789abcdef".to_vec();
@@ -213,7 +214,7 @@ mod tests {
     }
 
     #[test]
-    fn r_6_2_m_of_n_a_mistyped_share_is_caught_and_named() {
+    fn a_mistyped_share_is_caught_and_named() {
         let shares = split(b"pin-1234-5678", 3, 2).unwrap();
         let text = shares[1].to_text();
         assert_eq!(Share::parse(&text).unwrap(), shares[1]);
