@@ -49,7 +49,7 @@ pub fn rules(name: &str) -> Option<Vec<Rule>> {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn jpcert_catalogue_has_every_rule_of_rules_md() {
+    fn the_jpcert_catalogue_has_its_77_rules() {
         let rules = super::rules("jpcert-cps").unwrap_or_default();
         assert_eq!(rules.len(), 77);
         assert!(
