@@ -1,6 +1,7 @@
 //! Shared test helpers and the independent oracle.
 //!
-//! The files: [`oracle`] (the certificate oracle), [`sha1_oracle`] (SHA-1 of its own),
+//! The files: [`oracle`] (the certificate oracle against the compiled model),
+//! [`cps_expect`] (the second oracle, against the CPS transcribed by hand), [`sha1_oracle`] (SHA-1 of its own),
 //! [`softhsm`] (throwaway SoftHSM2 tokens), [`mod@bench`] (the engine benchmarks); the
 //! helpers every test uses are here.
 //!
@@ -12,6 +13,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)] // Test support code: a panic is a failed test.
 
 pub mod bench;
+pub mod cps_expect;
 pub mod oracle;
 pub mod sha1_oracle;
 pub mod softhsm;

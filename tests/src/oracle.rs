@@ -1,7 +1,10 @@
 //! The independent oracle: certificates the runtime issued, checked against the policy
 //! *model* the compiler builds from the YAML, parsing DER with x509-parser (not the
 //! x509-cert crate that built it) and computing expected dates with chrono (not the
-//! runtime's calendar). It shares no code with `inkan_runtime::conformance`.
+//! runtime's calendar). It shares no code with `inkan_runtime::conformance`. Because it
+//! reads its expectations from the compiler's model, a misreading in the compiler is
+//! invisible to it: `cps_expect.rs` checks the same certificates and CRLs against the
+//! CPS as transcribed by hand.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test support code: a panic is a failed test.
 

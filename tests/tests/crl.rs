@@ -7,10 +7,11 @@
 
 use std::collections::BTreeMap;
 
+use chrono::TimeZone as _;
 use inkan_compiler::model::{CrlExtension, ReasonCode, UnspecifiedReason};
 use inkan_runtime::ca::IssueRequest;
 use inkan_runtime::calendar::Timestamp;
-use inkan_tests::{at, fixture, fixture_ca, hex_of, model, request};
+use inkan_tests::{at, cps_expect, fixture, fixture_ca, hex_of, model, request};
 use proptest::prelude::*;
 use x509_parser::prelude::*;
 
@@ -42,6 +43,8 @@ fn run(id: &str, bits: u32, ops: &[Op]) {
     // serial -> (notAfter, revoked reason)
     let mut issued: Vec<(String, Timestamp)> = Vec::new();
     let mut revoked: BTreeMap<String, (Timestamp, ReasonCode)> = BTreeMap::new();
+    // The same revocations by reason name, for the hand-transcribed CPS oracle.
+    let mut revoked_as: BTreeMap<String, &str> = BTreeMap::new();
     let mut last_number = 0u64;
     for (n, op) in ops.iter().chain([&Op::Crl]).enumerate() {
         match op {
@@ -70,6 +73,7 @@ fn run(id: &str, bits: u32, ops: &[Op]) {
                 match ca.revoke(serial, &reason.name, now, "test") {
                     Ok(()) => {
                         revoked.insert(serial.clone(), (now, reason.code));
+                        revoked_as.insert(serial.clone(), &reason.name);
                     }
                     Err(inkan_runtime::Error::AlreadyRevoked(_)) => {
                         assert!(revoked.contains_key(serial))
@@ -157,6 +161,26 @@ fn run(id: &str, bits: u32, ops: &[Op]) {
                     parsed.verify_signature(issuer.public_key()).is_ok(),
                     "CRL signature verifies"
                 );
+                let utc = |t: Timestamp| chrono::Utc.timestamp_opt(t.unix(), 0).unwrap();
+                let against_cps = cps_expect::check_crl(&cps_expect::Crl {
+                    policy: id,
+                    der: &crl.der,
+                    issuer_der: &issuer_der,
+                    this_update: utc(now),
+                    number,
+                    revoked: want
+                        .iter()
+                        .map(|s| {
+                            let (when, _) = revoked[*s];
+                            (
+                                (*s).clone(),
+                                utc(when),
+                                cps_expect::reason_code(revoked_as[*s]),
+                            )
+                        })
+                        .collect(),
+                });
+                assert!(against_cps.is_empty(), "against the CPS: {against_cps:#?}");
             }
         }
     }

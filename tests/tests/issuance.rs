@@ -9,8 +9,8 @@ use inkan_runtime::Error;
 use inkan_runtime::ca::{Ca, IssueRequest};
 use inkan_runtime::calendar::Timestamp;
 use inkan_tests::{
-    Expect, at, check_certificate, expected_name, expected_not_before, fiscal_year, fixture,
-    fixture_ca, model, request,
+    Expect, at, check_certificate, cps_expect, expected_name, expected_not_before, fiscal_year,
+    fixture, fixture_ca, model, request,
 };
 use proptest::prelude::*;
 
@@ -50,7 +50,8 @@ fn issue_and_check(
     cn
 }
 
-/// The oracle's findings on a subscriber certificate `ca` issued at `now` as `cn`.
+/// Both oracles' findings on a subscriber certificate `ca` issued at `now` as `cn`:
+/// against the compiled model, and against the CPS as transcribed by hand.
 fn oracle(
     ca: &Ca,
     m: &inkan_compiler::model::Policy,
@@ -59,7 +60,7 @@ fn oracle(
     cn: &str,
 ) -> Vec<String> {
     let issuer = ca.ca_certificates().unwrap().pop().unwrap();
-    check_certificate(
+    let mut bad = check_certificate(
         m,
         "ssl-client",
         der,
@@ -68,7 +69,33 @@ fn oracle(
             issued: now,
             cn: Some(cn.to_string()),
         },
-    )
+    );
+    bad.extend(cps(&m.id, "ssl-client", der, &issuer, now, Some(cn)));
+    bad
+}
+
+/// The hand-transcribed CPS oracle's findings (`inkan_tests::cps_expect`).
+fn cps(
+    id: &str,
+    profile: &str,
+    der: &[u8],
+    issuer_der: &[u8],
+    issued: Timestamp,
+    cn: Option<&str>,
+) -> Vec<String> {
+    use chrono::TimeZone as _;
+    cps_expect::check_certificate(&cps_expect::Certificate {
+        policy: id,
+        profile,
+        der,
+        issuer_der,
+        issued: chrono::Utc.timestamp_opt(issued.unix(), 0).unwrap(),
+        cn,
+        token: "HSM-0001",
+    })
+    .into_iter()
+    .map(|b| format!("against the CPS: {b}"))
+    .collect()
 }
 
 /// Instants worth a case of their own.
@@ -207,6 +234,8 @@ fn r_7_1_root_and_r_7_1_ica_ca_certificates_match_the_policy() {
                     cn: None,
                 },
             );
+            let mut root_bad = root_bad;
+            root_bad.extend(cps(id, "root", &certs[0], &certs[0], at(now), None));
             assert!(root_bad.is_empty(), "{id} root at {now}: {root_bad:#?}");
             let ica_bad = check_certificate(
                 &m,
@@ -218,6 +247,8 @@ fn r_7_1_root_and_r_7_1_ica_ca_certificates_match_the_policy() {
                     cn: None,
                 },
             );
+            let mut ica_bad = ica_bad;
+            ica_bad.extend(cps(id, "ssl-clients", &certs[1], &certs[0], at(now), None));
             assert!(ica_bad.is_empty(), "{id} issuing CA at {now}: {ica_bad:#?}");
         }
     }
