@@ -353,8 +353,8 @@ pub fn document(policy: &Policy, sha256: &str) -> Document {
         sections.push(Section {
             number: "5.2".into(),
             title: "Trusted roles".into(),
-            intro: format!("Each role is held by a different person ({}). Every application is checked by: {}.", ra.separation, ra.dual_check.join(", then ")),
-            tables: vec![t("RA roles", &["role", "duties"], ra.roles.iter().map(|r| vec![r.name.clone(), r.duties.clone()]).collect())],
+            intro: format!("Each role is held by a different person ({}). Every application is checked by: {}. The actions of {} are reviewed afterwards. A role may do only what its row lists; the service refuses the rest.", ra.separation, ra.dual_check.join(", then "), if ra.reviewed.is_empty() { "no role".to_string() } else { ra.reviewed.join(", ") }),
+            tables: vec![t("RA roles", &["role", "duties", "may"], ra.roles.iter().map(|r| vec![r.name.clone(), r.duties.clone(), r.may.iter().map(|a| a.name()).collect::<Vec<_>>().join(", ")]).collect())],
         });
     }
     if let Some(a) = &policy.audit {

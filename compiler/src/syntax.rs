@@ -301,6 +301,10 @@ pub struct RawRole {
     pub name: S<String>,
     #[schemars(with = "String")]
     pub duties: S<String>,
+    /// The actions the role may perform (R-5.2-RA-ROLES).
+    #[serde(default)]
+    #[schemars(with = "Vec<crate::schema::Kw<inkan_policy_types::actions::RaAction>>")]
+    pub may: Vec<S<String>>,
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -312,6 +316,10 @@ pub struct RawRa {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub dual_check: Vec<S<String>>,
+    /// Roles whose actions are reviewed afterwards (R-5.2-DUAL-CHECK).
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub reviewed: Vec<S<String>>,
     #[serde(default)]
     #[schemars(with = "Vec<crate::schema::RuleId>")]
     pub cps: Cites,

@@ -31,6 +31,24 @@ pub trait Policy: Sync + Send {
         self.definition().crls.iter().find(|c| c.issuer == issuer)
     }
 
+    /// Whether the policy gives `action` to `role` (R-5.2-RA-ROLES).
+    fn may(&self, role: &str, action: crate::actions::RaAction) -> bool {
+        self.definition()
+            .ra_roles
+            .iter()
+            .any(|r| r.name == role && r.may.contains(&action))
+    }
+
+    /// The roles the policy gives `action` to.
+    fn roles_that_may(&self, action: crate::actions::RaAction) -> Vec<&'static str> {
+        self.definition()
+            .ra_roles
+            .iter()
+            .filter(|r| r.may.contains(&action))
+            .map(|r| r.name)
+            .collect()
+    }
+
     /// The revocation reason of that policy name.
     fn reason(&self, name: &str) -> Option<&'static RevocationReason> {
         self.definition().reasons.iter().find(|r| r.name == name)
@@ -68,6 +86,9 @@ pub struct PolicyDefinition {
     pub ra_roles: &'static [RaRole],
     /// Roles that must both check every application, in order (R-5.2-DUAL-CHECK).
     pub dual_check: &'static [&'static str],
+    /// Roles whose actions are reviewed afterwards by whoever may
+    /// [`review-actions`](crate::actions::RaAction::ReviewActions) (R-5.2-DUAL-CHECK).
+    pub reviewed_roles: &'static [&'static str],
     /// Audit event types (R-5.4-CA-EVENTS, R-5.4-RA-EVENTS).
     pub audit_events: &'static [AuditEventType],
     /// Minimum retention per record category (R-5.4-RETENTION).
@@ -98,6 +119,8 @@ pub struct RaRole {
     pub name: &'static str,
     /// Its duties.
     pub duties: &'static str,
+    /// The actions the policy gives it (R-5.2-RA-ROLES).
+    pub may: &'static [crate::actions::RaAction],
 }
 
 /// An audit event type.

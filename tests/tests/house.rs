@@ -107,7 +107,7 @@ fn generated_policy_crates_depend_on_the_policy_types_alone() {
         else {
             continue;
         };
-        if name == "inkan-policies" {
+        if name == "inkan-policies" || name == "inkan-test-policies" {
             continue;
         }
         let tree = cargo_tree(&["-e", "normal", "-p", name]);
@@ -173,5 +173,46 @@ fn release_builds_have_no_test_hooks() {
             .lines()
             .any(|l| l.starts_with("inkan-runtime ") && l.contains("test-hooks")),
         "test builds no longer turn the hooks on; the crash tests would not crash:\n{tests}"
+    );
+}
+
+/// Who may do what is the policy's (R-5.2-RA-ROLES): no role of a shipped policy is
+/// named in the code of the server or the CLI, in a string or in SQL, so a permission
+/// cannot be decided by a hand-written comparison with a role's name.
+#[test]
+fn no_role_is_named_in_the_server_or_the_cli() {
+    let root = root();
+    let roles: Vec<&str> = inkan_policies::ALL
+        .iter()
+        .flat_map(|p| p.definition().ra_roles.iter().map(|r| r.name))
+        .collect();
+    let mut roles = roles;
+    roles.sort_unstable();
+    roles.dedup();
+    assert!(roles.contains(&"operator"), "{roles:?}");
+    let mut files = Vec::new();
+    for dir in ["server/src", "cli/src"] {
+        rust_files(&root.join(dir), &mut files);
+    }
+    let mut found = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            for role in &roles {
+                if code.contains(&format!("\"{role}\"")) || code.contains(&format!("'{role}'")) {
+                    found.push(format!(
+                        "{}:{}: {role}",
+                        file.strip_prefix(&root).unwrap().display(),
+                        n + 1
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "role names in code (ask the policy instead: Policy::may, ra::permissions):\n  {}",
+        found.join("\n  ")
     );
 }

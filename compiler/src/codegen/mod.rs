@@ -88,9 +88,57 @@ const POLICIES_CARGO_TEMPLATE: (&str, &str) = (
     include_str!("../../templates/policies.Cargo.toml.hbs"),
 );
 
-/// Compiles every `*.yaml` in `root/policy/` and returns the files of `generated/`.
+/// Compiles every `*.yaml` in `root/policy/` (the shipped policies, with their
+/// rendered CPS in `docs/cps/`) and in `root/tests/policies/` (policies that exist only
+/// for tests, indexed apart so no binary ships them), and returns the files of
+/// `generated/` and `docs/`.
 pub fn generate(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
-    let dir = root.join("policy");
+    let mut files = policy_set(
+        root,
+        "policy",
+        &Index {
+            name: "inkan-policies",
+            dir: "policies",
+            description: "Every compiled inkan policy of this repository, by name.",
+        },
+        true,
+    )?;
+    if root.join("tests/policies").is_dir() {
+        files.extend(policy_set(
+            root,
+            "tests/policies",
+            &Index {
+                name: "inkan-test-policies",
+                dir: "test-policies",
+                description: "Policies compiled for tests only (variants of the shipped ones), by name.",
+            },
+            false,
+        )?);
+    }
+    let schema =
+        serde_json::to_string_pretty(&crate::schema::document()).map_err(CodegenError::Schema)?;
+    files.push(GeneratedFile {
+        path: "docs/policy.schema.json".into(),
+        contents: schema + "\n",
+    });
+    Ok(files)
+}
+
+/// An index crate over a set of policy crates.
+struct Index {
+    name: &'static str,
+    dir: &'static str,
+    description: &'static str,
+}
+
+/// The crates of every policy in `root/<from>/` and their index crate.
+fn policy_set(
+    root: &Path,
+    from: &str,
+    index_crate: &Index,
+    docs: bool,
+) -> Result<Vec<GeneratedFile>, CodegenError> {
+    let dir = root.join(from);
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map_err(|source| CodegenError::Read {
             path: dir.clone(),
@@ -108,7 +156,7 @@ pub fn generate(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
             source,
         })?;
         let name = format!(
-            "policy/{}",
+            "{from}/{}",
             path.file_name()
                 .and_then(|f| f.to_str())
                 .unwrap_or_default()
@@ -117,37 +165,36 @@ pub fn generate(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
             .map_err(|e| CodegenError::Policy(render(&e.file, &source, &e.diagnostics)))?;
         let id = compiled.policy.id.clone();
         files.extend(policy_crate(&compiled, &name)?);
-        let doc = crate::cps::document(&compiled.policy, &compiled.sha256);
-        files.push(GeneratedFile {
-            path: format!("docs/cps/{id}.md"),
-            contents: crate::cps::markdown(&doc)?,
-        });
-        files.push(GeneratedFile {
-            path: format!("docs/cps/{id}.html"),
-            contents: crate::cps::html(&doc)?,
-        });
+        if docs {
+            let doc = crate::cps::document(&compiled.policy, &compiled.sha256);
+            files.push(GeneratedFile {
+                path: format!("docs/cps/{id}.md"),
+                contents: crate::cps::markdown(&doc)?,
+            });
+            files.push(GeneratedFile {
+                path: format!("docs/cps/{id}.html"),
+                contents: crate::cps::html(&doc)?,
+            });
+        }
         index.push(PolicyEntry {
             crate_name: crate_name(&id),
             crate_ident: crate_name(&id).replace('-', "_"),
             id,
         });
     }
-    let schema =
-        serde_json::to_string_pretty(&crate::schema::document()).map_err(CodegenError::Schema)?;
-    files.push(GeneratedFile {
-        path: "docs/policy.schema.json".into(),
-        contents: schema + "\n",
-    });
     let view = IndexView {
+        name: index_crate.name.to_string(),
+        description: index_crate.description.to_string(),
+        source: from.to_string(),
         policy_count: index.len(),
         policies: index,
     };
     files.push(GeneratedFile {
-        path: "generated/policies/Cargo.toml".into(),
+        path: format!("generated/{}/Cargo.toml", index_crate.dir),
         contents: render_template(POLICIES_CARGO_TEMPLATE, &view)?,
     });
     files.push(GeneratedFile {
-        path: "generated/policies/src/lib.rs".into(),
+        path: format!("generated/{}/src/lib.rs", index_crate.dir),
         contents: rustfmt(&render_template(POLICIES_TEMPLATE, &view)?)?,
     });
     Ok(files)

@@ -14,6 +14,11 @@ pub fn crate_name(id: &str) -> String {
 
 #[derive(Serialize)]
 pub(super) struct IndexView {
+    /// The index crate's package name.
+    pub(super) name: String,
+    pub(super) description: String,
+    /// Where its policies come from (`policy`).
+    pub(super) source: String,
     pub(super) policy_count: usize,
     pub(super) policies: Vec<PolicyEntry>,
 }
@@ -40,6 +45,7 @@ pub(super) struct PolicyView {
     pub(super) notices_url: String,
     pub(super) ra_roles: Vec<RoleView>,
     pub(super) dual_check: Vec<String>,
+    pub(super) reviewed_roles: Vec<String>,
     pub(super) audit_events: Vec<EventView>,
     pub(super) retention: Vec<RetentionView>,
     pub(super) schedules: Vec<ScheduleView>,
@@ -56,6 +62,8 @@ pub(super) struct PolicyView {
 pub(super) struct RoleView {
     pub(super) name: String,
     pub(super) duties: String,
+    /// `RaAction::...` expressions.
+    pub(super) may: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -241,9 +249,11 @@ impl PolicyView {
                 .map(|r| RoleView {
                     name: r.name.clone(),
                     duties: format!("{:?}", r.duties),
+                    may: r.may.iter().map(|a| format!("RaAction::{a:?}")).collect(),
                 })
                 .collect(),
             dual_check: p.ra.iter().flat_map(|r| r.dual_check.clone()).collect(),
+            reviewed_roles: p.ra.iter().flat_map(|r| r.reviewed.clone()).collect(),
             audit_events: p
                 .audit
                 .iter()

@@ -277,6 +277,38 @@ pub fn diff(old: &Policy, new: &Policy) -> Vec<Change> {
                 .join(", ")
         };
         d.push("5.2", "RA", "roles", roles(a), roles(b), &b.cites, false);
+        // Each role's permissions, matched by role name (R-5.2-RA-ROLES).
+        for name in names(&a.roles, |r| &r.name).union(&names(&b.roles, |r| &r.name)) {
+            let may = |r: &Ra| {
+                r.roles
+                    .iter()
+                    .find(|x| &x.name == name)
+                    .map(|x| {
+                        let mut m: Vec<&str> = x.may.iter().map(|a| a.name()).collect();
+                        m.sort_unstable();
+                        m.join(", ")
+                    })
+                    .unwrap_or_default()
+            };
+            d.push(
+                "5.2",
+                &format!("role {name}"),
+                "may",
+                may(a),
+                may(b),
+                &b.cites,
+                false,
+            );
+        }
+        d.push(
+            "5.2",
+            "RA",
+            "actions reviewed of",
+            a.reviewed.join(", "),
+            b.reviewed.join(", "),
+            &b.cites,
+            false,
+        );
         d.push(
             "5.2",
             "RA",

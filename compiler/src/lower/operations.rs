@@ -105,32 +105,94 @@ impl Cx<'_> {
 
     pub(super) fn ra(&mut self, r: &RawRa) -> Ra {
         let cites = self.cites(&r.cps);
-        let roles: Vec<RaRole> = r
-            .roles
-            .iter()
-            .map(|x| RaRole {
+        let mut roles: Vec<RaRole> = Vec::new();
+        for x in &r.roles {
+            if roles.iter().any(|y| y.name == x.name.value) {
+                self.err(
+                    Diagnostic::error(
+                        "duplicate-role",
+                        Some(span_of(&x.name)),
+                        format!("the RA role `{}` is declared twice", x.name.value),
+                    )
+                    .rules(["R-5.2-RA-ROLES"]),
+                );
+            }
+            let mut may = Vec::new();
+            for a in &x.may {
+                if let Some(action) = self.kw::<RaAction>(a, "RA action") {
+                    if may.contains(&action) {
+                        self.err(
+                            Diagnostic::error(
+                                "duplicate-action",
+                                Some(span_of(a)),
+                                format!("`{}` is given to `{}` twice", a.value, x.name.value),
+                            )
+                            .rules(["R-5.2-RA-ROLES"]),
+                        );
+                    }
+                    may.push(action);
+                }
+            }
+            roles.push(RaRole {
                 name: x.name.value.clone(),
                 duties: x.duties.value.clone(),
-            })
+                may,
+            });
+        }
+        // Every action the server or the CLI performs must be someone's: an action no
+        // role may perform would leave a CPS duty undone.
+        let orphans: Vec<&str> = RaAction::ALL
+            .iter()
+            .filter(|a| !roles.iter().any(|r| r.may.contains(a)))
+            .map(|a| a.name())
             .collect();
-        for d in &r.dual_check {
+        if !orphans.is_empty() && !r.roles.is_empty() {
+            self.err(
+                Diagnostic::error(
+                    "action-without-role",
+                    Some(span_of(&r.separation)),
+                    format!("no RA role may {}", orphans.join(", ")),
+                )
+                .label("give each action to at least one role under `may`")
+                .rules(["R-5.2-RA-ROLES"]),
+            );
+        }
+        let known = |cx: &mut Self, d: &S<String>, rule: &'static str| {
             if !roles.iter().any(|x| x.name == d.value) {
                 let names: Vec<&str> = roles.iter().map(|x| x.name.as_str()).collect();
-                self.err(
+                cx.err(
                     Diagnostic::error(
                         "unknown-value",
                         Some(span_of(d)),
                         format!("unknown RA role `{}`", d.value),
                     )
                     .label(format!("expected one of {}", quote_list(&names)))
+                    .rules([rule]),
+                );
+            }
+        };
+        for (i, d) in r.dual_check.iter().enumerate() {
+            known(self, d, "R-5.2-DUAL-CHECK");
+            if r.dual_check[..i].iter().any(|e| e.value == d.value) {
+                self.err(
+                    Diagnostic::error(
+                        "dual-check-one-role",
+                        Some(span_of(d)),
+                        format!("the dual check names `{}` twice", d.value),
+                    )
+                    .label("a dual check takes two different roles")
                     .rules(["R-5.2-DUAL-CHECK"]),
                 );
             }
+        }
+        for d in &r.reviewed {
+            known(self, d, "R-5.2-DUAL-CHECK");
         }
         Ra {
             roles,
             separation: r.separation.value.clone(),
             dual_check: r.dual_check.iter().map(|s| s.value.clone()).collect(),
+            reviewed: r.reviewed.iter().map(|s| s.value.clone()).collect(),
             cites,
         }
     }

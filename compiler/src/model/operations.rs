@@ -2,6 +2,8 @@
 //! deadlines, schedules, the RA's roles and dual check, audit events and retention.
 
 use super::profiles::*;
+pub use inkan_policy_types::actions::RaAction;
+
 use crate::lang::duration::{BusinessDays, Duration};
 
 impl ReasonCode {
@@ -117,6 +119,8 @@ pub struct RaRole {
     pub name: String,
     /// What the role does.
     pub duties: String,
+    /// The actions the policy gives it, in the policy's order.
+    pub may: Vec<RaAction>,
 }
 
 /// RA organisation (RFC 3647 5.2), carried as data.
@@ -129,6 +133,8 @@ pub struct Ra {
     pub separation: String,
     /// Roles that must both check each application, in order.
     pub dual_check: Vec<String>,
+    /// Roles whose actions are reviewed afterwards.
+    pub reviewed: Vec<String>,
     /// CPS rules cited.
     pub cites: Vec<String>,
 }

@@ -1,15 +1,17 @@
 //! What handlers take from a request: JSON and form bodies whose rejections are
 //! problem documents, and the staff [`Session`] every RA route starts with (401
-//! without a valid session cookie; handlers then name the roles allowed, deny by
-//! default).
+//! without a valid session cookie; handlers then name the action they perform, and
+//! the compiled policy says which roles may: deny by default, R-5.2-RA-ROLES).
 
 use axum::extract::rejection::{FormRejection, JsonRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
+use inkan_runtime::actions::RaAction;
 use inkan_runtime::calendar::Timestamp;
+use inkan_runtime::policy::Policy;
 
 use super::problem::ApiError;
-use crate::ra::{RaError, Staff};
+use crate::ra::{RaError, Staff, permissions};
 use crate::state::AppState;
 
 /// The session cookie's name.
@@ -53,23 +55,24 @@ pub fn session_token(headers: &axum::http::HeaderMap) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-/// A logged-in staff member.
-pub struct Session(pub Staff);
+/// A logged-in staff member, and the policy that says what their role may do.
+pub struct Session {
+    /// Who.
+    pub staff: Staff,
+    policy: &'static dyn Policy,
+}
 
 impl Session {
-    /// Refuses unless the staff member holds one of `roles`.
-    pub fn require(&self, roles: &[&str]) -> Result<&Staff, ApiError> {
-        if roles.contains(&self.0.role.as_str()) {
-            Ok(&self.0)
-        } else {
-            Err(RaError::forbidden(format!(
-                "this needs the role {}; `{}` is {} (R-5.2-RA-ROLES)",
-                roles.join(" or "),
-                self.0.login,
-                self.0.role
-            ))
-            .into())
-        }
+    /// Refuses unless the policy gives `action` to the staff member's role.
+    pub fn require(&self, action: RaAction) -> Result<&Staff, ApiError> {
+        self.require_any(&[action])
+    }
+
+    /// Refuses unless the policy gives the staff member's role one of `actions` (for a
+    /// route whose action is known only from its body; the domain checks again).
+    pub fn require_any(&self, actions: &[RaAction]) -> Result<&Staff, ApiError> {
+        permissions::check_any(self.policy, &self.staff, actions)?;
+        Ok(&self.staff)
     }
 }
 
@@ -89,6 +92,9 @@ impl FromRequestParts<AppState> for Session {
             .ok_or_else(|| {
                 RaError::unauthenticated("the session is unknown or has expired; log in again")
             })?;
-        Ok(Session(staff))
+        Ok(Session {
+            staff,
+            policy: state.policy(),
+        })
     }
 }

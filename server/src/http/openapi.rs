@@ -1,7 +1,39 @@
 //! The OpenAPI 3.1 document served at `/openapi.json`: every route, who may call it,
 //! and the CPS rule it serves. Errors are RFC 9457 problem documents throughout.
 
+use inkan_runtime::actions::RaAction;
+use inkan_runtime::policy::Policy;
 use serde_json::{Value, json};
+
+/// Who may call a route.
+enum Who<'a> {
+    /// No session needed; the text says what the caller holds, if anything.
+    Anyone(&'a str),
+    /// Any logged-in staff member.
+    Staff,
+    /// Staff whose role the policy gives one of these actions.
+    Action(&'a [RaAction]),
+}
+
+impl Who<'_> {
+    /// The roles, as the policy says, in words.
+    fn text(&self, policy: &dyn Policy) -> String {
+        match self {
+            Who::Anyone(what) => (*what).to_string(),
+            Who::Staff => "any staff".to_string(),
+            Who::Action(actions) => {
+                let mut roles: Vec<&str> = actions
+                    .iter()
+                    .flat_map(|a| policy.roles_that_may(*a))
+                    .collect();
+                roles.sort_unstable();
+                roles.dedup();
+                let names: Vec<&str> = actions.iter().map(|a| a.name()).collect();
+                format!("{} (action {})", roles.join(", "), names.join(" or "))
+            }
+        }
+    }
+}
 
 fn op(summary: &str, roles: &str, rules: &str, body: Option<Value>, ok: &str) -> Value {
     let mut o = json!({
@@ -16,7 +48,7 @@ fn op(summary: &str, roles: &str, rules: &str, body: Option<Value>, ok: &str) ->
         o["requestBody"] =
             json!({ "required": true, "content": { "application/json": { "schema": schema } } });
     }
-    if roles != "anyone" {
+    if !roles.starts_with("anyone") {
         o["security"] = json!([{ "session": [] }]);
     }
     o
@@ -31,8 +63,9 @@ fn obj(fields: &[(&str, &str)]) -> Value {
     json!({ "type": "object", "properties": props, "required": required })
 }
 
-/// The document.
-pub fn document() -> Value {
+/// The document, with the roles the policy gives each action.
+pub fn document(policy: &dyn Policy) -> Value {
+    let who = |w: Who<'_>| w.text(policy);
     let decision = obj(&[("approve", "boolean")]);
     json!({
         "openapi": "3.1.0",
@@ -42,34 +75,34 @@ pub fn document() -> Value {
             "schemas": { "Problem": obj(&[("type", "string"), ("title", "string"), ("status", "integer"), ("detail", "string")]) }
         },
         "paths": {
-            "/healthz": { "get": op("Liveness and the policy enforced", "anyone", "-", None, "200") },
-            "/repository/ca-certs.pem": { "get": op("CA certificates, root first", "anyone", "R-2.2-PUBLISH, R-2.4-ACCESS", None, "200") },
-            "/repository/crl": { "get": op("The latest CRL (application/pkix-crl); also at the path of the policy's CRL URL", "anyone", "R-2.2-PUBLISH, R-4.9-CRL-24H", None, "200") },
-            "/repository/notices": { "get": op("Notices", "anyone", "R-2.2-PUBLISH", None, "200") },
-            "/repository/cps": { "get": op("The CPS rendered from the policy", "anyone", "R-2.2-PUBLISH", None, "200") },
-            "/api/enroll": { "post": op("Enroll with a one-time password and a PKCS#10 request; returns the certificate and the CA chain", "anyone (holds a password)", "R-4.2-PASSWORD, R-4.2-PROMPT, R-6.1-CA-CERT-DELIVERY", Some(obj(&[("password", "string"), ("csr", "string")])), "201") },
-            "/download/{serial}": { "get": op("Download a certificate (query: token, what=certificate|chain); the first download is recorded as receipt", "anyone (holds the token)", "R-4.4-RECEIPT", None, "200") },
-            "/api/ra/login": { "post": op("Log in; sets the session cookie", "anyone", "R-5.2-OPERATOR-AUTH, R-5.4-RA-EVENTS", Some(obj(&[("login", "string"), ("password", "string")])), "200") },
-            "/api/ra/logout": { "post": op("End the session", "any staff", "-", None, "204") },
-            "/api/ra/me": { "get": op("The logged-in staff member", "any staff", "-", None, "200") },
-            "/api/ra/developers": { "post": op("Register a product developer", "operator", "R-3.2-CLASSES, R-4.1-ELIGIBLE, R-9.3-CONFIDENTIAL", Some(obj(&[("number", "string"), ("name", "string"), ("class", "string"), ("registration", "string"), ("permitted", "boolean"), ("manager_name", "string"), ("manager_address", "string"), ("manager_email", "string"), ("manager_phone", "string")])), "201") },
-            "/api/ra/developers/{number}": { "get": op("A developer, confidential fields included", "operator, examiner, supervisor", "R-9.3-CONFIDENTIAL", None, "200") },
-            "/api/ra/developers/{number}/removal": { "post": op("Remove a developer from the list, revoking all its certificates in one transaction", "supervisor", "R-4.11-LEAVE", None, "200") },
-            "/api/ra/applications": { "post": op("Record a received application form", "operator", "R-5.4-RA-EVENTS, R-3.2-EMAIL-MATCH, R-4.1-ELIGIBLE", Some(obj(&[("developer", "string"), ("form_email", "string"), ("holders", "array")])), "201") },
-            "/api/ra/applications/{id}": { "get": op("An application", "operator, examiner, supervisor", "R-4.2-FLOW", None, "200") },
-            "/api/ra/applications/{id}/examination": { "post": op("The examiner's check", "examiner", "R-5.2-DUAL-CHECK", Some(decision.clone()), "200") },
-            "/api/ra/applications/{id}/decision": { "post": op("The supervisor's final check; approval returns one password per holder, once", "supervisor (not the examiner)", "R-5.2-DUAL-CHECK, R-4.2-FLOW", Some(decision), "200") },
-            "/api/ra/revocations": { "post": op("Record a revocation form (manager) or a CA revocation", "operator (manager forms), supervisor (CA)", "R-4.9-WHO, R-3.4-REVOKE-CONFIRM, R-4.9-DEADLINE", Some(obj(&[("serial", "string"), ("developer", "string"), ("reason", "string"), ("requested_by", "string")])), "201") },
-            "/api/ra/revocations/{id}": { "get": op("A revocation request", "operator, supervisor", "R-4.9-DEADLINE", None, "200") },
-            "/api/ra/revocations/{id}/phone-confirmation": { "post": op("Record a telephone confirmation of a key-compromise request; the second, by another person, revokes at once", "operator, supervisor", "R-4.9-COMPROMISE, R-5.7-COMPROMISE", None, "200") },
-            "/api/ra/revocations/overdue": { "get": op("Revocation requests past their deadline", "operator, supervisor", "R-4.9-DEADLINE", None, "200") },
+            "/healthz": { "get": op("Liveness and the policy enforced", &who(Who::Anyone("anyone")), "-", None, "200") },
+            "/repository/ca-certs.pem": { "get": op("CA certificates, root first", &who(Who::Anyone("anyone")), "R-2.2-PUBLISH, R-2.4-ACCESS", None, "200") },
+            "/repository/crl": { "get": op("The latest CRL (application/pkix-crl); also at the path of the policy's CRL URL", &who(Who::Anyone("anyone")), "R-2.2-PUBLISH, R-4.9-CRL-24H", None, "200") },
+            "/repository/notices": { "get": op("Notices", &who(Who::Anyone("anyone")), "R-2.2-PUBLISH", None, "200") },
+            "/repository/cps": { "get": op("The CPS rendered from the policy", &who(Who::Anyone("anyone")), "R-2.2-PUBLISH", None, "200") },
+            "/api/enroll": { "post": op("Enroll with a one-time password and a PKCS#10 request; returns the certificate and the CA chain", &who(Who::Anyone("anyone (holds a password)")), "R-4.2-PASSWORD, R-4.2-PROMPT, R-6.1-CA-CERT-DELIVERY", Some(obj(&[("password", "string"), ("csr", "string")])), "201") },
+            "/download/{serial}": { "get": op("Download a certificate (query: token, what=certificate|chain); the first download is recorded as receipt", &who(Who::Anyone("anyone (holds the token)")), "R-4.4-RECEIPT", None, "200") },
+            "/api/ra/login": { "post": op("Log in; sets the session cookie", &who(Who::Anyone("anyone")), "R-5.2-OPERATOR-AUTH, R-5.4-RA-EVENTS", Some(obj(&[("login", "string"), ("password", "string")])), "200") },
+            "/api/ra/logout": { "post": op("End the session", &who(Who::Staff), "-", None, "204") },
+            "/api/ra/me": { "get": op("The logged-in staff member", &who(Who::Staff), "-", None, "200") },
+            "/api/ra/developers": { "post": op("Register a product developer", &who(Who::Action(&[RaAction::RegisterDeveloper])), "R-3.2-CLASSES, R-4.1-ELIGIBLE, R-9.3-CONFIDENTIAL", Some(obj(&[("number", "string"), ("name", "string"), ("class", "string"), ("registration", "string"), ("permitted", "boolean"), ("manager_name", "string"), ("manager_address", "string"), ("manager_email", "string"), ("manager_phone", "string")])), "201") },
+            "/api/ra/developers/{number}": { "get": op("A developer, confidential fields included", &who(Who::Action(&[RaAction::ReadDeveloper])), "R-9.3-CONFIDENTIAL", None, "200") },
+            "/api/ra/developers/{number}/removal": { "post": op("Remove a developer from the list, revoking all its certificates in one transaction", &who(Who::Action(&[RaAction::RemoveDeveloper])), "R-4.11-LEAVE", None, "200") },
+            "/api/ra/applications": { "post": op("Record a received application form", &who(Who::Action(&[RaAction::ReceiveApplication])), "R-5.4-RA-EVENTS, R-3.2-EMAIL-MATCH, R-4.1-ELIGIBLE", Some(obj(&[("developer", "string"), ("form_email", "string"), ("holders", "array")])), "201") },
+            "/api/ra/applications/{id}": { "get": op("An application", &who(Who::Action(&[RaAction::ReadApplication])), "R-4.2-FLOW", None, "200") },
+            "/api/ra/applications/{id}/examination": { "post": op("The examiner's check", &who(Who::Action(&[RaAction::ExamineApplication])), "R-5.2-DUAL-CHECK", Some(decision.clone()), "200") },
+            "/api/ra/applications/{id}/decision": { "post": op("The supervisor's final check; approval returns one password per holder, once", &who(Who::Action(&[RaAction::DecideApplication])), "R-5.2-DUAL-CHECK, R-4.2-FLOW", Some(decision), "200") },
+            "/api/ra/revocations": { "post": op("Record a revocation form (manager) or a CA revocation", &who(Who::Action(&[RaAction::RecordRevocationForm, RaAction::RevokeAsCa])), "R-4.9-WHO, R-3.4-REVOKE-CONFIRM, R-4.9-DEADLINE", Some(obj(&[("serial", "string"), ("developer", "string"), ("reason", "string"), ("requested_by", "string")])), "201") },
+            "/api/ra/revocations/{id}": { "get": op("A revocation request", &who(Who::Action(&[RaAction::ReadRevocation])), "R-4.9-DEADLINE", None, "200") },
+            "/api/ra/revocations/{id}/phone-confirmation": { "post": op("Record a telephone confirmation of a key-compromise request; the second, by another person, revokes at once", &who(Who::Action(&[RaAction::ConfirmRevocationByPhone])), "R-4.9-COMPROMISE, R-5.7-COMPROMISE", None, "200") },
+            "/api/ra/revocations/overdue": { "get": op("Revocation requests past their deadline", &who(Who::Action(&[RaAction::ListOverdueRevocations])), "R-4.9-DEADLINE", None, "200") },
             "/api/ra/activation": {
-                "get": op("Whether the CA keys are active, and how many shares are in", "any staff", "R-6.2-M-OF-N", None, "200"),
-                "post": op("A custodian enters an activation share; the keys activate at the threshold", "any staff (the custodian)", "R-6.2-M-OF-N", Some(obj(&[("share", "string")])), "200")
+                "get": op("Whether the CA keys are active, and how many shares are in", &who(Who::Action(&[RaAction::ReadActivation])), "R-6.2-M-OF-N", None, "200"),
+                "post": op("A custodian enters an activation share; the keys activate at the threshold", &who(Who::Action(&[RaAction::EnterActivationShare])), "R-6.2-M-OF-N", Some(obj(&[("share", "string")])), "200")
             },
-            "/api/ra/room-entries": { "post": op("Record an RA room entry", "facility-administrator", "R-5.4-RA-EVENTS", Some(obj(&[("person", "string")])), "201") },
-            "/api/ra/operator-actions": { "get": op("The operators' actions, for review", "supervisor", "R-5.2-DUAL-CHECK", None, "200") },
-            "/revocation/confirm": { "get": op("The manager's confirmation page (query: token)", "anyone (holds the token)", "R-3.4-REVOKE-CONFIRM", None, "200") }
+            "/api/ra/room-entries": { "post": op("Record an RA room entry", &who(Who::Action(&[RaAction::RecordRoomEntry])), "R-5.4-RA-EVENTS", Some(obj(&[("person", "string")])), "201") },
+            "/api/ra/operator-actions": { "get": op("The operators' actions, for review", &who(Who::Action(&[RaAction::ReviewActions])), "R-5.2-DUAL-CHECK", None, "200") },
+            "/revocation/confirm": { "get": op("The manager's confirmation page (query: token)", &who(Who::Anyone("anyone (holds the token)")), "R-3.4-REVOKE-CONFIRM", None, "200") }
         }
     })
 }

@@ -4,6 +4,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use inkan_runtime::actions::RaAction;
 use inkan_runtime::calendar::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -12,14 +13,6 @@ use super::extract::{ApiJson, Session};
 use super::problem::ApiError;
 use crate::ra::RaError;
 use crate::state::AppState;
-
-/// The staff roles a custodian may log in with to read or enter activation shares.
-const CUSTODIAN_ROLES: &[&str] = &[
-    "facility-administrator",
-    "supervisor",
-    "operator",
-    "examiner",
-];
 
 fn status_json(s: Option<inkan_runtime::custody::ActivationStatus>) -> Value {
     match s {
@@ -32,7 +25,7 @@ pub(super) async fn activation_status(
     State(state): State<AppState>,
     session: Session,
 ) -> Result<axum::Json<Value>, ApiError> {
-    session.require(CUSTODIAN_ROLES)?;
+    session.require(RaAction::ReadActivation)?;
     Ok(axum::Json(
         state
             .with_both(|ca, _| Ok::<_, RaError>(status_json(ca.activation())))
@@ -52,7 +45,10 @@ pub(super) async fn enter_share(
     session: Session,
     body: Result<ApiJson<ShareBody>, ApiError>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    let actor = session.require(CUSTODIAN_ROLES)?.login.clone();
+    let actor = session
+        .require(RaAction::EnterActivationShare)?
+        .login
+        .clone();
     let ApiJson(b) = body?;
     let status = state.enter_share(b.share, actor).await?;
     Ok(axum::Json(status_json(Some(status))))
@@ -68,7 +64,7 @@ pub(super) async fn room_entry(
     session: Session,
     body: Result<ApiJson<RoomEntry>, ApiError>,
 ) -> Result<StatusCode, ApiError> {
-    let actor = session.require(&["facility-administrator"])?.login.clone();
+    let actor = session.require(RaAction::RecordRoomEntry)?.login.clone();
     let ApiJson(b) = body?;
     state
         .with_ra(move |ra| {
@@ -83,19 +79,20 @@ pub(super) async fn room_entry(
     Ok(StatusCode::CREATED)
 }
 
-/// The operators' actions, for the supervisor's review (R-5.2-DUAL-CHECK).
+/// The actions of the roles under review (the operators'), for whoever may review them
+/// (the supervisor, R-5.2-DUAL-CHECK).
 pub(super) async fn operator_actions(
     State(state): State<AppState>,
     session: Session,
 ) -> Result<axum::Json<Value>, ApiError> {
-    session.require(&["supervisor"])?;
+    session.require(RaAction::ReviewActions)?;
     let list = state
         .with_both(|ca, ra| {
-            let operators = ra.operator_logins()?;
+            let reviewed = ra.reviewed_logins()?;
             let entries = inkan_runtime::store::Store::audit_entries(ca.store())?;
             Ok::<_, RaError>(entries
                 .into_iter()
-                .filter(|e| operators.contains(&e.actor))
+                .filter(|e| reviewed.contains(&e.actor))
                 .map(|e| json!({ "seq": e.seq, "at": e.at.to_string(), "actor": e.actor, "event": e.event, "details": serde_json::from_str::<Value>(&e.details).unwrap_or(Value::Null) }))
                 .collect::<Vec<_>>())
         })

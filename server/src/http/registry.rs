@@ -6,6 +6,7 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use inkan_runtime::actions::RaAction;
 use inkan_runtime::calendar::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -51,7 +52,7 @@ pub(super) async fn logout(
 }
 
 pub(super) async fn me(session: Session) -> axum::Json<Value> {
-    axum::Json(json!({ "login": session.0.login, "role": session.0.role }))
+    axum::Json(json!({ "login": session.staff.login, "role": session.staff.role }))
 }
 
 pub(super) async fn add_developer(
@@ -59,7 +60,7 @@ pub(super) async fn add_developer(
     session: Session,
     body: Result<ApiJson<Developer>, ApiError>,
 ) -> Result<StatusCode, ApiError> {
-    let actor = session.require(&["operator"])?.login.clone();
+    let actor = session.require(RaAction::RegisterDeveloper)?.login.clone();
     let ApiJson(d) = body?;
     state
         .with_ra(move |ra| ra.add_developer(&d, Timestamp::now(), &actor))
@@ -72,7 +73,7 @@ pub(super) async fn get_developer(
     session: Session,
     Path(number): Path<String>,
 ) -> Result<axum::Json<Developer>, ApiError> {
-    session.require(&["operator", "examiner", "supervisor"])?;
+    session.require(RaAction::ReadDeveloper)?;
     let d = state
         .with_ra(move |ra| ra.developer(&number))
         .await?
@@ -87,7 +88,7 @@ pub(super) async fn remove_developer(
     session: Session,
     Path(number): Path<String>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    let actor = session.require(&["supervisor"])?.login.clone();
+    let actor = session.require(RaAction::RemoveDeveloper)?.login.clone();
     let revoked = state
         .with_both(move |ca, ra| {
             revocation::remove_developer(ca, ra, &actor, &number, Timestamp::now())
@@ -108,7 +109,7 @@ pub(super) async fn receive_application(
     session: Session,
     body: Result<ApiJson<ApplicationBody>, ApiError>,
 ) -> Result<Response, ApiError> {
-    let actor = session.require(&["operator"])?.login.clone();
+    let actor = session.require(RaAction::ReceiveApplication)?.login.clone();
     let ApiJson(b) = body?;
     let id = state
         .with_ra(move |ra| {
@@ -133,7 +134,7 @@ pub(super) async fn get_application(
     session: Session,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<Application>, ApiError> {
-    session.require(&["operator", "examiner", "supervisor"])?;
+    session.require(RaAction::ReadApplication)?;
     Ok(axum::Json(
         state.with_ra(move |ra| ra.application(id)).await?,
     ))
@@ -152,7 +153,7 @@ pub(super) async fn examine(
     Path(id): Path<i64>,
     body: Result<ApiJson<Decision>, ApiError>,
 ) -> Result<axum::Json<Application>, ApiError> {
-    let actor = session.require(&["examiner"])?.login.clone();
+    let actor = session.require(RaAction::ExamineApplication)?.login.clone();
     let ApiJson(d) = body?;
     Ok(axum::Json(
         state
@@ -169,7 +170,7 @@ pub(super) async fn decide(
     Path(id): Path<i64>,
     body: Result<ApiJson<Decision>, ApiError>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    let actor = session.require(&["supervisor"])?.login.clone();
+    let actor = session.require(RaAction::DecideApplication)?.login.clone();
     let ApiJson(d) = body?;
     let days = state.config().otp_valid_days;
     let passwords = state

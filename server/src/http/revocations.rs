@@ -6,6 +6,7 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use inkan_runtime::actions::RaAction;
 use inkan_runtime::calendar::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -31,7 +32,9 @@ pub(super) async fn request_revocation(
     session: Session,
     body: Result<ApiJson<RevocationBody>, ApiError>,
 ) -> Result<Response, ApiError> {
-    let staff = session.require(&["operator", "supervisor"])?.clone();
+    let staff = session
+        .require_any(&[RaAction::RecordRevocationForm, RaAction::RevokeAsCa])?
+        .clone();
     let ApiJson(b) = body?;
     let form = RevocationForm {
         serial: b.serial,
@@ -63,7 +66,7 @@ pub(super) async fn get_revocation(
     session: Session,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<RevocationRequest>, ApiError> {
-    session.require(&["operator", "supervisor"])?;
+    session.require(RaAction::ReadRevocation)?;
     Ok(axum::Json(
         state.with_ra(move |ra| ra.revocation(id)).await?,
     ))
@@ -76,7 +79,7 @@ pub(super) async fn phone_confirmation(
     session: Session,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    let staff = session.require(&["operator", "supervisor"])?.clone();
+    let staff = session.require(RaAction::ConfirmRevocationByPhone)?.clone();
     let confirmed = state
         .with_both(move |ca, ra| revocation::confirm_by_phone(ca, ra, &staff, id, Timestamp::now()))
         .await?;
@@ -92,7 +95,7 @@ pub(super) async fn overdue(
     State(state): State<AppState>,
     session: Session,
 ) -> Result<axum::Json<Value>, ApiError> {
-    session.require(&["operator", "supervisor"])?;
+    session.require(RaAction::ListOverdueRevocations)?;
     let list = state.with_ra(|ra| ra.overdue(Timestamp::now())).await?;
     Ok(axum::Json(json!({ "overdue": list })))
 }

@@ -4,12 +4,14 @@
 //!
 //! The files, in reading order: [`error`] (what the RA refuses, by meaning),
 //! [`model`] (the records' shapes), [`secrets`] (hashes and tokens), [`records`]
-//! ([`Ra`], the records in the CA's database), then the workflows that need both the
+//! ([`Ra`], the records in the CA's database), [`permissions`] (the policy's table of
+//! who may do what), then the workflows that need both the
 //! CA and the records: [`enrollment`] and [`revocation`].
 
 pub mod enrollment;
 pub mod error;
 pub mod model;
+pub mod permissions;
 pub mod records;
 pub mod revocation;
 pub mod secrets;

@@ -8,9 +8,12 @@
 use inkan_runtime::ca::{Ca, normalise_serial};
 use inkan_runtime::calendar::Timestamp;
 
+use inkan_runtime::actions::RaAction;
+
 use super::enrollment::subscriber_profile;
 use super::error::{RaError, Result};
 use super::model::Staff;
+use super::permissions;
 use super::records::Ra;
 
 /// A revocation form as the RA receives it.
@@ -96,15 +99,8 @@ pub fn request(
             .revocation_deadline_business_days
             .unwrap_or(10),
     );
-    let operator_only = || {
-        if staff.role == "operator" {
-            Ok(())
-        } else {
-            Err(RaError::forbidden(
-                "an operator records revocation forms (R-5.2-RA-ROLES)",
-            ))
-        }
-    };
+    let policy = ca.policy();
+    let operator_only = || permissions::check(policy, staff, RaAction::RecordRevocationForm);
     match (form.requested_by.as_str(), reason.urgent) {
         ("manager", false) => {
             operator_only()?;
@@ -149,11 +145,7 @@ pub fn request(
             Ok(Accepted::AwaitingPhoneConfirmation { id, deadline })
         }
         ("ca", _) => {
-            if staff.role != "supervisor" {
-                return Err(RaError::forbidden(
-                    "a revocation by the CA itself is decided by the supervisor (R-4.9-WHO)",
-                ));
-            }
+            permissions::check(policy, staff, RaAction::RevokeAsCa)?;
             let (id, _) = ra.request_revocation(
                 &serial,
                 &developer.number,

@@ -136,11 +136,16 @@ pub async fn start_with(tweak: impl FnOnce(&mut inkan_server::Config)) -> Harnes
     start_for("jpcert-ssl-client", tweak).await
 }
 
+/// A shipped policy, or a test variant (`tests/policies/`), by id.
+pub fn lookup(id: &str) -> Option<&'static dyn inkan_runtime::policy::Policy> {
+    inkan_policies::by_id(id).or_else(|| inkan_test_policies::by_id(id))
+}
+
 /// As [`start_with`], under the policy `id`.
 pub async fn start_for(id: &str, tweak: impl FnOnce(&mut inkan_server::Config)) -> Harness {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("ca");
-    let policy = inkan_policies::by_id(id).unwrap();
+    let policy = lookup(id).unwrap();
     let key_source = |p: &'static inkan_runtime::policy::CertificateProfile| {
         SoftwareSigner::from_pkcs8_pem(
             &std::fs::read_to_string(
@@ -176,9 +181,7 @@ pub async fn start_for(id: &str, tweak: impl FnOnce(&mut inkan_server::Config)) 
     config.tick_seconds = 1;
     tweak(&mut config);
     let started_with = config.clone();
-    let server = inkan_server::start(config, &|id| inkan_policies::by_id(id))
-        .await
-        .unwrap();
+    let server = inkan_server::start(config, &lookup).await.unwrap();
     activate(&server.state, &shares).await;
     let base = format!("http://{}", server.addr);
     Harness {

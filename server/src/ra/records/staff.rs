@@ -133,12 +133,17 @@ impl Ra {
         Ok(())
     }
 
-    /// Operator actions for the supervisor's review (R-5.2-DUAL-CHECK).
-    pub fn operator_logins(&self) -> Result<Vec<String>, RaError> {
-        self.rows(
-            "SELECT login FROM ra_staff WHERE role = 'operator'",
-            args![],
-            |r| r.get(0),
-        )
+    /// The logins of the roles whose actions the policy has reviewed afterwards
+    /// (R-5.2-DUAL-CHECK: the operator's, by the supervisor).
+    pub fn reviewed_logins(&self) -> Result<Vec<String>, RaError> {
+        let mut logins = Vec::new();
+        for role in self.policy.reviewed_roles {
+            logins.extend(self.rows(
+                "SELECT login FROM ra_staff WHERE role = ?1 ORDER BY login",
+                args![*role],
+                |r| r.get(0),
+            )?);
+        }
+        Ok(logins)
     }
 }

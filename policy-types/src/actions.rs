@@ -1,0 +1,113 @@
+//! What the RA's staff do: every action the server or the CLI performs on a staff
+//! member's behalf, by name. A policy gives each action to roles (`ra.roles[].may`,
+//! R-5.2-RA-ROLES); the server allows an action only to a role the compiled policy
+//! gives it to, so the permission table is the policy's, never the server's.
+
+/// One action of the RA's staff.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum RaAction {
+    /// Register a product developer on the list.
+    RegisterDeveloper,
+    /// Read a developer's record, confidential fields included (R-9.3-CONFIDENTIAL).
+    ReadDeveloper,
+    /// Remove a developer from the list, revoking its certificates (R-4.11-LEAVE).
+    RemoveDeveloper,
+    /// Record a received application form (R-5.4-RA-EVENTS).
+    ReceiveApplication,
+    /// Read an application form's record.
+    ReadApplication,
+    /// Examine an application form (the first check of R-5.2-DUAL-CHECK).
+    ExamineApplication,
+    /// Decide an application form (the final check of R-5.2-DUAL-CHECK).
+    DecideApplication,
+    /// Record an applicant manager's revocation form (R-4.9-WHO).
+    RecordRevocationForm,
+    /// Revoke a certificate on the CA's own decision (R-4.9-WHO).
+    RevokeAsCa,
+    /// Read a revocation request.
+    ReadRevocation,
+    /// Record a telephone confirmation of a key-compromise request (R-4.9-COMPROMISE).
+    ConfirmRevocationByPhone,
+    /// List revocation requests past their deadline (R-4.9-DEADLINE).
+    ListOverdueRevocations,
+    /// Record an entry into the RA room (R-5.4-RA-EVENTS).
+    RecordRoomEntry,
+    /// Review the actions of the roles under review (R-5.2-DUAL-CHECK).
+    ReviewActions,
+    /// See whether the CA keys are active.
+    ReadActivation,
+    /// Enter a custodian's activation share (R-6.2-M-OF-N).
+    EnterActivationShare,
+}
+
+impl RaAction {
+    /// Every action, in declaration order.
+    pub const ALL: &'static [RaAction] = &[
+        RaAction::RegisterDeveloper,
+        RaAction::ReadDeveloper,
+        RaAction::RemoveDeveloper,
+        RaAction::ReceiveApplication,
+        RaAction::ReadApplication,
+        RaAction::ExamineApplication,
+        RaAction::DecideApplication,
+        RaAction::RecordRevocationForm,
+        RaAction::RevokeAsCa,
+        RaAction::ReadRevocation,
+        RaAction::ConfirmRevocationByPhone,
+        RaAction::ListOverdueRevocations,
+        RaAction::RecordRoomEntry,
+        RaAction::ReviewActions,
+        RaAction::ReadActivation,
+        RaAction::EnterActivationShare,
+    ];
+
+    /// The name a policy writes (`register-developer`).
+    pub fn name(self) -> &'static str {
+        match self {
+            RaAction::RegisterDeveloper => "register-developer",
+            RaAction::ReadDeveloper => "read-developer",
+            RaAction::RemoveDeveloper => "remove-developer",
+            RaAction::ReceiveApplication => "receive-application",
+            RaAction::ReadApplication => "read-application",
+            RaAction::ExamineApplication => "examine-application",
+            RaAction::DecideApplication => "decide-application",
+            RaAction::RecordRevocationForm => "record-revocation-form",
+            RaAction::RevokeAsCa => "revoke-as-ca",
+            RaAction::ReadRevocation => "read-revocation",
+            RaAction::ConfirmRevocationByPhone => "confirm-revocation-by-phone",
+            RaAction::ListOverdueRevocations => "list-overdue-revocations",
+            RaAction::RecordRoomEntry => "record-room-entry",
+            RaAction::ReviewActions => "review-actions",
+            RaAction::ReadActivation => "read-activation",
+            RaAction::EnterActivationShare => "enter-activation-share",
+        }
+    }
+
+    /// The action a policy names, if there is one.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|a| a.name() == name)
+    }
+}
+
+impl std::fmt::Display for RaAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RaAction;
+
+    #[test]
+    fn every_action_has_one_name_and_reads_back() {
+        let mut names: Vec<&str> = RaAction::ALL.iter().map(|a| a.name()).collect();
+        for a in RaAction::ALL {
+            assert_eq!(RaAction::from_name(a.name()), Some(*a));
+        }
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), RaAction::ALL.len());
+    }
+}
