@@ -202,3 +202,43 @@ async fn r_3_3_reissue_a_revoked_subscriber_needs_a_new_application() {
         "a new name: {old} then {new}"
     );
 }
+
+/// Who may revoke (R-4.9-WHO): an applicant manager's form, recorded by whoever the
+/// policy lets record forms (the operator), or the CA itself, decided by whoever the
+/// policy lets revoke as the CA (the supervisor); neither may do the other's, and the
+/// CA's own revocation takes effect at once, on the CRL.
+/// Proves: R-4.9-WHO, R-5.2-RA-ROLES.
+#[tokio::test]
+async fn r_4_9_who_forms_and_the_cas_own_revocations_are_each_for_their_role() {
+    let h = start().await;
+    let passwords = approved(&h, "525252", "m@who.example", &["000001"]).await;
+    let (s, issued) = enroll(&h, &passwords[0].1, &csr(1)).await;
+    assert_eq!(s, 201, "{issued}");
+    let serial = issued["serial"].as_str().unwrap();
+    let form = |by: &str| json!({ "serial": serial, "developer": "525252", "reason": "other", "requested_by": by });
+    let url = format!("{}/api/ra/revocations", h.base);
+    let (operator, supervisor) = (staff(&h, "olive").await, staff(&h, "sam").await);
+    let (s, v) = post(&operator, url.clone(), form("ca")).await;
+    assert_eq!(s, 403, "the operator revoked as the CA: {v}");
+    assert!(
+        v["detail"].as_str().unwrap().contains("revoke-as-ca"),
+        "{v}"
+    );
+    let (s, v) = post(&supervisor, url.clone(), form("manager")).await;
+    assert_eq!(s, 403, "the supervisor recorded a manager's form: {v}");
+    assert!(
+        v["detail"]
+            .as_str()
+            .unwrap()
+            .contains("record-revocation-form"),
+        "{v}"
+    );
+    assert!(revoked_serials(&h).await.is_empty(), "nothing was revoked");
+    let (s, v) = post(&supervisor, url, form("ca")).await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["status"], "revoked");
+    assert!(
+        revoked_serials(&h).await.iter().any(|(s, _)| s == serial),
+        "on the CRL at once"
+    );
+}

@@ -12,6 +12,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod mutants;
 mod trace;
 
 use anyhow::{Context, Result};
@@ -49,6 +50,21 @@ enum Task {
         /// Skip the PostgreSQL leg.
         #[arg(long)]
         sqlite_only: bool,
+    },
+    /// Mutation testing of the modules that enforce the CPS (cargo-mutants), with a
+    /// report in target/mutants/report.md. Takes hours for every group on 2 cores; use
+    /// --only or --in-diff for a quick run.
+    Mutants {
+        /// Only the groups whose name contains this (names, conformance, crl, verify,
+        /// issuance, ra, compiler).
+        #[arg(long)]
+        only: Option<String>,
+        /// Only the mutants in code changed since this git revision (e.g. HEAD~1).
+        #[arg(long)]
+        in_diff: Option<String>,
+        /// Parallel cargo-mutants jobs.
+        #[arg(long, default_value_t = 1)]
+        jobs: u32,
     },
     /// Run the benchmarks (release build) and write target/bench/report.md, report.json
     /// and ratios.svg: every figure a ratio against a baseline measured in the same run.
@@ -312,6 +328,19 @@ fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     let root = root();
 
+    if let Task::Mutants {
+        only,
+        in_diff,
+        jobs,
+    } = &cli.task
+    {
+        let ok = mutants::run(&root, only.as_deref(), in_diff.as_deref(), *jobs)?;
+        return Ok(if ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
     if let Task::Trace { verbose } = cli.task {
         return run_trace(&root, verbose);
     }
@@ -354,7 +383,9 @@ fn run() -> Result<ExitCode> {
     }
     let files = generate(&root).context("generating policy crates")?;
     match cli.task {
-        Task::Trace { .. } | Task::Bench { .. } | Task::Test { .. } => Ok(ExitCode::SUCCESS),
+        Task::Trace { .. } | Task::Bench { .. } | Task::Test { .. } | Task::Mutants { .. } => {
+            Ok(ExitCode::SUCCESS)
+        }
         Task::Docs => {
             for f in files.iter().filter(|f| f.path.starts_with("docs/")) {
                 write_generated(&root, f)?;

@@ -1,0 +1,210 @@
+//! `cargo xtask mutants`: mutation testing of the code that enforces the CPS, with
+//! cargo-mutants (installed with `cargo install --locked cargo-mutants`). Each group
+//! below names the files that hold a set of rules and the test packages whose tests
+//! prove them; cargo-mutants changes the code one mutant at a time (a condition
+//! inverted, a value replaced, a function's body emptied) and runs those tests. A
+//! mutant the tests do not notice is a place where a rule could quietly stop being
+//! enforced. The report (`target/mutants/report.md`) lists, per group, the caught,
+//! missed, unviable and timed-out mutants, and every missed one with the rules of its
+//! group. Mutants that change nothing observable are excluded in
+//! `.cargo/mutants.toml`, each with its reason.
+
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+/// Files that enforce rules, the packages whose tests prove them, and the rules.
+pub struct Group {
+    /// A short name (`conformance`).
+    pub name: &'static str,
+    /// Source files (globs cargo-mutants accepts).
+    pub files: &'static [&'static str],
+    /// Packages whose tests run against each mutant.
+    pub tests: &'static [&'static str],
+    /// The rules the files hold.
+    pub rules: &'static [&'static str],
+}
+
+/// The enforcement modules (issue 13).
+pub const GROUPS: &[Group] = &[
+    Group {
+        name: "names",
+        files: &["policy-types/src/name.rs", "policy-types/src/calendar.rs"],
+        tests: &["inkan-policy-types", "inkan-tests"],
+        rules: &["R-3.1-SUB-DN", "R-3.1-UNIQUE", "R-7.1-SUB-VALIDITY"],
+    },
+    Group {
+        name: "conformance",
+        files: &["runtime/src/conformance.rs", "runtime/src/issue.rs"],
+        tests: &["inkan-runtime", "inkan-tests"],
+        rules: &["R-7.1-ROOT", "R-7.1-ICA", "R-7.1-SUB", "R-6.1-KEY-SIZE"],
+    },
+    Group {
+        name: "crl",
+        files: &["runtime/src/crl.rs", "runtime/src/ca/crl.rs"],
+        tests: &["inkan-runtime", "inkan-tests"],
+        rules: &["R-7.2-CRL", "R-4.9-REASONS"],
+    },
+    Group {
+        name: "verify",
+        files: &["runtime/src/verify.rs"],
+        tests: &["inkan-runtime", "inkan-tests"],
+        rules: &["R-9.6-RP-CHECK"],
+    },
+    Group {
+        name: "issuance",
+        files: &["runtime/src/ca/issue.rs", "runtime/src/csr.rs"],
+        tests: &["inkan-runtime", "inkan-tests"],
+        rules: &["R-3.2-POP", "R-6.1-PKCS10", "R-3.1-UNIQUE", "R-5.5-ARCHIVE"],
+    },
+    Group {
+        name: "ra",
+        files: &[
+            "server/src/ra/permissions.rs",
+            "server/src/ra/revocation.rs",
+            "server/src/ra/records/applications.rs",
+            "server/src/ra/records/passwords.rs",
+        ],
+        tests: &["inkan-server"],
+        rules: &[
+            "R-5.2-RA-ROLES",
+            "R-5.2-DUAL-CHECK",
+            "R-4.9-WHO",
+            "R-4.2-PASSWORD",
+            "R-3.2-EMAIL-MATCH",
+            "R-4.1-ELIGIBLE",
+        ],
+    },
+    Group {
+        name: "compiler",
+        files: &["compiler/src/lower/*.rs", "compiler/src/lints.rs"],
+        tests: &["inkan-compiler", "inkan-tests"],
+        rules: &["R-1.3-HIERARCHY", "R-4.9-NO-HOLD", "R-3.1-DN-FORMAT"],
+    },
+];
+
+/// Runs the groups whose name contains `only` (all without it); with `in_diff`, only
+/// the mutants in code that `git diff <in_diff>` touches.
+pub fn run(root: &Path, only: Option<&str>, in_diff: Option<&str>, jobs: u32) -> Result<bool> {
+    let out_root = root.join("target/mutants");
+    std::fs::create_dir_all(&out_root)?;
+    let diff = match in_diff {
+        Some(rev) => {
+            let out = Command::new("git")
+                .args(["diff", rev, "--", "*.rs"])
+                .current_dir(root)
+                .output()
+                .context("running git diff")?;
+            if !out.status.success() {
+                bail!("git diff {rev}: {}", String::from_utf8_lossy(&out.stderr));
+            }
+            let path = out_root.join("in.diff");
+            std::fs::write(&path, &out.stdout)?;
+            Some(path)
+        }
+        None => None,
+    };
+    let mut report = String::from("# Mutation testing of the enforcement modules\n\n");
+    report.push_str("| group | files | caught | missed | unviable | timeout | score |\n|---|---|---|---|---|---|---|\n");
+    let mut details = String::new();
+    let mut all_good = true;
+    for group in GROUPS
+        .iter()
+        .filter(|g| only.is_none_or(|o| g.name.contains(o)))
+    {
+        eprintln!("== mutants: {} ==", group.name);
+        let out_dir = out_root.join(group.name);
+        let mut command = Command::new("cargo");
+        command
+            .arg("mutants")
+            .args(["--jobs", &jobs.to_string()])
+            .arg("--output")
+            .arg(&out_dir)
+            .current_dir(root);
+        for f in group.files {
+            command.args(["--file", f]);
+        }
+        for p in group.tests {
+            command.args(["--test-package", p]);
+        }
+        if let Some(d) = &diff {
+            command.arg("--in-diff").arg(d);
+        }
+        // cargo-mutants exits non-zero when a mutant is missed; the outcomes say why.
+        let status = command
+            .status()
+            .context("running cargo mutants (is it installed?)")?;
+        let outcomes = out_dir.join("mutants.out/outcomes.json");
+        let Ok(text) = std::fs::read_to_string(&outcomes) else {
+            bail!("cargo mutants wrote no outcomes ({status}); see its output above");
+        };
+        let tally = Tally::read(&text)?;
+        all_good &= tally.missed.is_empty() && tally.timeout == 0;
+        let viable = tally.caught + tally.missed.len();
+        let score = if viable == 0 {
+            "-".to_string()
+        } else {
+            format!("{:.1}%", tally.caught as f64 * 100.0 / viable as f64)
+        };
+        report.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {score} |\n",
+            group.name,
+            group.files.join(", "),
+            tally.caught,
+            tally.missed.len(),
+            tally.unviable,
+            tally.timeout
+        ));
+        for m in &tally.missed {
+            details.push_str(&format!(
+                "- `{m}` ({}): missed; rules {}\n",
+                group.name,
+                group.rules.join(", ")
+            ));
+        }
+    }
+    if !details.is_empty() {
+        report.push_str("\n## Missed mutants\n\n");
+        report.push_str(&details);
+    }
+    let path = out_root.join("report.md");
+    std::fs::write(&path, &report)?;
+    println!("{report}\nwritten: {}", path.display());
+    Ok(all_good)
+}
+
+/// What one cargo-mutants run found.
+struct Tally {
+    caught: usize,
+    missed: Vec<String>,
+    unviable: usize,
+    timeout: usize,
+}
+
+impl Tally {
+    /// Reads cargo-mutants' `outcomes.json`.
+    fn read(text: &str) -> Result<Self> {
+        let v: serde_json::Value = serde_json::from_str(text).context("outcomes.json")?;
+        let mut t = Tally {
+            caught: 0,
+            missed: Vec::new(),
+            unviable: 0,
+            timeout: 0,
+        };
+        for o in v["outcomes"].as_array().into_iter().flatten() {
+            let name = o["scenario"]["Mutant"]["name"]
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| o["scenario"].to_string());
+            match o["summary"].as_str() {
+                Some("CaughtMutant") => t.caught += 1,
+                Some("MissedMutant") => t.missed.push(name),
+                Some("Unviable") => t.unviable += 1,
+                Some("Timeout") => t.timeout += 1,
+                _ => {}
+            }
+        }
+        Ok(t)
+    }
+}
