@@ -420,3 +420,48 @@ fn policy_diff_reads_two_git_revisions() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(text(&out).contains("no differences in meaning"));
 }
+
+/// An auditor compares revisions across a change of the policy language: a revision
+/// written before `ra.passwords` and `may` existed still reads, and the diff says what
+/// it did not state; run as a policy, the same revision is refused.
+#[test]
+fn policy_diff_reads_revisions_that_predate_a_key() {
+    let current = std::fs::read_to_string(root().join("policy/jpcert-ssl-client.yaml"))
+        .expect("the faithful policy");
+    // The revision as it was: no `may` lists, no `passwords` block.
+    let mut old = String::new();
+    let mut in_passwords = false;
+    for line in current.lines() {
+        if line.starts_with("  passwords:") {
+            in_passwords = true;
+            continue;
+        }
+        if in_passwords && line.starts_with("    ") {
+            continue;
+        }
+        in_passwords = false;
+        if line.trim_start().starts_with("may:") || line.starts_with("        - ") {
+            continue;
+        }
+        old.push_str(line);
+        old.push('\n');
+    }
+    assert!(old.len() < current.len() - 400, "the keys were taken out");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let file = tmp.path().join("jpcert-ssl-client.yaml");
+    std::fs::write(&file, &old).expect("write");
+    let current = root().join("policy/jpcert-ssl-client.yaml");
+    let out = inkan(&["policy", "diff", path(&file), path(&current)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let t = text(&out);
+    assert!(t.contains("warning[missing-passwords]"), "{t}");
+    assert!(t.contains("lifetime (not stated) -> 14 days"), "{t}");
+    assert!(t.contains("role operator: may added:"), "{t}");
+    let out = inkan(&["policy", "check", path(&file)]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("error[missing-passwords]"),
+        "{}",
+        text(&out)
+    );
+}

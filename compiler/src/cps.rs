@@ -331,6 +331,31 @@ pub fn document(policy: &Policy, sha256: &str) -> Document {
             })
             .collect();
         tables.push(t("Schedules", &["job", "when", "CPS rules"], schedules));
+        if let Some(c) = &policy.calendar {
+            tables.push(t(
+                &format!(
+                    "Business days: UTC{}, not {}, nor these public holidays",
+                    c.zone(),
+                    c.weekend
+                        .iter()
+                        .map(|d| d.name())
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ),
+                &["year", "holidays", "CPS rules"],
+                (c.covers.0..=c.covers.1)
+                    .map(|y| {
+                        let days: Vec<String> = c
+                            .holidays
+                            .iter()
+                            .filter(|h| h.0 == y)
+                            .map(|h| format!("{:02}-{:02}", h.1, h.2))
+                            .collect();
+                        vec![y.to_string(), days.join(", "), cites(&c.cites)]
+                    })
+                    .collect(),
+            ));
+        }
         let intro = format!(
             "Revocation may be requested by: {}. Confirmation: {}. Suspension (certificateHold): {}. Online status (OCSP): {}.",
             r.requesters.join(", "),
@@ -342,6 +367,25 @@ pub fn document(policy: &Policy, sha256: &str) -> Document {
                 "not offered; the CRL is the only revocation channel"
             }
         );
+        if let Some(p) = policy.ra.as_ref().and_then(|ra| ra.passwords.as_ref()) {
+            let voids: Vec<&str> = p.void_when.iter().map(|v| v.keyword()).collect();
+            sections.push(Section {
+                number: "4.2".into(),
+                title: "Certificate application processing".into(),
+                intro: "An accepted application gives one one-time password per named holder; the holder enters it on the CA's site with a PKCS#10 request to complete the application. Each password is used once and is stored only as a hash.".into(),
+                tables: vec![t(
+                    "One-time passwords",
+                    &["delivered by", "valid for", "locked after", "void when", "CPS rules"],
+                    vec![vec![
+                        p.delivery.keyword().into(),
+                        format!("{} days after the decision", p.lifetime_days),
+                        format!("{} wrong attempts", p.attempts),
+                        if voids.is_empty() { "-".into() } else { voids.join(", ") },
+                        cites(&p.cites),
+                    ]],
+                )],
+            });
+        }
         sections.push(Section {
             number: "4.9".into(),
             title: "Revocation".into(),

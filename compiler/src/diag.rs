@@ -73,6 +73,12 @@ impl Diagnostic {
         }
     }
 
+    /// The same finding as a warning.
+    pub fn warning(mut self) -> Self {
+        self.severity = Severity::Warning;
+        self
+    }
+
     /// Sets the text under the caret.
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.label = label.into();

@@ -36,6 +36,9 @@ pub struct Compiled {
     pub policy: model::Policy,
     /// Waived lints, to print.
     pub warnings: Vec<Diagnostic>,
+    /// Read as an earlier revision ([`compile_revision`]): what the policy language
+    /// came to require after it was written, and it does not state.
+    pub predates: Vec<Diagnostic>,
     /// The canonical text: the source with LF line ends and one final newline.
     pub canonical: String,
     /// Lower-case hex SHA-256 of the canonical text.
@@ -70,6 +73,17 @@ pub const MAX_POLICY_BYTES: usize = 1 << 20;
 /// Compiles one policy. `file` is the path as the user gave it (used in messages and,
 /// through its stem, as the expected policy id).
 pub fn compile(file: &str, source: &str) -> Result<Compiled, CompileError> {
+    compile_as(file, source, lower::Mode::Current)
+}
+
+/// Compiles an earlier revision of a policy only to compare it (`inkan policy diff`):
+/// requirements the policy language gained after the revision was written are
+/// warnings, and the model reads as the revision not stating them.
+pub fn compile_revision(file: &str, source: &str) -> Result<Compiled, CompileError> {
+    compile_as(file, source, lower::Mode::Revision)
+}
+
+fn compile_as(file: &str, source: &str, mode: lower::Mode) -> Result<Compiled, CompileError> {
     let fail = |diagnostics| CompileError {
         file: file.to_string(),
         diagnostics,
@@ -92,7 +106,7 @@ pub fn compile(file: &str, source: &str) -> Result<Compiled, CompileError> {
         .to_string();
     let raw: syntax::RawPolicy =
         serde_saphyr::from_str(&canonical).map_err(|e| fail(vec![yaml_diagnostic(&e)]))?;
-    let policy = lower::lower(raw, &stem, &canonical).map_err(fail)?;
+    let (policy, predates) = lower::lower(raw, &stem, &canonical, mode).map_err(fail)?;
     let findings = lints::run(&policy);
     let mut diagnostics = lints::apply_waivers(&policy, &findings);
     diagnostics.sort_by_key(|d| d.span.map(|s| (s.line, s.column)));
@@ -102,6 +116,7 @@ pub fn compile(file: &str, source: &str) -> Result<Compiled, CompileError> {
     let sha256 = hex::encode(Sha256::digest(canonical.as_bytes()));
     Ok(Compiled {
         policy,
+        predates,
         warnings: diagnostics,
         canonical,
         sha256,

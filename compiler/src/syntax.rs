@@ -31,6 +31,8 @@ pub struct RawPolicy {
     pub schedules: Vec<RawSchedule>,
     pub ra: Option<RawRa>,
     pub audit: Option<RawAudit>,
+    /// The calendar business-day deadlines are counted in (R-4.9-DEADLINE).
+    pub calendar: Option<RawCalendar>,
     #[serde(default)]
     #[schemars(with = "Vec<RawWaiver>")]
     pub waivers: Vec<S<RawWaiver>>,
@@ -253,6 +255,28 @@ pub struct RawReason {
     pub cps: Cites,
 }
 
+/// One-time passwords (R-4.2-PASSWORD, R-4.2-FLOW).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPasswords {
+    /// How a password reaches its holder's manager: `registered-mail`.
+    #[schemars(with = "crate::schema::Kw<crate::model::Delivery>")]
+    pub delivery: S<String>,
+    /// How long a password stays valid after the decision: `14d`.
+    #[schemars(with = "String")]
+    pub lifetime: S<String>,
+    /// Wrong attempts before a password locks.
+    #[schemars(with = "u32")]
+    pub attempts: S<u32>,
+    /// What makes an unredeemed password void: `developer-removed`.
+    #[serde(default)]
+    #[schemars(with = "Vec<crate::schema::Kw<crate::model::VoidWhen>>")]
+    pub void_when: Vec<S<String>>,
+    #[serde(default)]
+    #[schemars(with = "Vec<crate::schema::RuleId>")]
+    pub cps: Cites,
+}
+
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRevocation {
@@ -320,6 +344,9 @@ pub struct RawRa {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub reviewed: Vec<S<String>>,
+    /// The one-time passwords that complete an application (R-4.2-PASSWORD);
+    /// required of a current policy, absent from revisions before the key existed.
+    pub passwords: Option<RawPasswords>,
     #[serde(default)]
     #[schemars(with = "Vec<crate::schema::RuleId>")]
     pub cps: Cites,
@@ -393,4 +420,33 @@ pub struct RawCaKeys {
     #[serde(default)]
     #[schemars(with = "Vec<crate::schema::RuleId>")]
     pub cps: Cites,
+}
+
+/// Business days: the CA's time zone, its weekend and the public holidays of each
+/// year it covers (R-4.9-DEADLINE).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCalendar {
+    /// Offset from UTC, quoted: `"+09:00"`.
+    #[schemars(with = "String")]
+    pub zone: S<String>,
+    /// Days never worked: `[saturday, sunday]`.
+    #[schemars(with = "Vec<crate::schema::Kw<inkan_policy_types::business::Weekday>>")]
+    pub weekend: Vec<S<String>>,
+    /// Every public holiday of each listed year.
+    pub holidays: Vec<RawHolidayYear>,
+    #[serde(default)]
+    #[schemars(with = "Vec<crate::schema::RuleId>")]
+    pub cps: Cites,
+}
+
+/// The public holidays of one year, as `MM-DD`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawHolidayYear {
+    #[schemars(with = "i64")]
+    pub year: S<i64>,
+    /// `MM-DD`, e.g. `01-01`.
+    #[schemars(with = "Vec<String>")]
+    pub dates: Vec<S<String>>,
 }

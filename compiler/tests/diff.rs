@@ -106,3 +106,30 @@ fn a_change_outside_the_artefacts_is_reported_as_such() {
     );
     assert!(!diff::affects_artefacts(&changes));
 }
+
+/// A revision of the holiday calendar reads as the dates it moves, year by year.
+#[test]
+fn calendar_changes_are_the_dates_that_move() {
+    let old = source("jpcert-ssl-client");
+    let new = old
+        .replace("03-21, 03-22, 04-29", "03-22, 04-29")
+        .replace("              07-19, 08-11, 09-20, 09-23, 10-11, 11-03, 11-23]\n", "              07-19, 08-11, 09-20, 09-23, 10-11, 11-03, 11-23]\n    - year: 2028\n      dates: [01-01]\n")
+        .replace("zone: \"+09:00\"", "zone: \"+08:00\"");
+    let (a, b) = (
+        model("policy/jpcert-ssl-client.yaml", &old),
+        model("policy/jpcert-ssl-client.yaml", &new),
+    );
+    let text = diff::to_text(&diff::diff(&a, &b));
+    for line in [
+        "4.9 Revocation",
+        "  business days: zone UTC+09:00 -> UTC+08:00 [R-4.9-DEADLINE]  (no effect on issued artefacts)",
+        "  business days: holidays of 2027 removed (was 03-21) [R-4.9-DEADLINE]  (no effect on issued artefacts)",
+        "  business days: holidays of 2028 added: 01-01 [R-4.9-DEADLINE]  (no effect on issued artefacts)",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing {line:?} in\n{text}"
+        );
+    }
+    assert_eq!(text.lines().count(), 4, "{text}");
+}

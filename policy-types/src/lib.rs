@@ -4,7 +4,7 @@
 //! whose items are `static` values of these types: certificate and CRL profiles that
 //! read like the CPS tables ([`policy`]), subscriber names made and read by generated
 //! functions over the helpers in [`name`], and validity rules as functions over the
-//! UTC [`calendar`]; the RA's staff actions a policy gives to roles are [`actions`].
+//! UTC [`calendar`], deadlines in the CA's business days ([`business`]); the RA's staff actions a policy gives to roles are [`actions`].
 //! A generated crate depends on this crate alone, so it carries no database, HSM or
 //! async runtime with it; the engine that issues from these tables
 //! is `inkan-runtime`, which re-exports every module here under the same names.
@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 
 pub mod actions;
+pub mod business;
 pub mod calendar;
 pub mod name;
 pub mod policy;

@@ -89,6 +89,9 @@ pub struct PolicyDefinition {
     /// Roles whose actions are reviewed afterwards by whoever may
     /// [`review-actions`](crate::actions::RaAction::ReviewActions) (R-5.2-DUAL-CHECK).
     pub reviewed_roles: &'static [&'static str],
+    /// The one-time passwords that complete an application (R-4.2-PASSWORD); `None`
+    /// for a policy without an RA.
+    pub passwords: Option<PasswordRules>,
     /// Audit event types (R-5.4-CA-EVENTS, R-5.4-RA-EVENTS).
     pub audit_events: &'static [AuditEventType],
     /// Minimum retention per record category (R-5.4-RETENTION).
@@ -97,6 +100,8 @@ pub struct PolicyDefinition {
     pub schedules: &'static [Schedule],
     /// Revocation processing deadline in business days (R-4.9-DEADLINE).
     pub revocation_deadline_business_days: Option<u32>,
+    /// The calendar business days are counted in (R-4.9-DEADLINE).
+    pub calendar: Option<crate::business::BusinessCalendar>,
     /// CA key custody (R-6.2-HSM, R-6.2-M-OF-N).
     pub ca_keys: Option<CaKeys>,
 }
@@ -121,6 +126,20 @@ pub struct RaRole {
     pub duties: &'static str,
     /// The actions the policy gives it (R-5.2-RA-ROLES).
     pub may: &'static [crate::actions::RaAction],
+}
+
+/// One-time passwords (R-4.2-PASSWORD): one per named holder, single use, stored only
+/// as a hash; these are what the policy decides of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasswordRules {
+    /// How each reaches its holder's manager (`registered-mail`).
+    pub delivery: &'static str,
+    /// Whole days a password stays valid after the decision that made it.
+    pub lifetime_days: u32,
+    /// Wrong attempts before a password locks.
+    pub attempts: u32,
+    /// Whether removing a developer from the list voids its unredeemed passwords.
+    pub void_when_developer_removed: bool,
 }
 
 /// An audit event type.

@@ -28,10 +28,6 @@ pub struct Config {
     pub smtp_port: u16,
     /// Sender address.
     pub mail_from: String,
-    /// Days a one-time password stays valid.
-    pub otp_valid_days: i64,
-    /// Wrong attempts before a password locks.
-    pub otp_max_failures: i64,
     /// Minutes a staff session lasts.
     pub session_minutes: i64,
     /// Largest request body, in bytes.
@@ -55,8 +51,6 @@ impl Default for Config {
             smtp_host: None,
             smtp_port: 25,
             mail_from: "ca@localhost".into(),
-            otp_valid_days: 14,
-            otp_max_failures: 5,
             session_minutes: 60,
             max_body_bytes: 64 * 1024,
             request_timeout_seconds: 30,

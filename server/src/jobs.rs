@@ -111,7 +111,7 @@ pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) 
     let owner = format!("pid-{}", std::process::id());
     let period = std::time::Duration::from_secs(state.config().tick_seconds.max(1));
     loop {
-        if let Err(e) = tick(&state, &owner, Timestamp::now()).await {
+        if let Err(e) = tick(&state, &owner, state.now()).await {
             tracing::warn!(error = %inkan_runtime::error::report(&e), "scheduled job failed; it will be retried");
         }
         tokio::select! {

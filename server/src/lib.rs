@@ -22,6 +22,7 @@ pub mod state;
 
 use std::net::SocketAddr;
 
+use inkan_runtime::calendar::Timestamp;
 use inkan_runtime::policy::Policy;
 
 pub use config::Config;
@@ -96,6 +97,17 @@ pub async fn start(
     });
     let def = state.policy().definition();
     tracing::info!(%addr, policy = def.id, policy_sha256 = def.sha256, "inkan serve listening");
+    // A deadline counted past the policy's holiday calendar knows no holidays: say so
+    // while there is time to add the next year (R-4.9-DEADLINE).
+    if let Some(c) = &def.calendar {
+        let soon = Timestamp::from_unix(state.now().unix() + 90 * 86_400).unwrap_or(state.now());
+        if !c.covers_year(c.local_date(soon).0) {
+            tracing::warn!(
+                last_year_listed = c.covers.1,
+                "the policy's holiday calendar ends within 90 days: deadlines after it count no holidays; add the next year's to the policy"
+            );
+        }
+    }
     Ok(Running {
         addr,
         state: state_out,

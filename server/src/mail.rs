@@ -2,7 +2,6 @@
 //! change that causes them); this module delivers them over SMTP to the configured
 //! relay, recording each attempt. Without a relay, mail waits.
 
-use inkan_runtime::calendar::Timestamp;
 use lettre::message::Message;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
@@ -42,8 +41,9 @@ pub async fn deliver(state: &AppState) -> Result<(), RaError> {
         if let Err(e) = &result {
             tracing::warn!(mail = id, error = %e, "mail delivery failed; will retry");
         }
+        let now = state.now();
         state
-            .with_ra(move |ra| ra.mail_attempt(id, result, Timestamp::now()))
+            .with_ra(move |ra| ra.mail_attempt(id, result, now))
             .await?;
     }
     Ok(())

@@ -7,10 +7,12 @@
 //! concurrent subscribers share the batch's disk syncs and its signing threads (group
 //! commit).
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, Weak};
 
 use inkan_runtime::ca::Ca;
+use inkan_runtime::calendar::Timestamp;
 use inkan_runtime::custody::ActivationStatus;
 use inkan_runtime::policy::Policy;
 use tokio::sync::Notify;
@@ -34,6 +36,21 @@ struct Inner {
     wake: Notify,
     /// Enrollments waiting for the batch worker.
     enrollments: Mutex<mpsc::Sender<EnrollJob>>,
+    /// The time set by [`AppState::set_clock`], as Unix seconds; [`REAL_CLOCK`] for
+    /// the system's.
+    clock: AtomicI64,
+}
+
+/// [`Inner::clock`] when no time was set.
+const REAL_CLOCK: i64 = i64::MIN;
+
+impl Inner {
+    fn now(&self) -> Timestamp {
+        match self.clock.load(Ordering::Relaxed) {
+            REAL_CLOCK => Timestamp::now(),
+            t => Timestamp::from_unix(t).unwrap_or_else(Timestamp::now),
+        }
+    }
 }
 
 /// The most enrollments one batch takes.
@@ -59,11 +76,10 @@ fn enrollment_worker(state: Weak<Inner>, jobs: mpsc::Receiver<EnrollJob>) {
         let Some(inner) = state.upgrade() else {
             return;
         };
-        let max_failures = inner.config.otp_max_failures;
         let (enrollments, replies): (Vec<Enrollment>, Vec<_>) =
             batch.into_iter().map(|j| (j.enrollment, j.reply)).unzip();
         let answers = match (inner.ca.lock(), inner.ra.lock()) {
-            (Ok(mut ca), Ok(mut ra)) => enroll_batch(&mut ca, &mut ra, max_failures, &enrollments),
+            (Ok(mut ca), Ok(mut ra)) => enroll_batch(&mut ca, &mut ra, &enrollments, inner.now()),
             _ => enrollments
                 .iter()
                 .map(|_| Err(RaError::internal("CA lock poisoned")))
@@ -109,6 +125,7 @@ impl AppState {
             policy,
             wake: Notify::new(),
             enrollments: Mutex::new(sender),
+            clock: AtomicI64::new(REAL_CLOCK),
         });
         let state = Arc::downgrade(&inner);
         std::thread::Builder::new()
@@ -133,6 +150,22 @@ impl AppState {
         answer
             .await
             .map_err(|_| RaError::internal("the enrollment worker dropped the request"))?
+    }
+
+    /// The time the service acts at: the system's, or the one set by
+    /// [`set_clock`](Self::set_clock).
+    pub fn now(&self) -> Timestamp {
+        self.inner.now()
+    }
+
+    /// Makes the service act at `t` from now on: for tests and dry runs of deadlines,
+    /// and only on a CA directory made with `--allow-clock-override` (the CA refuses
+    /// any other, as it refuses the CLI's `--now`).
+    pub async fn set_clock(&self, t: Timestamp) -> Result<(), RaError> {
+        self.with_both(move |ca, _| Ok::<_, RaError>(ca.now(Some(t))?))
+            .await?;
+        self.inner.clock.store(t.unix(), Ordering::Relaxed);
+        Ok(())
     }
 
     /// The configuration.
@@ -162,14 +195,9 @@ impl AppState {
         share: String,
         actor: String,
     ) -> Result<ActivationStatus, RaError> {
+        let now = self.now();
         let status = self
-            .with_both(move |ca, _| {
-                Ok::<_, RaError>(ca.enter_share(
-                    &share,
-                    inkan_runtime::calendar::Timestamp::now(),
-                    &actor,
-                )?)
-            })
+            .with_both(move |ca, _| Ok::<_, RaError>(ca.enter_share(&share, now, &actor)?))
             .await?;
         if status.active {
             tracing::info!("CA keys activated");

@@ -146,24 +146,38 @@ async fn r_4_11_leave_removing_a_developer_revokes_all_its_certificates() {
     assert_eq!(s, 403, "a removed developer can no longer apply");
 }
 
+/// The deadline is 10 business days in the policy's calendar (R-4.9-DEADLINE): Japan
+/// time, Saturdays and Sundays off, and Japan's public holidays. A form accepted on
+/// Friday 8 January 2027 at 10:00 in Tokyo skips the weekend and Coming of Age Day
+/// (Monday 11 January): the tenth business day is Monday 25 January, so the request is
+/// due by midnight that day in Tokyo (15:00 UTC), and overdue from that instant, not a
+/// second before. Worked out on a printed calendar; counting Monday to Friday in UTC
+/// would give Friday 22 January.
+/// Proves: R-4.9-DEADLINE.
 #[tokio::test]
-async fn overdue_requests_are_reported() {
-    let h = start().await;
-    let p = approved(&h, "920001", "m@late.example", &["000001"]).await;
-    let (_, v) = enroll(&h, &p[0].1, &csr(1)).await;
+async fn r_4_9_deadline_counts_business_days_in_the_policys_calendar() {
+    let at = |s: &str| inkan_runtime::calendar::Timestamp::parse_rfc3339(s).unwrap();
+    let h = start_at("jpcert-ssl-client", at("2027-01-08T01:00:00Z")).await;
+    let p = approved(&h, "921001", "m@deadline.example", &["000001"]).await;
+    let (s, v) = enroll(&h, &p[0].1, &csr(1)).await;
+    assert_eq!(s, 201, "{v}");
     let olive = staff(&h, "olive").await;
-    let (_, v) = post(&olive, format!("{}/api/ra/revocations", h.base), json!({ "serial": v["serial"], "developer": "920001", "reason": "other", "requested_by": "manager" })).await;
-    let (_, list) = get(&olive, format!("{}/api/ra/revocations/overdue", h.base)).await;
-    assert_eq!(list["overdue"].as_array().unwrap().len(), 0);
-    // Eleven business days later (moved in the database), it is overdue.
-    store(&h)
-        .execute(
-            "UPDATE revocation_requests SET deadline_at = deadline_at - 20 * 86400",
-            &[],
-        )
-        .unwrap();
-    let (_, list) = get(&olive, format!("{}/api/ra/revocations/overdue", h.base)).await;
-    assert_eq!(list["overdue"][0]["id"], v["id"]);
+    let (s, v) = post(&olive, format!("{}/api/ra/revocations", h.base), json!({ "serial": v["serial"], "developer": "921001", "reason": "other", "requested_by": "manager" })).await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["deadline"], "2027-01-25T15:00:00Z", "{v}");
+    for (t, overdue) in [("2027-01-25T14:59:59Z", 0), ("2027-01-25T15:00:00Z", 1)] {
+        let state = &h.server.as_ref().unwrap().state;
+        state.set_clock(at(t)).await.unwrap();
+        // Weeks later, the morning's session has expired: log in again.
+        let olive = staff(&h, "olive").await;
+        let (s, list) = get(&olive, format!("{}/api/ra/revocations/overdue", h.base)).await;
+        assert_eq!(s, 200, "{list}");
+        assert_eq!(
+            list["overdue"].as_array().unwrap().len(),
+            overdue,
+            "at {t}: {list}"
+        );
+    }
 }
 
 /// After a revocation a new certificate is a new issuance with the whole procedure
@@ -240,5 +254,39 @@ async fn r_4_9_who_forms_and_the_cas_own_revocations_are_each_for_their_role() {
     assert!(
         revoked_serials(&h).await.iter().any(|(s, _)| s == serial),
         "on the CRL at once"
+    );
+}
+
+/// A developer removed from the list takes its unredeemed passwords with it (the
+/// faithful policy's `void_when: [developer-removed]`; R-4.11-LEAVE, R-4.1-ELIGIBLE):
+/// a holder who had not enrolled yet cannot enroll after the removal.
+/// Proves: R-4.11-LEAVE, R-4.1-ELIGIBLE.
+#[tokio::test]
+async fn r_4_11_leave_a_removed_developers_unredeemed_passwords_are_void() {
+    let h = start().await;
+    let passwords = approved(&h, "626262", "m@leave.example", &["000001", "000002"]).await;
+    let (s, v) = enroll(&h, &passwords[0].1, &csr(1)).await;
+    assert_eq!(s, 201, "{v}");
+    let (s, v) = post(
+        &staff(&h, "sam").await,
+        format!("{}/api/ra/developers/626262/removal", h.base),
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = enroll(&h, &passwords[1].1, &csr(2)).await;
+    assert_eq!(s, 401, "a removed developer's password still enrolled: {v}");
+    let audited: Vec<String> = store(&h)
+        .query(
+            "SELECT details FROM audit WHERE event = 'certificate-application' ORDER BY seq",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0).unwrap())
+        .collect();
+    assert!(
+        audited.iter().any(|d| d.contains("removed from the list")),
+        "the refusal is audited with its reason: {audited:?}"
     );
 }

@@ -219,10 +219,20 @@ async fn r_4_2_password_wrong_reused_and_brute_forced_passwords_are_refused() {
     assert_eq!(s, 401, "locked after repeated failures");
 }
 
+/// A password past its expiry is refused; the server's clock cannot be moved, so the
+/// expiry the decision recorded is moved into the past in the database, as time would.
+/// (That the decision records the policy's lifetime is `variant.rs`'s.)
 #[tokio::test]
 async fn expired_passwords_are_refused() {
-    let h = start_with(|c| c.otp_valid_days = 0).await;
+    let h = start().await;
     let passwords = approved(&h, "555555", "m@d.example", &["000001"]).await;
+    let (hid, _) = passwords[0].1.split_once('-').unwrap();
+    store(&h)
+        .execute(
+            "UPDATE holders SET expires_at = expires_at - 15 * 86400 WHERE id = ?1",
+            &[inkan_runtime::sql::Param::Int(hid.parse().unwrap())],
+        )
+        .unwrap();
     let (s, _) = enroll(&h, &passwords[0].1, &csr(1)).await;
     assert_eq!(s, 401);
 }

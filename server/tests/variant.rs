@@ -2,7 +2,8 @@
 //! under the faithful policy and under a test variant that differs only in what its
 //! roles may do (`tests/policies/jpcert-ssl-client-variant.yaml`: the examiner may also
 //! register developers, the operator may not list overdue revocations, the examiner's
-//! actions are reviewed too), behaves as each policy says, over real HTTP.
+//! actions are reviewed too, a one-time password lives 3 days, not 14, and locks after
+//! 3 wrong attempts, not 5), behaves as each policy says, over real HTTP.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -86,5 +87,73 @@ async fn the_documents_follow_the_policy_too() {
     assert!(
         cps.contains("examines application forms, and registers developers"),
         "the CPS page renders the variant's roles"
+    );
+}
+
+/// The days a decision gives each password, and how many wrong attempts lock one, under
+/// one policy.
+async fn passwords(id: &str) -> (i64, usize) {
+    let h = start_for(id, |_| {}).await;
+    let before = inkan_runtime::calendar::Timestamp::now().unix();
+    let issued = approved(&h, "636363", "m@pw.example", &["000001", "000002"]).await;
+    let (hid, _) = issued[0].1.split_once('-').unwrap();
+    let expires: i64 = store(&h)
+        .query_opt(
+            "SELECT expires_at FROM holders WHERE id = ?1",
+            &[inkan_runtime::sql::Param::Int(hid.parse().unwrap())],
+        )
+        .unwrap()
+        .unwrap()
+        .get(0)
+        .unwrap();
+    let days = (expires - before + 60) / 86_400;
+    // Wrong attempts against the second password until it locks: the right one is then
+    // refused too.
+    let (hid2, _) = issued[1].1.split_once('-').unwrap();
+    let mut wrong = 0;
+    loop {
+        let (s, _) = enroll(&h, &format!("{hid2}-guess"), &csr(2)).await;
+        assert_eq!(s, 401);
+        wrong += 1;
+        if wrong > 10 {
+            panic!("never locked");
+        }
+        // Probe with the right password only at the counts that matter, so a probe
+        // never spends it: 3 and 5.
+        if wrong == 3 || wrong == 5 {
+            let store = store(&h);
+            let failures: i64 = store
+                .query_opt(
+                    "SELECT failures FROM holders WHERE id = ?1",
+                    &[inkan_runtime::sql::Param::Int(hid2.parse().unwrap())],
+                )
+                .unwrap()
+                .unwrap()
+                .get(0)
+                .unwrap();
+            assert_eq!(failures, wrong as i64);
+            let (s, _) = enroll(&h, &issued[1].1, &csr(2)).await;
+            if s == 401 {
+                return (days, wrong);
+            }
+            assert_eq!(s, 201, "the right password before the lock");
+            return (days, 0);
+        }
+    }
+}
+
+/// Proves: R-4.2-PASSWORD.
+#[tokio::test]
+async fn r_4_2_password_lifetime_and_lockout_are_the_policys() {
+    assert_eq!(
+        passwords("jpcert-ssl-client-variant").await,
+        (3, 3),
+        "3 days, locked after 3 wrong attempts"
+    );
+    let (days, locked) = passwords("jpcert-ssl-client").await;
+    assert_eq!(days, 14);
+    assert_eq!(
+        locked, 0,
+        "not locked after 3 wrong attempts under the faithful policy"
     );
 }

@@ -68,10 +68,17 @@ fn diff_sources(
     new_name: &str,
     new: &str,
 ) -> std::result::Result<Vec<inkan_compiler::diff::Change>, String> {
-    let compile = |name: &str, src: &str| {
-        inkan_compiler::compile(name, src)
-            .map_err(|e| inkan_compiler::render(&e.file, src, &e.diagnostics))
-    };
+    // Read as revisions: a requirement the language gained since one was written
+    // is a warning, not a refusal, so an auditor can compare across it.
+    let compile =
+        |name: &str, src: &str| -> std::result::Result<inkan_compiler::Compiled, String> {
+            let c = inkan_compiler::compile_revision(name, src)
+                .map_err(|e| inkan_compiler::render(&e.file, src, &e.diagnostics))?;
+            if !c.predates.is_empty() {
+                eprint!("{}", inkan_compiler::render(name, src, &c.predates));
+            }
+            Ok(c)
+        };
     let (a, b) = (compile(old_name, old)?, compile(new_name, new)?);
     Ok(inkan_compiler::diff::diff(&a.policy, &b.policy))
 }

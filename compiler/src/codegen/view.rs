@@ -46,10 +46,13 @@ pub(super) struct PolicyView {
     pub(super) ra_roles: Vec<RoleView>,
     pub(super) dual_check: Vec<String>,
     pub(super) reviewed_roles: Vec<String>,
+    /// `Some(PasswordRules { .. })` or `None`.
+    pub(super) passwords: String,
     pub(super) audit_events: Vec<EventView>,
     pub(super) retention: Vec<RetentionView>,
     pub(super) schedules: Vec<ScheduleView>,
     pub(super) deadline: String,
+    pub(super) calendar: String,
     pub(super) ca_keys: String,
     pub(super) waivers: Vec<WaiverView>,
     pub(super) certificates: Vec<CertificateView>,
@@ -254,6 +257,15 @@ impl PolicyView {
                 .collect(),
             dual_check: p.ra.iter().flat_map(|r| r.dual_check.clone()).collect(),
             reviewed_roles: p.ra.iter().flat_map(|r| r.reviewed.clone()).collect(),
+            passwords: p.ra.as_ref().and_then(|r| r.passwords.as_ref()).map_or("None".into(), |w| {
+                format!(
+                    "Some(inkan_policy_types::policy::PasswordRules {{ delivery: {:?}, lifetime_days: {}, attempts: {}, void_when_developer_removed: {} }})",
+                    w.delivery.keyword(),
+                    w.lifetime_days,
+                    w.attempts,
+                    w.void_when.contains(&VoidWhen::DeveloperRemoved)
+                )
+            }),
             audit_events: p
                 .audit
                 .iter()
@@ -299,6 +311,23 @@ impl PolicyView {
                 .as_ref()
                 .and_then(|r| r.deadline)
                 .map_or("None".into(), |d| format!("Some({})", d.0)),
+            calendar: p.calendar.as_ref().map_or("None".into(), |c| {
+                let weekend: Vec<String> = c
+                    .weekend
+                    .iter()
+                    .map(|d| format!("inkan_policy_types::business::Weekday::{d:?}"))
+                    .collect();
+                let holidays: Vec<String> =
+                    c.holidays.iter().map(|(y, m, d)| format!("({y}, {m}, {d})")).collect();
+                format!(
+                    "Some(inkan_policy_types::business::BusinessCalendar {{ utc_offset_minutes: {}, weekend: &[{}], holidays: &[{}], covers: ({}, {}) }})",
+                    c.utc_offset_minutes,
+                    weekend.join(", "),
+                    holidays.join(", "),
+                    c.covers.0,
+                    c.covers.1
+                )
+            }),
             ca_keys: p.ca_keys.as_ref().map_or("None".into(), |k| {
                 format!(
                     "Some(inkan_policy_types::policy::CaKeys {{ hsm: {}, shares: {}, threshold: {} }})",

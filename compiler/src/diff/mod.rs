@@ -7,9 +7,10 @@
 //! rules of the entry it touches, and says whether it changes what the CA issues.
 //!
 //! The files: `change.rs` (a change, the sections, the collector), `profile.rs` (two
-//! revisions of a certificate profile), `render.rs` (text, Markdown, JSON); the walk
+//! revisions of a certificate profile), `calendar.rs` (business days), `render.rs` (text, Markdown, JSON); the walk
 //! over the whole policy is here.
 
+mod calendar;
 mod change;
 mod profile;
 mod render;
@@ -20,6 +21,9 @@ use profile::profile;
 pub use render::{affects_artefacts, to_json, to_markdown, to_text};
 
 use crate::model::*;
+
+/// How a revision that predates a key reads in a diff.
+const NOT_STATED: &str = "(not stated)";
 
 /// Every difference from `old` to `new`, in section order.
 pub fn diff(old: &Policy, new: &Policy) -> Vec<Change> {
@@ -267,6 +271,7 @@ pub fn diff(old: &Policy, new: &Policy) -> Vec<Change> {
             false,
         );
     }
+    calendar::calendar(&mut d, old.calendar.as_ref(), new.calendar.as_ref());
     // 5.2 RA, 5.4 audit.
     if let (Some(a), Some(b)) = (&old.ra, &new.ra) {
         let roles = |r: &Ra| {
@@ -299,6 +304,25 @@ pub fn diff(old: &Policy, new: &Policy) -> Vec<Change> {
                 &b.cites,
                 false,
             );
+        }
+        let pw = |r: &Ra| match &r.passwords {
+            Some(p) => {
+                let voids: Vec<&str> = p.void_when.iter().map(|v| v.keyword()).collect();
+                [
+                    p.delivery.keyword().to_string(),
+                    format!("{} days", p.lifetime_days),
+                    format!("{} attempts", p.attempts),
+                    voids.join(", "),
+                ]
+            }
+            None => std::array::from_fn(|_| NOT_STATED.to_string()),
+        };
+        let pw_cites = b.passwords.as_ref().map_or(&b.cites, |p| &p.cites);
+        for (field, (x, y)) in ["delivery", "lifetime", "lockout", "void when"]
+            .iter()
+            .zip(pw(a).into_iter().zip(pw(b)))
+        {
+            d.push("4.2", "one-time passwords", field, x, y, pw_cites, false);
         }
         d.push(
             "5.2",

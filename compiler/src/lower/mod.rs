@@ -8,6 +8,7 @@
 //! next scheduled CRL, duplicate or malformed OIDs, unknown rule IDs. Errors are
 //! collected, not thrown, so one run reports everything wrong with a file.
 
+mod calendar;
 mod certificates;
 mod crls;
 mod extensions;
@@ -17,25 +18,44 @@ mod policy;
 
 use std::collections::HashSet;
 
-use crate::diag::{Diagnostic, Span, did_you_mean};
+use crate::diag::{Diagnostic, Severity, Span, did_you_mean};
 use crate::lang::LangError;
 use crate::model::*;
 use crate::syntax::*;
 
+/// How strictly a document is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// A policy to run or generate code from: every requirement holds.
+    Current,
+    /// An earlier revision read only to compare it (`inkan policy diff`): what the
+    /// policy language came to require after that revision was written (a key added
+    /// later, every action given to a role) is a warning, and the revision reads as
+    /// not stating it.
+    Revision,
+}
+
 /// Lowers a parsed document. `stem` is the file name without `.yaml`, which the
-/// policy's `id` must equal (the CLI finds policies by it).
-pub fn lower(raw: RawPolicy, stem: &str, source: &str) -> Result<Policy, Vec<Diagnostic>> {
+/// policy's `id` must equal (the CLI finds policies by it). On success, any warnings
+/// come with the model.
+pub fn lower(
+    raw: RawPolicy,
+    stem: &str,
+    source: &str,
+    mode: Mode,
+) -> Result<(Policy, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut cx = Cx {
         source,
+        mode,
         diags: Vec::new(),
         rules: HashSet::new(),
         rule_ids: Vec::new(),
     };
     let policy = cx.policy(raw, stem);
-    if cx.diags.is_empty() {
-        Ok(policy)
-    } else {
+    if cx.diags.iter().any(|d| d.severity == Severity::Error) {
         Err(cx.diags)
+    } else {
+        Ok((policy, cx.diags))
     }
 }
 
@@ -43,6 +63,7 @@ pub fn lower(raw: RawPolicy, stem: &str, source: &str) -> Result<Policy, Vec<Dia
 /// citations are checked against.
 struct Cx<'s> {
     source: &'s str,
+    mode: Mode,
     diags: Vec<Diagnostic>,
     rules: HashSet<&'static str>,
     rule_ids: Vec<&'static str>,
@@ -60,6 +81,18 @@ pub(crate) fn span_of<T>(s: &S<T>) -> Span {
 
 impl Cx<'_> {
     pub(super) fn err(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    /// Reports a requirement the policy language gained after its first revisions:
+    /// an error for a current policy, a warning when reading an earlier revision.
+    pub(super) fn grown(&mut self, d: Diagnostic) {
+        let d = match self.mode {
+            Mode::Current => d,
+            Mode::Revision => d.warning().note(
+                "accepted in an earlier revision: the policy language came to require this later",
+            ),
+        };
         self.diags.push(d);
     }
 

@@ -147,7 +147,7 @@ impl Cx<'_> {
             .map(|a| a.name())
             .collect();
         if !orphans.is_empty() && !r.roles.is_empty() {
-            self.err(
+            self.grown(
                 Diagnostic::error(
                     "action-without-role",
                     Some(span_of(&r.separation)),
@@ -188,11 +188,84 @@ impl Cx<'_> {
         for d in &r.reviewed {
             known(self, d, "R-5.2-DUAL-CHECK");
         }
+        let passwords = match &r.passwords {
+            Some(p) => Some(self.passwords(p)),
+            None => {
+                self.grown(
+                    Diagnostic::error(
+                        "missing-passwords",
+                        Some(span_of(&r.separation)),
+                        "the RA does not say how its one-time passwords work",
+                    )
+                    .label("add `passwords:` (delivery, lifetime, attempts) to this `ra` section")
+                    .rules(["R-4.2-PASSWORD"]),
+                );
+                None
+            }
+        };
         Ra {
             roles,
+            passwords,
             separation: r.separation.value.clone(),
             dual_check: r.dual_check.iter().map(|s| s.value.clone()).collect(),
             reviewed: r.reviewed.iter().map(|s| s.value.clone()).collect(),
+            cites,
+        }
+    }
+
+    /// One-time passwords: a lifetime in whole days, at least one attempt.
+    fn passwords(&mut self, p: &RawPasswords) -> Passwords {
+        let cites = self.cites(&p.cps);
+        let delivery = self
+            .kw::<Delivery>(&p.delivery, "password delivery")
+            .unwrap_or(Delivery::RegisteredMail);
+        let lifetime = self.parse(
+            &p.lifetime,
+            "duration",
+            "bad-duration",
+            lang::duration::parse,
+        );
+        let lifetime_days = match lifetime {
+            Some(d)
+                if d.years == 0 && d.months == 0 && d.hours == 0 && d.weeks * 7 + d.days > 0 =>
+            {
+                d.weeks * 7 + d.days
+            }
+            Some(_) => {
+                self.err(
+                    Diagnostic::error(
+                        "bad-password-lifetime",
+                        Some(span_of(&p.lifetime)),
+                        format!("a password lifetime of `{}`", p.lifetime.value),
+                    )
+                    .label("expected whole days or weeks, more than none: `14d`, `2w`")
+                    .rules(["R-4.2-PASSWORD"]),
+                );
+                1
+            }
+            None => 1,
+        };
+        if p.attempts.value == 0 {
+            self.err(
+                Diagnostic::error(
+                    "bad-password-attempts",
+                    Some(span_of(&p.attempts)),
+                    "no attempt at all: no password could ever be used",
+                )
+                .label("expected 1 or more")
+                .rules(["R-4.2-PASSWORD"]),
+            );
+        }
+        let void_when = p
+            .void_when
+            .iter()
+            .filter_map(|v| self.kw::<VoidWhen>(v, "void condition"))
+            .collect();
+        Passwords {
+            delivery,
+            lifetime_days,
+            attempts: p.attempts.value,
+            void_when,
             cites,
         }
     }

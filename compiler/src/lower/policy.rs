@@ -65,6 +65,8 @@ impl Cx<'_> {
         let certificates = self.certificates(&raw.certificates, &oids);
         let crls = self.crls(&raw.crls, &certificates, &schedules);
         let ca_keys = raw.ca_keys.and_then(|k| self.ca_keys(&k));
+        let calendar = raw.calendar.as_ref().and_then(|c| self.calendar(c));
+        self.deadlines_need_a_calendar(raw.revocation.as_ref(), calendar.as_ref());
         let revocation = raw.revocation.map(|r| self.revocation(&r));
         let ra = raw.ra.map(|r| self.ra(&r));
         let audit = raw.audit.map(|a| self.audit(&a));
@@ -84,6 +86,7 @@ impl Cx<'_> {
             schedules,
             ra,
             audit,
+            calendar,
             waivers,
         }
     }

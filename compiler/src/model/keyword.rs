@@ -29,6 +29,15 @@ impl Keyword for inkan_policy_types::actions::RaAction {
     }
 }
 
+impl Keyword for inkan_policy_types::business::Weekday {
+    fn parse_keyword(s: &str) -> Option<Self> {
+        Self::from_name(s)
+    }
+    fn all_keywords() -> Vec<&'static str> {
+        Self::ALL.iter().map(|d| d.name()).collect()
+    }
+}
+
 /// Declares a closed set of policy keywords with their spelling.
 macro_rules! keywords {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $kw:literal),+ $(,)? }) => {

@@ -5,6 +5,7 @@ use super::profiles::*;
 pub use inkan_policy_types::actions::RaAction;
 
 use crate::lang::duration::{BusinessDays, Duration};
+pub use inkan_policy_types::business::Weekday;
 
 impl ReasonCode {
     /// The ENUMERATED value.
@@ -135,6 +136,43 @@ pub struct Ra {
     pub dual_check: Vec<String>,
     /// Roles whose actions are reviewed afterwards.
     pub reviewed: Vec<String>,
+    /// The one-time passwords; `None` only in an earlier revision read for a diff.
+    pub passwords: Option<Passwords>,
+    /// CPS rules cited.
+    pub cites: Vec<String>,
+}
+
+keywords! {
+    /// How a one-time password reaches its holder's manager.
+    Delivery {
+        /// Registered mail (the CPS, 4.2).
+        RegisteredMail = "registered-mail",
+        /// Handed over in person.
+        InPerson = "in-person",
+    }
+}
+
+keywords! {
+    /// What makes an unredeemed one-time password void.
+    VoidWhen {
+        /// Its developer is removed from the list (R-4.11-LEAVE, R-4.1-ELIGIBLE).
+        DeveloperRemoved = "developer-removed",
+    }
+}
+
+/// One-time passwords (R-4.2-PASSWORD): one per named holder, single use, stored only
+/// as a hash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Passwords {
+    /// How each reaches its holder's manager.
+    pub delivery: Delivery,
+    /// Whole days a password stays valid after the decision.
+    pub lifetime_days: u32,
+    /// Wrong attempts before a password locks.
+    pub attempts: u32,
+    /// What voids an unredeemed password.
+    pub void_when: Vec<VoidWhen>,
     /// CPS rules cited.
     pub cites: Vec<String>,
 }
@@ -175,4 +213,29 @@ pub struct Audit {
     pub retention: Vec<Retention>,
     /// CPS rules cited.
     pub cites: Vec<String>,
+}
+
+/// The calendar business days are counted in (R-4.9-DEADLINE).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Calendar {
+    /// Offset from UTC in minutes.
+    pub utc_offset_minutes: i32,
+    /// Days never worked, Monday first.
+    pub weekend: Vec<Weekday>,
+    /// Public holidays, local (year, month, day), in order.
+    pub holidays: Vec<(i64, u32, u32)>,
+    /// First and last year whose holidays are all listed.
+    pub covers: (i64, i64),
+    /// CPS rules cited.
+    pub cites: Vec<String>,
+}
+
+impl Calendar {
+    /// The zone as the policy writes it: `+09:00`.
+    pub fn zone(&self) -> String {
+        let m = self.utc_offset_minutes;
+        let sign = if m < 0 { '-' } else { '+' };
+        format!("{sign}{:02}:{:02}", m.abs() / 60, m.abs() % 60)
+    }
 }

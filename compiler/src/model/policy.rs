@@ -92,6 +92,8 @@ pub struct Policy {
     pub ra: Option<Ra>,
     /// Audit.
     pub audit: Option<Audit>,
+    /// The calendar of business days.
+    pub calendar: Option<Calendar>,
     /// Waivers.
     pub waivers: Vec<Waiver>,
 }

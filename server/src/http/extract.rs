@@ -7,7 +7,6 @@ use axum::extract::rejection::{FormRejection, JsonRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use inkan_runtime::actions::RaAction;
-use inkan_runtime::calendar::Timestamp;
 use inkan_runtime::policy::Policy;
 
 use super::problem::ApiError;
@@ -83,11 +82,12 @@ impl FromRequestParts<AppState> for Session {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        let now = state.now();
         let token = session_token(&parts.headers).ok_or_else(|| {
             RaError::unauthenticated("log in first: POST /api/ra/login (R-5.2-OPERATOR-AUTH)")
         })?;
         let staff = state
-            .with_ra(move |ra| ra.session(&token, Timestamp::now()))
+            .with_ra(move |ra| ra.session(&token, now))
             .await?
             .ok_or_else(|| {
                 RaError::unauthenticated("the session is unknown or has expired; log in again")

@@ -5,7 +5,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use inkan_runtime::actions::RaAction;
-use inkan_runtime::calendar::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -64,17 +63,11 @@ pub(super) async fn room_entry(
     session: Session,
     body: Result<ApiJson<RoomEntry>, ApiError>,
 ) -> Result<StatusCode, ApiError> {
+    let now = state.now();
     let actor = session.require(RaAction::RecordRoomEntry)?.login.clone();
     let ApiJson(b) = body?;
     state
-        .with_ra(move |ra| {
-            ra.audit(
-                Timestamp::now(),
-                &actor,
-                "ra-room-entry",
-                &[("person", &b.person)],
-            )
-        })
+        .with_ra(move |ra| ra.audit(now, &actor, "ra-room-entry", &[("person", &b.person)]))
         .await?;
     Ok(StatusCode::CREATED)
 }

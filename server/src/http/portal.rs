@@ -5,7 +5,6 @@
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use inkan_runtime::calendar::Timestamp;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -79,10 +78,11 @@ pub(super) async fn download(
     Path(serial): Path<String>,
     Query(q): Query<DownloadQuery>,
 ) -> Result<Response, ApiError> {
+    let now = state.now();
     let chain = q.what.as_deref() == Some("chain");
     let body = state
         .with_both(move |ca, ra| {
-            ra.download(&serial, &q.token, Timestamp::now())?;
+            ra.download(&serial, &q.token, now)?;
             let record = inkan_runtime::store::Store::certificate(ca.store(), &serial)?
                 .ok_or_else(|| RaError::not_found("no such certificate"))?;
             let mut body = pem("CERTIFICATE", &record.der.unwrap_or_default())?;

@@ -7,7 +7,6 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use inkan_runtime::actions::RaAction;
-use inkan_runtime::calendar::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -26,9 +25,10 @@ pub(super) async fn login(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> Result<Response, ApiError> {
+    let now = state.now();
     let minutes = state.config().session_minutes;
     let (token, staff) = state
-        .with_ra(move |ra| ra.login(&body.login, &body.password, Timestamp::now(), minutes))
+        .with_ra(move |ra| ra.login(&body.login, &body.password, now, minutes))
         .await?;
     let cookie = format!(
         "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
@@ -60,10 +60,11 @@ pub(super) async fn add_developer(
     session: Session,
     body: Result<ApiJson<Developer>, ApiError>,
 ) -> Result<StatusCode, ApiError> {
+    let now = state.now();
     let actor = session.require(RaAction::RegisterDeveloper)?.login.clone();
     let ApiJson(d) = body?;
     state
-        .with_ra(move |ra| ra.add_developer(&d, Timestamp::now(), &actor))
+        .with_ra(move |ra| ra.add_developer(&d, now, &actor))
         .await?;
     Ok(StatusCode::CREATED)
 }
@@ -88,11 +89,10 @@ pub(super) async fn remove_developer(
     session: Session,
     Path(number): Path<String>,
 ) -> Result<axum::Json<Value>, ApiError> {
+    let now = state.now();
     let actor = session.require(RaAction::RemoveDeveloper)?.login.clone();
     let revoked = state
-        .with_both(move |ca, ra| {
-            revocation::remove_developer(ca, ra, &actor, &number, Timestamp::now())
-        })
+        .with_both(move |ca, ra| revocation::remove_developer(ca, ra, &actor, &number, now))
         .await?;
     Ok(axum::Json(json!({ "revoked": revoked })))
 }
@@ -109,17 +109,12 @@ pub(super) async fn receive_application(
     session: Session,
     body: Result<ApiJson<ApplicationBody>, ApiError>,
 ) -> Result<Response, ApiError> {
+    let now = state.now();
     let actor = session.require(RaAction::ReceiveApplication)?.login.clone();
     let ApiJson(b) = body?;
     let id = state
         .with_ra(move |ra| {
-            ra.receive_application(
-                &b.developer,
-                &b.form_email,
-                &b.holders,
-                Timestamp::now(),
-                &actor,
-            )
+            ra.receive_application(&b.developer, &b.form_email, &b.holders, now, &actor)
         })
         .await?;
     Ok((
@@ -153,11 +148,12 @@ pub(super) async fn examine(
     Path(id): Path<i64>,
     body: Result<ApiJson<Decision>, ApiError>,
 ) -> Result<axum::Json<Application>, ApiError> {
+    let now = state.now();
     let actor = session.require(RaAction::ExamineApplication)?.login.clone();
     let ApiJson(d) = body?;
     Ok(axum::Json(
         state
-            .with_ra(move |ra| ra.examine(id, d.approve, &d.note, Timestamp::now(), &actor))
+            .with_ra(move |ra| ra.examine(id, d.approve, &d.note, now, &actor))
             .await?,
     ))
 }
@@ -170,17 +166,22 @@ pub(super) async fn decide(
     Path(id): Path<i64>,
     body: Result<ApiJson<Decision>, ApiError>,
 ) -> Result<axum::Json<Value>, ApiError> {
+    let now = state.now();
     let actor = session.require(RaAction::DecideApplication)?.login.clone();
     let ApiJson(d) = body?;
-    let days = state.config().otp_valid_days;
+    // The policy's delivery and lifetime travel with the passwords, so the staff
+    // deliver them the way the CPS says (R-4.2-PASSWORD).
+    let rules = state.policy().definition().passwords;
+    let days = rules.map_or(0, |p| p.lifetime_days);
+    let delivery = rules.map_or("", |p| p.delivery);
     let passwords = state
-        .with_ra(move |ra| ra.decide(id, d.approve, Timestamp::now(), &actor, days))
+        .with_ra(move |ra| ra.decide(id, d.approve, now, &actor))
         .await?;
     let list: Vec<Value> = passwords
         .iter()
         .map(|(person, password)| json!({ "person": person, "password": password }))
         .collect();
     Ok(axum::Json(
-        json!({ "id": id, "status": if d.approve { "approved" } else { "rejected" }, "passwords": list, "valid_days": days }),
+        json!({ "id": id, "status": if d.approve { "approved" } else { "rejected" }, "passwords": list, "valid_days": days, "delivery": delivery }),
     ))
 }

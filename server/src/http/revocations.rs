@@ -7,7 +7,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use inkan_runtime::actions::RaAction;
-use inkan_runtime::calendar::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -32,6 +31,7 @@ pub(super) async fn request_revocation(
     session: Session,
     body: Result<ApiJson<RevocationBody>, ApiError>,
 ) -> Result<Response, ApiError> {
+    let now = state.now();
     let staff = session
         .require_any(&[RaAction::RecordRevocationForm, RaAction::RevokeAsCa])?
         .clone();
@@ -44,9 +44,7 @@ pub(super) async fn request_revocation(
     };
     let public_url = state.config().public_url.clone();
     let accepted = state
-        .with_both(move |ca, ra| {
-            revocation::request(ca, ra, &staff, &form, &public_url, Timestamp::now())
-        })
+        .with_both(move |ca, ra| revocation::request(ca, ra, &staff, &form, &public_url, now))
         .await?;
     state.wake();
     let answer = match accepted {
@@ -79,9 +77,10 @@ pub(super) async fn phone_confirmation(
     session: Session,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<Value>, ApiError> {
+    let now = state.now();
     let staff = session.require(RaAction::ConfirmRevocationByPhone)?.clone();
     let confirmed = state
-        .with_both(move |ca, ra| revocation::confirm_by_phone(ca, ra, &staff, id, Timestamp::now()))
+        .with_both(move |ca, ra| revocation::confirm_by_phone(ca, ra, &staff, id, now))
         .await?;
     Ok(axum::Json(match confirmed {
         PhoneConfirmation::First => {
@@ -95,8 +94,9 @@ pub(super) async fn overdue(
     State(state): State<AppState>,
     session: Session,
 ) -> Result<axum::Json<Value>, ApiError> {
+    let now = state.now();
     session.require(RaAction::ListOverdueRevocations)?;
-    let list = state.with_ra(|ra| ra.overdue(Timestamp::now())).await?;
+    let list = state.with_ra(move |ra| ra.overdue(now)).await?;
     Ok(axum::Json(json!({ "overdue": list })))
 }
 
@@ -132,8 +132,9 @@ pub(super) async fn confirm_submit(
     State(state): State<AppState>,
     ApiForm(q): ApiForm<ConfirmQuery>,
 ) -> Result<Html<String>, ApiError> {
+    let now = state.now();
     let serial = state
-        .with_both(move |ca, ra| revocation::confirm_by_link(ca, ra, &q.token, Timestamp::now()))
+        .with_both(move |ca, ra| revocation::confirm_by_link(ca, ra, &q.token, now))
         .await?;
     Ok(page(
         "Revoked",

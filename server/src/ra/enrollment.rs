@@ -58,16 +58,10 @@ type Claim = (i64, u64, u64);
 
 /// Checks a request and claims its password: nothing is spent on a locked CA or a
 /// request that would be refused.
-fn claim(
-    ca: &Ca,
-    ra: &mut Ra,
-    job: &Enrollment,
-    now: Timestamp,
-    max_failures: i64,
-) -> Result<Claim> {
+fn claim(ca: &Ca, ra: &mut Ra, job: &Enrollment, now: Timestamp) -> Result<Claim> {
     ca.ensure_active()?;
     inkan_runtime::csr::check(job.csr.as_bytes(), subscriber_profile(ca)?)?;
-    let (hid, developer, person) = ra.redeem(job.password.trim(), now, max_failures)?;
+    let (hid, developer, person) = ra.redeem(job.password.trim(), now)?;
     let number = |s: &str| {
         s.parse::<u64>()
             .map_err(|_| RaError::internal(format!("stored number `{s}` is not a number")))
@@ -81,19 +75,18 @@ fn claim(
     }
 }
 
-/// Enrolls a batch, one answer per enrollment in order. Each request is checked and
-/// its password claimed on its own; the claimed ones are issued together.
+/// Enrolls a batch at `now`, one answer per enrollment in order. Each request is
+/// checked and its password claimed on its own; the claimed ones are issued together.
 pub fn enroll_batch(
     ca: &mut Ca,
     ra: &mut Ra,
-    max_failures: i64,
     batch: &[Enrollment],
+    now: Timestamp,
 ) -> Vec<Result<Enrolled>> {
-    let now = Timestamp::now();
     let mut answers: Vec<Option<Result<Enrolled>>> = batch.iter().map(|_| None).collect();
     let mut claimed: Vec<(usize, Claim)> = Vec::new();
     for (i, job) in batch.iter().enumerate() {
-        match claim(ca, ra, job, now, max_failures) {
+        match claim(ca, ra, job, now) {
             Ok(c) => claimed.push((i, c)),
             Err(e) => answers[i] = Some(Err(e)),
         }

@@ -9,6 +9,8 @@ use inkan_runtime::ca::{Ca, normalise_serial};
 use inkan_runtime::calendar::Timestamp;
 
 use inkan_runtime::actions::RaAction;
+use inkan_runtime::business::{BusinessCalendar, Deadline, Weekday};
+use inkan_runtime::policy::Policy;
 
 use super::enrollment::subscriber_profile;
 use super::error::{RaError, Result};
@@ -52,19 +54,30 @@ pub enum Accepted {
     },
 }
 
-/// Adds `n` business days (Monday to Friday; public holidays are not modelled).
-pub fn business_days(from: Timestamp, n: u32) -> Timestamp {
-    let mut t = from;
-    let mut left = n;
-    while left > 0 {
-        t = Timestamp::from_unix(t.unix() + 86_400).unwrap_or(t);
-        // 1970-01-01 was a Thursday: weekday 0 = Thursday.
-        let weekday = (t.unix().div_euclid(86_400) + 3).rem_euclid(7); // 0 = Monday
-        if weekday < 5 {
-            left -= 1;
-        }
+/// Monday to Friday in UTC, for a policy that names no calendar (one whose revocation
+/// has no deadline in business days: the compiler requires a calendar for that).
+static MONDAY_TO_FRIDAY_UTC: BusinessCalendar = BusinessCalendar {
+    utc_offset_minutes: 0,
+    weekend: &[Weekday::Saturday, Weekday::Sunday],
+    holidays: &[],
+    covers: (0, -1),
+};
+
+/// The deadline of a form accepted at `now` (R-4.9-DEADLINE): the policy's number of
+/// business days, counted in its calendar (its zone, weekend and public holidays).
+pub fn deadline(policy: &dyn Policy, now: Timestamp) -> Deadline {
+    let def = policy.definition();
+    let days = def.revocation_deadline_business_days.unwrap_or(10);
+    let calendar = def.calendar.as_ref().unwrap_or(&MONDAY_TO_FRIDAY_UTC);
+    let d = calendar.deadline(now, days);
+    if d.beyond_calendar && def.calendar.is_some() {
+        tracing::warn!(
+            deadline = %d.at,
+            last_year_listed = calendar.covers.1,
+            "a revocation deadline runs past the policy's holiday calendar: counted without holidays, it may be early; add the next year's holidays to the policy"
+        );
     }
-    t
+    d
 }
 
 /// Records a revocation form (R-4.9-WHO): an operator records a manager's form, the
@@ -92,13 +105,7 @@ pub fn request(
             developer.number
         )));
     }
-    let deadline = business_days(
-        now,
-        ca.policy()
-            .definition()
-            .revocation_deadline_business_days
-            .unwrap_or(10),
-    );
+    let deadline = deadline(ca.policy(), now).at;
     let policy = ca.policy();
     let operator_only = || permissions::check(policy, staff, RaAction::RecordRevocationForm);
     match (form.requested_by.as_str(), reason.urgent) {

@@ -143,6 +143,20 @@ pub fn lookup(id: &str) -> Option<&'static dyn inkan_runtime::policy::Policy> {
 
 /// As [`start_with`], under the policy `id`.
 pub async fn start_for(id: &str, tweak: impl FnOnce(&mut inkan_server::Config)) -> Harness {
+    start_inner(id, tweak, None).await
+}
+
+/// A service under policy `id` that acts at `t` (its CA made with
+/// `--allow-clock-override`); move it on with [`Harness::set_clock`].
+pub async fn start_at(id: &str, t: Timestamp) -> Harness {
+    start_inner(id, |_| {}, Some(t)).await
+}
+
+async fn start_inner(
+    id: &str,
+    tweak: impl FnOnce(&mut inkan_server::Config),
+    clock: Option<Timestamp>,
+) -> Harness {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("ca");
     let policy = lookup(id).unwrap();
@@ -156,7 +170,7 @@ pub async fn start_for(id: &str, tweak: impl FnOnce(&mut inkan_server::Config)) 
     };
     let store = inkan_tests::test_store();
     let options = InitOptions {
-        allow_clock_override: false,
+        allow_clock_override: clock.is_some(),
         hsm_token: "HSM-0001".into(),
         key_source: &key_source,
         progress: &|_| {},
@@ -182,6 +196,9 @@ pub async fn start_for(id: &str, tweak: impl FnOnce(&mut inkan_server::Config)) 
     tweak(&mut config);
     let started_with = config.clone();
     let server = inkan_server::start(config, &lookup).await.unwrap();
+    if let Some(t) = clock {
+        server.state.set_clock(t).await.unwrap();
+    }
     activate(&server.state, &shares).await;
     let base = format!("http://{}", server.addr);
     Harness {

@@ -145,7 +145,6 @@ impl Ra {
         approve: bool,
         now: Timestamp,
         actor: &str,
-        otp_days: i64,
     ) -> Result<Vec<(String, String)>, RaError> {
         let app = self.application(id)?;
         let not_examined = |status: &str| {
@@ -181,7 +180,7 @@ impl Ra {
             args![id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        let expires = now.unix() + otp_days * 86_400;
+        let expires = now.unix() + i64::from(self.password_rules()?.lifetime_days) * 86_400;
         let mut hashes = Vec::new();
         if approve {
             for (hid, person) in &holder_ids {

@@ -109,6 +109,13 @@ impl Ra {
             .transpose()
     }
 
+    /// The policy's rules for one-time passwords (R-4.2-PASSWORD).
+    pub(super) fn password_rules(&self) -> Result<inkan_runtime::policy::PasswordRules> {
+        self.policy
+            .passwords
+            .ok_or_else(|| RaError::internal("the policy has no one-time password rules"))
+    }
+
     /// Audits one event on its own.
     pub fn audit(
         &mut self,

@@ -19,8 +19,10 @@ impl Ra {
         &mut self,
         password: &str,
         now: Timestamp,
-        max_failures: i64,
     ) -> Result<(i64, String, String), RaError> {
+        let rules = self.password_rules()?;
+        let max_failures = i64::from(rules.attempts);
+        let void_on_removal = rules.void_when_developer_removed;
         let refused = || {
             RaError::unauthenticated(
                 "the password is wrong, used, expired or locked (R-4.2-PASSWORD)",
@@ -32,13 +34,14 @@ impl Ra {
             .ok_or_else(refused)?;
         let row: Option<HolderRow> = self
             .row(
-                "SELECT h.password_hash, h.expires_at, h.failures, h.used_at, a.developer, h.person FROM holders h JOIN applications a ON a.id = h.application WHERE h.id = ?1",
+                "SELECT h.password_hash, h.expires_at, h.failures, h.used_at, a.developer, h.person, d.status FROM holders h JOIN applications a ON a.id = h.application JOIN developers d ON d.number = a.developer WHERE h.id = ?1",
                 args![hid],
             )?
-            .map(|r| Ok::<_, SqlError>((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+            .map(|r| Ok::<_, SqlError>((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))
             .transpose()
             .map_err(RaError::from)?;
-        let Some((Some(hash), Some(expires), failures, used, developer, person)) = row else {
+        let Some((Some(hash), Some(expires), failures, used, developer, person, status)) = row
+        else {
             self.audit(
                 now,
                 "subscriber",
@@ -75,6 +78,10 @@ impl Ra {
             Some("expired")
         } else if failures >= max_failures {
             Some("locked after repeated failures")
+        } else if void_on_removal && status != "listed" {
+            // R-4.11-LEAVE, R-4.1-ELIGIBLE: the policy voids a removed developer's
+            // passwords with its certificates.
+            Some("void: the developer was removed from the list")
         } else {
             None
         };
@@ -99,7 +106,7 @@ impl Ra {
         // password is simply unused again.
         let claimed = self.db.write_relaxed(|tx| {
             let n = tx
-                .execute("UPDATE holders SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL AND failures < ?3 AND expires_at > ?2", args![hid, now.unix(), max_failures])
+                .execute("UPDATE holders SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL AND failures < ?3 AND expires_at > ?2 AND (?4 = 0 OR EXISTS (SELECT 1 FROM applications a JOIN developers d ON d.number = a.developer WHERE a.id = holders.application AND d.status = 'listed'))", args![hid, now.unix(), max_failures, void_on_removal])
                 .map_err(RaError::from)?;
             if n == 1 {
                 append_audit(tx, std::slice::from_ref(&a)).map_err(RaError::from)?;
@@ -188,12 +195,14 @@ impl Ra {
     }
 }
 
-/// A holder's password state: hash, expiry, failures, use, developer, person.
+/// A holder's password state: hash, expiry, failures, use, developer, person, and the
+/// developer's place on the list.
 type HolderRow = (
     Option<Vec<u8>>,
     Option<i64>,
     i64,
     Option<i64>,
+    String,
     String,
     String,
 );

@@ -146,7 +146,7 @@ impl Ra {
     /// Requests still open past their deadline (R-4.9-DEADLINE).
     pub fn overdue(&self, now: Timestamp) -> Result<Vec<RevocationRequest>, RaError> {
         let ids: Vec<i64> = self.rows(
-            "SELECT id FROM revocation_requests WHERE status != 'revoked' AND deadline_at < ?1 ORDER BY deadline_at",
+            "SELECT id FROM revocation_requests WHERE status != 'revoked' AND deadline_at <= ?1 ORDER BY deadline_at",
             args![now.unix()],
             |r| r.get(0),
         )?;
