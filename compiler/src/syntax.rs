@@ -33,6 +33,8 @@ pub struct RawPolicy {
     pub audit: Option<RawAudit>,
     /// The calendar business-day deadlines are counted in (R-4.9-DEADLINE).
     pub calendar: Option<RawCalendar>,
+    /// The yearly renewal notice (R-4.6-RENEWAL, R-3.3-RENEW-NOTICE).
+    pub renewal: Option<RawRenewal>,
     #[serde(default)]
     #[schemars(with = "Vec<RawWaiver>")]
     pub waivers: Vec<S<RawWaiver>>,
@@ -449,4 +451,35 @@ pub struct RawHolidayYear {
     /// `MM-DD`, e.g. `01-01`.
     #[schemars(with = "Vec<String>")]
     pub dates: Vec<S<String>>,
+}
+
+/// The yearly renewal notice (R-4.6-RENEWAL, R-3.3-RENEW-NOTICE).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawRenewal {
+    /// The date every subscriber certificate expires on: `April 30`.
+    #[schemars(with = "String")]
+    pub expiry: S<String>,
+    pub notice: RawRenewalNotice,
+    /// Who receives it: `previous-year-holders`.
+    #[schemars(with = "crate::schema::Kw<inkan_policy_types::renewal::Recipients>")]
+    pub to: S<String>,
+    #[serde(default)]
+    #[schemars(with = "Vec<crate::schema::RuleId>")]
+    pub cps: Cites,
+}
+
+/// When and how the renewal notice goes out.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawRenewalNotice {
+    /// `registered-mail` or `email`.
+    #[schemars(with = "crate::schema::Kw<inkan_policy_types::renewal::NoticeDelivery>")]
+    pub delivery: S<String>,
+    /// Sent at least this long before the expiry date: `60d`.
+    #[schemars(with = "String")]
+    pub no_later_than: S<String>,
+    /// The RA's list of notices to send opens this long before it: `90d`.
+    #[schemars(with = "String")]
+    pub opens: S<String>,
 }

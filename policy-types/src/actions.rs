@@ -39,6 +39,11 @@ pub enum RaAction {
     ReadActivation,
     /// Enter a custodian's activation share (R-6.2-M-OF-N).
     EnterActivationShare,
+    /// List the renewal notices still to send, with their recipients' addresses
+    /// (R-4.6-RENEWAL).
+    ListRenewalNotices,
+    /// Record that a renewal notice was sent (R-4.6-RENEWAL).
+    RecordRenewalNotice,
 }
 
 impl RaAction {
@@ -60,6 +65,8 @@ impl RaAction {
         RaAction::ReviewActions,
         RaAction::ReadActivation,
         RaAction::EnterActivationShare,
+        RaAction::ListRenewalNotices,
+        RaAction::RecordRenewalNotice,
     ];
 
     /// The name a policy writes (`register-developer`).
@@ -81,6 +88,8 @@ impl RaAction {
             RaAction::ReviewActions => "review-actions",
             RaAction::ReadActivation => "read-activation",
             RaAction::EnterActivationShare => "enter-activation-share",
+            RaAction::ListRenewalNotices => "list-renewal-notices",
+            RaAction::RecordRenewalNotice => "record-renewal-notice",
         }
     }
 

@@ -19,3 +19,4 @@ pub mod business;
 pub mod calendar;
 pub mod name;
 pub mod policy;
+pub mod renewal;

@@ -102,6 +102,8 @@ pub struct PolicyDefinition {
     pub revocation_deadline_business_days: Option<u32>,
     /// The calendar business days are counted in (R-4.9-DEADLINE).
     pub calendar: Option<crate::business::BusinessCalendar>,
+    /// The yearly renewal notice (R-4.6-RENEWAL, R-3.3-RENEW-NOTICE).
+    pub renewal: Option<crate::renewal::RenewalRules>,
     /// CA key custody (R-6.2-HSM, R-6.2-M-OF-N).
     pub ca_keys: Option<CaKeys>,
 }

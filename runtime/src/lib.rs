@@ -112,7 +112,7 @@ pub mod store;
 pub mod verify;
 pub mod x509;
 
-pub use inkan_policy_types::{actions, business, calendar, name, policy};
+pub use inkan_policy_types::{actions, business, calendar, name, policy, renewal};
 
 pub mod extensions {
     //! OIDs of extensions outside RFC 5280's registry.

@@ -4,12 +4,12 @@
 //!
 //! - `crl`: a new CRL at least as often as the policy's `crl` schedule (R-4.9-CRL-24H);
 //!   revocations also publish one at once;
-//! - `renewal-notice`: the policy's notice before April 30 to each listed developer's
-//!   manager, once a year (R-4.6-RENEWAL, R-3.3-RENEW-NOTICE);
+//! - `renewal-notice`: hourly, opens the policy's renewal notices in their window and
+//!   e-mails them where the policy says so (R-4.6-RENEWAL, R-3.3-RENEW-NOTICE);
 //! - `audit-checkpoint`: a signed checkpoint of the audit log every hour (R-5.4-PROTECT);
 //! - `mail`: delivery of the outbox over SMTP.
 
-use inkan_runtime::calendar::{Civil, Span, Timestamp};
+use inkan_runtime::calendar::{Span, Timestamp};
 use inkan_runtime::policy::Timing;
 
 use crate::ra::RaError;
@@ -66,43 +66,33 @@ pub async fn tick(state: &AppState, owner: &str, now: Timestamp) -> Result<(), R
             Ok::<_, RaError>(())
         })
         .await?;
-    for s in schedules {
-        if let (name, Timing::Before { date, lead }) = (s.name, s.timing) {
-            let c = now.civil();
-            let Some(due) = Timestamp::from_civil(Civil {
-                year: c.year,
-                month: date.0,
-                day: date.1,
-                hour: 0,
-                minute: 0,
-                second: 0,
-            }) else {
-                continue;
-            };
-            let start = due.unix() - span_seconds(lead);
-            if now.unix() < start || now >= due {
-                continue;
+    // Renewal notices, looked at hourly: a window opens once a year, and a notice for a
+    // certificate issued late in the year opens within the hour (R-4.6-RENEWAL).
+    let owner_rn = owner.to_string();
+    let public_url = state.config().public_url.clone();
+    state
+        .with_both(move |ca, ra| {
+            if ra.lease_job("renewal-notice", 3600, &owner_rn, now, 300)? {
+                match crate::ra::renewal::run(ca, ra, &public_url, now) {
+                    Ok(opened) => {
+                        ra.finish_job("renewal-notice", now)?;
+                        if !opened.is_empty() {
+                            tracing::info!(
+                                job = "renewal-notice",
+                                opened = opened.len(),
+                                "opened renewal notices"
+                            );
+                        }
+                    }
+                    Err(e) => {
+                        ra.release_job("renewal-notice")?;
+                        return Err(e);
+                    }
+                }
             }
-            let key = format!("{name}:{}", c.year);
-            let public_url = state.config().public_url.clone();
-            state
-                .with_ra(move |ra| {
-                    if !ra.once(&key)? {
-                        return Ok::<_, RaError>(());
-                    }
-                    for (number, email) in ra.listed_managers()? {
-                        let body = format!(
-                            "Certificates of the JPCERT/CC SSL client CA expire on {}-{:02}-{:02}. To renew, return the renewal form; renewal follows the new-issuance procedure (R-4.6-RENEWAL).\n{public_url}\n",
-                            c.year, date.0, date.1
-                        );
-                        ra.queue_mail(&email, "Renewal of your SSL client certificates", &body, now)?;
-                        ra.audit(now, "scheduler", "ra-operation", &[("operation", "renewal-notice"), ("developer", &number)])?;
-                    }
-                    Ok(())
-                })
-                .await?;
-        }
-    }
+            Ok::<_, RaError>(())
+        })
+        .await?;
     crate::mail::deliver(state).await
 }
 

@@ -28,7 +28,9 @@ pub async fn deliver(state: &AppState) -> Result<(), RaError> {
                 .from(from.parse().map_err(|e| format!("sender address: {e}"))?)
                 .to(to.parse().map_err(|e| format!("recipient address: {e}"))?)
                 .subject(subject)
-                .header(lettre::message::header::ContentTransferEncoding::SevenBit)
+                // lettre picks the transfer encoding: 7bit where every line is short
+                // ASCII, quoted-printable or base64 otherwise (a long line or a
+                // Japanese name). Forcing 7bit made lettre panic on such a body.
                 .body(body)
                 .map_err(|e| e.to_string())?;
             transport

@@ -1,5 +1,5 @@
 //! Scheduled jobs at chosen instants: the CRL at least every 24 hours (R-4.9-CRL-24H),
-//! the renewal notice once a year before April 30 (R-4.6-RENEWAL), and leases that keep
+//! the renewal notices before April 30 (R-4.6-RENEWAL), and leases that keep
 //! a job from running twice at once.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
@@ -98,40 +98,101 @@ async fn jobs_are_leased_so_two_processes_never_run_one_at_once() {
     assert!(a && !b, "the second process finds the lease held");
 }
 
+/// The renewal notices still to send, as the operator's list shows them (a new session
+/// each time: sessions expire as the clock moves).
+async fn renewal_notices(h: &Harness) -> Vec<serde_json::Value> {
+    let op = staff(h, "olive").await;
+    let (s, v) = get(&op, format!("{}/api/ra/renewal-notices", h.base)).await;
+    assert_eq!(s, 200, "{v}");
+    v["notices"].as_array().unwrap().clone()
+}
+
+/// The renewal notice as the faithful policy says it (CPS 4.6.1, 4.6.3, 3.3.1): to the
+/// developers holding a certificate that expires on April 30 (not one whose only
+/// certificate was revoked, not one without a certificate), by registered mail at least
+/// 60 days before April 30. April 30, 2027 less 60 days is March 1; the RA's list
+/// opens 90 days before, on January 30, Tokyo time. A posting is recorded once; a
+/// notice that could only open after March 1 (a certificate issued in March) is
+/// recorded late, not sent as if on time.
+/// Proves: R-4.6-RENEWAL, R-3.3-RENEW-NOTICE.
 #[tokio::test]
-async fn the_renewal_notice_job_mails_each_listed_manager_once_a_year() {
-    let h = start().await;
-    let op = staff(&h, "olive").await;
-    post(
-        &op,
-        format!("{}/api/ra/developers", h.base),
-        developer("940001", "renew@dev.example"),
+async fn r_4_6_renewal_notices_go_to_last_years_holders_at_least_60_days_ahead() {
+    let h = start_at("jpcert-ssl-client", at("2026-12-10T01:00:00Z")).await;
+    let state = h.server.as_ref().unwrap().state.clone();
+    let holder = approved(&h, "950001", "holder@renew.example", &["000001"]).await;
+    let (s, v) = enroll(&h, &holder[0].1, &csr(1)).await;
+    assert_eq!(s, 201, "{v}");
+    let revoked = approved(&h, "950002", "revoked@renew.example", &["000001"]).await;
+    let (_, v) = enroll(&h, &revoked[0].1, &csr(2)).await;
+    revoke_confirmed(
+        &h,
+        v["serial"].as_str().unwrap(),
+        "950002",
+        "cessation-of-use",
     )
     .await;
-    let s = state(&h).await;
-    let outbox = |s: &inkan_server::AppState| {
-        let s = s.clone();
-        async move { s.with_ra(|ra| ra.unsent(100)).await.unwrap() }
-    };
-    // January: too early (the notice goes 60 days before April 30, i.e. from March 1).
-    tick(&s, "t", at("2027-01-15T00:00:00Z")).await.unwrap();
-    assert!(outbox(&s).await.iter().all(|m| !m.2.contains("Renewal")));
-    tick(&s, "t", at("2027-03-02T00:00:00Z")).await.unwrap();
-    let mails: Vec<_> = outbox(&s)
-        .await
-        .into_iter()
-        .filter(|m| m.2.contains("Renewal"))
-        .collect();
-    assert_eq!(mails.len(), 1);
-    assert_eq!(mails[0].1, "renew@dev.example");
-    tick(&s, "t", at("2027-03-20T00:00:00Z")).await.unwrap();
+    let op = staff(&h, "olive").await;
+    let (s, _) = post(
+        &op,
+        format!("{}/api/ra/developers", h.base),
+        developer("950003", "none@renew.example"),
+    )
+    .await;
+    assert_eq!(s, 201);
+    // 23:30 on January 29 in Tokyo: the list is not open.
+    tick(&state, "t", at("2027-01-29T14:30:00Z")).await.unwrap();
+    assert!(renewal_notices(&h).await.is_empty());
+    // January 30 in Tokyo: one notice, for the holder only.
+    tick(&state, "t", at("2027-01-29T15:40:00Z")).await.unwrap();
+    let list = renewal_notices(&h).await;
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["developer"], "950001");
+    assert_eq!(list[0]["expiry"], "2027-04-30");
     assert_eq!(
-        outbox(&s)
-            .await
-            .iter()
-            .filter(|m| m.2.contains("Renewal"))
-            .count(),
-        1,
-        "once a year"
+        list[0]["due_by"], "2027-03-01T15:00:00Z",
+        "the end of March 1 in Tokyo"
     );
+    assert_eq!(list[0]["manager_address"], "1-1 Chiyoda, Tokyo");
+    assert_eq!(list[0]["late"], false);
+    // Ticks later in the window open nothing twice.
+    tick(&state, "t", at("2027-02-05T00:00:00Z")).await.unwrap();
+    assert_eq!(renewal_notices(&h).await.len(), 1);
+    // Posted on February 10 and recorded: no longer to send; twice is a conflict.
+    state.set_clock(at("2027-02-10T02:00:00Z")).await.unwrap();
+    let op = staff(&h, "olive").await;
+    let url = format!("{}/api/ra/renewal-notices/{}/sent", h.base, list[0]["id"]);
+    let (s, v) = post(
+        &op,
+        url.clone(),
+        serde_json::json!({ "reference": "RM 1234 5678 9JP" }),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["late"], false);
+    assert_eq!(v["sent_at"], "2027-02-10T02:00:00Z");
+    let (s, _) = post(&op, url, serde_json::json!({ "reference": "again" })).await;
+    assert_eq!(s, 409);
+    assert!(renewal_notices(&h).await.is_empty());
+    // A certificate issued on March 10 also expires on April 30: its notice opens after
+    // March 1 and is late from the start, and so is its posting.
+    state.set_clock(at("2027-03-10T02:00:00Z")).await.unwrap();
+    let late = approved(&h, "950004", "late@renew.example", &["000001"]).await;
+    let (s, v) = enroll(&h, &late[0].1, &csr(3)).await;
+    assert_eq!(s, 201, "{v}");
+    tick(&state, "t", at("2027-03-10T03:00:00Z")).await.unwrap();
+    let list = renewal_notices(&h).await;
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["developer"], "950004");
+    assert_eq!(list[0]["late"], true);
+    assert_eq!(list[0]["overdue"], true);
+    let audited: Vec<String> = audit_details(&h, "ra-operation");
+    assert!(
+        audited.iter().any(|d| d.contains("renewal-notice-opened")
+            && d.contains("950004")
+            && d.contains("opened after its due date")),
+        "{audited:?}"
+    );
+    // After April 30 the window is closed, and next year's is not open.
+    tick(&state, "t", at("2027-05-01T00:00:00Z")).await.unwrap();
+    assert_eq!(renewal_notices(&h).await.len(), 1, "nothing new");
 }

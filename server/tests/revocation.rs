@@ -276,15 +276,7 @@ async fn r_4_11_leave_a_removed_developers_unredeemed_passwords_are_void() {
     assert_eq!(s, 200, "{v}");
     let (s, v) = enroll(&h, &passwords[1].1, &csr(2)).await;
     assert_eq!(s, 401, "a removed developer's password still enrolled: {v}");
-    let audited: Vec<String> = store(&h)
-        .query(
-            "SELECT details FROM audit WHERE event = 'certificate-application' ORDER BY seq",
-            &[],
-        )
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0).unwrap())
-        .collect();
+    let audited: Vec<String> = audit_details(&h, "certificate-application");
     assert!(
         audited.iter().any(|d| d.contains("removed from the list")),
         "the refusal is audited with its reason: {audited:?}"

@@ -35,6 +35,13 @@ async fn r_4_2_flow_application_to_certificate_with_receipt() {
         "R-6.1-CA-CERT-DELIVERY: the chain comes with it"
     );
     let serial = v["serial"].as_str().unwrap().to_string();
+    let received = |serial: &str| {
+        let ca = inkan_runtime::ca::Ca::open(&dir(&h), &|id| inkan_policies::by_id(id)).unwrap();
+        let ra = inkan_server::ra::Ra::open(&dir(&h), ca.policy().definition()).unwrap();
+        ra.received_at(serial).unwrap()
+    };
+    assert_eq!(received(&serial), None, "issued, not yet received");
+    let before_download = inkan_runtime::calendar::Timestamp::now().unix();
     // R-4.4-RECEIPT: the download is recorded as receipt.
     let r = client()
         .get(format!(
@@ -51,9 +58,11 @@ async fn r_4_2_flow_application_to_certificate_with_receipt() {
         3
     );
     let ca = inkan_runtime::ca::Ca::open(&dir(&h), &|id| inkan_policies::by_id(id)).unwrap();
-    let policy = ca.policy().definition();
-    let ra = inkan_server::ra::Ra::open(&dir(&h), policy).unwrap();
-    assert!(ra.received_at(&serial).unwrap().is_some());
+    let at = received(&serial).unwrap_or(0);
+    assert!(
+        (before_download..=inkan_runtime::calendar::Timestamp::now().unix()).contains(&at),
+        "received when downloaded: {at}"
+    );
     let events: Vec<String> = inkan_runtime::store::Store::audit_entries(ca.store())
         .unwrap()
         .into_iter()
@@ -89,6 +98,37 @@ async fn r_3_2_email_match_form_email_must_be_the_managers() {
     let (s, v) = post(&op, format!("{}/api/ra/applications", h.base), json!({ "developer": "111111", "form_email": "someone@else.example", "holders": ["000001"] })).await;
     assert_eq!(s, 422, "{v}");
     assert!(v["detail"].as_str().unwrap().contains("R-3.2-EMAIL-MATCH"));
+}
+
+/// An application names one or more holders, each by a six-digit person number (the
+/// number the subscriber name carries, R-3.1-PSEUDONYM); anything else is refused.
+#[tokio::test]
+async fn an_application_names_its_holders_by_six_digit_numbers() {
+    let h = start().await;
+    let op = staff(&h, "olive").await;
+    post(
+        &op,
+        format!("{}/api/ra/developers", h.base),
+        developer("111112", "boss@dev.example"),
+    )
+    .await;
+    for holders in [
+        json!([]),
+        json!(["12345"]),
+        json!(["000001", "00000x"]),
+        json!(["0000001"]),
+    ] {
+        let (s, v) = post(
+            &op,
+            format!("{}/api/ra/applications", h.base),
+            json!({ "developer": "111112", "form_email": "boss@dev.example", "holders": holders }),
+        )
+        .await;
+        assert_eq!(s, 400, "{holders}: {v}");
+        assert!(v["detail"].as_str().unwrap().contains("6-digit"), "{v}");
+    }
+    let (s, v) = post(&op, format!("{}/api/ra/applications", h.base), json!({ "developer": "111112", "form_email": "boss@dev.example", "holders": ["000001", "000002"] })).await;
+    assert_eq!(s, 201, "{v}");
 }
 
 /// Proves: R-4.1-ELIGIBLE.
@@ -217,24 +257,34 @@ async fn r_4_2_password_wrong_reused_and_brute_forced_passwords_are_refused() {
     }
     let (s, _) = enroll(&h, &passwords[1].1, &csr(2)).await;
     assert_eq!(s, 401, "locked after repeated failures");
+    // Each wrong attempt is audited with the count so far.
+    let audited: Vec<String> = audit_details(&h, "certificate-application");
+    for n in 1..=5 {
+        assert!(
+            audited
+                .iter()
+                .any(|d| d.contains(&format!("\"failures\":\"{n}\""))),
+            "attempt {n} audited: {audited:?}"
+        );
+    }
 }
 
-/// A password past its expiry is refused; the server's clock cannot be moved, so the
-/// expiry the decision recorded is moved into the past in the database, as time would.
-/// (That the decision records the policy's lifetime is `variant.rs`'s.)
+/// A password lives the policy's 14 days from the decision (R-4.2-PASSWORD): with the
+/// service's clock one second short of that, one enrolls; at the 14 days, its sibling
+/// from the same decision is refused.
 #[tokio::test]
-async fn expired_passwords_are_refused() {
-    let h = start().await;
-    let passwords = approved(&h, "555555", "m@d.example", &["000001"]).await;
-    let (hid, _) = passwords[0].1.split_once('-').unwrap();
-    store(&h)
-        .execute(
-            "UPDATE holders SET expires_at = expires_at - 15 * 86400 WHERE id = ?1",
-            &[inkan_runtime::sql::Param::Int(hid.parse().unwrap())],
-        )
-        .unwrap();
-    let (s, _) = enroll(&h, &passwords[0].1, &csr(1)).await;
-    assert_eq!(s, 401);
+async fn passwords_expire_after_the_policys_lifetime() {
+    let at = |u: i64| inkan_runtime::calendar::Timestamp::from_unix(u).unwrap();
+    let t0 = 1_796_000_000; // 2026-11-30T00:53:20Z
+    let h = start_at("jpcert-ssl-client", at(t0)).await;
+    let passwords = approved(&h, "555555", "m@d.example", &["000001", "000002"]).await;
+    let state = &h.server.as_ref().unwrap().state;
+    state.set_clock(at(t0 + 14 * 86_400 - 1)).await.unwrap();
+    let (s, v) = enroll(&h, &passwords[0].1, &csr(1)).await;
+    assert_eq!(s, 201, "{v}");
+    state.set_clock(at(t0 + 14 * 86_400)).await.unwrap();
+    let (s, _) = enroll(&h, &passwords[1].1, &csr(2)).await;
+    assert_eq!(s, 401, "expired");
 }
 
 #[tokio::test]

@@ -169,3 +169,25 @@ async fn enrollment_recovers_after_the_database_drops_its_connections() {
         }
     }
 }
+
+/// A message whose lines are long or not ASCII (a manager's name in Japanese) is sent,
+/// encoded as lettre chooses; forcing 7bit on it used to panic the mail job.
+#[tokio::test]
+async fn mail_with_long_and_japanese_lines_is_delivered() {
+    let h = start().await;
+    let state = h.server.as_ref().unwrap().state.clone();
+    let body = format!(
+        "Mail-check: 鈴木 花子 様\n{}\n",
+        "a line longer than any SMTP relay wraps ".repeat(8)
+    );
+    let now = state.now();
+    state
+        .with_ra(move |ra| ra.queue_mail("m@mail.example", "更新のお知らせ", &body, now))
+        .await
+        .unwrap();
+    inkan_server::mail::deliver(&state).await.unwrap();
+    let mail = h.sink.wait_for("m@mail.example").await;
+    assert!(mail.contains("Content-Transfer-Encoding"), "{mail}");
+    let unsent = state.with_ra(|ra| ra.unsent(10)).await.unwrap();
+    assert!(unsent.is_empty(), "recorded sent: {unsent:?}");
+}

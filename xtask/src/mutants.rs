@@ -65,6 +65,8 @@ pub const GROUPS: &[Group] = &[
             "server/src/ra/revocation.rs",
             "server/src/ra/records/applications.rs",
             "server/src/ra/records/passwords.rs",
+            "server/src/ra/renewal.rs",
+            "server/src/ra/records/renewals.rs",
         ],
         tests: &["inkan-server"],
         rules: &[
@@ -74,7 +76,14 @@ pub const GROUPS: &[Group] = &[
             "R-4.2-PASSWORD",
             "R-3.2-EMAIL-MATCH",
             "R-4.1-ELIGIBLE",
+            "R-4.6-RENEWAL",
         ],
+    },
+    Group {
+        name: "calendar",
+        files: &["policy-types/src/business.rs", "policy-types/src/renewal.rs"],
+        tests: &["inkan-policy-types"],
+        rules: &["R-4.9-DEADLINE", "R-4.6-RENEWAL", "R-3.3-RENEW-NOTICE"],
     },
     Group {
         name: "compiler",

@@ -53,6 +53,7 @@ pub(super) struct PolicyView {
     pub(super) schedules: Vec<ScheduleView>,
     pub(super) deadline: String,
     pub(super) calendar: String,
+    pub(super) renewal: String,
     pub(super) ca_keys: String,
     pub(super) waivers: Vec<WaiverView>,
     pub(super) certificates: Vec<CertificateView>,
@@ -326,6 +327,12 @@ impl PolicyView {
                     holidays.join(", "),
                     c.covers.0,
                     c.covers.1
+                )
+            }),
+            renewal: p.renewal.as_ref().map_or("None".into(), |r| {
+                format!(
+                    "Some(inkan_policy_types::renewal::RenewalRules {{ expiry: ({}, {}), delivery: inkan_policy_types::renewal::NoticeDelivery::{:?}, notice_by_days: {}, opens_days: {}, to: inkan_policy_types::renewal::Recipients::{:?} }})",
+                    r.expiry.0, r.expiry.1, r.delivery, r.notice_by_days, r.opens_days, r.to
                 )
             }),
             ca_keys: p.ca_keys.as_ref().map_or("None".into(), |k| {

@@ -1,9 +1,10 @@
-//! Two revisions of the calendar of business days (R-4.9-DEADLINE): its zone, its
-//! weekend and each year's public holidays, filed under 4.9 where the deadlines are.
+//! Two revisions of the dated parts of a policy: the calendar of business days
+//! (R-4.9-DEADLINE: zone, weekend, each year's public holidays, filed under 4.9 where
+//! the deadlines are) and the yearly renewal notice (R-4.6-RENEWAL, under 4.6).
 
 use super::NOT_STATED;
 use super::change::Differ;
-use crate::model::Calendar;
+use crate::model::{Calendar, Renewal};
 
 pub(super) fn calendar(d: &mut Differ, old: Option<&Calendar>, new: Option<&Calendar>) {
     if old.is_none() && new.is_none() {
@@ -73,5 +74,35 @@ pub(super) fn calendar(d: &mut Differ, old: Option<&Calendar>, new: Option<&Cale
             &cites,
             false,
         );
+    }
+}
+
+pub(super) fn renewal(d: &mut Differ, old: Option<&Renewal>, new: Option<&Renewal>) {
+    let cites = new.or(old).map(|r| r.cites.clone()).unwrap_or_default();
+    let fields = |r: Option<&Renewal>| -> [String; 5] {
+        match r {
+            Some(r) => [
+                format!(
+                    "{} {}",
+                    crate::lang::MONTHS[usize::from(r.expiry.0 - 1)],
+                    r.expiry.1
+                ),
+                r.delivery.name().to_string(),
+                format!("{} days before expiry", r.notice_by_days),
+                format!("{} days before expiry", r.opens_days),
+                r.to.name().to_string(),
+            ],
+            None => std::array::from_fn(|_| NOT_STATED.to_string()),
+        }
+    };
+    let names = [
+        "expiry",
+        "delivery",
+        "sent at least",
+        "list opens",
+        "recipients",
+    ];
+    for (field, (a, b)) in names.iter().zip(fields(old).into_iter().zip(fields(new))) {
+        d.push("4.6", "renewal notice", field, a, b, &cites, false);
     }
 }

@@ -23,11 +23,12 @@ pub struct Change {
 }
 
 /// Section titles, in RFC 3647 order.
-pub const SECTIONS: [(&str, &str); 12] = [
+pub const SECTIONS: [(&str, &str); 13] = [
     ("1.2", "Document name and identification"),
     ("1.4", "Certificate usage"),
     ("2", "Repository"),
     ("4.2", "Certificate application processing"),
+    ("4.6", "Certificate renewal"),
     ("4.9", "Revocation"),
     ("5.2", "Procedural controls"),
     ("5.4", "Audit logging"),

@@ -271,6 +271,7 @@ pub fn diff(old: &Policy, new: &Policy) -> Vec<Change> {
             false,
         );
     }
+    calendar::renewal(&mut d, old.renewal.as_ref(), new.renewal.as_ref());
     calendar::calendar(&mut d, old.calendar.as_ref(), new.calendar.as_ref());
     // 5.2 RA, 5.4 audit.
     if let (Some(a), Some(b)) = (&old.ra, &new.ra) {

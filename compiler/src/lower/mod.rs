@@ -15,6 +15,7 @@ mod extensions;
 mod names;
 mod operations;
 mod policy;
+mod renewal;
 
 use std::collections::HashSet;
 
@@ -127,6 +128,27 @@ impl Cx<'_> {
                 None
             }
         }
+    }
+
+    /// Reads a duration of whole days or weeks, more than none (`14d`, `2w`).
+    pub(super) fn whole_days(
+        &mut self,
+        s: &S<String>,
+        code: &'static str,
+        what: &str,
+        rule: &'static str,
+    ) -> Option<u32> {
+        let d = self.parse(s, "duration", "bad-duration", crate::lang::duration::parse)?;
+        let days = d.weeks * 7 + d.days;
+        if d.years == 0 && d.months == 0 && d.hours == 0 && days > 0 {
+            return Some(days);
+        }
+        self.err(
+            Diagnostic::error(code, Some(span_of(s)), format!("{what} of `{}`", s.value))
+                .label("expected whole days or weeks, more than none: `14d`, `2w`")
+                .rules([rule]),
+        );
+        None
     }
 
     /// Reads a keyword, with "expected one of" and "did you mean".

@@ -219,32 +219,14 @@ impl Cx<'_> {
         let delivery = self
             .kw::<Delivery>(&p.delivery, "password delivery")
             .unwrap_or(Delivery::RegisteredMail);
-        let lifetime = self.parse(
-            &p.lifetime,
-            "duration",
-            "bad-duration",
-            lang::duration::parse,
-        );
-        let lifetime_days = match lifetime {
-            Some(d)
-                if d.years == 0 && d.months == 0 && d.hours == 0 && d.weeks * 7 + d.days > 0 =>
-            {
-                d.weeks * 7 + d.days
-            }
-            Some(_) => {
-                self.err(
-                    Diagnostic::error(
-                        "bad-password-lifetime",
-                        Some(span_of(&p.lifetime)),
-                        format!("a password lifetime of `{}`", p.lifetime.value),
-                    )
-                    .label("expected whole days or weeks, more than none: `14d`, `2w`")
-                    .rules(["R-4.2-PASSWORD"]),
-                );
-                1
-            }
-            None => 1,
-        };
+        let lifetime_days = self
+            .whole_days(
+                &p.lifetime,
+                "bad-password-lifetime",
+                "a password lifetime",
+                "R-4.2-PASSWORD",
+            )
+            .unwrap_or(1);
         if p.attempts.value == 0 {
             self.err(
                 Diagnostic::error(

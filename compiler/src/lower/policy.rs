@@ -61,11 +61,16 @@ impl Cx<'_> {
                 cites: self.cites(&r.cps),
             }
         });
+        self.no_dated_schedules(&raw.schedules);
         let schedules = self.schedules(&raw.schedules);
         let certificates = self.certificates(&raw.certificates, &oids);
         let crls = self.crls(&raw.crls, &certificates, &schedules);
         let ca_keys = raw.ca_keys.and_then(|k| self.ca_keys(&k));
         let calendar = raw.calendar.as_ref().and_then(|c| self.calendar(c));
+        let renewal = raw
+            .renewal
+            .as_ref()
+            .and_then(|r| self.renewal(r, &certificates));
         self.deadlines_need_a_calendar(raw.revocation.as_ref(), calendar.as_ref());
         let revocation = raw.revocation.map(|r| self.revocation(&r));
         let ra = raw.ra.map(|r| self.ra(&r));
@@ -87,6 +92,7 @@ impl Cx<'_> {
             ra,
             audit,
             calendar,
+            renewal,
             waivers,
         }
     }

@@ -20,23 +20,27 @@ impl Keyword for StringType {
     }
 }
 
-impl Keyword for inkan_policy_types::actions::RaAction {
-    fn parse_keyword(s: &str) -> Option<Self> {
-        Self::from_name(s)
-    }
-    fn all_keywords() -> Vec<&'static str> {
-        Self::ALL.iter().map(|a| a.name()).collect()
-    }
+/// The closed sets `inkan-policy-types` declares for the runtime, each with `ALL`,
+/// `name` and `from_name`.
+macro_rules! runtime_keywords {
+    ($($t:ty),+ $(,)?) => {$(
+        impl Keyword for $t {
+            fn parse_keyword(s: &str) -> Option<Self> {
+                <$t>::from_name(s)
+            }
+            fn all_keywords() -> Vec<&'static str> {
+                <$t>::ALL.iter().map(|v| v.name()).collect()
+            }
+        }
+    )+};
 }
 
-impl Keyword for inkan_policy_types::business::Weekday {
-    fn parse_keyword(s: &str) -> Option<Self> {
-        Self::from_name(s)
-    }
-    fn all_keywords() -> Vec<&'static str> {
-        Self::ALL.iter().map(|d| d.name()).collect()
-    }
-}
+runtime_keywords!(
+    inkan_policy_types::actions::RaAction,
+    inkan_policy_types::business::Weekday,
+    inkan_policy_types::renewal::NoticeDelivery,
+    inkan_policy_types::renewal::Recipients,
+);
 
 /// Declares a closed set of policy keywords with their spelling.
 macro_rules! keywords {

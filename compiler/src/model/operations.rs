@@ -6,6 +6,7 @@ pub use inkan_policy_types::actions::RaAction;
 
 use crate::lang::duration::{BusinessDays, Duration};
 pub use inkan_policy_types::business::Weekday;
+pub use inkan_policy_types::renewal::{NoticeDelivery, Recipients};
 
 impl ReasonCode {
     /// The ENUMERATED value.
@@ -238,4 +239,22 @@ impl Calendar {
         let sign = if m < 0 { '-' } else { '+' };
         format!("{sign}{:02}:{:02}", m.abs() / 60, m.abs() % 60)
     }
+}
+
+/// The yearly renewal notice (R-4.6-RENEWAL, R-3.3-RENEW-NOTICE).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Renewal {
+    /// The (month, day) every subscriber certificate expires on.
+    pub expiry: (u8, u8),
+    /// How the notice is delivered.
+    pub delivery: NoticeDelivery,
+    /// Sent at least this many days before the expiry date.
+    pub notice_by_days: u32,
+    /// The RA's list opens this many days before it.
+    pub opens_days: u32,
+    /// Who receives it.
+    pub to: Recipients,
+    /// CPS rules cited.
+    pub cites: Vec<String>,
 }

@@ -94,6 +94,8 @@ pub struct Policy {
     pub audit: Option<Audit>,
     /// The calendar of business days.
     pub calendar: Option<Calendar>,
+    /// The yearly renewal notice.
+    pub renewal: Option<Renewal>,
     /// Waivers.
     pub waivers: Vec<Waiver>,
 }

@@ -214,6 +214,12 @@ impl FromValue for bool {
         i64::from_value(v).map(|i| i != 0)
     }
 }
+impl FromValue for crate::calendar::Timestamp {
+    /// Unix seconds within the range the runtime handles.
+    fn from_value(v: &Value) -> Option<Self> {
+        i64::from_value(v).and_then(Self::from_unix)
+    }
+}
 impl FromValue for String {
     fn from_value(v: &Value) -> Option<Self> {
         match v {

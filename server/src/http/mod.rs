@@ -9,6 +9,7 @@
 //!   R-4.4-RECEIPT);
 //! - `registry.rs`: staff sessions, developers and application forms;
 //! - `revocations.rs`: revocation forms and confirmations;
+//! - `renewals.rs`: the renewal notices to post, and their postings;
 //! - `operations.rs`: key activation, room entries, the operators' actions;
 //! - [`extract`], `pages.rs`, [`problem`], `openapi.rs`: what the handlers share.
 
@@ -19,6 +20,7 @@ mod pages;
 mod portal;
 pub mod problem;
 mod registry;
+mod renewals;
 mod repository;
 mod revocations;
 
@@ -95,6 +97,11 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/ra/revocations/{id}/phone-confirmation",
             post(revocations::phone_confirmation),
+        )
+        .route("/api/ra/renewal-notices", get(renewals::unsent))
+        .route(
+            "/api/ra/renewal-notices/{id}/sent",
+            post(renewals::record_sent),
         )
         .route("/api/ra/room-entries", post(operations::room_entry))
         .route(

@@ -6,16 +6,17 @@
 //! [`model`] (the records' shapes), [`secrets`] (hashes and tokens), [`records`]
 //! ([`Ra`], the records in the CA's database), [`permissions`] (the policy's table of
 //! who may do what), then the workflows that need both the
-//! CA and the records: [`enrollment`] and [`revocation`].
+//! CA and the records: [`enrollment`], [`revocation`] and [`renewal`].
 
 pub mod enrollment;
 pub mod error;
 pub mod model;
 pub mod permissions;
 pub mod records;
+pub mod renewal;
 pub mod revocation;
 pub mod secrets;
 
 pub use error::RaError;
-pub use model::{Application, Developer, RevocationRequest, Staff};
+pub use model::{Application, Developer, RenewalNotice, RevocationRequest, Staff};
 pub use records::{MIGRATIONS, Ra};

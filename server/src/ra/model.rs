@@ -1,6 +1,8 @@
 //! The RA's records as callers see them: staff, product developers, application
 //! forms and revocation requests. Request bodies and JSON answers use these shapes.
 
+use inkan_runtime::calendar::Timestamp;
+
 /// A logged-in staff member.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Staff {
@@ -76,4 +78,29 @@ pub struct RevocationRequest {
     pub accepted_at: String,
     /// Revocation deadline (R-4.9-DEADLINE).
     pub deadline_at: String,
+}
+
+/// A renewal notice and where it goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenewalNotice {
+    /// Id.
+    pub id: i64,
+    /// The expiry date it is for (`2027-04-30`).
+    pub expiry: String,
+    /// The developer.
+    pub developer: String,
+    /// The applicant manager it is addressed to (R-9.3-CONFIDENTIAL).
+    pub manager_name: String,
+    /// Their registered postal address.
+    pub manager_address: String,
+    /// Their e-mail address.
+    pub manager_email: String,
+    /// When it was opened.
+    pub opened_at: Timestamp,
+    /// The end of the last day it may be sent on.
+    pub due_by: Timestamp,
+    /// When it was recorded sent.
+    pub sent_at: Option<Timestamp>,
+    /// Sent or opened after `due_by`.
+    pub late: bool,
 }

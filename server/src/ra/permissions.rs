@@ -27,14 +27,14 @@ pub fn check_any(policy: &dyn Policy, staff: &Staff, actions: &[RaAction]) -> Re
     roles.sort_unstable();
     roles.dedup();
     let names: Vec<&str> = actions.iter().map(|a| a.name()).collect();
+    let whose = if roles.is_empty() {
+        "no role may do it".to_string()
+    } else {
+        format!("it is for the role {}", roles.join(" or "))
+    };
     Err(RaError::forbidden(format!(
-        "{} is for the role {} under this policy; `{}` is {} (R-5.2-RA-ROLES)",
+        "{}: under this policy {whose}; `{}` is {} (R-5.2-RA-ROLES)",
         names.join(" or "),
-        if roles.is_empty() {
-            "nobody".to_string()
-        } else {
-            roles.join(" or ")
-        },
         staff.login,
         staff.role
     )))

@@ -258,13 +258,32 @@ pub fn remove_developer(
 
 /// Serials of the unrevoked certificates whose subscriber name carries `developer`.
 pub fn certificates_of(ca: &Ca, developer: &str) -> Result<Vec<String>> {
+    let wanted: u64 = developer
+        .parse()
+        .map_err(|_| RaError::malformed("a developer number has 6 digits"))?;
+    Ok(unrevoked_subscriber_certificates(ca)?
+        .into_iter()
+        .filter(|c| c.developer == wanted)
+        .map(|c| c.serial)
+        .collect())
+}
+
+/// An unrevoked subscriber certificate, with the developer its name carries.
+pub struct SubscriberCertificate {
+    /// Serial.
+    pub serial: String,
+    /// The developer number in its subscriber name.
+    pub developer: u64,
+    /// notAfter.
+    pub not_after: Timestamp,
+}
+
+/// Every unrevoked subscriber certificate whose name the policy's template reads.
+pub fn unrevoked_subscriber_certificates(ca: &Ca) -> Result<Vec<SubscriberCertificate>> {
     let profile = subscriber_profile(ca)?;
     let codec = profile
         .subscriber_name
         .ok_or_else(|| RaError::internal("no name template"))?;
-    let wanted: u64 = developer
-        .parse()
-        .map_err(|_| RaError::malformed("a developer number has 6 digits"))?;
     let mut out = Vec::new();
     for r in inkan_runtime::store::Store::certificates(ca.store(), profile.name)? {
         if r.revoked.is_some() {
@@ -275,13 +294,18 @@ pub fn certificates_of(ca: &Ca, developer: &str) -> Result<Vec<String>> {
             .split(',')
             .find_map(|p| p.strip_prefix("CN="))
             .unwrap_or_default();
-        if (codec.parse)(cn).is_ok_and(|parts| {
+        let developer = (codec.parse)(cn).ok().and_then(|parts| {
             parts
                 .fields
                 .iter()
-                .any(|(f, v)| *f == "developer" && *v == wanted)
-        }) {
-            out.push(r.serial);
+                .find_map(|(f, v)| (*f == "developer").then_some(*v))
+        });
+        if let Some(developer) = developer {
+            out.push(SubscriberCertificate {
+                serial: r.serial,
+                developer,
+                not_after: r.not_after,
+            });
         }
     }
     Ok(out)

@@ -123,6 +123,19 @@ pub const STAFF: [(&str, &str, &str); 5] = [
     ("otto", "Otto Oda", "operator"),
 ];
 
+/// The details of every audit entry of one event, oldest first.
+pub fn audit_details(h: &Harness, event: &str) -> Vec<String> {
+    store(h)
+        .query(
+            "SELECT details FROM audit WHERE event = ?1 ORDER BY seq",
+            &[inkan_runtime::sql::Param::Text(event)],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0).unwrap())
+        .collect()
+}
+
 /// A connection to the store the harness's CA runs on (SQLite or PostgreSQL), for
 /// tests that look at or tamper with the database behind the server's back.
 pub fn store(h: &Harness) -> inkan_runtime::sql::Db {
@@ -176,7 +189,8 @@ async fn start_inner(
         progress: &|_| {},
         store: store.as_deref(),
     };
-    let (ca, shares) = Ca::init(&dir, policy, Timestamp::now(), &options).unwrap();
+    let (ca, shares) =
+        Ca::init(&dir, policy, clock.unwrap_or_else(Timestamp::now), &options).unwrap();
     let shares: Vec<String> = shares
         .iter()
         .map(inkan_runtime::custody::shamir::Share::to_text)

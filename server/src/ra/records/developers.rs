@@ -1,6 +1,5 @@
 //! The list of product developers (R-3.2-CLASSES, R-4.1-ELIGIBLE,
-//! R-9.3-CONFIDENTIAL): registration, reading, removal, and the managers the renewal
-//! notice goes to.
+//! R-9.3-CONFIDENTIAL): registration, reading and removal.
 
 use inkan_runtime::args;
 use inkan_runtime::calendar::Timestamp;
@@ -106,14 +105,5 @@ impl Ra {
             }
             Ok(((), vec![a]))
         })
-    }
-
-    /// Managers of developers with certificates valid into the given fiscal year end.
-    pub fn listed_managers(&self) -> Result<Vec<(String, String)>, RaError> {
-        self.rows(
-            "SELECT number, manager_email FROM developers WHERE status = 'listed' ORDER BY number",
-            args![],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
     }
 }

@@ -1,7 +1,8 @@
 //! The registration authority's records, in the CA's database (SQLite or
 //! PostgreSQL, [`inkan_runtime::sql`]) beside the CA's own tables: staff and sessions,
 //! product developers, application forms and their named certificate holders with
-//! one-time passwords, revocation requests, the e-mail outbox and job leases.
+//! one-time passwords, revocation requests, renewal notices, the e-mail outbox and job
+//! leases.
 //!
 //! [`Ra`] is the one implementation over both databases; each file of this module
 //! adds the methods of one kind of record. Every change that R-5.4-RA-EVENTS or
@@ -13,6 +14,7 @@ mod applications;
 mod developers;
 mod outbox;
 mod passwords;
+mod renewals;
 mod revocations;
 mod staff;
 
@@ -33,12 +35,20 @@ pub struct Ra {
 }
 
 /// The RA's schema, in both dialects.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "staff, sessions, developers, applications, holders, revocation requests, outbox, jobs",
-    sqlite: include_str!("../../../migrations/sqlite/0001_ra.sql"),
-    postgres: include_str!("../../../migrations/postgres/0001_ra.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "staff, sessions, developers, applications, holders, revocation requests, outbox, jobs",
+        sqlite: include_str!("../../../migrations/sqlite/0001_ra.sql"),
+        postgres: include_str!("../../../migrations/postgres/0001_ra.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "renewal notices",
+        sqlite: include_str!("../../../migrations/sqlite/0002_renewal.sql"),
+        postgres: include_str!("../../../migrations/postgres/0002_renewal.sql"),
+    },
+];
 
 impl Ra {
     /// Opens the RA tables in the CA directory's store (SQLite or PostgreSQL, as the

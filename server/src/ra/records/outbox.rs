@@ -101,12 +101,4 @@ impl Ra {
         )?;
         Ok(())
     }
-
-    /// Whether a setting-like marker exists (used by the renewal job: one notice per year).
-    pub fn once(&mut self, key: &str) -> Result<bool, RaError> {
-        Ok(self.execute(
-            "INSERT INTO ra_once (key) VALUES (?1) ON CONFLICT (key) DO NOTHING",
-            args![key],
-        )? == 1)
-    }
 }

@@ -128,13 +128,6 @@ impl Ra {
         Ok(())
     }
 
-    /// Links an issued certificate to its holder; returns the download token.
-    pub fn issued(&mut self, hid: i64, serial: &str) -> Result<String, RaError> {
-        self.issued_many(&[(hid, serial)])?
-            .pop()
-            .ok_or_else(|| RaError::internal("no download token was made"))
-    }
-
     /// [`Ra::issued`] for a batch, in one durable commit; tokens in order.
     pub fn issued_many(&mut self, links: &[(i64, &str)]) -> Result<Vec<String>, RaError> {
         self.tx(|tx| {

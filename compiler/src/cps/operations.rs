@@ -1,0 +1,191 @@
+//! The CPS sections of the CA's operations, rendered from the policy: 4.2 one-time
+//! passwords, 4.6 the renewal notice, 4.9 revocation (reasons, schedules, business
+//! days), 5.2 trusted roles, 5.4 audit, 6.2 key custody.
+
+use super::table::{Section, cites, t};
+use crate::model::*;
+
+/// 4.2 to 5.4, in order.
+pub(super) fn before_keys(policy: &Policy) -> Vec<Section> {
+    let mut sections = Vec::new();
+    if let Some(p) = policy.ra.as_ref().and_then(|ra| ra.passwords.as_ref()) {
+        let voids: Vec<&str> = p.void_when.iter().map(|v| v.keyword()).collect();
+        sections.push(Section {
+            number: "4.2".into(),
+            title: "Certificate application processing".into(),
+            intro: "An accepted application gives one one-time password per named holder; the holder enters it on the CA's site with a PKCS#10 request to complete the application. Each password is used once and is stored only as a hash.".into(),
+            tables: vec![t(
+                "One-time passwords",
+                &["delivered by", "valid for", "locked after", "void when", "CPS rules"],
+                vec![vec![
+                    p.delivery.keyword().into(),
+                    format!("{} days after the decision", p.lifetime_days),
+                    format!("{} wrong attempts", p.attempts),
+                    if voids.is_empty() { "-".into() } else { voids.join(", ") },
+                    cites(&p.cites),
+                ]],
+            )],
+        });
+    }
+    sections.extend(renewal(policy));
+    if let Some(r) = &policy.revocation {
+        let mut tables = vec![t(
+            "Revocation reasons",
+            &["reason", "RFC 5280 CRLReason", "handling", "CPS rules"],
+            r.reasons
+                .iter()
+                .map(|x| {
+                    vec![
+                        x.name.clone(),
+                        format!("{} ({})", x.code.keyword(), x.code.value()),
+                        if x.urgent {
+                            "at once".into()
+                        } else {
+                            "within the deadline".into()
+                        },
+                        cites(&x.cites),
+                    ]
+                })
+                .collect(),
+        )];
+        let schedules = policy
+            .schedules
+            .iter()
+            .map(|s| {
+                let when = match &s.timing {
+                    Timing::Every(d) => format!("at least every {d}"),
+                    Timing::Before { date, lead } => format!(
+                        "{lead} before {} {}",
+                        crate::lang::MONTHS[usize::from(date.0 - 1)],
+                        date.1
+                    ),
+                    Timing::Within(b) => format!("within {b}"),
+                };
+                vec![s.name.clone(), when, cites(&s.cites)]
+            })
+            .collect();
+        tables.push(t("Schedules", &["job", "when", "CPS rules"], schedules));
+        if let Some(c) = &policy.calendar {
+            tables.push(t(
+                &format!(
+                    "Business days: UTC{}, not {}, nor these public holidays",
+                    c.zone(),
+                    c.weekend
+                        .iter()
+                        .map(|d| d.name())
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ),
+                &["year", "holidays", "CPS rules"],
+                (c.covers.0..=c.covers.1)
+                    .map(|y| {
+                        let days: Vec<String> = c
+                            .holidays
+                            .iter()
+                            .filter(|h| h.0 == y)
+                            .map(|h| format!("{:02}-{:02}", h.1, h.2))
+                            .collect();
+                        vec![y.to_string(), days.join(", "), cites(&c.cites)]
+                    })
+                    .collect(),
+            ));
+        }
+        let intro = format!(
+            "Revocation may be requested by: {}. Confirmation: {}. Suspension (certificateHold): {}. Online status (OCSP): {}.",
+            r.requesters.join(", "),
+            r.confirm_by.clone().unwrap_or_else(|| "none".into()),
+            if r.hold { "used" } else { "never used" },
+            if r.ocsp {
+                "offered"
+            } else {
+                "not offered; the CRL is the only revocation channel"
+            }
+        );
+        sections.push(Section {
+            number: "4.9".into(),
+            title: "Revocation".into(),
+            intro,
+            tables,
+        });
+    }
+    if let Some(ra) = &policy.ra {
+        sections.push(Section {
+            number: "5.2".into(),
+            title: "Trusted roles".into(),
+            intro: format!("Each role is held by a different person ({}). Every application is checked by: {}. The actions of {} are reviewed afterwards. A role may do only what its row lists; the service refuses the rest.", ra.separation, ra.dual_check.join(", then "), if ra.reviewed.is_empty() { "no role".to_string() } else { ra.reviewed.join(", ") }),
+            tables: vec![t("RA roles", &["role", "duties", "may"], ra.roles.iter().map(|r| vec![r.name.clone(), r.duties.clone(), r.may.iter().map(|a| a.name()).collect::<Vec<_>>().join(", ")]).collect())],
+        });
+    }
+    if let Some(a) = &policy.audit {
+        sections.push(Section {
+            number: "5.4".into(),
+            title: "Audit logging".into(),
+            intro: "Recorded events, hash-chained with signed checkpoints, and their minimum retention.".into(),
+            tables: vec![
+                t("Events", &["event", "source", "category", "CPS rules"], a.events.iter().map(|e| vec![e.name.clone(), e.source.clone(), e.category.clone(), cites(&e.cites)]).collect()),
+                t("Retention", &["records", "kept at least", "CPS rules"], a.retention.iter().map(|r| vec![r.category.clone(), r.keep.to_string(), cites(&r.cites)]).collect()),
+            ],
+        });
+    }
+    sections
+}
+
+/// 4.6: when the renewal notice goes out, how, and to whom (R-4.6-RENEWAL).
+fn renewal(policy: &Policy) -> Option<Section> {
+    let r = policy.renewal.as_ref()?;
+    let expiry = format!(
+        "{} {}",
+        crate::lang::MONTHS[usize::from(r.expiry.0 - 1)],
+        r.expiry.1
+    );
+    Some(Section {
+        number: "4.6".into(),
+        title: "Certificate renewal".into(),
+        intro: format!(
+            "Every subscriber certificate expires on {expiry}. Renewal is a new issuance with the whole initial procedure; the RA sends each recipient a renewal notice and application form."
+        ),
+        tables: vec![t(
+            "Renewal notice",
+            &[
+                "recipients",
+                "delivered by",
+                "sent at least",
+                "RA list opens",
+                "CPS rules",
+            ],
+            vec![vec![
+                match r.to {
+                    Recipients::PreviousYearHolders => {
+                        format!(
+                            "developers holding an unrevoked certificate that expires on {expiry}"
+                        )
+                    }
+                    Recipients::ListedDevelopers => "every listed developer".into(),
+                },
+                r.delivery.name().into(),
+                format!("{} days before {expiry}", r.notice_by_days),
+                format!("{} days before {expiry}", r.opens_days),
+                cites(&r.cites),
+            ]],
+        )],
+    })
+}
+
+/// 6.2: where the CA keys live and how they are activated.
+pub(super) fn custody(policy: &Policy) -> Vec<Section> {
+    let mut sections = Vec::new();
+    if let Some(k) = &policy.ca_keys {
+        sections.push(Section {
+            number: "6.2".into(),
+            title: "Private key protection and activation".into(),
+            intro: format!(
+                "CA private keys are kept in {}; their activation data is split into {} shares held by different custodians, {} of which activate the keys.",
+                if k.storage == KeyStorage::Hsm { "a hardware security module" } else { "encrypted files" },
+                k.shares,
+                k.threshold
+            ),
+            tables: Vec::new(),
+        });
+    }
+    sections
+}
