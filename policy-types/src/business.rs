@@ -185,6 +185,31 @@ mod tests {
     };
 
     #[test]
+    fn every_weekday_has_its_policy_name() {
+        let names: Vec<&str> = Weekday::ALL.iter().map(|d| d.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "monday",
+                "tuesday",
+                "wednesday",
+                "thursday",
+                "friday",
+                "saturday",
+                "sunday"
+            ]
+        );
+        for d in Weekday::ALL {
+            assert_eq!(Weekday::from_name(d.name()), Some(d));
+        }
+        assert_eq!(
+            Weekday::from_name("Saturday"),
+            None,
+            "policy spellings are lower case"
+        );
+    }
+
+    #[test]
     fn weekdays_of_known_dates() {
         assert_eq!(Weekday::of_day(0), Weekday::Thursday); // 1970-01-01
         assert_eq!(

@@ -81,7 +81,10 @@ pub const GROUPS: &[Group] = &[
     },
     Group {
         name: "calendar",
-        files: &["policy-types/src/business.rs", "policy-types/src/renewal.rs"],
+        files: &[
+            "policy-types/src/business.rs",
+            "policy-types/src/renewal.rs",
+        ],
         tests: &["inkan-policy-types"],
         rules: &["R-4.9-DEADLINE", "R-4.6-RENEWAL", "R-3.3-RENEW-NOTICE"],
     },
