@@ -75,9 +75,12 @@ pub struct InitArgs {
     /// Act at this instant (RFC 3339) instead of the clock; needs --allow-clock-override.
     #[arg(long)]
     pub now: Option<String>,
-    /// The HSM token number written into the issuing CA's subjectAltName (R-7.1-ICA).
-    #[arg(long, default_value = "software key")]
-    pub hsm_token: String,
+    /// Make software keys although the policy keeps CA keys in an HSM (R-6.2-HSM):
+    /// for a CA that will never serve subscribers (tests, dry runs, the quickstart).
+    /// Recorded in the directory and the audit log, printed by `serve`, shown on the
+    /// repository's notices page. Production keys come from `inkan ceremony`.
+    #[arg(long)]
+    pub software_keys_for_testing: bool,
     /// Keep the CA's state in this PostgreSQL database (`postgres://user@host/db`,
     /// empty; the password, if any, in INKAN_STORE_PASSWORD) instead of the
     /// directory's SQLite file. Recorded in the directory's inkan.toml.

@@ -59,7 +59,7 @@ pub fn run(dir: Option<PathBuf>, name: &str) -> Result<ExitCode> {
         policy,
         Timestamp::now(),
         false,
-        "software key".into(),
+        Some(crate::commands::ca::SOFTWARE_KEYS_FOR_TESTING),
         None,
     )?;
     println!(

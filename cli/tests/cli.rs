@@ -48,6 +48,7 @@ fn a_ca_lives_through_the_cli() {
 
     let out = inkan(&[
         "init",
+        "--software-keys-for-testing",
         "--dir",
         path(&dir),
         "--policy",
@@ -57,7 +58,14 @@ fn a_ca_lives_through_the_cli() {
         now,
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let again = inkan(&["init", "--dir", path(&dir), "--policy", "jpcert-ssl-client"]);
+    let again = inkan(&[
+        "init",
+        "--software-keys-for-testing",
+        "--dir",
+        path(&dir),
+        "--policy",
+        "jpcert-ssl-client",
+    ]);
     assert_eq!(
         again.status.code(),
         Some(1),
@@ -294,6 +302,7 @@ fn a_store_url_with_a_password_is_refused_and_nothing_is_made() {
     ] {
         let out = inkan(&[
             "init",
+            "--software-keys-for-testing",
             "--dir",
             path(&dir),
             "--policy",
@@ -314,6 +323,7 @@ fn now_is_refused_without_clock_override() {
     let dir = tmp.path().join("ca");
     let out = inkan(&[
         "init",
+        "--software-keys-for-testing",
         "--dir",
         path(&dir),
         "--policy",
@@ -324,9 +334,16 @@ fn now_is_refused_without_clock_override() {
     assert_eq!(out.status.code(), Some(1));
     assert!(!dir.exists(), "a refused init leaves nothing behind");
     assert_eq!(
-        inkan(&["init", "--dir", path(&dir), "--policy", "jpcert-ssl-client"])
-            .status
-            .code(),
+        inkan(&[
+            "init",
+            "--software-keys-for-testing",
+            "--dir",
+            path(&dir),
+            "--policy",
+            "jpcert-ssl-client"
+        ])
+        .status
+        .code(),
         Some(0)
     );
     let out = inkan_in(
@@ -356,9 +373,16 @@ fn r_5_4_protect_audit_verify_fails_on_a_tampered_log() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = tmp.path().join("ca");
     assert_eq!(
-        inkan(&["init", "--dir", path(&dir), "--policy", "jpcert-ssl-client"])
-            .status
-            .code(),
+        inkan(&[
+            "init",
+            "--software-keys-for-testing",
+            "--dir",
+            path(&dir),
+            "--policy",
+            "jpcert-ssl-client"
+        ])
+        .status
+        .code(),
         Some(0)
     );
     let ok = inkan(&["audit", "verify", "--dir", path(&dir)]);

@@ -69,6 +69,7 @@ fn kill_at(args: &[&str], shares: &str, point: &str) {
 fn init(dir: &Path) -> String {
     let out = inkan(&[
         "init",
+        "--software-keys-for-testing",
         "--dir",
         path(dir),
         "--policy",

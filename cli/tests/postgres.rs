@@ -22,6 +22,7 @@ fn a_ca_on_postgresql_lives_through_the_cli_and_a_second_init_leaves_it_alone() 
     let init = |dir: &std::path::Path| {
         inkan(&[
             "init",
+            "--software-keys-for-testing",
             "--dir",
             path(dir),
             "--policy",
@@ -109,6 +110,7 @@ fn the_store_is_reached_over_verified_tls_or_not_at_all() {
         inkan_env(
             &[
                 "init",
+                "--software-keys-for-testing",
                 "--dir",
                 path(&dir),
                 "--policy",

@@ -80,7 +80,7 @@ impl Service {
         };
         let options = InitOptions {
             allow_clock_override: false,
-            hsm_token: "HSM-0001".into(),
+            custody_waiver: Some("fuzzing on fixture keys"),
             key_source: &key_source,
             progress: &|_| {},
             store: None,

@@ -28,9 +28,10 @@
 //! # };
 //! let options = InitOptions {
 //!     allow_clock_override: true, // so this example can say when it is
-//!     hsm_token: "software key".into(),
-//!     // Fresh keys in production: `&|p| SoftwareSigner::generate(p.key_bits)`,
-//!     // or keys made on a token by a ceremony (`Ca::ceremony`).
+//!     // The policy wants the keys in an HSM (R-6.2-HSM); fixture keys need a recorded
+//!     // reason. In production: keys made on a token by a ceremony (`Ca::ceremony`).
+//!     custody_waiver: Some("documentation example on fixture keys"),
+//!     // Software keys: fresh ones would be `&|p| SoftwareSigner::generate(p.key_bits)`.
 //!     key_source: &fixture,
 //!     progress: &|_| {},
 //!     store: None, // the directory's own SQLite file

@@ -97,6 +97,13 @@ pub async fn start(
     });
     let def = state.policy().definition();
     tracing::info!(%addr, policy = def.id, policy_sha256 = def.sha256, "inkan serve listening");
+    if let Some(reason) = state.custody_waiver() {
+        tracing::warn!(
+            rule = "R-6.2-HSM",
+            %reason,
+            "the CA keys are software keys where the policy requires an HSM: not for production use"
+        );
+    }
     // A deadline counted past the policy's holiday calendar knows no holidays: say so
     // while there is time to add the next year (R-4.9-DEADLINE).
     if let Some(c) = &def.calendar {

@@ -39,6 +39,8 @@ struct Inner {
     /// The time set by [`AppState::set_clock`], as Unix seconds; [`REAL_CLOCK`] for
     /// the system's.
     clock: AtomicI64,
+    /// Why the CA keys are software keys where the policy wants an HSM, if they are.
+    custody_waiver: Option<String>,
 }
 
 /// [`Inner::clock`] when no time was set.
@@ -116,6 +118,7 @@ impl AppState {
             );
         }
         let policy = ca.policy();
+        let custody_waiver = ca.custody_waiver().map(String::from);
         let ra = Ra::open(&config.dir, policy.definition())?;
         let (sender, jobs) = mpsc::channel();
         let inner = Arc::new(Inner {
@@ -126,6 +129,7 @@ impl AppState {
             wake: Notify::new(),
             enrollments: Mutex::new(sender),
             clock: AtomicI64::new(REAL_CLOCK),
+            custody_waiver,
         });
         let state = Arc::downgrade(&inner);
         std::thread::Builder::new()
@@ -166,6 +170,13 @@ impl AppState {
             .await?;
         self.inner.clock.store(t.unix(), Ordering::Relaxed);
         Ok(())
+    }
+
+    /// Why the CA keys are software keys where the policy wants them in an HSM
+    /// (R-6.2-HSM), as recorded when the CA was made; `None` when they are where the
+    /// policy says.
+    pub fn custody_waiver(&self) -> Option<&str> {
+        self.inner.custody_waiver.as_deref()
     }
 
     /// The configuration.

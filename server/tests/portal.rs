@@ -214,3 +214,24 @@ async fn r_4_2_password_the_portal_issues_and_delivers_with_the_chain() {
     let ra = inkan_server::ra::Ra::open(&dir(&h), ca.policy().definition()).unwrap();
     assert!(ra.received_at(&serial).unwrap().is_some(), "R-4.4-RECEIPT");
 }
+
+/// A CA on software keys where its policy wants an HSM (as every test CA is) says so
+/// first on its public notices page (R-6.2-HSM): relying parties and subscribers see it
+/// is not for production use.
+#[tokio::test]
+async fn the_notices_page_says_when_the_keys_are_not_in_an_hsm() {
+    let h = start().await;
+    let page = client()
+        .get(format!("{}/repository/notices", h.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("This CA is not for production use"), "{page}");
+    assert!(
+        page.contains("tests on fixture keys"),
+        "the recorded reason: {page}"
+    );
+}

@@ -125,7 +125,7 @@ pub fn fixture_ca_with_shares(
     let store = test_store();
     let options = InitOptions {
         allow_clock_override: true,
-        hsm_token: "HSM-0001".into(),
+        custody_waiver: Some("tests on fixture keys"),
         key_source: &key_source,
         progress: &|_| {},
         store: store.as_deref(),

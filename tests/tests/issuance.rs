@@ -91,7 +91,7 @@ fn cps(
         issuer_der,
         issued: chrono::Utc.timestamp_opt(issued.unix(), 0).unwrap(),
         cn,
-        token: "HSM-0001",
+        token: inkan_runtime::custody::keys::NO_TOKEN,
     })
     .into_iter()
     .map(|b| format!("against the CPS: {b}"))
@@ -400,7 +400,7 @@ fn clock_override_is_refused_unless_the_directory_allows_it() {
     };
     let options = inkan_runtime::ca::InitOptions {
         allow_clock_override: false,
-        hsm_token: "x".into(),
+        custody_waiver: Some("tests on fixture keys"),
         key_source: &key_source,
         progress: &|_| {},
         store: None,

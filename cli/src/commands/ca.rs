@@ -16,18 +16,23 @@ use crate::args::{
 };
 use crate::support::{lookup, number, parse_now, pem, policy, unlock_from_stdin, write_out};
 
-/// Makes a CA with fresh software keys (also the quickstart's first step).
+/// The reason `--software-keys-for-testing` records (R-6.2-HSM).
+pub const SOFTWARE_KEYS_FOR_TESTING: &str =
+    "software keys for testing (inkan init --software-keys-for-testing)";
+
+/// Makes a CA with fresh software keys (also the quickstart's first step); `waiver`
+/// says why, where the policy wants the keys in an HSM.
 pub fn create(
     dir: &Path,
     policy: &'static dyn Policy,
     now: Timestamp,
     allow_clock_override: bool,
-    hsm_token: String,
+    waiver: Option<&str>,
     store: Option<&str>,
 ) -> Result<(Ca, Vec<Share>)> {
     let options = InitOptions {
         allow_clock_override,
-        hsm_token,
+        custody_waiver: waiver,
         key_source: &|p| SoftwareSigner::generate(p.key_bits),
         progress: &|step| eprintln!("  {step}"),
         store,
@@ -42,7 +47,7 @@ pub fn init(args: InitArgs) -> Result<ExitCode> {
         policy: name,
         allow_clock_override,
         now,
-        hsm_token,
+        software_keys_for_testing,
         store,
     } = args;
     let policy = policy(&name)?;
@@ -57,14 +62,20 @@ pub fn init(args: InitArgs) -> Result<ExitCode> {
         policy.id(),
         policy.definition().sha256
     );
+    let waiver = software_keys_for_testing.then_some(SOFTWARE_KEYS_FOR_TESTING);
     let (ca, shares) = create(
         &dir,
         policy,
         now,
         allow_clock_override,
-        hsm_token,
+        waiver,
         store.as_deref(),
     )?;
+    if let Some(reason) = ca.custody_waiver() {
+        eprintln!(
+            "warning: the CA keys are software keys where the policy wants an HSM (R-6.2-HSM); recorded: {reason}. This CA is not for serving subscribers."
+        );
+    }
     eprintln!(
         "created {} with {} CA certificate(s); the keys are stored encrypted",
         ca.dir().display(),

@@ -30,6 +30,11 @@ fn serve(dir: PathBuf, listen: Option<std::net::SocketAddr>) -> Result<ExitCode>
     runtime.block_on(async {
         let running = inkan_server::start(config, &lookup).await?;
         println!("listening on http://{}", running.addr);
+        if let Some(reason) = running.state.custody_waiver() {
+            eprintln!(
+                "warning: the CA keys are software keys where the policy requires an HSM (R-6.2-HSM): not for production use; recorded: {reason}"
+            );
+        }
         if let Some(s) = running
             .state
             .with_both(|ca, _| Ok::<_, inkan_server::RaError>(ca.activation()))

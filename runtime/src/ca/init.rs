@@ -14,7 +14,7 @@ use super::open::{Authority, Ca, check_issuer_covers, validity_error};
 use crate::audit::{AuditKey, Audited, Event};
 use crate::calendar::Timestamp;
 use crate::custody::activation::split_pin;
-use crate::custody::keys::{KeyMaker, activation_meta};
+use crate::custody::keys::{CUSTODY_WAIVER, KeyMaker, activation_meta};
 use crate::custody::shamir::Share;
 use crate::error::{Error, Result};
 use crate::issue::{Draft, Spec, random_serial};
@@ -28,8 +28,11 @@ use crate::x509;
 pub struct InitOptions<'a> {
     /// Allow `--now` on later commands (tests, dry runs).
     pub allow_clock_override: bool,
-    /// What `{hsm_token}` becomes in CA names (R-7.1-ICA).
-    pub hsm_token: String,
+    /// Where the policy keeps CA keys in an HSM (R-6.2-HSM), software keys are refused
+    /// unless this says why they are used anyway (tests, dry runs): the reason is
+    /// recorded in the directory and the audit log, `serve` prints it at start and the
+    /// repository's notices page shows it. Ignored for keys made on a token.
+    pub custody_waiver: Option<&'a str>,
     /// Makes the key of each CA profile; the CLI generates fresh ones.
     pub key_source: &'a dyn Fn(&'static CertificateProfile) -> Result<SoftwareSigner>,
     /// Told of each step, for progress output.
@@ -63,6 +66,9 @@ impl KeyMaker for SoftwareKeys<'_> {
     fn backend(&self) -> &'static str {
         "software"
     }
+    fn token(&self) -> String {
+        crate::custody::keys::NO_TOKEN.into()
+    }
     fn secret(&self) -> &str {
         &self.passphrase
     }
@@ -87,6 +93,12 @@ impl Ca {
                 def.id
             ))
         })?;
+        if keys.hsm && options.custody_waiver.is_none() {
+            return Err(Error::Policy(format!(
+                "policy `{}` keeps CA keys in an HSM (R-6.2-HSM): make them on a PKCS#11 token with `inkan ceremony`, or, for a CA that will never serve subscribers, say so with --software-keys-for-testing",
+                def.id
+            )));
+        }
         let mut raw = [0u8; 32];
         getrandom::fill(&mut raw).map_err(|e| Error::Activation(format!("no randomness: {e}")))?;
         let passphrase = zeroize::Zeroizing::new(hex::encode(raw));
@@ -194,8 +206,13 @@ impl Ca {
                 "false"
             },
         )?;
-        store.set_meta("hsm_token", &options.hsm_token)?;
+        let token = maker.token();
+        store.set_meta("hsm_token", &token)?;
         store.set_meta("key_backend", maker.backend())?;
+        let waiver = custody_waiver(def, maker.backend(), options);
+        if let Some(reason) = waiver {
+            store.set_meta(CUSTODY_WAIVER, reason)?;
+        }
         for (k, v) in maker.meta() {
             store.set_meta(&k, &v)?;
         }
@@ -217,7 +234,7 @@ impl Ca {
                 profile.key_bits, profile.name
             ));
             let signer = maker.make(profile, tmp)?;
-            let token = options.hsm_token.clone();
+            let token = token.clone();
             let fill = move |p: &str| (p == "hsm_token").then(|| token.clone());
             let subject = x509::name(profile.subject, &fill)?;
             let not_before =
@@ -301,9 +318,37 @@ impl Ca {
                 ("key_backend", maker.backend()),
             ],
         );
-        store.audit(&[Audited::new(def, event)])?;
+        let mut events = vec![Audited::new(def, event)];
+        if let Some(reason) = waiver {
+            events.push(Audited::new(
+                def,
+                Event::new(
+                    now,
+                    "init",
+                    "custody-waived",
+                    &[
+                        ("rule", "R-6.2-HSM"),
+                        ("key_backend", maker.backend()),
+                        ("reason", reason),
+                    ],
+                ),
+            ));
+        }
+        store.audit(&events)?;
         let (seq, hash) = store.audit_tip()?;
         store.add_checkpoint(&audit_key.checkpoint(seq, hash, now, false))?;
         Ok(())
     }
+}
+
+/// The waiver to record: only where the policy wants an HSM and the keys are not on one.
+fn custody_waiver<'a>(
+    def: &crate::policy::PolicyDefinition,
+    backend: &str,
+    options: &InitOptions<'a>,
+) -> Option<&'a str> {
+    let hsm_wanted = def.ca_keys.is_some_and(|k| k.hsm);
+    (hsm_wanted && backend != "pkcs11")
+        .then_some(options.custody_waiver)
+        .flatten()
 }

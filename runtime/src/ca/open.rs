@@ -103,6 +103,8 @@ pub struct Ca {
     pub(super) audit_key: Option<AuditKey>,
     pub(super) activation: Option<Activation>,
     pub(super) last_batch: Option<BatchTimings>,
+    /// Why the CA keys are software keys where the policy wants an HSM, if they are.
+    pub(super) custody_waiver: Option<String>,
     /// Test hooks (nothing without the `test-hooks` feature).
     pub(super) hooks: Hooks,
 }
@@ -182,6 +184,16 @@ impl Ca {
             })
         };
         let hsm = meta("key_backend")? == "pkcs11";
+        // R-6.2-HSM: software keys under a policy that wants an HSM only with the
+        // waiver recorded when the directory was made.
+        let custody_waiver = store.meta(crate::custody::keys::CUSTODY_WAIVER)?;
+        let hsm_wanted = policy.definition().ca_keys.is_some_and(|k| k.hsm);
+        if hsm_wanted && !hsm && custody_waiver.is_none() {
+            return Err(Error::Policy(format!(
+                "{} keeps its CA keys in software, and policy `{id}` wants them in an HSM (R-6.2-HSM); no waiver was recorded when it was made (inkan init --software-keys-for-testing)",
+                dir.display()
+            )));
+        }
         let activation = Activation {
             threshold: number("activation_threshold")?,
             total: number("activation_shares")?,
@@ -205,6 +217,7 @@ impl Ca {
             audit_key: None,
             activation: Some(activation),
             last_batch: None,
+            custody_waiver,
             hooks: Hooks::default(),
         };
         if let Some(secret) = secret {
@@ -289,6 +302,13 @@ impl Ca {
     /// The directory.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Why the CA keys are software keys where the policy wants them in an HSM
+    /// (R-6.2-HSM), as recorded when the directory was made; `None` when they are
+    /// where the policy says.
+    pub fn custody_waiver(&self) -> Option<&str> {
+        self.custody_waiver.as_deref()
     }
 
     /// The store.

@@ -58,6 +58,9 @@ impl KeyMaker for CeremonyKeys<'_> {
     fn backend(&self) -> &'static str {
         self.inner.backend()
     }
+    fn token(&self) -> String {
+        self.inner.token()
+    }
     fn meta(&self) -> Vec<(String, String)> {
         let mut m = self.inner.meta();
         m.extend(self.extra.iter().cloned());
@@ -92,7 +95,7 @@ impl Ca {
         let (shares, commitments) = split_pin(&maker.pin, keys.shares, keys.threshold)?;
         let init = InitOptions {
             allow_clock_override: options.allow_clock_override,
-            hsm_token: maker.serial.clone(),
+            custody_waiver: None,
             key_source: &|_| Err(Error::Policy("unused".into())),
             progress: options.progress,
             store: options.store,

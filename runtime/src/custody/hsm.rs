@@ -66,6 +66,9 @@ impl KeyMaker for HsmKeys {
             ("hsm_token_serial".into(), self.serial.clone()),
         ]
     }
+    fn token(&self) -> String {
+        self.serial.clone()
+    }
 }
 
 /// Opens the token, logs in with the current PIN, and replaces the PIN with a fresh

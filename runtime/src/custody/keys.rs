@@ -25,7 +25,18 @@ pub trait KeyMaker {
     fn meta(&self) -> Vec<(String, String)> {
         Vec::new()
     }
+    /// What `{hsm_token}` becomes in the CA names (R-7.1-ICA): the token's serial
+    /// number, read from the token; for keys on no token, [`NO_TOKEN`], so no
+    /// certificate names a token that does not hold its key. No default: a wrapper
+    /// that forgot to forward it would name the wrong token in a CA certificate.
+    fn token(&self) -> String;
 }
+
+/// The store key of a recorded custody waiver (R-6.2-HSM).
+pub const CUSTODY_WAIVER: &str = "custody_waiver";
+
+/// `{hsm_token}` of a CA whose keys are on no token.
+pub const NO_TOKEN: &str = "NO HSM - SOFTWARE KEYS";
 
 /// The label of a CA's key on the token.
 pub fn key_label(policy: &str, profile: &str) -> String {

@@ -94,7 +94,22 @@ pub(super) async fn latest_crl(State(state): State<AppState>) -> Result<Response
 pub(super) async fn notices(State(state): State<AppState>) -> Html<String> {
     let def = state.policy().definition();
     let own = std::fs::read_to_string(state.config().dir.join("notices.html")).ok();
-    let body = own.unwrap_or_else(|| "<p>There are no notices at present.</p>".into());
+    let mut body = String::new();
+    // R-6.2-HSM: a CA running on software keys under a policy that wants an HSM says
+    // so here, to everyone, first.
+    if let Some(reason) = state.custody_waiver() {
+        body.push_str(&format!(
+            "<p class=\"warning\"><strong>This CA is not for production use.</strong> Its keys are software keys, where its policy requires a hardware security module (R-6.2-HSM). Recorded when it was made: {}.</p>",
+            escape(reason)
+        ));
+    }
+    body.push_str(&own.unwrap_or_else(|| {
+        if body.is_empty() {
+            "<p>There are no notices at present.</p>".into()
+        } else {
+            String::new()
+        }
+    }));
     let official = def
         .notices_url
         .map(|u| {

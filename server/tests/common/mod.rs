@@ -184,7 +184,7 @@ async fn start_inner(
     let store = inkan_tests::test_store();
     let options = InitOptions {
         allow_clock_override: clock.is_some(),
-        hsm_token: "HSM-0001".into(),
+        custody_waiver: Some("tests on fixture keys"),
         key_source: &key_source,
         progress: &|_| {},
         store: store.as_deref(),

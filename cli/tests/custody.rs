@@ -1,0 +1,65 @@
+//! Key custody as the policy says it (R-6.2-HSM): a CA under a policy that keeps its
+//! keys in an HSM is not made, nor run, with software keys unless the operator said
+//! so when making it; that waiver is recorded, warned of, and no certificate names a
+//! token that does not hold its key.
+
+#![allow(clippy::expect_used)] // Test helpers: a failed expectation is a failed test.
+
+mod common;
+
+use std::process::Command;
+
+use common::{inkan, inkan_in, path, shares_of, text};
+
+/// Proves: R-6.2-HSM.
+#[test]
+fn r_6_2_hsm_software_keys_need_a_recorded_waiver() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("ca");
+    // Without the waiver: refused, and nothing is left behind.
+    let out = inkan(&["init", "--dir", path(&dir), "--policy", "jpcert-ssl-client"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("R-6.2-HSM"), "{}", text(&out));
+    assert!(!dir.exists(), "a refused init leaves no directory");
+    // With it: made, warned of, recorded in the audit log.
+    let out = inkan(&[
+        "init",
+        "--software-keys-for-testing",
+        "--dir",
+        path(&dir),
+        "--policy",
+        "jpcert-ssl-client",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("not for serving subscribers"),
+        "{}",
+        text(&out)
+    );
+    let shares = shares_of(&out);
+    let db = rusqlite::Connection::open(dir.join("ca.sqlite")).expect("sqlite");
+    let waived: String = db
+        .query_row(
+            "SELECT details FROM audit WHERE event = 'custody-waived'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("the waiver is audited");
+    assert!(waived.contains("--software-keys-for-testing"), "{waived}");
+    // The issuing CA's subjectAltName names no token (R-7.1-ICA's {hsm_token}).
+    let san = Command::new("openssl")
+        .args(["x509", "-noout", "-ext", "subjectAltName", "-in"])
+        .arg(dir.join("certs/ssl-clients.pem"))
+        .output()
+        .expect("openssl runs");
+    let san = String::from_utf8_lossy(&san.stdout).to_string();
+    assert!(san.contains("CN=NO HSM - SOFTWARE KEYS"), "{san}");
+    // A directory whose waiver is gone (edited, or made before waivers existed) does
+    // not run: the CA refuses to open.
+    db.execute("DELETE FROM meta WHERE key = 'custody_waiver'", [])
+        .expect("delete");
+    drop(db);
+    let out = inkan_in(&["crl", "--dir", path(&dir)], &shares);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("R-6.2-HSM"), "{}", text(&out));
+}
