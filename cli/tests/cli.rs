@@ -452,11 +452,11 @@ fn policy_diff_reads_two_git_revisions() {
 fn policy_diff_reads_revisions_that_predate_a_key() {
     let current = std::fs::read_to_string(root().join("policy/jpcert-ssl-client.yaml"))
         .expect("the faithful policy");
-    // The revision as it was: no `may` lists, no `passwords` block.
+    // The revision as it was: no `may` lists, no `passwords` or `workflows` block.
     let mut old = String::new();
     let mut in_passwords = false;
     for line in current.lines() {
-        if line.starts_with("  passwords:") {
+        if line.starts_with("  passwords:") || line.starts_with("  workflows:") {
             in_passwords = true;
             continue;
         }
@@ -479,6 +479,11 @@ fn policy_diff_reads_revisions_that_predate_a_key() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let t = text(&out);
     assert!(t.contains("warning[missing-passwords]"), "{t}");
+    assert!(t.contains("warning[missing-workflows]"), "{t}");
+    assert!(
+        t.contains("workflow revocation-by-form: workflow added: kind of case: revocation"),
+        "the workflows the revision lacked are reported: {t}"
+    );
     assert!(t.contains("lifetime (not stated) -> 14 days"), "{t}");
     assert!(t.contains("role operator: may added:"), "{t}");
     let out = inkan(&["policy", "check", path(&file)]);

@@ -349,9 +349,72 @@ pub struct RawRa {
     /// The one-time passwords that complete an application (R-4.2-PASSWORD);
     /// required of a current policy, absent from revisions before the key existed.
     pub passwords: Option<RawPasswords>,
+    /// The RA's workflows (R-4.2-FLOW, R-5.2-DUAL-CHECK, R-3.4-REVOKE-CONFIRM,
+    /// R-4.11-LEAVE); required of a current policy.
+    pub workflows: Option<Vec<RawWorkflow>>,
     #[serde(default)]
     #[schemars(with = "Vec<crate::schema::RuleId>")]
     pub cps: Cites,
+}
+
+/// A workflow: a state machine over one kind of case.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorkflow {
+    #[schemars(with = "String")]
+    pub name: S<String>,
+    /// The kind of case.
+    #[schemars(with = "crate::schema::Kw<inkan_policy_types::workflow::Subject>")]
+    pub subject: S<String>,
+    /// For revocations: who asks (R-4.9-WHO).
+    #[schemars(with = "Option<crate::schema::Kw<inkan_policy_types::workflow::Requester>>")]
+    pub requested_by: Option<S<String>>,
+    /// For revocations: the reasons handled; none listed means every reason.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub reasons: Vec<S<String>>,
+    /// Roles may be combined, as CPS 5.2.4 allows for an urgent revocation; every
+    /// step is still checked by more than one person.
+    #[schemars(with = "Option<bool>")]
+    pub emergency: Option<S<bool>>,
+    /// The action that opens a case.
+    #[schemars(with = "crate::schema::Kw<inkan_policy_types::actions::RaAction>")]
+    pub opens: S<String>,
+    /// The state a case opens in.
+    #[schemars(with = "String")]
+    pub start: S<String>,
+    /// The states a case ends in.
+    #[schemars(with = "Vec<String>")]
+    pub ends: Vec<S<String>>,
+    pub steps: Vec<RawStep>,
+    #[serde(default)]
+    #[schemars(with = "Vec<crate::schema::RuleId>")]
+    pub cps: Cites,
+}
+
+/// One transition of a workflow: a staff `action` or the applicant manager's `party`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    #[schemars(with = "Option<crate::schema::Kw<inkan_policy_types::actions::RaAction>>")]
+    pub action: Option<S<String>>,
+    /// `applicant-manager`: through the e-mailed confirmation link.
+    #[schemars(with = "Option<String>")]
+    pub party: Option<S<String>>,
+    #[schemars(with = "String")]
+    pub from: S<String>,
+    #[schemars(with = "String")]
+    pub to: S<String>,
+    /// Where a refusal leads; absent when the step cannot be refused.
+    #[schemars(with = "Option<String>")]
+    pub refused: Option<S<String>>,
+    /// Whoever performed one of these actions on the case may not take this step.
+    #[serde(default)]
+    #[schemars(with = "Vec<crate::schema::Kw<inkan_policy_types::actions::RaAction>>")]
+    pub not_by: Vec<S<String>>,
+    /// What the service does when the step is taken.
+    #[schemars(with = "Option<crate::schema::Kw<inkan_policy_types::workflow::Effect>>")]
+    pub then: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]

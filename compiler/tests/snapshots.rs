@@ -1,15 +1,41 @@
-//! Snapshot tests of the compiler's diagnostics: each file in `tests/invalid/` is a
-//! realistic mistake in a copy of a real policy; its `.stderr` holds the exact text
-//! `inkan policy check` prints. Set `UPDATE_SNAPSHOTS=1` to rewrite them after a
-//! deliberate change, then review the diff.
+//! Snapshot tests of the compiler's diagnostics: each `tests/invalid/<name>.yaml` is a
+//! realistic mistake in a copy of a real policy, and each `<name>.edit` is one written
+//! as edits of the faithful policy (so it follows that policy as it grows); its
+//! `.stderr` holds the exact text `inkan policy check` prints. Set `UPDATE_SNAPSHOTS=1`
+//! to rewrite them after a deliberate change, then review the diff.
+//!
+//! An `.edit` file is a comment saying what the mistake is, then blocks of
+//! `--- replace`, the text to find (exactly once), `--- with`, its replacement.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::path::Path;
 
+/// The faithful policy with the edits of `tests/invalid/<name>.edit` applied.
+fn edited(name: &str, edits: &str) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut source = std::fs::read_to_string(root.join("policy/jpcert-ssl-client.yaml")).unwrap();
+    for block in edits.split("--- replace\n").skip(1) {
+        let (old, new) = block
+            .split_once("--- with\n")
+            .unwrap_or_else(|| panic!("{name}.edit: a `--- replace` without `--- with`"));
+        assert_eq!(
+            source.matches(old).count(),
+            1,
+            "{name}.edit: the text to replace must occur exactly once:\n{old}"
+        );
+        source = source.replacen(old, new, 1);
+    }
+    // The policy id is the file stem, as in the copies.
+    source.replacen("id: jpcert-ssl-client\n", &format!("id: {name}\n"), 1)
+}
+
 fn check(name: &str) -> Option<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/invalid");
-    let source = std::fs::read_to_string(dir.join(format!("{name}.yaml"))).unwrap();
+    let source = match std::fs::read_to_string(dir.join(format!("{name}.edit"))) {
+        Ok(edits) => edited(name, &edits),
+        Err(_) => std::fs::read_to_string(dir.join(format!("{name}.yaml"))).unwrap(),
+    };
     let file = format!("tests/invalid/{name}.yaml");
     let rendered = match inkan_compiler::compile(&file, &source) {
         Ok(_) => panic!("{file} compiled, but it is meant to be invalid"),
@@ -34,8 +60,9 @@ fn invalid_policies_give_their_exact_diagnostics() {
             e.ok()?
                 .file_name()
                 .to_str()?
-                .strip_suffix(".yaml")
-                .map(String::from)
+                .split_once('.')
+                .filter(|(_, ext)| *ext == "yaml" || *ext == "edit")
+                .map(|(stem, _)| stem.to_string())
         })
         .collect();
     names.sort();

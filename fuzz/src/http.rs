@@ -35,17 +35,9 @@ pub const ENDPOINTS: [(&str, &str, bool); 12] = [
         true,
     ),
     ("/api/ra/applications", "application/json", true),
-    (
-        "/api/ra/applications/1/examination",
-        "application/json",
-        true,
-    ),
+    ("/api/ra/applications/1/steps", "application/json", true),
     ("/api/ra/revocations", "application/json", true),
-    (
-        "/api/ra/revocations/1/phone-confirmation",
-        "application/json",
-        true,
-    ),
+    ("/api/ra/revocations/1/steps", "application/json", true),
     ("/api/ra/room-entries", "application/json", true),
     ("/api/ra/activation", "application/json", true),
 ];

@@ -11,8 +11,11 @@ pub enum RaAction {
     RegisterDeveloper,
     /// Read a developer's record, confidential fields included (R-9.3-CONFIDENTIAL).
     ReadDeveloper,
-    /// Remove a developer from the list, revoking its certificates (R-4.11-LEAVE).
+    /// Decide to remove a developer from the list, revoking its certificates
+    /// (R-4.11-LEAVE); the removal workflow says who must countersign it.
     RemoveDeveloper,
+    /// Countersign another person's decision to remove a developer (R-5.2-SEPARATION).
+    CountersignDeveloperRemoval,
     /// Record a received application form (R-5.4-RA-EVENTS).
     ReceiveApplication,
     /// Read an application form's record.
@@ -23,8 +26,16 @@ pub enum RaAction {
     DecideApplication,
     /// Record an applicant manager's revocation form (R-4.9-WHO).
     RecordRevocationForm,
-    /// Revoke a certificate on the CA's own decision (R-4.9-WHO).
+    /// Examine a revocation form (the first check of R-5.2-DUAL-CHECK).
+    ExamineRevocationForm,
+    /// Accept or reject an examined revocation form (the final check of
+    /// R-5.2-DUAL-CHECK).
+    AcceptRevocationForm,
+    /// Decide to revoke a certificate on the CA's own decision (R-4.9-WHO).
     RevokeAsCa,
+    /// Countersign another person's decision to revoke as the CA (R-5.2-SEPARATION:
+    /// more than one person checks each revocation).
+    CountersignCaRevocation,
     /// Read a revocation request.
     ReadRevocation,
     /// Record a telephone confirmation of a key-compromise request (R-4.9-COMPROMISE).
@@ -52,12 +63,16 @@ impl RaAction {
         RaAction::RegisterDeveloper,
         RaAction::ReadDeveloper,
         RaAction::RemoveDeveloper,
+        RaAction::CountersignDeveloperRemoval,
         RaAction::ReceiveApplication,
         RaAction::ReadApplication,
         RaAction::ExamineApplication,
         RaAction::DecideApplication,
         RaAction::RecordRevocationForm,
+        RaAction::ExamineRevocationForm,
+        RaAction::AcceptRevocationForm,
         RaAction::RevokeAsCa,
+        RaAction::CountersignCaRevocation,
         RaAction::ReadRevocation,
         RaAction::ConfirmRevocationByPhone,
         RaAction::ListOverdueRevocations,
@@ -75,12 +90,16 @@ impl RaAction {
             RaAction::RegisterDeveloper => "register-developer",
             RaAction::ReadDeveloper => "read-developer",
             RaAction::RemoveDeveloper => "remove-developer",
+            RaAction::CountersignDeveloperRemoval => "countersign-developer-removal",
             RaAction::ReceiveApplication => "receive-application",
             RaAction::ReadApplication => "read-application",
             RaAction::ExamineApplication => "examine-application",
             RaAction::DecideApplication => "decide-application",
             RaAction::RecordRevocationForm => "record-revocation-form",
+            RaAction::ExamineRevocationForm => "examine-revocation-form",
+            RaAction::AcceptRevocationForm => "accept-revocation-form",
             RaAction::RevokeAsCa => "revoke-as-ca",
+            RaAction::CountersignCaRevocation => "countersign-ca-revocation",
             RaAction::ReadRevocation => "read-revocation",
             RaAction::ConfirmRevocationByPhone => "confirm-revocation-by-phone",
             RaAction::ListOverdueRevocations => "list-overdue-revocations",

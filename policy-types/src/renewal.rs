@@ -27,22 +27,6 @@ pub enum Recipients {
     ListedDevelopers,
 }
 
-macro_rules! names {
-    ($t:ty { $($v:ident = $s:literal),+ $(,)? }) => {
-        impl $t {
-            /// Every value.
-            pub const ALL: &'static [$t] = &[$(<$t>::$v),+];
-            /// The policy spelling.
-            pub fn name(self) -> &'static str {
-                match self { $(<$t>::$v => $s),+ }
-            }
-            /// Reads the policy spelling.
-            pub fn from_name(s: &str) -> Option<Self> {
-                Self::ALL.iter().copied().find(|v| v.name() == s)
-            }
-        }
-    };
-}
 names!(NoticeDelivery { RegisteredMail = "registered-mail", Email = "email" });
 names!(Recipients { PreviousYearHolders = "previous-year-holders", ListedDevelopers = "listed-developers" });
 

@@ -113,7 +113,7 @@ pub mod store;
 pub mod verify;
 pub mod x509;
 
-pub use inkan_policy_types::{actions, business, calendar, name, policy, renewal};
+pub use inkan_policy_types::{actions, business, calendar, name, policy, renewal, workflow};
 
 pub mod extensions {
     //! OIDs of extensions outside RFC 5280's registry.

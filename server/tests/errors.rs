@@ -76,7 +76,7 @@ async fn data_that_cannot_be_read_back_answers_500_and_says_the_records_are_dama
     let (s, v) = post(
         &op,
         format!("{}/api/ra/revocations", h.base),
-        json!({ "serial": serial, "developer": "828282", "reason": "other", "requested_by": "manager" }),
+        json!({ "serial": serial, "developer": "828282", "reason": "other", "requested_by": "applicant-manager" }),
     )
     .await;
     assert_eq!(s, 201, "{v}");

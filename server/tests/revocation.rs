@@ -23,6 +23,29 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
+/// Removes a developer as the faithful policy has it: the supervisor decides, an
+/// operator countersigns (R-4.11-LEAVE, R-5.2-SEPARATION).
+async fn remove(h: &Harness, developer: &str) {
+    let (s, v) = post(
+        &staff(h, "sam").await,
+        format!("{}/api/ra/developers/{developer}/removal", h.base),
+        json!({}),
+    )
+    .await;
+    assert_eq!((s, v["status"].as_str()), (201, Some("proposed")), "{v}");
+    let id = v["id"].as_i64().unwrap();
+    let (s, v) = step(
+        h,
+        "olive",
+        "developer-removals",
+        id,
+        "countersign-developer-removal",
+        true,
+    )
+    .await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("carried-out")), "{v}");
+}
+
 /// Proves: R-4.9-WHO.
 #[tokio::test]
 async fn r_4_9_who_a_manager_cannot_revoke_another_organisations_certificate() {
@@ -31,7 +54,7 @@ async fn r_4_9_who_a_manager_cannot_revoke_another_organisations_certificate() {
     approved(&h, "700002", "b@b.example", &["000001"]).await;
     let (_, v) = enroll(&h, &a[0].1, &csr(1)).await;
     let serial = v["serial"].as_str().unwrap();
-    let (s, v) = post(&staff(&h, "olive").await, format!("{}/api/ra/revocations", h.base), json!({ "serial": serial, "developer": "700002", "reason": "cessation-of-use", "requested_by": "manager" })).await;
+    let (s, v) = post(&staff(&h, "olive").await, format!("{}/api/ra/revocations", h.base), json!({ "serial": serial, "developer": "700002", "reason": "cessation-of-use", "requested_by": "applicant-manager" })).await;
     assert_eq!(s, 403, "{v}");
     assert!(v["detail"].as_str().unwrap().contains("R-4.9-WHO"));
 }
@@ -43,12 +66,10 @@ async fn r_3_4_revoke_confirm_only_the_managers_confirmation_revokes() {
     let p = approved(&h, "800001", "manager@org.example", &["000001"]).await;
     let (_, v) = enroll(&h, &p[0].1, &csr(1)).await;
     let serial = v["serial"].as_str().unwrap().to_string();
-    let olive = staff(&h, "olive").await;
-    let (s, v) = post(&olive, format!("{}/api/ra/revocations", h.base), json!({ "serial": serial, "developer": "800001", "reason": "cessation-of-use", "requested_by": "manager" })).await;
-    assert_eq!(s, 201, "{v}");
-    assert_eq!(v["status"], "awaiting-confirmation");
+    let id = revocation_form(&h, &serial, "800001", "cessation-of-use").await;
     // R-3.4-REVOKE-FORM: the form's content is recorded with the request.
-    let (_, form) = get(&olive, format!("{}/api/ra/revocations/{}", h.base, v["id"])).await;
+    let olive = staff(&h, "olive").await;
+    let (_, form) = get(&olive, format!("{}/api/ra/revocations/{id}", h.base)).await;
     assert_eq!(
         (
             form["serial"].as_str(),
@@ -60,10 +81,27 @@ async fn r_3_4_revoke_confirm_only_the_managers_confirmation_revokes() {
             Some(serial.as_str()),
             Some("800001"),
             Some("cessation-of-use"),
-            Some("manager")
+            Some("applicant-manager")
         )
     );
-    // The confirmation goes to the address on file, and nothing is revoked yet.
+    // The form is checked twice (R-5.2-DUAL-CHECK); only its acceptance mails the
+    // confirmation, to the address on file, and nothing is revoked yet.
+    let (s, v) = step(
+        &h,
+        "erin",
+        "revocations",
+        id,
+        "examine-revocation-form",
+        true,
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = step(&h, "sam", "revocations", id, "accept-revocation-form", true).await;
+    assert_eq!(
+        (s, v["status"].as_str()),
+        (200, Some("awaiting-confirmation")),
+        "{v}"
+    );
     let mail = h.sink.wait_for("revocation/confirm?token=").await;
     assert!(mail.contains("manager@org.example"));
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await; // a scheduler tick may publish a CRL
@@ -96,16 +134,18 @@ async fn r_4_9_compromise_two_staff_confirm_by_phone_and_the_crl_follows_at_once
     let p = approved(&h, "900001", "m@c.example", &["000001"]).await;
     let (_, v) = enroll(&h, &p[0].1, &csr(1)).await;
     let serial = v["serial"].as_str().unwrap().to_string();
-    let olive = staff(&h, "olive").await;
-    let (s, v) = post(&olive, format!("{}/api/ra/revocations", h.base), json!({ "serial": serial, "developer": "900001", "reason": "key-compromise", "requested_by": "manager" })).await;
-    assert_eq!(s, 201, "{v}");
-    let id = v["id"].as_i64().unwrap();
-    let url = format!("{}/api/ra/revocations/{id}/phone-confirmation", h.base);
-    assert_eq!(post(&olive, url.clone(), json!({})).await.0, 200);
-    let (s, v) = post(&olive, url.clone(), json!({})).await;
+    let id = revocation_form(&h, &serial, "900001", "key-compromise").await;
+    let phone = "confirm-revocation-by-phone";
+    let (s, v) = step(&h, "olive", "revocations", id, phone, true).await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = step(&h, "olive", "revocations", id, phone, true).await;
     assert_eq!(s, 403, "the same person cannot confirm twice: {v}");
-    let (s, v) = post(&staff(&h, "sam").await, url, json!({})).await;
-    assert_eq!((s, v["status"].as_str()), (200, Some("revoked")));
+    assert!(
+        v["detail"].as_str().unwrap().contains("R-5.2-SEPARATION"),
+        "{v}"
+    );
+    let (s, v) = step(&h, "sam", "revocations", id, phone, true).await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("revoked")), "{v}");
     assert!(
         revoked_serials(&h).await.contains(&(serial, Some(1))),
         "keyCompromise on the CRL at once"
@@ -123,13 +163,7 @@ async fn r_4_11_leave_removing_a_developer_revokes_all_its_certificates() {
         assert_eq!(s, 201);
         serials.push(v["serial"].as_str().unwrap().to_string());
     }
-    let (s, v) = post(
-        &staff(&h, "sam").await,
-        format!("{}/api/ra/developers/910001/removal", h.base),
-        json!({}),
-    )
-    .await;
-    assert_eq!(s, 200, "{v}");
+    remove(&h, "910001").await;
     let list = revoked_serials(&h).await;
     for serial in &serials {
         assert!(
@@ -162,7 +196,7 @@ async fn r_4_9_deadline_counts_business_days_in_the_policys_calendar() {
     let (s, v) = enroll(&h, &p[0].1, &csr(1)).await;
     assert_eq!(s, 201, "{v}");
     let olive = staff(&h, "olive").await;
-    let (s, v) = post(&olive, format!("{}/api/ra/revocations", h.base), json!({ "serial": v["serial"], "developer": "921001", "reason": "other", "requested_by": "manager" })).await;
+    let (s, v) = post(&olive, format!("{}/api/ra/revocations", h.base), json!({ "serial": v["serial"], "developer": "921001", "reason": "other", "requested_by": "applicant-manager" })).await;
     assert_eq!(s, 201, "{v}");
     assert_eq!(v["deadline"], "2027-01-25T15:00:00Z", "{v}");
     for (t, overdue) in [("2027-01-25T14:59:59Z", 0), ("2027-01-25T15:00:00Z", 1)] {
@@ -219,8 +253,9 @@ async fn r_3_3_reissue_a_revoked_subscriber_needs_a_new_application() {
 
 /// Who may revoke (R-4.9-WHO): an applicant manager's form, recorded by whoever the
 /// policy lets record forms (the operator), or the CA itself, decided by whoever the
-/// policy lets revoke as the CA (the supervisor); neither may do the other's, and the
-/// CA's own revocation takes effect at once, on the CRL.
+/// policy lets revoke as the CA (the supervisor); neither may do the other's. The CA's
+/// own decision revokes once another person countersigns it (CPS 5.2.4), and is then
+/// on the CRL at once.
 /// Proves: R-4.9-WHO, R-5.2-RA-ROLES.
 #[tokio::test]
 async fn r_4_9_who_forms_and_the_cas_own_revocations_are_each_for_their_role() {
@@ -238,7 +273,7 @@ async fn r_4_9_who_forms_and_the_cas_own_revocations_are_each_for_their_role() {
         v["detail"].as_str().unwrap().contains("revoke-as-ca"),
         "{v}"
     );
-    let (s, v) = post(&supervisor, url.clone(), form("manager")).await;
+    let (s, v) = post(&supervisor, url.clone(), form("applicant-manager")).await;
     assert_eq!(s, 403, "the supervisor recorded a manager's form: {v}");
     assert!(
         v["detail"]
@@ -250,7 +285,17 @@ async fn r_4_9_who_forms_and_the_cas_own_revocations_are_each_for_their_role() {
     assert!(revoked_serials(&h).await.is_empty(), "nothing was revoked");
     let (s, v) = post(&supervisor, url, form("ca")).await;
     assert_eq!(s, 201, "{v}");
-    assert_eq!(v["status"], "revoked");
+    let id = v["id"].as_i64().unwrap();
+    let (s, v) = step(
+        &h,
+        "olive",
+        "revocations",
+        id,
+        "countersign-ca-revocation",
+        true,
+    )
+    .await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("revoked")), "{v}");
     assert!(
         revoked_serials(&h).await.iter().any(|(s, _)| s == serial),
         "on the CRL at once"
@@ -267,13 +312,7 @@ async fn r_4_11_leave_a_removed_developers_unredeemed_passwords_are_void() {
     let passwords = approved(&h, "626262", "m@leave.example", &["000001", "000002"]).await;
     let (s, v) = enroll(&h, &passwords[0].1, &csr(1)).await;
     assert_eq!(s, 201, "{v}");
-    let (s, v) = post(
-        &staff(&h, "sam").await,
-        format!("{}/api/ra/developers/626262/removal", h.base),
-        json!({}),
-    )
-    .await;
-    assert_eq!(s, 200, "{v}");
+    remove(&h, "626262").await;
     let (s, v) = enroll(&h, &passwords[1].1, &csr(2)).await;
     assert_eq!(s, 401, "a removed developer's password still enrolled: {v}");
     let audited: Vec<String> = audit_details(&h, "certificate-application");

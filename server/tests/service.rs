@@ -187,32 +187,42 @@ async fn r_5_2_dual_check_the_examiner_checks_before_the_supervisor_decides() {
         json!({ "developer": "333333", "form_email": "m@d.example", "holders": ["000001"] }),
     )
     .await;
+    assert_eq!(v["status"], "received", "{v}");
     let id = v["id"].as_i64().unwrap();
-    let sam = staff(&h, "sam").await;
-    let (s, v) = post(
-        &sam,
-        format!("{}/api/ra/applications/{id}/decision", h.base),
-        json!({ "approve": true }),
-    )
-    .await;
+    let (s, v) = step(&h, "sam", "applications", id, "decide-application", true).await;
     assert_eq!(
         s, 409,
         "the supervisor cannot decide before the examiner: {v}"
     );
-    let (s, _) = post(
-        &sam,
-        format!("{}/api/ra/applications/{id}/examination", h.base),
-        json!({ "approve": true }),
-    )
-    .await;
+    let (s, _) = step(&h, "sam", "applications", id, "examine-application", true).await;
     assert_eq!(s, 403, "the supervisor is not the examiner");
-    let (s, _) = post(
-        &staff(&h, "erin").await,
-        format!("{}/api/ra/applications/{id}/decision", h.base),
-        json!({ "approve": true }),
+    let (s, v) = step(&h, "erin", "applications", id, "examine-application", true).await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("examined")), "{v}");
+    let (s, _) = step(&h, "erin", "applications", id, "decide-application", true).await;
+    assert_eq!(s, 403, "the examiner cannot approve");
+    let (s, v) = step(&h, "sam", "applications", id, "decide-application", true).await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("approved")), "{v}");
+    assert_eq!(v["passwords"].as_array().map(Vec::len), Some(1), "{v}");
+    // The record shows who took each step.
+    let (_, app) = get(
+        &staff(&h, "olive").await,
+        format!("{}/api/ra/applications/{id}", h.base),
     )
     .await;
-    assert_eq!(s, 403, "the examiner cannot approve");
+    let by: Vec<(&str, &str)> = app["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["action"].as_str().unwrap(), s["by"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        by,
+        [
+            ("receive-application", "olive"),
+            ("examine-application", "erin"),
+            ("decide-application", "sam")
+        ]
+    );
 }
 
 /// Proves: R-5.2-SEPARATION.
@@ -336,38 +346,88 @@ async fn r_4_2_password_fifty_parallel_uses_make_exactly_one_certificate() {
 #[tokio::test]
 async fn r_5_2_ra_roles_every_route_checks_session_and_role() {
     let h = start().await;
-    let routes: [(&str, &str, &[&str]); 13] = [
-        ("POST", "/api/ra/developers", &["operator"]),
+    // (method, path, the action a step route's body names, roles allowed)
+    // (method, path, the action a step route's body names, roles allowed)
+    let routes: [(&str, &str, &str, &[&str]); 16] = [
+        ("POST", "/api/ra/developers", "", &["operator"]),
         (
             "GET",
             "/api/ra/developers/000000",
+            "",
             &["operator", "examiner", "supervisor"],
         ),
-        ("POST", "/api/ra/developers/000000/removal", &["supervisor"]),
-        ("POST", "/api/ra/applications", &["operator"]),
+        (
+            "POST",
+            "/api/ra/developers/000000/removal",
+            "",
+            &["supervisor"],
+        ),
+        (
+            "POST",
+            "/api/ra/developer-removals/1/steps",
+            "countersign-developer-removal",
+            &["operator"],
+        ),
+        ("POST", "/api/ra/applications", "", &["operator"]),
         (
             "GET",
             "/api/ra/applications/1",
+            "",
             &["operator", "examiner", "supervisor"],
         ),
-        ("POST", "/api/ra/applications/1/examination", &["examiner"]),
-        ("POST", "/api/ra/applications/1/decision", &["supervisor"]),
-        ("GET", "/api/ra/revocations/1", &["operator", "supervisor"]),
         (
             "POST",
-            "/api/ra/revocations/1/phone-confirmation",
+            "/api/ra/applications/1/steps",
+            "examine-application",
+            &["examiner"],
+        ),
+        (
+            "POST",
+            "/api/ra/applications/1/steps",
+            "decide-application",
+            &["supervisor"],
+        ),
+        (
+            "GET",
+            "/api/ra/revocations/1",
+            "",
             &["operator", "supervisor"],
+        ),
+        (
+            "POST",
+            "/api/ra/revocations/1/steps",
+            "confirm-revocation-by-phone",
+            &["operator", "supervisor"],
+        ),
+        (
+            "POST",
+            "/api/ra/revocations/1/steps",
+            "examine-revocation-form",
+            &["examiner"],
+        ),
+        (
+            "POST",
+            "/api/ra/revocations/1/steps",
+            "accept-revocation-form",
+            &["supervisor"],
         ),
         (
             "GET",
             "/api/ra/revocations/overdue",
+            "",
             &["operator", "supervisor"],
         ),
-        ("POST", "/api/ra/room-entries", &["facility-administrator"]),
-        ("GET", "/api/ra/operator-actions", &["supervisor"]),
+        (
+            "POST",
+            "/api/ra/room-entries",
+            "",
+            &["facility-administrator"],
+        ),
+        ("GET", "/api/ra/operator-actions", "", &["supervisor"]),
         (
             "GET",
             "/api/ra/me",
+            "",
             &[
                 "operator",
                 "examiner",
@@ -378,8 +438,13 @@ async fn r_5_2_ra_roles_every_route_checks_session_and_role() {
     ];
     let body = json!({ "developer": "000000", "form_email": "x@y", "holders": ["000001"], "approve": true, "person": "x", "number": "000000", "name": "n", "class": "A", "registration": "full", "manager_name": "m", "manager_address": "a", "manager_email": "m@x", "manager_phone": "1" });
     let anonymous = client();
-    for (method, path, allowed) in routes {
+    for (method, path, action, allowed) in routes {
         let url = format!("{}{path}", h.base);
+        let body = if action.is_empty() {
+            body.clone()
+        } else {
+            json!({ "action": action })
+        };
         let req = if method == "GET" {
             anonymous.get(&url)
         } else {

@@ -114,16 +114,26 @@ async fn three_servers_on_one_ca_keep_serials_names_passwords_and_crls_unique() 
         .unwrap();
     assert_eq!(holders, 60, "each holder linked to its own certificate");
 
-    // Each server removes one developer at the same moment: each revokes that
-    // developer's twenty certificates and publishes a CRL at once.
+    // The supervisor decides three removals; then each server countersigns one at the
+    // same moment: each revokes that developer's twenty certificates and publishes a
+    // CRL at once.
     let sam = staff(&h, "sam").await;
+    let mut ids = Vec::new();
+    for (i, base) in bases.iter().enumerate() {
+        let url = format!("{base}/api/ra/developers/{}/removal", 900_001 + i);
+        let (status, body) = post(&sam, url, serde_json::json!({})).await;
+        assert_eq!(status, 201, "{body}");
+        ids.push(body["id"].as_i64().unwrap());
+    }
+    let olive = staff(&h, "olive").await;
     let removals: Vec<_> = bases
         .iter()
-        .enumerate()
-        .map(|(i, base)| {
-            let sam = sam.clone();
-            let url = format!("{base}/api/ra/developers/{}/removal", 900_001 + i);
-            tokio::spawn(async move { post(&sam, url, serde_json::json!({})).await })
+        .zip(ids)
+        .map(|(base, id)| {
+            let olive = olive.clone();
+            let url = format!("{base}/api/ra/developer-removals/{id}/steps");
+            let body = serde_json::json!({ "action": "countersign-developer-removal" });
+            tokio::spawn(async move { post(&olive, url, body).await })
         })
         .collect();
     for removal in removals {

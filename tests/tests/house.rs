@@ -177,19 +177,35 @@ fn release_builds_have_no_test_hooks() {
 }
 
 /// Who may do what is the policy's (R-5.2-RA-ROLES): no role of a shipped policy is
-/// named in the code of the server or the CLI, in a string or in SQL, so a permission
-/// cannot be decided by a hand-written comparison with a role's name.
+/// named in the code of the server or the CLI, in a string or in SQL, and neither is
+/// any workflow's name or any state of one (issue 12), so a permission or a
+/// transition cannot be decided by a hand-written comparison with a name.
 #[test]
-fn no_role_is_named_in_the_server_or_the_cli() {
+fn no_role_or_workflow_state_is_named_in_the_server_or_the_cli() {
     let root = root();
-    let roles: Vec<&str> = inkan_policies::ALL
+    let policies = inkan_policies::ALL
         .iter()
-        .flat_map(|p| p.definition().ra_roles.iter().map(|r| r.name))
-        .collect();
-    let mut roles = roles;
+        .chain(inkan_test_policies::ALL.iter());
+    let mut roles: Vec<&str> = Vec::new();
+    for p in policies {
+        let def = p.definition();
+        roles.extend(def.ra_roles.iter().map(|r| r.name));
+        for w in def.workflows {
+            roles.push(w.name);
+            roles.push(w.start);
+            roles.extend(w.ends.iter().copied());
+            for s in w.steps {
+                roles.extend([s.from, s.to]);
+                roles.extend(s.refused);
+            }
+        }
+    }
     roles.sort_unstable();
     roles.dedup();
-    assert!(roles.contains(&"operator"), "{roles:?}");
+    assert!(
+        roles.contains(&"operator") && roles.contains(&"awaiting-confirmation"),
+        "{roles:?}"
+    );
     let mut files = Vec::new();
     for dir in ["server/src", "cli/src"] {
         rust_files(&root.join(dir), &mut files);
@@ -212,7 +228,7 @@ fn no_role_is_named_in_the_server_or_the_cli() {
     }
     assert!(
         found.is_empty(),
-        "role names in code (ask the policy instead: Policy::may, ra::permissions):\n  {}",
+        "role or workflow names in code (ask the policy instead: Policy::may, ra::permissions, ra::workflow):\n  {}",
         found.join("\n  ")
     );
 }

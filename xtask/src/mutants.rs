@@ -80,6 +80,22 @@ pub const GROUPS: &[Group] = &[
         ],
     },
     Group {
+        name: "workflows",
+        files: &[
+            "server/src/ra/workflow.rs",
+            "server/src/ra/cases.rs",
+            "server/src/ra/records/steps.rs",
+            "policy-types/src/workflow.rs",
+        ],
+        tests: &["inkan-server", "inkan-policy-types"],
+        rules: &[
+            "R-5.2-DUAL-CHECK",
+            "R-5.2-SEPARATION",
+            "R-4.11-LEAVE",
+            "R-3.4-REVOKE-CONFIRM",
+        ],
+    },
+    Group {
         name: "calendar",
         files: &[
             "policy-types/src/business.rs",

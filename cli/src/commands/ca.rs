@@ -172,9 +172,9 @@ pub fn pending(args: PendingArgs) -> Result<ExitCode> {
     let pending = ca.pending()?;
     for r in &pending {
         let revoked = if r.revoked.is_some() {
-            "revoked"
+            "revoked: yes"
         } else {
-            "not revoked"
+            "revoked: no"
         };
         println!("{}  {}  {}  {revoked}", r.serial, r.profile, r.subject);
     }

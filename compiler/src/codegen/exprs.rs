@@ -352,6 +352,50 @@ pub(super) fn name_view(profile: &CertificateProfile, name: &SubscriberName) -> 
     }
 }
 
+/// The RA's workflows as a `&[Workflow]` expression.
+pub(super) fn workflows_expr(flows: &[Workflow]) -> String {
+    const W: &str = "inkan_policy_types::workflow";
+    let action = |a: &RaAction| format!("RaAction::{a:?}");
+    let workflows: Vec<String> = flows
+        .iter()
+        .map(|w| {
+            let steps: Vec<String> = w
+                .steps
+                .iter()
+                .map(|s| {
+                    let by = match s.by {
+                        By::Staff(a) => format!("{W}::By::Staff({})", action(&a)),
+                        By::ManagerLink => format!("{W}::By::ManagerLink"),
+                    };
+                    let not_by: Vec<String> = s.not_by.iter().map(action).collect();
+                    format!(
+                        "{W}::Step {{ by: {by}, from: {:?}, to: {:?}, refused: {:?}, not_by: &[{}], then: {} }}",
+                        s.from,
+                        s.to,
+                        s.refused,
+                        not_by.join(", "),
+                        s.then
+                            .map_or("None".into(), |e| format!("Some({W}::Effect::{e:?})"))
+                    )
+                })
+                .collect();
+            format!(
+                "{W}::Workflow {{ name: {:?}, subject: {W}::Subject::{:?}, requested_by: {}, reasons: &{:?}, opens: {}, start: {:?}, ends: &{:?}, steps: &[{}] }}",
+                w.name,
+                w.subject,
+                w.requested_by
+                    .map_or("None".into(), |r| format!("Some({W}::Requester::{r:?})")),
+                w.reasons,
+                action(&w.opens),
+                w.start,
+                w.ends,
+                steps.join(", ")
+            )
+        })
+        .collect();
+    format!("&[{}]", workflows.join(", "))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

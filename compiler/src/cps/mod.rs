@@ -16,6 +16,7 @@ use crate::model::*;
 mod operations;
 mod profiles;
 mod table;
+mod workflows;
 
 use profiles::{name_cell, profile_tables, string_type_note, time_cell};
 pub use table::{Section, Table};

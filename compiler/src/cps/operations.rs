@@ -3,6 +3,7 @@
 //! days), 5.2 trusted roles, 5.4 audit, 6.2 key custody.
 
 use super::table::{Section, cites, t};
+use super::workflows;
 use crate::model::*;
 
 /// 4.2 to 5.4, in order.
@@ -24,7 +25,10 @@ pub(super) fn before_keys(policy: &Policy) -> Vec<Section> {
                     if voids.is_empty() { "-".into() } else { voids.join(", ") },
                     cites(&p.cites),
                 ]],
-            )],
+            )]
+            .into_iter()
+            .chain(workflows::tables(policy, Subject::Application))
+            .collect(),
         });
     }
     sections.extend(renewal(policy));
@@ -101,11 +105,21 @@ pub(super) fn before_keys(policy: &Policy) -> Vec<Section> {
                 "not offered; the CRL is the only revocation channel"
             }
         );
+        tables.extend(workflows::tables(policy, Subject::Revocation));
         sections.push(Section {
             number: "4.9".into(),
             title: "Revocation".into(),
             intro,
             tables,
+        });
+    }
+    let removal = workflows::tables(policy, Subject::DeveloperRemoval);
+    if !removal.is_empty() {
+        sections.push(Section {
+            number: "4.11".into(),
+            title: "End of subscription".into(),
+            intro: "A developer removed from the list has every certificate of its subscribers revoked, in one transaction, by the workflow below.".into(),
+            tables: removal,
         });
     }
     if let Some(ra) = &policy.ra {

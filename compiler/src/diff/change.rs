@@ -23,13 +23,14 @@ pub struct Change {
 }
 
 /// Section titles, in RFC 3647 order.
-pub const SECTIONS: [(&str, &str); 13] = [
+pub const SECTIONS: [(&str, &str); 14] = [
     ("1.2", "Document name and identification"),
     ("1.4", "Certificate usage"),
     ("2", "Repository"),
     ("4.2", "Certificate application processing"),
     ("4.6", "Certificate renewal"),
     ("4.9", "Revocation"),
+    ("4.11", "End of subscription"),
     ("5.2", "Procedural controls"),
     ("5.4", "Audit logging"),
     ("6.1", "Key pair generation and installation"),

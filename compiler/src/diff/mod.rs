@@ -14,6 +14,7 @@ mod calendar;
 mod change;
 mod profile;
 mod render;
+mod workflows;
 
 pub use change::{Change, SECTIONS};
 use change::{Differ, names, pick};
@@ -306,6 +307,7 @@ pub fn diff(old: &Policy, new: &Policy) -> Vec<Change> {
                 false,
             );
         }
+        workflows::workflows(&mut d, &a.workflows, &b.workflows);
         let pw = |r: &Ra| match &r.passwords {
             Some(p) => {
                 let voids: Vec<&str> = p.void_when.iter().map(|v| v.keyword()).collect();

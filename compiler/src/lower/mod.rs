@@ -16,6 +16,7 @@ mod names;
 mod operations;
 mod policy;
 mod renewal;
+mod workflows;
 
 use std::collections::HashSet;
 

@@ -103,7 +103,7 @@ impl Cx<'_> {
         }
     }
 
-    pub(super) fn ra(&mut self, r: &RawRa) -> Ra {
+    pub(super) fn ra(&mut self, r: &RawRa, revocation: Option<&Revocation>) -> Ra {
         let cites = self.cites(&r.cps);
         let mut roles: Vec<RaRole> = Vec::new();
         for x in &r.roles {
@@ -203,11 +203,35 @@ impl Cx<'_> {
                 None
             }
         };
+        let dual_check: Vec<String> = r.dual_check.iter().map(|s| s.value.clone()).collect();
+        let workflows = match &r.workflows {
+            Some(w) => self.workflows(
+                w,
+                &super::workflows::Context {
+                    roles: &roles,
+                    dual_check: &dual_check,
+                    revocation,
+                },
+            ),
+            None => {
+                self.grown(
+                    Diagnostic::error(
+                        "missing-workflows",
+                        Some(span_of(&r.separation)),
+                        "the RA does not say how its cases move: applications, revocations, removals",
+                    )
+                    .label("add `workflows:` to this `ra` section")
+                    .rules(["R-4.2-FLOW", "R-5.2-DUAL-CHECK"]),
+                );
+                Vec::new()
+            }
+        };
         Ra {
             roles,
             passwords,
+            workflows,
             separation: r.separation.value.clone(),
-            dual_check: r.dual_check.iter().map(|s| s.value.clone()).collect(),
+            dual_check,
             reviewed: r.reviewed.iter().map(|s| s.value.clone()).collect(),
             cites,
         }

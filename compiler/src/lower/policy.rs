@@ -73,7 +73,7 @@ impl Cx<'_> {
             .and_then(|r| self.renewal(r, &certificates));
         self.deadlines_need_a_calendar(raw.revocation.as_ref(), calendar.as_ref());
         let revocation = raw.revocation.map(|r| self.revocation(&r));
-        let ra = raw.ra.map(|r| self.ra(&r));
+        let ra = raw.ra.map(|r| self.ra(&r, revocation.as_ref()));
         let audit = raw.audit.map(|a| self.audit(&a));
         let waivers = self.waivers(&raw.waivers);
         Policy {

@@ -40,6 +40,9 @@ runtime_keywords!(
     inkan_policy_types::business::Weekday,
     inkan_policy_types::renewal::NoticeDelivery,
     inkan_policy_types::renewal::Recipients,
+    inkan_policy_types::workflow::Subject,
+    inkan_policy_types::workflow::Effect,
+    inkan_policy_types::workflow::Requester,
 );
 
 /// Declares a closed set of policy keywords with their spelling.

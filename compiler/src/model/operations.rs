@@ -7,6 +7,7 @@ pub use inkan_policy_types::actions::RaAction;
 use crate::lang::duration::{BusinessDays, Duration};
 pub use inkan_policy_types::business::Weekday;
 pub use inkan_policy_types::renewal::{NoticeDelivery, Recipients};
+pub use inkan_policy_types::workflow::{By, Effect, Requester, Subject};
 
 impl ReasonCode {
     /// The ENUMERATED value.
@@ -139,6 +140,52 @@ pub struct Ra {
     pub reviewed: Vec<String>,
     /// The one-time passwords; `None` only in an earlier revision read for a diff.
     pub passwords: Option<Passwords>,
+    /// The workflows; empty only in an earlier revision read for a diff.
+    pub workflows: Vec<Workflow>,
+    /// CPS rules cited.
+    pub cites: Vec<String>,
+}
+
+/// One transition of a workflow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Step {
+    /// Who takes it.
+    pub by: By,
+    /// The state it leaves.
+    pub from: String,
+    /// The state it reaches.
+    pub to: String,
+    /// The state a refusal reaches.
+    pub refused: Option<String>,
+    /// Whoever performed one of these on the case may not take this step.
+    pub not_by: Vec<RaAction>,
+    /// What the service does then.
+    pub then: Option<Effect>,
+}
+
+/// A workflow: a state machine over one kind of case (R-4.2-FLOW, R-5.2-DUAL-CHECK).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Workflow {
+    /// Its name.
+    pub name: String,
+    /// The kind of case.
+    pub subject: Subject,
+    /// For revocations: who asks.
+    pub requested_by: Option<Requester>,
+    /// For revocations: the reasons handled (none: every reason).
+    pub reasons: Vec<String>,
+    /// Roles may be combined (CPS 5.2.4's urgent revocation).
+    pub emergency: bool,
+    /// The opening action.
+    pub opens: RaAction,
+    /// The opening state.
+    pub start: String,
+    /// The final states.
+    pub ends: Vec<String>,
+    /// The transitions.
+    pub steps: Vec<Step>,
     /// CPS rules cited.
     pub cites: Vec<String>,
 }

@@ -13,6 +13,7 @@
 //! - `operations.rs`: key activation, room entries, the operators' actions;
 //! - [`extract`], `pages.rs`, [`problem`], `openapi.rs`: what the handlers share.
 
+mod cases;
 pub mod extract;
 mod openapi;
 mod operations;
@@ -87,16 +88,20 @@ pub fn router(state: AppState) -> Router {
         .route("/api/ra/applications", post(registry::receive_application))
         .route("/api/ra/applications/{id}", get(registry::get_application))
         .route(
-            "/api/ra/applications/{id}/examination",
-            post(registry::examine),
+            "/api/ra/applications/{id}/steps",
+            post(cases::application_step),
         )
-        .route("/api/ra/applications/{id}/decision", post(registry::decide))
         .route("/api/ra/revocations", post(revocations::request_revocation))
         .route("/api/ra/revocations/overdue", get(revocations::overdue))
         .route("/api/ra/revocations/{id}", get(revocations::get_revocation))
         .route(
-            "/api/ra/revocations/{id}/phone-confirmation",
-            post(revocations::phone_confirmation),
+            "/api/ra/revocations/{id}/steps",
+            post(cases::revocation_step),
+        )
+        .route("/api/ra/developer-removals/{id}", get(cases::get_removal))
+        .route(
+            "/api/ra/developer-removals/{id}/steps",
+            post(cases::removal_step),
         )
         .route("/api/ra/renewal-notices", get(renewals::unsent))
         .route(

@@ -3,6 +3,7 @@
 
 use inkan_runtime::actions::RaAction;
 use inkan_runtime::policy::Policy;
+use inkan_runtime::workflow::{By, Subject};
 use serde_json::{Value, json};
 
 /// Who may call a route.
@@ -66,7 +67,36 @@ fn obj(fields: &[(&str, &str)]) -> Value {
 /// The document, with the roles the policy gives each action.
 pub fn document(policy: &dyn Policy) -> Value {
     let who = |w: Who<'_>| w.text(policy);
-    let decision = obj(&[("approve", "boolean")]);
+    let step = obj(&[("action", "string"), ("accept", "boolean")]);
+    // The actions the policy's workflows of each kind of case take steps with.
+    let actions_of = |subject: Subject| -> Vec<RaAction> {
+        let mut v: Vec<RaAction> = policy
+            .definition()
+            .workflows
+            .iter()
+            .filter(|w| w.subject == subject)
+            .flat_map(|w| w.steps.iter())
+            .filter_map(|s| match s.by {
+                By::Staff(a) => Some(a),
+                By::ManagerLink => None,
+            })
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let (app_steps, rev_steps, rem_steps) = (
+        actions_of(Subject::Application),
+        actions_of(Subject::Revocation),
+        actions_of(Subject::DeveloperRemoval),
+    );
+    let opening: Vec<RaAction> = policy
+        .definition()
+        .workflows
+        .iter()
+        .filter(|w| w.subject == Subject::Revocation)
+        .map(|w| w.opens)
+        .collect();
     json!({
         "openapi": "3.1.0",
         "info": { "title": "inkan CA service", "version": env!("CARGO_PKG_VERSION") },
@@ -87,14 +117,15 @@ pub fn document(policy: &dyn Policy) -> Value {
             "/api/ra/me": { "get": op("The logged-in staff member", &who(Who::Staff), "-", None, "200") },
             "/api/ra/developers": { "post": op("Register a product developer", &who(Who::Action(&[RaAction::RegisterDeveloper])), "R-3.2-CLASSES, R-4.1-ELIGIBLE, R-9.3-CONFIDENTIAL", Some(obj(&[("number", "string"), ("name", "string"), ("class", "string"), ("registration", "string"), ("permitted", "boolean"), ("manager_name", "string"), ("manager_address", "string"), ("manager_email", "string"), ("manager_phone", "string")])), "201") },
             "/api/ra/developers/{number}": { "get": op("A developer, confidential fields included", &who(Who::Action(&[RaAction::ReadDeveloper])), "R-9.3-CONFIDENTIAL", None, "200") },
-            "/api/ra/developers/{number}/removal": { "post": op("Remove a developer from the list, revoking all its certificates in one transaction", &who(Who::Action(&[RaAction::RemoveDeveloper])), "R-4.11-LEAVE", None, "200") },
+            "/api/ra/developers/{number}/removal": { "post": op("Propose removing a developer from the list: opens a case of the policy's removal workflow, whose countersigning step revokes all its certificates in one transaction", &who(Who::Action(&[RaAction::RemoveDeveloper])), "R-4.11-LEAVE, R-5.2-SEPARATION", None, "201") },
+            "/api/ra/developer-removals/{id}": { "get": op("A developer's removal and the steps taken on it", &who(Who::Action(&[RaAction::ReadDeveloper])), "R-4.11-LEAVE", None, "200") },
+            "/api/ra/developer-removals/{id}/steps": { "post": op("Take the next step of a removal, as the policy's workflow names it", &who(Who::Action(&rem_steps)), "R-4.11-LEAVE, R-5.2-SEPARATION", Some(step.clone()), "200") },
             "/api/ra/applications": { "post": op("Record a received application form", &who(Who::Action(&[RaAction::ReceiveApplication])), "R-5.4-RA-EVENTS, R-3.2-EMAIL-MATCH, R-4.1-ELIGIBLE", Some(obj(&[("developer", "string"), ("form_email", "string"), ("holders", "array")])), "201") },
             "/api/ra/applications/{id}": { "get": op("An application", &who(Who::Action(&[RaAction::ReadApplication])), "R-4.2-FLOW", None, "200") },
-            "/api/ra/applications/{id}/examination": { "post": op("The examiner's check", &who(Who::Action(&[RaAction::ExamineApplication])), "R-5.2-DUAL-CHECK", Some(decision.clone()), "200") },
-            "/api/ra/applications/{id}/decision": { "post": op("The supervisor's final check; approval returns one password per holder, once", &who(Who::Action(&[RaAction::DecideApplication])), "R-5.2-DUAL-CHECK, R-4.2-FLOW", Some(decision), "200") },
-            "/api/ra/revocations": { "post": op("Record a revocation form (manager) or a CA revocation", &who(Who::Action(&[RaAction::RecordRevocationForm, RaAction::RevokeAsCa])), "R-4.9-WHO, R-3.4-REVOKE-CONFIRM, R-4.9-DEADLINE", Some(obj(&[("serial", "string"), ("developer", "string"), ("reason", "string"), ("requested_by", "string")])), "201") },
-            "/api/ra/revocations/{id}": { "get": op("A revocation request", &who(Who::Action(&[RaAction::ReadRevocation])), "R-4.9-DEADLINE", None, "200") },
-            "/api/ra/revocations/{id}/phone-confirmation": { "post": op("Record a telephone confirmation of a key-compromise request; the second, by another person, revokes at once", &who(Who::Action(&[RaAction::ConfirmRevocationByPhone])), "R-4.9-COMPROMISE, R-5.7-COMPROMISE", None, "200") },
+            "/api/ra/applications/{id}/steps": { "post": op("Take the next step of an application (examination, final check), as the policy's workflow names it; the approving step returns one password per holder, once", &who(Who::Action(&app_steps)), "R-4.2-FLOW, R-5.2-DUAL-CHECK, R-4.2-PASSWORD", Some(step.clone()), "200") },
+            "/api/ra/revocations": { "post": op("Open a revocation request (requested_by: applicant-manager or ca) in the workflow the policy gives its requester and reason", &who(Who::Action(&opening)), "R-4.9-WHO, R-4.9-DEADLINE", Some(obj(&[("serial", "string"), ("developer", "string"), ("reason", "string"), ("requested_by", "string")])), "201") },
+            "/api/ra/revocations/{id}": { "get": op("A revocation request and the steps taken on it", &who(Who::Action(&[RaAction::ReadRevocation])), "R-4.9-DEADLINE", None, "200") },
+            "/api/ra/revocations/{id}/steps": { "post": op("Take the next step of a revocation request (form checks, telephone confirmations, countersigning), as the policy's workflow names it", &who(Who::Action(&rev_steps)), "R-5.2-DUAL-CHECK, R-4.9-COMPROMISE, R-5.7-COMPROMISE, R-5.2-SEPARATION", Some(step), "200") },
             "/api/ra/revocations/overdue": { "get": op("Revocation requests past their deadline", &who(Who::Action(&[RaAction::ListOverdueRevocations])), "R-4.9-DEADLINE", None, "200") },
             "/api/ra/activation": {
                 "get": op("Whether the CA keys are active, and how many shares are in", &who(Who::Action(&[RaAction::ReadActivation])), "R-6.2-M-OF-N", None, "200"),

@@ -7,12 +7,15 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use inkan_runtime::actions::RaAction;
+use inkan_runtime::workflow::{self, Subject};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::cases::case_json;
 use super::extract::{ApiJson, COOKIE, Session, session_token};
 use super::problem::ApiError;
-use crate::ra::{Application, Developer, revocation};
+use crate::ra::workflow::Case;
+use crate::ra::{Application, Developer, RaError, revocation};
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -82,19 +85,20 @@ pub(super) async fn get_developer(
     Ok(axum::Json(d))
 }
 
-/// R-4.11-LEAVE: removing a developer revokes all its subscribers' certificates in
-/// one transaction, then republishes the CRL.
+/// R-4.11-LEAVE: proposes removing a developer from the list, opening a case of the
+/// policy's removal workflow; the countersigning step revokes the certificates.
 pub(super) async fn remove_developer(
     State(state): State<AppState>,
     session: Session,
     Path(number): Path<String>,
-) -> Result<axum::Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let now = state.now();
-    let actor = session.require(RaAction::RemoveDeveloper)?.login.clone();
-    let revoked = state
-        .with_both(move |ca, ra| revocation::remove_developer(ca, ra, &actor, &number, now))
+    let staff = session.require(RaAction::RemoveDeveloper)?.clone();
+    let opened = state
+        .with_both(move |ca, ra| revocation::propose_removal(ca, ra, &staff, &number, now))
         .await?;
-    Ok(axum::Json(json!({ "revoked": revoked })))
+    let answer = case_json(&state, &opened.case, None);
+    Ok((StatusCode::CREATED, axum::Json(answer)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -110,18 +114,22 @@ pub(super) async fn receive_application(
     body: Result<ApiJson<ApplicationBody>, ApiError>,
 ) -> Result<Response, ApiError> {
     let now = state.now();
-    let actor = session.require(RaAction::ReceiveApplication)?.login.clone();
+    let policy = state.policy();
+    let flow =
+        workflow::of(policy.definition().workflows, Subject::Application).ok_or_else(|| {
+            ApiError::from(RaError::internal("the policy has no application workflow"))
+        })?;
+    let actor = session.require(flow.opens)?.login.clone();
     let ApiJson(b) = body?;
-    let id = state
+    let case = state
         .with_ra(move |ra| {
-            ra.receive_application(&b.developer, &b.form_email, &b.holders, now, &actor)
+            let id =
+                ra.receive_application(&b.developer, &b.form_email, &b.holders, now, &actor)?;
+            Case::load(policy, ra, Subject::Application, id)
         })
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(json!({ "id": id, "status": "received" })),
-    )
-        .into_response())
+    let answer = case_json(&state, &case, None);
+    Ok((StatusCode::CREATED, axum::Json(answer)).into_response())
 }
 
 pub(super) async fn get_application(
@@ -132,56 +140,5 @@ pub(super) async fn get_application(
     session.require(RaAction::ReadApplication)?;
     Ok(axum::Json(
         state.with_ra(move |ra| ra.application(id)).await?,
-    ))
-}
-
-#[derive(Deserialize)]
-pub(super) struct Decision {
-    approve: bool,
-    #[serde(default)]
-    note: String,
-}
-
-pub(super) async fn examine(
-    State(state): State<AppState>,
-    session: Session,
-    Path(id): Path<i64>,
-    body: Result<ApiJson<Decision>, ApiError>,
-) -> Result<axum::Json<Application>, ApiError> {
-    let now = state.now();
-    let actor = session.require(RaAction::ExamineApplication)?.login.clone();
-    let ApiJson(d) = body?;
-    Ok(axum::Json(
-        state
-            .with_ra(move |ra| ra.examine(id, d.approve, &d.note, now, &actor))
-            .await?,
-    ))
-}
-
-/// The supervisor's decision; on approval the passwords are in this answer and
-/// nowhere else (they are stored only as hashes).
-pub(super) async fn decide(
-    State(state): State<AppState>,
-    session: Session,
-    Path(id): Path<i64>,
-    body: Result<ApiJson<Decision>, ApiError>,
-) -> Result<axum::Json<Value>, ApiError> {
-    let now = state.now();
-    let actor = session.require(RaAction::DecideApplication)?.login.clone();
-    let ApiJson(d) = body?;
-    // The policy's delivery and lifetime travel with the passwords, so the staff
-    // deliver them the way the CPS says (R-4.2-PASSWORD).
-    let rules = state.policy().definition().passwords;
-    let days = rules.map_or(0, |p| p.lifetime_days);
-    let delivery = rules.map_or("", |p| p.delivery);
-    let passwords = state
-        .with_ra(move |ra| ra.decide(id, d.approve, now, &actor))
-        .await?;
-    let list: Vec<Value> = passwords
-        .iter()
-        .map(|(person, password)| json!({ "person": person, "password": password }))
-        .collect();
-    Ok(axum::Json(
-        json!({ "id": id, "status": if d.approve { "approved" } else { "rejected" }, "passwords": list, "valid_days": days, "delivery": delivery }),
     ))
 }

@@ -1,19 +1,21 @@
-//! Revocation over HTTP (R-4.9-WHO, R-3.4-REVOKE-CONFIRM, R-4.9-DEADLINE,
-//! R-4.9-COMPROMISE): staff record forms and telephone confirmations, the manager
-//! confirms through the mailed link; the workflow itself is
-//! [`crate::ra::revocation`].
+//! Revocation over HTTP (R-4.9-WHO, R-3.4-REVOKE-CONFIRM, R-4.9-DEADLINE): staff open
+//! a request, the manager confirms through the mailed link, the overdue list; the
+//! steps between (checks, telephone confirmations) go through
+//! [`super::cases`], as the policy's workflow says.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use inkan_runtime::actions::RaAction;
+use inkan_runtime::workflow::Subject;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::cases::case_json;
 use super::extract::{ApiForm, ApiJson, Session};
 use super::pages::{escape, page};
 use super::problem::ApiError;
-use crate::ra::revocation::{self, Accepted, PhoneConfirmation, RevocationForm};
+use crate::ra::revocation::{self, RevocationForm};
 use crate::ra::{RaError, RevocationRequest};
 use crate::state::AppState;
 
@@ -22,7 +24,7 @@ pub(super) struct RevocationBody {
     serial: String,
     developer: String,
     reason: String,
-    /// `manager` (a form from the applicant manager) or `ca`.
+    /// Who asks, as the policy names them (`applicant-manager`, `ca`).
     requested_by: String,
 }
 
@@ -32,9 +34,17 @@ pub(super) async fn request_revocation(
     body: Result<ApiJson<RevocationBody>, ApiError>,
 ) -> Result<Response, ApiError> {
     let now = state.now();
-    let staff = session
-        .require_any(&[RaAction::RecordRevocationForm, RaAction::RevokeAsCa])?
-        .clone();
+    // Every action that opens a revocation case under this policy; the domain checks
+    // the one the form's requester and reason call for.
+    let opening: Vec<RaAction> = state
+        .policy()
+        .definition()
+        .workflows
+        .iter()
+        .filter(|w| w.subject == Subject::Revocation)
+        .map(|w| w.opens)
+        .collect();
+    let staff = session.require_any(&opening)?.clone();
     let ApiJson(b) = body?;
     let form = RevocationForm {
         serial: b.serial,
@@ -42,20 +52,10 @@ pub(super) async fn request_revocation(
         reason: b.reason,
         requested_by: b.requested_by,
     };
-    let public_url = state.config().public_url.clone();
-    let accepted = state
-        .with_both(move |ca, ra| revocation::request(ca, ra, &staff, &form, &public_url, now))
+    let opened = state
+        .with_both(move |ca, ra| revocation::request(ca, ra, &staff, &form, now))
         .await?;
-    state.wake();
-    let answer = match accepted {
-        Accepted::AwaitingConfirmation { id, deadline } => {
-            json!({ "id": id, "status": "awaiting-confirmation", "deadline": deadline.to_string() })
-        }
-        Accepted::AwaitingPhoneConfirmation { id, deadline } => {
-            json!({ "id": id, "status": "awaiting-phone-confirmation", "deadline": deadline.to_string(), "next": "two staff each record the telephone confirmation (R-4.9-COMPROMISE)" })
-        }
-        Accepted::Revoked { id } => json!({ "id": id, "status": "revoked" }),
-    };
+    let answer = case_json(&state, &opened.case, opened.deadline.map(|d| d.to_string()));
     Ok((StatusCode::CREATED, axum::Json(answer)).into_response())
 }
 
@@ -68,26 +68,6 @@ pub(super) async fn get_revocation(
     Ok(axum::Json(
         state.with_ra(move |ra| ra.revocation(id)).await?,
     ))
-}
-
-/// R-4.9-COMPROMISE, R-5.7-COMPROMISE: two different staff each record the telephone
-/// confirmation; the second revokes at once and republishes the CRL.
-pub(super) async fn phone_confirmation(
-    State(state): State<AppState>,
-    session: Session,
-    Path(id): Path<i64>,
-) -> Result<axum::Json<Value>, ApiError> {
-    let now = state.now();
-    let staff = session.require(RaAction::ConfirmRevocationByPhone)?.clone();
-    let confirmed = state
-        .with_both(move |ca, ra| revocation::confirm_by_phone(ca, ra, &staff, id, now))
-        .await?;
-    Ok(axum::Json(match confirmed {
-        PhoneConfirmation::First => {
-            json!({ "id": id, "status": "awaiting-phone-confirmation", "confirmations": 1 })
-        }
-        PhoneConfirmation::Revoked => json!({ "id": id, "status": "revoked", "confirmations": 2 }),
-    }))
 }
 
 pub(super) async fn overdue(
@@ -111,9 +91,16 @@ pub(super) async fn confirm_page(
 ) -> Result<Html<String>, ApiError> {
     let token = q.token.clone();
     let req = state
-        .with_ra(move |ra| ra.request_by_token(&token))
-        .await?
-        .ok_or_else(|| RaError::not_found("this confirmation link is unknown or already used"))?;
+        .with_both(move |ca, ra| {
+            let req = ra.request_by_token(&token)?;
+            match req {
+                Some(r) if revocation::awaits_link(ca, ra, &r)? => Ok(r),
+                _ => Err(RaError::not_found(
+                    "this confirmation link is unknown or already used",
+                )),
+            }
+        })
+        .await?;
     Ok(page(
         "Confirm revocation",
         &format!(
@@ -133,8 +120,11 @@ pub(super) async fn confirm_submit(
     ApiForm(q): ApiForm<ConfirmQuery>,
 ) -> Result<Html<String>, ApiError> {
     let now = state.now();
+    let public_url = state.config().public_url.clone();
     let serial = state
-        .with_both(move |ca, ra| revocation::confirm_by_link(ca, ra, &q.token, now))
+        .with_both(move |ca, ra| {
+            crate::ra::cases::confirm_by_link(ca, ra, &q.token, &public_url, now)
+        })
         .await?;
     Ok(page(
         "Revoked",

@@ -5,9 +5,11 @@
 //! The files, in reading order: [`error`] (what the RA refuses, by meaning),
 //! [`model`] (the records' shapes), [`secrets`] (hashes and tokens), [`records`]
 //! ([`Ra`], the records in the CA's database), [`permissions`] (the policy's table of
-//! who may do what), then the workflows that need both the
-//! CA and the records: [`enrollment`], [`revocation`] and [`renewal`].
+//! who may do what), [`workflow`] (the policy's state machines: may this person take
+//! this step now?), then what needs both the CA and the records: [`cases`] (a step
+//! taken, with its effect), [`enrollment`], [`revocation`] and [`renewal`].
 
+pub mod cases;
 pub mod enrollment;
 pub mod error;
 pub mod model;
@@ -16,7 +18,10 @@ pub mod records;
 pub mod renewal;
 pub mod revocation;
 pub mod secrets;
+pub mod workflow;
 
 pub use error::RaError;
-pub use model::{Application, Developer, RenewalNotice, RevocationRequest, Staff};
+pub use model::{
+    Application, Developer, DeveloperRemoval, RenewalNotice, RevocationRequest, Staff,
+};
 pub use records::{MIGRATIONS, Ra};

@@ -47,16 +47,16 @@ pub struct Application {
     pub id: i64,
     /// Developer number.
     pub developer: String,
-    /// `received`, `examined`, `approved`, `rejected`.
+    /// The policy's workflow it runs in.
+    pub workflow: String,
+    /// Its state in that workflow.
     pub status: String,
     /// Who received it.
     pub received_by: String,
-    /// Who examined it.
-    pub examined_by: Option<String>,
-    /// Who decided.
-    pub decided_by: Option<String>,
     /// Named holders (person numbers).
     pub holders: Vec<String>,
+    /// The steps taken on it, the opening first.
+    pub steps: Vec<crate::ra::records::steps::StepRecord>,
 }
 
 /// A revocation request.
@@ -70,14 +70,33 @@ pub struct RevocationRequest {
     pub developer: String,
     /// The policy's reason name.
     pub reason: String,
-    /// `manager` or `ca`.
+    /// Who asked (`applicant-manager`, `ca`).
     pub requested_by: String,
-    /// State.
+    /// The policy's workflow it runs in.
+    pub workflow: String,
+    /// Its state in that workflow.
     pub status: String,
     /// When accepted.
     pub accepted_at: String,
     /// Revocation deadline (R-4.9-DEADLINE).
     pub deadline_at: String,
+    /// The steps taken on it, the opening first.
+    pub steps: Vec<crate::ra::records::steps::StepRecord>,
+}
+
+/// A developer's removal from the list (R-4.11-LEAVE).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DeveloperRemoval {
+    /// Id.
+    pub id: i64,
+    /// The developer.
+    pub developer: String,
+    /// The policy's workflow it runs in.
+    pub workflow: String,
+    /// Its state in that workflow.
+    pub status: String,
+    /// The steps taken on it, the opening first.
+    pub steps: Vec<crate::ra::records::steps::StepRecord>,
 }
 
 /// A renewal notice and where it goes.

@@ -1,22 +1,24 @@
-//! Revocation as the CPS runs it (R-4.9-WHO, R-3.4-REVOKE-CONFIRM, R-4.9-DEADLINE,
-//! R-4.9-COMPROMISE, R-4.11-LEAVE): a manager's form recorded by an operator and
-//! confirmed by the e-mailed link, or for an urgent reason by two different staff on
-//! the telephone; a revocation the CA decides itself; a developer's removal, which
-//! revokes all its subscribers' certificates in one transaction. Every revocation
-//! republishes the CRL at once (R-4.9-CRL-24H).
+//! Revocation cases opened (R-4.9-WHO, R-4.9-DEADLINE, R-4.11-LEAVE): a request for
+//! one certificate, in the workflow the policy gives its requester and reason, with
+//! its deadline in business days; a developer's proposed removal; the manager's
+//! confirmation by the e-mailed link (R-3.4-REVOKE-CONFIRM). How each case then moves,
+//! who checks it and when the certificate is revoked is the policy's workflow, run by
+//! [`crate::ra::cases`].
 
 use inkan_runtime::ca::{Ca, normalise_serial};
 use inkan_runtime::calendar::Timestamp;
 
-use inkan_runtime::actions::RaAction;
 use inkan_runtime::business::{BusinessCalendar, Deadline, Weekday};
 use inkan_runtime::policy::Policy;
+use inkan_runtime::workflow::{self, By, Requester, Subject};
 
 use super::enrollment::subscriber_profile;
 use super::error::{RaError, Result};
-use super::model::Staff;
+use super::model::{RevocationRequest, Staff};
 use super::permissions;
 use super::records::Ra;
+use super::records::revocations::NewRevocation;
+use super::workflow::Case;
 
 /// A revocation form as the RA receives it.
 pub struct RevocationForm {
@@ -26,32 +28,17 @@ pub struct RevocationForm {
     pub developer: String,
     /// The policy's reason name.
     pub reason: String,
-    /// `manager` (a form from the applicant manager) or `ca`.
+    /// Who asks, as the policy names them (`applicant-manager`, `ca`).
     pub requested_by: String,
 }
 
-/// Where an accepted revocation request stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Accepted {
-    /// A confirmation link was mailed to the manager.
-    AwaitingConfirmation {
-        /// Request id.
-        id: i64,
-        /// Revocation deadline.
-        deadline: Timestamp,
-    },
-    /// Two staff must each record the manager's telephone confirmation.
-    AwaitingPhoneConfirmation {
-        /// Request id.
-        id: i64,
-        /// Revocation deadline.
-        deadline: Timestamp,
-    },
-    /// Revoked at once, and the CRL republished.
-    Revoked {
-        /// Request id.
-        id: i64,
-    },
+/// A case just opened.
+#[derive(Debug)]
+pub struct Opened {
+    /// The case, in its workflow's start state.
+    pub case: Case,
+    /// The revocation deadline, for a revocation request (R-4.9-DEADLINE).
+    pub deadline: Option<Timestamp>,
 }
 
 /// Monday to Friday in UTC, for a policy that names no calendar (one whose revocation
@@ -80,21 +67,33 @@ pub fn deadline(policy: &dyn Policy, now: Timestamp) -> Deadline {
     d
 }
 
-/// Records a revocation form (R-4.9-WHO): an operator records a manager's form, the
-/// supervisor decides a revocation by the CA itself.
+/// Records a revocation request (R-4.9-WHO), opening a case of the workflow the
+/// policy gives its requester and reason, if the staff member's role may open it.
 pub fn request(
-    ca: &mut Ca,
+    ca: &Ca,
     ra: &mut Ra,
     staff: &Staff,
     form: &RevocationForm,
-    public_url: &str,
     now: Timestamp,
-) -> Result<Accepted> {
-    ca.ensure_active()?;
-    let serial = normalise_serial(&form.serial)?;
-    let reason = ca.policy().reason(&form.reason).ok_or_else(|| {
+) -> Result<Opened> {
+    let policy = ca.policy();
+    let requester = Requester::from_name(&form.requested_by).ok_or_else(|| {
+        let names: Vec<&str> = Requester::ALL.iter().map(|r| r.name()).collect();
+        RaError::malformed(format!("requested_by is one of {}", names.join(", ")))
+    })?;
+    let reason = policy.reason(&form.reason).ok_or_else(|| {
         RaError::malformed(format!("unknown reason `{}` (R-4.9-REASONS)", form.reason))
     })?;
+    let flow = workflow::for_revocation(policy.definition().workflows, requester, reason.name)
+        .ok_or_else(|| {
+            RaError::forbidden(format!(
+                "under this policy no one may ask for a revocation for `{}` as `{}` (R-4.9-WHO)",
+                reason.name,
+                requester.name()
+            ))
+        })?;
+    permissions::check(policy, staff, flow.opens)?;
+    let serial = normalise_serial(&form.serial)?;
     let developer = ra
         .developer(&form.developer)?
         .ok_or_else(|| RaError::not_found(format!("no developer {}", form.developer)))?;
@@ -105,155 +104,45 @@ pub fn request(
             developer.number
         )));
     }
-    let deadline = deadline(ca.policy(), now).at;
-    let policy = ca.policy();
-    let operator_only = || permissions::check(policy, staff, RaAction::RecordRevocationForm);
-    match (form.requested_by.as_str(), reason.urgent) {
-        ("manager", false) => {
-            operator_only()?;
-            let (id, token) = ra.request_revocation(
-                &serial,
-                &developer.number,
-                reason.name,
-                "manager",
-                true,
-                deadline,
-                now,
-                &staff.login,
-            )?;
-            let link = format!(
-                "{public_url}/revocation/confirm?token={}",
-                token.unwrap_or_default()
-            );
-            let body = format!(
-                "Dear {},\n\nWe received a request to revoke certificate\n{serial}\nof developer {}, for the reason: {}.\n\nIt is revoked only if you confirm here:\n{link}\n\nIf you did not ask for this, ignore this message.\n",
-                developer.manager_name, developer.number, reason.name
-            );
-            ra.queue_mail(
-                &developer.manager_email,
-                &format!("Confirm the revocation of certificate {serial}"),
-                &body,
-                now,
-            )?;
-            Ok(Accepted::AwaitingConfirmation { id, deadline })
-        }
-        ("manager", true) => {
-            operator_only()?;
-            let (id, _) = ra.request_revocation(
-                &serial,
-                &developer.number,
-                reason.name,
-                "manager",
-                false,
-                deadline,
-                now,
-                &staff.login,
-            )?;
-            Ok(Accepted::AwaitingPhoneConfirmation { id, deadline })
-        }
-        ("ca", _) => {
-            permissions::check(policy, staff, RaAction::RevokeAsCa)?;
-            let (id, _) = ra.request_revocation(
-                &serial,
-                &developer.number,
-                reason.name,
-                "ca",
-                false,
-                deadline,
-                now,
-                &staff.login,
-            )?;
-            ca.revoke(&serial, reason.name, now, &staff.login)?;
-            ra.mark_revoked(id, now)?;
-            ca.crl(None, now, &staff.login)?;
-            Ok(Accepted::Revoked { id })
-        }
-        _ => Err(RaError::malformed("requested_by is `manager` or `ca`")),
-    }
+    let deadline = deadline(policy, now).at;
+    let new = NewRevocation {
+        serial: &serial,
+        developer: &developer.number,
+        reason: reason.name,
+        requested_by: requester,
+        deadline,
+    };
+    let id = ra.request_revocation(&new, flow, now, &staff.login)?;
+    Ok(Opened {
+        case: Case::load(policy, ra, Subject::Revocation, id)?,
+        deadline: Some(deadline),
+    })
 }
 
-/// Where a key-compromise request stands after a telephone confirmation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PhoneConfirmation {
-    /// The first of the two confirmations is recorded.
-    First,
-    /// The second, by a different person: revoked, and the CRL republished.
-    Revoked,
-}
-
-/// R-4.9-COMPROMISE, R-5.7-COMPROMISE: two different staff each record the telephone
-/// confirmation; the second revokes at once and republishes the CRL.
-pub fn confirm_by_phone(
-    ca: &mut Ca,
+/// Proposes removing a developer from the list (R-4.11-LEAVE), opening a case of the
+/// policy's removal workflow; the certificates are revoked when the workflow says.
+pub fn propose_removal(
+    ca: &Ca,
     ra: &mut Ra,
     staff: &Staff,
-    id: i64,
-    now: Timestamp,
-) -> Result<PhoneConfirmation> {
-    ca.ensure_active()?;
-    let req = ra.revocation(id)?;
-    if req.status != "awaiting-phone-confirmation" {
-        return Err(RaError::conflict(format!("request {id} is {}", req.status)));
-    }
-    match ra.phone_confirmed_by(id)? {
-        None => {
-            ra.first_phone_confirmation(id, now, &staff.login)?;
-            Ok(PhoneConfirmation::First)
-        }
-        Some(first) if first == staff.login => Err(RaError::forbidden(
-            "the second telephone confirmation must be recorded by a different person (R-5.2-SEPARATION)",
-        )),
-        Some(_) => {
-            ra.audit(
-                now,
-                &staff.login,
-                "ra-operation",
-                &[
-                    ("operation", "phone-confirmation"),
-                    ("request", &id.to_string()),
-                ],
-            )?;
-            ca.revoke(&req.serial, &req.reason, now, &staff.login)?;
-            ra.mark_revoked(id, now)?;
-            ca.crl(None, now, &staff.login)?;
-            Ok(PhoneConfirmation::Revoked)
-        }
-    }
-}
-
-/// The manager's confirmation through the mailed link (R-3.4-REVOKE-CONFIRM): only
-/// now is the certificate revoked, and the CRL republished at once. Returns the serial.
-pub fn confirm_by_link(ca: &mut Ca, ra: &mut Ra, token: &str, now: Timestamp) -> Result<String> {
-    ca.ensure_active()?;
-    let req = ra
-        .request_by_token(token)?
-        .ok_or_else(|| RaError::not_found("this confirmation link is unknown or already used"))?;
-    let actor = format!("manager:{}", req.developer);
-    ca.revoke(&req.serial, &req.reason, now, &actor)?;
-    ra.mark_revoked(req.id, now)?;
-    ca.crl(None, now, &actor)?;
-    Ok(req.serial)
-}
-
-/// R-4.11-LEAVE: removing a developer revokes all its subscribers' certificates in one
-/// transaction, then republishes the CRL. Returns the serials revoked.
-pub fn remove_developer(
-    ca: &mut Ca,
-    ra: &mut Ra,
-    actor: &str,
     number: &str,
     now: Timestamp,
-) -> Result<Vec<String>> {
-    ca.ensure_active()?;
-    ra.developer(number)?
-        .filter(|d| d.status == "listed")
-        .ok_or_else(|| RaError::not_found(format!("no listed developer {number}")))?;
-    let serials = certificates_of(ca, number)?;
-    let reason = reason_for(ca, "affiliationChanged")?;
-    ca.revoke_all(&serials, reason, now, actor)?;
-    ra.remove_developer(number, now, actor)?;
-    ca.crl(None, now, actor)?;
-    Ok(serials)
+) -> Result<Opened> {
+    let policy = ca.policy();
+    let flow = workflow::of(policy.definition().workflows, Subject::DeveloperRemoval)
+        .ok_or_else(|| RaError::internal("the policy has no removal workflow"))?;
+    permissions::check(policy, staff, flow.opens)?;
+    let id = ra.propose_removal(number, flow, now, &staff.login)?;
+    Ok(Opened {
+        case: Case::load(policy, ra, Subject::DeveloperRemoval, id)?,
+        deadline: None,
+    })
+}
+
+/// True when the case `token` was mailed for awaits the manager's confirmation now.
+pub fn awaits_link(ca: &Ca, ra: &Ra, req: &RevocationRequest) -> Result<bool> {
+    let case = Case::load(ca.policy(), ra, Subject::Revocation, req.id)?;
+    Ok(case.workflow.step(&case.state, By::ManagerLink).is_some())
 }
 
 /// Serials of the unrevoked certificates whose subscriber name carries `developer`.
@@ -309,19 +198,4 @@ pub fn unrevoked_subscriber_certificates(ca: &Ca) -> Result<Vec<SubscriberCertif
         }
     }
     Ok(out)
-}
-
-/// The policy's reason name mapped to an RFC 5280 code, e.g. `developer-removed`.
-fn reason_for(ca: &Ca, code_name: &str) -> Result<&'static str> {
-    let code = match code_name {
-        "affiliationChanged" => 3,
-        _ => 0,
-    };
-    ca.policy()
-        .definition()
-        .reasons
-        .iter()
-        .find(|r| r.code == code)
-        .map(|r| r.name)
-        .ok_or_else(|| RaError::internal(format!("the policy maps no reason to {code_name}")))
 }

@@ -318,19 +318,9 @@ pub async fn approved(
     .await;
     assert_eq!(s, 201, "{v}");
     let id = v["id"].as_i64().unwrap();
-    let (s, v) = post(
-        &staff(h, "erin").await,
-        format!("{}/api/ra/applications/{id}/examination", h.base),
-        json!({ "approve": true }),
-    )
-    .await;
+    let (s, v) = step(h, "erin", "applications", id, "examine-application", true).await;
     assert_eq!(s, 200, "{v}");
-    let (s, v) = post(
-        &staff(h, "sam").await,
-        format!("{}/api/ra/applications/{id}/decision", h.base),
-        json!({ "approve": true }),
-    )
-    .await;
+    let (s, v) = step(h, "sam", "applications", id, "decide-application", true).await;
     assert_eq!(s, 200, "{v}");
     v["passwords"]
         .as_array()
@@ -355,17 +345,54 @@ pub async fn enroll(h: &Harness, password: &str, csr: &str) -> (u16, Value) {
     .await
 }
 
-/// Revokes `serial` as the RA does: an operator records the manager's request, the
-/// manager confirms through the link mailed to the address on file (R-3.4-REVOKE-CONFIRM);
-/// the confirmation revokes and republishes the CRL.
-pub async fn revoke_confirmed(h: &Harness, serial: &str, developer: &str, reason: &str) {
+/// Takes a step of a case as `login`: `cases` is `applications`, `revocations` or
+/// `developer-removals`; returns the status and the answer.
+pub async fn step(
+    h: &Harness,
+    login: &str,
+    cases: &str,
+    id: i64,
+    action: &str,
+    accept: bool,
+) -> (u16, Value) {
+    post(
+        &staff(h, login).await,
+        format!("{}/api/ra/{cases}/{id}/steps", h.base),
+        json!({ "action": action, "accept": accept }),
+    )
+    .await
+}
+
+/// Records a manager's revocation form as an operator; returns the request's id.
+pub async fn revocation_form(h: &Harness, serial: &str, developer: &str, reason: &str) -> i64 {
     let (s, v) = post(
         &staff(h, "olive").await,
         format!("{}/api/ra/revocations", h.base),
-        json!({ "serial": serial, "developer": developer, "reason": reason, "requested_by": "manager" }),
+        json!({ "serial": serial, "developer": developer, "reason": reason, "requested_by": "applicant-manager" }),
     )
     .await;
     assert_eq!(s, 201, "{v}");
+    v["id"].as_i64().unwrap()
+}
+
+/// Revokes `serial` as the RA does under the faithful policy: an operator records
+/// the manager's form, the examiner and then the supervisor check it
+/// (R-5.2-DUAL-CHECK), the manager confirms through the link mailed to the address on
+/// file (R-3.4-REVOKE-CONFIRM); the confirmation revokes and republishes the CRL.
+pub async fn revoke_confirmed(h: &Harness, serial: &str, developer: &str, reason: &str) {
+    let id = revocation_form(h, serial, developer, reason).await;
+    let (s, v) = step(
+        h,
+        "erin",
+        "revocations",
+        id,
+        "examine-revocation-form",
+        true,
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = step(h, "sam", "revocations", id, "accept-revocation-form", true).await;
+    assert_eq!(s, 200, "{v}");
     let mail = h.sink.wait_for("revocation/confirm?token=").await;
     assert_eq!(confirm_revocation(h, &token_in(&mail)).await, 200);
 }

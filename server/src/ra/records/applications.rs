@@ -1,13 +1,16 @@
 //! Application forms (R-4.2-FLOW, R-5.2-DUAL-CHECK, R-3.2-EMAIL-MATCH): received
-//! from an eligible developer whose manager's e-mail matches, examined, then decided by
-//! someone else; approval makes one one-time password per named holder, returned once
-//! and stored only as a hash.
+//! from an eligible developer whose manager's e-mail matches, opening a case of the
+//! policy's application workflow ([`crate::ra::workflow`] moves it on); the one-time
+//! passwords its approval makes, one per named holder, returned once and stored only
+//! as a hash.
 
 use inkan_runtime::args;
 use inkan_runtime::calendar::Timestamp;
-use inkan_runtime::sql::SqlError;
+use inkan_runtime::sql::{SqlError, Tx};
+use inkan_runtime::workflow::Subject;
 
 use super::Ra;
+use super::steps::{Move, record};
 use crate::ra::error::{RaError, Result};
 use crate::ra::model::Application;
 use crate::ra::secrets::{random_token, token_hash};
@@ -52,6 +55,9 @@ impl Ra {
                 "name one or more certificate holders, each by a 6-digit person number",
             ));
         }
+        let flow = inkan_runtime::workflow::of(self.policy.workflows, Subject::Application)
+            .ok_or_else(|| RaError::internal("the policy has no application workflow"))?;
+        let person = self.person_of(actor)?;
         let a = self.audited(
             now,
             actor,
@@ -64,8 +70,8 @@ impl Ra {
         self.tx(|tx| {
             let id: i64 = tx
                 .query_opt(
-                    "INSERT INTO applications (developer, form_email, received_by, received_at, status) VALUES (?1, ?2, ?3, ?4, 'received') RETURNING id",
-                    args![developer, form_email, actor, now.unix()],
+                    "INSERT INTO applications (developer, form_email, received_by, received_at, workflow, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+                    args![developer, form_email, actor, now.unix(), flow.name, flow.start],
                 )
                 .map_err(RaError::from)?
                 .ok_or_else(|| RaError::internal("the application got no id"))?
@@ -74,18 +80,38 @@ impl Ra {
             for p in holders {
                 tx.execute("INSERT INTO holders (application, person) VALUES (?1, ?2)", args![id, p]).map_err(RaError::from)?;
             }
+            let opening = Move {
+                subject: Subject::Application,
+                case: id,
+                action: flow.opens.name(),
+                from: "",
+                to: flow.start,
+                login: actor,
+                now,
+            };
+            record(tx, &opening, person.as_deref())?;
             Ok((id, vec![a]))
         })
     }
 
-    /// An application.
+    /// An application, with the steps taken on it.
     pub fn application(&self, id: i64) -> Result<Application, RaError> {
         let mut app = self
             .row(
-                "SELECT id, developer, status, received_by, examined_by, decided_by FROM applications WHERE id = ?1",
+                "SELECT id, developer, workflow, status, received_by FROM applications WHERE id = ?1",
                 args![id],
             )?
-            .map(|r| Ok::<_, SqlError>(Application { id: r.get(0)?, developer: r.get(1)?, status: r.get(2)?, received_by: r.get(3)?, examined_by: r.get(4)?, decided_by: r.get(5)?, holders: Vec::new() }))
+            .map(|r| {
+                Ok::<_, SqlError>(Application {
+                    id: r.get(0)?,
+                    developer: r.get(1)?,
+                    workflow: r.get(2)?,
+                    status: r.get(3)?,
+                    received_by: r.get(4)?,
+                    holders: Vec::new(),
+                    steps: Vec::new(),
+                })
+            })
             .transpose()
             .map_err(RaError::from)?
             .ok_or_else(|| RaError::not_found(format!("no application {id}")))?;
@@ -94,123 +120,51 @@ impl Ra {
             args![id],
             |r| r.get(0),
         )?;
+        app.steps = self.steps_of(Subject::Application, id)?;
         Ok(app)
     }
 
-    /// The examiner's check.
-    pub fn examine(
-        &mut self,
-        id: i64,
-        accept: bool,
-        note: &str,
-        now: Timestamp,
-        actor: &str,
-    ) -> Result<Application, RaError> {
-        let app = self.application(id)?;
-        let not_awaiting = |status: &str| {
-            RaError::conflict(format!(
-                "application {id} is {status}, not awaiting examination"
-            ))
-        };
-        if app.status != "received" {
-            return Err(not_awaiting(&app.status));
-        }
-        let status = if accept { "examined" } else { "rejected" };
-        let a = self.audited(
-            now,
-            actor,
-            "ra-operation",
-            &[
-                ("operation", "examine"),
-                ("application", &id.to_string()),
-                ("outcome", status),
-            ],
-        );
-        self.tx(|tx| {
-            // Conditional, so two examiners at once (two servers) cannot both record.
-            let n = tx.execute("UPDATE applications SET status = ?2, examined_by = ?3, examined_at = ?4, note = ?5 WHERE id = ?1 AND status = 'received'", args![id, status, actor, now.unix(), note]).map_err(RaError::from)?;
-            if n != 1 {
-                return Err(not_awaiting("no longer received"));
-            }
-            Ok(((), vec![a]))
-        })?;
-        self.application(id)
-    }
-
-    /// The supervisor's final check: approval issues one password per holder, returned
-    /// once and stored only as a hash. The supervisor must not be the examiner.
-    pub fn decide(
-        &mut self,
-        id: i64,
-        approve: bool,
-        now: Timestamp,
-        actor: &str,
-    ) -> Result<Vec<(String, String)>, RaError> {
-        let app = self.application(id)?;
-        let not_examined = |status: &str| {
-            RaError::conflict(format!(
-                "application {id} is {status}; the examiner checks it first (R-5.2-DUAL-CHECK)"
-            ))
-        };
-        if app.status != "examined" {
-            return Err(not_examined(&app.status));
-        }
-        if app.examined_by.as_deref() == Some(actor) {
-            return Err(RaError::forbidden(
-                "the supervisor's check must be made by someone other than the examiner (R-5.2-DUAL-CHECK)",
-            ));
-        }
-        let person_of = |login: &str| -> Result<Option<String>, RaError> {
-            self.value("SELECT person FROM ra_staff WHERE login = ?1", args![login])
-        };
-        let examiner_person = match &app.examined_by {
-            Some(e) => person_of(e)?,
-            None => None,
-        };
-        let my_person = person_of(actor)?;
-        if examiner_person.is_some() && examiner_person == my_person {
-            return Err(RaError::forbidden(
-                "the supervisor's check must be made by someone other than the examiner (R-5.2-DUAL-CHECK)",
-            ));
-        }
-        let status = if approve { "approved" } else { "rejected" };
-        let mut passwords = Vec::new();
+    /// Makes one one-time password per holder of an application (R-4.2-PASSWORD):
+    /// returns them, by person, and the hashes to store with [`store_passwords`].
+    pub fn new_passwords(&self, id: i64) -> Result<NewPasswords, RaError> {
         let holder_ids: Vec<(i64, String)> = self.rows(
             "SELECT id, person FROM holders WHERE application = ?1 ORDER BY id",
             args![id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        let expires = now.unix() + i64::from(self.password_rules()?.lifetime_days) * 86_400;
-        let mut hashes = Vec::new();
-        if approve {
-            for (hid, person) in &holder_ids {
-                let password = format!("{hid}-{}", random_token(16)?);
-                hashes.push((*hid, token_hash(&password)));
-                passwords.push((person.clone(), password));
-            }
+        let mut out = NewPasswords {
+            lifetime_days: self.password_rules()?.lifetime_days,
+            ..NewPasswords::default()
+        };
+        for (hid, person) in holder_ids {
+            let password = format!("{hid}-{}", random_token(16)?);
+            out.hashes.push((hid, token_hash(&password)));
+            out.passwords.push((person, password));
         }
-        let a = self.audited(
-            now,
-            actor,
-            "ra-operation",
-            &[
-                ("operation", "decide"),
-                ("application", &id.to_string()),
-                ("outcome", status),
-                ("passwords_issued", &hashes.len().to_string()),
-            ],
-        );
-        self.tx(|tx| {
-            // Conditional, so one decision stands even when two supervisors decide at once.
-            let n = tx.execute("UPDATE applications SET status = ?2, decided_by = ?3, decided_at = ?4 WHERE id = ?1 AND status = 'examined'", args![id, status, actor, now.unix()]).map_err(RaError::from)?;
-            if n != 1 {
-                return Err(not_examined("already decided"));
-            }
-            for (hid, hash) in &hashes {
-                tx.execute("UPDATE holders SET password_hash = ?2, expires_at = ?3 WHERE id = ?1", args![*hid, hash, expires]).map_err(RaError::from)?;
-            }
-            Ok(((), vec![a]))
-        })?;
-        Ok(passwords)
+        Ok(out)
     }
+}
+
+/// One-time passwords made for an application's holders, not yet stored.
+#[derive(Default)]
+pub struct NewPasswords {
+    /// (person, password), to hand over once.
+    pub passwords: Vec<(String, String)>,
+    /// (holder id, hash), what is stored.
+    pub hashes: Vec<(i64, Vec<u8>)>,
+    /// Whole days they stay valid.
+    pub lifetime_days: u32,
+}
+
+/// Stores the hashes of new passwords, valid for the policy's lifetime from `now`.
+pub fn store_passwords(tx: &mut Tx<'_>, new: &NewPasswords, now: Timestamp) -> Result<()> {
+    let expires = now.unix() + i64::from(new.lifetime_days) * 86_400;
+    for (hid, hash) in &new.hashes {
+        tx.execute(
+            "UPDATE holders SET password_hash = ?2, expires_at = ?3 WHERE id = ?1",
+            args![*hid, hash, expires],
+        )
+        .map_err(RaError::from)?;
+    }
+    Ok(())
 }

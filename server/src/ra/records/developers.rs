@@ -1,13 +1,17 @@
 //! The list of product developers (R-3.2-CLASSES, R-4.1-ELIGIBLE,
-//! R-9.3-CONFIDENTIAL): registration, reading and removal.
+//! R-9.3-CONFIDENTIAL): registration and reading; a removal (R-4.11-LEAVE) is a case of
+//! the policy's removal workflow, opened here and carried out by
+//! [`crate::ra::cases`].
 
 use inkan_runtime::args;
 use inkan_runtime::calendar::Timestamp;
-use inkan_runtime::sql::SqlError;
+use inkan_runtime::sql::{SqlError, Tx};
+use inkan_runtime::workflow::{Subject, Workflow};
 
 use super::Ra;
+use super::steps::{Move, record};
 use crate::ra::error::{RaError, Result};
-use crate::ra::model::Developer;
+use crate::ra::model::{Developer, DeveloperRemoval};
 
 impl Ra {
     /// Registers a developer.
@@ -85,25 +89,92 @@ impl Ra {
         .map_err(RaError::from)
     }
 
-    /// Marks a developer removed from the list.
-    pub fn remove_developer(
+    /// Records a proposed removal of a listed developer, opening a case of `flow`;
+    /// returns its id.
+    pub fn propose_removal(
         &mut self,
         number: &str,
+        flow: &'static Workflow,
         now: Timestamp,
         actor: &str,
-    ) -> Result<(), RaError> {
+    ) -> Result<i64, RaError> {
+        self.developer(number)?
+            .filter(|d| d.status == LISTED)
+            .ok_or_else(|| RaError::not_found(format!("no listed developer {number}")))?;
+        let person = self.person_of(actor)?;
         let a = self.audited(
             now,
             actor,
             "ra-operation",
-            &[("operation", "remove-developer"), ("developer", number)],
+            &[
+                ("operation", flow.opens.name()),
+                ("developer", number),
+                ("workflow", flow.name),
+            ],
         );
         self.tx(|tx| {
-            let n = tx.execute("UPDATE developers SET status = 'removed' WHERE number = ?1 AND status = 'listed'", args![number]).map_err(RaError::from)?;
-            if n == 0 {
-                return Err(RaError::not_found(format!("no listed developer {number}")));
-            }
-            Ok(((), vec![a]))
+            let id: i64 = tx
+                .query_opt(
+                    "INSERT INTO developer_removals (developer, workflow, status, proposed_by, proposed_at) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+                    args![number, flow.name, flow.start, actor, now.unix()],
+                )
+                .map_err(RaError::from)?
+                .ok_or_else(|| RaError::internal("the removal got no id"))?
+                .get(0)
+                .map_err(RaError::from)?;
+            let opening = Move {
+                subject: Subject::DeveloperRemoval,
+                case: id,
+                action: flow.opens.name(),
+                from: "",
+                to: flow.start,
+                login: actor,
+                now,
+            };
+            record(tx, &opening, person.as_deref())?;
+            Ok((id, vec![a]))
         })
     }
+
+    /// A developer's removal, with the steps taken on it.
+    pub fn removal(&self, id: i64) -> Result<DeveloperRemoval, RaError> {
+        let mut r = self
+            .row(
+                "SELECT id, developer, workflow, status FROM developer_removals WHERE id = ?1",
+                args![id],
+            )?
+            .map(|r| {
+                Ok::<_, SqlError>(DeveloperRemoval {
+                    id: r.get(0)?,
+                    developer: r.get(1)?,
+                    workflow: r.get(2)?,
+                    status: r.get(3)?,
+                    steps: Vec::new(),
+                })
+            })
+            .transpose()
+            .map_err(RaError::from)?
+            .ok_or_else(|| RaError::not_found(format!("no developer removal {id}")))?;
+        r.steps = self.steps_of(Subject::DeveloperRemoval, id)?;
+        Ok(r)
+    }
+}
+
+/// A developer on the list.
+pub(crate) const LISTED: &str = "listed";
+
+/// Takes a developer off the list, in the caller's transaction (R-4.11-LEAVE).
+pub fn mark_removed(tx: &mut Tx<'_>, number: &str) -> Result<()> {
+    let n = tx
+        .execute(
+            "UPDATE developers SET status = 'removed' WHERE number = ?1 AND status = 'listed'",
+            args![number],
+        )
+        .map_err(RaError::from)?;
+    if n == 0 {
+        return Err(RaError::conflict(format!(
+            "developer {number} is no longer listed"
+        )));
+    }
+    Ok(())
 }

@@ -10,13 +10,14 @@
 //! is never recorded without its entry. Secrets are stored only as hashes
 //! ([`crate::ra::secrets`]).
 
-mod applications;
-mod developers;
-mod outbox;
+pub(crate) mod applications;
+pub(crate) mod developers;
+pub(crate) mod outbox;
 mod passwords;
 mod renewals;
-mod revocations;
+pub(crate) mod revocations;
 mod staff;
+pub(crate) mod steps;
 
 use std::path::Path;
 
@@ -48,6 +49,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../../migrations/sqlite/0002_renewal.sql"),
         postgres: include_str!("../../../migrations/postgres/0002_renewal.sql"),
     },
+    Migration {
+        version: 3,
+        name: "workflow states from the policy, the steps taken, developer removals",
+        sqlite: include_str!("../../../migrations/sqlite/0003_workflows.sql"),
+        postgres: include_str!("../../../migrations/postgres/0003_workflows.sql"),
+    },
 ];
 
 impl Ra {
@@ -61,7 +68,7 @@ impl Ra {
     }
 
     /// An audit entry of this policy.
-    pub(super) fn audited(
+    pub(crate) fn audited(
         &self,
         at: Timestamp,
         actor: &str,

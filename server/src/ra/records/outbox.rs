@@ -5,8 +5,21 @@
 use inkan_runtime::args;
 use inkan_runtime::calendar::Timestamp;
 
+use inkan_runtime::sql::Tx;
+
 use super::Ra;
 use crate::ra::error::{RaError, Result};
+
+/// Queues an e-mail in the caller's transaction, so it goes out exactly when the
+/// change that causes it is recorded.
+pub fn queue(tx: &mut Tx<'_>, to: &str, subject: &str, body: &str, now: Timestamp) -> Result<()> {
+    tx.execute(
+        "INSERT INTO outbox (to_addr, subject, body, created_at) VALUES (?1, ?2, ?3, ?4)",
+        args![to, subject, body, now.unix()],
+    )
+    .map_err(RaError::from)?;
+    Ok(())
+}
 
 impl Ra {
     // --- Outbox ---
@@ -19,11 +32,7 @@ impl Ra {
         body: &str,
         now: Timestamp,
     ) -> Result<(), RaError> {
-        self.execute(
-            "INSERT INTO outbox (to_addr, subject, body, created_at) VALUES (?1, ?2, ?3, ?4)",
-            args![to, subject, body, now.unix()],
-        )?;
-        Ok(())
+        self.tx(|tx| Ok((queue(tx, to, subject, body, now)?, Vec::new())))
     }
 
     /// Unsent mail, oldest first.

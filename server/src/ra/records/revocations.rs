@@ -6,68 +6,103 @@ use inkan_runtime::args;
 use inkan_runtime::calendar::Timestamp;
 use inkan_runtime::sql::SqlError;
 
+use inkan_runtime::sql::Tx;
+use inkan_runtime::workflow::{Requester, Subject, Workflow};
+
 use super::Ra;
+use super::steps::{Move, record};
 use crate::ra::error::{RaError, Result};
 use crate::ra::model::RevocationRequest;
 use crate::ra::secrets::{random_token, token_hash};
 
-impl Ra {
-    // --- Revocation (R-4.9-WHO, R-3.4-REVOKE-CONFIRM, R-4.9-DEADLINE, R-4.9-COMPROMISE) ---
+/// A revocation form's fields, checked.
+pub struct NewRevocation<'a> {
+    /// Certificate serial, normalised.
+    pub serial: &'a str,
+    /// The developer.
+    pub developer: &'a str,
+    /// The policy's reason name.
+    pub reason: &'a str,
+    /// Who asked.
+    pub requested_by: Requester,
+    /// The deadline (R-4.9-DEADLINE).
+    pub deadline: Timestamp,
+}
 
-    #[allow(clippy::too_many_arguments)] // One form's fields.
-    /// Records an accepted revocation form; returns (id, confirmation token if any).
+/// Sets a fresh confirmation token on a request and queues the e-mail that carries
+/// it, in the caller's transaction (R-3.4-REVOKE-CONFIRM); returns the token.
+pub fn new_confirmation(tx: &mut Tx<'_>, id: i64) -> Result<String> {
+    let token = random_token(16)?;
+    tx.execute(
+        "UPDATE revocation_requests SET confirm_hash = ?2 WHERE id = ?1",
+        args![id, &token_hash(&token)],
+    )
+    .map_err(RaError::from)?;
+    Ok(token)
+}
+
+/// Marks a request's certificate revoked, in the caller's transaction.
+pub fn mark_revoked(tx: &mut Tx<'_>, id: i64, now: Timestamp) -> Result<()> {
+    tx.execute(
+        "UPDATE revocation_requests SET revoked_at = ?2, confirm_hash = NULL WHERE id = ?1",
+        args![id, now.unix()],
+    )
+    .map_err(RaError::from)?;
+    Ok(())
+}
+
+impl Ra {
+    /// Records a revocation request, opening a case of `flow` in its start state;
+    /// returns its id.
     pub fn request_revocation(
         &mut self,
-        serial: &str,
-        developer: &str,
-        reason: &str,
-        requested_by: &str,
-        confirm: bool,
-        deadline: Timestamp,
+        form: &NewRevocation<'_>,
+        flow: &'static Workflow,
         now: Timestamp,
         actor: &str,
-    ) -> Result<(i64, Option<String>), RaError> {
-        let token = if confirm {
-            Some(random_token(16)?)
-        } else {
-            None
-        };
-        let hash = token.as_deref().map(token_hash);
-        let status = if confirm {
-            "awaiting-confirmation"
-        } else {
-            "awaiting-phone-confirmation"
-        };
+    ) -> Result<i64, RaError> {
+        let person = self.person_of(actor)?;
+        let requester = form.requested_by.name();
         let a = self.audited(
             now,
             actor,
             "revocation-application",
             &[
-                ("serial", serial),
-                ("developer", developer),
-                ("reason", reason),
-                ("requested_by", requested_by),
+                ("serial", form.serial),
+                ("developer", form.developer),
+                ("reason", form.reason),
+                ("requested_by", requester),
+                ("workflow", flow.name),
             ],
         );
-        let id = self.tx(|tx| {
+        self.tx(|tx| {
             let id: i64 = tx
                 .query_opt(
-                    "INSERT INTO revocation_requests (serial, developer, reason, requested_by, recorded_by, accepted_at, deadline_at, confirm_hash, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
-                    args![serial, developer, reason, requested_by, actor, now.unix(), deadline.unix(), hash.as_ref(), status],
+                    "INSERT INTO revocation_requests (serial, developer, reason, requested_by, workflow, recorded_by, accepted_at, deadline_at, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
+                    args![form.serial, form.developer, form.reason, requester, flow.name, actor, now.unix(), form.deadline.unix(), flow.start],
                 )
                 .map_err(RaError::from)?
                 .ok_or_else(|| RaError::internal("the request got no id"))?
                 .get(0)
                 .map_err(RaError::from)?;
+            let opening = Move {
+                subject: Subject::Revocation,
+                case: id,
+                action: flow.opens.name(),
+                from: "",
+                to: flow.start,
+                login: actor,
+                now,
+            };
+            record(tx, &opening, person.as_deref())?;
             Ok((id, vec![a]))
-        })?;
-        Ok((id, token))
+        })
     }
 
-    /// The request a confirmation token belongs to, if it still awaits confirmation.
+    /// The request a confirmation token was mailed for.
     pub fn request_by_token(&self, token: &str) -> Result<Option<RevocationRequest>, RaError> {
         let id: Option<i64> = self.value(
-            "SELECT id FROM revocation_requests WHERE confirm_hash = ?1 AND status = 'awaiting-confirmation'",
+            "SELECT id FROM revocation_requests WHERE confirm_hash = ?1",
             args![&token_hash(token)],
         )?;
         id.map(|id| self.revocation(id)).transpose()
@@ -77,7 +112,7 @@ impl Ra {
     pub fn revocation(&self, id: i64) -> Result<RevocationRequest, RaError> {
         let t = |v: i64| Timestamp::from_unix(v).map_or_else(String::new, |t| t.to_string());
         self.row(
-            "SELECT id, serial, developer, reason, requested_by, status, accepted_at, deadline_at FROM revocation_requests WHERE id = ?1",
+            "SELECT id, serial, developer, reason, requested_by, workflow, status, accepted_at, deadline_at FROM revocation_requests WHERE id = ?1",
             args![id],
         )?
         .map(|r| {
@@ -87,69 +122,37 @@ impl Ra {
                 developer: r.get(2)?,
                 reason: r.get(3)?,
                 requested_by: r.get(4)?,
-                status: r.get(5)?,
-                accepted_at: t(r.get(6)?),
-                deadline_at: t(r.get(7)?),
+                workflow: r.get(5)?,
+                status: r.get(6)?,
+                accepted_at: t(r.get(7)?),
+                deadline_at: t(r.get(8)?),
+                steps: Vec::new(),
             })
         })
         .transpose()
         .map_err(RaError::from)?
         .ok_or_else(|| RaError::not_found(format!("no revocation request {id}")))
-    }
-
-    /// Who recorded the first telephone confirmation of a key-compromise request.
-    pub fn phone_confirmed_by(&self, id: i64) -> Result<Option<String>, RaError> {
-        Ok(self
-            .value::<Option<String>>(
-                "SELECT phone_confirmed_by FROM revocation_requests WHERE id = ?1",
-                args![id],
-            )?
-            .flatten())
-    }
-
-    /// Records the first staff member's telephone confirmation.
-    pub fn first_phone_confirmation(
-        &mut self,
-        id: i64,
-        now: Timestamp,
-        actor: &str,
-    ) -> Result<(), RaError> {
-        let a = self.audited(
-            now,
-            actor,
-            "ra-operation",
-            &[
-                ("operation", "phone-confirmation"),
-                ("request", &id.to_string()),
-            ],
-        );
-        self.tx(|tx| {
-            let n = tx
-                .execute("UPDATE revocation_requests SET phone_confirmed_by = ?2 WHERE id = ?1 AND phone_confirmed_by IS NULL AND status = 'awaiting-phone-confirmation'", args![id, actor])
-                .map_err(RaError::from)?;
-            if n != 1 {
-                return Err(RaError::conflict(format!("request {id} does not await a first confirmation")));
-            }
-            Ok(((), vec![a]))
+        .and_then(|mut req| {
+            req.steps = self.steps_of(Subject::Revocation, id)?;
+            Ok(req)
         })
-    }
-
-    /// Marks a request done.
-    pub fn mark_revoked(&mut self, id: i64, now: Timestamp) -> Result<(), RaError> {
-        self.execute(
-            "UPDATE revocation_requests SET status = 'revoked', revoked_at = ?2 WHERE id = ?1",
-            args![id, now.unix()],
-        )?;
-        Ok(())
     }
 
     /// Requests still open past their deadline (R-4.9-DEADLINE).
     pub fn overdue(&self, now: Timestamp) -> Result<Vec<RevocationRequest>, RaError> {
-        let ids: Vec<i64> = self.rows(
-            "SELECT id FROM revocation_requests WHERE status != 'revoked' AND deadline_at <= ?1 ORDER BY deadline_at",
+        let due: Vec<(i64, String, String)> = self.rows(
+            "SELECT id, workflow, status FROM revocation_requests WHERE revoked_at IS NULL AND deadline_at <= ?1 ORDER BY deadline_at",
             args![now.unix()],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;
-        ids.into_iter().map(|id| self.revocation(id)).collect()
+        // A case its workflow has ended (refused, withdrawn) is not overdue; one whose
+        // workflow this policy no longer has is shown, so nobody loses sight of it.
+        due.into_iter()
+            .filter(|(_, flow, state)| {
+                inkan_runtime::workflow::named(self.policy.workflows, flow)
+                    .is_none_or(|w| !w.is_end(state))
+            })
+            .map(|(id, _, _)| self.revocation(id))
+            .collect()
     }
 }

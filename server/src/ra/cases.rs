@@ -1,0 +1,172 @@
+//! Taking a step of a case and doing what the policy says comes with it: the closed
+//! set of [`Effect`]s a workflow can name, each carried out here once for every
+//! policy. Issuing passwords and mailing the confirmation link happen in the
+//! transaction that records the step; revoking and removing touch the CA's records
+//! first and then record the step, and a retry after a failure in between finds the
+//! certificate already revoked and only records it (R-4.2-PASSWORD,
+//! R-3.4-REVOKE-CONFIRM, R-4.9-CRL-24H, R-4.11-LEAVE).
+
+use inkan_runtime::ca::Ca;
+use inkan_runtime::calendar::Timestamp;
+use inkan_runtime::workflow::{By, Effect, Subject};
+
+use super::error::{RaError, Result};
+use super::model::Staff;
+use super::records::Ra;
+use super::records::applications::store_passwords;
+use super::records::developers::mark_removed;
+use super::records::outbox::queue;
+use super::records::revocations::{mark_revoked, new_confirmation};
+use super::revocation::certificates_of;
+use super::workflow::{self, Case};
+
+/// A step someone asks to take.
+pub struct StepRequest<'a> {
+    /// The kind of case.
+    pub subject: Subject,
+    /// Its id.
+    pub id: i64,
+    /// Who takes it: a staff action, or the manager's link.
+    pub by: By,
+    /// The staff member, for a staff action.
+    pub staff: Option<&'a Staff>,
+    /// False to refuse (where the step can be refused).
+    pub accept: bool,
+    /// Where the service is reached, for links in e-mail.
+    pub public_url: &'a str,
+    /// Now.
+    pub now: Timestamp,
+}
+
+/// What a step did.
+#[derive(Debug)]
+pub struct Taken {
+    /// The case, after the step.
+    pub case: Case,
+    /// One-time passwords made, by person (returned once, stored only as hashes).
+    pub passwords: Vec<(String, String)>,
+    /// Serials revoked.
+    pub revoked: Vec<String>,
+    /// Whether a confirmation link was mailed.
+    pub mailed: bool,
+}
+
+/// Takes a step of a case, if the policy's workflow allows it to this person now, and
+/// carries out its effect.
+pub fn take(ca: &mut Ca, ra: &mut Ra, r: &StepRequest<'_>) -> Result<Taken> {
+    let policy = ca.policy();
+    let case = Case::load(policy, ra, r.subject, r.id)?;
+    let granted = workflow::check(policy, ra, &case, r.by, r.staff, r.accept)?;
+    let login = match r.staff {
+        Some(s) => s.login.clone(),
+        None => format!("manager:{}", manager_of(ra, &case)?),
+    };
+    let now = r.now;
+    let mut taken = Taken {
+        case: case.clone(),
+        passwords: Vec::new(),
+        revoked: Vec::new(),
+        mailed: false,
+    };
+    let effect = if r.accept { granted.step.then } else { None };
+    match effect {
+        None => workflow::record(ra, &case, &granted, &login, now, |_| Ok(()))?,
+        Some(Effect::IssuePasswords) => {
+            let new = ra.new_passwords(case.id)?;
+            workflow::record(ra, &case, &granted, &login, now, |tx| {
+                store_passwords(tx, &new, now)
+            })?;
+            taken.passwords = new.passwords;
+        }
+        Some(Effect::MailConfirmationLink) => {
+            let req = ra.revocation(case.id)?;
+            let developer = ra
+                .developer(&req.developer)?
+                .ok_or_else(|| RaError::not_found(format!("no developer {}", req.developer)))?;
+            workflow::record(ra, &case, &granted, &login, now, |tx| {
+                let token = new_confirmation(tx, case.id)?;
+                let link = format!("{}/revocation/confirm?token={token}", r.public_url);
+                let body = format!(
+                    "Dear {},\n\nWe received a request to revoke certificate\n{}\nof developer {}, for the reason: {}.\n\nIt is revoked only if you confirm here:\n{link}\n\nIf you did not ask for this, ignore this message.\n",
+                    developer.manager_name, req.serial, developer.number, req.reason
+                );
+                let subject = format!("Confirm the revocation of certificate {}", req.serial);
+                queue(tx, &developer.manager_email, &subject, &body, now)
+            })?;
+            taken.mailed = true;
+        }
+        Some(Effect::Revoke) => {
+            ca.ensure_active()?;
+            let req = ra.revocation(case.id)?;
+            if !already_revoked(ca, &req.serial)? {
+                ca.revoke(&req.serial, &req.reason, now, &login)?;
+            }
+            workflow::record(ra, &case, &granted, &login, now, |tx| {
+                mark_revoked(tx, case.id, now)
+            })?;
+            ca.crl(None, now, &login)?;
+            taken.revoked = vec![req.serial];
+        }
+        Some(Effect::RemoveDeveloper) => {
+            ca.ensure_active()?;
+            let removal = ra.removal(case.id)?;
+            // The compiler holds a removal workflow to exactly one reason.
+            let reason = case.workflow.reasons.first().ok_or_else(|| {
+                RaError::internal(format!("`{}` names no reason", case.workflow.name))
+            })?;
+            let serials = certificates_of(ca, &removal.developer)?;
+            ca.revoke_all(&serials, reason, now, &login)?;
+            workflow::record(ra, &case, &granted, &login, now, |tx| {
+                mark_removed(tx, &removal.developer)
+            })?;
+            ca.crl(None, now, &login)?;
+            taken.revoked = serials;
+        }
+    }
+    taken.case = Case::load(policy, ra, r.subject, r.id)?;
+    Ok(taken)
+}
+
+/// The manager's confirmation through the mailed link (R-3.4-REVOKE-CONFIRM): the
+/// step the workflow gives the applicant manager, which revokes and republishes the
+/// CRL at once. Returns the serial.
+pub fn confirm_by_link(
+    ca: &mut Ca,
+    ra: &mut Ra,
+    token: &str,
+    public_url: &str,
+    now: Timestamp,
+) -> Result<String> {
+    let gone = || RaError::not_found("this confirmation link is unknown or already used");
+    let req = ra.request_by_token(token)?.ok_or_else(gone)?;
+    let step = StepRequest {
+        subject: Subject::Revocation,
+        id: req.id,
+        by: By::ManagerLink,
+        staff: None,
+        accept: true,
+        public_url,
+        now,
+    };
+    take(ca, ra, &step)?;
+    Ok(req.serial)
+}
+
+/// The developer whose manager confirms a revocation by link.
+fn manager_of(ra: &Ra, case: &Case) -> Result<String> {
+    match case.subject {
+        Subject::Revocation => Ok(ra.revocation(case.id)?.developer),
+        _ => Err(RaError::internal(
+            "only a revocation is confirmed by the applicant manager's link",
+        )),
+    }
+}
+
+/// True when the CA has already revoked `serial` (a step retried after its
+/// revocation went through but its recording did not).
+fn already_revoked(ca: &Ca, serial: &str) -> Result<bool> {
+    Ok(ca
+        .store()
+        .certificate(serial)?
+        .is_some_and(|c| c.revoked.is_some()))
+}
