@@ -353,6 +353,26 @@ pub enum AuditCommand {
         #[arg(long)]
         dir: PathBuf,
     },
+    /// Record a CA event that happens outside software (R-5.4-CA-EVENTS): room entry
+    /// and exit, access to CA systems, operations on security-critical files; one the
+    /// policy marks `entered`.
+    Record {
+        /// The CA directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The event (`ca-room-entry`, ...).
+        #[arg(long)]
+        event: String,
+        /// Whom it is about.
+        #[arg(long)]
+        person: String,
+        /// What happened, in a few words.
+        #[arg(long, default_value = "")]
+        note: String,
+        /// Who records it (the actor in the log).
+        #[arg(long)]
+        by: String,
+    },
     /// Remove entries whose retention period has ended (R-5.4-RETENTION); never younger ones.
     Purge {
         /// The CA directory.

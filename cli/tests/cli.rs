@@ -368,6 +368,61 @@ fn quickstart_ends_with_openssl_agreeing() {
 }
 
 /// Proves: R-5.4-PROTECT.
+/// The CA events that happen outside software (room entry and exit, system access,
+/// security file operations) are recorded by a person with `inkan audit record`, in the
+/// same hash-chained log; an event the software records itself is refused.
+/// Proves: R-5.4-CA-EVENTS.
+#[test]
+fn r_5_4_ca_events_a_person_records_what_happens_outside_software() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("ca");
+    let init = inkan(&[
+        "init",
+        "--software-keys-for-testing",
+        "--dir",
+        path(&dir),
+        "--policy",
+        "jpcert-ssl-client",
+    ]);
+    assert_eq!(init.status.code(), Some(0), "{}", text(&init));
+    let record = |event: &str| {
+        inkan(&[
+            "audit",
+            "record",
+            "--dir",
+            path(&dir),
+            "--event",
+            event,
+            "--person",
+            "Kei Kato",
+            "--note",
+            "door 2, 09:10-09:40",
+            "--by",
+            "custodian-1",
+        ])
+    };
+    let out = record("ca-room-entry");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = record("certificate-issued");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("R-5.4-CA-EVENTS"), "{}", text(&out));
+    let db = rusqlite::Connection::open(dir.join("ca.sqlite")).expect("sqlite");
+    let (actor, details): (String, String) = db
+        .query_row(
+            "SELECT actor, details FROM audit WHERE event = 'ca-room-entry'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("the entry is in the log");
+    assert_eq!(actor, "custodian-1");
+    assert!(
+        details.contains("Kei Kato") && details.contains("door 2"),
+        "{details}"
+    );
+    let ok = inkan(&["audit", "verify", "--dir", path(&dir)]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+}
+
 #[test]
 fn r_5_4_protect_audit_verify_fails_on_a_tampered_log() {
     let tmp = tempfile::tempdir().expect("temp dir");

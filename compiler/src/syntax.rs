@@ -426,6 +426,9 @@ pub struct RawEvent {
     pub source: S<String>,
     #[schemars(with = "String")]
     pub category: S<String>,
+    /// It happens outside software; a person enters it (R-5.4-CA-EVENTS).
+    #[schemars(with = "Option<bool>")]
+    pub entered: Option<S<bool>>,
     #[serde(default)]
     #[schemars(with = "Vec<crate::schema::RuleId>")]
     pub cps: Cites,

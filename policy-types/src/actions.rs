@@ -44,6 +44,9 @@ pub enum RaAction {
     ListOverdueRevocations,
     /// Record an entry into the RA room (R-5.4-RA-EVENTS).
     RecordRoomEntry,
+    /// Record a CA event that happens outside software, one the policy marks
+    /// `entered` (R-5.4-CA-EVENTS).
+    RecordCaEvent,
     /// Review the actions of the roles under review (R-5.2-DUAL-CHECK).
     ReviewActions,
     /// See whether the CA keys are active.
@@ -77,6 +80,7 @@ impl RaAction {
         RaAction::ConfirmRevocationByPhone,
         RaAction::ListOverdueRevocations,
         RaAction::RecordRoomEntry,
+        RaAction::RecordCaEvent,
         RaAction::ReviewActions,
         RaAction::ReadActivation,
         RaAction::EnterActivationShare,
@@ -104,6 +108,7 @@ impl RaAction {
             RaAction::ConfirmRevocationByPhone => "confirm-revocation-by-phone",
             RaAction::ListOverdueRevocations => "list-overdue-revocations",
             RaAction::RecordRoomEntry => "record-room-entry",
+            RaAction::RecordCaEvent => "record-ca-event",
             RaAction::ReviewActions => "review-actions",
             RaAction::ReadActivation => "read-activation",
             RaAction::EnterActivationShare => "enter-activation-share",

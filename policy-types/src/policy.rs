@@ -156,6 +156,9 @@ pub struct AuditEventType {
     pub source: &'static str,
     /// `security` or `lifecycle`.
     pub category: &'static str,
+    /// It happens outside software (a room entered, a system accessed, a file
+    /// handled): a person enters it, through the API or the CLI (R-5.4-CA-EVENTS).
+    pub entered: bool,
 }
 
 /// A retention period.

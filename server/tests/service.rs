@@ -348,7 +348,7 @@ async fn r_5_2_ra_roles_every_route_checks_session_and_role() {
     let h = start().await;
     // (method, path, the action a step route's body names, roles allowed)
     // (method, path, the action a step route's body names, roles allowed)
-    let routes: [(&str, &str, &str, &[&str]); 16] = [
+    let routes: [(&str, &str, &str, &[&str]); 17] = [
         ("POST", "/api/ra/developers", "", &["operator"]),
         (
             "GET",
@@ -423,6 +423,7 @@ async fn r_5_2_ra_roles_every_route_checks_session_and_role() {
             "",
             &["facility-administrator"],
         ),
+        ("POST", "/api/ra/ca-events", "", &["facility-administrator"]),
         ("GET", "/api/ra/operator-actions", "", &["supervisor"]),
         (
             "GET",

@@ -1,5 +1,6 @@
 //! `inkan audit`: verify the hash-chained log and its signed checkpoints, sign a
-//! checkpoint, purge what its retention allows (R-5.4-PROTECT, R-5.4-RETENTION).
+//! checkpoint, record an event that happens outside software (R-5.4-CA-EVENTS), purge
+//! what its retention allows (R-5.4-PROTECT, R-5.4-RETENTION).
 
 use std::process::ExitCode;
 
@@ -41,6 +42,18 @@ fn audit(command: AuditCommand) -> Result<ExitCode> {
             let mut ca = Ca::open(&dir, &lookup)?;
             ca.checkpoint(Timestamp::now())?;
             eprintln!("checkpoint signed");
+            Ok(ExitCode::SUCCESS)
+        }
+        AuditCommand::Record {
+            dir,
+            event,
+            person,
+            note,
+            by,
+        } => {
+            let mut ca = Ca::open(&dir, &lookup)?;
+            ca.record_entered_event(Timestamp::now(), &by, &event, &person, &note)?;
+            println!("recorded {event} in the audit log");
             Ok(ExitCode::SUCCESS)
         }
         AuditCommand::Purge { dir, now } => {

@@ -77,6 +77,7 @@ pub(super) struct EventView {
     pub(super) name: String,
     pub(super) source: String,
     pub(super) category: String,
+    pub(super) entered: bool,
 }
 
 #[derive(Serialize)]
@@ -278,6 +279,7 @@ impl PolicyView {
                     name: e.name.clone(),
                     source: e.source.clone(),
                     category: e.category.clone(),
+                    entered: e.entered,
                 })
                 .collect(),
             retention: p

@@ -136,12 +136,31 @@ pub(super) fn before_keys(policy: &Policy) -> Vec<Section> {
             title: "Audit logging".into(),
             intro: "Recorded events, hash-chained with signed checkpoints, and their minimum retention.".into(),
             tables: vec![
-                t("Events", &["event", "source", "category", "CPS rules"], a.events.iter().map(|e| vec![e.name.clone(), e.source.clone(), e.category.clone(), cites(&e.cites)]).collect()),
+                t("Events", &["event", "source", "category", "recorded by", "CPS rules"], a.events.iter().map(|e| vec![e.name.clone(), e.source.clone(), e.category.clone(), recorder(policy, e), cites(&e.cites)]).collect()),
                 t("Retention", &["records", "kept at least", "CPS rules"], a.retention.iter().map(|r| vec![r.category.clone(), r.keep.to_string(), cites(&r.cites)]).collect()),
             ],
         });
     }
     sections
+}
+
+/// Who records an audit event: the software, or for one that happens outside it, the
+/// roles the policy lets record it (R-5.4-CA-EVENTS).
+fn recorder(policy: &Policy, e: &AuditEvent) -> String {
+    if !e.entered {
+        return "the software".into();
+    }
+    let roles: Vec<&str> = policy
+        .ra
+        .iter()
+        .flat_map(|ra| &ra.roles)
+        .filter(|r| r.may.contains(&RaAction::RecordCaEvent))
+        .map(|r| r.name.as_str())
+        .collect();
+    format!(
+        "a person: {} (record-ca-event), or `inkan audit record`",
+        roles.join(", ")
+    )
 }
 
 /// 4.6: when the renewal notice goes out, how, and to whom (R-4.6-RENEWAL).

@@ -353,7 +353,14 @@ pub fn diff(old: &Policy, new: &Policy) -> Vec<Change> {
                 b.events.iter().find(|e| &e.name == name),
             );
             let cites = x.or(y).map(|e| e.cites.clone()).unwrap_or_default();
-            let show = |e: &AuditEvent| format!("{} {}", e.source, e.category);
+            let show = |e: &AuditEvent| {
+                let by = if e.entered {
+                    ", entered by a person"
+                } else {
+                    ""
+                };
+                format!("{} {}{by}", e.source, e.category)
+            };
             d.push(
                 "5.4",
                 &format!("event {name}"),

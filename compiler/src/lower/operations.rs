@@ -285,6 +285,7 @@ impl Cx<'_> {
                 name: e.name.value.clone(),
                 source: e.source.value.clone(),
                 category: e.category.value.clone(),
+                entered: e.entered.as_ref().is_some_and(|x| x.value),
                 cites: self.cites(&e.cps),
             })
             .collect();

@@ -235,6 +235,8 @@ pub struct AuditEvent {
     pub source: String,
     /// `security` or `lifecycle`.
     pub category: String,
+    /// A person enters it (it happens outside software).
+    pub entered: bool,
     /// CPS rules cited.
     pub cites: Vec<String>,
 }

@@ -23,6 +23,53 @@ impl Ca {
         self.store.audit(&[Audited::new(def, event)])
     }
 
+    /// Records a CA event that happens outside software, one the policy marks
+    /// `entered` (R-5.4-CA-EVENTS: room entry and exit, access to CA systems,
+    /// operations on security-critical files): who entered it, whom it is about, and a
+    /// note. Any other event is refused: the software records those itself.
+    pub fn record_entered_event(
+        &mut self,
+        now: Timestamp,
+        actor: &str,
+        event: &str,
+        person: &str,
+        note: &str,
+    ) -> Result<()> {
+        let def = self.policy.definition();
+        let Some(ty) = def
+            .audit_events
+            .iter()
+            .find(|e| e.name == event && e.entered)
+        else {
+            let entered: Vec<&str> = def
+                .audit_events
+                .iter()
+                .filter(|e| e.entered)
+                .map(|e| e.name)
+                .collect();
+            return Err(Error::Policy(format!(
+                "`{event}` is not an event a person records under this policy; those are: {} (R-5.4-CA-EVENTS)",
+                if entered.is_empty() {
+                    "none".to_string()
+                } else {
+                    entered.join(", ")
+                }
+            )));
+        };
+        if person.trim().is_empty() {
+            return Err(Error::Policy(format!(
+                "say whom the `{}` is about (the person who entered the room, accessed the system, handled the file)",
+                ty.name
+            )));
+        }
+        self.audit(Event::new(
+            now,
+            actor,
+            ty.name,
+            &[("person", person.trim()), ("note", note.trim())],
+        ))
+    }
+
     /// Signs a checkpoint of the audit log as it stands.
     pub fn checkpoint(&mut self, now: Timestamp) -> Result<()> {
         let (seq, hash) = self.store.audit_tip()?;

@@ -75,7 +75,10 @@ async fn step(
             cases::take(ca, ra, &r)
         })
         .await?;
-    state.wake();
+    if taken.mailed {
+        // The outbox has a message: deliver it now, not at the next tick.
+        state.wake();
+    }
     let mut answer = case_json(&state, &taken.case, None);
     if !taken.revoked.is_empty() {
         answer["revoked_serials"] = json!(taken.revoked);

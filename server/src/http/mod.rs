@@ -109,6 +109,7 @@ pub fn router(state: AppState) -> Router {
             post(renewals::record_sent),
         )
         .route("/api/ra/room-entries", post(operations::room_entry))
+        .route("/api/ra/ca-events", post(operations::ca_event))
         .route(
             "/api/ra/operator-actions",
             get(operations::operator_actions),

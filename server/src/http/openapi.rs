@@ -134,6 +134,7 @@ pub fn document(policy: &dyn Policy) -> Value {
             "/api/ra/renewal-notices": { "get": op("Renewal notices still to send, with each manager's registered address and due date", &who(Who::Action(&[RaAction::ListRenewalNotices])), "R-4.6-RENEWAL, R-3.3-RENEW-NOTICE, R-9.3-CONFIDENTIAL", None, "200") },
             "/api/ra/renewal-notices/{id}/sent": { "post": op("Record a renewal notice sent; late after its due date", &who(Who::Action(&[RaAction::RecordRenewalNotice])), "R-4.6-RENEWAL, R-3.3-RENEW-NOTICE", Some(obj(&[("reference", "string")])), "200") },
             "/api/ra/room-entries": { "post": op("Record an RA room entry", &who(Who::Action(&[RaAction::RecordRoomEntry])), "R-5.4-RA-EVENTS", Some(obj(&[("person", "string")])), "201") },
+            "/api/ra/ca-events": { "post": op("Record a CA event that happens outside software (room entry and exit, system access, security file operations): one the policy marks `entered`", &who(Who::Action(&[RaAction::RecordCaEvent])), "R-5.4-CA-EVENTS", Some(obj(&[("event", "string"), ("person", "string"), ("note", "string")])), "201") },
             "/api/ra/operator-actions": { "get": op("The operators' actions, for review", &who(Who::Action(&[RaAction::ReviewActions])), "R-5.2-DUAL-CHECK", None, "200") },
             "/revocation/confirm": { "get": op("The manager's confirmation page (query: token)", &who(Who::Anyone("anyone (holds the token)")), "R-3.4-REVOKE-CONFIRM", None, "200") }
         }

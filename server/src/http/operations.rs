@@ -1,6 +1,7 @@
 //! The CA's own operations over HTTP: M-of-N key activation through a staff session
-//! (R-6.2-M-OF-N), RA room entries (R-5.4-RA-EVENTS) and the operators' actions for
-//! the supervisor's review (R-5.2-DUAL-CHECK).
+//! (R-6.2-M-OF-N), RA room entries (R-5.4-RA-EVENTS), the CA events that happen
+//! outside software (R-5.4-CA-EVENTS) and the operators' actions for the
+//! supervisor's review (R-5.2-DUAL-CHECK).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -68,6 +69,36 @@ pub(super) async fn room_entry(
     let ApiJson(b) = body?;
     state
         .with_ra(move |ra| ra.audit(now, &actor, "ra-room-entry", &[("person", &b.person)]))
+        .await?;
+    Ok(StatusCode::CREATED)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CaEventBody {
+    /// An event the policy marks `entered` (`ca-room-entry`).
+    event: String,
+    /// Whom it is about.
+    person: String,
+    /// What happened, in a few words.
+    #[serde(default)]
+    note: String,
+}
+
+/// A CA event that happens outside software, recorded by whoever the policy lets
+/// (R-5.4-CA-EVENTS): in the CA's audit log, with the staff member as its actor.
+pub(super) async fn ca_event(
+    State(state): State<AppState>,
+    session: Session,
+    body: Result<ApiJson<CaEventBody>, ApiError>,
+) -> Result<StatusCode, ApiError> {
+    let now = state.now();
+    let actor = session.require(RaAction::RecordCaEvent)?.login.clone();
+    let ApiJson(b) = body?;
+    state
+        .with_both(move |ca, _| {
+            Ok::<_, RaError>(ca.record_entered_event(now, &actor, &b.event, &b.person, &b.note)?)
+        })
         .await?;
     Ok(StatusCode::CREATED)
 }
