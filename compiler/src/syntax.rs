@@ -352,9 +352,47 @@ pub struct RawRa {
     /// The RA's workflows (R-4.2-FLOW, R-5.2-DUAL-CHECK, R-3.4-REVOKE-CONFIRM,
     /// R-4.11-LEAVE); required of a current policy.
     pub workflows: Option<Vec<RawWorkflow>>,
+    /// Who may apply (R-3.2-CLASSES, R-4.1-ELIGIBLE, R-3.2-EMAIL-MATCH); required of a
+    /// current policy.
+    pub applicants: Option<RawApplicants>,
     #[serde(default)]
     #[schemars(with = "Vec<crate::schema::RuleId>")]
     pub cps: Cites,
+}
+
+/// Who may apply.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawApplicants {
+    pub classes: Vec<RawClass>,
+    pub registrations: Vec<RawRegistration>,
+    /// What the form's e-mail is checked against.
+    #[schemars(with = "crate::schema::Kw<inkan_policy_types::eligibility::FormEmail>")]
+    pub form_email: S<String>,
+    #[serde(default)]
+    #[schemars(with = "Vec<crate::schema::RuleId>")]
+    pub cps: Cites,
+}
+
+/// A class of product developer.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawClass {
+    #[schemars(with = "String")]
+    pub name: S<String>,
+    /// Who belongs to it.
+    #[schemars(with = "String")]
+    pub who: S<String>,
+}
+
+/// A kind of registration and whether its developers may apply.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawRegistration {
+    #[schemars(with = "String")]
+    pub name: S<String>,
+    #[schemars(with = "crate::schema::Kw<inkan_policy_types::eligibility::MayApply>")]
+    pub may_apply: S<String>,
 }
 
 /// A workflow: a state machine over one kind of case.

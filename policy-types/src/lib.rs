@@ -36,6 +36,7 @@ macro_rules! names {
 pub mod actions;
 pub mod business;
 pub mod calendar;
+pub mod eligibility;
 pub mod name;
 pub mod policy;
 pub mod renewal;

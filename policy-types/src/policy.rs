@@ -89,6 +89,9 @@ pub struct PolicyDefinition {
     /// Roles whose actions are reviewed afterwards by whoever may
     /// [`review-actions`](crate::actions::RaAction::ReviewActions) (R-5.2-DUAL-CHECK).
     pub reviewed_roles: &'static [&'static str],
+    /// Who may apply (R-3.2-CLASSES, R-4.1-ELIGIBLE, R-3.2-EMAIL-MATCH); `None` for a
+    /// policy without an RA.
+    pub eligibility: Option<crate::eligibility::Eligibility>,
     /// The RA's workflows: applications, revocations, removals (R-4.2-FLOW,
     /// R-5.2-DUAL-CHECK, R-3.4-REVOKE-CONFIRM, R-4.9-COMPROMISE, R-4.11-LEAVE).
     pub workflows: &'static [crate::workflow::Workflow],

@@ -113,7 +113,9 @@ pub mod store;
 pub mod verify;
 pub mod x509;
 
-pub use inkan_policy_types::{actions, business, calendar, name, policy, renewal, workflow};
+pub use inkan_policy_types::{
+    actions, business, calendar, eligibility, name, policy, renewal, workflow,
+};
 
 pub mod extensions {
     //! OIDs of extensions outside RFC 5280's registry.

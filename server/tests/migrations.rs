@@ -1,4 +1,5 @@
-//! The RA schema's migration to policy workflows (version 3) keeps the cases recorded
+//! The RA schema's migrations to policy workflows (version 3) and policy eligibility
+//! (version 4) keep what was recorded: version 3 keeps the cases recorded
 //! before it: on a store at version 2 with an examined application, a key-compromise
 //! request with its first telephone confirmation, a form awaiting the manager's link
 //! and a CA revocation, migrating moves each into the faithful policy's workflow at the
@@ -125,8 +126,25 @@ fn check(location: Location) {
     assert_eq!(first, 1);
     if !location.is_postgres() {
         let broken = db.query("PRAGMA foreign_key_check", &[]).unwrap();
-        assert!(broken.is_empty(), "foreign keys hold after the rebuild");
+        assert!(broken.is_empty(), "foreign keys hold after the rebuilds");
     }
+    // Version 4: a class and a registration the schema once refused are the policy's
+    // to allow now; the developer and what refers to it are intact.
+    db.execute(
+        "UPDATE developers SET class = 'C', registration = 'trial' WHERE number = '123456'",
+        &[],
+    )
+    .unwrap();
+    let refs: i64 = db
+        .query_opt(
+            "SELECT count(*) FROM applications WHERE developer = '123456'",
+            &[],
+        )
+        .unwrap()
+        .unwrap()
+        .get(0)
+        .unwrap();
+    assert_eq!(refs, 1);
     // Every case names a workflow the faithful policy has, in a state it has.
     let policy = inkan_policies::by_id("jpcert-ssl-client")
         .unwrap()

@@ -210,3 +210,46 @@ async fn r_4_6_renewal_delivery_and_timing_are_the_policys() {
         "nothing mailed: one notice to post"
     );
 }
+
+/// Under one policy: whether a provisionally registered developer with permission may
+/// apply, and whether a form whose e-mail is not the manager's on file is accepted.
+async fn eligibility(id: &str) -> (u16, u16) {
+    let h = start_for(id, |_| {}).await;
+    let op = staff(&h, "olive").await;
+    let mut d = developer("646464", "m@prov.example");
+    d["registration"] = serde_json::json!("provisional");
+    d["permitted"] = serde_json::json!(true);
+    let (s, v) = post(&op, format!("{}/api/ra/developers", h.base), d).await;
+    assert_eq!(s, 201, "{v}");
+    let (provisional, _) = post(
+        &op,
+        format!("{}/api/ra/applications", h.base),
+        serde_json::json!({ "developer": "646464", "form_email": "m@prov.example", "holders": ["000001"] }),
+    )
+    .await;
+    let (s, v) = post(
+        &op,
+        format!("{}/api/ra/developers", h.base),
+        developer("656565", "m@full.example"),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let (mismatch, _) = post(
+        &op,
+        format!("{}/api/ra/applications", h.base),
+        serde_json::json!({ "developer": "656565", "form_email": "someone@else.example", "holders": ["000001"] }),
+    )
+    .await;
+    (provisional, mismatch)
+}
+
+/// Who may apply is the policy's (`ra.applicants`): the faithful policy lets a
+/// provisionally registered developer apply with the CA's permission and refuses a form
+/// whose e-mail is not the manager's on file; the variant never lets provisional
+/// registrants apply and only records the form's e-mail.
+/// Proves: R-4.1-ELIGIBLE, R-3.2-EMAIL-MATCH.
+#[tokio::test]
+async fn r_4_1_eligible_who_may_apply_is_the_policys() {
+    assert_eq!(eligibility("jpcert-ssl-client").await, (201, 422));
+    assert_eq!(eligibility("jpcert-ssl-client-variant").await, (403, 201));
+}

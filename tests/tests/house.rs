@@ -190,6 +190,11 @@ fn no_role_or_workflow_state_is_named_in_the_server_or_the_cli() {
     for p in policies {
         let def = p.definition();
         roles.extend(def.ra_roles.iter().map(|r| r.name));
+        roles.extend(
+            def.eligibility
+                .iter()
+                .flat_map(|e| e.registrations.iter().map(|r| r.name)),
+        );
         for w in def.workflows {
             roles.push(w.name);
             roles.push(w.start);

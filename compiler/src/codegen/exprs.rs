@@ -396,6 +396,32 @@ pub(super) fn workflows_expr(flows: &[Workflow]) -> String {
     format!("&[{}]", workflows.join(", "))
 }
 
+/// Who may apply, as an `Option<Eligibility>` expression.
+pub(super) fn eligibility_expr(a: Option<&Applicants>) -> String {
+    const E: &str = "inkan_policy_types::eligibility";
+    let Some(a) = a else {
+        return "None".into();
+    };
+    let classes: Vec<String> = a
+        .classes
+        .iter()
+        .map(|(n, w)| format!("{E}::DeveloperClass {{ name: {n:?}, who: {w:?} }}"))
+        .collect();
+    let registrations: Vec<String> = a
+        .registrations
+        .iter()
+        .map(|(n, m)| {
+            format!("{E}::Registration {{ name: {n:?}, may_apply: {E}::MayApply::{m:?} }}")
+        })
+        .collect();
+    format!(
+        "Some({E}::Eligibility {{ classes: &[{}], registrations: &[{}], form_email: {E}::FormEmail::{:?} }})",
+        classes.join(", "),
+        registrations.join(", "),
+        a.form_email
+    )
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -50,6 +50,8 @@ pub(super) struct PolicyView {
     pub(super) passwords: String,
     /// The RA's workflows, a `&[Workflow]` expression.
     pub(super) workflows: String,
+    /// Who may apply, an `Option<Eligibility>` expression.
+    pub(super) eligibility: String,
     pub(super) audit_events: Vec<EventView>,
     pub(super) retention: Vec<RetentionView>,
     pub(super) schedules: Vec<ScheduleView>,
@@ -262,6 +264,7 @@ impl PolicyView {
             dual_check: p.ra.iter().flat_map(|r| r.dual_check.clone()).collect(),
             reviewed_roles: p.ra.iter().flat_map(|r| r.reviewed.clone()).collect(),
             workflows: workflows_expr(p.ra.as_ref().map_or(&[], |r| &r.workflows)),
+            eligibility: eligibility_expr(p.ra.as_ref().and_then(|r| r.applicants.as_ref())),
             passwords: p.ra.as_ref().and_then(|r| r.passwords.as_ref()).map_or("None".into(), |w| {
                 format!(
                     "Some(inkan_policy_types::policy::PasswordRules {{ delivery: {:?}, lifetime_days: {}, attempts: {}, void_when_developer_removed: {} }})",

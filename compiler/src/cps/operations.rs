@@ -8,7 +8,7 @@ use crate::model::*;
 
 /// 4.2 to 5.4, in order.
 pub(super) fn before_keys(policy: &Policy) -> Vec<Section> {
-    let mut sections = Vec::new();
+    let mut sections = applicants(policy);
     if let Some(p) = policy.ra.as_ref().and_then(|ra| ra.passwords.as_ref()) {
         let voids: Vec<&str> = p.void_when.iter().map(|v| v.keyword()).collect();
         sections.push(Section {
@@ -142,6 +142,57 @@ pub(super) fn before_keys(policy: &Policy) -> Vec<Section> {
         });
     }
     sections
+}
+
+/// 3.2 and 4.1: the classes of developer, and which registrations may apply
+/// (R-3.2-CLASSES, R-4.1-ELIGIBLE, R-3.2-EMAIL-MATCH).
+fn applicants(policy: &Policy) -> Vec<Section> {
+    let Some(a) = policy.ra.as_ref().and_then(|ra| ra.applicants.as_ref()) else {
+        return Vec::new();
+    };
+    let email = match a.form_email {
+        FormEmail::MustMatchManager => {
+            "The e-mail address on an application form must be the applicant manager's address on file; a form with another is refused."
+        }
+        FormEmail::Recorded => {
+            "The e-mail address on an application form is recorded, not checked."
+        }
+    };
+    vec![
+        Section {
+            number: "3.2".into(),
+            title: "Initial identity validation".into(),
+            intro: format!("The RA registers each product developer in one class. {email}"),
+            tables: vec![t(
+                "Developer classes",
+                &["class", "who", "CPS rules"],
+                a.classes
+                    .iter()
+                    .map(|(n, w)| vec![n.clone(), w.clone(), cites(&a.cites)])
+                    .collect(),
+            )],
+        },
+        Section {
+            number: "4.1".into(),
+            title: "Certificate application".into(),
+            intro: "Who may apply depends on the developer's registration.".into(),
+            tables: vec![t(
+                "Registrations",
+                &["registration", "may apply", "CPS rules"],
+                a.registrations
+                    .iter()
+                    .map(|(n, m)| {
+                        let may = match m {
+                            MayApply::Always => "yes",
+                            MayApply::WithPermission => "only with the CA's separate permission",
+                            MayApply::Never => "no",
+                        };
+                        vec![n.clone(), may.into(), cites(&a.cites)]
+                    })
+                    .collect(),
+            )],
+        },
+    ]
 }
 
 /// Who records an audit event: the software, or for one that happens outside it, the

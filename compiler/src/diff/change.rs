@@ -23,10 +23,12 @@ pub struct Change {
 }
 
 /// Section titles, in RFC 3647 order.
-pub const SECTIONS: [(&str, &str); 14] = [
+pub const SECTIONS: [(&str, &str); 16] = [
     ("1.2", "Document name and identification"),
     ("1.4", "Certificate usage"),
     ("2", "Repository"),
+    ("3.2", "Initial identity validation"),
+    ("4.1", "Certificate application"),
     ("4.2", "Certificate application processing"),
     ("4.6", "Certificate renewal"),
     ("4.9", "Revocation"),

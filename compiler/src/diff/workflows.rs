@@ -1,7 +1,8 @@
-//! Workflow changes between two revisions (R-4.2-FLOW, R-5.2-DUAL-CHECK,
-//! R-5.2-SEPARATION): matched by workflow name, then each step by the state it leaves
-//! and who takes it, filed under the section of the kind of case (4.2 applications,
-//! 4.9 revocations, 4.11 removals).
+//! Changes to the RA's cases between two revisions: who may apply (3.2 classes, 4.1
+//! registrations and the form's e-mail; R-3.2-CLASSES, R-4.1-ELIGIBLE), and the
+//! workflows (R-4.2-FLOW, R-5.2-DUAL-CHECK, R-5.2-SEPARATION), matched by workflow
+//! name, then each step by the state it leaves and who takes it, filed under the
+//! section of the kind of case (4.2 applications, 4.9 revocations, 4.11 removals).
 
 use super::change::Differ;
 use crate::model::*;
@@ -45,6 +46,75 @@ fn fields(w: &Workflow) -> Vec<(String, String)> {
         out.push((format!("step from {} by {}", s.from, s.by.name()), v));
     }
     out
+}
+
+/// Who may apply (R-3.2-CLASSES, R-4.1-ELIGIBLE, R-3.2-EMAIL-MATCH): each class under
+/// 3.2, each registration and the form's e-mail under 4.1.
+pub(super) fn applicants(d: &mut Differ, old: Option<&Applicants>, new: Option<&Applicants>) {
+    let cites = new.or(old).map(|a| a.cites.clone()).unwrap_or_default();
+    let none: Vec<(String, String)> = Vec::new();
+    let classes = |a: Option<&Applicants>| a.map_or(none.clone(), |a| a.classes.clone());
+    let (ca, cb) = (classes(old), classes(new));
+    let mut names: Vec<&String> = ca.iter().chain(&cb).map(|(n, _)| n).collect();
+    names.sort();
+    names.dedup();
+    for n in names {
+        let who = |v: &[(String, String)]| {
+            v.iter()
+                .find(|(k, _)| k == n)
+                .map(|(_, w)| w.clone())
+                .unwrap_or_default()
+        };
+        d.push(
+            "3.2",
+            &format!("class {n}"),
+            "who",
+            who(&ca),
+            who(&cb),
+            &cites,
+            false,
+        );
+    }
+    let regs = |a: Option<&Applicants>| {
+        a.map_or(Vec::new(), |a| {
+            a.registrations
+                .iter()
+                .map(|(n, m)| (n.clone(), m.name().to_string()))
+                .collect::<Vec<_>>()
+        })
+    };
+    let (ra, rb) = (regs(old), regs(new));
+    let mut names: Vec<&String> = ra.iter().chain(&rb).map(|(n, _)| n).collect();
+    names.sort();
+    names.dedup();
+    for n in names {
+        let may = |v: &[(String, String)]| {
+            v.iter()
+                .find(|(k, _)| k == n)
+                .map(|(_, m)| m.clone())
+                .unwrap_or_default()
+        };
+        d.push(
+            "4.1",
+            &format!("registration {n}"),
+            "may apply",
+            may(&ra),
+            may(&rb),
+            &cites,
+            false,
+        );
+    }
+    let email =
+        |a: Option<&Applicants>| a.map_or(String::new(), |a| a.form_email.name().to_string());
+    d.push(
+        "4.1",
+        "application form",
+        "e-mail",
+        email(old),
+        email(new),
+        &cites,
+        false,
+    );
 }
 
 pub(super) fn workflows(d: &mut Differ, old: &[Workflow], new: &[Workflow]) {

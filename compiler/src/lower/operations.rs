@@ -226,13 +226,86 @@ impl Cx<'_> {
                 Vec::new()
             }
         };
+        let applicants = match &r.applicants {
+            Some(a) => Some(self.applicants(a)),
+            None => {
+                self.grown(
+                    Diagnostic::error(
+                        "missing-applicants",
+                        Some(span_of(&r.separation)),
+                        "the RA does not say who may apply",
+                    )
+                    .label("add `applicants:` (classes, registrations, form_email) to this `ra` section")
+                    .rules(["R-4.1-ELIGIBLE", "R-3.2-CLASSES"]),
+                );
+                None
+            }
+        };
         Ra {
             roles,
             passwords,
             workflows,
+            applicants,
             separation: r.separation.value.clone(),
             dual_check,
             reviewed: r.reviewed.iter().map(|s| s.value.clone()).collect(),
+            cites,
+        }
+    }
+
+    /// Who may apply: classes and registrations named once each, and someone may.
+    fn applicants(&mut self, a: &RawApplicants) -> Applicants {
+        let cites = self.cites(&a.cps);
+        let mut classes: Vec<(String, String)> = Vec::new();
+        for c in &a.classes {
+            if classes.iter().any(|(n, _)| *n == c.name.value) {
+                self.err(
+                    Diagnostic::error(
+                        "duplicate-class",
+                        Some(span_of(&c.name)),
+                        format!("the developer class `{}` is declared twice", c.name.value),
+                    )
+                    .rules(["R-3.2-CLASSES"]),
+                );
+            }
+            classes.push((c.name.value.clone(), c.who.value.clone()));
+        }
+        let mut registrations: Vec<(String, MayApply)> = Vec::new();
+        for r in &a.registrations {
+            if registrations.iter().any(|(n, _)| *n == r.name.value) {
+                self.err(
+                    Diagnostic::error(
+                        "duplicate-registration",
+                        Some(span_of(&r.name)),
+                        format!("the registration `{}` is declared twice", r.name.value),
+                    )
+                    .rules(["R-4.1-ELIGIBLE"]),
+                );
+            }
+            if let Some(m) = self.kw::<MayApply>(&r.may_apply, "may_apply") {
+                registrations.push((r.name.value.clone(), m));
+            }
+        }
+        let anyone = registrations.iter().any(|(_, m)| *m != MayApply::Never);
+        if classes.is_empty() || !anyone {
+            let at = a.registrations.first().map_or(&a.form_email, |r| &r.name);
+            self.err(
+                Diagnostic::error(
+                    "no-one-may-apply",
+                    Some(span_of(at)),
+                    "no developer could ever apply under these classes and registrations",
+                )
+                .label("expected a class, and a registration whose developers may apply")
+                .rules(["R-4.1-ELIGIBLE"]),
+            );
+        }
+        let form_email = self
+            .kw::<FormEmail>(&a.form_email, "form_email")
+            .unwrap_or(FormEmail::MustMatchManager);
+        Applicants {
+            classes,
+            registrations,
+            form_email,
             cites,
         }
     }

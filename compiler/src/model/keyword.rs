@@ -43,6 +43,8 @@ runtime_keywords!(
     inkan_policy_types::workflow::Subject,
     inkan_policy_types::workflow::Effect,
     inkan_policy_types::workflow::Requester,
+    inkan_policy_types::eligibility::MayApply,
+    inkan_policy_types::eligibility::FormEmail,
 );
 
 /// Declares a closed set of policy keywords with their spelling.

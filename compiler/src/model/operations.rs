@@ -6,6 +6,7 @@ pub use inkan_policy_types::actions::RaAction;
 
 use crate::lang::duration::{BusinessDays, Duration};
 pub use inkan_policy_types::business::Weekday;
+pub use inkan_policy_types::eligibility::{FormEmail, MayApply};
 pub use inkan_policy_types::renewal::{NoticeDelivery, Recipients};
 pub use inkan_policy_types::workflow::{By, Effect, Requester, Subject};
 
@@ -142,6 +143,22 @@ pub struct Ra {
     pub passwords: Option<Passwords>,
     /// The workflows; empty only in an earlier revision read for a diff.
     pub workflows: Vec<Workflow>,
+    /// Who may apply; `None` only in an earlier revision read for a diff.
+    pub applicants: Option<Applicants>,
+    /// CPS rules cited.
+    pub cites: Vec<String>,
+}
+
+/// Who may apply (R-3.2-CLASSES, R-4.1-ELIGIBLE, R-3.2-EMAIL-MATCH).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Applicants {
+    /// (name, who belongs), in order.
+    pub classes: Vec<(String, String)>,
+    /// (name, whether it may apply), in order.
+    pub registrations: Vec<(String, MayApply)>,
+    /// What the form's e-mail is checked against.
+    pub form_email: FormEmail,
     /// CPS rules cited.
     pub cites: Vec<String>,
 }

@@ -6,6 +6,7 @@
 
 use inkan_runtime::args;
 use inkan_runtime::calendar::Timestamp;
+use inkan_runtime::eligibility::FormEmail;
 use inkan_runtime::sql::{SqlError, Tx};
 use inkan_runtime::workflow::Subject;
 
@@ -33,14 +34,25 @@ impl Ra {
                 "developer {developer} has been removed from the list (R-4.1-ELIGIBLE)"
             )));
         }
-        if d.registration == "provisional" && !d.permitted {
+        let rules = self.eligibility()?;
+        if rules.may_apply(&d.registration, d.permitted) != Some(true) {
+            let how = rules
+                .registration(&d.registration)
+                .map_or("unknown to this policy", |r| r.may_apply.name());
             return Err(RaError::forbidden(format!(
-                "developer {developer} is provisionally registered without permission to apply (R-4.1-ELIGIBLE)"
+                "developer {developer} is registered `{}`{}, and under this policy that may apply: {how} (R-4.1-ELIGIBLE)",
+                d.registration,
+                if d.permitted {
+                    " with permission"
+                } else {
+                    " without permission"
+                }
             )));
         }
-        if !form_email
-            .trim()
-            .eq_ignore_ascii_case(d.manager_email.trim())
+        if rules.form_email == FormEmail::MustMatchManager
+            && !form_email
+                .trim()
+                .eq_ignore_ascii_case(d.manager_email.trim())
         {
             return Err(RaError::refused(
                 "the e-mail on the form does not match the applicant manager's e-mail on file (R-3.2-EMAIL-MATCH)",

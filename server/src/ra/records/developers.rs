@@ -26,12 +26,15 @@ impl Ra {
                 "a developer number has exactly 6 digits (R-3.1-SUB-DN)",
             ));
         }
-        if !matches!(d.class.as_str(), "A" | "B")
-            || !matches!(d.registration.as_str(), "full" | "provisional")
-        {
-            return Err(RaError::malformed(
-                "class is A or B (R-3.2-CLASSES); registration is full or provisional",
-            ));
+        let rules = self.eligibility()?;
+        if rules.class(&d.class).is_none() || rules.registration(&d.registration).is_none() {
+            let classes: Vec<&str> = rules.classes.iter().map(|c| c.name).collect();
+            let registrations: Vec<&str> = rules.registrations.iter().map(|r| r.name).collect();
+            return Err(RaError::malformed(format!(
+                "class is one of {} (R-3.2-CLASSES); registration is one of {} (R-4.1-ELIGIBLE)",
+                classes.join(", "),
+                registrations.join(", ")
+            )));
         }
         if !d.manager_email.contains('@') {
             return Err(RaError::malformed(

@@ -55,6 +55,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../../migrations/sqlite/0003_workflows.sql"),
         postgres: include_str!("../../../migrations/postgres/0003_workflows.sql"),
     },
+    Migration {
+        version: 4,
+        name: "developer classes and registrations from the policy",
+        sqlite: include_str!("../../../migrations/sqlite/0004_eligibility.sql"),
+        postgres: include_str!("../../../migrations/postgres/0004_eligibility.sql"),
+    },
 ];
 
 impl Ra {
@@ -124,6 +130,13 @@ impl Ra {
         self.row(sql, params)?
             .map(|r| r.get(0).map_err(RaError::from))
             .transpose()
+    }
+
+    /// The policy's eligibility rules (R-3.2-CLASSES, R-4.1-ELIGIBLE).
+    pub(super) fn eligibility(&self) -> Result<inkan_runtime::eligibility::Eligibility> {
+        self.policy
+            .eligibility
+            .ok_or_else(|| RaError::internal("the policy does not say who may apply"))
     }
 
     /// The policy's rules for one-time passwords (R-4.2-PASSWORD).
