@@ -336,6 +336,17 @@ pub enum RaCommand {
         #[arg(long)]
         role: String,
     },
+    /// Remove the RA's closed records whose archive period has run (R-5.5-ARCHIVE):
+    /// cases a workflow ended, renewal notices, developers off the list; never an open
+    /// case, never sooner than the policy's `archive` says. The purge is audited.
+    PurgeArchive {
+        /// The CA directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// Act at this instant (RFC 3339; needs a CA made with --allow-clock-override).
+        #[arg(long)]
+        now: Option<String>,
+    },
 }
 
 /// `inkan audit` commands.

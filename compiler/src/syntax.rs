@@ -485,10 +485,27 @@ pub struct RawRetention {
     pub cps: Cites,
 }
 
+/// One kind of archived record and its minimum retention.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawArchived {
+    #[schemars(with = "crate::schema::Kw<inkan_policy_types::archive::Records>")]
+    pub records: S<String>,
+    /// Duration: `1y`, `5y`.
+    #[schemars(with = "String")]
+    pub keep: S<String>,
+    #[serde(default)]
+    #[schemars(with = "Vec<crate::schema::RuleId>")]
+    pub cps: Cites,
+}
+
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAudit {
     pub events: Vec<RawEvent>,
+    /// What is archived, for how long at least (R-5.5-ARCHIVE); required of a current
+    /// policy.
+    pub archive: Option<Vec<RawArchived>>,
     pub retention: Vec<RawRetention>,
     #[serde(default)]
     #[schemars(with = "Vec<crate::schema::RuleId>")]

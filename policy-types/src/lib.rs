@@ -34,6 +34,7 @@ macro_rules! names {
 }
 
 pub mod actions;
+pub mod archive;
 pub mod business;
 pub mod calendar;
 pub mod eligibility;

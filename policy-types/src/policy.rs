@@ -102,6 +102,8 @@ pub struct PolicyDefinition {
     pub audit_events: &'static [AuditEventType],
     /// Minimum retention per record category (R-5.4-RETENTION).
     pub retention: &'static [Retention],
+    /// What is archived, for how long at least (R-5.5-ARCHIVE).
+    pub archive: &'static [crate::archive::Archived],
     /// Scheduled jobs.
     pub schedules: &'static [Schedule],
     /// Revocation processing deadline in business days (R-4.9-DEADLINE).

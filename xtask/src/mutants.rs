@@ -67,6 +67,7 @@ pub const GROUPS: &[Group] = &[
             "server/src/ra/records/passwords.rs",
             "server/src/ra/renewal.rs",
             "server/src/ra/records/renewals.rs",
+            "server/src/ra/records/archive.rs",
         ],
         tests: &["inkan-server"],
         rules: &[
@@ -77,6 +78,7 @@ pub const GROUPS: &[Group] = &[
             "R-3.2-EMAIL-MATCH",
             "R-4.1-ELIGIBLE",
             "R-4.6-RENEWAL",
+            "R-5.5-ARCHIVE",
         ],
     },
     Group {

@@ -1,4 +1,5 @@
-//! `inkan ra`: local administration of the RA's staff accounts in a CA directory.
+//! `inkan ra`: local administration of the RA in a CA directory: staff accounts, and
+//! the purge of closed records whose archive period has run (R-5.5-ARCHIVE).
 
 use std::process::ExitCode;
 
@@ -7,7 +8,7 @@ use inkan_runtime::ca::Ca;
 use inkan_runtime::calendar::Timestamp;
 
 use crate::args::{RaArgs, RaCommand};
-use crate::support::lookup;
+use crate::support::{lookup, parse_now};
 
 /// `inkan ra ...`.
 pub fn run(args: RaArgs) -> Result<ExitCode> {
@@ -32,6 +33,17 @@ pub fn run(args: RaArgs) -> Result<ExitCode> {
             let mut ra = inkan_server::ra::Ra::open(&dir, ca.policy().definition())?;
             ra.add_staff(&login, &person, &role, &password, Timestamp::now(), "cli")?;
             eprintln!("added {login} ({person}) as {role}");
+            Ok(ExitCode::SUCCESS)
+        }
+        RaCommand::PurgeArchive { dir, now } => {
+            let ca = Ca::open(&dir, &lookup)?;
+            let now = ca.now(parse_now(now.as_deref())?)?;
+            let mut ra = inkan_server::ra::Ra::open(&dir, ca.policy().definition())?;
+            let purged = ra.purge_archive(now, "cli")?;
+            for (records, n) in &purged.removed {
+                println!("{}: {n} removed", records.name());
+            }
+            println!("certificates: none removed (inkan never purges a certificate)");
             Ok(ExitCode::SUCCESS)
         }
     }

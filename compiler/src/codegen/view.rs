@@ -54,6 +54,8 @@ pub(super) struct PolicyView {
     pub(super) eligibility: String,
     pub(super) audit_events: Vec<EventView>,
     pub(super) retention: Vec<RetentionView>,
+    /// What is archived, an `&[Archived]` expression.
+    pub(super) archive: String,
     pub(super) schedules: Vec<ScheduleView>,
     pub(super) deadline: String,
     pub(super) calendar: String,
@@ -294,6 +296,21 @@ impl PolicyView {
                     keep: span_expr(&r.keep),
                 })
                 .collect(),
+            archive: {
+                let items: Vec<String> = p
+                    .audit
+                    .iter()
+                    .flat_map(|a| &a.archive)
+                    .map(|a| {
+                        format!(
+                            "inkan_policy_types::archive::Archived {{ records: inkan_policy_types::archive::Records::{:?}, keep: {} }}",
+                            a.records,
+                            span_expr(&a.keep)
+                        )
+                    })
+                    .collect();
+                format!("&[{}]", items.join(", "))
+            },
             schedules: p
                 .schedules
                 .iter()

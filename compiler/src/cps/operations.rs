@@ -140,6 +140,21 @@ pub(super) fn before_keys(policy: &Policy) -> Vec<Section> {
                 t("Retention", &["records", "kept at least", "CPS rules"], a.retention.iter().map(|r| vec![r.category.clone(), r.keep.to_string(), cites(&r.cites)]).collect()),
             ],
         });
+        if !a.archive.is_empty() {
+            sections.push(Section {
+                number: "5.5".into(),
+                title: "Records archival".into(),
+                intro: "Each kind of record the CA and the RA keep, and how long at least after it is closed (a case ended by its workflow, a notice sent, a developer's removal). Nothing is purged sooner; certificates are never purged.".into(),
+                tables: vec![t(
+                    "Archive",
+                    &["records", "kept at least", "CPS rules"],
+                    a.archive
+                        .iter()
+                        .map(|x| vec![x.records.name().to_string(), x.keep.to_string(), cites(&x.cites)])
+                        .collect(),
+                )],
+            });
+        }
     }
     sections
 }

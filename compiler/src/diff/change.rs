@@ -23,7 +23,7 @@ pub struct Change {
 }
 
 /// Section titles, in RFC 3647 order.
-pub const SECTIONS: [(&str, &str); 16] = [
+pub const SECTIONS: [(&str, &str); 17] = [
     ("1.2", "Document name and identification"),
     ("1.4", "Certificate usage"),
     ("2", "Repository"),
@@ -35,6 +35,7 @@ pub const SECTIONS: [(&str, &str); 16] = [
     ("4.11", "End of subscription"),
     ("5.2", "Procedural controls"),
     ("5.4", "Audit logging"),
+    ("5.5", "Records archival"),
     ("6.1", "Key pair generation and installation"),
     ("6.2", "Private key protection"),
     ("7.1", "Certificate profiles"),

@@ -372,6 +372,30 @@ pub fn diff(old: &Policy, new: &Policy) -> Vec<Change> {
                 false,
             );
         }
+        for r in Records::ALL {
+            let keep = |x: &Audit| {
+                x.archive
+                    .iter()
+                    .find(|k| k.records == *r)
+                    .map_or(String::new(), |k| k.keep.to_string())
+            };
+            let cites = b
+                .archive
+                .iter()
+                .chain(&a.archive)
+                .find(|k| k.records == *r)
+                .map(|k| k.cites.clone())
+                .unwrap_or_default();
+            d.push(
+                "5.5",
+                &format!("archive {}", r.name()),
+                "kept at least",
+                keep(a),
+                keep(b),
+                &cites,
+                false,
+            );
+        }
         for cat in names(&a.retention, |r| &r.category).union(&names(&b.retention, |r| &r.category))
         {
             let (x, y) = (

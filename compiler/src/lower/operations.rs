@@ -375,11 +375,76 @@ impl Cx<'_> {
                 });
             }
         }
+        let archive = match &a.archive {
+            Some(list) => self.archive(list),
+            None => {
+                self.grown(
+                    Diagnostic::error(
+                        "missing-archive",
+                        None,
+                        "the audit section does not say what is archived, nor for how long",
+                    )
+                    .help("add `archive:` to `audit`, one entry per kind of record")
+                    .rules(["R-5.5-ARCHIVE"]),
+                );
+                Vec::new()
+            }
+        };
         Audit {
             events,
             retention,
+            archive,
             cites,
         }
+    }
+
+    /// Every kind of record the software keeps, once, with a period.
+    fn archive(&mut self, list: &[RawArchived]) -> Vec<Archived> {
+        let mut out: Vec<Archived> = Vec::new();
+        for a in list {
+            let cites = self.cites(&a.cps);
+            let Some(records) = self.kw::<Records>(&a.records, "archived records") else {
+                continue;
+            };
+            if out.iter().any(|x| x.records == records) {
+                self.err(
+                    Diagnostic::error(
+                        "duplicate-archive",
+                        Some(span_of(&a.records)),
+                        format!("`{}` are archived twice", a.records.value),
+                    )
+                    .rules(["R-5.5-ARCHIVE"]),
+                );
+                continue;
+            }
+            if let Some(keep) =
+                self.parse(&a.keep, "duration", "bad-duration", lang::duration::parse)
+            {
+                out.push(Archived {
+                    records,
+                    keep,
+                    cites,
+                });
+            }
+        }
+        let missing: Vec<&str> = Records::ALL
+            .iter()
+            .filter(|r| !out.iter().any(|a| a.records == **r))
+            .map(|r| r.name())
+            .collect();
+        if !missing.is_empty() {
+            let at = list.first().map(|a| span_of(&a.records));
+            self.err(
+                Diagnostic::error(
+                    "archive-coverage",
+                    at,
+                    format!("no period is stated for {}", missing.join(", ")),
+                )
+                .label("the software keeps these records; say how long at least")
+                .rules(["R-5.5-ARCHIVE"]),
+            );
+        }
+        out
     }
 
     pub(super) fn waivers(&mut self, raw: &[S<RawWaiver>]) -> Vec<Waiver> {

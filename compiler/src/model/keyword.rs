@@ -45,6 +45,7 @@ runtime_keywords!(
     inkan_policy_types::workflow::Requester,
     inkan_policy_types::eligibility::MayApply,
     inkan_policy_types::eligibility::FormEmail,
+    inkan_policy_types::archive::Records,
 );
 
 /// Declares a closed set of policy keywords with their spelling.

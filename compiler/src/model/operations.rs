@@ -5,6 +5,7 @@ use super::profiles::*;
 pub use inkan_policy_types::actions::RaAction;
 
 use crate::lang::duration::{BusinessDays, Duration};
+pub use inkan_policy_types::archive::Records;
 pub use inkan_policy_types::business::Weekday;
 pub use inkan_policy_types::eligibility::{FormEmail, MayApply};
 pub use inkan_policy_types::renewal::{NoticeDelivery, Recipients};
@@ -278,6 +279,20 @@ pub struct Audit {
     pub events: Vec<AuditEvent>,
     /// Retention periods.
     pub retention: Vec<Retention>,
+    /// What is archived, for how long at least.
+    pub archive: Vec<Archived>,
+    /// CPS rules cited.
+    pub cites: Vec<String>,
+}
+
+/// One kind of archived record (R-5.5-ARCHIVE).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Archived {
+    /// The records.
+    pub records: Records,
+    /// Kept at least this long after they are closed.
+    pub keep: Duration,
     /// CPS rules cited.
     pub cites: Vec<String>,
 }

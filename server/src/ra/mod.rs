@@ -24,4 +24,5 @@ pub use error::RaError;
 pub use model::{
     Application, Developer, DeveloperRemoval, RenewalNotice, RevocationRequest, Staff,
 };
+pub use records::archive::ArchivePurge;
 pub use records::{MIGRATIONS, Ra};

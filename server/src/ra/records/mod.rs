@@ -11,6 +11,7 @@
 //! ([`crate::ra::secrets`]).
 
 pub(crate) mod applications;
+pub mod archive;
 pub(crate) mod developers;
 pub(crate) mod outbox;
 mod passwords;

@@ -1,0 +1,160 @@
+//! The RA's archive is kept as the policy says (R-5.5-ARCHIVE): under the faithful
+//! policy the RA's electronic records stay at least one year after they are closed.
+//! A day before that nothing goes; a day after, the closed cases go and the open ones
+//! stay, a developer off the list goes once nothing refers to it, the certificates
+//! stay for ever, and each purge is audited.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod common;
+
+use common::*;
+use inkan_runtime::archive::Records;
+use inkan_runtime::calendar::Timestamp;
+use serde_json::json;
+
+fn at(s: &str) -> Timestamp {
+    Timestamp::parse_rfc3339(s).unwrap()
+}
+
+fn count(h: &Harness, sql: &str) -> i64 {
+    store(h)
+        .query_opt(sql, &[])
+        .unwrap()
+        .unwrap()
+        .get(0)
+        .unwrap()
+}
+
+/// Proves: R-5.5-ARCHIVE.
+#[tokio::test]
+async fn r_5_5_archive_closed_records_stay_their_period_and_open_ones_stay() {
+    let h = start_at("jpcert-ssl-client", at("2026-06-01T01:00:00Z")).await;
+    let op = staff(&h, "olive").await;
+    // Closed: an application the examiner refused, and one approved and enrolled.
+    let (s, v) = post(
+        &op,
+        format!("{}/api/ra/developers", h.base),
+        developer("810001", "m@a.example"),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let form = json!({ "developer": "810001", "form_email": "m@a.example", "holders": ["000009"] });
+    let (_, v) = post(&op, format!("{}/api/ra/applications", h.base), form.clone()).await;
+    let refused = v["id"].as_i64().unwrap();
+    let (s, v) = step(
+        &h,
+        "erin",
+        "applications",
+        refused,
+        "examine-application",
+        false,
+    )
+    .await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("rejected")), "{v}");
+    let passwords = approved(&h, "810001", "m@a.example", &["000001"]).await;
+    let (s, issued) = enroll(&h, &passwords[0].1, &csr(1)).await;
+    assert_eq!(s, 201, "{issued}");
+    let serial = issued["serial"].as_str().unwrap().to_string();
+    // Open: an application nobody examined, and a revocation form nobody checked.
+    let (_, v) = post(&op, format!("{}/api/ra/applications", h.base), form).await;
+    let open = v["id"].as_i64().unwrap();
+    let pending = revocation_form(&h, &serial, "810001", "key-loss").await;
+    // Closed: a developer removed from the list, with no certificate.
+    let (s, v) = post(
+        &op,
+        format!("{}/api/ra/developers", h.base),
+        developer("820002", "m@b.example"),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let (s, v) = post(
+        &staff(&h, "sam").await,
+        format!("{}/api/ra/developers/820002/removal", h.base),
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let removal = v["id"].as_i64().unwrap();
+    let (s, v) = step(
+        &h,
+        "olive",
+        "developer-removals",
+        removal,
+        "countersign-developer-removal",
+        true,
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+
+    let ca = inkan_runtime::ca::Ca::open(&dir(&h), &|id| inkan_policies::by_id(id)).unwrap();
+    let mut ra = inkan_server::ra::Ra::open(&dir(&h), ca.policy().definition()).unwrap();
+    let before = ra
+        .purge_archive(at("2027-05-31T01:00:00Z"), "archivist")
+        .unwrap();
+    assert!(
+        before.removed.iter().all(|(_, n)| *n == 0),
+        "a day early: {before:?}"
+    );
+    assert_eq!(count(&h, "SELECT count(*) FROM applications"), 3);
+
+    let after = ra
+        .purge_archive(at("2027-06-02T01:00:00Z"), "archivist")
+        .unwrap();
+    assert_eq!(after.of(Records::Applications), 2, "{after:?}");
+    assert_eq!(
+        after.of(Records::RevocationRequests),
+        0,
+        "the open form stays: {after:?}"
+    );
+    assert_eq!(after.of(Records::DeveloperRemovals), 1, "{after:?}");
+    let left: Vec<i64> = store(&h)
+        .query("SELECT id FROM applications ORDER BY id", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0).unwrap())
+        .collect();
+    assert_eq!(left, [open], "only the open application stays");
+    assert_eq!(
+        count(
+            &h,
+            &format!("SELECT count(*) FROM revocation_requests WHERE id = {pending}")
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &h,
+            &format!(
+                "SELECT count(*) FROM workflow_steps WHERE subject = 'application' AND case_id = {refused}"
+            )
+        ),
+        0,
+        "a purged case's steps go with it"
+    );
+    // The removed developer goes at the next purge, once nothing refers to it; the
+    // listed one stays.
+    let again = ra
+        .purge_archive(at("2027-06-02T02:00:00Z"), "archivist")
+        .unwrap();
+    assert_eq!(again.of(Records::Developers), 1, "{again:?}");
+    assert_eq!(
+        count(
+            &h,
+            "SELECT count(*) FROM developers WHERE number = '820002'"
+        ),
+        0
+    );
+    assert_eq!(
+        count(
+            &h,
+            "SELECT count(*) FROM developers WHERE number = '810001'"
+        ),
+        1
+    );
+    // Certificates are never purged.
+    assert!(ca.store().certificate(&serial).unwrap().is_some());
+    let audited = audit_details(&h, "archive-purged");
+    assert_eq!(audited.len(), 3, "{audited:?}");
+    assert!(audited[1].contains("applications=2"), "{audited:?}");
+}
