@@ -252,6 +252,9 @@ pub struct RawReason {
     pub code: S<String>,
     #[schemars(with = "Option<bool>")]
     pub urgent: Option<S<bool>>,
+    /// Why the CPS reason gets this RFC 5280 code, for the auditor.
+    #[schemars(with = "Option<String>")]
+    pub why: Option<S<String>>,
     #[serde(default)]
     #[schemars(with = "Vec<crate::schema::RuleId>")]
     pub cps: Cites,

@@ -35,7 +35,13 @@ pub(super) fn before_keys(policy: &Policy) -> Vec<Section> {
     if let Some(r) = &policy.revocation {
         let mut tables = vec![t(
             "Revocation reasons",
-            &["reason", "RFC 5280 CRLReason", "handling", "CPS rules"],
+            &[
+                "reason",
+                "RFC 5280 CRLReason",
+                "handling",
+                "why this code",
+                "CPS rules",
+            ],
             r.reasons
                 .iter()
                 .map(|x| {
@@ -47,6 +53,7 @@ pub(super) fn before_keys(policy: &Policy) -> Vec<Section> {
                         } else {
                             "within the deadline".into()
                         },
+                        x.why.clone().unwrap_or_else(|| "-".into()),
                         cites(&x.cites),
                     ]
                 })

@@ -209,6 +209,15 @@ pub fn diff(old: &Policy, new: &Policy) -> Vec<Change> {
                 &cites,
                 false,
             );
+            d.push(
+                "4.9",
+                &subject,
+                "why this code",
+                x.and_then(|r| r.why.clone()).unwrap_or_default(),
+                y.and_then(|r| r.why.clone()).unwrap_or_default(),
+                &cites,
+                false,
+            );
         }
         d.push(
             "4.9",

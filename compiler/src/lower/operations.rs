@@ -75,6 +75,7 @@ impl Cx<'_> {
                 name: reason.name.value.clone(),
                 code,
                 urgent: reason.urgent.as_ref().is_some_and(|u| u.value),
+                why: reason.why.as_ref().map(|w| w.value.trim().to_string()),
                 cites: rc,
             });
         }

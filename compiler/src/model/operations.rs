@@ -63,6 +63,8 @@ pub struct Reason {
     pub code: ReasonCode,
     /// Revoked at once, ahead of the normal deadline (R-4.9-COMPROMISE).
     pub urgent: bool,
+    /// Why the CPS reason gets this code.
+    pub why: Option<String>,
     /// CPS rules cited.
     pub cites: Vec<String>,
 }

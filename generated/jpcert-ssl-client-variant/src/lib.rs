@@ -573,12 +573,12 @@ pub const CPS_HTML: &str = r#"<!doctype html>
 <p>Revocation may be requested by: applicant-manager, ca. Confirmation: email. Suspension (certificateHold): never used. Online status (OCSP): not offered; the CRL is the only revocation channel.</p>
 <table>
 <caption>Revocation reasons</caption>
-<tr><th>reason</th><th>RFC 5280 CRLReason</th><th>handling</th><th>CPS rules</th></tr>
-<tr><td>key-compromise</td><td>keyCompromise (1)</td><td>at once</td><td>R-4.9-REASONS, R-4.9-COMPROMISE, R-5.7-COMPROMISE</td></tr>
-<tr><td>key-loss</td><td>unspecified (0)</td><td>within the deadline</td><td>R-4.9-REASONS</td></tr>
-<tr><td>cessation-of-use</td><td>cessationOfOperation (5)</td><td>within the deadline</td><td>R-4.9-REASONS</td></tr>
-<tr><td>developer-removed</td><td>affiliationChanged (3)</td><td>within the deadline</td><td>R-4.9-REASONS, R-4.11-LEAVE</td></tr>
-<tr><td>other</td><td>unspecified (0)</td><td>within the deadline</td><td>R-4.9-REASONS</td></tr>
+<tr><th>reason</th><th>RFC 5280 CRLReason</th><th>handling</th><th>why this code</th><th>CPS rules</th></tr>
+<tr><td>key-compromise</td><td>keyCompromise (1)</td><td>at once</td><td>-</td><td>R-4.9-REASONS, R-4.9-COMPROMISE, R-5.7-COMPROMISE</td></tr>
+<tr><td>key-loss</td><td>unspecified (0)</td><td>within the deadline</td><td>-</td><td>R-4.9-REASONS</td></tr>
+<tr><td>cessation-of-use</td><td>cessationOfOperation (5)</td><td>within the deadline</td><td>-</td><td>R-4.9-REASONS</td></tr>
+<tr><td>developer-removed</td><td>affiliationChanged (3)</td><td>within the deadline</td><td>-</td><td>R-4.9-REASONS, R-4.11-LEAVE</td></tr>
+<tr><td>other</td><td>unspecified (0)</td><td>within the deadline</td><td>-</td><td>R-4.9-REASONS</td></tr>
 </table>
 <table>
 <caption>Schedules</caption>
