@@ -125,6 +125,17 @@ async fn r_3_4_revoke_confirm_only_the_managers_confirmation_revokes() {
     );
     // The link works once.
     assert_eq!(confirm_revocation(&h, &token).await, 404);
+    // The log says who revoked: the developer's manager, through the link.
+    let actor: String = store(&h)
+        .query_opt(
+            "SELECT actor FROM audit WHERE event = 'certificate-revoked'",
+            &[],
+        )
+        .unwrap()
+        .unwrap()
+        .get(0)
+        .unwrap();
+    assert_eq!(actor, "manager:800001");
 }
 
 /// Proves: R-4.9-COMPROMISE, R-5.7-COMPROMISE, R-5.2-SEPARATION, R-4.9-REASONS.

@@ -69,6 +69,13 @@ async fn r_5_2_dual_check_a_revocation_form_is_checked_twice_before_the_manager_
     assert_eq!(s, 403, "the operator is not the examiner");
     let (s, v) = form(id, "erin", "examine-revocation-form", true).await;
     assert_eq!((s, v["status"].as_str()), (200, Some("examined")), "{v}");
+    // The answer says the case is open and what comes next, by whom, as the policy has it.
+    assert_eq!(v["over"], json!(false), "{v}");
+    assert_eq!(
+        v["next"],
+        json!([{ "by": "accept-revocation-form", "roles": ["supervisor"], "refusable": true, "not_by": ["examine-revocation-form"] }]),
+        "{v}"
+    );
     assert_eq!(links_queued(&h), 0, "an examined form mails nothing yet");
     let (s, _) = form(id, "erin", "accept-revocation-form", true).await;
     assert_eq!(s, 403, "the examiner cannot accept");
@@ -282,4 +289,46 @@ async fn the_variants_workflows_change_the_service_without_changing_its_code() {
         v["detail"].as_str().unwrap().contains("someone other than"),
         "not the role, the person: {v}"
     );
+}
+
+/// A step whose revocation went through but whose recording did not (a crash, a lost
+/// connection between the CA's records and the RA's) is taken again: the certificate
+/// is found revoked, the step is recorded, and the manager's confirmation succeeds.
+/// Proves: R-3.4-REVOKE-CONFIRM.
+#[tokio::test]
+async fn a_confirmation_retried_after_its_revocation_went_through_is_recorded() {
+    let h = start().await;
+    let serial = certificate(&h, "780001").await;
+    let id = revocation_form(&h, &serial, "780001", "key-loss").await;
+    let (s, _) = step(
+        &h,
+        "erin",
+        "revocations",
+        id,
+        "examine-revocation-form",
+        true,
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, _) = step(&h, "sam", "revocations", id, "accept-revocation-form", true).await;
+    assert_eq!(s, 200);
+    let mail = h.sink.wait_for("revocation/confirm?token=").await;
+    // The CA revokes, as the first attempt did before it failed.
+    let state = &h.server.as_ref().unwrap().state;
+    let s2 = serial.clone();
+    state
+        .with_both(move |ca, _| {
+            let now = inkan_runtime::calendar::Timestamp::now();
+            Ok::<_, inkan_server::ra::RaError>(ca.revoke(&s2, "key-loss", now, "first-attempt")?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(confirm_revocation(&h, &token_in(&mail)).await, 200);
+    let (_, req) = get(
+        &staff(&h, "olive").await,
+        format!("{}/api/ra/revocations/{id}", h.base),
+    )
+    .await;
+    assert_eq!(req["status"], "revoked", "{req}");
+    assert_eq!(on_crl(&h).await, [serial]);
 }
