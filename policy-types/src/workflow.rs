@@ -138,11 +138,6 @@ impl Workflow {
     pub fn is_end(&self, state: &str) -> bool {
         self.ends.contains(&state)
     }
-
-    /// True when some step of this workflow has `effect`.
-    pub fn has_effect(&self, effect: Effect) -> bool {
-        self.steps.iter().any(|s| s.then == Some(effect))
-    }
 }
 
 /// The workflow of `subject` (applications and removals have one each).
@@ -241,7 +236,6 @@ mod tests {
         );
         assert_eq!(w.next("received").count(), 1);
         assert!(w.is_end("rejected") && !w.is_end("examined"));
-        assert!(w.has_effect(Effect::Revoke) && !w.has_effect(Effect::MailConfirmationLink));
         assert_eq!(Effect::Revoke.subject(), Subject::Revocation);
         assert_eq!(By::ManagerLink.name(), "applicant-manager");
         assert_eq!(

@@ -294,7 +294,6 @@ async fn the_variants_workflows_change_the_service_without_changing_its_code() {
 /// A step whose revocation went through but whose recording did not (a crash, a lost
 /// connection between the CA's records and the RA's) is taken again: the certificate
 /// is found revoked, the step is recorded, and the manager's confirmation succeeds.
-/// Proves: R-3.4-REVOKE-CONFIRM.
 #[tokio::test]
 async fn a_confirmation_retried_after_its_revocation_went_through_is_recorded() {
     let h = start().await;

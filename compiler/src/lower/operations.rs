@@ -382,7 +382,7 @@ impl Cx<'_> {
                 self.grown(
                     Diagnostic::error(
                         "missing-archive",
-                        None,
+                        a.events.first().map(|e| span_of(&e.name)),
                         "the audit section does not say what is archived, nor for how long",
                     )
                     .help("add `archive:` to `audit`, one entry per kind of record")

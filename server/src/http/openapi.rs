@@ -3,8 +3,10 @@
 
 use inkan_runtime::actions::RaAction;
 use inkan_runtime::policy::Policy;
-use inkan_runtime::workflow::{By, Subject};
+use inkan_runtime::workflow::Subject;
 use serde_json::{Value, json};
+
+use crate::ra::workflow::{opening_actions, step_actions};
 
 /// Who may call a route.
 enum Who<'a> {
@@ -69,34 +71,12 @@ pub fn document(policy: &dyn Policy) -> Value {
     let who = |w: Who<'_>| w.text(policy);
     let step = obj(&[("action", "string"), ("accept", "boolean")]);
     // The actions the policy's workflows of each kind of case take steps with.
-    let actions_of = |subject: Subject| -> Vec<RaAction> {
-        let mut v: Vec<RaAction> = policy
-            .definition()
-            .workflows
-            .iter()
-            .filter(|w| w.subject == subject)
-            .flat_map(|w| w.steps.iter())
-            .filter_map(|s| match s.by {
-                By::Staff(a) => Some(a),
-                By::ManagerLink => None,
-            })
-            .collect();
-        v.sort();
-        v.dedup();
-        v
-    };
     let (app_steps, rev_steps, rem_steps) = (
-        actions_of(Subject::Application),
-        actions_of(Subject::Revocation),
-        actions_of(Subject::DeveloperRemoval),
+        step_actions(policy, Subject::Application),
+        step_actions(policy, Subject::Revocation),
+        step_actions(policy, Subject::DeveloperRemoval),
     );
-    let opening: Vec<RaAction> = policy
-        .definition()
-        .workflows
-        .iter()
-        .filter(|w| w.subject == Subject::Revocation)
-        .map(|w| w.opens)
-        .collect();
+    let opening = opening_actions(policy, Subject::Revocation);
     json!({
         "openapi": "3.1.0",
         "info": { "title": "inkan CA service", "version": env!("CARGO_PKG_VERSION") },

@@ -16,6 +16,7 @@ use super::extract::{ApiForm, ApiJson, Session};
 use super::pages::{escape, page};
 use super::problem::ApiError;
 use crate::ra::revocation::{self, RevocationForm};
+use crate::ra::workflow::opening_actions;
 use crate::ra::{RaError, RevocationRequest};
 use crate::state::AppState;
 
@@ -36,14 +37,7 @@ pub(super) async fn request_revocation(
     let now = state.now();
     // Every action that opens a revocation case under this policy; the domain checks
     // the one the form's requester and reason call for.
-    let opening: Vec<RaAction> = state
-        .policy()
-        .definition()
-        .workflows
-        .iter()
-        .filter(|w| w.subject == Subject::Revocation)
-        .map(|w| w.opens)
-        .collect();
+    let opening = opening_actions(state.policy(), Subject::Revocation);
     let staff = session.require_any(&opening)?.clone();
     let ApiJson(b) = body?;
     let form = RevocationForm {

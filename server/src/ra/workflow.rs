@@ -5,6 +5,7 @@
 //! lists under `not_by`. No state, role or workflow name is written here: they are all
 //! the policy's ([`inkan_runtime::workflow`]).
 
+use inkan_runtime::actions::RaAction;
 use inkan_runtime::audit::Audited;
 use inkan_runtime::calendar::Timestamp;
 use inkan_runtime::policy::Policy;
@@ -164,6 +165,38 @@ pub fn record(
         audit,
         also,
     )
+}
+
+/// The actions that open a case of `subject` under the policy, each once.
+pub fn opening_actions(policy: &dyn Policy, subject: Subject) -> Vec<RaAction> {
+    let mut v: Vec<RaAction> = policy
+        .definition()
+        .workflows
+        .iter()
+        .filter(|w| w.subject == subject)
+        .map(|w| w.opens)
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// The staff actions that take steps of the workflows of `subject`, each once.
+pub fn step_actions(policy: &dyn Policy, subject: Subject) -> Vec<RaAction> {
+    let mut v: Vec<RaAction> = policy
+        .definition()
+        .workflows
+        .iter()
+        .filter(|w| w.subject == subject)
+        .flat_map(|w| w.steps.iter())
+        .filter_map(|s| match s.by {
+            By::Staff(a) => Some(a),
+            By::ManagerLink => None,
+        })
+        .collect();
+    v.sort();
+    v.dedup();
+    v
 }
 
 /// A step a case can take next, for answers and pages.

@@ -11,7 +11,7 @@ use inkan_runtime::sql::{SqlError, Tx};
 use inkan_runtime::workflow::Subject;
 
 use super::Ra;
-use super::steps::{Move, record};
+use super::steps::record_opening;
 use crate::ra::error::{RaError, Result};
 use crate::ra::model::Application;
 use crate::ra::secrets::{random_token, token_hash};
@@ -92,16 +92,7 @@ impl Ra {
             for p in holders {
                 tx.execute("INSERT INTO holders (application, person) VALUES (?1, ?2)", args![id, p]).map_err(RaError::from)?;
             }
-            let opening = Move {
-                subject: Subject::Application,
-                case: id,
-                action: flow.opens.name(),
-                from: "",
-                to: flow.start,
-                login: actor,
-                now,
-            };
-            record(tx, &opening, person.as_deref())?;
+            record_opening(tx, flow, id, actor, person.as_deref(), now)?;
             Ok((id, vec![a]))
         })
     }

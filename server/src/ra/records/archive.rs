@@ -41,8 +41,8 @@ fn due(closed: i64, keep: Span, now: Timestamp) -> bool {
 
 impl Ra {
     /// The cases of `subject` whose workflow is over and whose last step is older than
-    /// `keep`.
-    fn closed_cases(&self, subject: Subject, keep: Span, now: Timestamp) -> Result<Vec<i64>> {
+    /// every period of `keep`.
+    fn closed_cases(&self, subject: Subject, keep: &[Span], now: Timestamp) -> Result<Vec<i64>> {
         let sql = format!(
             "SELECT c.id, c.workflow, c.status, (SELECT max(at) FROM workflow_steps s WHERE s.subject = ?1 AND s.case_id = c.id) FROM {} c ORDER BY c.id",
             table(subject)
@@ -58,7 +58,7 @@ impl Ra {
                 // say it is over.
                 let over =
                     workflow::named(self.policy.workflows, flow).is_some_and(|w| w.is_end(state));
-                over && last.is_some_and(|at| due(at, keep, now))
+                over && last.is_some_and(|at| keep.iter().all(|k| due(at, *k, now)))
             })
             .map(|(id, ..)| id)
             .collect())
@@ -74,16 +74,17 @@ impl Ra {
             (Subject::Revocation, Records::RevocationRequests),
             (Subject::DeveloperRemoval, Records::DeveloperRemovals),
         ] {
-            let mut ids = match keep(records) {
-                Some(k) => self.closed_cases(subject, k, now)?,
-                None => Vec::new(),
+            let Some(own) = keep(records) else {
+                cases.push((subject, records, Vec::new()));
+                continue;
             };
             // A removal is the developer's record of leaving: it stays until the
             // developers' period has run from it too.
-            if let (Records::DeveloperRemovals, Some(k)) = (records, keep(Records::Developers)) {
-                let both = self.closed_cases(subject, k, now)?;
-                ids.retain(|id| both.contains(id));
+            let mut periods = vec![own];
+            if records == Records::DeveloperRemovals {
+                periods.extend(keep(Records::Developers));
             }
+            let ids = self.closed_cases(subject, &periods, now)?;
             cases.push((subject, records, ids));
         }
         let notices: Vec<i64> = match keep(Records::RenewalNotices) {
@@ -110,13 +111,20 @@ impl Ra {
         } else {
             Vec::new()
         };
-        let summary: Vec<String> = cases
+        let purge = ArchivePurge {
+            removed: cases
+                .iter()
+                .map(|(_, r, ids)| (*r, ids.len() as u64))
+                .chain([
+                    (Records::RenewalNotices, notices.len() as u64),
+                    (Records::Developers, developers.len() as u64),
+                ])
+                .collect(),
+        };
+        let summary: Vec<String> = purge
+            .removed
             .iter()
-            .map(|(_, r, ids)| format!("{}={}", r.name(), ids.len()))
-            .chain([
-                format!("{}={}", Records::RenewalNotices.name(), notices.len()),
-                format!("{}={}", Records::Developers.name(), developers.len()),
-            ])
+            .map(|(r, n)| format!("{}={n}", r.name()))
             .collect();
         let a = self.audited(
             now,
@@ -150,16 +158,6 @@ impl Ra {
             }
             Ok(((), vec![a]))
         })?;
-        let mut purge = ArchivePurge::default();
-        for (_, records, ids) in &cases {
-            purge.removed.push((*records, ids.len() as u64));
-        }
-        purge
-            .removed
-            .push((Records::RenewalNotices, notices.len() as u64));
-        purge
-            .removed
-            .push((Records::Developers, developers.len() as u64));
         Ok(purge)
     }
 }

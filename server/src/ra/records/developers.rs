@@ -9,7 +9,7 @@ use inkan_runtime::sql::{SqlError, Tx};
 use inkan_runtime::workflow::{Subject, Workflow};
 
 use super::Ra;
-use super::steps::{Move, record};
+use super::steps::record_opening;
 use crate::ra::error::{RaError, Result};
 use crate::ra::model::{Developer, DeveloperRemoval};
 
@@ -125,16 +125,7 @@ impl Ra {
                 .ok_or_else(|| RaError::internal("the removal got no id"))?
                 .get(0)
                 .map_err(RaError::from)?;
-            let opening = Move {
-                subject: Subject::DeveloperRemoval,
-                case: id,
-                action: flow.opens.name(),
-                from: "",
-                to: flow.start,
-                login: actor,
-                now,
-            };
-            record(tx, &opening, person.as_deref())?;
+            record_opening(tx, flow, id, actor, person.as_deref(), now)?;
             Ok((id, vec![a]))
         })
     }

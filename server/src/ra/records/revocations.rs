@@ -10,7 +10,7 @@ use inkan_runtime::sql::Tx;
 use inkan_runtime::workflow::{Requester, Subject, Workflow};
 
 use super::Ra;
-use super::steps::{Move, record};
+use super::steps::record_opening;
 use crate::ra::error::{RaError, Result};
 use crate::ra::model::RevocationRequest;
 use crate::ra::secrets::{random_token, token_hash};
@@ -85,16 +85,7 @@ impl Ra {
                 .ok_or_else(|| RaError::internal("the request got no id"))?
                 .get(0)
                 .map_err(RaError::from)?;
-            let opening = Move {
-                subject: Subject::Revocation,
-                case: id,
-                action: flow.opens.name(),
-                from: "",
-                to: flow.start,
-                login: actor,
-                now,
-            };
-            record(tx, &opening, person.as_deref())?;
+            record_opening(tx, flow, id, actor, person.as_deref(), now)?;
             Ok((id, vec![a]))
         })
     }

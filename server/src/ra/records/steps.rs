@@ -11,7 +11,7 @@ use inkan_runtime::args;
 use inkan_runtime::audit::Audited;
 use inkan_runtime::calendar::Timestamp;
 use inkan_runtime::sql::Tx;
-use inkan_runtime::workflow::Subject;
+use inkan_runtime::workflow::{Subject, Workflow};
 
 use super::Ra;
 use crate::ra::error::{RaError, Result};
@@ -149,7 +149,29 @@ impl Ra {
     }
 }
 
-/// Keeps one step in `workflow_steps` (the opening step too, from the empty state).
+/// Keeps the step that opens a case of `flow` (from the empty state to its start), in
+/// the caller's transaction.
+pub(crate) fn record_opening(
+    tx: &mut Tx<'_>,
+    flow: &Workflow,
+    case: i64,
+    login: &str,
+    person: Option<&str>,
+    now: Timestamp,
+) -> Result<()> {
+    let opening = Move {
+        subject: flow.subject,
+        case,
+        action: flow.opens.name(),
+        from: "",
+        to: flow.start,
+        login,
+        now,
+    };
+    record(tx, &opening, person)
+}
+
+/// Keeps one step in `workflow_steps`.
 pub(crate) fn record(tx: &mut Tx<'_>, m: &Move<'_>, person: Option<&str>) -> Result<()> {
     tx.execute(
         "INSERT INTO workflow_steps (subject, case_id, action, login, person, from_state, to_state, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
