@@ -507,11 +507,15 @@ fn policy_diff_reads_two_git_revisions() {
 fn policy_diff_reads_revisions_that_predate_a_key() {
     let current = std::fs::read_to_string(root().join("policy/jpcert-ssl-client.yaml"))
         .expect("the faithful policy");
-    // The revision as it was: no `may` lists, no `passwords` or `workflows` block.
+    // The revision as it was: no `may` lists, no `passwords`, `workflows` or `forms`
+    // block.
     let mut old = String::new();
     let mut in_passwords = false;
     for line in current.lines() {
-        if line.starts_with("  passwords:") || line.starts_with("  workflows:") {
+        if line.starts_with("  passwords:")
+            || line.starts_with("  workflows:")
+            || line.starts_with("  forms:")
+        {
             in_passwords = true;
             continue;
         }
@@ -535,6 +539,11 @@ fn policy_diff_reads_revisions_that_predate_a_key() {
     let t = text(&out);
     assert!(t.contains("warning[missing-passwords]"), "{t}");
     assert!(t.contains("warning[missing-workflows]"), "{t}");
+    assert!(t.contains("warning[missing-forms]"), "{t}");
+    assert!(
+        t.contains("revocation form: subscriber-name added: text"),
+        "the forms the revision lacked are reported: {t}"
+    );
     assert!(
         t.contains("workflow revocation-by-form: workflow added: kind of case: revocation"),
         "the workflows the revision lacked are reported: {t}"

@@ -133,3 +133,35 @@ fn calendar_changes_are_the_dates_that_move() {
     }
     assert_eq!(text.lines().count(), 4, "{text}");
 }
+
+#[test]
+fn a_form_field_dropped_or_changed_is_a_difference_under_its_section() {
+    let old = source("jpcert-ssl-client");
+    let new = old
+        .replacen("        - { name: title, kind: text }\n", "", 1)
+        .replacen(
+            "        - { name: subscriber-name, kind: text }",
+            "        - { name: subscriber-name, kind: names }",
+            1,
+        );
+    assert_ne!(old, new);
+    let path = "policy/jpcert-ssl-client.yaml";
+    let text = diff::to_text(&diff::diff(&model(path, &old), &model(path, &new)));
+    for line in [
+        "  application (class A) form: title removed (was text) [R-3.2-FORM-A]  (no effect on issued artefacts)",
+        "  revocation form: subscriber-name text -> names [R-3.4-REVOKE-FORM]  (no effect on issued artefacts)",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing {line:?} in\n{text}"
+        );
+    }
+    let sections: Vec<&str> = text.lines().filter(|l| !l.starts_with(' ')).collect();
+    assert_eq!(
+        sections,
+        [
+            "3.2 Initial identity validation",
+            "3.4 Identification and authentication for revocation request"
+        ]
+    );
+}

@@ -38,6 +38,7 @@ pub mod archive;
 pub mod business;
 pub mod calendar;
 pub mod eligibility;
+pub mod forms;
 pub mod name;
 pub mod policy;
 pub mod renewal;

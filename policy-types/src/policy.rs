@@ -92,6 +92,9 @@ pub struct PolicyDefinition {
     /// Who may apply (R-3.2-CLASSES, R-4.1-ELIGIBLE, R-3.2-EMAIL-MATCH); `None` for a
     /// policy without an RA.
     pub eligibility: Option<crate::eligibility::Eligibility>,
+    /// The paper forms the RA receives and what each carries (R-3.2-FORM-A,
+    /// R-3.2-FORM-B, R-3.4-REVOKE-FORM, R-3.2-ORG-CHECK).
+    pub forms: &'static [crate::forms::Form],
     /// The RA's workflows: applications, revocations, removals (R-4.2-FLOW,
     /// R-5.2-DUAL-CHECK, R-3.4-REVOKE-CONFIRM, R-4.9-COMPROMISE, R-4.11-LEAVE).
     pub workflows: &'static [crate::workflow::Workflow],

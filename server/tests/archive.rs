@@ -39,7 +39,7 @@ async fn r_5_5_archive_closed_records_stay_their_period_and_open_ones_stay() {
     )
     .await;
     assert_eq!(s, 201, "{v}");
-    let form = json!({ "developer": "810001", "form_email": "m@a.example", "holders": ["000009"] });
+    let form = json!({ "developer": "810001", "form": application_form("m@a.example"), "holders": ["000009"] });
     let (_, v) = post(&op, format!("{}/api/ra/applications", h.base), form.clone()).await;
     let refused = v["id"].as_i64().unwrap();
     let (s, v) = step(

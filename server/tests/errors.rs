@@ -42,7 +42,7 @@ async fn a_constraint_the_database_enforces_answers_409_without_its_words() {
     let (s, v) = post(
         &op,
         format!("{}/api/ra/applications", h.base),
-        json!({ "developer": "818181", "form_email": "m@d.example", "holders": ["000001"] }),
+        json!({ "developer": "818181", "form": application_form("m@d.example"), "holders": ["000001"] }),
     )
     .await;
     assert_eq!(s, 409, "{v}");
@@ -76,7 +76,7 @@ async fn data_that_cannot_be_read_back_answers_500_and_says_the_records_are_dama
     let (s, v) = post(
         &op,
         format!("{}/api/ra/revocations", h.base),
-        json!({ "serial": serial, "developer": "828282", "reason": "other", "requested_by": "applicant-manager" }),
+        json!({ "serial": serial, "developer": "828282", "reason": "other", "requested_by": "applicant-manager", "form": revocation_paper() }),
     )
     .await;
     assert_eq!(s, 201, "{v}");

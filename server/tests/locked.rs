@@ -48,6 +48,7 @@ async fn r_6_2_m_of_n_the_service_starts_locked_and_custodians_unlock_it() {
         .await
         .unwrap();
     let h = Harness {
+        policy: inkan_policies::by_id("jpcert-ssl-client").unwrap(),
         config: started_with,
         tmp,
         base: format!("http://{}", server.addr),

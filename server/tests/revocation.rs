@@ -54,7 +54,7 @@ async fn r_4_9_who_a_manager_cannot_revoke_another_organisations_certificate() {
     approved(&h, "700002", "b@b.example", &["000001"]).await;
     let (_, v) = enroll(&h, &a[0].1, &csr(1)).await;
     let serial = v["serial"].as_str().unwrap();
-    let (s, v) = post(&staff(&h, "olive").await, format!("{}/api/ra/revocations", h.base), json!({ "serial": serial, "developer": "700002", "reason": "cessation-of-use", "requested_by": "applicant-manager" })).await;
+    let (s, v) = post(&staff(&h, "olive").await, format!("{}/api/ra/revocations", h.base), json!({ "serial": serial, "developer": "700002", "reason": "cessation-of-use", "requested_by": "applicant-manager", "form": revocation_paper() })).await;
     assert_eq!(s, 403, "{v}");
     assert!(v["detail"].as_str().unwrap().contains("R-4.9-WHO"));
 }
@@ -185,7 +185,7 @@ async fn r_4_11_leave_removing_a_developer_revokes_all_its_certificates() {
     let (s, _) = post(
         &staff(&h, "olive").await,
         format!("{}/api/ra/applications", h.base),
-        json!({ "developer": "910001", "form_email": "m@leave.example", "holders": ["000003"] }),
+        json!({ "developer": "910001", "form": application_form("m@leave.example"), "holders": ["000003"] }),
     )
     .await;
     assert_eq!(s, 403, "a removed developer can no longer apply");
@@ -207,7 +207,7 @@ async fn r_4_9_deadline_counts_business_days_in_the_policys_calendar() {
     let (s, v) = enroll(&h, &p[0].1, &csr(1)).await;
     assert_eq!(s, 201, "{v}");
     let olive = staff(&h, "olive").await;
-    let (s, v) = post(&olive, format!("{}/api/ra/revocations", h.base), json!({ "serial": v["serial"], "developer": "921001", "reason": "other", "requested_by": "applicant-manager" })).await;
+    let (s, v) = post(&olive, format!("{}/api/ra/revocations", h.base), json!({ "serial": v["serial"], "developer": "921001", "reason": "other", "requested_by": "applicant-manager", "form": revocation_paper() })).await;
     assert_eq!(s, 201, "{v}");
     assert_eq!(v["deadline"], "2027-01-25T15:00:00Z", "{v}");
     for (t, overdue) in [("2027-01-25T14:59:59Z", 0), ("2027-01-25T15:00:00Z", 1)] {

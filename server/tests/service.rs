@@ -95,7 +95,7 @@ async fn r_3_2_email_match_form_email_must_be_the_managers() {
         developer("111111", "boss@dev.example"),
     )
     .await;
-    let (s, v) = post(&op, format!("{}/api/ra/applications", h.base), json!({ "developer": "111111", "form_email": "someone@else.example", "holders": ["000001"] })).await;
+    let (s, v) = post(&op, format!("{}/api/ra/applications", h.base), json!({ "developer": "111111", "form": application_form("someone@else.example"), "holders": ["000001"] })).await;
     assert_eq!(s, 422, "{v}");
     assert!(v["detail"].as_str().unwrap().contains("R-3.2-EMAIL-MATCH"));
 }
@@ -121,13 +121,13 @@ async fn an_application_names_its_holders_by_six_digit_numbers() {
         let (s, v) = post(
             &op,
             format!("{}/api/ra/applications", h.base),
-            json!({ "developer": "111112", "form_email": "boss@dev.example", "holders": holders }),
+            json!({ "developer": "111112", "form": application_form("boss@dev.example"), "holders": holders }),
         )
         .await;
         assert_eq!(s, 400, "{holders}: {v}");
         assert!(v["detail"].as_str().unwrap().contains("6-digit"), "{v}");
     }
-    let (s, v) = post(&op, format!("{}/api/ra/applications", h.base), json!({ "developer": "111112", "form_email": "boss@dev.example", "holders": ["000001", "000002"] })).await;
+    let (s, v) = post(&op, format!("{}/api/ra/applications", h.base), json!({ "developer": "111112", "form": application_form("boss@dev.example"), "holders": ["000001", "000002"] })).await;
     assert_eq!(s, 201, "{v}");
 }
 
@@ -142,7 +142,7 @@ async fn r_4_1_eligible_provisional_developers_need_permission() {
     let (s, v) = post(
         &op,
         format!("{}/api/ra/applications", h.base),
-        json!({ "developer": "222222", "form_email": "m@prov.example", "holders": ["000001"] }),
+        json!({ "developer": "222222", "form": application_form("m@prov.example"), "holders": ["000001"] }),
     )
     .await;
     assert_eq!(s, 403, "{v}");
@@ -162,6 +162,7 @@ async fn r_3_2_classes_a_developer_is_class_a_or_b() {
     assert!(v["detail"].as_str().unwrap().contains("R-3.2-CLASSES"));
     let mut d = developer("222224", "m@c.example");
     d["class"] = json!("B");
+    d.as_object_mut().unwrap().remove("registration_form");
     assert_eq!(
         post(&op, format!("{}/api/ra/developers", h.base), d)
             .await
@@ -184,7 +185,7 @@ async fn r_5_2_dual_check_the_examiner_checks_before_the_supervisor_decides() {
     let (_, v) = post(
         &op,
         format!("{}/api/ra/applications", h.base),
-        json!({ "developer": "333333", "form_email": "m@d.example", "holders": ["000001"] }),
+        json!({ "developer": "333333", "form": application_form("m@d.example"), "holders": ["000001"] }),
     )
     .await;
     assert_eq!(v["status"], "received", "{v}");
@@ -437,7 +438,7 @@ async fn r_5_2_ra_roles_every_route_checks_session_and_role() {
             ],
         ),
     ];
-    let body = json!({ "developer": "000000", "form_email": "x@y", "holders": ["000001"], "approve": true, "person": "x", "number": "000000", "name": "n", "class": "A", "registration": "full", "manager_name": "m", "manager_address": "a", "manager_email": "m@x", "manager_phone": "1" });
+    let body = json!({ "developer": "000000", "form": application_form("x@y"), "holders": ["000001"], "approve": true, "person": "x", "number": "000000", "name": "n", "class": "A", "registration": "full", "manager_name": "m", "manager_address": "a", "manager_email": "m@x", "manager_phone": "1" });
     let anonymous = client();
     for (method, path, action, allowed) in routes {
         let url = format!("{}{path}", h.base);

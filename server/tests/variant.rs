@@ -224,7 +224,7 @@ async fn eligibility(id: &str) -> (u16, u16) {
     let (provisional, _) = post(
         &op,
         format!("{}/api/ra/applications", h.base),
-        serde_json::json!({ "developer": "646464", "form_email": "m@prov.example", "holders": ["000001"] }),
+        serde_json::json!({ "developer": "646464", "form": as_the_policy_asks(&h, application_form("m@prov.example")), "holders": ["000001"] }),
     )
     .await;
     let (s, v) = post(
@@ -237,7 +237,7 @@ async fn eligibility(id: &str) -> (u16, u16) {
     let (mismatch, _) = post(
         &op,
         format!("{}/api/ra/applications", h.base),
-        serde_json::json!({ "developer": "656565", "form_email": "someone@else.example", "holders": ["000001"] }),
+        serde_json::json!({ "developer": "656565", "form": as_the_policy_asks(&h, application_form("someone@else.example")), "holders": ["000001"] }),
     )
     .await;
     (provisional, mismatch)

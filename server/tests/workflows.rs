@@ -207,7 +207,7 @@ async fn r_4_11_leave_a_removal_takes_effect_only_when_countersigned() {
     let (s, v) = post(
         &staff(&h, "olive").await,
         format!("{}/api/ra/applications", h.base),
-        json!({ "developer": "760001", "form_email": "m@flow.example", "holders": ["000002"] }),
+        json!({ "developer": "760001", "form": application_form("m@flow.example"), "holders": ["000002"] }),
     )
     .await;
     assert_eq!(s, 201, "still listed while the removal waits: {v}");

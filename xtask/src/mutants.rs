@@ -149,6 +149,10 @@ pub fn run(root: &Path, only: Option<&str>, in_diff: Option<&str>, jobs: u32) ->
         command
             .arg("mutants")
             .args(["--jobs", &jobs.to_string()])
+            // A mutant's tests share two cores with its build and whatever else runs;
+            // the auto-set timeout (a multiple of a one-second baseline) would call a
+            // slow run a hang.
+            .args(["--minimum-test-timeout", "120"])
             .arg("--output")
             .arg(&out_dir)
             .current_dir(root);

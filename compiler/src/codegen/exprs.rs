@@ -422,6 +422,29 @@ pub(super) fn eligibility_expr(a: Option<&Applicants>) -> String {
     )
 }
 
+/// The forms the RA receives, as a `&[Form]` expression.
+pub(super) fn forms_expr(forms: &[Form]) -> String {
+    const F: &str = "inkan_policy_types::forms";
+    let forms: Vec<String> = forms
+        .iter()
+        .map(|f| {
+            let fields: Vec<String> = f
+                .fields
+                .iter()
+                .map(|(n, k)| format!("{F}::Field {{ name: {n:?}, kind: {F}::FieldKind::{k:?} }}"))
+                .collect();
+            format!(
+                "{F}::Form {{ form: {F}::FormFor::{:?}, class: {:?}, fields: &[{}], rules: &{:?} }}",
+                f.form,
+                f.class,
+                fields.join(", "),
+                f.cites
+            )
+        })
+        .collect();
+    format!("&[{}]", forms.join(", "))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

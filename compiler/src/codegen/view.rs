@@ -52,6 +52,8 @@ pub(super) struct PolicyView {
     pub(super) workflows: String,
     /// Who may apply, an `Option<Eligibility>` expression.
     pub(super) eligibility: String,
+    /// The forms the RA receives, a `&[Form]` expression.
+    pub(super) forms: String,
     pub(super) audit_events: Vec<EventView>,
     pub(super) retention: Vec<RetentionView>,
     /// What is archived, an `&[Archived]` expression.
@@ -267,6 +269,7 @@ impl PolicyView {
             reviewed_roles: p.ra.iter().flat_map(|r| r.reviewed.clone()).collect(),
             workflows: workflows_expr(p.ra.as_ref().map_or(&[], |r| &r.workflows)),
             eligibility: eligibility_expr(p.ra.as_ref().and_then(|r| r.applicants.as_ref())),
+            forms: forms_expr(p.ra.as_ref().map_or(&[], |r| &r.forms)),
             passwords: p.ra.as_ref().and_then(|r| r.passwords.as_ref()).map_or("None".into(), |w| {
                 format!(
                     "Some(inkan_policy_types::policy::PasswordRules {{ delivery: {:?}, lifetime_days: {}, attempts: {}, void_when_developer_removed: {} }})",

@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::model::*;
 
+mod forms;
 mod operations;
 mod profiles;
 mod table;

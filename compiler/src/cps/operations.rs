@@ -3,7 +3,7 @@
 //! days), 5.2 trusted roles, 5.4 audit, 6.2 key custody.
 
 use super::table::{Section, cites, t};
-use super::workflows;
+use super::{forms, workflows};
 use crate::model::*;
 
 /// 4.2 to 5.4, in order.
@@ -184,15 +184,24 @@ fn applicants(policy: &Policy) -> Vec<Section> {
         Section {
             number: "3.2".into(),
             title: "Initial identity validation".into(),
-            intro: format!("The RA registers each product developer in one class. {email}"),
-            tables: vec![t(
+            intro: format!("The RA registers each product developer in one class, recording the evidence of its check where a registration form is given. The operator enters each form as received; a form that lacks a field below, or has one not below, is refused. {email}"),
+            tables: std::iter::once(t(
                 "Developer classes",
                 &["class", "who", "CPS rules"],
                 a.classes
                     .iter()
                     .map(|(n, w)| vec![n.clone(), w.clone(), cites(&a.cites)])
                     .collect(),
-            )],
+            ))
+            .chain(forms::tables(policy, FormFor::Registration))
+            .chain(forms::tables(policy, FormFor::Application))
+            .collect(),
+        },
+        Section {
+            number: "3.4".into(),
+            title: "Identification and authentication for revocation request".into(),
+            intro: "An applicant manager asks for a revocation on this form; how the request is then confirmed is in 4.9.".into(),
+            tables: forms::tables(policy, FormFor::Revocation),
         },
         Section {
             number: "4.1".into(),
@@ -215,6 +224,9 @@ fn applicants(policy: &Policy) -> Vec<Section> {
             )],
         },
     ]
+    .into_iter()
+    .filter(|s| !s.tables.is_empty())
+    .collect()
 }
 
 /// Who records an audit event: the software, or for one that happens outside it, the

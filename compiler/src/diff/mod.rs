@@ -12,6 +12,7 @@
 
 mod calendar;
 mod change;
+mod forms;
 mod profile;
 mod render;
 mod workflows;
@@ -318,6 +319,7 @@ pub fn diff(old: &Policy, new: &Policy) -> Vec<Change> {
         }
         workflows::workflows(&mut d, &a.workflows, &b.workflows);
         workflows::applicants(&mut d, a.applicants.as_ref(), b.applicants.as_ref());
+        forms::forms(&mut d, &a.forms, &b.forms);
         let pw = |r: &Ra| match &r.passwords {
             Some(p) => {
                 let voids: Vec<&str> = p.void_when.iter().map(|v| v.keyword()).collect();

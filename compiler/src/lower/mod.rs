@@ -12,6 +12,7 @@ mod calendar;
 mod certificates;
 mod crls;
 mod extensions;
+mod forms;
 mod names;
 mod operations;
 mod policy;

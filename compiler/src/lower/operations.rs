@@ -242,11 +242,33 @@ impl Cx<'_> {
                 None
             }
         };
+        let forms = match &r.forms {
+            Some(f) => self.forms(
+                f,
+                &super::forms::Context {
+                    applicants: applicants.as_ref(),
+                    workflows: &workflows,
+                },
+            ),
+            None => {
+                self.grown(
+                    Diagnostic::error(
+                        "missing-forms",
+                        Some(span_of(&r.separation)),
+                        "the RA does not say what its paper forms carry",
+                    )
+                    .label("add `forms:` (an application form per class, the revocation form) to this `ra` section")
+                    .rules(["R-3.2-FORM-A", "R-3.2-FORM-B", "R-3.4-REVOKE-FORM"]),
+                );
+                Vec::new()
+            }
+        };
         Ra {
             roles,
             passwords,
             workflows,
             applicants,
+            forms,
             separation: r.separation.value.clone(),
             dual_check,
             reviewed: r.reviewed.iter().map(|s| s.value.clone()).collect(),

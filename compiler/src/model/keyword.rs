@@ -46,6 +46,8 @@ runtime_keywords!(
     inkan_policy_types::eligibility::MayApply,
     inkan_policy_types::eligibility::FormEmail,
     inkan_policy_types::archive::Records,
+    inkan_policy_types::forms::FormFor,
+    inkan_policy_types::forms::FieldKind,
 );
 
 /// Declares a closed set of policy keywords with their spelling.

@@ -8,6 +8,7 @@ use crate::lang::duration::{BusinessDays, Duration};
 pub use inkan_policy_types::archive::Records;
 pub use inkan_policy_types::business::Weekday;
 pub use inkan_policy_types::eligibility::{FormEmail, MayApply};
+pub use inkan_policy_types::forms::{FieldKind, FormFor};
 pub use inkan_policy_types::renewal::{NoticeDelivery, Recipients};
 pub use inkan_policy_types::workflow::{By, Effect, Requester, Subject};
 
@@ -148,8 +149,35 @@ pub struct Ra {
     pub workflows: Vec<Workflow>,
     /// Who may apply; `None` only in an earlier revision read for a diff.
     pub applicants: Option<Applicants>,
+    /// The forms the RA receives; empty only in an earlier revision read for a diff.
+    pub forms: Vec<Form>,
     /// CPS rules cited.
     pub cites: Vec<String>,
+}
+
+/// A paper form the RA receives (R-3.2-FORM-A, R-3.2-FORM-B, R-3.4-REVOKE-FORM,
+/// R-3.2-ORG-CHECK).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Form {
+    /// What it is for.
+    pub form: FormFor,
+    /// The developer class it belongs to; `None` for every class.
+    pub class: Option<String>,
+    /// (name, kind), in the paper's order.
+    pub fields: Vec<(String, FieldKind)>,
+    /// CPS rules cited.
+    pub cites: Vec<String>,
+}
+
+impl Form {
+    /// `application (class A)`, `revocation`: how diagnostics and the CPS name it.
+    pub fn title(&self) -> String {
+        match &self.class {
+            Some(c) => format!("{} (class {c})", self.form.name()),
+            None => self.form.name().to_string(),
+        }
+    }
 }
 
 /// Who may apply (R-3.2-CLASSES, R-4.1-ELIGIBLE, R-3.2-EMAIL-MATCH).

@@ -102,9 +102,13 @@ pub(super) async fn remove_developer(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct ApplicationBody {
     developer: String,
-    form_email: String,
+    /// The paper form as entered: the policy's fields for the developer's class.
+    #[serde(default)]
+    form: crate::ra::forms::Entered,
+    /// The holders' person numbers, one per certificate.
     holders: Vec<String>,
 }
 
@@ -123,8 +127,7 @@ pub(super) async fn receive_application(
     let ApiJson(b) = body?;
     let case = state
         .with_ra(move |ra| {
-            let id =
-                ra.receive_application(&b.developer, &b.form_email, &b.holders, now, &actor)?;
+            let id = ra.receive_application(&b.developer, &b.form, &b.holders, now, &actor)?;
             Case::load(policy, ra, Subject::Application, id)
         })
         .await?;

@@ -27,6 +27,10 @@ pub(super) struct RevocationBody {
     reason: String,
     /// Who asks, as the policy names them (`applicant-manager`, `ca`).
     requested_by: String,
+    /// The applicant manager's paper form as entered (R-3.4-REVOKE-FORM); none when
+    /// the CA asks.
+    #[serde(default)]
+    form: crate::ra::forms::Entered,
 }
 
 pub(super) async fn request_revocation(
@@ -45,6 +49,7 @@ pub(super) async fn request_revocation(
         developer: b.developer,
         reason: b.reason,
         requested_by: b.requested_by,
+        form: b.form,
     };
     let opened = state
         .with_both(move |ca, ra| revocation::request(ca, ra, &staff, &form, now))

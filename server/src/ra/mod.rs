@@ -12,6 +12,7 @@
 pub mod cases;
 pub mod enrollment;
 pub mod error;
+pub mod forms;
 pub mod model;
 pub mod permissions;
 pub mod records;

@@ -35,6 +35,10 @@ pub struct Developer {
     pub manager_email: String,
     /// Manager's telephone, for key-compromise confirmation (R-4.9-COMPROMISE).
     pub manager_phone: String,
+    /// The evidence of the RA's check of the organisation, as the policy's
+    /// registration form for its class asks (R-3.2-ORG-CHECK).
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub registration_form: crate::ra::forms::Entered,
     /// `listed` or `removed`; set by the RA, not by the request.
     #[serde(default, skip_deserializing)]
     pub status: String,
@@ -53,6 +57,9 @@ pub struct Application {
     pub status: String,
     /// Who received it.
     pub received_by: String,
+    /// The form as entered (R-3.2-FORM-A, R-3.2-FORM-B); `None` before forms were
+    /// recorded.
+    pub form: Option<crate::ra::forms::Entered>,
     /// Named holders (person numbers).
     pub holders: Vec<String>,
     /// The steps taken on it, the opening first.
@@ -80,6 +87,9 @@ pub struct RevocationRequest {
     pub accepted_at: String,
     /// Revocation deadline (R-4.9-DEADLINE).
     pub deadline_at: String,
+    /// The applicant manager's form as entered (R-3.4-REVOKE-FORM); `None` for a
+    /// revocation the CA initiated.
+    pub form: Option<crate::ra::forms::Entered>,
     /// The steps taken on it, the opening first.
     pub steps: Vec<crate::ra::records::steps::StepRecord>,
 }

@@ -14,11 +14,13 @@ use inkan_runtime::workflow::{self, By, Requester, Subject};
 
 use super::enrollment::subscriber_profile;
 use super::error::{RaError, Result};
+use super::forms::{self, Entered};
 use super::model::{RevocationRequest, Staff};
 use super::permissions;
 use super::records::Ra;
 use super::records::revocations::NewRevocation;
 use super::workflow::Case;
+use inkan_runtime::forms::FormFor;
 
 /// A revocation form as the RA receives it.
 pub struct RevocationForm {
@@ -30,6 +32,8 @@ pub struct RevocationForm {
     pub reason: String,
     /// Who asks, as the policy names them (`applicant-manager`, `ca`).
     pub requested_by: String,
+    /// The applicant manager's paper form as entered (R-3.4-REVOKE-FORM).
+    pub form: Entered,
 }
 
 /// A case just opened.
@@ -104,8 +108,26 @@ pub fn request(
             developer.number
         )));
     }
+    // R-3.4-REVOKE-FORM: the manager's request is the policy's form; the CA's own
+    // has none.
+    let form = match requester {
+        Requester::ApplicantManager => forms::check(
+            policy.definition(),
+            FormFor::Revocation,
+            &developer.class,
+            &form.form,
+        )?
+        .json(),
+        Requester::Ca if form.form.is_empty() => None,
+        Requester::Ca => {
+            return Err(RaError::refused(
+                "a revocation the CA itself asks for has no form: enter none",
+            ));
+        }
+    };
     let deadline = deadline(policy, now).at;
     let new = NewRevocation {
+        form: form.as_deref(),
         serial: &serial,
         developer: &developer.number,
         reason: reason.name,

@@ -109,6 +109,8 @@ pub struct Harness {
     pub base: String,
     pub sink: Sink,
     pub server: Option<inkan_server::Running>,
+    /// The policy the service runs under.
+    pub policy: &'static dyn inkan_runtime::policy::Policy,
 }
 
 pub fn dir(h: &Harness) -> PathBuf {
@@ -216,6 +218,7 @@ async fn start_inner(
     activate(&server.state, &shares).await;
     let base = format!("http://{}", server.addr);
     Harness {
+        policy,
         config: started_with,
         tmp,
         base,
@@ -290,7 +293,48 @@ pub async fn get(c: &reqwest::Client, url: String) -> (u16, Value) {
 pub fn developer(number: &str, email: &str) -> Value {
     json!({
         "number": number, "name": format!("Developer {number}"), "class": "A", "registration": "full",
-        "manager_name": "Hanako Suzuki", "manager_address": "1-1 Chiyoda, Tokyo", "manager_email": email, "manager_phone": "+81-3-0000-0000"
+        "manager_name": "Hanako Suzuki", "manager_address": "1-1 Chiyoda, Tokyo", "manager_email": email, "manager_phone": "+81-3-0000-0000",
+        "registration_form": {
+            "public-contact": "https://dev.example/contact",
+            "product-fixed": "JVNVU#00000000",
+            "registered-mail": "RM 1234-5678-9012"
+        }
+    })
+}
+
+/// `form`, a class A application form, with only the fields the harness's policy
+/// asks of one (the variant asks fewer).
+pub fn as_the_policy_asks(h: &Harness, mut form: Value) -> Value {
+    use inkan_runtime::forms::{FormFor, find};
+    let asked = find(h.policy.definition().forms, FormFor::Application, "A").unwrap();
+    form.as_object_mut()
+        .unwrap()
+        .retain(|k, _| asked.fields.iter().any(|f| f.name == k));
+    form
+}
+
+/// A class A application form as the shipped policies ask for it, giving `email`.
+pub fn application_form(email: &str) -> Value {
+    json!({
+        "organisation": "Example KK", "title": "CISO", "manager-name": "Hanako Suzuki",
+        "address": "1-1 Chiyoda, Tokyo", "manager-email": email, "phone": "+81-3-0000-0000",
+        "holder-names": ["Taro Sato"], "seal-or-signature": true
+    })
+}
+
+/// A class B application form as the shipped policies ask for it, giving `email`.
+pub fn application_form_b(email: &str) -> Value {
+    json!({
+        "applicant-name": "Jiro Tanaka", "address": "2-2 Minato, Tokyo", "email": email,
+        "phone": "+81-3-1111-1111", "seal-or-signature": true
+    })
+}
+
+/// An applicant manager's revocation form as the shipped policies ask for it.
+pub fn revocation_paper() -> Value {
+    json!({
+        "manager-name": "Hanako Suzuki", "subscriber-name": "Taro Sato",
+        "manager-email": "boss@dev.example", "seal-or-signature": true
     })
 }
 
@@ -313,7 +357,7 @@ pub async fn approved(
     let (s, v) = post(
         &op,
         format!("{}/api/ra/applications", h.base),
-        json!({ "developer": number, "form_email": email, "holders": holders }),
+        json!({ "developer": number, "form": as_the_policy_asks(h, application_form(email)), "holders": holders }),
     )
     .await;
     assert_eq!(s, 201, "{v}");
@@ -368,7 +412,7 @@ pub async fn revocation_form(h: &Harness, serial: &str, developer: &str, reason:
     let (s, v) = post(
         &staff(h, "olive").await,
         format!("{}/api/ra/revocations", h.base),
-        json!({ "serial": serial, "developer": developer, "reason": reason, "requested_by": "applicant-manager" }),
+        json!({ "serial": serial, "developer": developer, "reason": reason, "requested_by": "applicant-manager", "form": revocation_paper() }),
     )
     .await;
     assert_eq!(s, 201, "{v}");

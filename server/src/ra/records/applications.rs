@@ -7,12 +7,14 @@
 use inkan_runtime::args;
 use inkan_runtime::calendar::Timestamp;
 use inkan_runtime::eligibility::FormEmail;
+use inkan_runtime::forms::FormFor;
 use inkan_runtime::sql::{SqlError, Tx};
 use inkan_runtime::workflow::Subject;
 
 use super::Ra;
 use super::steps::record_opening;
 use crate::ra::error::{RaError, Result};
+use crate::ra::forms::{self, Entered};
 use crate::ra::model::Application;
 use crate::ra::secrets::{random_token, token_hash};
 
@@ -21,7 +23,7 @@ impl Ra {
     pub fn receive_application(
         &mut self,
         developer: &str,
-        form_email: &str,
+        form: &Entered,
         holders: &[String],
         now: Timestamp,
         actor: &str,
@@ -49,6 +51,8 @@ impl Ra {
                 }
             )));
         }
+        let form = forms::check(self.policy, FormFor::Application, &d.class, form)?;
+        let form_email = form.email().unwrap_or_default();
         if rules.form_email == FormEmail::MustMatchManager
             && !form_email
                 .trim()
@@ -79,11 +83,12 @@ impl Ra {
                 ("holders", &holders.len().to_string()),
             ],
         );
+        let stored = form.json();
         self.tx(|tx| {
             let id: i64 = tx
                 .query_opt(
-                    "INSERT INTO applications (developer, form_email, received_by, received_at, workflow, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
-                    args![developer, form_email, actor, now.unix(), flow.name, flow.start],
+                    "INSERT INTO applications (developer, form_email, received_by, received_at, workflow, status, form) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+                    args![developer, form_email, actor, now.unix(), flow.name, flow.start, stored.as_deref()],
                 )
                 .map_err(RaError::from)?
                 .ok_or_else(|| RaError::internal("the application got no id"))?
@@ -101,23 +106,31 @@ impl Ra {
     pub fn application(&self, id: i64) -> Result<Application, RaError> {
         let mut app = self
             .row(
-                "SELECT id, developer, workflow, status, received_by FROM applications WHERE id = ?1",
+                "SELECT id, developer, workflow, status, received_by, form FROM applications WHERE id = ?1",
                 args![id],
             )?
             .map(|r| {
-                Ok::<_, SqlError>(Application {
-                    id: r.get(0)?,
-                    developer: r.get(1)?,
-                    workflow: r.get(2)?,
-                    status: r.get(3)?,
-                    received_by: r.get(4)?,
-                    holders: Vec::new(),
-                    steps: Vec::new(),
-                })
+                Ok::<_, SqlError>((
+                    Application {
+                        id: r.get(0)?,
+                        developer: r.get(1)?,
+                        workflow: r.get(2)?,
+                        status: r.get(3)?,
+                        received_by: r.get(4)?,
+                        form: None,
+                        holders: Vec::new(),
+                        steps: Vec::new(),
+                    },
+                    r.get::<Option<String>>(5)?,
+                ))
             })
             .transpose()
             .map_err(RaError::from)?
-            .ok_or_else(|| RaError::not_found(format!("no application {id}")))?;
+            .ok_or_else(|| RaError::not_found(format!("no application {id}")))
+            .and_then(|(mut app, form)| {
+                app.form = forms::stored(form)?;
+                Ok(app)
+            })?;
         app.holders = self.rows(
             "SELECT person FROM holders WHERE application = ?1 ORDER BY id",
             args![id],

@@ -5,6 +5,7 @@
 
 use inkan_runtime::args;
 use inkan_runtime::calendar::Timestamp;
+use inkan_runtime::forms::FormFor;
 use inkan_runtime::sql::{SqlError, Tx};
 use inkan_runtime::workflow::{Subject, Workflow};
 
@@ -36,6 +37,12 @@ impl Ra {
                 registrations.join(", ")
             )));
         }
+        let form = crate::ra::forms::check(
+            self.policy,
+            FormFor::Registration,
+            &d.class,
+            &d.registration_form,
+        )?;
         if !d.manager_email.contains('@') {
             return Err(RaError::malformed(
                 "the manager's e-mail address is not an address",
@@ -52,11 +59,12 @@ impl Ra {
                 ("registration", &d.registration),
             ],
         );
+        let stored = form.json();
         self.tx(|tx| {
             let r = tx.execute(
-                "INSERT INTO developers (number, name, class, registration, permitted, manager_name, manager_address, manager_email, manager_phone, status, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'listed', ?10)",
-                args![&d.number, &d.name, &d.class, &d.registration, d.permitted, &d.manager_name, &d.manager_address, &d.manager_email, &d.manager_phone, now.unix()],
+                "INSERT INTO developers (number, name, class, registration, permitted, manager_name, manager_address, manager_email, manager_phone, status, created_at, registration_form)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'listed', ?10, ?11)",
+                args![&d.number, &d.name, &d.class, &d.registration, d.permitted, &d.manager_name, &d.manager_address, &d.manager_email, &d.manager_phone, now.unix(), stored.as_deref()],
             );
             match r {
                 Ok(_) => Ok(((), vec![a])),
@@ -71,11 +79,11 @@ impl Ra {
     /// A developer by number.
     pub fn developer(&self, number: &str) -> Result<Option<Developer>, RaError> {
         self.row(
-            "SELECT number, name, class, registration, permitted, manager_name, manager_address, manager_email, manager_phone, status FROM developers WHERE number = ?1",
+            "SELECT number, name, class, registration, permitted, manager_name, manager_address, manager_email, manager_phone, status, registration_form FROM developers WHERE number = ?1",
             args![number],
         )?
         .map(|r| {
-            Ok::<_, SqlError>(Developer {
+            Ok::<_, SqlError>((Developer {
                 number: r.get(0)?,
                 name: r.get(1)?,
                 class: r.get(2)?,
@@ -86,10 +94,16 @@ impl Ra {
                 manager_email: r.get(7)?,
                 manager_phone: r.get(8)?,
                 status: r.get(9)?,
-            })
+                registration_form: Default::default(),
+            }, r.get::<Option<String>>(10)?))
         })
         .transpose()
-        .map_err(RaError::from)
+        .map_err(RaError::from)?
+        .map(|(mut d, form)| {
+            d.registration_form = crate::ra::forms::stored(form)?.unwrap_or_default();
+            Ok(d)
+        })
+        .transpose()
     }
 
     /// Records a proposed removal of a listed developer, opening a case of `flow`;

@@ -62,6 +62,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../../migrations/sqlite/0004_eligibility.sql"),
         postgres: include_str!("../../../migrations/postgres/0004_eligibility.sql"),
     },
+    Migration {
+        version: 5,
+        name: "the paper forms as entered",
+        sqlite: include_str!("../../../migrations/sqlite/0005_forms.sql"),
+        postgres: include_str!("../../../migrations/postgres/0005_forms.sql"),
+    },
 ];
 
 impl Ra {

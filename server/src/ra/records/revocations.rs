@@ -27,6 +27,8 @@ pub struct NewRevocation<'a> {
     pub requested_by: Requester,
     /// The deadline (R-4.9-DEADLINE).
     pub deadline: Timestamp,
+    /// The form as entered, checked, as JSON (R-3.4-REVOKE-FORM).
+    pub form: Option<&'a str>,
 }
 
 /// Sets a fresh confirmation token on a request and queues the e-mail that carries
@@ -78,8 +80,8 @@ impl Ra {
         self.tx(|tx| {
             let id: i64 = tx
                 .query_opt(
-                    "INSERT INTO revocation_requests (serial, developer, reason, requested_by, workflow, recorded_by, accepted_at, deadline_at, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
-                    args![form.serial, form.developer, form.reason, requester, flow.name, actor, now.unix(), form.deadline.unix(), flow.start],
+                    "INSERT INTO revocation_requests (serial, developer, reason, requested_by, workflow, recorded_by, accepted_at, deadline_at, status, form) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
+                    args![form.serial, form.developer, form.reason, requester, flow.name, actor, now.unix(), form.deadline.unix(), flow.start, form.form],
                 )
                 .map_err(RaError::from)?
                 .ok_or_else(|| RaError::internal("the request got no id"))?
@@ -103,27 +105,32 @@ impl Ra {
     pub fn revocation(&self, id: i64) -> Result<RevocationRequest, RaError> {
         let t = |v: i64| Timestamp::from_unix(v).map_or_else(String::new, |t| t.to_string());
         self.row(
-            "SELECT id, serial, developer, reason, requested_by, workflow, status, accepted_at, deadline_at FROM revocation_requests WHERE id = ?1",
+            "SELECT id, serial, developer, reason, requested_by, workflow, status, accepted_at, deadline_at, form FROM revocation_requests WHERE id = ?1",
             args![id],
         )?
         .map(|r| {
-            Ok::<_, SqlError>(RevocationRequest {
-                id: r.get(0)?,
-                serial: r.get(1)?,
-                developer: r.get(2)?,
-                reason: r.get(3)?,
-                requested_by: r.get(4)?,
-                workflow: r.get(5)?,
-                status: r.get(6)?,
-                accepted_at: t(r.get(7)?),
-                deadline_at: t(r.get(8)?),
-                steps: Vec::new(),
-            })
+            Ok::<_, SqlError>((
+                RevocationRequest {
+                    id: r.get(0)?,
+                    serial: r.get(1)?,
+                    developer: r.get(2)?,
+                    reason: r.get(3)?,
+                    requested_by: r.get(4)?,
+                    workflow: r.get(5)?,
+                    status: r.get(6)?,
+                    accepted_at: t(r.get(7)?),
+                    deadline_at: t(r.get(8)?),
+                    form: None,
+                    steps: Vec::new(),
+                },
+                r.get::<Option<String>>(9)?,
+            ))
         })
         .transpose()
         .map_err(RaError::from)?
         .ok_or_else(|| RaError::not_found(format!("no revocation request {id}")))
-        .and_then(|mut req| {
+        .and_then(|(mut req, form)| {
+            req.form = crate::ra::forms::stored(form)?;
             req.steps = self.steps_of(Subject::Revocation, id)?;
             Ok(req)
         })
