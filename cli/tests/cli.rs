@@ -269,9 +269,19 @@ fn a_ca_lives_through_the_cli() {
         text(&out)
     );
     assert!(text(&out).contains("(reason code 1)"), "{}", text(&out));
+    assert!(
+        text(&out).contains("(CPS 9.6: latest-crl)"),
+        "{}",
+        text(&out)
+    );
     let out = rp(&crl, "2026-12-26T09:00:00Z");
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("stale CRL"), "{}", text(&out));
+    assert!(
+        text(&out).contains("(CPS 9.6: latest-crl)"),
+        "{}",
+        text(&out)
+    );
     let out = rp(&tmp.path().join("missing.crl"), now);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     // With a cache, a CRL is fetched once and reused until its nextUpdate, even when

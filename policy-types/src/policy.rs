@@ -113,6 +113,10 @@ pub struct PolicyDefinition {
     pub revocation_deadline_business_days: Option<u32>,
     /// The calendar business days are counted in (R-4.9-DEADLINE).
     pub calendar: Option<crate::business::BusinessCalendar>,
+    /// How a certificate reaches its holder and what it may not become (R-4.2-PROMPT,
+    /// R-4.4-RECEIPT, R-4.8-NO-MODIFY, R-4.12-NO-ESCROW, R-9.6-RP-CHECK); `None` for a
+    /// revision written before the key existed.
+    pub lifecycle: Option<crate::lifecycle::Lifecycle>,
     /// The yearly renewal notice (R-4.6-RENEWAL, R-3.3-RENEW-NOTICE).
     pub renewal: Option<crate::renewal::RenewalRules>,
     /// CA key custody (R-6.2-HSM, R-6.2-M-OF-N).

@@ -18,6 +18,7 @@ use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsag
 
 use crate::calendar::Timestamp;
 use crate::conformance::{self, IssuerFacts};
+use crate::lifecycle::RpCheck;
 use crate::policy::{Policy, Role, SignatureAlgorithm};
 use crate::x509;
 
@@ -70,6 +71,22 @@ pub enum Refusal {
         /// The number offered.
         offered: u64,
     },
+}
+
+impl Refusal {
+    /// The relying party's check of CPS 9.6 this refusal failed (R-9.6-RP-CHECK), if
+    /// it is one of them: a profile or chain failure is none.
+    pub fn check(&self) -> Option<RpCheck> {
+        match self {
+            Refusal::Expired { .. } | Refusal::NotYetValid { .. } => Some(RpCheck::ValidityPeriod),
+            Refusal::Revoked { .. }
+            | Refusal::NoCrl
+            | Refusal::StaleCrl { .. }
+            | Refusal::BadCrl(_)
+            | Refusal::CrlNumberWentBack { .. } => Some(RpCheck::LatestCrl),
+            Refusal::Malformed(_) | Refusal::NotChained(_) | Refusal::WrongUsage(_) => None,
+        }
+    }
 }
 
 impl fmt::Display for Refusal {

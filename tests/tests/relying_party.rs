@@ -197,3 +197,42 @@ fn takes_a_crl_from_a_slightly_fast_ca_clock_but_not_from_the_future() {
         Err(Refusal::BadCrl(_))
     ));
 }
+
+/// Every refusal of the CPS 9.6 checks says which of the faithful policy's
+/// relying-party checks it failed, and a refusal that is none of them (a forgery, a
+/// certificate for another use) claims none; the policy lists exactly the two checks
+/// the verifier makes.
+/// Proves: R-9.6-RP-CHECK.
+#[test]
+fn r_9_6_rp_check_each_refusal_names_the_policys_check() {
+    use inkan_runtime::lifecycle::RpCheck;
+    let t0 = at("2026-04-01T09:00:00Z");
+    let (_tmp, mut ca) = fixture_ca(ID, t0);
+    let cert = issue(&mut ca, 7, t0);
+    let rp = verifier(&ca);
+    let no_crl = rp.verify(&cert.der, t0).unwrap_err();
+    rp.load_crl(&ca.crl(None, t0, "test").unwrap().der, t0)
+        .unwrap();
+    let expired = rp
+        .verify(&cert.der, at("2027-05-01T00:00:00Z"))
+        .unwrap_err();
+    let early = rp
+        .verify(&cert.der, at("2026-03-31T00:00:00Z"))
+        .unwrap_err();
+    let stale = rp.verify(&cert.der, days(t0, 40)).unwrap_err();
+    let forged = rp.verify(b"not DER", t0).unwrap_err();
+    let issuing = ca.ca_certificates().unwrap().pop().unwrap();
+    let not_ours = rp.verify(&issuing, t0).unwrap_err();
+    for (r, check) in [
+        (&no_crl, Some(RpCheck::LatestCrl)),
+        (&expired, Some(RpCheck::ValidityPeriod)),
+        (&early, Some(RpCheck::ValidityPeriod)),
+        (&stale, Some(RpCheck::LatestCrl)),
+        (&forged, None),
+        (&not_ours, None),
+    ] {
+        assert_eq!(r.check(), check, "{r}");
+    }
+    let asked = policy(ID).definition().lifecycle.unwrap().relying_parties;
+    assert_eq!(asked, [RpCheck::ValidityPeriod, RpCheck::LatestCrl]);
+}

@@ -87,8 +87,16 @@ fn verify(
         Some(t) => t,
         None => Timestamp::now(),
     };
+    // Which of the policy's relying-party checks (CPS 9.6) a refusal failed.
+    let asked = policy
+        .definition()
+        .lifecycle
+        .map_or(&[][..], |l| l.relying_parties);
     let refused = |refusal: Refusal| {
-        println!("refused: {refusal}");
+        match refusal.check().filter(|c| asked.contains(c)) {
+            Some(c) => println!("refused: {refusal} (CPS 9.6: {})", c.name()),
+            None => println!("refused: {refusal}"),
+        }
         Ok(ExitCode::FAILURE)
     };
     let cert_der = read_pem_or_der(cert, "CERTIFICATE")?;
@@ -132,9 +140,13 @@ fn verify(
     }
     match verifier.verify(&cert_der, now) {
         Ok(ok) => {
+            let checked: Vec<&str> = asked.iter().map(|c| c.name()).collect();
             println!(
-                "accepted: {} (serial {}, profile {})",
-                ok.subject, ok.serial, ok.profile
+                "accepted: {} (serial {}, profile {}; CPS 9.6 checks passed: {})",
+                ok.subject,
+                ok.serial,
+                ok.profile,
+                checked.join(", ")
             );
             Ok(ExitCode::SUCCESS)
         }

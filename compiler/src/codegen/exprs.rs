@@ -422,6 +422,27 @@ pub(super) fn eligibility_expr(a: Option<&Applicants>) -> String {
     )
 }
 
+/// The certificate life cycle, as an `Option<Lifecycle>` expression.
+pub(super) fn lifecycle_expr(l: Option<&Lifecycle>) -> String {
+    const L: &str = "inkan_policy_types::lifecycle";
+    let Some(l) = l else {
+        return "None".into();
+    };
+    let checks: Vec<String> = l
+        .relying_parties
+        .iter()
+        .map(|c| format!("{L}::RpCheck::{c:?}"))
+        .collect();
+    format!(
+        "Some({L}::Lifecycle {{ issued: {L}::Issued::{:?}, received: {L}::Received::{:?}, modification: {L}::Modification::{:?}, subscriber_keys: {L}::SubscriberKeys::{:?}, relying_parties: &[{}] }})",
+        l.issued,
+        l.received,
+        l.modification,
+        l.subscriber_keys,
+        checks.join(", ")
+    )
+}
+
 /// The forms the RA receives, as a `&[Form]` expression.
 pub(super) fn forms_expr(forms: &[Form]) -> String {
     const F: &str = "inkan_policy_types::forms";

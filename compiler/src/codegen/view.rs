@@ -54,6 +54,8 @@ pub(super) struct PolicyView {
     pub(super) eligibility: String,
     /// The forms the RA receives, a `&[Form]` expression.
     pub(super) forms: String,
+    /// The certificate life cycle, an `Option<Lifecycle>` expression.
+    pub(super) lifecycle: String,
     pub(super) audit_events: Vec<EventView>,
     pub(super) retention: Vec<RetentionView>,
     /// What is archived, an `&[Archived]` expression.
@@ -270,6 +272,7 @@ impl PolicyView {
             workflows: workflows_expr(p.ra.as_ref().map_or(&[], |r| &r.workflows)),
             eligibility: eligibility_expr(p.ra.as_ref().and_then(|r| r.applicants.as_ref())),
             forms: forms_expr(p.ra.as_ref().map_or(&[], |r| &r.forms)),
+            lifecycle: lifecycle_expr(p.lifecycle.as_ref()),
             passwords: p.ra.as_ref().and_then(|r| r.passwords.as_ref()).map_or("None".into(), |w| {
                 format!(
                     "Some(inkan_policy_types::policy::PasswordRules {{ delivery: {:?}, lifetime_days: {}, attempts: {}, void_when_developer_removed: {} }})",

@@ -14,6 +14,7 @@ use serde::Serialize;
 use crate::model::*;
 
 mod forms;
+mod lifecycle;
 mod operations;
 mod profiles;
 mod table;
@@ -170,6 +171,15 @@ pub fn document(policy: &Policy, sha256: &str) -> Document {
         intro: "In the shape of the CPS's Table 9.".into(),
         tables: crl_tables,
     });
+    sections.extend(lifecycle::sections(policy));
+    // RFC 3647 order: 4.3 after 4.2, 4.12 after 4.11, 9.6 last.
+    let key = |s: &Section| -> Vec<u32> {
+        s.number
+            .split('.')
+            .map(|n| n.parse().unwrap_or(u32::MAX))
+            .collect()
+    };
+    sections.sort_by_key(key);
     Document {
         id: policy.id.clone(),
         title: policy.title.clone(),

@@ -23,7 +23,7 @@ pub struct Change {
 }
 
 /// Section titles, in RFC 3647 order.
-pub const SECTIONS: [(&str, &str); 18] = [
+pub const SECTIONS: [(&str, &str); 23] = [
     ("1.2", "Document name and identification"),
     ("1.4", "Certificate usage"),
     ("2", "Repository"),
@@ -34,9 +34,13 @@ pub const SECTIONS: [(&str, &str); 18] = [
     ),
     ("4.1", "Certificate application"),
     ("4.2", "Certificate application processing"),
+    ("4.3", "Certificate issuance"),
+    ("4.4", "Certificate acceptance"),
     ("4.6", "Certificate renewal"),
+    ("4.8", "Certificate modification"),
     ("4.9", "Revocation"),
     ("4.11", "End of subscription"),
+    ("4.12", "Key escrow and recovery"),
     ("5.2", "Procedural controls"),
     ("5.4", "Audit logging"),
     ("5.5", "Records archival"),
@@ -44,6 +48,7 @@ pub const SECTIONS: [(&str, &str); 18] = [
     ("6.2", "Private key protection"),
     ("7.1", "Certificate profiles"),
     ("7.2", "CRL profile"),
+    ("9.6", "Relying party representations and warranties"),
     ("waivers", "Waived departures from RFC 5280 and practice"),
 ];
 

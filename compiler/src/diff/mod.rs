@@ -13,6 +13,7 @@
 mod calendar;
 mod change;
 mod forms;
+mod lifecycle;
 mod profile;
 mod render;
 mod workflows;
@@ -283,6 +284,7 @@ pub fn diff(old: &Policy, new: &Policy) -> Vec<Change> {
         );
     }
     calendar::renewal(&mut d, old.renewal.as_ref(), new.renewal.as_ref());
+    lifecycle::lifecycle(&mut d, old.lifecycle.as_ref(), new.lifecycle.as_ref());
     calendar::calendar(&mut d, old.calendar.as_ref(), new.calendar.as_ref());
     // 5.2 RA, 5.4 audit.
     if let (Some(a), Some(b)) = (&old.ra, &new.ra) {

@@ -1,5 +1,6 @@
-//! The document as a whole: its header and rule catalogue, the repository URIs and
-//! the named OIDs (R-1.2-OID-ORG, R-1.2-OID-CPS).
+//! The document as a whole: its header and rule catalogue, the repository URIs, the
+//! named OIDs (R-1.2-OID-ORG, R-1.2-OID-CPS) and the certificate life cycle
+//! (R-4.2-PROMPT, R-4.8-NO-MODIFY, R-4.12-NO-ESCROW, R-9.6-RP-CHECK).
 
 use std::collections::BTreeMap;
 
@@ -75,6 +76,21 @@ impl Cx<'_> {
         let revocation = raw.revocation.map(|r| self.revocation(&r));
         let ra = raw.ra.map(|r| self.ra(&r, revocation.as_ref()));
         let audit = raw.audit.map(|a| self.audit(&a));
+        let lifecycle = match &raw.lifecycle {
+            Some(l) => self.lifecycle(l),
+            None => {
+                self.grown(
+                    Diagnostic::error(
+                        "missing-lifecycle",
+                        Some(span_of(&header.id)),
+                        "the policy does not say how a certificate reaches its holder",
+                    )
+                    .label("add `lifecycle:` (issued, received, modification, subscriber_keys, relying_parties)")
+                    .rules(["R-4.2-PROMPT", "R-4.8-NO-MODIFY", "R-9.6-RP-CHECK"]),
+                );
+                None
+            }
+        };
         let waivers = self.waivers(&raw.waivers);
         Policy {
             id: header.id.value,
@@ -93,6 +109,7 @@ impl Cx<'_> {
             audit,
             calendar,
             renewal,
+            lifecycle,
             waivers,
         }
     }
@@ -152,5 +169,53 @@ impl Cx<'_> {
             });
         }
         out
+    }
+}
+
+impl Cx<'_> {
+    /// The certificate life cycle: each keyword one inkan has, each relying-party
+    /// check named once, at least one.
+    fn lifecycle(&mut self, l: &RawLifecycle) -> Option<Lifecycle> {
+        let cites = self.cites(&l.cps);
+        let issued = self.kw::<Issued>(&l.issued, "issuance");
+        let received = self.kw::<Received>(&l.received, "receipt");
+        let modification = self.kw::<Modification>(&l.modification, "modification");
+        let subscriber_keys = self.kw::<SubscriberKeys>(&l.subscriber_keys, "subscriber keys");
+        let mut relying_parties = Vec::new();
+        for c in &l.relying_parties {
+            let Some(check) = self.kw::<RpCheck>(c, "relying-party check") else {
+                continue;
+            };
+            if relying_parties.contains(&check) {
+                self.err(
+                    Diagnostic::error(
+                        "duplicate-value",
+                        Some(span_of(c)),
+                        format!("the check `{}` is listed twice", c.value),
+                    )
+                    .label("already listed"),
+                );
+            }
+            relying_parties.push(check);
+        }
+        if l.relying_parties.is_empty() {
+            self.err(
+                Diagnostic::error(
+                    "no-relying-party-check",
+                    Some(span_of(&l.issued)),
+                    "the policy asks relying parties to check nothing",
+                )
+                .label("list what a relying party checks: validity-period, latest-crl")
+                .rules(["R-9.6-RP-CHECK"]),
+            );
+        }
+        Some(Lifecycle {
+            issued: issued?,
+            received: received?,
+            modification: modification?,
+            subscriber_keys: subscriber_keys?,
+            relying_parties,
+            cites,
+        })
     }
 }

@@ -48,6 +48,11 @@ runtime_keywords!(
     inkan_policy_types::archive::Records,
     inkan_policy_types::forms::FormFor,
     inkan_policy_types::forms::FieldKind,
+    inkan_policy_types::lifecycle::Issued,
+    inkan_policy_types::lifecycle::Received,
+    inkan_policy_types::lifecycle::Modification,
+    inkan_policy_types::lifecycle::SubscriberKeys,
+    inkan_policy_types::lifecycle::RpCheck,
 );
 
 /// Declares a closed set of policy keywords with their spelling.

@@ -9,6 +9,7 @@ pub use inkan_policy_types::archive::Records;
 pub use inkan_policy_types::business::Weekday;
 pub use inkan_policy_types::eligibility::{FormEmail, MayApply};
 pub use inkan_policy_types::forms::{FieldKind, FormFor};
+pub use inkan_policy_types::lifecycle::{Issued, Modification, Received, RpCheck, SubscriberKeys};
 pub use inkan_policy_types::renewal::{NoticeDelivery, Recipients};
 pub use inkan_policy_types::workflow::{By, Effect, Requester, Subject};
 
@@ -366,6 +367,25 @@ pub struct Renewal {
     pub opens_days: u32,
     /// Who receives it.
     pub to: Recipients,
+    /// CPS rules cited.
+    pub cites: Vec<String>,
+}
+
+/// How a certificate reaches its holder and what it may not become (R-4.2-PROMPT,
+/// R-4.4-RECEIPT, R-4.8-NO-MODIFY, R-4.12-NO-ESCROW, R-9.6-RP-CHECK).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Lifecycle {
+    /// When a certificate is issued.
+    pub issued: Issued,
+    /// When it counts as received.
+    pub received: Received,
+    /// What a change takes.
+    pub modification: Modification,
+    /// Who holds the subscriber's key.
+    pub subscriber_keys: SubscriberKeys,
+    /// What a relying party checks.
+    pub relying_parties: Vec<RpCheck>,
     /// CPS rules cited.
     pub cites: Vec<String>,
 }

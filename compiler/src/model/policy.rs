@@ -96,6 +96,8 @@ pub struct Policy {
     pub calendar: Option<Calendar>,
     /// The yearly renewal notice.
     pub renewal: Option<Renewal>,
+    /// The certificate life cycle; `None` only in an earlier revision read for a diff.
+    pub lifecycle: Option<Lifecycle>,
     /// Waivers.
     pub waivers: Vec<Waiver>,
 }

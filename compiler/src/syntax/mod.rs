@@ -36,6 +36,9 @@ pub struct RawPolicy {
     pub calendar: Option<RawCalendar>,
     /// The yearly renewal notice (R-4.6-RENEWAL, R-3.3-RENEW-NOTICE).
     pub renewal: Option<RawRenewal>,
+    /// The certificate life cycle (CPS 4.3, 4.4, 4.8, 4.12, 9.6); required of a
+    /// current policy.
+    pub lifecycle: Option<RawLifecycle>,
     #[serde(default)]
     #[schemars(with = "Vec<RawWaiver>")]
     pub waivers: Vec<S<RawWaiver>>,
@@ -450,4 +453,23 @@ pub struct RawRenewalNotice {
     /// The RA's list of notices to send opens this long before it: `90d`.
     #[schemars(with = "String")]
     pub opens: S<String>,
+}
+
+/// How a certificate reaches its holder and what it may not become.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawLifecycle {
+    #[schemars(with = "crate::schema::Kw<inkan_policy_types::lifecycle::Issued>")]
+    pub issued: S<String>,
+    #[schemars(with = "crate::schema::Kw<inkan_policy_types::lifecycle::Received>")]
+    pub received: S<String>,
+    #[schemars(with = "crate::schema::Kw<inkan_policy_types::lifecycle::Modification>")]
+    pub modification: S<String>,
+    #[schemars(with = "crate::schema::Kw<inkan_policy_types::lifecycle::SubscriberKeys>")]
+    pub subscriber_keys: S<String>,
+    #[schemars(with = "Vec<crate::schema::Kw<inkan_policy_types::lifecycle::RpCheck>>")]
+    pub relying_parties: Vec<S<String>>,
+    #[serde(default)]
+    #[schemars(with = "Vec<crate::schema::RuleId>")]
+    pub cps: Cites,
 }
