@@ -148,7 +148,7 @@ fn a_form_field_dropped_or_changed_is_a_difference_under_its_section() {
     let path = "policy/jpcert-ssl-client.yaml";
     let text = diff::to_text(&diff::diff(&model(path, &old), &model(path, &new)));
     for line in [
-        "  application (class A) form: title removed (was text) [R-3.2-FORM-A]  (no effect on issued artefacts)",
+        "  application (class A) form: title removed (was text) [R-3.2-FORM-A, R-3.2-ONLY-MANAGER]  (no effect on issued artefacts)",
         "  revocation form: subscriber-name text -> names [R-3.4-REVOKE-FORM]  (no effect on issued artefacts)",
     ] {
         assert!(
