@@ -20,7 +20,9 @@ pub(crate) async fn serve(
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(header_timeout);
+        .header_read_timeout(header_timeout)
+        // Above the router's own bound, so that one answers with a problem document.
+        .max_headers(crate::http::HEADER_FIELDS_HYPER_REFUSES);
     let mut connections = tokio::task::JoinSet::new();
     loop {
         let (stream, peer) = tokio::select! {

@@ -6,7 +6,12 @@ use super::change::{Differ, pick};
 use crate::model::*;
 
 /// A section, the field's name, a hint picking its rules, and how to read it.
-type Row = (&'static str, &'static str, &'static str, fn(&Lifecycle) -> String);
+type Row = (
+    &'static str,
+    &'static str,
+    &'static str,
+    fn(&Lifecycle) -> String,
+);
 
 pub(super) fn lifecycle(d: &mut Differ, old: Option<&Lifecycle>, new: Option<&Lifecycle>) {
     let cites = new.or(old).map(|l| l.cites.clone()).unwrap_or_default();

@@ -11,7 +11,9 @@
 //! - `revocations.rs`: revocation forms and confirmations;
 //! - `renewals.rs`: the renewal notices to post, and their postings;
 //! - `operations.rs`: key activation, room entries, the operators' actions;
-//! - [`extract`], `pages.rs`, [`problem`], `openapi.rs`: what the handlers share.
+//! - [`extract`], `pages.rs`, [`problem`], `openapi.rs`: what the handlers share;
+//! - `surface.rs`: the errors made below the handlers as problem documents, and the
+//!   bound on request headers.
 
 mod cases;
 pub mod extract;
@@ -24,31 +26,36 @@ mod registry;
 mod renewals;
 mod repository;
 mod revocations;
+mod surface;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 
 pub use problem::ApiError;
+pub(crate) use surface::HYPER_MAX_HEADERS as HEADER_FIELDS_HYPER_REFUSES;
 
 use crate::state::AppState;
 
-/// Errors made below the handlers (the request timeout's 408) come without a body;
-/// they leave as problem documents like every other error.
-async fn bare_errors_as_problems(response: Response) -> Response {
-    let status = response.status();
-    if status == StatusCode::REQUEST_TIMEOUT
-        && !response.headers().contains_key(header::CONTENT_TYPE)
-    {
-        return ApiError::rejected(
-            status,
-            "the request took too long to arrive or to be answered",
-        )
-        .into_response();
+/// Logs a failed answer at the level it deserves: a 503 (the CA locked until its
+/// custodians come, the database away for a moment) is expected and the client is
+/// told to retry, so it is a warning; any other server error is an error an operator
+/// must look at. Refusals of the client's request (4xx) are not failures at all.
+fn log_failure(
+    class: tower_http::classify::ServerErrorsFailureClass,
+    latency: std::time::Duration,
+    _span: &tracing::Span,
+) {
+    use tower_http::classify::ServerErrorsFailureClass::{Error, StatusCode as Status};
+    let ms = latency.as_millis();
+    match class {
+        Status(s) if s == StatusCode::SERVICE_UNAVAILABLE => {
+            tracing::warn!(status = %s, latency_ms = ms, "answered 503: unavailable for now");
+        }
+        Status(s) => tracing::error!(status = %s, latency_ms = ms, "answered a server error"),
+        Error(e) => tracing::error!(error = %e, latency_ms = ms, "the answer failed"),
     }
-    response
 }
 
 /// Builds the router with its limits and logging.
@@ -124,7 +131,7 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
-        .layer(axum::middleware::map_response(bare_errors_as_problems))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(surface::guard))
+        .layer(tower_http::trace::TraceLayer::new_for_http().on_failure(log_failure))
         .with_state(state)
 }
