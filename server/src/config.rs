@@ -20,7 +20,8 @@ pub struct Config {
     pub store: Option<String>,
     /// Address to listen on.
     pub listen: SocketAddr,
-    /// The URL people reach the server at, for links in e-mail.
+    /// The URL people reach the server at, for links in e-mail; empty: `http://` and
+    /// the address the server listens on (see [`Config::public_url_for`]).
     pub public_url: String,
     /// SMTP relay host; without one, mail waits in the outbox.
     pub smtp_host: Option<String>,
@@ -47,7 +48,7 @@ impl Default for Config {
             dir: PathBuf::new(),
             store: None,
             listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
-            public_url: "http://127.0.0.1:8443".into(),
+            public_url: String::new(),
             smtp_host: None,
             smtp_port: 25,
             mail_from: "ca@localhost".into(),
@@ -91,6 +92,24 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// The URL for e-mailed links when the server listens on `bound`: the configured
+    /// one, else `http://` and the bound address (the loopback address for one bound
+    /// on every interface, which the caller should warn about).
+    pub fn public_url_for(&self, bound: SocketAddr) -> String {
+        if !self.public_url.is_empty() {
+            return self.public_url.trim_end_matches('/').to_string();
+        }
+        let mut at = bound;
+        if at.ip().is_unspecified() {
+            at.set_ip(if at.is_ipv4() {
+                std::net::Ipv4Addr::LOCALHOST.into()
+            } else {
+                std::net::Ipv6Addr::LOCALHOST.into()
+            });
+        }
+        format!("http://{at}")
+    }
+
     /// Reads `dir/inkan.toml` if present, then the environment.
     pub fn load(dir: &Path) -> Result<Self, ConfigError> {
         let path = dir.join("inkan.toml");
@@ -129,5 +148,30 @@ impl Config {
             config.mail_from = v;
         }
         Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_public_url_is_the_configured_one_else_the_bound_address() {
+        let mut c = Config::default();
+        let at = |s: &str| s.parse::<SocketAddr>().unwrap();
+        assert_eq!(
+            c.public_url_for(at("10.0.0.5:8443")),
+            "http://10.0.0.5:8443"
+        );
+        assert_eq!(
+            c.public_url_for(at("0.0.0.0:9000")),
+            "http://127.0.0.1:9000"
+        );
+        assert_eq!(c.public_url_for(at("[::]:9000")), "http://[::1]:9000");
+        c.public_url = "https://ca.example.jp/".into();
+        assert_eq!(
+            c.public_url_for(at("0.0.0.0:9000")),
+            "https://ca.example.jp"
+        );
     }
 }

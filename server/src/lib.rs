@@ -71,10 +71,9 @@ pub enum ServeError {
 
 /// Starts the server and its jobs; returns once it is listening.
 pub async fn start(
-    config: Config,
+    mut config: Config,
     lookup: &dyn Fn(&str) -> Option<&'static dyn Policy>,
 ) -> Result<Running, ServeError> {
-    let state = AppState::open(config.clone(), lookup).map_err(ServeError::Open)?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| ServeError::Bind {
@@ -85,6 +84,14 @@ pub async fn start(
         addr: config.listen,
         source,
     })?;
+    if config.public_url.is_empty() && addr.ip().is_unspecified() {
+        tracing::warn!(
+            %addr,
+            "public_url is not set and the server listens on every interface: e-mailed links will name the loopback address; set INKAN_PUBLIC_URL"
+        );
+    }
+    config.public_url = config.public_url_for(addr);
+    let state = AppState::open(config.clone(), lookup).map_err(ServeError::Open)?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let jobs = tokio::spawn(jobs::run(state.clone(), stopped.clone()));
     let mut shutdown = stopped;

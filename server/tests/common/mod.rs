@@ -438,6 +438,11 @@ pub async fn revoke_confirmed(h: &Harness, serial: &str, developer: &str, reason
     let (s, v) = step(h, "sam", "revocations", id, "accept-revocation-form", true).await;
     assert_eq!(s, 200, "{v}");
     let mail = h.sink.wait_for("revocation/confirm?token=").await;
+    // With no public_url configured, the link names the address the server is bound to.
+    assert!(
+        mail.contains(&format!("{}/revocation/confirm?token=", h.base)),
+        "{mail}"
+    );
     assert_eq!(confirm_revocation(h, &token_in(&mail)).await, 200);
 }
 
