@@ -246,6 +246,64 @@ async fn r_5_2_separation_one_person_holds_one_role() {
     assert!(err.to_string().contains("R-5.2-SEPARATION"));
 }
 
+/// A stranger who guesses what names a password (row numbers, as the ids once were,
+/// and strings shaped like the handles) and sends wrong secrets locks nobody's: each
+/// holder's password still enrolls afterwards. Only the holder, who has the handle,
+/// can use up its attempts.
+/// Proves: R-4.2-PASSWORD.
+#[tokio::test]
+async fn r_4_2_password_a_stranger_cannot_lock_a_holders_password() {
+    let h = start().await;
+    let passwords = approved(&h, "454545", "m@lock.example", &["000001", "000002"]).await;
+    for guess in (1..=20)
+        .map(|n| n.to_string())
+        .chain(["abcdefghijkmn".to_string()])
+    {
+        for _ in 0..6 {
+            let (s, _) = enroll(&h, &format!("{guess}-wrong"), &csr(1)).await;
+            assert_eq!(s, 401);
+        }
+    }
+    for (n, (_, password)) in passwords.iter().enumerate() {
+        let (s, v) = enroll(&h, password, &csr(n as u32 + 1)).await;
+        assert_eq!(s, 201, "holder {n}: {v}");
+    }
+    let (handle, secret) = passwords[0].1.split_once('-').unwrap();
+    assert!(
+        handle.len() >= 12 && secret.len() >= 25,
+        "{handle}-{secret}"
+    );
+}
+
+/// A password made before handles existed (schema migration 6) is still named by its
+/// holder's row id, and still enrolls until it expires.
+#[tokio::test]
+async fn a_password_made_before_handles_still_enrolls() {
+    use inkan_runtime::sql::Param;
+    let h = start().await;
+    let passwords = approved(&h, "464646", "m@old.example", &["000001"]).await;
+    let (handle, _) = passwords[0].1.split_once('-').unwrap();
+    let db = store(&h);
+    let id: i64 = db
+        .query_opt(
+            "SELECT id FROM holders WHERE password_handle = ?1",
+            &[Param::Text(handle)],
+        )
+        .unwrap()
+        .unwrap()
+        .get(0)
+        .unwrap();
+    let old = format!("{id}-oldstylesecretoldstylesecret");
+    let hash = inkan_server::ra::secrets::token_hash(&old);
+    db.execute(
+        "UPDATE holders SET password_handle = NULL, password_hash = ?2 WHERE id = ?1",
+        &[Param::Int(id), Param::Blob(&hash)],
+    )
+    .unwrap();
+    let (s, v) = enroll(&h, &old, &csr(1)).await;
+    assert_eq!(s, 201, "{v}");
+}
+
 /// Proves: R-4.2-PASSWORD.
 #[tokio::test]
 async fn r_4_2_password_wrong_reused_and_brute_forced_passwords_are_refused() {

@@ -100,8 +100,8 @@ async fn passwords(id: &str) -> (i64, usize) {
     let (hid, _) = issued[0].1.split_once('-').unwrap();
     let expires: i64 = store(&h)
         .query_opt(
-            "SELECT expires_at FROM holders WHERE id = ?1",
-            &[inkan_runtime::sql::Param::Int(hid.parse().unwrap())],
+            "SELECT expires_at FROM holders WHERE password_handle = ?1",
+            &[inkan_runtime::sql::Param::Text(hid)],
         )
         .unwrap()
         .unwrap()
@@ -125,8 +125,8 @@ async fn passwords(id: &str) -> (i64, usize) {
             let store = store(&h);
             let failures: i64 = store
                 .query_opt(
-                    "SELECT failures FROM holders WHERE id = ?1",
-                    &[inkan_runtime::sql::Param::Int(hid2.parse().unwrap())],
+                    "SELECT failures FROM holders WHERE password_handle = ?1",
+                    &[inkan_runtime::sql::Param::Text(hid2)],
                 )
                 .unwrap()
                 .unwrap()

@@ -1,6 +1,7 @@
 //! One error surface: the answers made below or beside the handlers (axum's path and
 //! query rejections, the method router's 405, the body limit's 413, the timeout's
-//! 408) leave as problem documents like the handlers' own, keeping their headers
+//! 408: plain text or no body) leave as problem documents like the handlers' own
+//! (the portal's HTML error pages, for a person at a form, stay pages), keeping their headers
 //! (`Allow`, `Retry-After`); and the request's headers are bounded here, below
 //! hyper's own limits, so a request with too many or too large headers gets a
 //! problem document too rather than hyper's bare 431.
@@ -61,11 +62,13 @@ pub async fn guard(request: Request, next: Next) -> Response {
 /// Most bytes of a plain-text error body read to reword it.
 const MAX_PLAIN_BODY: usize = 4 * 1024;
 
-fn is_problem(response: &Response) -> bool {
+/// Made below the handlers: no body type, or axum's plain text. (The portal's own
+/// error pages, HTML for a person at a browser form, are left as they are.)
+fn is_bare(response: &Response) -> bool {
     response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"))
+        .is_none_or(|v| v.as_bytes().starts_with(b"text/plain"))
 }
 
 /// Rewrites an error answer that is not a problem document into one: the detail says
@@ -73,7 +76,7 @@ fn is_problem(response: &Response) -> bool {
 /// (axum adds a 405's `Allow` header above the layers, after this has run.)
 async fn as_problem(response: Response, method: &Method) -> Response {
     let status = response.status();
-    if status.as_u16() < 400 || is_problem(&response) {
+    if status.as_u16() < 400 || !is_bare(&response) {
         return response;
     }
     let (parts, body) = response.into_parts();
@@ -114,6 +117,13 @@ async fn as_problem(response: Response, method: &Method) -> Response {
 mod tests {
     use super::*;
 
+    fn is_problem(response: &Response) -> bool {
+        response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"))
+    }
+
     fn plain(status: StatusCode, text: &str) -> Response {
         (status, text.to_string()).into_response()
     }
@@ -148,5 +158,13 @@ mod tests {
         );
         let ok = as_problem(plain(StatusCode::OK, "fine"), &Method::GET).await;
         assert!(!is_problem(&ok));
+        let page = (
+            StatusCode::UNAUTHORIZED,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            "<p>try again</p>",
+        )
+            .into_response();
+        let page = as_problem(page, &Method::POST).await;
+        assert!(!is_problem(&page), "a person's error page stays a page");
     }
 }

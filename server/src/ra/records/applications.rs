@@ -153,8 +153,11 @@ impl Ra {
             ..NewPasswords::default()
         };
         for (hid, person) in holder_ids {
-            let password = format!("{hid}-{}", random_token(16)?);
-            out.hashes.push((hid, token_hash(&password)));
+            // The handle names the password without giving it away: 64 random bits, so
+            // a stranger cannot find one to lock (R-4.2-PASSWORD).
+            let handle = random_token(8)?;
+            let password = format!("{handle}-{}", random_token(16)?);
+            out.hashes.push((hid, handle, token_hash(&password)));
             out.passwords.push((person, password));
         }
         Ok(out)
@@ -166,8 +169,8 @@ impl Ra {
 pub struct NewPasswords {
     /// (person, password), to hand over once.
     pub passwords: Vec<(String, String)>,
-    /// (holder id, hash), what is stored.
-    pub hashes: Vec<(i64, Vec<u8>)>,
+    /// (holder id, handle, hash), what is stored.
+    pub hashes: Vec<(i64, String, Vec<u8>)>,
     /// Whole days they stay valid.
     pub lifetime_days: u32,
 }
@@ -175,10 +178,10 @@ pub struct NewPasswords {
 /// Stores the hashes of new passwords, valid for the policy's lifetime from `now`.
 pub fn store_passwords(tx: &mut Tx<'_>, new: &NewPasswords, now: Timestamp) -> Result<()> {
     let expires = now.unix() + i64::from(new.lifetime_days) * 86_400;
-    for (hid, hash) in &new.hashes {
+    for (hid, handle, hash) in &new.hashes {
         tx.execute(
-            "UPDATE holders SET password_hash = ?2, expires_at = ?3 WHERE id = ?1",
-            args![*hid, hash, expires],
+            "UPDATE holders SET password_hash = ?2, expires_at = ?3, password_handle = ?4 WHERE id = ?1",
+            args![*hid, hash, expires, handle],
         )
         .map_err(RaError::from)?;
     }

@@ -68,6 +68,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../../migrations/sqlite/0005_forms.sql"),
         postgres: include_str!("../../../migrations/postgres/0005_forms.sql"),
     },
+    Migration {
+        version: 6,
+        name: "one-time passwords named by a random handle",
+        sqlite: include_str!("../../../migrations/sqlite/0006_password_handles.sql"),
+        postgres: include_str!("../../../migrations/postgres/0006_password_handles.sql"),
+    },
 ];
 
 impl Ra {

@@ -28,19 +28,41 @@ impl Ra {
                 "the password is wrong, used, expired or locked (R-4.2-PASSWORD)",
             )
         };
-        let hid: i64 = password
-            .split_once('-')
-            .and_then(|(id, _)| id.parse().ok())
-            .ok_or_else(refused)?;
-        let row: Option<HolderRow> = self
+        let (handle, _) = password.split_once('-').ok_or_else(refused)?;
+        const SELECT: &str = "SELECT h.id, h.password_hash, h.expires_at, h.failures, h.used_at, a.developer, h.person, d.status FROM holders h JOIN applications a ON a.id = h.application JOIN developers d ON d.number = a.developer";
+        let read = |r: &inkan_runtime::sql::Row| -> Result<HolderRow, SqlError> {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
+        };
+        let mut row: Option<HolderRow> = self
             .row(
-                "SELECT h.password_hash, h.expires_at, h.failures, h.used_at, a.developer, h.person, d.status FROM holders h JOIN applications a ON a.id = h.application JOIN developers d ON d.number = a.developer WHERE h.id = ?1",
-                args![hid],
+                &format!("{SELECT} WHERE h.password_handle = ?1"),
+                args![handle],
             )?
-            .map(|r| Ok::<_, SqlError>((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))
+            .map(|r| read(&r))
             .transpose()
             .map_err(RaError::from)?;
-        let Some((Some(hash), Some(expires), failures, used, developer, person, status)) = row
+        // A password made before handles (migration 6) is named by its row id until it
+        // expires.
+        if let (None, Ok(id)) = (&row, handle.parse::<i64>()) {
+            row = self
+                .row(
+                    &format!("{SELECT} WHERE h.id = ?1 AND h.password_handle IS NULL"),
+                    args![id],
+                )?
+                .map(|r| read(&r))
+                .transpose()
+                .map_err(RaError::from)?;
+        }
+        let Some((hid, Some(hash), Some(expires), failures, used, developer, person, status)) = row
         else {
             self.audit(
                 now,
@@ -188,9 +210,10 @@ impl Ra {
     }
 }
 
-/// A holder's password state: hash, expiry, failures, use, developer, person, and the
-/// developer's place on the list.
+/// A holder's password state: its row id, hash, expiry, failures, use, developer,
+/// person, and the developer's place on the list.
 type HolderRow = (
+    i64,
     Option<Vec<u8>>,
     Option<i64>,
     i64,
