@@ -91,6 +91,8 @@ impl Service {
         drop((ra, ca));
         let mut config = inkan_server::Config::load(&ca_dir).unwrap();
         config.dir = ca_dir;
+        // Every input comes from one in-process client: no per-client rate limit.
+        config.rate_limit_burst = 0;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()

@@ -40,6 +40,12 @@ pub struct Config {
     pub header_timeout_seconds: u64,
     /// Seconds between scheduler ticks.
     pub tick_seconds: u64,
+    /// Requests one client address may send at once to the endpoints a stranger can
+    /// reach with a guess (staff login, enrollment, revocation confirmation, share
+    /// entry); 0 turns the limit off.
+    pub rate_limit_burst: u32,
+    /// Seconds in which a client earns one more such request after its burst.
+    pub rate_limit_refill_seconds: u64,
 }
 
 impl Default for Config {
@@ -57,6 +63,8 @@ impl Default for Config {
             request_timeout_seconds: 30,
             header_timeout_seconds: 10,
             tick_seconds: 60,
+            rate_limit_burst: 20,
+            rate_limit_refill_seconds: 3,
         }
     }
 }

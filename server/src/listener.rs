@@ -37,7 +37,11 @@ pub(crate) async fn serve(
             },
             _ = shutdown.changed() => break,
         };
-        let service = TowerToHyperService::new(app.clone());
+        // The client's address, for the per-client rate limits.
+        let service = TowerToHyperService::new(tower::Layer::layer(
+            &axum::Extension(axum::extract::ConnectInfo(peer)),
+            app.clone(),
+        ));
         let builder = builder.clone();
         let mut stop = shutdown.clone();
         connections.spawn(async move {

@@ -12,11 +12,13 @@
 //! - `renewals.rs`: the renewal notices to post, and their postings;
 //! - `operations.rs`: key activation, room entries, the operators' actions;
 //! - [`extract`], `pages.rs`, [`problem`], `openapi.rs`: what the handlers share;
+//! - `limits.rs`: the routes a stranger can reach with a guess, rate-limited per client;
 //! - `surface.rs`: the errors made below the handlers as problem documents, and the
 //!   bound on request headers.
 
 mod cases;
 pub mod extract;
+mod limits;
 mod openapi;
 mod operations;
 mod pages;
@@ -73,17 +75,7 @@ pub fn router(state: AppState) -> Router {
         .route("/repository/crl", get(repository::latest_crl))
         .route("/repository/notices", get(repository::notices))
         .route(&crl, get(repository::latest_crl))
-        .route(
-            "/enroll",
-            get(portal::enroll_page).post(portal::enroll_form),
-        )
         .route("/download/{serial}", get(portal::download))
-        .route(
-            "/revocation/confirm",
-            get(revocations::confirm_page).post(revocations::confirm_submit),
-        )
-        .route("/api/enroll", post(portal::enroll_api))
-        .route("/api/ra/login", post(registry::login))
         .route("/api/ra/logout", post(registry::logout))
         .route("/api/ra/me", get(registry::me))
         .route("/api/ra/developers", post(registry::add_developer))
@@ -121,10 +113,7 @@ pub fn router(state: AppState) -> Router {
             "/api/ra/operator-actions",
             get(operations::operator_actions),
         )
-        .route(
-            "/api/ra/activation",
-            get(operations::activation_status).post(operations::enter_share),
-        )
+        .merge(limits::guessable(&state))
         .fallback(|| async { ApiError::not_found("no such resource") })
         .layer(DefaultBodyLimit::max(limit))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(

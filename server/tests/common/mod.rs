@@ -209,6 +209,9 @@ async fn start_inner(
     config.smtp_host = Some("127.0.0.1".into());
     config.smtp_port = smtp_port;
     config.tick_seconds = 1;
+    // Every test client is 127.0.0.1: the per-client rate limit is off unless a test
+    // turns it on (server/tests/rate.rs).
+    config.rate_limit_burst = 0;
     tweak(&mut config);
     let started_with = config.clone();
     let server = inkan_server::start(config, &lookup).await.unwrap();
