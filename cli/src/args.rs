@@ -46,7 +46,7 @@ pub enum Command {
     Pending(PendingArgs),
     /// Key ceremony: generate the CA keys inside a PKCS#11 token, issue the CA
     /// certificates through it, split the token PIN among the custodians (R-6.1-CA-KEYGEN,
-    /// R-6.2-HSM, R-6.2-M-OF-N). The current user PIN is read from INKAN_HSM_PIN or standard input.
+    /// R-6.2-HSM, R-6.2-M-OF-N). The token's current user PIN is read from INKAN_HSM_PIN and its security officer PIN from INKAN_HSM_SO_PIN, or each from a line of standard input; both are replaced.
     Ceremony(CeremonyArgs),
     /// Run the CA as a service: RA API, subscriber portal, repository, scheduled jobs.
     Serve(ServeArgs),

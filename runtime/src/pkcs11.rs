@@ -109,14 +109,36 @@ pub fn token_in_slot(module: &Path, slot_id: u64) -> Result<String> {
 
 /// A logged-in read-write session on the token.
 pub fn login(ctx: &Pkcs11, slot: Slot, pin: &AuthPin) -> Result<Session> {
+    login_as(ctx, slot, UserType::User, pin)
+}
+
+/// Opens a read-write session on `slot` logged in as `who`.
+fn login_as(ctx: &Pkcs11, slot: Slot, who: UserType, pin: &AuthPin) -> Result<Session> {
     let session = ctx.open_rw_session(slot).map_err(hsm)?;
-    match session.login(UserType::User, Some(pin)) {
+    match session.login(who, Some(pin)) {
         Ok(()) | Err(CkError::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => Ok(session),
-        Err(CkError::Pkcs11(RvError::PinIncorrect, _)) => {
-            Err(Error::Activation("the token refused the PIN".into()))
-        }
+        Err(CkError::Pkcs11(RvError::PinIncorrect, _)) => Err(Error::Activation(format!(
+            "the token refused the {} PIN",
+            if matches!(who, UserType::So) {
+                "security officer"
+            } else {
+                "user"
+            }
+        ))),
         Err(e) => Err(hsm(e)),
     }
+}
+
+/// Replaces the token's security officer PIN (`old`) with `new`. Nobody must be
+/// logged in to the token in this process: PKCS #11 allows one kind of login at a
+/// time.
+pub fn replace_so_pin(ctx: &Pkcs11, slot: Slot, old: &AuthPin, new: &AuthPin) -> Result<()> {
+    let session = login_as(ctx, slot, UserType::So, old)?;
+    session
+        .set_pin(old, new)
+        .map_err(|e| Error::Hsm(format!("cannot change the security officer PIN: {e}")))?;
+    session.logout().map_err(hsm)?;
+    Ok(())
 }
 
 fn find_key(session: &Session, label: &str, class: ObjectClass) -> Result<ObjectHandle> {
@@ -197,7 +219,10 @@ pub fn generate(session: &Session, label: &str, bits: u32) -> Result<SubjectPubl
         Attribute::Sensitive(true),
         Attribute::Extractable(false),
         Attribute::Sign(true),
+        // Signing only: no decryption, unwrapping or derivation with the CA key.
         Attribute::Decrypt(false),
+        Attribute::Unwrap(false),
+        Attribute::Derive(false),
         Attribute::KeyType(KeyType::RSA),
         Attribute::Label(label.as_bytes().to_vec()),
         Attribute::Id(id),
@@ -208,26 +233,29 @@ pub fn generate(session: &Session, label: &str, bits: u32) -> Result<SubjectPubl
     public_key(session, label)
 }
 
-/// Whether a private key is what R-6.1-CA-KEYGEN asks: generated on the token
-/// (CKA_LOCAL), sensitive, never extractable.
+/// Whether a private key is what R-6.1-CA-KEYGEN and R-6.1-CA-KEY-USE ask: generated
+/// on the token (CKA_LOCAL), sensitive, never extractable, and good for signing only
+/// (no decryption, unwrapping or derivation).
 pub fn generated_inside(session: &Session, label: &str) -> Result<bool> {
     let handle = find_key(session, label, ObjectClass::PRIVATE_KEY)?;
-    let attrs = session
-        .get_attributes(
-            handle,
-            &[
-                AttributeType::Local,
-                AttributeType::Sensitive,
-                AttributeType::Extractable,
-                AttributeType::NeverExtractable,
-            ],
-        )
-        .map_err(hsm)?;
+    let asked = [
+        AttributeType::Local,
+        AttributeType::Sensitive,
+        AttributeType::Extractable,
+        AttributeType::NeverExtractable,
+        AttributeType::Decrypt,
+        AttributeType::Unwrap,
+        AttributeType::Derive,
+    ];
+    let attrs = session.get_attributes(handle, &asked).map_err(hsm)?;
     Ok(attrs.iter().all(|a| match a {
         Attribute::Local(v) | Attribute::Sensitive(v) | Attribute::NeverExtractable(v) => *v,
-        Attribute::Extractable(v) => !*v,
-        _ => true,
-    }) && attrs.len() == 4)
+        Attribute::Extractable(v)
+        | Attribute::Decrypt(v)
+        | Attribute::Unwrap(v)
+        | Attribute::Derive(v) => !*v,
+        _ => false,
+    }) && attrs.len() == asked.len())
 }
 
 struct Connection {

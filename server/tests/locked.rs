@@ -53,6 +53,7 @@ async fn r_6_2_m_of_n_the_service_starts_locked_and_custodians_unlock_it() {
         module,
         token: label,
         pin: zeroize::Zeroizing::new("87654321".into()),
+        so_pin: zeroize::Zeroizing::new(inkan_tests::softhsm::SO_PIN.into()),
         witnesses: vec!["W One".into(), "W Two".into()],
         allow_clock_override: false,
         progress: &|_| {},

@@ -10,6 +10,8 @@ use std::process::Command;
 
 /// The user PIN of every test token.
 pub const USER_PIN: &str = "87654321";
+/// The security officer PIN every test token is made with; a ceremony replaces it.
+pub const SO_PIN: &str = "12345678";
 
 /// A key ceremony for policy `id` on the token labelled `token`, into `dir`, with two
 /// witnesses; returns the CA, the custodians' shares and the signed transcript.
@@ -26,6 +28,7 @@ pub fn ceremony(
         module: module(),
         token,
         pin: zeroize::Zeroizing::new(USER_PIN.to_string()),
+        so_pin: zeroize::Zeroizing::new(SO_PIN.to_string()),
         witnesses: vec!["Key Custodian One".into(), "Security Officer Two".into()],
         allow_clock_override: true,
         progress: &|_| {},
@@ -77,7 +80,7 @@ pub fn make_tokens(names: &[&str]) -> String {
                 "--label",
                 &label,
                 "--so-pin",
-                "12345678",
+                SO_PIN,
                 "--pin",
                 USER_PIN,
             ])

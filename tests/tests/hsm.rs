@@ -20,7 +20,7 @@ use inkan_tests::{fixture, request};
 use inkan_tests::softhsm::module;
 
 /// This binary's tokens.
-const TOKENS: &[&str] = &["ceremony", "mofn", "wrong-a", "wrong-b"];
+const TOKENS: &[&str] = &["ceremony", "mofn", "wrong-a", "wrong-b", "pins"];
 
 fn token(name: &str) -> String {
     inkan_tests::softhsm::token(TOKENS, name)
@@ -51,7 +51,7 @@ fn r_6_1_ca_keygen_the_ceremony_makes_the_keys_inside_the_token() {
         let label = inkan_runtime::custody::key_label("jpcert-ssl-client-2026", profile);
         assert!(
             inkan_runtime::pkcs11::generated_inside(&session, &label).unwrap(),
-            "{label}: CKA_LOCAL, sensitive, never extractable"
+            "{label}: CKA_LOCAL, sensitive, never extractable, no decrypt, unwrap or derive"
         );
     }
     // R-7.1-ICA: the issuing CA's subjectAltName carries the token number.
@@ -89,6 +89,50 @@ fn r_6_1_ca_keygen_the_ceremony_makes_the_keys_inside_the_token() {
         .collect();
     assert!(events.contains(&"ca-key-ceremony".to_string()));
     assert!(ca.verify_audit().unwrap().ok());
+}
+
+/// After the ceremony neither PIN the token had opens it: whoever knew the user PIN
+/// or the security officer PIN before cannot sign, nor set a new user PIN and then
+/// sign, without the custodians; the PIN rebuilt from two shares does open it.
+/// Proves: R-6.2-M-OF-N.
+#[test]
+fn r_6_2_m_of_n_no_pin_known_before_the_ceremony_opens_the_token_after_it() {
+    use cryptoki::session::UserType;
+    use cryptoki::types::AuthPin;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("ca");
+    let (ca, shares, transcript) = ceremony("jpcert-ssl-client-2026", "pins", &dir);
+    drop(ca);
+    assert!(
+        transcript.contains("security officer PIN was replaced"),
+        "{transcript}"
+    );
+    let ctx = inkan_runtime::pkcs11::open_module(&module()).unwrap();
+    let (slot, _) = inkan_runtime::pkcs11::find_token(&ctx, &token("pins")).unwrap();
+    let refused = |who: UserType, pin: &str| {
+        let session = ctx.open_rw_session(slot).unwrap();
+        match session.login(who, Some(&AuthPin::from(pin.to_string()))) {
+            Err(cryptoki::error::Error::Pkcs11(cryptoki::error::RvError::PinIncorrect, _)) => true,
+            Ok(()) => {
+                session.logout().unwrap();
+                false
+            }
+            Err(e) => panic!("{e}"),
+        }
+    };
+    assert!(
+        refused(UserType::User, inkan_tests::softhsm::USER_PIN),
+        "the old user PIN"
+    );
+    assert!(
+        refused(UserType::So, inkan_tests::softhsm::SO_PIN),
+        "the old SO PIN"
+    );
+    let pin = String::from_utf8(shamir::combine(&shares[1..]).unwrap()).unwrap();
+    assert!(
+        !refused(UserType::User, &pin),
+        "the custodians' PIN opens it"
+    );
 }
 
 fn hex_decode(s: &str) -> Vec<u8> {
@@ -213,4 +257,29 @@ fn r_6_2_m_of_n_a_wrong_share_is_refused_and_named_by_index() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("already entered"), "{err}");
+    // Each refusal is audited by index and reason, never with the share's text.
+    let refused: Vec<String> = ca
+        .store()
+        .audit_entries()
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event == "key-activation-share-refused")
+        .map(|e| e.details)
+        .collect();
+    assert_eq!(refused.len(), 3, "{refused:?}");
+    for (details, index) in refused.iter().zip(["2", "unreadable", "1"]) {
+        assert!(
+            details.contains(&format!("\"index\":\"{index}\""))
+                || details.contains(&format!("index={index}")),
+            "{details}"
+        );
+    }
+    for share in shares_a.iter().chain(&shares_b) {
+        let text = share.to_text();
+        let (_, secret) = text.split_once('-').unwrap();
+        assert!(
+            refused.iter().all(|d| !d.contains(secret)),
+            "a share's value was audited"
+        );
+    }
 }

@@ -47,7 +47,7 @@ fn a_token_that_refuses_to_sign_issues_nothing_and_the_ca_recovers() {
     let err = ca
         .issue(&request(&csr, 9, 2), Timestamp::now())
         .unwrap_err();
-    assert!(err.to_string().contains("refused the PIN"), "{err}");
+    assert!(err.to_string().contains("refused the user PIN"), "{err}");
     let db = rusqlite::Connection::open(dir.join("ca.sqlite")).unwrap();
     let (serial, status, der): (String, String, Option<Vec<u8>>) = db
         .query_row(

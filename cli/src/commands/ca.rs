@@ -200,17 +200,24 @@ pub fn ceremony(args: CeremonyArgs) -> Result<ExitCode> {
         store,
     } = args;
     let policy = policy(&name)?;
-    let pin = match std::env::var("INKAN_HSM_PIN") {
-        Ok(p) => zeroize::Zeroizing::new(p),
-        Err(_) => {
-            eprintln!("enter the token's current user PIN:");
-            let mut line = String::new();
-            std::io::stdin()
-                .read_line(&mut line)
-                .context("reading the PIN")?;
-            zeroize::Zeroizing::new(line.trim_end_matches(['\n', '\r']).to_string())
+    let read_pin = |var: &str, which: &str| -> Result<zeroize::Zeroizing<String>> {
+        if let Ok(p) = std::env::var(var) {
+            return Ok(zeroize::Zeroizing::new(p));
         }
+        eprintln!("enter the token's current {which} PIN:");
+        let mut line = zeroize::Zeroizing::new(String::new());
+        let n = std::io::stdin()
+            .read_line(&mut line)
+            .with_context(|| format!("reading the {which} PIN"))?;
+        if n == 0 {
+            anyhow::bail!("standard input ended before the {which} PIN ({var} is not set either)");
+        }
+        Ok(zeroize::Zeroizing::new(
+            line.trim_end_matches(['\n', '\r']).to_string(),
+        ))
     };
+    let pin = read_pin("INKAN_HSM_PIN", "user")?;
+    let so_pin = read_pin("INKAN_HSM_SO_PIN", "security officer")?;
     let token = inkan_runtime::pkcs11::token_in_slot(&hsm, slot)?;
     eprintln!(
         "key ceremony for policy `{}` on token `{token}` (slot {slot}), witnessed by {}",
@@ -221,6 +228,7 @@ pub fn ceremony(args: CeremonyArgs) -> Result<ExitCode> {
         module: hsm,
         token,
         pin,
+        so_pin,
         witnesses,
         allow_clock_override,
         progress: &|step| eprintln!("  {step}"),
@@ -234,6 +242,8 @@ pub fn ceremony(args: CeremonyArgs) -> Result<ExitCode> {
     for s in &shares {
         println!("  custodian {}: {}", s.index, s.to_text());
     }
-    eprintln!("the token PIN was replaced; it now exists only as these shares");
+    eprintln!(
+        "the token's user PIN was replaced and now exists only as these shares; its security officer PIN was replaced by one nobody kept"
+    );
     Ok(ExitCode::SUCCESS)
 }

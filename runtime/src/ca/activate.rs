@@ -1,6 +1,6 @@
 //! M-of-N activation of an open CA (R-6.2-M-OF-N): custodians enter their shares one
-//! by one; each is checked and audited (never its value), and at the threshold the
-//! CA keys and the audit key come to life.
+//! by one; each is checked and audited, refused or not (never its value), and at the
+//! threshold the CA keys and the audit key come to life.
 
 use super::open::Ca;
 use crate::audit::Event;
@@ -45,7 +45,22 @@ impl Ca {
                 active: true,
             });
         };
-        let index = activation.enter(text)?;
+        let index = match activation.enter(text) {
+            Ok(index) => index,
+            Err(e) => {
+                // A refused share is audited by its index alone, never its value: a
+                // run of refusals is someone trying shares.
+                let index = crate::custody::shamir::Share::parse(text)
+                    .map_or_else(|_| "unreadable".to_string(), |s| s.index.to_string());
+                self.audit(Event::new(
+                    now,
+                    actor,
+                    "key-activation-share-refused",
+                    &[("index", &index), ("why", &e.to_string())],
+                ))?;
+                return Err(e);
+            }
+        };
         let (have, need) = (activation.entered.len(), usize::from(activation.threshold));
         let share_event = Event::new(
             now,

@@ -28,6 +28,9 @@ pub struct CeremonyOptions<'a> {
     pub token: String,
     /// The token's current user PIN; replaced during the ceremony.
     pub pin: Zeroizing<String>,
+    /// The token's current security officer PIN; replaced during the ceremony by one
+    /// nobody keeps.
+    pub so_pin: Zeroizing<String>,
     /// The trusted persons present (R-6.1-CA-KEYGEN: several).
     pub witnesses: Vec<String>,
     /// Allow `--now` later.
@@ -90,8 +93,14 @@ impl Ca {
         if options.witnesses.len() < 2 {
             return Err(Error::Policy("a key ceremony needs at least two witnesses, several trusted persons (R-6.1-CA-KEYGEN)".into()));
         }
-        (options.progress)("logging in to the token and replacing its PIN");
-        let mut maker = prepare(&options.module, &options.token, &options.pin, def.id)?;
+        (options.progress)("logging in to the token and replacing its two PINs");
+        let mut maker = prepare(
+            &options.module,
+            &options.token,
+            &options.pin,
+            &options.so_pin,
+            def.id,
+        )?;
         let (shares, commitments) = split_pin(&maker.pin, keys.shares, keys.threshold)?;
         let init = InitOptions {
             allow_clock_override: options.allow_clock_override,
@@ -126,7 +135,7 @@ impl Ca {
             })
             .collect();
         let mut transcript = format!(
-            "inkan key ceremony transcript\n\npolicy: {} (sha256 {})\ntime: {now}\nmodule: {}\ntoken: {} (serial {})\nwitnesses: {}\n\nkeys:\n  {}\n\ncertificates:\n  {}\n\nactivation: {} shares, {} needed (R-6.2-M-OF-N); the token PIN was replaced and exists only as shares.\nshare commitments:\n  {}\n\naudit public key: {}\n",
+            "inkan key ceremony transcript\n\npolicy: {} (sha256 {})\ntime: {now}\nmodule: {}\ntoken: {} (serial {})\nwitnesses: {}\n\nkeys:\n  {}\n\ncertificates:\n  {}\n\nactivation: {} shares, {} needed (R-6.2-M-OF-N); the token's user PIN was replaced and exists only as shares; its security officer PIN was replaced by one nobody kept.\nshare commitments:\n  {}\n\naudit public key: {}\n",
             def.id,
             def.sha256,
             options.module.display(),

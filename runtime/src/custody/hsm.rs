@@ -71,24 +71,44 @@ impl KeyMaker for HsmKeys {
     }
 }
 
-/// Opens the token, logs in with the current PIN, and replaces the PIN with a fresh
-/// random one; returns the key maker holding the session and the new PIN.
+/// A PIN nobody has seen: 24 random bytes, hex.
+fn random_pin() -> Result<Zeroizing<String>> {
+    let mut raw = Zeroizing::new([0u8; 24]);
+    getrandom::fill(raw.as_mut()).map_err(|e| Error::Activation(format!("no randomness: {e}")))?;
+    Ok(Zeroizing::new(hex::encode(raw.as_ref())))
+}
+
+/// Opens the token and takes both of its PINs from whoever knew them: checks the
+/// current user PIN, replaces the security officer PIN with a random one that is
+/// dropped at once (nobody can then set a new user PIN and sign without the
+/// custodians), and replaces the user PIN with a random one, which the ceremony
+/// splits into shares. Returns the key maker holding the session and the new PIN.
+/// A ceremony that fails after this leaves a token whose PINs nobody knows: it must be
+/// initialised again.
 pub(crate) fn prepare(
     module: &Path,
     token: &str,
     current_pin: &str,
+    current_so_pin: &str,
     policy: &'static str,
 ) -> Result<HsmKeys> {
+    use cryptoki::types::AuthPin;
     let ctx = pkcs11::open_module(module)?;
     let (slot, serial) = pkcs11::find_token(&ctx, token)?;
-    let session = pkcs11::login(
+    // The user PIN first, so that a wrong one changes nothing.
+    let check = pkcs11::login(&ctx, slot, &AuthPin::from(current_pin.to_string()))?;
+    check
+        .logout()
+        .map_err(|e| Error::Hsm(format!("cannot log out: {e}")))?;
+    drop(check);
+    pkcs11::replace_so_pin(
         &ctx,
         slot,
-        &cryptoki::types::AuthPin::from(current_pin.to_string()),
+        &AuthPin::from(current_so_pin.to_string()),
+        &AuthPin::from(random_pin()?.to_string()),
     )?;
-    let mut raw = [0u8; 24];
-    getrandom::fill(&mut raw).map_err(|e| Error::Activation(format!("no randomness: {e}")))?;
-    let pin = Zeroizing::new(hex::encode(raw));
+    let session = pkcs11::login(&ctx, slot, &AuthPin::from(current_pin.to_string()))?;
+    let pin = random_pin()?;
     session
         .set_pin(
             &cryptoki::types::AuthPin::from(current_pin.to_string()),
