@@ -40,6 +40,9 @@ pub enum Command {
     RpDemo(RpDemoArgs),
     /// Print the CA certificates as PEM, root first.
     CaCerts(CaCertsArgs),
+    /// Print an issued certificate as PEM, by serial (with `--chain`, followed by the
+    /// issuing CA's and the root's).
+    Cert(CertArgs),
     /// List records left pending: their TBSCertificate was recorded and the process
     /// stopped before the signed certificate was. A signature may exist; revoke each
     /// (`inkan revoke --serial S --reason other`) so the CRL covers it. Exit 1 when any.
@@ -217,6 +220,20 @@ pub struct CaCertsArgs {
     /// The CA directory.
     #[arg(long)]
     pub dir: PathBuf,
+}
+
+/// The arguments of `inkan cert`.
+#[derive(clap::Args)]
+pub struct CertArgs {
+    /// The CA directory.
+    #[arg(long)]
+    pub dir: PathBuf,
+    /// The certificate's serial, hex.
+    #[arg(long)]
+    pub serial: String,
+    /// Also print the chain: the issuing CA, then the root.
+    #[arg(long)]
+    pub chain: bool,
 }
 
 /// The arguments of `inkan pending`.

@@ -38,6 +38,7 @@ fn run(command: Command) -> Result<ExitCode> {
         Command::Revoke(a) => ca::revoke(a),
         Command::Crl(a) => ca::crl(a),
         Command::CaCerts(a) => ca::ca_certs(a),
+        Command::Cert(a) => ca::cert(a),
         Command::Pending(a) => ca::pending(a),
         Command::Ceremony(a) => ca::ceremony(a),
         Command::Check(a) => check::check(a),

@@ -50,12 +50,7 @@ pub fn number(name: &str, s: &str) -> Result<(String, u64)> {
 /// Writes to `out` (atomically) or to standard output.
 pub fn write_out(out: Option<&Path>, bytes: &[u8]) -> Result<()> {
     match out {
-        Some(path) => {
-            // Write to a temporary file and rename, so a failure leaves no partial file.
-            let tmp = path.with_extension("partial");
-            std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-            std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
-        }
+        Some(path) => write_atomically(path, bytes),
         None => std::io::stdout()
             .write_all(bytes)
             .context("writing to standard output"),
@@ -135,12 +130,22 @@ pub fn der_blocks(bytes: &[u8], label: &str, source: &str) -> Result<Vec<Vec<u8>
 
 /// Writes `bytes` to a sibling temporary file, then renames it over `path`.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    let tmp = path.with_extension("partial");
-    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    // A temporary file beside the target, removed when dropped: whatever fails (a full
+    // disk, the rename), nothing is left behind and the target is untouched.
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("writing in {}", dir.display()))?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .with_context(|| format!("writing {}", path.display()))?;
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
 }
 
 /// A file's DER: PEM with the label `label`, or the bytes as they are.

@@ -94,6 +94,54 @@ fn a_ca_lives_through_the_cli() {
     let serial = issued_serial(&out);
     let serial = serial.as_str();
 
+    // A certificate that cannot be written out (here the target is a directory) was
+    // still issued: the command says so and how to print it again, leaves no file
+    // behind, and `inkan cert` prints it, with its chain if asked.
+    let blocked = tmp.path().join("blocked");
+    std::fs::create_dir(&blocked).expect("a directory where the file would go");
+    std::fs::write(blocked.join("keep"), "x").expect("the directory is not empty");
+    let failed = inkan_in(
+        &[
+            "issue",
+            "--dir",
+            path(&dir),
+            "--csr",
+            path(&csr),
+            "--developer",
+            "123456",
+            "--person",
+            "000002",
+            "--now",
+            now,
+            "--out",
+            path(&blocked),
+        ],
+        &shares,
+    );
+    assert_eq!(failed.status.code(), Some(1), "{}", text(&failed));
+    let said = text(&failed);
+    assert!(
+        said.contains("was issued and recorded") && said.contains("inkan cert --dir"),
+        "{said}"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
+        .expect("listing")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".tmp") || n.ends_with(".partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    let second = issued_serial(&failed);
+    let again = inkan(&["cert", "--dir", path(&dir), "--serial", &second, "--chain"]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    let pem_text = String::from_utf8_lossy(&again.stdout).into_owned();
+    assert_eq!(
+        pem_text.matches("BEGIN CERTIFICATE").count(),
+        3,
+        "{pem_text}"
+    );
+    let missing = inkan(&["cert", "--dir", path(&dir), "--serial", "0badcafe"]);
+    assert_eq!(missing.status.code(), Some(1), "{}", text(&missing));
+
     let out = inkan_in(
         &[
             "issue",
@@ -162,7 +210,8 @@ fn a_ca_lives_through_the_cli() {
     let pem = String::from_utf8_lossy(&out.stdout).into_owned();
     assert_eq!(pem.matches("BEGIN CERTIFICATE").count(), 2);
 
-    // R-7.1-SUB, R-7.2-CRL in CI: everything the CA issued, as JUnit XML.
+    // R-7.1-SUB, R-7.2-CRL in CI: everything the CA issued, as JUnit XML (two CA
+    // certificates, the two subscriber certificates, the CRL).
     let junit = inkan(&[
         "check",
         "--policy",
@@ -174,7 +223,7 @@ fn a_ca_lives_through_the_cli() {
     ]);
     assert_eq!(junit.status.code(), Some(0), "{}", text(&junit));
     assert!(
-        text(&junit).contains("tests=\"4\" failures=\"0\""),
+        text(&junit).contains("tests=\"5\" failures=\"0\""),
         "{}",
         text(&junit)
     );

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use inkan_runtime::ca::{Ca, InitOptions, IssueRequest};
 use inkan_runtime::calendar::Timestamp;
 use inkan_runtime::custody::shamir::Share;
@@ -12,7 +12,7 @@ use inkan_runtime::policy::Policy;
 use inkan_runtime::signer::SoftwareSigner;
 
 use crate::args::{
-    CaCertsArgs, CeremonyArgs, CrlArgs, InitArgs, IssueArgs, PendingArgs, RevokeArgs,
+    CaCertsArgs, CeremonyArgs, CertArgs, CrlArgs, InitArgs, IssueArgs, PendingArgs, RevokeArgs,
 };
 use crate::support::{lookup, number, parse_now, pem, policy, unlock_from_stdin, write_out};
 
@@ -113,7 +113,43 @@ pub fn issue(args: IssueArgs) -> Result<ExitCode> {
     };
     let issued = ca.issue(&request, now)?;
     eprintln!("issued serial {} to {}", issued.serial, issued.subject);
-    write_out(out.as_deref(), pem("CERTIFICATE", &issued.der)?.as_bytes())?;
+    write_out(out.as_deref(), pem("CERTIFICATE", &issued.der)?.as_bytes()).with_context(|| {
+        format!(
+            "certificate {} was issued and recorded, but could not be written out; print it again with `inkan cert --dir {} --serial {}`",
+            issued.serial,
+            dir.display(),
+            issued.serial
+        )
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `inkan cert`: an issued certificate again, by serial, with its chain if asked.
+pub fn cert(args: CertArgs) -> Result<ExitCode> {
+    let CertArgs { dir, serial, chain } = args;
+    let ca = Ca::open(&dir, &lookup)?;
+    let serial = inkan_runtime::ca::normalise_serial(&serial)?;
+    let record = ca
+        .store()
+        .certificate(&serial)?
+        .ok_or_else(|| anyhow!("no certificate with serial {serial} in {}", dir.display()))?;
+    let der = record.der.ok_or_else(|| {
+        anyhow!(
+            "certificate {serial} is {}: it was never signed and recorded (see `inkan pending`)",
+            record.status
+        )
+    })?;
+    let mut text = pem("CERTIFICATE", &der)?;
+    if chain {
+        // The issuing CA first, the root last, as a server sends its chain.
+        for ca_der in ca.ca_certificates()?.iter().rev() {
+            text.push_str(&pem("CERTIFICATE", ca_der)?);
+        }
+    }
+    print!("{text}");
+    if let Some((at, reason, _)) = &record.revoked {
+        eprintln!("note: certificate {serial} was revoked at {at} ({reason})");
+    }
     Ok(ExitCode::SUCCESS)
 }
 
