@@ -7,7 +7,7 @@
 
 use inkan_runtime::ca::{Ca, IssueRequest, Issued};
 use inkan_runtime::calendar::Timestamp;
-use inkan_runtime::verify::{Refusal, Verifier};
+use inkan_runtime::verify::{CLOCK_SKEW_SECONDS, Refusal, Verifier};
 use inkan_tests::{at, fixture, fixture_ca, policy};
 
 const ID: &str = "jpcert-ssl-client";
@@ -235,4 +235,215 @@ fn r_9_6_rp_check_each_refusal_names_the_policys_check() {
     }
     let asked = policy(ID).definition().lifecycle.unwrap().relying_parties;
     assert_eq!(asked, [RpCheck::ValidityPeriod, RpCheck::LatestCrl]);
+}
+
+/// The issuing CA's certificate with one byte of its TBS replaced (`at` the first
+/// place `find` occurs, `offset` bytes in, set to `value`), signed again with the
+/// root's fixture key, so it still chains to the root but says something else.
+fn resigned_ica(ica: &[u8], find: &[u8], offset: usize, value: &[u8]) -> Vec<u8> {
+    use rsa::Pkcs1v15Sign;
+    use rsa::pkcs8::DecodePrivateKey as _;
+    let mut der = ica.to_vec();
+    let at = der
+        .windows(find.len())
+        .position(|w| w == find)
+        .expect("the pattern is in the certificate")
+        + offset;
+    der[at..at + value.len()].copy_from_slice(value);
+    // The TBS is the first element of the outer SEQUENCE; lengths are unchanged.
+    let header_len = |at: usize| match der[at + 1] {
+        short if short < 0x80 => (2, usize::from(short)),
+        long => {
+            let n = usize::from(long & 0x7f);
+            let len = der[at + 2..at + 2 + n]
+                .iter()
+                .fold(0usize, |acc, b| acc * 256 + usize::from(*b));
+            (2 + n, len)
+        }
+    };
+    let (outer, _) = header_len(0);
+    let (inner, len) = header_len(outer);
+    let tbs = der[outer..outer + inner + len].to_vec();
+    let key = rsa::PrivateKey::from_pkcs8_pem(
+        &String::from_utf8(fixture("ca-root-1024.key.pem")).unwrap(),
+    )
+    .unwrap();
+    let digest = <sha1::Sha1 as sha1::Digest>::digest(&tbs);
+    let signature = key
+        .sign(Pkcs1v15Sign::new::<sha1::Sha1>(), &digest)
+        .unwrap();
+    let n = der.len();
+    der[n - signature.len()..].copy_from_slice(&signature);
+    der
+}
+
+/// A configured issuing CA certificate that says it is not a CA, or that its key may
+/// not sign certificates, is refused as a chain even though every signature holds.
+/// Proves: R-9.6-RP-CHECK.
+#[test]
+fn r_9_6_rp_check_a_chain_whose_issuer_is_not_a_ca_is_refused() {
+    let t0 = at("2026-04-01T09:00:00Z");
+    let (_tmp, mut ca) = fixture_ca(ID, t0);
+    let cert = issue(&mut ca, 7, t0);
+    let crl = ca.crl(None, t0, "test").unwrap().der;
+    let cas = ca.ca_certificates().unwrap();
+    // Untouched, re-signed: accepted, so the tampering below is what is refused.
+    let same = resigned_ica(&cas[1], &[0x55, 0x1d, 0x13], 0, &[0x55]);
+    let rp = Verifier::from_der(policy(ID), &[cas[0].clone(), same]).unwrap();
+    rp.load_crl(&crl, t0).unwrap();
+    rp.verify(&cert.der, t0).unwrap();
+    for (what, find, offset, value) in [
+        // basicConstraints' cA TRUE, pathLen 0 (01 01 ff 02 01 00) made FALSE.
+        (
+            "not a CA",
+            &[0x01u8, 0x01, 0xff, 0x02, 0x01, 0x00][..],
+            2,
+            &[0x00u8][..],
+        ),
+        // keyUsage keyCertSign|cRLSign (03 02 01 06) made digitalSignature (03 02 07 80).
+        (
+            "no keyCertSign",
+            &[0x03, 0x02, 0x01, 0x06][..],
+            2,
+            &[0x07, 0x80][..],
+        ),
+    ] {
+        let ica = resigned_ica(&cas[1], find, offset, value);
+        let rp = Verifier::from_der(policy(ID), &[cas[0].clone(), ica]).unwrap();
+        rp.load_crl(&crl, t0).unwrap();
+        match rp.verify(&cert.der, t0) {
+            Err(Refusal::NotChained(m)) => {
+                assert!(m.contains("is not a CA certificate"), "{what}: {m}")
+            }
+            other => panic!("{what}: {other:?}"),
+        }
+    }
+    // An issuing CA certificate that expired (its notAfter moved back to 2025) while
+    // the subscriber's has not: the chain is not valid now.
+    let (_, parsed) = x509_parser::parse_x509_certificate(&cas[1]).unwrap();
+    let not_after = parsed.validity().not_after.to_datetime();
+    let utc = format!(
+        "{:02}{:02}{:02}{:02}{:02}{:02}Z",
+        not_after.year() % 100,
+        u8::from(not_after.month()),
+        not_after.day(),
+        not_after.hour(),
+        not_after.minute(),
+        not_after.second()
+    );
+    let mut find = vec![0x17, 0x0d];
+    find.extend_from_slice(utc.as_bytes());
+    let ica = resigned_ica(&cas[1], &find, 2, b"25");
+    let rp = Verifier::from_der(policy(ID), &[cas[0].clone(), ica]).unwrap();
+    rp.load_crl(&crl, t0).unwrap();
+    match rp.verify(&cert.der, t0) {
+        Err(Refusal::NotChained(m)) => assert!(m.contains("is not valid now"), "{m}"),
+        other => panic!("an expired issuing CA: {other:?}"),
+    }
+}
+
+/// The edges are the CPS's: a certificate is valid from its notBefore through its
+/// notAfter inclusive (RFC 5280 4.1.2.5), a CRL is current through its nextUpdate, a
+/// CRL stamped up to five minutes ahead of the relying party's clock is taken, and
+/// the same CRL loaded twice is not "older".
+/// Proves: R-9.6-RP-CHECK.
+#[test]
+fn r_9_6_rp_check_validity_and_crl_freshness_hold_to_the_second() {
+    let t0 = at("2026-04-01T09:00:00Z");
+    let (_tmp, mut ca) = fixture_ca(ID, t0);
+    let cert = issue(&mut ca, 7, t0);
+    let (_, parsed) = x509_parser::parse_x509_certificate(&cert.der).unwrap();
+    let not_before = Timestamp::from_unix(parsed.validity().not_before.timestamp()).unwrap();
+    let not_after = Timestamp::from_unix(parsed.validity().not_after.timestamp()).unwrap();
+    let second = |t: Timestamp, d: i64| Timestamp::from_unix(t.unix() + d).unwrap();
+    let first = ca_crl(&mut ca, not_before);
+    let rp = verifier(&ca);
+    assert!(!rp.has_fresh_crl(not_before), "nothing loaded yet");
+    // Five minutes of clock skew, not a second more.
+    assert!(
+        rp.load_crl(&first, second(not_before, -CLOCK_SKEW_SECONDS))
+            .is_ok()
+    );
+    assert!(matches!(
+        verifier(&ca).load_crl(&first, second(not_before, -CLOCK_SKEW_SECONDS - 1)),
+        Err(Refusal::BadCrl(_))
+    ));
+    // The same CRL again is fine; its number did not go back.
+    assert!(rp.load_crl(&first, not_before).is_ok());
+    let (_, next) = rp.crl_state().unwrap();
+    assert!(rp.has_fresh_crl(not_before) && rp.has_fresh_crl(next));
+    assert!(!rp.has_fresh_crl(second(next, 1)));
+    assert!(
+        rp.load_crl(&first, next).is_ok(),
+        "current through its nextUpdate"
+    );
+    assert!(matches!(
+        rp.load_crl(&first, second(next, 1)),
+        Err(Refusal::StaleCrl { .. })
+    ));
+    assert!(
+        rp.verify(&cert.der, not_before).is_ok(),
+        "valid from notBefore"
+    );
+    // At notAfter, with a CRL current then.
+    let late = ca_crl(&mut ca, second(not_after, -60));
+    let rp = verifier(&ca);
+    rp.load_crl(&late, not_after).unwrap();
+    assert!(
+        rp.verify(&cert.der, not_after).is_ok(),
+        "valid through notAfter"
+    );
+    assert!(matches!(
+        rp.verify(&cert.der, second(not_after, 1)),
+        Err(Refusal::Expired { .. })
+    ));
+    let rp = verifier(&ca);
+    rp.load_crl(&first, not_before).unwrap();
+    assert!(matches!(
+        rp.verify(&cert.der, second(not_before, -1)),
+        Err(Refusal::NotYetValid { .. })
+    ));
+}
+
+fn ca_crl(ca: &mut Ca, t: Timestamp) -> Vec<u8> {
+    ca.crl(None, t, "test").unwrap().der
+}
+
+/// The CRL a relying party fetches is the one the certificate names: its
+/// cRLDistributionPoints URI, the policy's CRL URL (R-2.2-PUBLISH).
+#[test]
+fn a_certificate_names_the_policys_crl_url() {
+    let t0 = at("2026-04-01T09:00:00Z");
+    let (_tmp, mut ca) = fixture_ca(ID, t0);
+    let cert = issue(&mut ca, 7, t0);
+    let url = policy(ID).definition().crl_url.unwrap();
+    assert_eq!(
+        Verifier::distribution_points(&cert.der).unwrap(),
+        [url.to_string()]
+    );
+    assert!(Verifier::distribution_points(b"not DER").is_err());
+}
+
+/// What a refusal says names what failed, for the person reading `inkan verify`.
+#[test]
+fn refusals_say_what_failed() {
+    let t0 = at("2026-04-01T09:00:00Z");
+    let (_tmp, mut ca) = fixture_ca(ID, t0);
+    let cert = issue(&mut ca, 7, t0);
+    let rp = verifier(&ca);
+    assert_eq!(
+        rp.verify(&cert.der, t0).unwrap_err().to_string(),
+        "no CRL: revocation cannot be checked (R-9.6-RP-CHECK)"
+    );
+    rp.load_crl(&ca.crl(None, t0, "test").unwrap().der, t0)
+        .unwrap();
+    let expired = rp
+        .verify(&cert.der, at("2027-05-01T00:00:00Z"))
+        .unwrap_err();
+    assert!(
+        expired
+            .to_string()
+            .starts_with("expired: notAfter was 2027-04-30"),
+        "{expired}"
+    );
 }
