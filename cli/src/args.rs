@@ -244,23 +244,27 @@ pub struct PendingArgs {
     pub dir: PathBuf,
 }
 
-/// The arguments of `inkan ceremony`.
+/// The arguments of `inkan ceremony`: the ceremony itself, or `verify`.
 #[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct CeremonyArgs {
+    /// Check a transcript instead of holding a ceremony.
+    #[command(subcommand)]
+    pub command: Option<CeremonyCommand>,
     /// The CA directory to create.
-    #[arg(long)]
-    pub dir: PathBuf,
+    #[arg(long, required = true)]
+    pub dir: Option<PathBuf>,
     /// The policy to enforce.
-    #[arg(long)]
-    pub policy: String,
+    #[arg(long, required = true)]
+    pub policy: Option<String>,
     /// The PKCS#11 module (e.g. /usr/lib/softhsm/libsofthsm2.so).
-    #[arg(long)]
-    pub hsm: PathBuf,
+    #[arg(long, required = true)]
+    pub hsm: Option<PathBuf>,
     /// The slot holding the token (as `softhsm2-util --show-slots` lists it).
-    #[arg(long)]
-    pub slot: u64,
+    #[arg(long, required = true)]
+    pub slot: Option<u64>,
     /// A trusted person present; give it once per witness (at least two).
-    #[arg(long = "witness", required = true)]
+    #[arg(long = "witness")]
     pub witnesses: Vec<String>,
     /// Allow --now on later commands of this CA.
     #[arg(long)]
@@ -268,6 +272,20 @@ pub struct CeremonyArgs {
     /// Keep the CA's state in this PostgreSQL database (see `init --store`).
     #[arg(long, value_name = "URL")]
     pub store: Option<String>,
+}
+
+/// `inkan ceremony` commands.
+#[derive(Subcommand)]
+pub enum CeremonyCommand {
+    /// Check a ceremony transcript's signature with the CA's audit key: exit 0 if it
+    /// is the transcript the ceremony of the CA in `--dir` signed, 1 if not.
+    Verify {
+        /// The transcript, as `inkan ceremony` printed it.
+        transcript: PathBuf,
+        /// The CA directory whose audit key signed it.
+        #[arg(long)]
+        dir: PathBuf,
+    },
 }
 
 /// The arguments of `inkan serve`.
@@ -400,6 +418,35 @@ pub enum AuditCommand {
         /// Who records it (the actor in the log).
         #[arg(long)]
         by: String,
+    },
+    /// List audit entries, oldest first, filtered by event, actor and time.
+    List {
+        /// The CA directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// Only this event type (`certificate-issued`).
+        #[arg(long)]
+        event: Option<String>,
+        /// Only this actor (a staff login, `cli`, `scheduler`).
+        #[arg(long)]
+        actor: Option<String>,
+        /// Only entries at or after this instant (RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
+        /// Only entries before this instant (RFC 3339).
+        #[arg(long)]
+        until: Option<String>,
+        /// One JSON object per line instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one audit entry by sequence number, with its hashes.
+    Show {
+        /// The CA directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The entry's sequence number.
+        seq: u64,
     },
     /// Remove entries whose retention period has ended (R-5.4-RETENTION); never younger ones.
     Purge {

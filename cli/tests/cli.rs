@@ -142,6 +142,54 @@ fn a_ca_lives_through_the_cli() {
     let missing = inkan(&["cert", "--dir", path(&dir), "--serial", "0badcafe"]);
     assert_eq!(missing.status.code(), Some(1), "{}", text(&missing));
 
+    // The audit log, read: filtered by event and actor, as JSON lines; one entry whole.
+    let listed = inkan(&[
+        "audit",
+        "list",
+        "--dir",
+        path(&dir),
+        "--event",
+        "certificate-issued",
+        "--actor",
+        "cli",
+        "--json",
+    ]);
+    assert_eq!(listed.status.code(), Some(0), "{}", text(&listed));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&listed.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(
+        lines.len(),
+        2,
+        "two certificates issued by the CLI: {lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .all(|e| e["event"] == "certificate-issued" && e["actor"] == "cli")
+    );
+    let seq = lines[0]["seq"]
+        .as_u64()
+        .expect("a sequence number")
+        .to_string();
+    let shown = inkan(&["audit", "show", "--dir", path(&dir), &seq]);
+    assert_eq!(shown.status.code(), Some(0), "{}", text(&shown));
+    let entry: serde_json::Value = serde_json::from_slice(&shown.stdout).expect("JSON");
+    assert_eq!(entry["hash"], lines[0]["hash"]);
+    assert_eq!(entry["hash"].as_str().map(str::len), Some(64));
+    let none = inkan(&[
+        "audit",
+        "list",
+        "--dir",
+        path(&dir),
+        "--until",
+        "2000-01-01T00:00:00Z",
+    ]);
+    assert!(none.stdout.is_empty(), "{}", text(&none));
+    let missing = inkan(&["audit", "show", "--dir", path(&dir), "999999"]);
+    assert_eq!(missing.status.code(), Some(1), "{}", text(&missing));
+
     let out = inkan_in(
         &[
             "issue",

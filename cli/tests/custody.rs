@@ -63,3 +63,32 @@ fn r_6_2_hsm_software_keys_need_a_recorded_waiver() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("R-6.2-HSM"), "{}", text(&out));
 }
+
+/// A ceremony's transcript is checked with `inkan ceremony verify` against the CA's
+/// audit key: the transcript as written passes, one with a witness's name changed
+/// does not.
+#[test]
+fn a_ceremony_transcript_is_checked_against_the_cas_audit_key() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("ca");
+    let token = inkan_tests::softhsm::token(&["transcript"], "transcript");
+    let (ca, _, transcript) = inkan_tests::softhsm::ceremony("jpcert-ssl-client-2026", token, &dir);
+    drop(ca);
+    let file = tmp.path().join("transcript.txt");
+    std::fs::write(&file, &transcript).expect("written");
+    let out = inkan(&["ceremony", "verify", path(&file), "--dir", path(&dir)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("transcript ok"), "{}", text(&out));
+    let forged = tmp.path().join("forged.txt");
+    std::fs::write(
+        &forged,
+        transcript.replace("Key Custodian One", "Someone Else"),
+    )
+    .expect("written");
+    let out = inkan(&["ceremony", "verify", path(&forged), "--dir", path(&dir)]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("FAILED"), "{}", text(&out));
+    // The ceremony itself still wants its arguments.
+    let out = inkan(&["ceremony", "--dir", path(&dir)]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+}

@@ -1,6 +1,7 @@
 //! `inkan audit`: verify the hash-chained log and its signed checkpoints, sign a
-//! checkpoint, record an event that happens outside software (R-5.4-CA-EVENTS), purge
-//! what its retention allows (R-5.4-PROTECT, R-5.4-RETENTION).
+//! checkpoint, list and show entries, record an event that happens outside software
+//! (R-5.4-CA-EVENTS), purge what its retention allows (R-5.4-PROTECT,
+//! R-5.4-RETENTION).
 
 use std::process::ExitCode;
 
@@ -56,6 +57,46 @@ fn audit(command: AuditCommand) -> Result<ExitCode> {
             println!("recorded {event} in the audit log");
             Ok(ExitCode::SUCCESS)
         }
+        AuditCommand::List {
+            dir,
+            event,
+            actor,
+            since,
+            until,
+            json,
+        } => {
+            let ca = Ca::open(&dir, &lookup)?;
+            let since = since.as_deref().map(instant).transpose()?;
+            let until = until.as_deref().map(instant).transpose()?;
+            let shown = ca.store().audit_entries()?.into_iter().filter(|e| {
+                event.as_ref().is_none_or(|v| *v == e.event)
+                    && actor.as_ref().is_none_or(|a| *a == e.actor)
+                    && since.is_none_or(|t| e.at >= t)
+                    && until.is_none_or(|t| e.at < t)
+            });
+            for e in shown {
+                if json {
+                    println!("{}", entry_json(&e));
+                } else {
+                    println!(
+                        "{:>6} {} {:<28} {:<12} {}",
+                        e.seq, e.at, e.event, e.actor, e.details
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AuditCommand::Show { dir, seq } => {
+            let ca = Ca::open(&dir, &lookup)?;
+            let entry = ca
+                .store()
+                .audit_entries()?
+                .into_iter()
+                .find(|e| e.seq == seq)
+                .ok_or_else(|| anyhow::anyhow!("no audit entry {seq} in {}", dir.display()))?;
+            println!("{:#}", entry_json(&entry));
+            Ok(ExitCode::SUCCESS)
+        }
         AuditCommand::Purge { dir, now } => {
             let mut ca = Ca::open(&dir, &lookup)?;
             let now = ca.now(parse_now(now.as_deref())?)?;
@@ -72,4 +113,26 @@ fn audit(command: AuditCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// An instant given on the command line.
+fn instant(s: &str) -> Result<Timestamp> {
+    Timestamp::parse_rfc3339(s)
+        .ok_or_else(|| anyhow::anyhow!("`{s}` is not an RFC 3339 instant (2026-04-01T09:00:00Z)"))
+}
+
+/// An entry as JSON: its fields, its details parsed, its hashes in hex.
+fn entry_json(e: &inkan_runtime::audit::Entry) -> serde_json::Value {
+    let details: serde_json::Value =
+        serde_json::from_str(&e.details).unwrap_or_else(|_| e.details.clone().into());
+    serde_json::json!({
+        "seq": e.seq,
+        "at": e.at.to_string(),
+        "actor": e.actor,
+        "event": e.event,
+        "retention": e.retention,
+        "details": details,
+        "prev": hex::encode(e.prev),
+        "hash": hex::encode(e.hash),
+    })
 }

@@ -12,7 +12,8 @@ use inkan_runtime::policy::Policy;
 use inkan_runtime::signer::SoftwareSigner;
 
 use crate::args::{
-    CaCertsArgs, CeremonyArgs, CertArgs, CrlArgs, InitArgs, IssueArgs, PendingArgs, RevokeArgs,
+    CaCertsArgs, CeremonyArgs, CeremonyCommand, CertArgs, CrlArgs, InitArgs, IssueArgs,
+    PendingArgs, RevokeArgs,
 };
 use crate::support::{lookup, number, parse_now, pem, policy, unlock_from_stdin, write_out};
 
@@ -191,6 +192,36 @@ pub fn crl(args: CrlArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The line a transcript's signature follows.
+const SIGNATURE_LINE: &str = "signature (Ed25519, audit key): ";
+
+/// `inkan ceremony verify`: the transcript's signature against the CA's audit key.
+/// The signed message is the domain tag `inkan-ceremony-transcript-v1` and a newline,
+/// then the transcript up to the signature line (docs/auditor-guide.md).
+fn verify_transcript(transcript: &Path, dir: &Path) -> Result<ExitCode> {
+    let text = std::fs::read_to_string(transcript)
+        .with_context(|| format!("reading {}", transcript.display()))?;
+    let (body, signature) = text
+        .rsplit_once(SIGNATURE_LINE)
+        .ok_or_else(|| anyhow!("{}: no signature line", transcript.display()))?;
+    let ca = Ca::open(dir, &lookup)?;
+    let key = ca
+        .store()
+        .meta("audit_public_key")?
+        .ok_or_else(|| anyhow!("{}: the CA has no audit key", dir.display()))?;
+    let key = hex::decode(key.trim()).context("the CA's audit key is not hex")?;
+    if inkan_runtime::audit::verify_transcript(body, signature.trim(), &key) {
+        println!(
+            "transcript ok: signed with the audit key of the CA in {}",
+            dir.display()
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("transcript FAILED: not signed by this CA's audit key, or altered since");
+        Ok(ExitCode::FAILURE)
+    }
+}
+
 /// `inkan ca-certs`.
 pub fn ca_certs(args: CaCertsArgs) -> Result<ExitCode> {
     let CaCertsArgs { dir } = args;
@@ -227,6 +258,7 @@ pub fn pending(args: PendingArgs) -> Result<ExitCode> {
 /// `inkan ceremony`.
 pub fn ceremony(args: CeremonyArgs) -> Result<ExitCode> {
     let CeremonyArgs {
+        command,
         dir,
         policy: name,
         hsm,
@@ -235,7 +267,14 @@ pub fn ceremony(args: CeremonyArgs) -> Result<ExitCode> {
         allow_clock_override,
         store,
     } = args;
-    let policy = policy(&name)?;
+    if let Some(CeremonyCommand::Verify { transcript, dir }) = command {
+        return verify_transcript(&transcript, &dir);
+    }
+    let missing = |what: &str| anyhow!("inkan ceremony needs --{what}");
+    let dir = dir.ok_or_else(|| missing("dir"))?;
+    let hsm = hsm.ok_or_else(|| missing("hsm"))?;
+    let slot = slot.ok_or_else(|| missing("slot"))?;
+    let policy = policy(&name.ok_or_else(|| missing("policy"))?)?;
     let read_pin = |var: &str, which: &str| -> Result<zeroize::Zeroizing<String>> {
         if let Ok(p) = std::env::var(var) {
             return Ok(zeroize::Zeroizing::new(p));
