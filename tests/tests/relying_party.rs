@@ -8,7 +8,7 @@
 use inkan_runtime::ca::{Ca, IssueRequest, Issued};
 use inkan_runtime::calendar::Timestamp;
 use inkan_runtime::verify::{CLOCK_SKEW_SECONDS, Refusal, Verifier};
-use inkan_tests::{at, fixture, fixture_ca, policy};
+use inkan_tests::{at, fixture, fixture_ca, policy, request};
 
 const ID: &str = "jpcert-ssl-client";
 
@@ -237,10 +237,16 @@ fn r_9_6_rp_check_each_refusal_names_the_policys_check() {
     assert_eq!(asked, [RpCheck::ValidityPeriod, RpCheck::LatestCrl]);
 }
 
-/// The issuing CA's certificate with one byte of its TBS replaced (`at` the first
-/// place `find` occurs, `offset` bytes in, set to `value`), signed again with the
-/// root's fixture key, so it still chains to the root but says something else.
+/// The issuing CA's certificate with bytes of its TBS replaced (`at` the first place
+/// `find` occurs, `offset` bytes in, set to `value`), signed again with the root's
+/// fixture key, so it still chains to the root but says something else.
 fn resigned_ica(ica: &[u8], find: &[u8], offset: usize, value: &[u8]) -> Vec<u8> {
+    resigned(ica, find, offset, value, "ca-root-1024.key.pem")
+}
+
+/// As [`resigned_ica`], for any certificate, signed again with the fixture `key`.
+fn resigned(cert: &[u8], find: &[u8], offset: usize, value: &[u8], key: &str) -> Vec<u8> {
+    let ica = cert;
     use rsa::Pkcs1v15Sign;
     use rsa::pkcs8::DecodePrivateKey as _;
     let mut der = ica.to_vec();
@@ -264,10 +270,7 @@ fn resigned_ica(ica: &[u8], find: &[u8], offset: usize, value: &[u8]) -> Vec<u8>
     let (outer, _) = header_len(0);
     let (inner, len) = header_len(outer);
     let tbs = der[outer..outer + inner + len].to_vec();
-    let key = rsa::PrivateKey::from_pkcs8_pem(
-        &String::from_utf8(fixture("ca-root-1024.key.pem")).unwrap(),
-    )
-    .unwrap();
+    let key = rsa::PrivateKey::from_pkcs8_pem(&String::from_utf8(fixture(key)).unwrap()).unwrap();
     let digest = <sha1::Sha1 as sha1::Digest>::digest(&tbs);
     let signature = key
         .sign(Pkcs1v15Sign::new::<sha1::Sha1>(), &digest)
@@ -333,13 +336,81 @@ fn r_9_6_rp_check_a_chain_whose_issuer_is_not_a_ca_is_refused() {
     );
     let mut find = vec![0x17, 0x0d];
     find.extend_from_slice(utc.as_bytes());
-    let ica = resigned_ica(&cas[1], &find, 2, b"25");
-    let rp = Verifier::from_der(policy(ID), &[cas[0].clone(), ica]).unwrap();
-    rp.load_crl(&crl, t0).unwrap();
-    match rp.verify(&cert.der, t0) {
+    let chain_with = |ica: Vec<u8>, at: Timestamp| {
+        let rp = Verifier::from_der(policy(ID), &[cas[0].clone(), ica]).unwrap();
+        rp.load_crl(&crl, t0).unwrap();
+        rp.verify(&cert.der, at)
+    };
+    match chain_with(resigned_ica(&cas[1], &find, 2, b"25"), t0) {
         Err(Refusal::NotChained(m)) => assert!(m.contains("is not valid now"), "{m}"),
         other => panic!("an expired issuing CA: {other:?}"),
     }
+    // One whose notAfter is this very second is still valid now.
+    assert!(chain_with(resigned_ica(&cas[1], &find, 2, b"260401090000Z"), t0).is_ok());
+    // One not valid until next year is not valid now.
+    let (_, parsed) = x509_parser::parse_x509_certificate(&cas[1]).unwrap();
+    let from = parsed.validity().not_before.to_datetime();
+    let mut first_time = vec![0x17, 0x0d];
+    first_time.extend_from_slice(
+        format!(
+            "{:02}{:02}{:02}{:02}{:02}{:02}Z",
+            from.year() % 100,
+            u8::from(from.month()),
+            from.day(),
+            from.hour(),
+            from.minute(),
+            from.second()
+        )
+        .as_bytes(),
+    );
+    match chain_with(resigned_ica(&cas[1], &first_time, 2, b"27"), t0) {
+        Err(Refusal::NotChained(m)) => assert!(m.contains("is not valid now"), "{m}"),
+        other => panic!("an issuing CA not yet valid: {other:?}"),
+    }
+}
+
+/// A certificate the issuing CA signed that is not the policy's subscriber
+/// certificate (here its keyUsage lost keyEncipherment, re-signed with the issuing
+/// CA's fixture key) is refused as the wrong usage, and the refusal says which field
+/// of the subscriber profile it breaks.
+/// Proves: R-9.6-RP-CHECK.
+#[test]
+fn r_9_6_rp_check_a_certificate_not_of_the_subscriber_profile_is_refused() {
+    let t0 = at("2026-04-01T09:00:00Z");
+    let (_tmp, mut ca) = fixture_ca(ID, t0);
+    let cert = issue(&mut ca, 7, t0);
+    let rp = verifier(&ca);
+    rp.load_crl(&ca.crl(None, t0, "test").unwrap().der, t0)
+        .unwrap();
+    // keyUsage digitalSignature|keyEncipherment (03 02 05 a0) made digitalSignature.
+    let odd = resigned(
+        &cert.der,
+        &[0x03, 0x02, 0x05, 0xa0],
+        2,
+        &[0x07, 0x80],
+        "ca-ssl-clients-1024.key.pem",
+    );
+    match rp.verify(&odd, t0) {
+        // 2.5.29.15: keyUsage.
+        Err(Refusal::WrongUsage(m)) => assert!(m.contains("2.5.29.15 value differs"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The 2026 policy's certificates carry extendedKeyUsage clientAuth: accepted by a
+/// relying party under that policy, checked the same way.
+/// Proves: R-9.6-RP-CHECK.
+#[test]
+fn r_9_6_rp_check_a_2026_certificate_with_client_auth_is_accepted() {
+    const MODERN: &str = "jpcert-ssl-client-2026";
+    let t0 = at("2026-04-01T09:00:00Z");
+    let (_tmp, mut ca) = fixture_ca(MODERN, t0);
+    let csr = fixture("sub1-2048.csr.pem");
+    let cert = ca.issue(&request(&csr, 7, 1), t0).unwrap();
+    let rp = Verifier::from_der(policy(MODERN), &ca.ca_certificates().unwrap()).unwrap();
+    rp.load_crl(&ca.crl(None, t0, "test").unwrap().der, t0)
+        .unwrap();
+    assert!(rp.verify(&cert.der, t0).is_ok());
 }
 
 /// The edges are the CPS's: a certificate is valid from its notBefore through its
@@ -373,6 +444,14 @@ fn r_9_6_rp_check_validity_and_crl_freshness_hold_to_the_second() {
     let (_, next) = rp.crl_state().unwrap();
     assert!(rp.has_fresh_crl(not_before) && rp.has_fresh_crl(next));
     assert!(!rp.has_fresh_crl(second(next, 1)));
+    assert!(
+        rp.verify(&cert.der, next).is_ok(),
+        "checked against a CRL current through its nextUpdate"
+    );
+    assert!(matches!(
+        rp.verify(&cert.der, second(next, 1)),
+        Err(Refusal::StaleCrl { .. })
+    ));
     assert!(
         rp.load_crl(&first, next).is_ok(),
         "current through its nextUpdate"
