@@ -40,6 +40,8 @@ pub struct Config {
     pub header_timeout_seconds: u64,
     /// Seconds between scheduler ticks.
     pub tick_seconds: u64,
+    /// Connections served at once; one more is answered 503 and closed.
+    pub max_connections: usize,
     /// Requests one client address may send at once to the endpoints a stranger can
     /// reach with a guess (staff login, enrollment, revocation confirmation, share
     /// entry); 0 turns the limit off.
@@ -63,6 +65,7 @@ impl Default for Config {
             request_timeout_seconds: 30,
             header_timeout_seconds: 10,
             tick_seconds: 60,
+            max_connections: 1024,
             rate_limit_burst: 20,
             rate_limit_refill_seconds: 3,
         }

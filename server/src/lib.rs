@@ -98,9 +98,10 @@ pub async fn start(
     let app = http::router(state.clone());
     let state_out = state.clone();
     let header_timeout = std::time::Duration::from_secs(config.header_timeout_seconds.max(1));
+    let max_connections = config.max_connections;
     let task = tokio::spawn(async move {
         let _ = shutdown.borrow_and_update();
-        listener::serve(listener, app, shutdown, header_timeout).await
+        listener::serve(listener, app, shutdown, header_timeout, max_connections).await
     });
     let def = state.policy().definition();
     tracing::info!(%addr, policy = def.id, policy_sha256 = def.sha256, "inkan serve listening");

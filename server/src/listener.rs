@@ -1,7 +1,9 @@
 //! The accept loop: axum's own `serve` has no header read timeout, so a client that
 //! opens a connection and trickles its headers could hold it forever. This loop runs
-//! each connection through hyper with one, and lets open connections finish their
-//! request on shutdown.
+//! each connection through hyper with one, closes a connection that sends nothing at
+//! all within the same time (hyper's timer starts only with the first byte), serves at
+//! most `max_connections` at once (one more gets a 503 problem document and is
+//! closed), and lets open connections finish their request on shutdown.
 
 /// Serves `app` on `listener` until `shutdown` changes, then lets every open connection
 /// finish its request. Unlike `axum::serve`, a connection that has not sent a request's
@@ -12,7 +14,9 @@ pub(crate) async fn serve(
     app: axum::Router,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
     header_timeout: std::time::Duration,
+    max_connections: usize,
 ) -> std::io::Result<()> {
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(max_connections.max(1)));
     use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
     use hyper_util::server::conn::auto::Builder;
     use hyper_util::service::TowerToHyperService;
@@ -38,6 +42,11 @@ pub(crate) async fn serve(
             _ = shutdown.changed() => break,
         };
         // The client's address, for the per-client rate limits.
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            tracing::warn!(%peer, max_connections, "too many connections: answered 503");
+            connections.spawn(refuse(stream));
+            continue;
+        };
         let service = TowerToHyperService::new(tower::Layer::layer(
             &axum::Extension(axum::extract::ConnectInfo(peer)),
             app.clone(),
@@ -45,6 +54,16 @@ pub(crate) async fn serve(
         let builder = builder.clone();
         let mut stop = shutdown.clone();
         connections.spawn(async move {
+            let _slot = slot;
+            // A connection that sends nothing is closed after the header timeout too.
+            let mut first = [0u8; 1];
+            match tokio::time::timeout(header_timeout, stream.peek(&mut first)).await {
+                Ok(Ok(n)) if n > 0 => {}
+                _ => {
+                    tracing::debug!(%peer, "connection sent nothing: closed");
+                    return;
+                }
+            }
             let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
             let mut connection = std::pin::pin!(connection);
             tokio::select! {
@@ -63,4 +82,20 @@ pub(crate) async fn serve(
     }
     while connections.join_next().await.is_some() {}
     Ok(())
+}
+
+/// Answers a connection beyond the cap with a 503 problem document and closes it.
+async fn refuse(mut stream: tokio::net::TcpStream) {
+    use tokio::io::AsyncWriteExt as _;
+    const BODY: &str = r#"{"type":"about:blank","title":"Service Unavailable","status":503,"detail":"the server is serving as many connections as it may; try again shortly"}"#;
+    let answer = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/problem+json\r\nretry-after: 5\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{BODY}",
+        BODY.len()
+    );
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        stream.write_all(answer.as_bytes()),
+    )
+    .await;
+    let _ = stream.shutdown().await;
 }

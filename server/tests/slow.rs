@@ -77,3 +77,37 @@ async fn slow_clients_are_cut_off_and_others_are_still_served() {
     );
     assert!(waited < Duration::from_secs(8), "{waited:?}");
 }
+
+/// A connection that never sends a byte is closed after the header timeout, and the
+/// server holds at most `max_connections`: one more is told 503 in a problem document
+/// with Retry-After and closed, while the server recovers as soon as slots free.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_connections_are_closed_and_connections_are_capped() {
+    let h = start_with(|c| {
+        c.header_timeout_seconds = 1;
+        c.max_connections = 3;
+    })
+    .await;
+    let addr = h.base.trim_start_matches("http://").to_string();
+    let mut silent = Vec::new();
+    for _ in 0..3 {
+        silent.push(tokio::net::TcpStream::connect(&addr).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut extra = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let (said, _) = read_all(&mut extra, Duration::from_secs(3)).await;
+    assert!(said.starts_with("HTTP/1.1 503"), "{said:?}");
+    assert!(
+        said.contains("application/problem+json") && said.contains("retry-after"),
+        "{said}"
+    );
+    // The silent ones are closed after about a second, having sent nothing.
+    for s in &mut silent {
+        let (got, waited) = read_all(s, Duration::from_secs(5)).await;
+        assert!(got.is_empty(), "{got:?}");
+        assert!(waited < Duration::from_secs(4), "closed after {waited:?}");
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (status, _) = get(&client(), format!("{}/healthz", h.base)).await;
+    assert_eq!(status, 200);
+}
