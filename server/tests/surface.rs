@@ -188,3 +188,68 @@ async fn queries_headers_and_unknown_paths_are_problem_documents_too() {
     problem("a body without a session", r).await;
     assert_eq!(connection.unwrap(), "close");
 }
+
+/// `/openapi.json` documents every route the router answers (the list above, each of
+/// which answers 405, not 404, to a method it lacks) and nothing else, with the
+/// session required exactly where the route asks for one.
+#[tokio::test]
+async fn the_openapi_document_lists_exactly_the_routes() {
+    let h = start().await;
+    let (s, doc) = get(&client(), format!("{}/openapi.json", h.base)).await;
+    assert_eq!(s, 200);
+    let shape = |p: &str| {
+        let mut out = String::new();
+        let mut skip = false;
+        for c in p.chars() {
+            match c {
+                '{' => {
+                    skip = true;
+                    out.push_str("{}");
+                }
+                '}' => skip = false,
+                _ if skip => {}
+                _ => out.push(c),
+            }
+        }
+        out
+    };
+    let mut documented: Vec<(String, String)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, ops)| {
+            ops.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| (m.to_uppercase(), shape(path)))
+        })
+        .collect();
+    documented.sort();
+    let mut routes: Vec<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p)| ((*m).to_string(), (*p).to_string()))
+        .collect();
+    routes.sort();
+    assert_eq!(documented, routes);
+    // Anonymous routes carry no security requirement; staff routes do.
+    for (path, anonymous) in [
+        ("/api/enroll", true),
+        ("/revocation/confirm", true),
+        ("/api/ra/me", false),
+    ] {
+        let method = if path == "/api/ra/me" { "get" } else { "post" };
+        let op = &doc["paths"][path][method];
+        assert_eq!(op.get("security").is_none(), anonymous, "{path}: {op}");
+    }
+    // What a body may leave out is not marked required.
+    let developer = &doc["paths"]["/api/ra/developers"]["post"]["requestBody"]["content"]["application/json"]
+        ["schema"];
+    let required: Vec<&str> = developer["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(!required.contains(&"permitted") && !required.contains(&"registration_form"));
+    assert!(developer["properties"].get("registration_form").is_some());
+}

@@ -58,12 +58,23 @@ fn op(summary: &str, roles: &str, rules: &str, body: Option<Value>, ok: &str) ->
 }
 
 fn obj(fields: &[(&str, &str)]) -> Value {
+    obj_with(fields, &[])
+}
+
+/// An object schema: `fields` required, `optional` not.
+fn obj_with(fields: &[(&str, &str)], optional: &[(&str, &str)]) -> Value {
     let props: serde_json::Map<String, Value> = fields
         .iter()
+        .chain(optional)
         .map(|(k, t)| ((*k).to_string(), json!({ "type": t })))
         .collect();
     let required: Vec<&str> = fields.iter().map(|(k, _)| *k).collect();
     json!({ "type": "object", "properties": props, "required": required })
+}
+
+/// A page or a file for a person's browser: no JSON body, anyone may fetch it.
+fn page(summary: &str, rules: &str) -> Value {
+    op(summary, "anyone", rules, None, "200")
 }
 
 /// The document, with the roles the policy gives each action.
@@ -95,15 +106,15 @@ pub fn document(policy: &dyn Policy) -> Value {
             "/api/ra/login": { "post": op("Log in; sets the session cookie", &who(Who::Anyone("anyone")), "R-5.2-OPERATOR-AUTH, R-5.4-RA-EVENTS", Some(obj(&[("login", "string"), ("password", "string")])), "200") },
             "/api/ra/logout": { "post": op("End the session", &who(Who::Staff), "-", None, "204") },
             "/api/ra/me": { "get": op("The logged-in staff member", &who(Who::Staff), "-", None, "200") },
-            "/api/ra/developers": { "post": op("Register a product developer", &who(Who::Action(&[RaAction::RegisterDeveloper])), "R-3.2-CLASSES, R-4.1-ELIGIBLE, R-9.3-CONFIDENTIAL", Some(obj(&[("number", "string"), ("name", "string"), ("class", "string"), ("registration", "string"), ("permitted", "boolean"), ("manager_name", "string"), ("manager_address", "string"), ("manager_email", "string"), ("manager_phone", "string")])), "201") },
+            "/api/ra/developers": { "post": op("Register a product developer, with the evidence of the RA's check where the policy's registration form for its class asks for it", &who(Who::Action(&[RaAction::RegisterDeveloper])), "R-3.2-CLASSES, R-4.1-ELIGIBLE, R-3.2-ORG-CHECK, R-9.3-CONFIDENTIAL", Some(obj_with(&[("number", "string"), ("name", "string"), ("class", "string"), ("registration", "string"), ("manager_name", "string"), ("manager_address", "string"), ("manager_email", "string"), ("manager_phone", "string")], &[("permitted", "boolean"), ("registration_form", "object")])), "201") },
             "/api/ra/developers/{number}": { "get": op("A developer, confidential fields included", &who(Who::Action(&[RaAction::ReadDeveloper])), "R-9.3-CONFIDENTIAL", None, "200") },
             "/api/ra/developers/{number}/removal": { "post": op("Propose removing a developer from the list: opens a case of the policy's removal workflow, whose countersigning step revokes all its certificates in one transaction", &who(Who::Action(&[RaAction::RemoveDeveloper])), "R-4.11-LEAVE, R-5.2-SEPARATION", None, "201") },
             "/api/ra/developer-removals/{id}": { "get": op("A developer's removal and the steps taken on it", &who(Who::Action(&[RaAction::ReadDeveloper])), "R-4.11-LEAVE", None, "200") },
             "/api/ra/developer-removals/{id}/steps": { "post": op("Take the next step of a removal, as the policy's workflow names it", &who(Who::Action(&rem_steps)), "R-4.11-LEAVE, R-5.2-SEPARATION", Some(step.clone()), "200") },
-            "/api/ra/applications": { "post": op("Record a received application form", &who(Who::Action(&[RaAction::ReceiveApplication])), "R-5.4-RA-EVENTS, R-3.2-EMAIL-MATCH, R-4.1-ELIGIBLE", Some(obj(&[("developer", "string"), ("form_email", "string"), ("holders", "array")])), "201") },
+            "/api/ra/applications": { "post": op("Record a received application form", &who(Who::Action(&[RaAction::ReceiveApplication])), "R-5.4-RA-EVENTS, R-3.2-EMAIL-MATCH, R-4.1-ELIGIBLE, R-3.2-FORM-A, R-3.2-FORM-B", Some(obj_with(&[("developer", "string"), ("holders", "array")], &[("form", "object")])), "201") },
             "/api/ra/applications/{id}": { "get": op("An application", &who(Who::Action(&[RaAction::ReadApplication])), "R-4.2-FLOW", None, "200") },
             "/api/ra/applications/{id}/steps": { "post": op("Take the next step of an application (examination, final check), as the policy's workflow names it; the approving step returns one password per holder, once", &who(Who::Action(&app_steps)), "R-4.2-FLOW, R-5.2-DUAL-CHECK, R-4.2-PASSWORD", Some(step.clone()), "200") },
-            "/api/ra/revocations": { "post": op("Open a revocation request (requested_by: applicant-manager or ca) in the workflow the policy gives its requester and reason", &who(Who::Action(&opening)), "R-4.9-WHO, R-4.9-DEADLINE", Some(obj(&[("serial", "string"), ("developer", "string"), ("reason", "string"), ("requested_by", "string")])), "201") },
+            "/api/ra/revocations": { "post": op("Open a revocation request (requested_by: applicant-manager or ca) in the workflow the policy gives its requester and reason", &who(Who::Action(&opening)), "R-4.9-WHO, R-4.9-DEADLINE, R-3.4-REVOKE-FORM", Some(obj_with(&[("serial", "string"), ("developer", "string"), ("reason", "string"), ("requested_by", "string")], &[("form", "object")])), "201") },
             "/api/ra/revocations/{id}": { "get": op("A revocation request and the steps taken on it", &who(Who::Action(&[RaAction::ReadRevocation])), "R-4.9-DEADLINE", None, "200") },
             "/api/ra/revocations/{id}/steps": { "post": op("Take the next step of a revocation request (form checks, telephone confirmations, countersigning), as the policy's workflow names it", &who(Who::Action(&rev_steps)), "R-5.2-DUAL-CHECK, R-4.9-COMPROMISE, R-5.7-COMPROMISE, R-5.2-SEPARATION", Some(step), "200") },
             "/api/ra/revocations/overdue": { "get": op("Revocation requests past their deadline", &who(Who::Action(&[RaAction::ListOverdueRevocations])), "R-4.9-DEADLINE", None, "200") },
@@ -116,7 +127,17 @@ pub fn document(policy: &dyn Policy) -> Value {
             "/api/ra/room-entries": { "post": op("Record an RA room entry", &who(Who::Action(&[RaAction::RecordRoomEntry])), "R-5.4-RA-EVENTS", Some(obj(&[("person", "string")])), "201") },
             "/api/ra/ca-events": { "post": op("Record a CA event that happens outside software (room entry and exit, system access, security file operations): one the policy marks `entered`", &who(Who::Action(&[RaAction::RecordCaEvent])), "R-5.4-CA-EVENTS", Some(obj(&[("event", "string"), ("person", "string"), ("note", "string")])), "201") },
             "/api/ra/operator-actions": { "get": op("The operators' actions, for review", &who(Who::Action(&[RaAction::ReviewActions])), "R-5.2-DUAL-CHECK", None, "200") },
-            "/revocation/confirm": { "get": op("The manager's confirmation page (query: token)", &who(Who::Anyone("anyone (holds the token)")), "R-3.4-REVOKE-CONFIRM", None, "200") }
+            "/revocation/confirm": {
+                "get": op("The manager's confirmation page (query: token)", &who(Who::Anyone("anyone (holds the token)")), "R-3.4-REVOKE-CONFIRM", None, "200"),
+                "post": op("The manager confirms the revocation (form field: token); the confirming step revokes", &who(Who::Anyone("anyone (holds the token)")), "R-3.4-REVOKE-CONFIRM", None, "200")
+            },
+            "/": { "get": page("The service's front page", "-") },
+            "/openapi.json": { "get": page("This document", "-") },
+            "/repository": { "get": page("The repository's index", "R-2.2-PUBLISH, R-2.4-ACCESS") },
+            "/enroll": {
+                "get": page("The subscriber portal's enrollment page", "R-4.2-PASSWORD"),
+                "post": op("Enroll from the portal's form (password, csr): the certificate page, or an HTML error page for the person at the form", &who(Who::Anyone("anyone (holds a password)")), "R-4.2-PASSWORD, R-4.2-PROMPT", None, "200")
+            }
         }
     })
 }
