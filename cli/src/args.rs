@@ -392,6 +392,16 @@ pub enum AuditCommand {
         /// The CA directory.
         #[arg(long)]
         dir: PathBuf,
+        /// A head recorded from /repository/audit-head (or `inkan audit head`), as
+        /// SEQ:HASH; the log must still hold it. Give it once per head recorded.
+        #[arg(long, value_name = "SEQ:HASH")]
+        witnessed: Vec<String>,
+    },
+    /// Print the log's last entry as SEQ:HASH, for a witness to record elsewhere.
+    Head {
+        /// The CA directory.
+        #[arg(long)]
+        dir: PathBuf,
     },
     /// Sign a checkpoint of the log as it stands.
     Checkpoint {

@@ -560,6 +560,95 @@ fn r_5_4_protect_audit_verify_fails_on_a_tampered_log() {
     assert!(text(&bad).contains("entry 1 was edited"), "{}", text(&bad));
 }
 
+/// Entries removed after the last signed checkpoint, with the recorded head moved
+/// back to match, pass the chain and checkpoint checks; a head witnessed before the
+/// removal (`inkan audit head`, or /repository/audit-head) finds them gone.
+/// Proves: R-5.4-PROTECT.
+#[test]
+fn r_5_4_protect_a_witnessed_head_finds_entries_removed_after_the_last_checkpoint() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("ca");
+    let init = inkan(&[
+        "init",
+        "--software-keys-for-testing",
+        "--dir",
+        path(&dir),
+        "--policy",
+        "jpcert-ssl-client",
+    ]);
+    assert_eq!(init.status.code(), Some(0), "{}", text(&init));
+    // Entries after the last checkpoint: people record CA events with the CA locked.
+    for person in ["A", "B", "C"] {
+        let out = inkan(&[
+            "audit",
+            "record",
+            "--dir",
+            path(&dir),
+            "--event",
+            "ca-room-entry",
+            "--person",
+            person,
+            "--by",
+            "fay",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    }
+    let head = inkan(&["audit", "head", "--dir", path(&dir)]);
+    assert_eq!(head.status.code(), Some(0), "{}", text(&head));
+    let witnessed = String::from_utf8_lossy(&head.stdout).trim().to_string();
+    let ok = inkan(&[
+        "audit",
+        "verify",
+        "--dir",
+        path(&dir),
+        "--witnessed",
+        &witnessed,
+    ]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    assert!(
+        text(&ok).contains("1 witnessed head(s) found"),
+        "{}",
+        text(&ok)
+    );
+    // Someone with the database removes the tail and moves the head back.
+    let status = Command::new("python3")
+        .args(["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); m=c.execute('SELECT max(seq) FROM audit_checkpoints').fetchone()[0]; c.execute('DELETE FROM audit WHERE seq > ?', (m,)); c.execute(\"UPDATE meta SET value=? WHERE key='audit_head'\", (str(m),)); c.commit()"])
+        .arg(dir.join("ca.sqlite"))
+        .status()
+        .expect("python3 runs");
+    assert!(status.success());
+    let blind = inkan(&["audit", "verify", "--dir", path(&dir)]);
+    assert_eq!(
+        blind.status.code(),
+        Some(0),
+        "the chain alone cannot tell: {}",
+        text(&blind)
+    );
+    let found = inkan(&[
+        "audit",
+        "verify",
+        "--dir",
+        path(&dir),
+        "--witnessed",
+        &witnessed,
+    ]);
+    assert_eq!(found.status.code(), Some(1), "{}", text(&found));
+    assert!(
+        text(&found).contains("is gone: entries were removed"),
+        "{}",
+        text(&found)
+    );
+    let garbled = inkan(&[
+        "audit",
+        "verify",
+        "--dir",
+        path(&dir),
+        "--witnessed",
+        "12:zz",
+    ]);
+    assert_eq!(garbled.status.code(), Some(1), "{}", text(&garbled));
+}
+
 #[test]
 fn policy_diff_exit_status_says_whether_artefacts_change() {
     let faithful = root().join("policy/jpcert-ssl-client.yaml");

@@ -258,6 +258,10 @@ pub struct Report {
     pub range: Option<(u64, u64)>,
     /// Every problem, with the sequence number involved.
     pub problems: Vec<String>,
+    /// Heads witnessed outside the database that were found as witnessed.
+    pub witnessed: u64,
+    /// What could not be checked, and why (not a failure).
+    pub notes: Vec<String>,
 }
 
 impl Report {
@@ -386,6 +390,32 @@ pub fn purgeable_prefix(policy: &PolicyDefinition, entries: &[Entry], now: Times
                 .is_some_and(|until| until <= now)
         })
         .count()
+}
+
+/// Checks heads witnessed outside the database (R-5.4-PROTECT): each `(seq, hash)`
+/// someone recorded from the repository's `/repository/audit-head` must still be in
+/// the log with that hash. An entry removed after it was witnessed, even past the last
+/// signed checkpoint and with the recorded head rewritten, is then found. A head older
+/// than the oldest entry kept (purged under retention, behind a signed anchor) cannot
+/// be checked and is said so.
+pub fn check_witnessed(entries: &[Entry], witnessed: &[(u64, [u8; 32])], report: &mut Report) {
+    let first = entries.first().map_or(u64::MAX, |e| e.seq);
+    for (seq, hash) in witnessed {
+        match entries.iter().find(|e| e.seq == *seq) {
+            Some(e) if e.hash == *hash => report.witnessed += 1,
+            Some(_) => report.problems.push(format!(
+                "entry {seq} is not the one witnessed (hash {}): the log was rewritten after it was seen",
+                hex::encode(hash)
+            )),
+            None if *seq < first => report.notes.push(format!(
+                "the witnessed entry {seq} was purged under retention: not checked"
+            )),
+            None => report.problems.push(format!(
+                "the witnessed entry {seq} (hash {}) is gone: entries were removed after it was seen",
+                hex::encode(hash)
+            )),
+        }
+    }
 }
 
 /// Verifies a ceremony transcript's signature (hex) with the audit public key.

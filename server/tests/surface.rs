@@ -20,6 +20,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/repository/cps"),
     ("GET", "/repository/crl"),
     ("GET", "/repository/notices"),
+    ("GET", "/repository/audit-head"),
     ("GET", "/enroll"),
     ("POST", "/enroll"),
     ("GET", "/download/{}"),
@@ -252,4 +253,32 @@ async fn the_openapi_document_lists_exactly_the_routes() {
         .collect();
     assert!(!required.contains(&"permitted") && !required.contains(&"registration_form"));
     assert!(developer["properties"].get("registration_form").is_some());
+}
+
+/// The repository publishes the audit log's last entry for anyone to record: its
+/// sequence number and hash, the same the CLI's `inkan audit head` gives, moving on
+/// as the CA works.
+#[tokio::test]
+async fn the_audit_head_is_published() {
+    let h = start().await;
+    let url = format!("{}/repository/audit-head", h.base);
+    let (s, first) = get(&client(), url.clone()).await;
+    assert_eq!(s, 200, "{first}");
+    assert_eq!(first["hash"].as_str().map(str::len), Some(64), "{first}");
+    // The service's jobs may have written since; the entry published is in the log,
+    // with that hash.
+    let seq = first["seq"].as_i64().unwrap();
+    let hash: Vec<u8> = store(&h)
+        .query_opt(
+            "SELECT hash FROM audit WHERE seq = ?1",
+            &[inkan_runtime::sql::Param::Int(seq)],
+        )
+        .unwrap()
+        .unwrap()
+        .get(0)
+        .unwrap();
+    assert_eq!(first["hash"].as_str(), Some(hex::encode(hash).as_str()));
+    staff(&h, "olive").await; // a login is audited
+    let (_, then) = get(&client(), url).await;
+    assert!(then["seq"].as_u64() > first["seq"].as_u64(), "{first} {then}");
 }

@@ -19,16 +19,23 @@ pub fn run(args: AuditArgs) -> Result<ExitCode> {
 
 fn audit(command: AuditCommand) -> Result<ExitCode> {
     match command {
-        AuditCommand::Verify { dir } => {
+        AuditCommand::Verify { dir, witnessed } => {
+            let witnessed = witnessed
+                .iter()
+                .map(|w| head(w))
+                .collect::<Result<Vec<_>>>()?;
             let ca = Ca::open(&dir, &lookup)?;
-            let report = ca.verify_audit()?;
+            let report = ca.verify_audit_witnessed(&witnessed)?;
+            for note in &report.notes {
+                eprintln!("note: {note}");
+            }
             let range = report
                 .range
                 .map_or("no entries".into(), |(a, b)| format!("entries {a}..{b}"));
             if report.ok() {
                 println!(
-                    "audit log ok: {} entries ({range}), {} signed checkpoint(s) verified",
-                    report.entries, report.checkpoints
+                    "audit log ok: {} entries ({range}), {} signed checkpoint(s) verified, {} witnessed head(s) found",
+                    report.entries, report.checkpoints, report.witnessed
                 );
                 Ok(ExitCode::SUCCESS)
             } else {
@@ -38,6 +45,12 @@ fn audit(command: AuditCommand) -> Result<ExitCode> {
                 }
                 Ok(ExitCode::FAILURE)
             }
+        }
+        AuditCommand::Head { dir } => {
+            let ca = Ca::open(&dir, &lookup)?;
+            let (seq, hash) = ca.store().audit_tip()?;
+            println!("{seq}:{}", hex::encode(hash));
+            Ok(ExitCode::SUCCESS)
         }
         AuditCommand::Checkpoint { dir } => {
             let mut ca = Ca::open(&dir, &lookup)?;
@@ -135,4 +148,17 @@ fn entry_json(e: &inkan_runtime::audit::Entry) -> serde_json::Value {
         "prev": hex::encode(e.prev),
         "hash": hex::encode(e.hash),
     })
+}
+
+/// A witnessed head, `SEQ:HASH` (hex).
+fn head(text: &str) -> Result<(u64, [u8; 32])> {
+    let bad =
+        || anyhow::anyhow!("`{text}` is not SEQ:HASH (a sequence number, a colon, 64 hex digits)");
+    let (seq, hash) = text.split_once(':').ok_or_else(bad)?;
+    let seq: u64 = seq.trim().parse().map_err(|_| bad())?;
+    let hash: [u8; 32] = hex::decode(hash.trim())
+        .ok()
+        .and_then(|h| h.try_into().ok())
+        .ok_or_else(bad)?;
+    Ok((seq, hash))
 }

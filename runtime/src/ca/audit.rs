@@ -84,12 +84,20 @@ impl Ca {
 
     /// Verifies the audit log against the audit key (R-5.4-PROTECT).
     pub fn verify_audit(&self) -> Result<audit::Report> {
+        self.verify_audit_witnessed(&[])
+    }
+
+    /// [`Ca::verify_audit`], and each head witnessed outside the database (published
+    /// at `/repository/audit-head`, recorded by someone else) still in the log.
+    pub fn verify_audit_witnessed(&self, witnessed: &[(u64, [u8; 32])]) -> Result<audit::Report> {
         let entries = self.store.audit_entries()?;
         let checkpoints = self.store.audit_checkpoints()?;
         let head = self.store.audit_head()?;
         let key = hex::decode(self.store.meta("audit_public_key")?.unwrap_or_default())
             .map_err(|e| Error::Corrupt(format!("the stored audit public key: {e}")))?;
-        Ok(audit::verify(&entries, &checkpoints, head, &key))
+        let mut report = audit::verify(&entries, &checkpoints, head, &key);
+        audit::check_witnessed(&entries, witnessed, &mut report);
+        Ok(report)
     }
 
     /// Removes the entries whose retention has ended, as a prefix of the chain, leaving

@@ -74,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .route("/repository/cps", get(repository::cps))
         .route("/repository/crl", get(repository::latest_crl))
         .route("/repository/notices", get(repository::notices))
+        .route("/repository/audit-head", get(repository::audit_head))
         .route(&crl, get(repository::latest_crl))
         .route("/download/{serial}", get(portal::download))
         .route("/api/ra/logout", post(registry::logout))

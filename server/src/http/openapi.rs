@@ -133,6 +133,7 @@ pub fn document(policy: &dyn Policy) -> Value {
             },
             "/": { "get": page("The service's front page", "-") },
             "/openapi.json": { "get": page("This document", "-") },
+            "/repository/audit-head": { "get": page("The audit log's last entry: {seq, hash}, for anyone to record and later check with `inkan audit verify --witnessed SEQ:HASH`", "R-5.4-PROTECT") },
             "/repository": { "get": page("The repository's index", "R-2.2-PUBLISH, R-2.4-ACCESS") },
             "/enroll": {
                 "get": page("The subscriber portal's enrollment page", "R-4.2-PASSWORD"),

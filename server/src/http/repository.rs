@@ -72,6 +72,19 @@ pub(super) async fn ca_certs(State(state): State<AppState>) -> Result<Response, 
     Ok(([(header::CONTENT_TYPE, "application/x-pem-file")], body).into_response())
 }
 
+/// The audit log's last entry, by sequence number and hash, for anyone to record: a
+/// head witnessed outside the database lets `inkan audit verify --witnessed` find
+/// entries removed after it, even past the last signed checkpoint and while the CA
+/// is locked (R-5.4-PROTECT). It says how much the CA has done, nothing of what.
+pub(super) async fn audit_head(
+    State(state): State<AppState>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let (seq, hash) = state
+        .with_both(|ca, _| Ok::<_, RaError>(ca.store().audit_tip()?))
+        .await?;
+    Ok(axum::Json(json!({ "seq": seq, "hash": hex::encode(hash) })))
+}
+
 pub(super) async fn latest_crl(State(state): State<AppState>) -> Result<Response, ApiError> {
     let crl = state
         .with_both(|ca, _| {
