@@ -89,6 +89,16 @@ fn a_ca_lives_through_the_cli() {
 
     let out = issue(&dir, &csr, ("123456", "000001"), now, &cert, &shares);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // Written through a private temporary file, the certificate is still public.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&cert)
+            .expect("written")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o644, "{mode:o}");
+    }
     let log = text(&out);
     assert!(log.contains("SSL-123456-000001-2026a"), "{log}");
     let serial = issued_serial(&out);

@@ -74,8 +74,13 @@ fn a_ceremony_transcript_is_checked_against_the_cas_audit_key() {
     let token = inkan_tests::softhsm::token(&["transcript"], "transcript");
     let (ca, _, transcript) = inkan_tests::softhsm::ceremony("jpcert-ssl-client-2026", token, &dir);
     drop(ca);
+    // As `inkan ceremony` prints it: the transcript, then the shares.
     let file = tmp.path().join("transcript.txt");
-    std::fs::write(&file, &transcript).expect("written");
+    std::fs::write(
+        &file,
+        format!("{transcript}Activation shares: each is shown once.\n  custodian 1: 1-abcd-ef01\n"),
+    )
+    .expect("written");
     let out = inkan(&["ceremony", "verify", path(&file), "--dir", path(&dir)]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(text(&out).contains("transcript ok"), "{}", text(&out));

@@ -398,8 +398,20 @@ pub fn purgeable_prefix(policy: &PolicyDefinition, entries: &[Entry], now: Times
 /// signed checkpoint and with the recorded head rewritten, is then found. A head older
 /// than the oldest entry kept (purged under retention, behind a signed anchor) cannot
 /// be checked and is said so.
-pub fn check_witnessed(entries: &[Entry], witnessed: &[(u64, [u8; 32])], report: &mut Report) {
-    let first = entries.first().map_or(u64::MAX, |e| e.seq);
+pub fn check_witnessed(
+    entries: &[Entry],
+    checkpoints: &[Checkpoint],
+    witnessed: &[(u64, [u8; 32])],
+    report: &mut Report,
+) {
+    // Only what a signed anchor says was purged counts as purged; anything else
+    // missing, in an emptied log too, was removed.
+    let purged_through = checkpoints
+        .iter()
+        .filter(|c| c.anchor)
+        .map(|c| c.seq)
+        .max()
+        .unwrap_or(0);
     for (seq, hash) in witnessed {
         match entries.iter().find(|e| e.seq == *seq) {
             Some(e) if e.hash == *hash => report.witnessed += 1,
@@ -407,7 +419,7 @@ pub fn check_witnessed(entries: &[Entry], witnessed: &[(u64, [u8; 32])], report:
                 "entry {seq} is not the one witnessed (hash {}): the log was rewritten after it was seen",
                 hex::encode(hash)
             )),
-            None if *seq < first => report.notes.push(format!(
+            None if *seq <= purged_through => report.notes.push(format!(
                 "the witnessed entry {seq} was purged under retention: not checked"
             )),
             None => report.problems.push(format!(
@@ -432,6 +444,40 @@ pub fn verify_transcript(text: &str, signature_hex: &str, public_key: &[u8]) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A witnessed entry is found as witnessed, or said rewritten or gone; only one at
+    /// or before a signed anchor counts as purged, so emptying the log does not hide
+    /// the removal.
+    #[test]
+    fn witnessed_heads_are_found_or_their_removal_is() {
+        let entries = chain(5);
+        let at = |seq: u64| (seq, entries[usize::try_from(seq - 1).unwrap()].hash);
+        let mut r = Report::default();
+        check_witnessed(&entries, &[], &[at(2), at(5)], &mut r);
+        assert_eq!((r.witnessed, r.problems.len()), (2, 0));
+        let mut r = Report::default();
+        check_witnessed(&entries[..3], &[], &[at(5)], &mut r);
+        assert!(r.problems[0].contains("is gone"), "{:?}", r.problems);
+        let mut r = Report::default();
+        check_witnessed(&entries, &[], &[(4, [7; 32])], &mut r);
+        assert!(r.problems[0].contains("rewritten"), "{:?}", r.problems);
+        let anchor = Checkpoint {
+            seq: 3,
+            hash: entries[2].hash,
+            at: entries[2].at,
+            anchor: true,
+            signature: Vec::new(),
+        };
+        let mut r = Report::default();
+        check_witnessed(&[], std::slice::from_ref(&anchor), &[at(2), at(5)], &mut r);
+        assert_eq!(
+            r.notes.len(),
+            1,
+            "2 was purged behind the anchor: {:?}",
+            r.notes
+        );
+        assert_eq!(r.problems.len(), 1, "5 was removed: {:?}", r.problems);
+    }
 
     fn chain(n: u64) -> Vec<Entry> {
         let mut prev = GENESIS;

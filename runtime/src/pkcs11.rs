@@ -223,6 +223,7 @@ pub fn generate(session: &Session, label: &str, bits: u32) -> Result<SubjectPubl
         Attribute::Decrypt(false),
         Attribute::Unwrap(false),
         Attribute::Derive(false),
+        Attribute::SignRecover(false),
         Attribute::KeyType(KeyType::RSA),
         Attribute::Label(label.as_bytes().to_vec()),
         Attribute::Id(id),
@@ -235,7 +236,9 @@ pub fn generate(session: &Session, label: &str, bits: u32) -> Result<SubjectPubl
 
 /// Whether a private key is what R-6.1-CA-KEYGEN and R-6.1-CA-KEY-USE ask: generated
 /// on the token (CKA_LOCAL), sensitive, never extractable, and good for signing only
-/// (no decryption, unwrapping or derivation).
+/// (no decryption, unwrapping, derivation or sign-with-recovery). The mechanisms a
+/// signature may use are not restricted (CKA_ALLOWED_MECHANISMS is not set: tokens
+/// differ in supporting it).
 pub fn generated_inside(session: &Session, label: &str) -> Result<bool> {
     let handle = find_key(session, label, ObjectClass::PRIVATE_KEY)?;
     let asked = [
@@ -246,6 +249,7 @@ pub fn generated_inside(session: &Session, label: &str) -> Result<bool> {
         AttributeType::Decrypt,
         AttributeType::Unwrap,
         AttributeType::Derive,
+        AttributeType::SignRecover,
     ];
     let attrs = session.get_attributes(handle, &asked).map_err(hsm)?;
     Ok(attrs.iter().all(|a| match a {
@@ -253,7 +257,8 @@ pub fn generated_inside(session: &Session, label: &str) -> Result<bool> {
         Attribute::Extractable(v)
         | Attribute::Decrypt(v)
         | Attribute::Unwrap(v)
-        | Attribute::Derive(v) => !*v,
+        | Attribute::Derive(v)
+        | Attribute::SignRecover(v) => !*v,
         _ => false,
     }) && attrs.len() == asked.len())
 }

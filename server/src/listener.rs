@@ -20,7 +20,10 @@ pub(crate) async fn serve(
     use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
     use hyper_util::server::conn::auto::Builder;
     use hyper_util::service::TowerToHyperService;
-    let mut builder = Builder::new(TokioExecutor::new());
+    // HTTP/1.1 only: the service needs nothing of HTTP/2, and HTTP/2 (or telling the
+    // two apart) would wait for its preface with no timeout, so a connection sending
+    // one byte could hold a slot for ever.
+    let mut builder = Builder::new(TokioExecutor::new()).http1_only();
     builder
         .http1()
         .timer(TokioTimer::new())
@@ -64,7 +67,7 @@ pub(crate) async fn serve(
                     return;
                 }
             }
-            let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+            let connection = builder.serve_connection(TokioIo::new(stream), service);
             let mut connection = std::pin::pin!(connection);
             tokio::select! {
                 served = connection.as_mut() => {

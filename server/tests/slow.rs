@@ -107,6 +107,14 @@ async fn silent_connections_are_closed_and_connections_are_capped() {
         assert!(got.is_empty(), "{got:?}");
         assert!(waited < Duration::from_secs(4), "closed after {waited:?}");
     }
+    // One byte, as the start of an HTTP/2 preface that never comes: closed too.
+    let mut one = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    one.write_all(b"P").await.unwrap();
+    let (_, waited) = read_all(&mut one, Duration::from_secs(5)).await;
+    assert!(
+        waited < Duration::from_secs(4),
+        "one byte held a connection {waited:?}"
+    );
     tokio::time::sleep(Duration::from_millis(200)).await;
     let (status, _) = get(&client(), format!("{}/healthz", h.base)).await;
     assert_eq!(status, 200);

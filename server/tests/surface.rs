@@ -230,6 +230,17 @@ async fn the_openapi_document_lists_exactly_the_routes() {
         .iter()
         .map(|(m, p)| ((*m).to_string(), (*p).to_string()))
         .collect();
+    // And the latest CRL at the path of the policy's CRL URL.
+    let crl_url = h.policy.definition().crl_url.unwrap();
+    let crl_path = &crl_url[crl_url.find("://").unwrap() + 3..];
+    let crl_path = &crl_path[crl_path.find('/').unwrap()..];
+    let r = client()
+        .delete(format!("{}{crl_path}", h.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405, "the router answers {crl_path}");
+    routes.push(("GET".into(), crl_path.to_string()));
     routes.sort();
     assert_eq!(documented, routes);
     // Anonymous routes carry no security requirement; staff routes do.
@@ -280,5 +291,8 @@ async fn the_audit_head_is_published() {
     assert_eq!(first["hash"].as_str(), Some(hex::encode(hash).as_str()));
     staff(&h, "olive").await; // a login is audited
     let (_, then) = get(&client(), url).await;
-    assert!(then["seq"].as_u64() > first["seq"].as_u64(), "{first} {then}");
+    assert!(
+        then["seq"].as_u64() > first["seq"].as_u64(),
+        "{first} {then}"
+    );
 }

@@ -141,10 +141,10 @@ pub fn cert(args: CertArgs) -> Result<ExitCode> {
         )
     })?;
     let mut text = pem("CERTIFICATE", &der)?;
-    if chain {
-        // The issuing CA first, the root last, as a server sends its chain.
-        for ca_der in ca.ca_certificates()?.iter().rev() {
-            text.push_str(&pem("CERTIFICATE", ca_der)?);
+    if let (true, Some(issuer)) = (chain, record.issuer.as_deref()) {
+        // Its own issuer first, up to the root, as a server sends its chain.
+        for ca_der in ca.chain(issuer)? {
+            text.push_str(&pem("CERTIFICATE", &ca_der)?);
         }
     }
     print!("{text}");
@@ -210,7 +210,10 @@ fn verify_transcript(transcript: &Path, dir: &Path) -> Result<ExitCode> {
         .meta("audit_public_key")?
         .ok_or_else(|| anyhow!("{}: the CA has no audit key", dir.display()))?;
     let key = hex::decode(key.trim()).context("the CA's audit key is not hex")?;
-    if inkan_runtime::audit::verify_transcript(body, signature.trim(), &key) {
+    // `inkan ceremony` prints the shares after the signature line: the signature is
+    // that line alone.
+    let signature = signature.lines().next().unwrap_or_default().trim();
+    if inkan_runtime::audit::verify_transcript(body, signature, &key) {
         println!(
             "transcript ok: signed with the audit key of the CA in {}",
             dir.display()

@@ -96,7 +96,7 @@ impl Ca {
         let key = hex::decode(self.store.meta("audit_public_key")?.unwrap_or_default())
             .map_err(|e| Error::Corrupt(format!("the stored audit public key: {e}")))?;
         let mut report = audit::verify(&entries, &checkpoints, head, &key);
-        audit::check_witnessed(&entries, witnessed, &mut report);
+        audit::check_witnessed(&entries, &checkpoints, witnessed, &mut report);
         Ok(report)
     }
 

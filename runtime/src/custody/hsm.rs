@@ -83,8 +83,9 @@ fn random_pin() -> Result<Zeroizing<String>> {
 /// dropped at once (nobody can then set a new user PIN and sign without the
 /// custodians), and replaces the user PIN with a random one, which the ceremony
 /// splits into shares. Returns the key maker holding the session and the new PIN.
-/// A ceremony that fails after this leaves a token whose PINs nobody knows: it must be
-/// initialised again.
+/// A ceremony that fails after this leaves a token whose PINs nobody knows, which
+/// cannot even be initialised again without its SO PIN: it must be deleted or reset
+/// (docs/operator-guide.md).
 pub(crate) fn prepare(
     module: &Path,
     token: &str,

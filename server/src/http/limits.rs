@@ -27,10 +27,18 @@ impl KeyExtractor for ClientAddress {
     type Key = IpAddr;
 
     fn extract<T>(&self, req: &Request<T>) -> Result<IpAddr, GovernorError> {
-        Ok(req
+        let ip = req
             .extensions()
             .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip()))
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+        // One IPv6 host commonly holds a whole /64: it is one client.
+        Ok(match ip {
+            IpAddr::V6(v6) => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+            v4 => v4,
+        })
     }
 }
 
@@ -65,6 +73,18 @@ pub(super) fn guessable(state: &AppState) -> Router<AppState> {
     let Some(limit) = limit else {
         return routes; // a burst of 0: no limit
     };
+    // Forget clients whose budget is full again, so the table does not grow for ever;
+    // the task ends with the router that holds the limiter.
+    let limiter = std::sync::Arc::downgrade(limit.limiter());
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+            let Some(limiter) = limiter.upgrade() else {
+                break;
+            };
+            limiter.retain_recent();
+        }
+    });
     routes.route_layer(
         tower_governor::GovernorLayer::new(limit).error_handler(|e| match e {
             GovernorError::TooManyRequests { wait_time, .. } => {
@@ -86,4 +106,31 @@ pub(super) fn guessable(state: &AppState) -> Router<AppState> {
             }
         }),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(addr: &str) -> IpAddr {
+        let mut req = Request::new(());
+        req.extensions_mut()
+            .insert(ConnectInfo(addr.parse::<SocketAddr>().unwrap()));
+        ClientAddress.extract(&req).unwrap()
+    }
+
+    #[test]
+    fn a_client_is_its_address_or_its_ipv6_slash_64() {
+        assert_eq!(key("192.0.2.7:1"), key("192.0.2.7:2"));
+        assert_ne!(key("192.0.2.7:1"), key("192.0.2.8:1"));
+        assert_eq!(
+            key("[2001:db8:1:2:aaaa::1]:1"),
+            key("[2001:db8:1:2:bbbb::9]:1")
+        );
+        assert_ne!(key("[2001:db8:1:2::1]:1"), key("[2001:db8:1:3::1]:1"));
+        assert_eq!(
+            ClientAddress.extract(&Request::new(())).unwrap(),
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+        );
+    }
 }

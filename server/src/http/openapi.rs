@@ -77,8 +77,9 @@ fn page(summary: &str, rules: &str) -> Value {
     op(summary, "anyone", rules, None, "200")
 }
 
-/// The document, with the roles the policy gives each action.
-pub fn document(policy: &dyn Policy) -> Value {
+/// The document, with the roles the policy gives each action; `crl_path` is where the
+/// repository serves the latest CRL besides `/repository/crl`.
+pub fn document(policy: &dyn Policy, crl_path: &str) -> Value {
     let who = |w: Who<'_>| w.text(policy);
     let step = obj(&[("action", "string"), ("accept", "boolean")]);
     // The actions the policy's workflows of each kind of case take steps with.
@@ -88,7 +89,7 @@ pub fn document(policy: &dyn Policy) -> Value {
         step_actions(policy, Subject::DeveloperRemoval),
     );
     let opening = opening_actions(policy, Subject::Revocation);
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": { "title": "inkan CA service", "version": env!("CARGO_PKG_VERSION") },
         "components": {
@@ -140,5 +141,10 @@ pub fn document(policy: &dyn Policy) -> Value {
                 "post": op("Enroll from the portal's form (password, csr): the certificate page, or an HTML error page for the person at the form", &who(Who::Anyone("anyone (holds a password)")), "R-4.2-PASSWORD, R-4.2-PROMPT", None, "200")
             }
         }
-    })
+    });
+    // The latest CRL again, at the path of the policy's CRL URL.
+    doc["paths"][crl_path] = json!({
+        "get": page("The latest CRL, at the path of the policy's CRL URL", "R-2.2-PUBLISH, R-4.9-CRL-24H")
+    });
+    doc
 }

@@ -38,7 +38,7 @@ pub(super) async fn healthz(State(state): State<AppState>) -> Result<axum::Json<
 pub(super) async fn openapi(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "application/json")],
-        super::openapi::document(state.policy()).to_string(),
+        super::openapi::document(state.policy(), &crl_path(&state)).to_string(),
     )
 }
 
