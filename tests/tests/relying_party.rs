@@ -246,10 +246,9 @@ fn resigned_ica(ica: &[u8], find: &[u8], offset: usize, value: &[u8]) -> Vec<u8>
 
 /// As [`resigned_ica`], for any certificate, signed again with the fixture `key`.
 fn resigned(cert: &[u8], find: &[u8], offset: usize, value: &[u8], key: &str) -> Vec<u8> {
-    let ica = cert;
     use rsa::Pkcs1v15Sign;
     use rsa::pkcs8::DecodePrivateKey as _;
-    let mut der = ica.to_vec();
+    let mut der = cert.to_vec();
     let at = der
         .windows(find.len())
         .position(|w| w == find)
