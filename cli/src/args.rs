@@ -57,6 +57,16 @@ pub enum Command {
     Ra(RaArgs),
     /// Verify, checkpoint or purge the audit log.
     Audit(AuditArgs),
+    /// Write a backup of a CA directory to one file while the CA goes on working: its
+    /// store read in one snapshot, its files (the key files as they lie, encrypted),
+    /// a manifest signed with the audit key. The custodians' shares are read from
+    /// standard input, one per line, to unlock the audit key.
+    Backup(BackupArgs),
+    /// Make a CA directory again from a backup, after checking it whole, and bring it
+    /// level with what the CA published after the backup: its newest CRLs (their
+    /// numbers and revocations) and the certificates issued since, given back.
+    /// Refused, with nothing written, until the record is complete.
+    Restore(RestoreArgs),
     /// Work with policy files.
     Policy(PolicyArgs),
     /// Build a CA in a fresh directory, issue, revoke, publish a CRL, and let openssl verify it all.
@@ -516,4 +526,52 @@ pub enum Format {
     Json,
     /// JUnit XML, one test case per certificate or CRL, for CI dashboards.
     Junit,
+}
+
+/// The arguments of `inkan backup`.
+#[derive(clap::Args)]
+pub struct BackupArgs {
+    /// The CA directory.
+    #[arg(long)]
+    pub dir: PathBuf,
+    /// The backup file to write (must not exist).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Act at this instant (RFC 3339).
+    #[arg(long)]
+    pub now: Option<String>,
+}
+
+/// The arguments of `inkan restore`.
+#[derive(clap::Args)]
+#[command(group = clap::ArgGroup::new("published").required(true).multiple(true))]
+pub struct RestoreArgs {
+    /// The backup file.
+    #[arg(long)]
+    pub from: PathBuf,
+    /// The CA directory to make (must not exist).
+    #[arg(long)]
+    pub dir: PathBuf,
+    /// Where the restored CA keeps its state, if not where the backup's inkan.toml
+    /// says: `sqlite`, or an empty PostgreSQL database's URL.
+    #[arg(long)]
+    pub store: Option<String>,
+    /// The newest CRL the CA published, from the repository (an http URL) or a saved
+    /// copy (PEM or DER); once per issuer.
+    #[arg(long, value_name = "FILE|URL", group = "published")]
+    pub published_crl: Vec<String>,
+    /// The CA never published a CRL (nothing to reconcile with).
+    #[arg(long, group = "published")]
+    pub never_published: bool,
+    /// A certificate issued after the backup (PEM or DER), e.g. one a published CRL
+    /// revokes; give it once per certificate.
+    #[arg(long, value_name = "FILE")]
+    pub certificate: Vec<PathBuf>,
+    /// A head recorded from /repository/audit-head, as SEQ:HASH, that the backup's log
+    /// must hold (it proves the backup is this CA's log as witnessed).
+    #[arg(long, value_name = "SEQ:HASH")]
+    pub witnessed: Vec<String>,
+    /// Act at this instant (RFC 3339); needs a directory made with --allow-clock-override.
+    #[arg(long)]
+    pub now: Option<String>,
 }

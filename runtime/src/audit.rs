@@ -186,6 +186,19 @@ pub struct Checkpoint {
     pub anchor: bool,
 }
 
+fn manifest_message(manifest: &[u8]) -> Vec<u8> {
+    let mut m = b"inkan-backup-manifest-v1\n".to_vec();
+    m.extend(manifest);
+    m
+}
+
+/// Whether `signature` is the audit key `public_key`'s signature of a backup manifest.
+pub fn manifest_signed(public_key: &[u8], manifest: &[u8], signature: &[u8]) -> bool {
+    UnparsedPublicKey::new(&ED25519, public_key)
+        .verify(&manifest_message(manifest), signature)
+        .is_ok()
+}
+
 fn checkpoint_message(seq: u64, hash: &[u8; 32], at: Timestamp, anchor: bool) -> Vec<u8> {
     let mut m = b"inkan-audit-checkpoint-v1".to_vec();
     m.extend(seq.to_be_bytes());
@@ -228,6 +241,14 @@ impl AuditKey {
         let mut m = b"inkan-ceremony-transcript-v1\n".to_vec();
         m.extend(text.as_bytes());
         hex::encode(self.pair.sign(&m).as_ref())
+    }
+
+    /// Signs a backup's manifest (domain-separated from checkpoints and transcripts).
+    pub fn sign_manifest(&self, manifest: &[u8]) -> Vec<u8> {
+        self.pair
+            .sign(&manifest_message(manifest))
+            .as_ref()
+            .to_vec()
     }
 
     /// Signs a checkpoint.

@@ -99,6 +99,7 @@
 //!   several-writer tests. Never enabled in a release build.
 
 pub mod audit;
+pub mod backup;
 pub mod ca;
 pub mod conformance;
 pub mod crl;

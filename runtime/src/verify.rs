@@ -146,7 +146,7 @@ pub struct Verifier {
     highest: Mutex<Option<u64>>,
 }
 
-fn verify_signed(
+pub(crate) fn verify_signed(
     tbs_der: &[u8],
     alg: &spki::AlgorithmIdentifierOwned,
     signature: &[u8],
@@ -163,7 +163,7 @@ fn verify_signed(
     .map_err(|_| "the signature does not verify with the issuer's key".to_string())
 }
 
-fn check_signature(cert: &Certificate, issuer: &Certificate) -> Result<(), String> {
+pub(crate) fn check_signature(cert: &Certificate, issuer: &Certificate) -> Result<(), String> {
     let tbs = cert.tbs_certificate().to_der().map_err(|e| e.to_string())?;
     let sig = cert
         .signature()
@@ -268,18 +268,7 @@ impl Verifier {
                 next_update: next_update.to_string(),
             });
         }
-        let number = tbs
-            .crl_extensions
-            .iter()
-            .flatten()
-            .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_CRL_NUMBER)
-            .and_then(|e| x509_cert::ext::pkix::CrlNumber::from_der(e.extn_value.as_bytes()).ok())
-            .map(|n| {
-                n.0.as_bytes().iter().fold(0u64, |acc, b| {
-                    acc.saturating_mul(256).saturating_add(u64::from(*b))
-                })
-            })
-            .ok_or_else(|| Refusal::BadCrl("no cRLNumber".into()))?;
+        let number = x509::crl_number(tbs).ok_or_else(|| Refusal::BadCrl("no cRLNumber".into()))?;
         let mut highest = self
             .highest
             .lock()

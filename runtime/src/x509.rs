@@ -226,3 +226,19 @@ mod tests {
         ));
     }
 }
+
+/// A CRL's cRLNumber, if it has one that fits in 64 bits.
+pub fn crl_number<P: x509_cert::certificate::Profile>(
+    tbs: &x509_cert::crl::TbsCertList<P>,
+) -> Option<u64> {
+    use der::Decode as _;
+    let ext = tbs
+        .crl_extensions
+        .iter()
+        .flatten()
+        .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_CRL_NUMBER)?;
+    let n = x509_cert::ext::pkix::CrlNumber::from_der(ext.extn_value.as_bytes()).ok()?;
+    n.0.as_bytes().iter().try_fold(0u64, |acc, b| {
+        acc.checked_mul(256).map(|a| a | u64::from(*b))
+    })
+}

@@ -151,8 +151,8 @@ fn run_tests(root: &Path, sqlite_only: bool) -> Result<ExitCode> {
             name.strip_suffix(".rs").map(str::to_string)
         })
         .collect();
-    // The store tests, and the CLI on a PostgreSQL store.
-    names.extend(["stores".into(), "postgres".into()]);
+    // The store tests, backups and restores, and the CLI on a PostgreSQL store.
+    names.extend(["stores".into(), "postgres".into(), "backup".into()]);
     names.sort();
     for name in &names {
         args.push("--test".into());

@@ -151,7 +151,7 @@ fn entry_json(e: &inkan_runtime::audit::Entry) -> serde_json::Value {
 }
 
 /// A witnessed head, `SEQ:HASH` (hex).
-fn head(text: &str) -> Result<(u64, [u8; 32])> {
+pub(crate) fn head(text: &str) -> Result<(u64, [u8; 32])> {
     let bad =
         || anyhow::anyhow!("`{text}` is not SEQ:HASH (a sequence number, a colon, 64 hex digits)");
     let (seq, hash) = text.split_once(':').ok_or_else(bad)?;

@@ -3,6 +3,7 @@
 //! the service, [`audit`] the log, [`policy`] the policy files, [`ra`] the RA's staff.
 
 pub mod audit;
+pub mod backup;
 pub mod ca;
 pub mod check;
 pub mod policy;

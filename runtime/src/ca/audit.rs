@@ -97,6 +97,7 @@ impl Ca {
             .map_err(|e| Error::Corrupt(format!("the stored audit public key: {e}")))?;
         let mut report = audit::verify(&entries, &checkpoints, head, &key);
         audit::check_witnessed(&entries, &checkpoints, witnessed, &mut report);
+        restores(&entries, &mut report);
         Ok(report)
     }
 
@@ -142,5 +143,29 @@ impl Ca {
             removed: n as u64,
             through: Some(last.seq),
         })
+    }
+}
+
+/// Notes each restore the log records: the entries between the backup's head and the
+/// loss are not in this log, and the numbers after that head were given again.
+fn restores(entries: &[audit::Entry], report: &mut audit::Report) {
+    for e in entries.iter().filter(|e| e.event == "ca-restored") {
+        let details: serde_json::Value = serde_json::from_str(&e.details).unwrap_or_default();
+        let field = |k: &str| {
+            details
+                .get(k)
+                .and_then(|v| v.as_str())
+                .unwrap_or("?")
+                .to_string()
+        };
+        report.notes.push(format!(
+            "entry {} ({}): the CA was restored from a backup taken {} whose log ended at entry {}; \
+             what the CA recorded after that entry and before the loss is not in this log, and the \
+             entries numbered after it here were written after the restore",
+            e.seq,
+            e.at,
+            field("backup_taken"),
+            field("backup_audit_head"),
+        ));
     }
 }

@@ -81,6 +81,14 @@ impl Conn {
     }
 }
 
+/// How a transaction commits, or that it only reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Durable,
+    Relaxed,
+    Snapshot,
+}
+
 /// A connection to the store's database.
 pub struct Db {
     conn: RefCell<Conn>,
@@ -284,6 +292,17 @@ impl Db {
     /// own transaction with its record in `schema_migrations`. Servers starting at once
     /// on one PostgreSQL take turns.
     pub fn migrate(&self, component: &str, steps: &[Migration]) -> Result<(), SqlError> {
+        self.migrate_until(component, steps, i64::MAX)
+    }
+
+    /// [`Db::migrate`], only the steps up to version `last`: a restore makes the schema
+    /// its backup was taken under, loads it, then brings it up to date.
+    pub fn migrate_until(
+        &self,
+        component: &str,
+        steps: &[Migration],
+        last: i64,
+    ) -> Result<(), SqlError> {
         self.write(|tx| {
             tx.lock("inkan-migrations")?;
             tx.target().batch(
@@ -293,7 +312,7 @@ impl Db {
                     name TEXT NOT NULL,
                     PRIMARY KEY (component, version))",
             )?;
-            for step in steps {
+            for step in steps.iter().filter(|s| s.version <= last) {
                 let done = tx.query_opt(
                     "SELECT 1 FROM schema_migrations WHERE component = ?1 AND version = ?2",
                     &[Param::from(component), Param::Int(step.version)],
@@ -323,7 +342,7 @@ impl Db {
         &self,
         f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
-        self.transaction(false, f)
+        self.transaction(Mode::Durable, f)
     }
 
     /// [`Db::write`] with a commit that need not reach the disk by itself: the next
@@ -333,24 +352,40 @@ impl Db {
         &self,
         f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
-        self.transaction(true, f)
+        self.transaction(Mode::Relaxed, f)
+    }
+
+    /// Runs `f` in a read-only transaction that sees one moment of the database
+    /// whatever commits meanwhile, without holding writers back: SQLite's deferred
+    /// transaction (its WAL snapshot, fixed at the first read), PostgreSQL's REPEATABLE
+    /// READ. For backups, which read every table as of one instant.
+    pub fn snapshot<T, E: From<SqlError>>(
+        &self,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.transaction(Mode::Snapshot, f)
     }
 
     fn transaction<T, E: From<SqlError>>(
         &self,
-        relaxed: bool,
+        mode: Mode,
         f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
         let mut conn = self.conn()?;
         match &mut *conn {
             Conn::Sqlite(c) => {
+                let relaxed = mode == Mode::Relaxed;
                 if relaxed {
                     c.pragma_update(None, "synchronous", "NORMAL")
                         .map_err(SqlError::from)?;
                 }
+                let behavior = match mode {
+                    Mode::Snapshot => rusqlite::TransactionBehavior::Deferred,
+                    Mode::Durable | Mode::Relaxed => rusqlite::TransactionBehavior::Immediate,
+                };
                 let result = (|| {
                     let t = c
-                        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                        .transaction_with_behavior(behavior)
                         .map_err(SqlError::from)?;
                     let mut tx = Tx {
                         inner: TxInner::Sqlite(t),
@@ -369,12 +404,19 @@ impl Db {
             }
             Conn::Postgres(pg) => {
                 let Pg { client, statements } = &mut **pg;
-                let t = blocking(|| {
-                    let mut t = client.transaction()?;
-                    if relaxed {
-                        t.batch_execute("SET LOCAL synchronous_commit TO OFF")?;
+                let t = blocking(|| match mode {
+                    Mode::Snapshot => client
+                        .build_transaction()
+                        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                        .read_only(true)
+                        .start(),
+                    Mode::Durable | Mode::Relaxed => {
+                        let mut t = client.transaction()?;
+                        if mode == Mode::Relaxed {
+                            t.batch_execute("SET LOCAL synchronous_commit TO OFF")?;
+                        }
+                        Ok::<_, postgres::Error>(t)
                     }
-                    Ok::<_, postgres::Error>(t)
                 })
                 .map_err(SqlError::from)?;
                 let mut tx = Tx {

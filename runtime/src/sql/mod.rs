@@ -41,9 +41,11 @@ mod db;
 pub mod error;
 mod location;
 mod postgres;
+mod tables;
 mod value;
 
 pub use db::{Db, Migration, Tx};
 pub use error::{Driver, SqlError};
 pub use location::Location;
+pub use tables::is_identifier;
 pub use value::{FromValue, Param, Row, Value};

@@ -142,11 +142,27 @@ impl<'a> FromSql<'a> for Value {
     }
 }
 
+impl<'a> From<&'a Value> for Param<'a> {
+    fn from(v: &'a Value) -> Self {
+        match v {
+            Value::Null => Param::Null,
+            Value::Int(i) => Param::Int(*i),
+            Value::Text(t) => Param::Text(t),
+            Value::Blob(b) => Param::Blob(b),
+        }
+    }
+}
+
 /// One result row.
 #[derive(Debug, Clone)]
 pub struct Row(Vec<Value>);
 
 impl Row {
+    /// The row's values, in the query's column order.
+    pub fn into_values(self) -> Vec<Value> {
+        self.0
+    }
+
     /// Column `i`, as `T`.
     pub fn get<T: FromValue>(&self, i: usize) -> Result<T, SqlError> {
         let v = self

@@ -20,11 +20,7 @@ pub(super) fn next(
     db.write(|tx| {
         // One publisher per issuer at a time, across every server on the database.
         tx.lock(&format!("inkan-crl:{issuer}"))?;
-        let last: Option<i64> = tx
-            .query_opt("SELECT MAX(number) FROM crls WHERE issuer = ?1", args![issuer])?
-            .map(|r| r.get(0))
-            .transpose()?
-            .flatten();
+        let last = last_number(tx, issuer)?;
         let number = u64::try_from(last.unwrap_or(0) + 1)
             .map_err(|_| Error::Corrupt("a CRL number is out of range".into()))?;
         let BuiltCrl { this_update, next_update, der, audit } = build(number)?;
@@ -54,6 +50,49 @@ pub(super) fn next(
         append_audit(tx, &audit)?;
         Ok((number, der))
     })
+}
+
+/// Records a CRL signed elsewhere (published before a restore), if its number is above
+/// every recorded one of `issuer`.
+pub(super) fn record(
+    db: &Db,
+    issuer: &str,
+    number: u64,
+    this_update: Timestamp,
+    next_update: Timestamp,
+    der: &[u8],
+    audit: &[crate::audit::Audited],
+) -> Result<()> {
+    db.write(|tx| {
+        tx.lock(&format!("inkan-crl:{issuer}"))?;
+        let last = last_number(tx, issuer)?;
+        let number_i =
+            i64::try_from(number).map_err(|_| Error::Corrupt("a CRL number is out of range".into()))?;
+        if last.is_some_and(|l| l >= number_i) {
+            return Err(Error::Corrupt(format!(
+                "CRL {number} of {issuer} is not above the newest recorded, {}",
+                last.unwrap_or(0)
+            )));
+        }
+        tx.execute(
+            "INSERT INTO crls (issuer, number, this_update, next_update, der) VALUES (?1, ?2, ?3, ?4, ?5)",
+            args![issuer, number_i, this_update.unix(), next_update.unix(), der],
+        )?;
+        append_audit(tx, audit)?;
+        Ok(())
+    })
+}
+
+/// The highest CRL number recorded for `issuer`.
+fn last_number(tx: &mut crate::sql::Tx<'_>, issuer: &str) -> Result<Option<i64>> {
+    Ok(tx
+        .query_opt(
+            "SELECT MAX(number) FROM crls WHERE issuer = ?1",
+            args![issuer],
+        )?
+        .map(|r| r.get(0))
+        .transpose()?
+        .flatten())
 }
 
 /// Every CRL of `issuer`, oldest first.

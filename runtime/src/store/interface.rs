@@ -193,4 +193,27 @@ pub trait Store: Send {
     fn meta(&self, key: &str) -> Result<Option<String>>;
     /// Stores a setting.
     fn set_meta(&mut self, key: &str, value: &str) -> Result<()>;
+    /// Where the store's database is (a backup reads it through a connection of its own).
+    fn location(&self) -> Result<crate::sql::Location>;
+    /// Marks sequence index `used` of a person in a fiscal year as taken, so the next
+    /// allocation is past it (a certificate recorded at a restore).
+    fn mark_sequence_used(
+        &mut self,
+        profile: &str,
+        identity: &str,
+        fiscal_year: i64,
+        used: u8,
+    ) -> Result<()>;
+    /// Records a CRL the CA signed and published that this store lacks (a restore from
+    /// an earlier backup), with its audit entries, under the issuer's lock; refused
+    /// unless its number is above every one recorded.
+    fn record_crl(
+        &mut self,
+        issuer: &str,
+        number: u64,
+        this_update: Timestamp,
+        next_update: Timestamp,
+        der: &[u8],
+        audit: &[Audited],
+    ) -> Result<()>;
 }

@@ -378,6 +378,47 @@ impl Store for SqlStore {
             .map_err(Error::from)
     }
 
+    fn location(&self) -> Result<crate::sql::Location> {
+        Ok(self.db.location().clone())
+    }
+
+    fn mark_sequence_used(
+        &mut self,
+        profile: &str,
+        identity: &str,
+        fiscal_year: i64,
+        used: u8,
+    ) -> Result<()> {
+        let next = i64::from(used) + 1;
+        self.db.execute(
+            "INSERT INTO sequences (profile, identity, fiscal_year, next) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (profile, identity, fiscal_year) DO UPDATE
+             SET next = CASE WHEN sequences.next < excluded.next THEN excluded.next ELSE sequences.next END",
+            args![profile, identity, fiscal_year, next],
+        )?;
+        Ok(())
+    }
+
+    fn record_crl(
+        &mut self,
+        issuer: &str,
+        number: u64,
+        this_update: Timestamp,
+        next_update: Timestamp,
+        der: &[u8],
+        audit: &[Audited],
+    ) -> Result<()> {
+        crls::record(
+            &self.db,
+            issuer,
+            number,
+            this_update,
+            next_update,
+            der,
+            audit,
+        )
+    }
+
     fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
         self.db.execute(
             "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
