@@ -67,6 +67,9 @@ pub enum Command {
     /// numbers and revocations) and the certificates issued since, given back.
     /// Refused, with nothing written, until the record is complete.
     Restore(RestoreArgs),
+    /// Back the CA keys up into a second token of the same model (R-6.2-BACKUP, CPS
+    /// 6.2.4), under the policy's `ca_keys.backup`.
+    KeyBackup(KeyBackupArgs),
     /// Work with policy files.
     Policy(PolicyArgs),
     /// Build a CA in a fresh directory, issue, revoke, publish a CRL, and let openssl verify it all.
@@ -574,4 +577,50 @@ pub struct RestoreArgs {
     /// Act at this instant (RFC 3339); needs a directory made with --allow-clock-override.
     #[arg(long)]
     pub now: Option<String>,
+}
+
+/// The arguments of `inkan key-backup`.
+#[derive(clap::Args)]
+pub struct KeyBackupArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: KeyBackupCommand,
+}
+
+/// `inkan key-backup` commands.
+#[derive(Subcommand)]
+pub enum KeyBackupCommand {
+    /// Wrap each CA key on its token under the token's trusted key-backup key and write
+    /// the wrapped keys to a file (useless without the key-backup shares). The
+    /// activation custodians' shares are read from standard input, one per line.
+    Export {
+        /// The CA directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The file to write (must not exist).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Bring the wrapped keys into a second token: its current user PIN and SO PIN
+    /// (INKAN_HSM_PIN, INKAN_HSM_SO_PIN, or a line of standard input each) are replaced
+    /// as at the ceremony, its user PIN by the CA's, so the same activation shares
+    /// open it. Then the shares, one per line on standard input: enough activation
+    /// shares and enough key-backup shares, in any order.
+    Import {
+        /// The CA directory (its certificates say which keys are wanted).
+        #[arg(long)]
+        dir: PathBuf,
+        /// The file `inkan key-backup export` wrote.
+        #[arg(long)]
+        file: PathBuf,
+        /// The second token's PKCS#11 module.
+        #[arg(long)]
+        hsm: PathBuf,
+        /// The slot holding the second token.
+        #[arg(long)]
+        slot: u64,
+        /// Make the second token the CA's token from now on (the first is lost).
+        #[arg(long)]
+        switch: bool,
+    },
 }

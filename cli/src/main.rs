@@ -18,7 +18,7 @@ use anyhow::Result;
 use clap::Parser;
 
 use args::{Cli, Command};
-use commands::{audit, backup, ca, check, policy, ra, serve, verify};
+use commands::{audit, backup, ca, check, keys, policy, ra, serve, verify};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -49,6 +49,7 @@ fn run(command: Command) -> Result<ExitCode> {
         Command::Audit(a) => audit::run(a),
         Command::Backup(a) => backup::backup(a),
         Command::Restore(a) => backup::restore(a),
+        Command::KeyBackup(a) => keys::run(a),
         Command::Policy(a) => policy::run(a),
         Command::Quickstart(a) => quickstart::run(a.dir, &a.policy),
     }

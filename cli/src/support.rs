@@ -194,3 +194,37 @@ pub async fn shutdown_signal() {
     let term = std::future::pending::<()>();
     tokio::select! { () = ctrl_c => {}, () = term => {} }
 }
+
+/// A token PIN from the environment variable `var`, or else from a line of standard
+/// input (`which` names it in the prompt).
+pub fn read_pin(var: &str, which: &str) -> Result<zeroize::Zeroizing<String>> {
+    if let Ok(p) = std::env::var(var) {
+        return Ok(zeroize::Zeroizing::new(p));
+    }
+    eprintln!("enter the token's current {which} PIN:");
+    let mut line = zeroize::Zeroizing::new(String::new());
+    let n = std::io::stdin()
+        .read_line(&mut line)
+        .with_context(|| format!("reading the {which} PIN"))?;
+    if n == 0 {
+        bail!("standard input ended before the {which} PIN ({var} is not set either)");
+    }
+    Ok(zeroize::Zeroizing::new(
+        line.trim_end_matches(['\n', '\r']).to_string(),
+    ))
+}
+
+/// The custodians' shares: every remaining line of standard input.
+pub fn shares_from_stdin() -> Result<Vec<zeroize::Zeroizing<String>>> {
+    let mut shares = Vec::new();
+    let stdin = std::io::stdin();
+    loop {
+        let mut line = zeroize::Zeroizing::new(String::new());
+        if stdin.read_line(&mut line).context("reading a share")? == 0 {
+            return Ok(shares);
+        }
+        if !line.trim().is_empty() {
+            shares.push(zeroize::Zeroizing::new(line.trim().to_string()));
+        }
+    }
+}

@@ -132,6 +132,19 @@ pub struct CaKeys {
     pub shares: u8,
     /// Shares needed to activate.
     pub threshold: u8,
+    /// How the keys are backed up into a second token (R-6.2-BACKUP), if they are.
+    pub backup: Option<KeyBackup>,
+}
+
+/// CA keys backed up into a second token of the same model (CPS 6.2.4): each leaves
+/// its token only wrapped under a key-backup key the token trusts, which exists outside
+/// a token only as `shares` custodians' shares, `threshold` of which bring the keys in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyBackup {
+    /// Shares of the key-backup key handed to custodians.
+    pub shares: u8,
+    /// Shares needed to bring the keys into a second token.
+    pub threshold: u8,
 }
 
 /// An RA role.

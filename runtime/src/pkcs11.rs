@@ -26,7 +26,7 @@ use crate::error::{Error, Result};
 use crate::policy::SignatureAlgorithm;
 use crate::signer::{Signer, ToBeSigned};
 
-fn hsm(e: impl std::fmt::Display) -> Error {
+pub(crate) fn hsm(e: impl std::fmt::Display) -> Error {
     Error::Hsm(e.to_string())
 }
 
@@ -113,7 +113,7 @@ pub fn login(ctx: &Pkcs11, slot: Slot, pin: &AuthPin) -> Result<Session> {
 }
 
 /// Opens a read-write session on `slot` logged in as `who`.
-fn login_as(ctx: &Pkcs11, slot: Slot, who: UserType, pin: &AuthPin) -> Result<Session> {
+pub(crate) fn login_as(ctx: &Pkcs11, slot: Slot, who: UserType, pin: &AuthPin) -> Result<Session> {
     let session = ctx.open_rw_session(slot).map_err(hsm)?;
     match session.login(who, Some(pin)) {
         Ok(()) | Err(CkError::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => Ok(session),
@@ -141,7 +141,7 @@ pub fn replace_so_pin(ctx: &Pkcs11, slot: Slot, old: &AuthPin, new: &AuthPin) ->
     Ok(())
 }
 
-fn find_key(session: &Session, label: &str, class: ObjectClass) -> Result<ObjectHandle> {
+pub(crate) fn find_key(session: &Session, label: &str, class: ObjectClass) -> Result<ObjectHandle> {
     let found = session
         .find_objects(&[
             Attribute::Class(class),
@@ -191,8 +191,16 @@ pub fn public_key(session: &Session, label: &str) -> Result<SubjectPublicKeyInfo
 }
 
 /// Generates an RSA key pair inside the token (R-6.1-CA-KEYGEN). The private key is
-/// a token object, private, sensitive, never extractable, usable only to sign.
-pub fn generate(session: &Session, label: &str, bits: u32) -> Result<SubjectPublicKeyInfoOwned> {
+/// a token object, private, sensitive, usable only to sign, and never extractable —
+/// unless `backed_up` (R-6.2-BACKUP), when it may leave the token only wrapped under a
+/// key the token trusts (CKA_WRAP_WITH_TRUSTED), which only its security officer can
+/// make.
+pub fn generate(
+    session: &Session,
+    label: &str,
+    bits: u32,
+    backed_up: bool,
+) -> Result<SubjectPublicKeyInfoOwned> {
     if !session
         .find_objects(&[Attribute::Label(label.as_bytes().to_vec())])
         .map_err(hsm)?
@@ -217,7 +225,8 @@ pub fn generate(session: &Session, label: &str, bits: u32) -> Result<SubjectPubl
         Attribute::Token(true),
         Attribute::Private(true),
         Attribute::Sensitive(true),
-        Attribute::Extractable(false),
+        Attribute::Extractable(backed_up),
+        Attribute::WrapWithTrusted(true),
         Attribute::Sign(true),
         // Signing only: no decryption, unwrapping or derivation with the CA key.
         Attribute::Decrypt(false),
@@ -235,15 +244,18 @@ pub fn generate(session: &Session, label: &str, bits: u32) -> Result<SubjectPubl
 }
 
 /// Whether a private key is what R-6.1-CA-KEYGEN and R-6.1-CA-KEY-USE ask: generated
-/// on the token (CKA_LOCAL), sensitive, never extractable, and good for signing only
-/// (no decryption, unwrapping, derivation or sign-with-recovery). The mechanisms a
-/// signature may use are not restricted (CKA_ALLOWED_MECHANISMS is not set: tokens
-/// differ in supporting it).
-pub fn generated_inside(session: &Session, label: &str) -> Result<bool> {
+/// on the token (CKA_LOCAL), sensitive from birth, wrappable only under a trusted key,
+/// and good for signing only (no decryption, unwrapping, derivation or
+/// sign-with-recovery); and either never extractable or, when `backed_up`
+/// (R-6.2-BACKUP), extractable only that way. The mechanisms a signature may use are
+/// not restricted (CKA_ALLOWED_MECHANISMS is not set: tokens differ in supporting it).
+pub fn generated_inside(session: &Session, label: &str, backed_up: bool) -> Result<bool> {
     let handle = find_key(session, label, ObjectClass::PRIVATE_KEY)?;
     let asked = [
         AttributeType::Local,
         AttributeType::Sensitive,
+        AttributeType::AlwaysSensitive,
+        AttributeType::WrapWithTrusted,
         AttributeType::Extractable,
         AttributeType::NeverExtractable,
         AttributeType::Decrypt,
@@ -253,9 +265,13 @@ pub fn generated_inside(session: &Session, label: &str) -> Result<bool> {
     ];
     let attrs = session.get_attributes(handle, &asked).map_err(hsm)?;
     Ok(attrs.iter().all(|a| match a {
-        Attribute::Local(v) | Attribute::Sensitive(v) | Attribute::NeverExtractable(v) => *v,
-        Attribute::Extractable(v)
-        | Attribute::Decrypt(v)
+        Attribute::Local(v)
+        | Attribute::Sensitive(v)
+        | Attribute::AlwaysSensitive(v)
+        | Attribute::WrapWithTrusted(v) => *v,
+        Attribute::Extractable(v) => *v == backed_up,
+        Attribute::NeverExtractable(v) => *v != backed_up,
+        Attribute::Decrypt(v)
         | Attribute::Unwrap(v)
         | Attribute::Derive(v)
         | Attribute::SignRecover(v) => !*v,

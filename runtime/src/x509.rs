@@ -201,6 +201,22 @@ pub fn read_certificate(bytes: &[u8]) -> crate::Result<x509_cert::Certificate> {
     }
 }
 
+/// A CRL's cRLNumber, if it has one that fits in 64 bits.
+pub fn crl_number<P: x509_cert::certificate::Profile>(
+    tbs: &x509_cert::crl::TbsCertList<P>,
+) -> Option<u64> {
+    use der::Decode as _;
+    let ext = tbs
+        .crl_extensions
+        .iter()
+        .flatten()
+        .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_CRL_NUMBER)?;
+    let n = x509_cert::ext::pkix::CrlNumber::from_der(ext.extn_value.as_bytes()).ok()?;
+    n.0.as_bytes().iter().try_fold(0u64, |acc, b| {
+        acc.checked_mul(256).map(|a| a | u64::from(*b))
+    })
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -225,20 +241,4 @@ mod tests {
             Some(Time::GeneralTime(_))
         ));
     }
-}
-
-/// A CRL's cRLNumber, if it has one that fits in 64 bits.
-pub fn crl_number<P: x509_cert::certificate::Profile>(
-    tbs: &x509_cert::crl::TbsCertList<P>,
-) -> Option<u64> {
-    use der::Decode as _;
-    let ext = tbs
-        .crl_extensions
-        .iter()
-        .flatten()
-        .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_CRL_NUMBER)?;
-    let n = x509_cert::ext::pkix::CrlNumber::from_der(ext.extn_value.as_bytes()).ok()?;
-    n.0.as_bytes().iter().try_fold(0u64, |acc, b| {
-        acc.checked_mul(256).map(|a| a | u64::from(*b))
-    })
 }

@@ -59,7 +59,7 @@ async fn r_6_2_m_of_n_the_service_starts_locked_and_custodians_unlock_it() {
         progress: &|_| {},
         store: None,
     };
-    let (ca, shares, _) = inkan_runtime::ca::Ca::ceremony(
+    let inkan_runtime::custody::Ceremony { ca, shares, .. } = inkan_runtime::ca::Ca::ceremony(
         &dir,
         inkan_policies::by_id("jpcert-ssl-client").unwrap(),
         Timestamp::now(),

@@ -24,6 +24,16 @@ pub fn ceremony(
     Vec<inkan_runtime::custody::shamir::Share>,
     String,
 ) {
+    let made = ceremony_made(id, token, dir);
+    (made.ca, made.shares, made.transcript)
+}
+
+/// [`ceremony`], with everything it made (the key-backup shares too).
+pub fn ceremony_made(
+    id: &str,
+    token: String,
+    dir: &std::path::Path,
+) -> inkan_runtime::custody::Ceremony {
     let options = inkan_runtime::custody::CeremonyOptions {
         module: module(),
         token,

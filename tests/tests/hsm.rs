@@ -50,8 +50,10 @@ fn r_6_1_ca_keygen_the_ceremony_makes_the_keys_inside_the_token() {
     for profile in ["root", "ssl-clients"] {
         let label = inkan_runtime::custody::key_label("jpcert-ssl-client-2026", profile);
         assert!(
-            inkan_runtime::pkcs11::generated_inside(&session, &label).unwrap(),
-            "{label}: CKA_LOCAL, sensitive, never extractable, no decrypt, unwrap or derive"
+            // The policy backs the keys up (R-6.2-BACKUP): extractable only wrapped
+            // under the token's trusted key-backup key (tests/tests/key_backup.rs).
+            inkan_runtime::pkcs11::generated_inside(&session, &label, true).unwrap(),
+            "{label}: CKA_LOCAL, always sensitive, wrappable only under a trusted key, no decrypt, unwrap or derive"
         );
     }
     // R-7.1-ICA: the issuing CA's subjectAltName carries the token number.

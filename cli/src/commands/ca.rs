@@ -15,7 +15,9 @@ use crate::args::{
     CaCertsArgs, CeremonyArgs, CeremonyCommand, CertArgs, CrlArgs, InitArgs, IssueArgs,
     PendingArgs, RevokeArgs,
 };
-use crate::support::{lookup, number, parse_now, pem, policy, unlock_from_stdin, write_out};
+use crate::support::{
+    lookup, number, parse_now, pem, policy, read_pin, unlock_from_stdin, write_out,
+};
 
 /// The reason `--software-keys-for-testing` records (R-6.2-HSM).
 pub const SOFTWARE_KEYS_FOR_TESTING: &str =
@@ -278,22 +280,6 @@ pub fn ceremony(args: CeremonyArgs) -> Result<ExitCode> {
     let hsm = hsm.ok_or_else(|| missing("hsm"))?;
     let slot = slot.ok_or_else(|| missing("slot"))?;
     let policy = policy(&name.ok_or_else(|| missing("policy"))?)?;
-    let read_pin = |var: &str, which: &str| -> Result<zeroize::Zeroizing<String>> {
-        if let Ok(p) = std::env::var(var) {
-            return Ok(zeroize::Zeroizing::new(p));
-        }
-        eprintln!("enter the token's current {which} PIN:");
-        let mut line = zeroize::Zeroizing::new(String::new());
-        let n = std::io::stdin()
-            .read_line(&mut line)
-            .with_context(|| format!("reading the {which} PIN"))?;
-        if n == 0 {
-            anyhow::bail!("standard input ended before the {which} PIN ({var} is not set either)");
-        }
-        Ok(zeroize::Zeroizing::new(
-            line.trim_end_matches(['\n', '\r']).to_string(),
-        ))
-    };
     let pin = read_pin("INKAN_HSM_PIN", "user")?;
     let so_pin = read_pin("INKAN_HSM_SO_PIN", "security officer")?;
     let token = inkan_runtime::pkcs11::token_in_slot(&hsm, slot)?;
@@ -312,13 +298,21 @@ pub fn ceremony(args: CeremonyArgs) -> Result<ExitCode> {
         progress: &|step| eprintln!("  {step}"),
         store: store.as_deref(),
     };
-    let (_ca, shares, transcript) = Ca::ceremony(&dir, policy, Timestamp::now(), &options)?;
-    println!("{transcript}");
+    let made = Ca::ceremony(&dir, policy, Timestamp::now(), &options)?;
+    println!("{}", made.transcript);
     println!(
         "Activation shares: each is shown once, for its custodian only. A mistyped share is caught by its last four characters."
     );
-    for s in &shares {
+    for s in &made.shares {
         println!("  custodian {}: {}", s.index, s.to_text());
+    }
+    if !made.backup_shares.is_empty() {
+        println!(
+            "Key-backup shares (R-6.2-BACKUP): each for its backup custodian only; with enough of them, `inkan key-backup import` brings the CA keys into a second token."
+        );
+        for s in &made.backup_shares {
+            println!("  backup custodian {}: {}", s.index, s.to_text());
+        }
     }
     eprintln!(
         "the token's user PIN was replaced and now exists only as these shares; its security officer PIN was replaced by one nobody kept"

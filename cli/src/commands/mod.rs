@@ -6,6 +6,7 @@ pub mod audit;
 pub mod backup;
 pub mod ca;
 pub mod check;
+pub mod keys;
 pub mod policy;
 pub mod ra;
 pub mod serve;

@@ -368,10 +368,13 @@ impl PolicyView {
             }),
             ca_keys: p.ca_keys.as_ref().map_or("None".into(), |k| {
                 format!(
-                    "Some(inkan_policy_types::policy::CaKeys {{ hsm: {}, shares: {}, threshold: {} }})",
+                    "Some(inkan_policy_types::policy::CaKeys {{ hsm: {}, shares: {}, threshold: {}, backup: {} }})",
                     k.storage == KeyStorage::Hsm,
                     k.shares,
-                    k.threshold
+                    k.threshold,
+                    k.backup.map_or("None".into(), |(n, m)| format!(
+                        "Some(inkan_policy_types::policy::KeyBackup {{ shares: {n}, threshold: {m} }})"
+                    ))
                 )
             }),
             waivers: p

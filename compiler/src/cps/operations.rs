@@ -297,10 +297,13 @@ pub(super) fn custody(policy: &Policy) -> Vec<Section> {
             number: "6.2".into(),
             title: "Private key protection and activation".into(),
             intro: format!(
-                "CA private keys are kept in {}; their activation data is split into {} shares held by different custodians, {} of which activate the keys.",
+                "CA private keys are kept in {}; their activation data is split into {} shares held by different custodians, {} of which activate the keys.{}",
                 if k.storage == KeyStorage::Hsm { "a hardware security module" } else { "encrypted files" },
                 k.shares,
-                k.threshold
+                k.threshold,
+                k.backup.map_or(String::new(), |(n, m)| format!(
+                    " The keys are backed up into a second module of the same model: a key leaves its module only wrapped under a key-backup key that module trusts, which exists outside a module only as {n} shares held by different custodians, {m} of whom must be present to bring the keys into the second module."
+                ))
             ),
             tables: Vec::new(),
         });

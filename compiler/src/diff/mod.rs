@@ -434,6 +434,8 @@ pub fn diff(old: &Policy, new: &Policy) -> Vec<Change> {
                 k.storage.keyword().to_string(),
                 format!("{} of {}", k.threshold, k.shares),
                 k.cites.clone(),
+                k.backup
+                    .map_or("none".to_string(), |(n, m)| format!("{m} of {n}")),
             )
         })
     };
@@ -447,6 +449,7 @@ pub fn diff(old: &Policy, new: &Policy) -> Vec<Change> {
         let (a, b) = (ka.unwrap_or_default(), kb.unwrap_or_default());
         d.push("6.2", "CA keys", "storage", a.0, b.0, &cites, false);
         d.push("6.2", "CA keys", "activation", a.1, b.1, &cites, false);
+        d.push("6.2", "CA keys", "backup", a.3, b.3, &cites, false);
     }
     // Waivers.
     for lint in names(&old.waivers, |w| &w.lint).union(&names(&new.waivers, |w| &w.lint)) {

@@ -11,26 +11,54 @@ impl Cx<'_> {
     pub(super) fn ca_keys(&mut self, k: &RawCaKeys) -> Option<CaKeys> {
         let cites = self.cites(&k.cps);
         let storage = self.kw::<KeyStorage>(&k.storage, "key storage")?;
-        let (n, m) = (k.activation.shares.value, k.activation.threshold.value);
-        if m < 2 || m > n {
-            self.err(
-                Diagnostic::error(
-                    "bad-activation",
-                    Some(span_of(&k.activation.threshold)),
-                    format!("threshold {m} of {n} shares cannot split a secret"),
-                )
-                .label(format!("expected a threshold from 2 to {n}"))
-                .note("one share must never be enough, and the threshold cannot exceed the shares")
-                .rules(["R-6.2-M-OF-N"]),
-            );
-            return None;
-        }
+        let (n, m) = self.split(&k.activation, "R-6.2-M-OF-N")?;
+        let backup = match &k.backup {
+            None => None,
+            Some(b) => {
+                let split = self.split(b, "R-6.2-BACKUP")?;
+                if storage != KeyStorage::Hsm {
+                    self.err(
+                        Diagnostic::error(
+                            "backup-without-hsm",
+                            Some(span_of(&b.shares)),
+                            "a key backup wraps keys out of an HSM, and these keys are in software",
+                        )
+                        .label("needs `storage: hsm`")
+                        .note("software keys are encrypted files: `inkan backup` keeps them with the directory")
+                        .rules(["R-6.2-BACKUP"]),
+                    );
+                    return None;
+                }
+                Some(split)
+            }
+        };
         Some(CaKeys {
             storage,
             shares: n,
             threshold: m,
+            backup,
             cites,
         })
+    }
+
+    /// Shares and threshold of a secret split among custodians: at least two needed,
+    /// never more than there are.
+    fn split(&mut self, a: &RawActivation, rule: &'static str) -> Option<(u8, u8)> {
+        let (n, m) = (a.shares.value, a.threshold.value);
+        if m < 2 || m > n {
+            self.err(
+                Diagnostic::error(
+                    "bad-activation",
+                    Some(span_of(&a.threshold)),
+                    format!("threshold {m} of {n} shares cannot split a secret"),
+                )
+                .label(format!("expected a threshold from 2 to {n}"))
+                .note("one share must never be enough, and the threshold cannot exceed the shares")
+                .rules([rule]),
+            );
+            return None;
+        }
+        Some((n, m))
     }
 
     pub(super) fn revocation(&mut self, r: &RawRevocation) -> Revocation {

@@ -51,6 +51,8 @@ pub struct CaKeys {
     pub shares: u8,
     /// Shares needed to activate.
     pub threshold: u8,
+    /// Key backup into a second token: (shares, threshold) of the key-backup key.
+    pub backup: Option<(u8, u8)>,
     /// CPS rules cited.
     pub cites: Vec<String>,
 }

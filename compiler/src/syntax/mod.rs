@@ -390,6 +390,9 @@ pub struct RawCaKeys {
     #[schemars(with = "crate::schema::Kw<crate::model::KeyStorage>")]
     pub storage: S<String>,
     pub activation: RawActivation,
+    /// Keys backed up into a second token under a wrapping key split into shares.
+    #[serde(default)]
+    pub backup: Option<RawActivation>,
     #[serde(default)]
     #[schemars(with = "Vec<crate::schema::RuleId>")]
     pub cps: Cites,

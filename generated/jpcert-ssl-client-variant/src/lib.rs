@@ -1554,6 +1554,7 @@ pub static DEFINITION: PolicyDefinition = PolicyDefinition {
         hsm: true,
         shares: 3,
         threshold: 2,
+        backup: None,
     }),
     waivers: &[
         inkan_policy_types::policy::Waiver {

@@ -294,6 +294,11 @@ impl Ca {
         self.audit_key.as_ref()
     }
 
+    /// The store, to change what custody records (the token a key backup moved to).
+    pub(crate) fn store_mut(&mut self) -> &mut dyn Store {
+        self.store.as_mut()
+    }
+
     /// The policy this CA enforces.
     pub fn policy(&self) -> &'static dyn Policy {
         self.policy

@@ -69,12 +69,19 @@ impl Activation {
         Ok(i)
     }
 
-    /// The PIN, once enough shares are in.
-    pub(crate) fn secret(&self) -> Result<Option<Zeroizing<String>>> {
+    /// The secret's bytes, once enough shares are in.
+    pub(crate) fn secret_bytes(&self) -> Result<Option<Zeroizing<Vec<u8>>>> {
         if self.entered.len() < usize::from(self.threshold) {
             return Ok(None);
         }
-        let bytes = Zeroizing::new(shamir::combine(&self.entered)?);
+        Ok(Some(Zeroizing::new(shamir::combine(&self.entered)?)))
+    }
+
+    /// The PIN, once enough shares are in.
+    pub(crate) fn secret(&self) -> Result<Option<Zeroizing<String>>> {
+        let Some(bytes) = self.secret_bytes()? else {
+            return Ok(None);
+        };
         let pin = String::from_utf8(bytes.to_vec())
             .map_err(|_| Error::Activation("the shares do not rebuild a PIN".into()))?;
         Ok(Some(Zeroizing::new(pin)))

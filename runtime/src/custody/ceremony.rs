@@ -11,6 +11,7 @@ use zeroize::Zeroizing;
 
 use super::activation::split_pin;
 use super::hsm::{HsmKeys, prepare};
+use super::keybackup::{BackupKey, make_backup_key};
 use super::keys::{KeyMaker, activation_meta};
 use super::shamir::Share;
 use crate::audit::{AuditKey, Event};
@@ -39,6 +40,19 @@ pub struct CeremonyOptions<'a> {
     pub progress: &'a dyn Fn(&str),
     /// Where the state goes (see [`crate::ca::InitOptions::store`]).
     pub store: Option<&'a str>,
+}
+
+/// What a ceremony made.
+pub struct Ceremony {
+    /// The CA, locked until activated.
+    pub ca: Ca,
+    /// Each activation custodian's share of the token PIN (R-6.2-M-OF-N).
+    pub shares: Vec<Share>,
+    /// Each backup custodian's share of the key-backup key, when the policy backs the
+    /// keys up (R-6.2-BACKUP); empty otherwise.
+    pub backup_shares: Vec<Share>,
+    /// The signed transcript.
+    pub transcript: String,
 }
 
 /// The ceremony's key maker, with the activation settings it records.
@@ -75,14 +89,15 @@ impl Ca {
     /// A key ceremony (R-6.1-CA-KEYGEN, R-6.2-HSM): the CA keys are generated inside
     /// the token, the token PIN is replaced and split among the custodians
     /// (R-6.2-M-OF-N), the CA certificates are issued through the token, and a signed
-    /// transcript is written to the directory and the audit log. Returns the CA (locked
-    /// until activated), each custodian's share, and the transcript.
+    /// transcript is written to the directory and the audit log. Under a policy that
+    /// backs the keys up, the token's security officer first installs a key-backup key
+    /// the token trusts, split among the backup custodians (R-6.2-BACKUP).
     pub fn ceremony(
         dir: &Path,
         policy: &'static dyn Policy,
         now: Timestamp,
         options: &CeremonyOptions<'_>,
-    ) -> Result<(Ca, Vec<Share>, String)> {
+    ) -> Result<Ceremony> {
         let def = policy.definition();
         let keys = def.ca_keys.ok_or_else(|| {
             Error::Policy(format!(
@@ -94,11 +109,18 @@ impl Ca {
             return Err(Error::Policy("a key ceremony needs at least two witnesses, several trusted persons (R-6.1-CA-KEYGEN)".into()));
         }
         (options.progress)("logging in to the token and replacing its two PINs");
+        let backup: Option<BackupKey> = keys
+            .backup
+            .map(|b| make_backup_key(def.id, b.shares, b.threshold))
+            .transpose()?;
+        let trusted = backup
+            .as_ref()
+            .map(|b| (super::keybackup::backup_key_label(def.id), b.key.as_slice()));
         let mut maker = prepare(
             &options.module,
             &options.token,
-            &options.pin,
-            &options.so_pin,
+            (&options.pin, &options.so_pin),
+            trusted.as_ref().map(|(l, k)| (l.as_str(), *k)),
             def.id,
         )?;
         let (shares, commitments) = split_pin(&maker.pin, keys.shares, keys.threshold)?;
@@ -111,6 +133,9 @@ impl Ca {
         };
         let mut extra = activation_meta(keys.shares, keys.threshold, &commitments);
         extra.push(("witnesses".into(), options.witnesses.join(", ")));
+        if let Some(b) = &backup {
+            extra.extend(b.meta.iter().cloned());
+        }
         let mut wrapped = CeremonyKeys {
             inner: &mut maker,
             extra,
@@ -135,7 +160,7 @@ impl Ca {
             })
             .collect();
         let mut transcript = format!(
-            "inkan key ceremony transcript\n\npolicy: {} (sha256 {})\ntime: {now}\nmodule: {}\ntoken: {} (serial {})\nwitnesses: {}\n\nkeys:\n  {}\n\ncertificates:\n  {}\n\nactivation: {} shares, {} needed (R-6.2-M-OF-N); the token's user PIN was replaced and exists only as shares; its security officer PIN was replaced by one nobody kept.\nshare commitments:\n  {}\n\naudit public key: {}\n",
+            "inkan key ceremony transcript\n\npolicy: {} (sha256 {})\ntime: {now}\nmodule: {}\ntoken: {} (serial {})\nwitnesses: {}\n\nkeys:\n  {}\n\ncertificates:\n  {}\n\nactivation: {} shares, {} needed (R-6.2-M-OF-N); the token's user PIN was replaced and exists only as shares; its security officer PIN was replaced by one nobody kept.\nshare commitments:\n  {}{}\n\naudit public key: {}\n",
             def.id,
             def.sha256,
             options.module.display(),
@@ -152,6 +177,28 @@ impl Ca {
                 .map(|(i, c)| format!("{}: {c}", i + 1))
                 .collect::<Vec<_>>()
                 .join("\n  "),
+            match (&backup, keys.backup) {
+                (Some(b), Some(k)) => format!(
+                    "\n\nkey backup (R-6.2-BACKUP): the security officer installed key-backup key `{}` as the token's trusted wrapping key; the CA keys leave the token only wrapped under it; it exists outside a token only as {} shares, {} needed; check value {}.\nbackup share commitments:\n  {}",
+                    super::keybackup::backup_key_label(def.id),
+                    k.shares,
+                    k.threshold,
+                    b.meta
+                        .iter()
+                        .find(|(n, _)| n == "backup_key_check")
+                        .map_or("", |(_, v)| v.as_str()),
+                    b.meta
+                        .iter()
+                        .find(|(n, _)| n == "backup_share_commitments")
+                        .map_or(String::new(), |(_, v)| v
+                            .split(',')
+                            .enumerate()
+                            .map(|(i, c)| format!("{}: {c}", i + 1))
+                            .collect::<Vec<_>>()
+                            .join("\n  ")),
+                ),
+                _ => String::new(),
+            },
             hex::encode(ca.audit_key().map(AuditKey::public_key).unwrap_or_default()),
         );
         let signature = ca
@@ -176,6 +223,11 @@ impl Ca {
         );
         ca.audit(event)?;
         ca.checkpoint(now)?;
-        Ok((ca, shares, transcript))
+        Ok(Ceremony {
+            ca,
+            shares,
+            backup_shares: backup.map(|b| b.shares).unwrap_or_default(),
+            transcript,
+        })
     }
 }

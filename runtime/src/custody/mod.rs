@@ -9,14 +9,17 @@
 //! writes a transcript signed with the audit key. Every way of making CA keys is a
 //! [`keys::KeyMaker`]. A CA opened later is locked ([`activation`]): signing refuses
 //! until M custodians have entered their shares, which are checked one by one and held
-//! only in memory.
+//! only in memory. Under a policy with `ca_keys.backup` the ceremony also installs a
+//! key-backup key the token trusts, and the keys can be moved into a second token
+//! under M-of-N control ([`keybackup`], R-6.2-BACKUP).
 
 pub mod activation;
 mod ceremony;
 mod hsm;
+pub mod keybackup;
 pub mod keys;
 pub mod shamir;
 
 pub use activation::ActivationStatus;
-pub use ceremony::CeremonyOptions;
+pub use ceremony::{Ceremony, CeremonyOptions};
 pub use keys::{KeyMaker, key_label, spki_fingerprint};
