@@ -1,6 +1,6 @@
 //! Server configuration: `inkan.toml` in the CA directory (optional), then
 //! environment variables (`INKAN_LISTEN`, `INKAN_PUBLIC_URL`, `INKAN_SMTP_HOST`,
-//! `INKAN_SMTP_PORT`, `INKAN_MAIL_FROM`), then defaults.
+//! `INKAN_SMTP_PORT`, `INKAN_MAIL_FROM`, `INKAN_BACKUP_DIR`), then defaults.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -48,6 +48,10 @@ pub struct Config {
     pub rate_limit_burst: u32,
     /// Seconds in which a client earns one more such request after its burst.
     pub rate_limit_refill_seconds: u64,
+    /// Where the scheduled backups go, when the policy has a `backup` schedule (the
+    /// server refuses to start without it then). Another disk, or a mount that is
+    /// copied off the machine.
+    pub backup_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -68,6 +72,7 @@ impl Default for Config {
             max_connections: 1024,
             rate_limit_burst: 20,
             rate_limit_refill_seconds: 3,
+            backup_dir: None,
         }
     }
 }
@@ -157,6 +162,9 @@ impl Config {
         }
         if let Ok(v) = std::env::var("INKAN_MAIL_FROM") {
             config.mail_from = v;
+        }
+        if let Ok(v) = std::env::var("INKAN_BACKUP_DIR") {
+            config.backup_dir = Some(PathBuf::from(v));
         }
         Ok(config)
     }

@@ -7,6 +7,9 @@
 //! - `renewal-notice`: hourly, opens the policy's renewal notices in their window and
 //!   e-mails them where the policy says so (R-4.6-RENEWAL, R-3.3-RENEW-NOTICE);
 //! - `audit-checkpoint`: a signed checkpoint of the audit log every hour (R-5.4-PROTECT);
+//! - `backup`: a backup of the CA into the configured `backup_dir`, as often as the
+//!   policy's `backup` schedule says, if it has one. The store is read with no lock on
+//!   the CA (issuance goes on); the CA is held only to sign the manifest and to audit;
 //! - `mail`: delivery of the outbox over SMTP.
 
 use inkan_runtime::calendar::{Span, Timestamp};
@@ -14,6 +17,18 @@ use inkan_runtime::policy::Timing;
 
 use crate::ra::RaError;
 use crate::state::AppState;
+
+/// How often the policy has the service take a backup, in seconds, if it does.
+pub fn backup_every(policy: &dyn inkan_runtime::policy::Policy) -> Option<i64> {
+    policy
+        .definition()
+        .schedules
+        .iter()
+        .find_map(|s| match (s.name, s.timing) {
+            ("backup", Timing::Every(span)) => Some(span_seconds(span)),
+            _ => None,
+        })
+}
 
 fn span_seconds(s: Span) -> i64 {
     i64::from(s.years) * 365 * 86_400
@@ -93,7 +108,81 @@ pub async fn tick(state: &AppState, owner: &str, now: Timestamp) -> Result<(), R
             Ok::<_, RaError>(())
         })
         .await?;
+    if let (Some(every), Some(to)) = (
+        backup_every(state.policy()),
+        state.config().backup_dir.clone(),
+    ) {
+        backup(state, owner, now, every, to).await?;
+    }
     crate::mail::deliver(state).await
+}
+
+/// The scheduled backup: leased, the store read without the CA's lock, the manifest
+/// signed and the backup audited under it.
+async fn backup(
+    state: &AppState,
+    owner: &str,
+    now: Timestamp,
+    every: i64,
+    to: std::path::PathBuf,
+) -> Result<(), RaError> {
+    let owner = owner.to_string();
+    let plan = state
+        .with_both(move |ca, ra| {
+            // A locked CA cannot sign the manifest: the next tick after activation takes it.
+            if ca.activation().is_some() || !ra.lease_job("backup", every, &owner, now, 3600)? {
+                return Ok::<_, RaError>(None);
+            }
+            Ok(Some((
+                ca.dir().to_path_buf(),
+                ca.store().location()?,
+                ca.policy().definition(),
+                ca.audit_public_key()?,
+            )))
+        })
+        .await?;
+    let Some((dir, location, policy, public)) = plan else {
+        return Ok(());
+    };
+    let out = to.join(format!(
+        "{}-{}.inkan-backup",
+        policy.id,
+        now.to_string().replace(':', "")
+    ));
+    let result = async {
+        let at = out.clone();
+        let pending = tokio::task::spawn_blocking(move || {
+            inkan_runtime::backup::PendingBackup::take(&dir, &location, policy, &public, &at, now)
+        })
+        .await
+        .map_err(|e| RaError::internal(format!("task failed: {e}")))??;
+        let text = pending.manifest_text()?;
+        let signed = text.clone();
+        let signature = state
+            .with_both(move |ca, _| Ok::<_, RaError>(ca.sign_manifest(&signed)?))
+            .await?;
+        let at = out.clone();
+        let (manifest, digest) =
+            tokio::task::spawn_blocking(move || pending.write(&at, &text, &signature))
+                .await
+                .map_err(|e| RaError::internal(format!("task failed: {e}")))??;
+        let at = out.clone();
+        state
+            .with_both(move |ca, ra| {
+                ca.record_backup(&at, &manifest, &digest, now, "scheduler")?;
+                ra.finish_job("backup", now)?;
+                Ok::<_, RaError>(())
+            })
+            .await?;
+        tracing::info!(job = "backup", file = %out.display(), "took a backup");
+        Ok::<_, RaError>(())
+    }
+    .await;
+    if result.is_err() {
+        // Not marked as run: the next tick tries again.
+        state.with_ra(|ra| ra.release_job("backup")).await?;
+    }
+    result
 }
 
 /// Ticks until `stop` resolves, waking early when a handler asks.

@@ -59,6 +59,9 @@ pub enum ServeError {
     /// The CA directory or the RA's records could not be opened.
     #[error("cannot open the CA")]
     Open(#[source] RaError),
+    /// The configuration does not give what the policy needs.
+    #[error("{0}")]
+    Config(String),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -92,6 +95,20 @@ pub async fn start(
     }
     config.public_url = config.public_url_for(addr);
     let state = AppState::open(config.clone(), lookup).map_err(ServeError::Open)?;
+    if jobs::backup_every(state.policy()).is_some() && config.backup_dir.is_none() {
+        return Err(ServeError::Config(format!(
+            "policy `{}` has the service take backups on a schedule: set backup_dir in inkan.toml or INKAN_BACKUP_DIR",
+            state.policy().id()
+        )));
+    }
+    if let Some(dir) = &config.backup_dir {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            ServeError::Config(format!(
+                "cannot make the backup directory {}: {e}",
+                dir.display()
+            ))
+        })?;
+    }
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let jobs = tokio::spawn(jobs::run(state.clone(), stopped.clone()));
     let mut shutdown = stopped;

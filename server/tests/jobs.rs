@@ -196,3 +196,81 @@ async fn r_4_6_renewal_notices_go_to_last_years_holders_at_least_60_days_ahead()
     tick(&state, "t", at("2027-05-01T00:00:00Z")).await.unwrap();
     assert_eq!(renewal_notices(&h).await.len(), 1, "nothing new");
 }
+
+/// A policy with a `backup` schedule (the test variant's: daily) has the service take a
+/// backup into `backup_dir` once a day, audited, that restores; without a `backup_dir`
+/// the service does not start.
+#[tokio::test]
+async fn the_policys_backup_schedule_takes_a_backup_each_day_that_restores() {
+    let h = start_for("jpcert-ssl-client-variant", |c| c.tick_seconds = 3600).await;
+    h.server
+        .unwrap_or_else(|| unreachable!())
+        .stop()
+        .await
+        .unwrap();
+    let h = Harness { server: None, ..h };
+    let mut config = inkan_server::Config::load(&dir(&h)).unwrap();
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    match inkan_server::start(config.clone(), &lookup).await {
+        Err(inkan_server::ServeError::Config(why)) => assert!(why.contains("backup_dir"), "{why}"),
+        Err(e) => panic!("{e}"),
+        Ok(_) => panic!("started without a backup_dir"),
+    }
+    let backups = h.tmp.path().join("scheduled");
+    std::fs::create_dir(&backups).unwrap();
+    config.backup_dir = Some(backups.clone());
+    config.smtp_host = None;
+    let s = inkan_server::AppState::open(config, &lookup).unwrap();
+    activate(&s, &h.shares).await;
+    let files = || {
+        let mut names: Vec<std::path::PathBuf> = std::fs::read_dir(&backups)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        names.sort();
+        names
+    };
+    let day0 = Timestamp::now().unix();
+    let at = |seconds: i64| Timestamp::from_unix(day0 + seconds).unwrap();
+    tick(&s, "a", at(86_400)).await.unwrap();
+    assert_eq!(files().len(), 1, "{:?}", files());
+    tick(&s, "a", at(86_400 + 3600)).await.unwrap();
+    assert_eq!(files().len(), 1, "not twice in a day: {:?}", files());
+    tick(&s, "a", at(2 * 86_400)).await.unwrap();
+    assert_eq!(files().len(), 2, "{:?}", files());
+    let audited: Vec<String> = audit_details(&h, "ca-backup")
+        .into_iter()
+        .filter(|d| d.contains("scheduled"))
+        .collect();
+    assert_eq!(audited.len(), 2, "{audited:?}");
+    // The newest restores, reconciled with the newest CRL the service published.
+    let crl = s
+        .with_both(|ca, _| {
+            Ok::<_, inkan_server::RaError>(
+                inkan_runtime::store::Store::latest_crl(ca.store(), "ssl-clients")?.map(|(_, d)| d),
+            )
+        })
+        .await
+        .unwrap();
+    let crls: Vec<Vec<u8>> = crl.into_iter().collect();
+    let restored = h.tmp.path().join("restored");
+    let target = inkan_tests::test_store();
+    let components = [("ra", inkan_server::ra::MIGRATIONS)];
+    inkan_runtime::backup::restore(&inkan_runtime::backup::RestoreOptions {
+        from: &files()[1],
+        dir: &restored,
+        store: target.as_deref(),
+        lookup: &lookup,
+        components: &components,
+        published_crls: &crls,
+        never_published: crls.is_empty(),
+        certificates: &[],
+        witnessed: &[],
+        now: at(2 * 86_400 + 60),
+        clock_overridden: false,
+        actor: "test",
+    })
+    .unwrap();
+    let ra = inkan_server::ra::Ra::open(&restored, h.policy.definition()).unwrap();
+    drop(ra);
+}

@@ -32,3 +32,4 @@ mod take;
 pub use manifest::{FORMAT, Head, Manifest, Table};
 pub use reconcile::Reconciled;
 pub use restore::{RestoreOptions, Restored, restore};
+pub use take::PendingBackup;

@@ -212,6 +212,8 @@ async fn start_inner(
     // Every test client is 127.0.0.1: the per-client rate limit is off unless a test
     // turns it on (server/tests/rate.rs).
     config.rate_limit_burst = 0;
+    // For a policy with a backup schedule (the variant's): the server needs somewhere.
+    config.backup_dir = Some(tmp.path().join("backups"));
     tweak(&mut config);
     let started_with = config.clone();
     let server = inkan_server::start(config, &lookup).await.unwrap();
