@@ -570,10 +570,16 @@ pub struct RestoreArgs {
     /// revokes; give it once per certificate.
     #[arg(long, value_name = "FILE")]
     pub certificate: Vec<PathBuf>,
-    /// A head recorded from /repository/audit-head, as SEQ:HASH, that the backup's log
-    /// must hold (it proves the backup is this CA's log as witnessed).
+    /// A head recorded from /repository/audit-head, as SEQ:HASH; one at or before the
+    /// backup's head must be in its log (it proves the backup is this CA's log as
+    /// witnessed).
     #[arg(long, value_name = "SEQ:HASH")]
     pub witnessed: Vec<String>,
+    /// The CA's audit public key (hex), as kept apart from the backups (the
+    /// `ca-initialised` audit entry, the ceremony transcript): the backup's manifest
+    /// must be signed by it.
+    #[arg(long, value_name = "HEX")]
+    pub audit_public_key: Option<String>,
     /// Act at this instant (RFC 3339); needs a directory made with --allow-clock-override.
     #[arg(long)]
     pub now: Option<String>,

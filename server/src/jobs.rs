@@ -108,13 +108,17 @@ pub async fn tick(state: &AppState, owner: &str, now: Timestamp) -> Result<(), R
             Ok::<_, RaError>(())
         })
         .await?;
+    let delivered = crate::mail::deliver(state).await;
     if let (Some(every), Some(to)) = (
         backup_every(state.policy()),
         state.config().backup_dir.clone(),
-    ) {
-        backup(state, owner, now, every, to).await?;
+    ) && let Err(e) = backup(state, owner, now, every, to).await
+    {
+        // Its lease is kept: it is tried again when the lease ends (an hour), not at
+        // every tick, since each try reads the whole store.
+        tracing::error!(job = "backup", error = %inkan_runtime::error::report(&e), "the scheduled backup failed");
     }
-    crate::mail::deliver(state).await
+    delivered
 }
 
 /// The scheduled backup: leased, the store read without the CA's lock, the manifest
@@ -130,15 +134,18 @@ async fn backup(
     let plan = state
         .with_both(move |ca, ra| {
             // A locked CA cannot sign the manifest: the next tick after activation takes it.
-            if ca.activation().is_some() || !ra.lease_job("backup", every, &owner, now, 3600)? {
+            if ca.activation().is_some() {
                 return Ok::<_, RaError>(None);
             }
-            Ok(Some((
+            let plan = (
                 ca.dir().to_path_buf(),
                 ca.store().location()?,
                 ca.policy().definition(),
                 ca.audit_public_key()?,
-            )))
+            );
+            Ok(ra
+                .lease_job("backup", every, &owner, now, 3600)?
+                .then_some(plan))
         })
         .await?;
     let Some((dir, location, policy, public)) = plan else {
@@ -149,40 +156,32 @@ async fn backup(
         policy.id,
         now.to_string().replace(':', "")
     ));
-    let result = async {
-        let at = out.clone();
-        let pending = tokio::task::spawn_blocking(move || {
-            inkan_runtime::backup::PendingBackup::take(&dir, &location, policy, &public, &at, now)
+    let at = out.clone();
+    let pending = tokio::task::spawn_blocking(move || {
+        inkan_runtime::backup::PendingBackup::take(&dir, &location, policy, &public, &at, now)
+    })
+    .await
+    .map_err(|e| RaError::internal(format!("task failed: {e}")))??;
+    let text = pending.manifest_text()?;
+    let signed = text.clone();
+    let signature = state
+        .with_both(move |ca, _| Ok::<_, RaError>(ca.sign_manifest(&signed)?))
+        .await?;
+    let at = out.clone();
+    let (manifest, digest) =
+        tokio::task::spawn_blocking(move || pending.write(&at, &text, &signature))
+            .await
+            .map_err(|e| RaError::internal(format!("task failed: {e}")))??;
+    let at = out.clone();
+    state
+        .with_both(move |ca, ra| {
+            ca.record_backup(&at, &manifest, &digest, now, "scheduler")?;
+            ra.finish_job("backup", now)?;
+            Ok::<_, RaError>(())
         })
-        .await
-        .map_err(|e| RaError::internal(format!("task failed: {e}")))??;
-        let text = pending.manifest_text()?;
-        let signed = text.clone();
-        let signature = state
-            .with_both(move |ca, _| Ok::<_, RaError>(ca.sign_manifest(&signed)?))
-            .await?;
-        let at = out.clone();
-        let (manifest, digest) =
-            tokio::task::spawn_blocking(move || pending.write(&at, &text, &signature))
-                .await
-                .map_err(|e| RaError::internal(format!("task failed: {e}")))??;
-        let at = out.clone();
-        state
-            .with_both(move |ca, ra| {
-                ca.record_backup(&at, &manifest, &digest, now, "scheduler")?;
-                ra.finish_job("backup", now)?;
-                Ok::<_, RaError>(())
-            })
-            .await?;
-        tracing::info!(job = "backup", file = %out.display(), "took a backup");
-        Ok::<_, RaError>(())
-    }
-    .await;
-    if result.is_err() {
-        // Not marked as run: the next tick tries again.
-        state.with_ra(|ra| ra.release_job("backup")).await?;
-    }
-    result
+        .await?;
+    tracing::info!(job = "backup", file = %out.display(), "took a backup");
+    Ok(())
 }
 
 /// Ticks until `stop` resolves, waking early when a handler asks.

@@ -266,6 +266,7 @@ async fn the_policys_backup_schedule_takes_a_backup_each_day_that_restores() {
         never_published: crls.is_empty(),
         certificates: &[],
         witnessed: &[],
+        audit_public_key: None,
         now: at(2 * 86_400 + 60),
         clock_overridden: false,
         actor: "test",

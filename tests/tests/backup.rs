@@ -45,6 +45,7 @@ fn options<'a>(
         never_published: crls.is_empty(),
         certificates,
         witnessed: &[],
+        audit_public_key: None,
         now,
         clock_overridden: true,
         actor: "test",
@@ -531,4 +532,125 @@ fn a_backup_taken_while_batches_are_issued_holds_whole_batches() {
             );
         }
     }
+}
+
+#[test]
+fn a_backup_of_another_ca_is_refused_when_the_audit_key_is_pinned() {
+    let t0 = at("2026-04-01T00:00:00Z");
+    let (work, _tmp, mut ca, _shares) = fixture(t0);
+    let (_other_work, _other_tmp, mut other, _) = fixture(t0);
+    let own = ca.audit_public_key().unwrap();
+    let backup = work.path().join("other.backup");
+    other.backup(&backup, t0, "test").unwrap();
+    let components = components();
+    let dir = work.path().join("restored");
+    let mut o = options(&backup, &dir, None, &[], &[], &components, t0);
+    o.audit_public_key = Some(&own);
+    let err = restore(&o).unwrap_err();
+    assert!(err.to_string().contains("not this CA's backup"), "{err}");
+    assert!(!dir.exists());
+    // Its own backup, pinned the same way, restores.
+    let mine = work.path().join("own.backup");
+    ca.backup(&mine, t0, "test").unwrap();
+    let target = test_store();
+    let mut o = options(&mine, &dir, target.as_deref(), &[], &[], &components, t0);
+    o.audit_public_key = Some(&own);
+    restore(&o).unwrap();
+}
+
+#[test]
+fn a_restore_told_nothing_was_published_is_refused_when_the_backup_knows_otherwise() {
+    let t0 = at("2026-04-01T00:00:00Z");
+    let (work, _tmp, mut ca, _shares) = fixture(t0);
+    ca.crl(None, t0, "test").unwrap();
+    let backup = work.path().join("ca.backup");
+    ca.backup(&backup, t0, "test").unwrap();
+    let components = components();
+    let dir = work.path().join("restored");
+    // `options` says never_published when no CRL is given.
+    let err = restore(&options(&backup, &dir, None, &[], &[], &components, t0)).unwrap_err();
+    assert!(err.to_string().contains("ssl-clients 1"), "{err}");
+    // A store path that climbs out of the directory is refused as well.
+    let crl = ca.crl(None, t0, "test").unwrap().der;
+    let crls = [crl];
+    let err = restore(&options(
+        &backup,
+        &dir,
+        Some("sqlite:../escaped.sqlite"),
+        &crls,
+        &[],
+        &components,
+        t0,
+    ))
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("not a file inside the CA directory"),
+        "{err}"
+    );
+    assert!(!work.path().join("escaped.sqlite").exists());
+    assert!(!dir.exists());
+}
+
+/// Proves: R-7.2-CRL.
+#[test]
+fn a_certificate_pending_in_the_backup_is_completed_when_given_back() {
+    // The backup caught a certificate between its two records (a batch recorded,
+    // then signed): given back, it becomes issued, and a CRL revoking it is honoured.
+    let t0 = at("2026-04-01T00:00:00Z");
+    let (work, _tmp, mut ca, _shares) = fixture(t0);
+    let caught = issue(&mut ca, 1, 1, t0);
+    let location = ca.store().location().unwrap();
+    let db = inkan_runtime::sql::Db::open(&location).unwrap();
+    db.execute(
+        "UPDATE certificates SET status = 'pending', der = NULL WHERE serial = ?1",
+        &[inkan_runtime::sql::Param::from(caught.serial.as_str())],
+    )
+    .unwrap();
+    let backup = work.path().join("ca.backup");
+    ca.backup(&backup, t0, "test").unwrap();
+    db.execute(
+        "UPDATE certificates SET status = 'issued', der = ?2 WHERE serial = ?1",
+        &[
+            inkan_runtime::sql::Param::from(caught.serial.as_str()),
+            inkan_runtime::sql::Param::from(caught.der.as_slice()),
+        ],
+    )
+    .unwrap();
+    let t1 = at("2026-04-02T00:00:00Z");
+    ca.revoke(&caught.serial, "key-loss", t1, "test").unwrap();
+    let crl = ca.crl(None, t1, "test").unwrap().der;
+    let components = components();
+    let dir = work.path().join("restored");
+    let crls = [crl];
+    let given = [caught.der.clone()];
+    let restored = restore(&options(
+        &backup,
+        &dir,
+        test_store().as_deref(),
+        &crls,
+        &given,
+        &components,
+        t1,
+    ))
+    .unwrap();
+    assert_eq!(
+        restored.reconciled.imported,
+        std::slice::from_ref(&caught.serial)
+    );
+    assert_eq!(
+        restored.reconciled.revoked,
+        std::slice::from_ref(&caught.serial)
+    );
+    let ca = Ca::open(&dir, &lookup).unwrap();
+    let record = ca.store().certificate(&caught.serial).unwrap().unwrap();
+    assert_eq!(record.status, "issued");
+    assert_eq!(record.der.as_deref(), Some(caught.der.as_slice()));
+    // Two of the policy's reasons share the CRL's code; the store says so.
+    let (_, reason, code) = record.revoked.unwrap();
+    assert_eq!(code, 0);
+    assert!(
+        reason.contains("key-loss") && reason.contains(" or "),
+        "{reason}"
+    );
 }

@@ -88,9 +88,9 @@ fn the_keys_move_to_a_second_token_under_both_sets_of_custodians_and_sign_there(
         assert!(!file.contains(&modulus[modulus.len() - 64..]));
     }
 
-    let import = |shares: &[&str], switch: bool| {
+    let import_from = |file: &std::path::Path, shares: &[&str], switch: bool| {
         ca_open(&dir).import_keys(&ImportOptions {
-            file: &wrapped,
+            file,
             module: module(),
             token: &token("second"),
             pin: Zeroizing::new(USER_PIN.into()),
@@ -101,6 +101,7 @@ fn the_keys_move_to_a_second_token_under_both_sets_of_custodians_and_sign_there(
             actor: "test",
         })
     };
+    let import = |shares: &[&str], switch: bool| import_from(&wrapped, shares, switch);
     // The activation custodians alone cannot bring the keys in: the key-backup key
     // is the backup custodians'. One backup share is not enough either; a share of
     // another secret is named. The second token is untouched meanwhile.
@@ -122,6 +123,21 @@ fn the_keys_move_to_a_second_token_under_both_sets_of_custodians_and_sign_there(
     drop(s);
 
     let shares = [activation[1], backup[0], activation[2], backup[2]];
+    // A file damaged in its second key: the first comes in, the second does not, and
+    // the first is taken out again. The token is the CA's now (its PINs replaced), and
+    // the import runs again on it with the good file.
+    let damaged = tmp.path().join("damaged.wrapped");
+    let mut json: serde_json::Value = serde_json::from_str(&file).unwrap();
+    let second_key = json["keys"][1]["wrapped"].as_str().unwrap().to_string();
+    let flipped = if second_key.starts_with('0') {
+        "1"
+    } else {
+        "0"
+    };
+    json["keys"][1]["wrapped"] = serde_json::Value::from(format!("{flipped}{}", &second_key[1..]));
+    std::fs::write(&damaged, serde_json::to_vec(&json).unwrap()).unwrap();
+    let err = import_from(&damaged, &shares, true).unwrap_err();
+    assert!(err.to_string().contains("would not unwrap"), "{err}");
     let imported = import(&shares, true).unwrap();
     assert_eq!(imported.keys.len(), 2);
 
@@ -261,6 +277,35 @@ fn the_token_pin_alone_gets_no_key_out_in_clear_nor_under_a_key_of_its_own() {
         ])
         .is_err()
     );
+    // Nor can the trusted key-backup key be turned to unwrapping or decryption, copied
+    // with either, or removed: what it wraps stays wrapped.
+    let trusted = s
+        .find_objects(&[
+            Attribute::Label(
+                inkan_runtime::custody::keybackup::backup_key_label(POLICY).into_bytes(),
+            ),
+            Attribute::Trusted(true),
+        ])
+        .unwrap();
+    let [trusted] = trusted[..] else {
+        panic!("one trusted key-backup key: {trusted:?}")
+    };
+    assert!(
+        s.update_attributes(trusted, &[Attribute::Unwrap(true)])
+            .is_err(),
+        "made to unwrap"
+    );
+    assert!(
+        s.update_attributes(trusted, &[Attribute::Decrypt(true)])
+            .is_err(),
+        "made to decrypt"
+    );
+    assert!(
+        s.copy_object(trusted, &[Attribute::Unwrap(true), Attribute::Token(false)])
+            .is_err(),
+        "copied to unwrap"
+    );
+    assert!(s.destroy_object(trusted).is_err(), "removed");
     // Nor can the key be made wrappable by any key.
     assert!(
         s.update_attributes(key, &[Attribute::WrapWithTrusted(false)])

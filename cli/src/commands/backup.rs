@@ -61,6 +61,7 @@ pub fn restore(args: RestoreArgs) -> Result<ExitCode> {
         never_published: args.never_published,
         certificates: &certificates,
         witnessed: &witnessed,
+        audit_public_key: args.audit_public_key.as_deref(),
         now: given.unwrap_or_else(Timestamp::now),
         clock_overridden: given.is_some(),
         actor: "cli",

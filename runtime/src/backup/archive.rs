@@ -284,7 +284,12 @@ fn corrupt(what: impl std::fmt::Display) -> Error {
 /// key it names, then each member, copied into `staging` (files) or `tables` (rows)
 /// and checked against the manifest's digest. Anything missing, extra, or different
 /// is refused.
-pub(super) fn read(from: &Path, staging: &Path, tables_dir: &Path) -> Result<Unpacked> {
+pub(super) fn read(
+    from: &Path,
+    staging: &Path,
+    tables_dir: &Path,
+    audit_public_key: Option<&str>,
+) -> Result<Unpacked> {
     let file = std::fs::File::open(from).map_err(|e| Error::io(from, e))?;
     let mut archive =
         tar::Archive::new(flate2::read::GzDecoder::new(std::io::BufReader::new(file)));
@@ -310,6 +315,15 @@ pub(super) fn read(from: &Path, staging: &Path, tables_dir: &Path) -> Result<Unp
         return Err(Error::Directory(format!(
             "the backup is in format `{}`; this inkan reads `{FORMAT}`",
             manifest.format
+        )));
+    }
+    if let Some(want) = audit_public_key
+        && !want.trim().eq_ignore_ascii_case(&manifest.audit_public_key)
+    {
+        return Err(Error::Corrupt(format!(
+            "the backup is signed by audit key {}, not by this CA's ({}): it is not this CA's backup",
+            manifest.audit_public_key,
+            want.trim()
         )));
     }
     let key = hex::decode(&manifest.audit_public_key).map_err(corrupt)?;

@@ -131,22 +131,30 @@ pub(super) fn reconcile(
             if record.revoked.is_some() {
                 continue;
             }
-            let reason = def
+            // The CRL carries a code, and several of the policy's reasons may share it
+            // (two map to `unspecified`): the store says which, or all it could be.
+            let names: Vec<&str> = def
                 .reasons
                 .iter()
-                .find(|r| r.code == *code)
-                .ok_or_else(|| {
-                    Error::Policy(format!(
+                .filter(|r| r.code == *code)
+                .map(|r| r.name)
+                .collect();
+            let reason = match names.as_slice() {
+                [] => {
+                    return Err(Error::Policy(format!(
                         "the published CRL revokes {serial} with reason code {code}, which no reason of the policy has"
-                    ))
-                })?;
+                    )));
+                }
+                [one] => (*one).to_string(),
+                several => several.join(" or "),
+            };
             let event = Event::new(
                 now,
                 actor,
                 "certificate-revoked",
                 &[
                     ("serial", serial),
-                    ("reason", reason.name),
+                    ("reason", &reason),
                     ("reason_code", &code.to_string()),
                     ("subject", &record.subject),
                     (
@@ -158,7 +166,7 @@ pub(super) fn reconcile(
                     ),
                 ],
             );
-            store.revoke(serial, *at, reason.name, *code, &[Audited::new(def, event)])?;
+            store.revoke(serial, *at, &reason, *code, &[Audited::new(def, event)])?;
             done.revoked.push(serial.clone());
         }
     }
@@ -236,12 +244,32 @@ fn import(
         .map_err(|e| bad(format!("{e} ({})", ca_profile.name)))?;
     let serial = serial_hex(tbs.serial_number());
     if let Some(known) = store.certificate(&serial)? {
-        return if known.der.as_deref() == Some(der) {
-            Ok(None)
-        } else {
-            Err(Error::Corrupt(format!(
+        return match known.der.as_deref() {
+            Some(have) if have == der => Ok(None),
+            // Recorded before signing when the backup was taken, signed after: the
+            // issuer's signature over this serial (random, from this CA) makes it that
+            // record's certificate.
+            None if known.status == "pending" => {
+                let event = Event::new(
+                    now,
+                    actor,
+                    "certificate-imported",
+                    &[
+                        ("serial", &serial),
+                        ("subject", &known.subject),
+                        ("profile", &known.profile),
+                        (
+                            "source",
+                            "pending in the backup; its certificate given back at the restore",
+                        ),
+                    ],
+                );
+                store.complete(&serial, der, &[Audited::new(policy.definition(), event)])?;
+                Ok(Some(serial))
+            }
+            _ => Err(Error::Corrupt(format!(
                 "serial {serial} is already in the store for a different certificate"
-            )))
+            ))),
         };
     }
     let cn = tbs

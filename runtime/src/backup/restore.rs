@@ -44,8 +44,13 @@ pub struct RestoreOptions<'a> {
     pub never_published: bool,
     /// Certificates issued after the backup, given back (DER).
     pub certificates: &'a [Vec<u8>],
-    /// Audit heads witnessed outside the database, which the log must still hold.
+    /// Audit heads witnessed outside the database: those at or before the backup's
+    /// head must be in its log (later ones came after the backup).
     pub witnessed: &'a [(u64, [u8; 32])],
+    /// The CA's audit public key (hex) as kept apart from the backup (the
+    /// `ca-initialised` entry, the ceremony transcript): the manifest must be signed by
+    /// it. Without it the backup is only as trustworthy as where it was kept.
+    pub audit_public_key: Option<&'a str>,
     /// Now.
     pub now: Timestamp,
     /// `now` is not the clock's: refused unless the CA was made to allow it.
@@ -96,26 +101,63 @@ pub fn restore(options: &RestoreOptions<'_>) -> Result<Restored> {
         std::process::id()
     ));
     std::fs::create_dir(&staging).map_err(|e| Error::io(&staging, e))?;
-    match build(options, &staging) {
-        Ok(restored) => {
-            std::fs::rename(&staging, dir).map_err(|e| Error::io(dir, e))?;
-            if let Ok(d) = std::fs::File::open(&parent) {
-                let _ = d.sync_all();
-            }
-            Ok(restored)
-        }
+    let (restored, target) = match build(options, &staging) {
+        Ok(built) => built,
         Err(e) => {
             let _ = std::fs::remove_dir_all(&staging);
-            Err(e)
+            return Err(e);
+        }
+    };
+    if let Err(e) = std::fs::rename(&staging, dir) {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(Error::io(dir, e));
+    }
+    // A PostgreSQL target is filled last, in one transaction: if that fails, the
+    // directory goes again and the database is as it was.
+    if let Some(target) = target {
+        let stage_db = dir.join(STAGE_DB);
+        let filled = copy_into(&stage_db, &target, options.components).and_then(|()| {
+            for suffix in ["", "-wal", "-shm"] {
+                let p = PathBuf::from(format!("{}{suffix}", stage_db.display()));
+                if p.exists() {
+                    std::fs::remove_file(&p).map_err(|e| Error::io(&p, e))?;
+                }
+            }
+            Ok(())
+        });
+        if let Err(e) = filled {
+            let _ = std::fs::remove_dir_all(dir);
+            return Err(e);
         }
     }
+    if let Ok(d) = std::fs::File::open(&parent) {
+        let _ = d.sync_all();
+    }
+    Ok(restored)
 }
 
-fn build(o: &RestoreOptions<'_>, staging: &Path) -> Result<Restored> {
+/// The staged SQLite file a PostgreSQL target is filled from.
+const STAGE_DB: &str = ".restore.sqlite";
+
+/// Everything but the move into place and a PostgreSQL target's rows: returns what was
+/// restored and the target to fill, if it is PostgreSQL.
+fn build(o: &RestoreOptions<'_>, staging: &Path) -> Result<(Restored, Option<Db>)> {
     let tables_dir = staging.join(".backup-tables");
     std::fs::create_dir(&tables_dir).map_err(|e| Error::io(&tables_dir, e))?;
-    let unpacked = archive::read(o.from, staging, &tables_dir)?;
+    let unpacked = archive::read(o.from, staging, &tables_dir, o.audit_public_key)?;
     let manifest = unpacked.manifest.clone();
+    if o.never_published && !manifest.crl_numbers.is_empty() {
+        return Err(Error::Directory(format!(
+            "the backup records CRLs the CA published ({}): give the newest one it published, \
+             which may be later than the backup's",
+            manifest
+                .crl_numbers
+                .iter()
+                .map(|(i, n)| format!("{i} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
     let policy = (o.lookup)(&manifest.policy).ok_or_else(|| {
         Error::Directory(format!(
             "the backup is of a CA under policy `{}`, which this binary does not link",
@@ -127,14 +169,21 @@ fn build(o: &RestoreOptions<'_>, staging: &Path) -> Result<Restored> {
         None => crate::ca::store_location(staging)?,
     };
     let stage_db = match &location {
-        Location::Sqlite(p) if p.starts_with(staging) => p.clone(),
+        Location::Sqlite(p)
+            if p.strip_prefix(staging).is_ok_and(|rel| {
+                rel.components()
+                    .all(|c| matches!(c, std::path::Component::Normal(_)))
+            }) =>
+        {
+            p.clone()
+        }
         Location::Sqlite(p) => {
             return Err(Error::Directory(format!(
-                "the backup's store, {}, lies outside the CA directory; say where with --store",
+                "the store, {}, is not a file inside the CA directory; say where with --store",
                 p.display()
             )));
         }
-        Location::Postgres(_) => staging.join(".restore.sqlite"),
+        Location::Postgres(_) => staging.join(STAGE_DB),
     };
     let target = match &location {
         Location::Postgres(_) => {
@@ -151,7 +200,13 @@ fn build(o: &RestoreOptions<'_>, staging: &Path) -> Result<Restored> {
     std::fs::remove_dir_all(&tables_dir).map_err(|e| Error::io(&tables_dir, e))?;
 
     let mut store = SqlStore::open(&Location::Sqlite(stage_db.clone()))?;
-    check_chain(&store, &manifest, o.witnessed)?;
+    let witnessed: Vec<(u64, [u8; 32])> = o
+        .witnessed
+        .iter()
+        .copied()
+        .filter(|(seq, _)| *seq <= manifest.audit_head.seq)
+        .collect();
+    check_chain(&store, &manifest, &witnessed)?;
     if o.clock_overridden && store.meta("allow_clock_override")?.as_deref() != Some("true") {
         return Err(Error::ClockOverrideRefused);
     }
@@ -199,24 +254,18 @@ fn build(o: &RestoreOptions<'_>, staging: &Path) -> Result<Restored> {
         ),
     )])?;
     drop(store);
-    if let Some(target) = &target {
-        copy_into(&stage_db, target, o.components)?;
-        for suffix in ["", "-wal", "-shm"] {
-            let p = PathBuf::from(format!("{}{suffix}", stage_db.display()));
-            if p.exists() {
-                std::fs::remove_file(&p).map_err(|e| Error::io(&p, e))?;
-            }
-        }
-    }
     if let Some(url) = o.store {
         set_store(staging, url)?;
     }
-    Ok(Restored {
-        policy_revised: manifest.policy_sha256 != def.sha256,
-        manifest,
-        location,
-        reconciled,
-    })
+    Ok((
+        Restored {
+            policy_revised: manifest.policy_sha256 != def.sha256,
+            manifest,
+            location,
+            reconciled,
+        },
+        target,
+    ))
 }
 
 /// The schema the backup was taken under, then its rows, in one transaction.

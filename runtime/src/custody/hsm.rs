@@ -150,9 +150,11 @@ pub(crate) fn take_token(
 /// As the security officer, installs `key` (AES-256) on the token as its key-backup
 /// key: a token object the token trusts (CKA_TRUSTED, which only the SO can set) to
 /// wrap keys marked CKA_WRAP_WITH_TRUSTED, good for wrapping only, sensitive and never
-/// extractable. It is a public object so that the user's session can wrap with it;
-/// what it wraps can be unwrapped only where the same key is brought back from its
-/// shares.
+/// extractable, and neither modifiable, copyable nor destroyable: whoever holds the
+/// user PIN cannot turn on its unwrapping or decryption, nor copy it with them, and so
+/// cannot unwrap what it wraps. It is a public object so that the user's session can
+/// wrap with it (an SO session makes public objects only); what it wraps can be
+/// unwrapped only where the same key is brought back from its shares.
 fn install_trusted_key(
     ctx: &cryptoki::context::Pkcs11,
     slot: cryptoki::slot::Slot,
@@ -171,26 +173,40 @@ fn install_trusted_key(
             "the token already holds a key labelled `{label}`"
         )));
     }
-    session
-        .create_object(&[
-            Attribute::Class(ObjectClass::SECRET_KEY),
-            Attribute::KeyType(KeyType::AES),
-            Attribute::Token(true),
-            Attribute::Private(false),
-            Attribute::Trusted(true),
-            Attribute::Wrap(true),
-            Attribute::Unwrap(false),
-            Attribute::Encrypt(false),
-            Attribute::Decrypt(false),
-            Attribute::Sign(false),
-            Attribute::Verify(false),
-            Attribute::Derive(false),
-            Attribute::Sensitive(true),
-            Attribute::Extractable(false),
-            Attribute::Label(label.as_bytes().to_vec()),
-            Attribute::Value(key.to_vec()),
-        ])
-        .map_err(|e| Error::Hsm(format!("cannot install the key-backup key: {e}")))?;
+    let mut template = vec![
+        Attribute::Class(ObjectClass::SECRET_KEY),
+        Attribute::KeyType(KeyType::AES),
+        Attribute::Token(true),
+        Attribute::Private(false),
+        Attribute::Trusted(true),
+        Attribute::Wrap(true),
+        Attribute::Unwrap(false),
+        Attribute::Encrypt(false),
+        Attribute::Decrypt(false),
+        Attribute::Sign(false),
+        Attribute::Verify(false),
+        Attribute::Derive(false),
+        Attribute::Sensitive(true),
+        Attribute::Extractable(false),
+        Attribute::Modifiable(false),
+        Attribute::Copyable(false),
+        Attribute::Destroyable(false),
+        Attribute::Label(label.as_bytes().to_vec()),
+        Attribute::Value(key.to_vec()),
+    ];
+    let made = session.create_object(&template);
+    wipe_values(&mut template);
+    made.map_err(|e| Error::Hsm(format!("cannot install the key-backup key: {e}")))?;
     session.logout().map_err(pkcs11::hsm)?;
     Ok(())
+}
+
+/// Zeroizes the key values in a template once the token has read them.
+pub(crate) fn wipe_values(template: &mut [cryptoki::object::Attribute]) {
+    use zeroize::Zeroize as _;
+    for a in template {
+        if let cryptoki::object::Attribute::Value(v) = a {
+            v.zeroize();
+        }
+    }
 }

@@ -334,37 +334,50 @@ impl Ca {
             ));
         }
         let wrapping_label = backup_key_label(policy);
-        let (session, serial) = take_token(
-            &options.module,
-            options.token,
-            (&options.pin, &options.so_pin),
-            &pin,
-            Some((&wrapping_label, &key)),
-        )?;
+        let (session, serial) = match already_taken(options, &pin, &wrapping_label)? {
+            Some(taken) => taken,
+            None => take_token(
+                &options.module,
+                options.token,
+                (&options.pin, &options.so_pin),
+                &pin,
+                Some((&wrapping_label, &key)),
+            )?,
+        };
         // The key-backup key, for this session's unwrapping only.
-        let unwrapping = session
-            .create_object(&[
-                Attribute::Class(ObjectClass::SECRET_KEY),
-                Attribute::KeyType(KeyType::AES),
-                Attribute::Token(false),
-                Attribute::Unwrap(true),
-                Attribute::Wrap(false),
-                Attribute::Encrypt(false),
-                Attribute::Decrypt(false),
-                Attribute::Sensitive(true),
-                Attribute::Extractable(false),
-                Attribute::Value(key.to_vec()),
-            ])
-            .map_err(|e| Error::Hsm(format!("cannot bring the key-backup key in: {e}")))?;
+        let mut template = vec![
+            Attribute::Class(ObjectClass::SECRET_KEY),
+            Attribute::KeyType(KeyType::AES),
+            Attribute::Token(false),
+            Attribute::Unwrap(true),
+            Attribute::Wrap(false),
+            Attribute::Encrypt(false),
+            Attribute::Decrypt(false),
+            Attribute::Sensitive(true),
+            Attribute::Extractable(false),
+            Attribute::Value(key.to_vec()),
+        ];
+        let made = session.create_object(&template);
+        super::hsm::wipe_values(&mut template);
+        let unwrapping =
+            made.map_err(|e| Error::Hsm(format!("cannot bring the key-backup key in: {e}")))?;
+        let mut brought = Vec::new();
         let result = (|| {
             let mut labels = Vec::new();
             for (label, wrapped, spki) in &wanted {
-                unwrap_one(&session, unwrapping, label, wrapped, spki)?;
+                brought.extend(unwrap_one(&session, unwrapping, label, wrapped, spki)?);
                 labels.push(label.clone());
             }
             Ok::<_, Error>(labels)
         })();
         let _ = session.destroy_object(unwrapping);
+        if result.is_err() {
+            // Whatever came in is taken out again, so the import can be run again on
+            // this token (its PINs are already the CA's; see `already_taken`).
+            for h in brought {
+                let _ = session.destroy_object(h);
+            }
+        }
         let labels = result?;
         if options.switch {
             let store = self.store_mut();
@@ -401,6 +414,29 @@ impl Ca {
     }
 }
 
+/// The second token, if an earlier import already took it: the CA's PIN opens it and
+/// it holds the trusted key-backup key. An import that failed half-way is run again
+/// this way (its PINs were replaced before any key came in).
+fn already_taken(
+    options: &ImportOptions<'_>,
+    pin: &str,
+    wrapping_label: &str,
+) -> Result<Option<(cryptoki::session::Session, String)>> {
+    let ctx = pkcs11::open_module(&options.module)?;
+    let (slot, serial) = pkcs11::find_token(&ctx, options.token)?;
+    let Ok(session) = pkcs11::login(&ctx, slot, &cryptoki::types::AuthPin::from(pin.to_string()))
+    else {
+        return Ok(None);
+    };
+    let trusted = session
+        .find_objects(&[
+            Attribute::Label(wrapping_label.as_bytes().to_vec()),
+            Attribute::Trusted(true),
+        ])
+        .map_err(hsm)?;
+    Ok((!trusted.is_empty()).then_some((session, serial)))
+}
+
 /// Unwraps one CA key into the token as the ceremony would have made it (sensitive,
 /// signing only, extractable only under the trusted key-backup key), with its public
 /// key beside it, and checks it is the certified key.
@@ -410,7 +446,7 @@ fn unwrap_one(
     label: &str,
     wrapped: &[u8],
     spki: &spki::SubjectPublicKeyInfoOwned,
-) -> Result<()> {
+) -> Result<[cryptoki::object::ObjectHandle; 2]> {
     use rsa::traits::PublicKeyParts as _;
     if !session
         .find_objects(&[Attribute::Label(label.as_bytes().to_vec())])
@@ -467,7 +503,7 @@ fn unwrap_one(
             "the key unwrapped as `{label}` is not the one its certificate names"
         )));
     }
-    session
+    let public = session
         .create_object(&[
             Attribute::Class(ObjectClass::PUBLIC_KEY),
             Attribute::KeyType(KeyType::RSA),
@@ -480,8 +516,11 @@ fn unwrap_one(
             Attribute::Label(label.as_bytes().to_vec()),
             Attribute::Id(id),
         ])
-        .map_err(hsm)?;
-    Ok(())
+        .map_err(|e| {
+            let _ = session.destroy_object(private);
+            hsm(e)
+        })?;
+    Ok([private, public])
 }
 
 fn strip_zeros(b: &[u8]) -> &[u8] {
