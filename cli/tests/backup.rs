@@ -50,6 +50,15 @@ fn the_disaster_recovery_walk_of_the_operator_guide() {
     let out = issue(&dir, &csr(1), ("123456", "000001"), now, &first, &shares);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 
+    // The audit key, kept apart from the backups, as the guide says.
+    let audit_key: String = rusqlite::Connection::open(dir.join("ca.sqlite"))
+        .unwrap()
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'audit_public_key'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
     let backup = tmp.path().join("ca-2026-11-26.inkan-backup");
     let out = inkan_in(
         &[
@@ -125,6 +134,8 @@ fn the_disaster_recovery_walk_of_the_operator_guide() {
             path(&dir),
             "--published-crl",
             path(&published),
+            "--audit-public-key",
+            &audit_key,
             "--now",
             restore_at,
         ];
