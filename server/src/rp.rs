@@ -34,8 +34,8 @@ pub enum RpError {
     /// The CA certificates or the first CRL were refused.
     #[error("{0}")]
     Refused(#[from] Refusal),
-    /// The CRL could not be fetched.
-    #[error("fetching the CRL from {source_name}: {message}")]
+    /// A CRL or certificates could not be fetched.
+    #[error("fetching {source_name}: {message}")]
     Fetch {
         /// URL or path.
         source_name: String,
@@ -98,8 +98,33 @@ impl CrlSource {
     }
 }
 
-/// The bytes of a file, or of an http(s) URL fetched with a 30-second timeout.
+/// The bytes of a file, or of an http(s) URL fetched with a 30-second timeout. An
+/// https server must chain to a root the system trusts or to one in the PEM file
+/// `INKAN_FETCH_CA` names (a repository under a private CA).
 pub async fn fetch_bytes(source: &str) -> Result<Vec<u8>, RpError> {
+    let roots = match std::env::var_os("INKAN_FETCH_CA") {
+        None => Vec::new(),
+        Some(path) => {
+            let pem = tokio::fs::read(&path).await.map_err(|e| {
+                RpError::Tls(format!("INKAN_FETCH_CA {}: {e}", path.to_string_lossy()))
+            })?;
+            reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                RpError::Tls(format!(
+                    "INKAN_FETCH_CA {}: {}",
+                    path.to_string_lossy(),
+                    chain(&e)
+                ))
+            })?
+        }
+    };
+    fetch_bytes_trusting(source, &roots).await
+}
+
+/// [`fetch_bytes`], trusting `roots` as well as the system's for https.
+pub async fn fetch_bytes_trusting(
+    source: &str,
+    roots: &[reqwest::Certificate],
+) -> Result<Vec<u8>, RpError> {
     let fail = |message: String| RpError::Fetch {
         source_name: source.to_string(),
         message,
@@ -109,20 +134,36 @@ pub async fn fetch_bytes(source: &str) -> Result<Vec<u8>, RpError> {
             .await
             .map_err(|e| fail(e.to_string()));
     }
-    let response = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
+    let mut client = reqwest::Client::builder().timeout(Duration::from_secs(30));
+    for root in roots {
+        client = client.add_root_certificate(root.clone());
+    }
+    let response = client
         .build()
-        .map_err(|e| fail(e.to_string()))?
+        .map_err(|e| fail(chain(&e)))?
         .get(source)
         .send()
         .await
         .and_then(|r| r.error_for_status())
-        .map_err(|e| fail(e.to_string()))?;
+        .map_err(|e| fail(chain(&e)))?;
     Ok(response
         .bytes()
         .await
-        .map_err(|e| fail(e.to_string()))?
+        .map_err(|e| fail(chain(&e)))?
         .to_vec())
+}
+
+/// An error and its causes, joined: reqwest's own words say only "error sending
+/// request"; the cause says which (a refused certificate, a refused connection).
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
 }
 
 /// `url` with its scheme and host replaced by `repository`'s, its path kept: a

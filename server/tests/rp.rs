@@ -337,3 +337,111 @@ async fn r_9_6_rp_check_end_to_end_enrolled_through_the_service_refused_after_re
     let out = connect().await.unwrap();
     assert!(out.contains("alert certificate revoked"), "{out}");
 }
+
+/// `inkan verify`, `rp-demo` and `inkan restore` fetch over https through rustls: a
+/// repository whose certificate chains to a root given to them (`INKAN_FETCH_CA`) is
+/// read, one that chains to nothing they trust is refused, naming why. The server is
+/// openssl's own (`s_server -WWW`), with a throwaway P-256 key (fast to make).
+#[tokio::test]
+async fn a_repository_over_https_is_read_when_its_root_is_trusted_and_refused_otherwise() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A root, and a server certificate it signs (webpki refuses a CA certificate as
+    // the server's own).
+    std::fs::write(
+        tmp.path().join("leaf.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n\
+         keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    let steps: [Vec<&str>; 3] = [
+        [
+            &["req", "-x509"][..],
+            &ec,
+            &["-subj", "/CN=test root", "-days", "1"],
+            &["-keyout", "root.key", "-out", "root.pem"],
+        ]
+        .concat(),
+        [
+            &["req"][..],
+            &ec,
+            &[
+                "-subj",
+                "/CN=localhost",
+                "-keyout",
+                "key.pem",
+                "-out",
+                "leaf.csr",
+            ],
+        ]
+        .concat(),
+        vec![
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "root.pem",
+            "-CAkey",
+            "root.key",
+            "-CAcreateserial",
+            "-days",
+            "1",
+            "-extfile",
+            "leaf.ext",
+            "-out",
+            "cert.pem",
+        ],
+    ];
+    for args in &steps {
+        let made = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(tmp.path())
+            .output()
+            .unwrap();
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+    }
+    let body = b"a CRL, as far as a fetch can tell".to_vec();
+    std::fs::write(tmp.path().join("ssl.crl"), &body).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = std::process::Command::new("openssl")
+        .args([
+            "s_server", "-quiet", "-WWW", "-cert", "cert.pem", "-key", "key.pem",
+        ])
+        .args(["-accept", &port.to_string()])
+        .current_dir(tmp.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let url = format!("https://localhost:{port}/ssl.crl");
+    let root = reqwest::Certificate::from_pem(&std::fs::read(tmp.path().join("root.pem")).unwrap())
+        .unwrap();
+    let fetched = inkan_server::rp::fetch_bytes_trusting(&url, &[root]).await;
+    let refused = inkan_server::rp::fetch_bytes_trusting(&url, &[]).await;
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(fetched.unwrap(), body);
+    let why = refused.unwrap_err().to_string();
+    assert!(why.contains("certificate"), "{why}");
+}
