@@ -1,6 +1,7 @@
 //! `cargo bench -p inkan-server --bench http` (run by `cargo xtask bench` before the
 //! engine benches): enrollments per second through the running service, with p50/p99
-//! latency, against the engine's own rate; writes `target/bench/http.json`, which the
+//! latency, against the engine's own rate; a normal client's p99 among 300 hostile
+//! connections against its p99 alone (issue 15); writes `target/bench/http.json`, which the
 //! engine bench merges into the report. `INKAN_BENCH_HTTP_REQUESTS` sets the count
 //! (default 2000).
 
@@ -22,7 +23,10 @@ fn main() {
         .build()
         .unwrap();
     eprintln!("{n} enrollments over HTTP ...");
-    let figures = runtime.block_on(common::http_figures(n, 8));
+    let mut figures = runtime.block_on(common::http_figures(n, 8));
+    eprintln!("a normal client among hostile connections ...");
+    let loaded_p99 = figures[1].measured;
+    figures.extend(runtime.block_on(common::hostile::figures(100, 2000, loaded_p99)));
     let dir = inkan_tests::root().join("target/bench");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(

@@ -5,6 +5,9 @@
 //! most `max_connections` at once (one more gets a 503 problem document and is
 //! closed), and lets open connections finish their request on shutdown.
 
+/// How often a flood of refused connections is logged.
+const WARN_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Serves `app` on `listener` until `shutdown` changes, then lets every open connection
 /// finish its request. Unlike `axum::serve`, a connection that has not sent a request's
 /// headers within `header_timeout` is closed, so slow clients cannot hold connections
@@ -31,6 +34,7 @@ pub(crate) async fn serve(
         // Above the router's own bound, so that one answers with a problem document.
         .max_headers(crate::http::HEADER_FIELDS_HYPER_REFUSES);
     let mut connections = tokio::task::JoinSet::new();
+    let (mut refused, mut last_warned) = (0u64, None);
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -46,7 +50,14 @@ pub(crate) async fn serve(
         };
         // The client's address, for the per-client rate limits.
         let Ok(slot) = slots.clone().try_acquire_owned() else {
-            tracing::warn!(%peer, max_connections, "too many connections: answered 503");
+            // Under a flood this happens thousands of times a second: one warning a
+            // minute, with the count since the last, is what an operator can read.
+            refused += 1;
+            if last_warned.is_none_or(|t: std::time::Instant| t.elapsed() >= WARN_EVERY) {
+                tracing::warn!(%peer, max_connections, refused, "too many connections: answered 503");
+                last_warned = Some(std::time::Instant::now());
+                refused = 0;
+            }
             connections.spawn(refuse(stream));
             continue;
         };
