@@ -284,12 +284,17 @@ struct Connection {
     session: Option<(Session, ObjectHandle)>,
 }
 
-/// A CA key in a PKCS #11 token.
+/// A CA key in a PKCS #11 token, signing through a pool of sessions: one per core, so
+/// that a batch's signatures are made in parallel (a session signs one thing at a
+/// time). Sessions are opened as signing needs them; the token's login is shared by an
+/// application's sessions.
 pub struct Pkcs11Signer {
     location: Location,
     pin: zeroize::Zeroizing<String>,
     public: SubjectPublicKeyInfoOwned,
-    conn: Mutex<Connection>,
+    pool: Vec<Mutex<Connection>>,
+    /// Where the next signer starts looking for a free session.
+    next: std::sync::atomic::AtomicUsize,
 }
 
 impl Pkcs11Signer {
@@ -300,15 +305,23 @@ impl Pkcs11Signer {
         expected: &SubjectPublicKeyInfoOwned,
     ) -> Result<Self> {
         let ctx = open_module(&location.module)?;
+        let sessions = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         let signer = Pkcs11Signer {
             location,
             pin,
             public: expected.clone(),
-            conn: Mutex::new(Connection { ctx, session: None }),
+            pool: (0..sessions)
+                .map(|_| {
+                    Mutex::new(Connection {
+                        ctx: ctx.clone(),
+                        session: None,
+                    })
+                })
+                .collect(),
+            next: std::sync::atomic::AtomicUsize::new(0),
         };
         {
-            let mut conn = signer
-                .conn
+            let mut conn = signer.pool[0]
                 .lock()
                 .map_err(|_| Error::Hsm("signer lock poisoned".into()))?;
             signer.reconnect(&mut conn)?;
@@ -341,6 +354,25 @@ impl Pkcs11Signer {
         let key = find_key(&session, &self.location.key, ObjectClass::PRIVATE_KEY)?;
         conn.session = Some((session, key));
         Ok(())
+    }
+
+    /// A free session of the pool, or, when every one is busy, the next in turn.
+    fn session(&self) -> Result<std::sync::MutexGuard<'_, Connection>> {
+        use std::sync::TryLockError;
+        let n = self.pool.len();
+        let start = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % n;
+        for i in 0..n {
+            match self.pool[(start + i) % n].try_lock() {
+                Ok(conn) => return Ok(conn),
+                Err(TryLockError::WouldBlock) => continue,
+                Err(TryLockError::Poisoned(_)) => {
+                    return Err(Error::Hsm("signer lock poisoned".into()));
+                }
+            }
+        }
+        self.pool[start]
+            .lock()
+            .map_err(|_| Error::Hsm("signer lock poisoned".into()))
     }
 
     fn mechanism(algorithm: SignatureAlgorithm) -> Mechanism<'static> {
@@ -378,10 +410,7 @@ impl Signer for Pkcs11Signer {
     }
 
     fn sign(&self, tbs: &ToBeSigned) -> Result<Vec<u8>> {
-        let mut conn = self
-            .conn
-            .lock()
-            .map_err(|_| Error::Hsm("signer lock poisoned".into()))?;
+        let mut conn = self.session()?;
         let mechanism = Self::mechanism(tbs.algorithm());
         for attempt in 0..2 {
             if conn.session.is_none() {

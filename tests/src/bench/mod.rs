@@ -134,7 +134,7 @@ pub fn run(sizes: &Sizes, progress: &dyn Fn(&str)) -> Vec<Figure> {
     }
     if wanted("hsm") {
         progress("issuance, 2026 policy (SoftHSM2)");
-        figures.push(hsm_issuance(time));
+        figures.extend(hsm_issuance(time, sizes.batch.min(200)));
     }
     if wanted("openssl-ca") {
         for (id, bits) in [
