@@ -225,6 +225,24 @@ fn sqlite_each<E: From<SqlError>>(
     Ok(())
 }
 
+/// Makes the database file, if it is not there, readable by its owner alone: it holds
+/// password and token hashes and the CA's records. SQLite gives its journal and WAL
+/// files the database file's permissions.
+fn private_file(path: &std::path::Path) -> Result<(), SqlError> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    match opts.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(SqlError::Config(format!(
+            "cannot make {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
 /// One schema change, in both dialects.
 #[derive(Debug, Clone, Copy)]
 pub struct Migration {
@@ -243,6 +261,7 @@ impl Db {
     pub fn open(location: &Location) -> Result<Db, SqlError> {
         let conn = match location {
             Location::Sqlite(path) => {
+                private_file(path)?;
                 let c = rusqlite::Connection::open(path)?;
                 c.busy_timeout(std::time::Duration::from_secs(10))?;
                 c.execute_batch(
