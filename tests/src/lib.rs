@@ -12,6 +12,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)] // Test support code: a panic is a failed test.
 
+pub mod backup;
 pub mod bench;
 pub mod cps_expect;
 pub mod oracle;

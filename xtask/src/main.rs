@@ -152,7 +152,12 @@ fn run_tests(root: &Path, sqlite_only: bool) -> Result<ExitCode> {
         })
         .collect();
     // The store tests, backups and restores, and the CLI on a PostgreSQL store.
-    names.extend(["stores".into(), "postgres".into(), "backup".into()]);
+    names.extend([
+        "stores".into(),
+        "postgres".into(),
+        "backup".into(),
+        "backup_refusals".into(),
+    ]);
     names.sort();
     for name in &names {
         args.push("--test".into());
