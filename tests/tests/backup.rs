@@ -187,7 +187,6 @@ fn the_published_crl_recorded_at_a_restore_holds_its_revocations() {
     );
 }
 
-/// Proves: R-5.4-CA-EVENTS.
 #[test]
 fn a_backup_taken_while_batches_are_issued_holds_whole_batches() {
     let t0 = at("2026-04-01T00:00:00Z");

@@ -249,7 +249,6 @@ fn a_restore_told_nothing_was_published_is_refused_when_the_backup_knows_otherwi
     assert!(!dir.exists());
 }
 
-/// Proves: R-7.2-CRL.
 #[test]
 fn a_certificate_pending_in_the_backup_is_completed_when_given_back() {
     // The backup caught a certificate between its two records (a batch recorded,
