@@ -100,6 +100,9 @@ pub struct Step {
     pub not_by: &'static [RaAction],
     /// What the service does when the step is taken (not when refused).
     pub then: Option<Effect>,
+    /// For the applicant manager's link: the days it stays valid after the step that
+    /// mailed it; `None`, until the case ends (R-3.4-REVOKE-CONFIRM).
+    pub expires_days: Option<u32>,
 }
 
 /// A state machine over one kind of case.
@@ -175,6 +178,7 @@ mod tests {
             refused: Some("rejected"),
             not_by: &[],
             then: None,
+            expires_days: None,
         },
         Step {
             by: By::ManagerLink,
@@ -183,6 +187,7 @@ mod tests {
             refused: None,
             not_by: &[],
             then: Some(Effect::Revoke),
+            expires_days: Some(7),
         },
     ];
     static FLOWS: &[Workflow] = &[

@@ -253,3 +253,46 @@ async fn r_4_1_eligible_who_may_apply_is_the_policys() {
     assert_eq!(eligibility("jpcert-ssl-client").await, (201, 422));
     assert_eq!(eligibility("jpcert-ssl-client-variant").await, (403, 201));
 }
+
+/// Under one policy: the statuses of the manager's confirmation link used `after`
+/// seconds past its mailing, and whether the certificate is then revoked.
+async fn late_link(id: &str, after: i64) -> (u16, bool) {
+    let at = |s: i64| inkan_runtime::calendar::Timestamp::from_unix(s).unwrap();
+    let t0 = 1_796_000_000; // 2026-11-30, a Monday
+    let h = start_at(id, at(t0)).await;
+    let p = approved(&h, "676767", "m@link.example", &["000001"]).await;
+    let (s, v) = enroll(&h, &p[0].1, &csr(1)).await;
+    assert_eq!(s, 201, "{v}");
+    let serial = v["serial"].as_str().unwrap().to_string();
+    let id = revocation_form(&h, &serial, "676767", "key-loss").await;
+    let (s, v) = step(&h, "erin", "revocations", id, "examine-revocation-form", true).await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = step(&h, "sam", "revocations", id, "accept-revocation-form", true).await;
+    assert_eq!(s, 200, "{v}");
+    let token = token_in(&h.sink.wait_for("revocation/confirm?token=").await);
+    let state = h.server.as_ref().unwrap().state.clone();
+    state.set_clock(at(t0 + after)).await.unwrap();
+    let status = confirm_revocation(&h, &token).await;
+    let revoked = store(&h)
+        .query(
+            "SELECT 1 FROM certificates WHERE serial = ?1 AND revoked_at IS NOT NULL",
+            &[inkan_runtime::sql::Param::Text(&serial)],
+        )
+        .unwrap()
+        .len()
+        == 1;
+    (status, revoked)
+}
+
+/// The variant's confirmation link lives 3 days from its mailing: one used a minute
+/// before then revokes, one used at 3 days is refused and revokes nothing; the
+/// faithful policy gives its link no lifetime, so the same late use still revokes.
+/// Proves: R-3.4-REVOKE-CONFIRM.
+#[tokio::test]
+async fn r_3_4_revoke_confirm_the_links_lifetime_is_the_policys() {
+    let three_days = 3 * 86_400;
+    let variant = "jpcert-ssl-client-variant";
+    assert_eq!(late_link(variant, three_days - 60).await, (200, true));
+    assert_eq!(late_link(variant, three_days).await, (422, false));
+    assert_eq!(late_link("jpcert-ssl-client", three_days).await, (200, true));
+}

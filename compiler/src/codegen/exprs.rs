@@ -369,13 +369,14 @@ pub(super) fn workflows_expr(flows: &[Workflow]) -> String {
                     };
                     let not_by: Vec<String> = s.not_by.iter().map(action).collect();
                     format!(
-                        "{W}::Step {{ by: {by}, from: {:?}, to: {:?}, refused: {:?}, not_by: &[{}], then: {} }}",
+                        "{W}::Step {{ by: {by}, from: {:?}, to: {:?}, refused: {:?}, not_by: &[{}], then: {}, expires_days: {:?} }}",
                         s.from,
                         s.to,
                         s.refused,
                         not_by.join(", "),
                         s.then
-                            .map_or("None".into(), |e| format!("Some({W}::Effect::{e:?})"))
+                            .map_or("None".into(), |e| format!("Some({W}::Effect::{e:?})")),
+                        s.expires_days,
                     )
                 })
                 .collect();

@@ -31,6 +31,10 @@ fn table(ra: &Ra, w: &Workflow) -> Table {
         }
         By::ManagerLink => "the applicant manager, by the e-mailed link".into(),
     };
+    let who_within = |s: &Step| match s.expires_days {
+        Some(d) => format!("{}, within {d} days of its mailing", who(s.by)),
+        None => who(s.by),
+    };
     let mut rows = vec![vec![
         "(opens)".into(),
         format!("{} ({})", w.opens.name(), roles_of(ra, w.opens)),
@@ -42,7 +46,7 @@ fn table(ra: &Ra, w: &Workflow) -> Table {
     rows.extend(w.steps.iter().map(|s| {
         vec![
             s.from.clone(),
-            who(s.by),
+            who_within(s),
             s.to.clone(),
             s.refused.clone().unwrap_or_else(|| "-".into()),
             if s.not_by.is_empty() {

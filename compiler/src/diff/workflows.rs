@@ -43,6 +43,9 @@ fn fields(w: &Workflow) -> Vec<(String, String)> {
         if let Some(e) = s.then {
             v.push_str(&format!(", then {}", e.name()));
         }
+        if let Some(d) = s.expires_days {
+            v.push_str(&format!(", expires {d} days after it is mailed"));
+        }
         out.push((format!("step from {} by {}", s.from, s.by.name()), v));
     }
     out

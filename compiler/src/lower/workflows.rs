@@ -127,6 +127,9 @@ impl Cx<'_> {
             .filter_map(|a| self.kw::<RaAction>(a, "RA action"))
             .collect();
         let then = s.then.as_ref().and_then(|e| self.kw::<Effect>(e, "effect"));
+        let expires_days = s.expires.as_ref().and_then(|e| {
+            self.whole_days(e, "bad-link-expiry", "a link expiry", "R-3.4-REVOKE-CONFIRM")
+        });
         Some(Step {
             by,
             from: s.from.value.clone(),
@@ -134,6 +137,7 @@ impl Cx<'_> {
             refused: s.refused.as_ref().map(|r| r.value.clone()),
             not_by,
             then,
+            expires_days,
         })
     }
 
@@ -314,6 +318,44 @@ impl Cx<'_> {
                 )
                 .label("add `then: mail-confirmation-link` to an earlier step")
                 .rules(["R-3.4-REVOKE-CONFIRM"]),
+            );
+        }
+        self.expiry_fits(w, raw, step, cx);
+    }
+
+    /// Only a link expires, and never after the revocation's deadline could have
+    /// passed: a business day lasts at least a calendar day, so a link valid longer
+    /// than the deadline's count of business days can be confirmed, and revoke, after
+    /// the deadline (R-4.9-DEADLINE).
+    fn expiry_fits(&mut self, w: &RawWorkflow, raw: &RawStep, step: &Step, cx: &Context<'_>) {
+        let (Some(days), Some(at)) = (step.expires_days, raw.expires.as_ref()) else {
+            return;
+        };
+        if step.by != By::ManagerLink {
+            self.err(
+                Diagnostic::error(
+                    "expiry-not-on-link",
+                    Some(span_of(at)),
+                    format!("a staff step of `{}` cannot expire", w.name.value),
+                )
+                .label("only the applicant manager's link has a lifetime")
+                .rules(["R-3.4-REVOKE-CONFIRM"]),
+            );
+            return;
+        }
+        let deadline = cx.revocation.and_then(|r| r.deadline.as_ref());
+        if let Some(deadline) = deadline.filter(|d| days > d.0) {
+            self.err(
+                Diagnostic::error(
+                    "link-outlives-deadline",
+                    Some(span_of(at)),
+                    format!(
+                        "the confirmation link of `{}` stays valid {days} days, longer than the revocation deadline of {deadline}",
+                        w.name.value
+                    ),
+                )
+                .label(format!("at most {}d: a manager could confirm, and the CA revoke, after the deadline", deadline.0))
+                .rules(["R-4.9-DEADLINE", "R-3.4-REVOKE-CONFIRM"]),
             );
         }
     }

@@ -213,6 +213,8 @@ pub struct Step {
     pub not_by: Vec<RaAction>,
     /// What the service does then.
     pub then: Option<Effect>,
+    /// For the manager's link: the days it stays valid once mailed.
+    pub expires_days: Option<u32>,
 }
 
 /// A workflow: a state machine over one kind of case (R-4.2-FLOW, R-5.2-DUAL-CHECK).

@@ -193,4 +193,8 @@ pub struct RawStep {
     /// What the service does when the step is taken.
     #[schemars(with = "Option<crate::schema::Kw<inkan_policy_types::workflow::Effect>>")]
     pub then: Option<S<String>>,
+    /// For the applicant manager's link: how long it stays valid after it is mailed,
+    /// in whole days or weeks (`7d`); absent, until the case ends.
+    #[schemars(with = "Option<String>")]
+    pub expires: Option<S<String>>,
 }

@@ -1135,6 +1135,7 @@ pub static DEFINITION: PolicyDefinition = PolicyDefinition {
                     refused: Some("rejected"),
                     not_by: &[],
                     then: None,
+                    expires_days: None,
                 },
                 inkan_policy_types::workflow::Step {
                     by: inkan_policy_types::workflow::By::Staff(RaAction::DecideApplication),
@@ -1143,6 +1144,7 @@ pub static DEFINITION: PolicyDefinition = PolicyDefinition {
                     refused: Some("rejected"),
                     not_by: &[RaAction::ExamineApplication],
                     then: Some(inkan_policy_types::workflow::Effect::IssuePasswords),
+                    expires_days: None,
                 },
             ],
         },
@@ -1162,6 +1164,7 @@ pub static DEFINITION: PolicyDefinition = PolicyDefinition {
                     refused: Some("rejected"),
                     not_by: &[],
                     then: None,
+                    expires_days: None,
                 },
                 inkan_policy_types::workflow::Step {
                     by: inkan_policy_types::workflow::By::Staff(RaAction::AcceptRevocationForm),
@@ -1170,6 +1173,7 @@ pub static DEFINITION: PolicyDefinition = PolicyDefinition {
                     refused: Some("rejected"),
                     not_by: &[RaAction::ExamineRevocationForm],
                     then: Some(inkan_policy_types::workflow::Effect::MailConfirmationLink),
+                    expires_days: None,
                 },
                 inkan_policy_types::workflow::Step {
                     by: inkan_policy_types::workflow::By::ManagerLink,
@@ -1178,6 +1182,7 @@ pub static DEFINITION: PolicyDefinition = PolicyDefinition {
                     refused: None,
                     not_by: &[],
                     then: Some(inkan_policy_types::workflow::Effect::Revoke),
+                    expires_days: None,
                 },
             ],
         },
@@ -1197,6 +1202,7 @@ pub static DEFINITION: PolicyDefinition = PolicyDefinition {
                     refused: None,
                     not_by: &[],
                     then: None,
+                    expires_days: None,
                 },
                 inkan_policy_types::workflow::Step {
                     by: inkan_policy_types::workflow::By::Staff(RaAction::ConfirmRevocationByPhone),
@@ -1205,6 +1211,7 @@ pub static DEFINITION: PolicyDefinition = PolicyDefinition {
                     refused: None,
                     not_by: &[RaAction::ConfirmRevocationByPhone],
                     then: Some(inkan_policy_types::workflow::Effect::Revoke),
+                    expires_days: None,
                 },
             ],
         },
@@ -1223,6 +1230,7 @@ pub static DEFINITION: PolicyDefinition = PolicyDefinition {
                 refused: Some("withdrawn"),
                 not_by: &[RaAction::RevokeAsCa],
                 then: Some(inkan_policy_types::workflow::Effect::Revoke),
+                expires_days: None,
             }],
         },
         inkan_policy_types::workflow::Workflow {
@@ -1240,6 +1248,7 @@ pub static DEFINITION: PolicyDefinition = PolicyDefinition {
                 refused: Some("withdrawn"),
                 not_by: &[RaAction::RemoveDeveloper],
                 then: Some(inkan_policy_types::workflow::Effect::RemoveDeveloper),
+                expires_days: None,
             }],
         },
     ],

@@ -1189,6 +1189,7 @@ pub static DEFINITION: PolicyDefinition = PolicyDefinition {
                     refused: Some("rejected"),
                     not_by: &[],
                     then: None,
+                    expires_days: None,
                 },
                 inkan_policy_types::workflow::Step {
                     by: inkan_policy_types::workflow::By::Staff(RaAction::DecideApplication),
@@ -1197,6 +1198,7 @@ pub static DEFINITION: PolicyDefinition = PolicyDefinition {
                     refused: Some("rejected"),
                     not_by: &[RaAction::ExamineApplication],
                     then: Some(inkan_policy_types::workflow::Effect::IssuePasswords),
+                    expires_days: None,
                 },
             ],
         },
@@ -1216,6 +1218,7 @@ pub static DEFINITION: PolicyDefinition = PolicyDefinition {
                     refused: Some("rejected"),
                     not_by: &[],
                     then: None,
+                    expires_days: None,
                 },
                 inkan_policy_types::workflow::Step {
                     by: inkan_policy_types::workflow::By::Staff(RaAction::AcceptRevocationForm),
@@ -1224,6 +1227,7 @@ pub static DEFINITION: PolicyDefinition = PolicyDefinition {
                     refused: Some("rejected"),
                     not_by: &[RaAction::ExamineRevocationForm],
                     then: Some(inkan_policy_types::workflow::Effect::MailConfirmationLink),
+                    expires_days: None,
                 },
                 inkan_policy_types::workflow::Step {
                     by: inkan_policy_types::workflow::By::ManagerLink,
@@ -1232,6 +1236,7 @@ pub static DEFINITION: PolicyDefinition = PolicyDefinition {
                     refused: None,
                     not_by: &[],
                     then: Some(inkan_policy_types::workflow::Effect::Revoke),
+                    expires_days: None,
                 },
             ],
         },
@@ -1251,6 +1256,7 @@ pub static DEFINITION: PolicyDefinition = PolicyDefinition {
                     refused: None,
                     not_by: &[],
                     then: None,
+                    expires_days: None,
                 },
                 inkan_policy_types::workflow::Step {
                     by: inkan_policy_types::workflow::By::Staff(RaAction::ConfirmRevocationByPhone),
@@ -1259,6 +1265,7 @@ pub static DEFINITION: PolicyDefinition = PolicyDefinition {
                     refused: None,
                     not_by: &[RaAction::ConfirmRevocationByPhone],
                     then: Some(inkan_policy_types::workflow::Effect::Revoke),
+                    expires_days: None,
                 },
             ],
         },
@@ -1277,6 +1284,7 @@ pub static DEFINITION: PolicyDefinition = PolicyDefinition {
                 refused: Some("withdrawn"),
                 not_by: &[RaAction::RevokeAsCa],
                 then: Some(inkan_policy_types::workflow::Effect::Revoke),
+                expires_days: None,
             }],
         },
         inkan_policy_types::workflow::Workflow {
@@ -1294,6 +1302,7 @@ pub static DEFINITION: PolicyDefinition = PolicyDefinition {
                 refused: Some("withdrawn"),
                 not_by: &[RaAction::RemoveDeveloper],
                 then: Some(inkan_policy_types::workflow::Effect::RemoveDeveloper),
+                expires_days: None,
             }],
         },
     ],

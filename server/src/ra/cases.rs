@@ -139,6 +139,7 @@ pub fn confirm_by_link(
 ) -> Result<String> {
     let gone = || RaError::not_found("this confirmation link is unknown or already used");
     let req = ra.request_by_token(token)?.ok_or_else(gone)?;
+    link_in_time(ca, ra, req.id, now)?;
     let step = StepRequest {
         subject: Subject::Revocation,
         id: req.id,
@@ -150,6 +151,30 @@ pub fn confirm_by_link(
     };
     take(ca, ra, &step)?;
     Ok(req.serial)
+}
+
+/// Refuses a link older than its step's `expires` (R-3.4-REVOKE-CONFIRM): counted
+/// from the step that brought the case to the state the link leaves, the mailing.
+fn link_in_time(ca: &Ca, ra: &Ra, id: i64, now: Timestamp) -> Result<()> {
+    let case = Case::load(ca.policy(), ra, Subject::Revocation, id)?;
+    let Some(days) = case
+        .workflow
+        .step(&case.state, By::ManagerLink)
+        .and_then(|s| s.expires_days)
+    else {
+        return Ok(());
+    };
+    let Some(mailed) = ra.entered(Subject::Revocation, id, &case.state)? else {
+        return Ok(());
+    };
+    let until = Timestamp::from_unix(mailed.unix() + i64::from(days) * 86_400)
+        .ok_or_else(|| RaError::internal("a link expiry out of range"))?;
+    if now >= until {
+        return Err(RaError::refused(format!(
+            "this confirmation link expired at {until}, {days} days after it was mailed; the certificate is not revoked: ask the RA to record a new revocation form (R-3.4-REVOKE-CONFIRM)"
+        )));
+    }
+    Ok(())
 }
 
 /// The developer whose manager confirms a revocation by link.

@@ -104,6 +104,24 @@ impl Ra {
         )
     }
 
+    /// When a case last reached `state`, if it did.
+    pub fn entered(
+        &self,
+        subject: Subject,
+        case: i64,
+        state: &str,
+    ) -> Result<Option<Timestamp>, RaError> {
+        let at: Option<i64> = self.value(
+            "SELECT at FROM workflow_steps WHERE subject = ?1 AND case_id = ?2 AND to_state = ?3 ORDER BY id DESC LIMIT 1",
+            args![subject.name(), case, state],
+        )?;
+        at.map(|v| {
+            Timestamp::from_unix(v)
+                .ok_or_else(|| RaError::internal(format!("a step's time {v} is out of range")))
+        })
+        .transpose()
+    }
+
     /// The workflow and state a case is in.
     pub fn case_state(&self, subject: Subject, case: i64) -> Result<(String, String), RaError> {
         let sql = format!(
