@@ -265,7 +265,15 @@ async fn late_link(id: &str, after: i64) -> (u16, bool) {
     assert_eq!(s, 201, "{v}");
     let serial = v["serial"].as_str().unwrap().to_string();
     let id = revocation_form(&h, &serial, "676767", "key-loss").await;
-    let (s, v) = step(&h, "erin", "revocations", id, "examine-revocation-form", true).await;
+    let (s, v) = step(
+        &h,
+        "erin",
+        "revocations",
+        id,
+        "examine-revocation-form",
+        true,
+    )
+    .await;
     assert_eq!(s, 200, "{v}");
     let (s, v) = step(&h, "sam", "revocations", id, "accept-revocation-form", true).await;
     assert_eq!(s, 200, "{v}");
@@ -294,5 +302,8 @@ async fn r_3_4_revoke_confirm_the_links_lifetime_is_the_policys() {
     let variant = "jpcert-ssl-client-variant";
     assert_eq!(late_link(variant, three_days - 60).await, (200, true));
     assert_eq!(late_link(variant, three_days).await, (422, false));
-    assert_eq!(late_link("jpcert-ssl-client", three_days).await, (200, true));
+    assert_eq!(
+        late_link("jpcert-ssl-client", three_days).await,
+        (200, true)
+    );
 }

@@ -128,7 +128,12 @@ impl Cx<'_> {
             .collect();
         let then = s.then.as_ref().and_then(|e| self.kw::<Effect>(e, "effect"));
         let expires_days = s.expires.as_ref().and_then(|e| {
-            self.whole_days(e, "bad-link-expiry", "a link expiry", "R-3.4-REVOKE-CONFIRM")
+            self.whole_days(
+                e,
+                "bad-link-expiry",
+                "a link expiry",
+                "R-3.4-REVOKE-CONFIRM",
+            )
         });
         Some(Step {
             by,
