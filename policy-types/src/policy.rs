@@ -121,6 +121,25 @@ pub struct PolicyDefinition {
     pub renewal: Option<crate::renewal::RenewalRules>,
     /// CA key custody (R-6.2-HSM, R-6.2-M-OF-N).
     pub ca_keys: Option<CaKeys>,
+    /// The rules the audit section cites (R-5.4-PROTECT): what a check of the audit
+    /// chain judges.
+    pub audit_cps: &'static [&'static str],
+    /// Every catalogue rule the policy cites, in catalogue order: what a compliance
+    /// report must account for, judged or not.
+    pub rules: &'static [CitedRule],
+}
+
+/// A rule of the CPS catalogue the policy cites.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CitedRule {
+    /// Stable ID (`R-4.9-DEADLINE`).
+    pub id: &'static str,
+    /// enforce, emit, record, schedule, report or doc.
+    pub kind: &'static str,
+    /// CPS section (`4.9`).
+    pub section: &'static str,
+    /// The rule, in English.
+    pub text: &'static str,
 }
 
 /// CA key custody.
@@ -134,6 +153,8 @@ pub struct CaKeys {
     pub threshold: u8,
     /// How the keys are backed up into a second token (R-6.2-BACKUP), if they are.
     pub backup: Option<KeyBackup>,
+    /// CPS rules cited.
+    pub cps: &'static [&'static str],
 }
 
 /// CA keys backed up into a second token of the same model (CPS 6.2.4): each leaves
@@ -218,6 +239,8 @@ pub struct Schedule {
     pub name: &'static str,
     /// When.
     pub timing: Timing,
+    /// CPS rules cited.
+    pub cps: &'static [&'static str],
 }
 
 /// A waived lint.

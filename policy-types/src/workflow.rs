@@ -124,6 +124,8 @@ pub struct Workflow {
     pub ends: &'static [&'static str],
     /// The transitions.
     pub steps: &'static [Step],
+    /// CPS rules cited.
+    pub cps: &'static [&'static str],
 }
 
 impl Workflow {
@@ -200,6 +202,7 @@ mod tests {
             start: "proposed",
             ends: &["revoked"],
             steps: &[],
+            cps: &[],
         },
         Workflow {
             name: "by-form",
@@ -210,6 +213,7 @@ mod tests {
             start: "received",
             ends: &["revoked", "rejected"],
             steps: FORM,
+            cps: &["R-4.9-WHO"],
         },
     ];
 

@@ -381,7 +381,7 @@ pub(super) fn workflows_expr(flows: &[Workflow]) -> String {
                 })
                 .collect();
             format!(
-                "{W}::Workflow {{ name: {:?}, subject: {W}::Subject::{:?}, requested_by: {}, reasons: &{:?}, opens: {}, start: {:?}, ends: &{:?}, steps: &[{}] }}",
+                "{W}::Workflow {{ name: {:?}, subject: {W}::Subject::{:?}, requested_by: {}, reasons: &{:?}, opens: {}, start: {:?}, ends: &{:?}, steps: &[{}], cps: &{:?} }}",
                 w.name,
                 w.subject,
                 w.requested_by
@@ -390,7 +390,8 @@ pub(super) fn workflows_expr(flows: &[Workflow]) -> String {
                 action(&w.opens),
                 w.start,
                 w.ends,
-                steps.join(", ")
+                steps.join(", "),
+                w.cites,
             )
         })
         .collect();

@@ -66,6 +66,10 @@ pub(super) struct PolicyView {
     pub(super) renewal: String,
     pub(super) ca_keys: String,
     pub(super) waivers: Vec<WaiverView>,
+    /// The audit section's rules.
+    pub(super) audit_cps: Vec<String>,
+    /// Every catalogue rule the policy cites.
+    pub(super) rules: Vec<RuleView>,
     pub(super) certificates: Vec<CertificateView>,
     pub(super) crls: Vec<CrlView>,
     pub(super) reason_count: usize,
@@ -98,6 +102,16 @@ pub(super) struct RetentionView {
 pub(super) struct ScheduleView {
     pub(super) name: String,
     pub(super) timing: String,
+    pub(super) cps: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub(super) struct RuleView {
+    pub(super) id: String,
+    pub(super) kind: String,
+    pub(super) section: String,
+    /// The text as a Rust string literal.
+    pub(super) text: String,
 }
 
 #[derive(Serialize)]
@@ -322,6 +336,7 @@ impl PolicyView {
                 .iter()
                 .map(|s| ScheduleView {
                     name: s.name.clone(),
+                    cps: s.cites.clone(),
                     timing: match &s.timing {
                         Timing::Every(d) => {
                             format!("inkan_policy_types::policy::Timing::Every({})", span_expr(d))
@@ -368,13 +383,14 @@ impl PolicyView {
             }),
             ca_keys: p.ca_keys.as_ref().map_or("None".into(), |k| {
                 format!(
-                    "Some(inkan_policy_types::policy::CaKeys {{ hsm: {}, shares: {}, threshold: {}, backup: {} }})",
+                    "Some(inkan_policy_types::policy::CaKeys {{ hsm: {}, shares: {}, threshold: {}, backup: {}, cps: &{:?} }})",
                     k.storage == KeyStorage::Hsm,
                     k.shares,
                     k.threshold,
                     k.backup.map_or("None".into(), |(n, m)| format!(
                         "Some(inkan_policy_types::policy::KeyBackup {{ shares: {n}, threshold: {m} }})"
-                    ))
+                    )),
+                    k.cites,
                 )
             }),
             waivers: p
@@ -384,6 +400,18 @@ impl PolicyView {
                     lint: w.lint.clone(),
                     reason: w.reason.replace('\n', " "),
                     reason_literal: format!("{:?}", w.reason),
+                })
+                .collect(),
+            audit_cps: p.audit.as_ref().map_or_else(Vec::new, |a| a.cites.clone()),
+            rules: crate::catalogue::rules(&p.rules)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|r| p.cited.iter().any(|c| c == r.id))
+                .map(|r| RuleView {
+                    id: r.id.to_string(),
+                    kind: r.kind.to_string(),
+                    section: r.section.to_string(),
+                    text: format!("{:?}", r.text),
                 })
                 .collect(),
             certificates,

@@ -53,6 +53,7 @@ pub fn lower(
         diags: Vec::new(),
         rules: HashSet::new(),
         rule_ids: Vec::new(),
+        cited: std::collections::BTreeSet::new(),
     };
     let policy = cx.policy(raw, stem);
     if cx.diags.iter().any(|d| d.severity == Severity::Error) {
@@ -70,6 +71,8 @@ struct Cx<'s> {
     diags: Vec<Diagnostic>,
     rules: HashSet<&'static str>,
     rule_ids: Vec<&'static str>,
+    /// Every rule ID cited so far.
+    cited: std::collections::BTreeSet<String>,
 }
 
 /// Span of a spanned value.
@@ -199,6 +202,7 @@ impl Cx<'_> {
                 }
                 self.err(d);
             }
+            self.cited.insert(c.value.clone());
             out.push(c.value.clone());
         }
         out

@@ -111,6 +111,7 @@ impl Cx<'_> {
             renewal,
             lifecycle,
             waivers,
+            cited: self.cited.iter().cloned().collect(),
         }
     }
 

@@ -72,6 +72,8 @@ pub struct Policy {
     pub rules: String,
     /// CPS rules cited by the header.
     pub cites: Vec<String>,
+    /// Every rule ID cited anywhere in the policy, sorted.
+    pub cited: Vec<String>,
     /// Named OIDs.
     pub oids: Vec<NamedOid>,
     /// Usage.
