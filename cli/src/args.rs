@@ -471,6 +471,28 @@ pub enum AuditCommand {
         /// The entry's sequence number.
         seq: u64,
     },
+    /// Judge the CA's record for a period against its policy, rule by rule, with the
+    /// evidence (entries by sequence number); exit 1 when a rule was violated.
+    Report {
+        /// The CA directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// First day (YYYY-MM-DD, in the policy's calendar zone) or instant (RFC 3339).
+        #[arg(long)]
+        from: String,
+        /// Last day, included (YYYY-MM-DD), or an instant, excluded (RFC 3339).
+        #[arg(long)]
+        to: String,
+        /// html, json or md.
+        #[arg(long, default_value = "md")]
+        format: String,
+        /// Write here instead of standard output (never over an existing file).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Judge as of this instant (RFC 3339; a CA made with --allow-clock-override).
+        #[arg(long)]
+        now: Option<String>,
+    },
     /// Remove entries whose retention period has ended (R-5.4-RETENTION); never younger ones.
     Purge {
         /// The CA directory.

@@ -163,7 +163,8 @@ pub(crate) fn verify_signed(
     .map_err(|_| "the signature does not verify with the issuer's key".to_string())
 }
 
-pub(crate) fn check_signature(cert: &Certificate, issuer: &Certificate) -> Result<(), String> {
+/// Checks that `issuer`'s key signed `cert`; the error says why not.
+pub fn check_signature(cert: &Certificate, issuer: &Certificate) -> Result<(), String> {
     let tbs = cert.tbs_certificate().to_der().map_err(|e| e.to_string())?;
     let sig = cert
         .signature()

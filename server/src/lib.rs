@@ -11,6 +11,7 @@
 //! checks, records and signs. The RA's records live in the CA's database and every RA
 //! change is audited in the same transaction. [`rp`] is the relying-party demo.
 
+pub mod compliance;
 pub mod config;
 pub mod http;
 pub mod jobs;

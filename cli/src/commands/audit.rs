@@ -110,6 +110,21 @@ fn audit(command: AuditCommand) -> Result<ExitCode> {
             println!("{:#}", entry_json(&entry));
             Ok(ExitCode::SUCCESS)
         }
+        AuditCommand::Report {
+            dir,
+            from,
+            to,
+            format,
+            out,
+            now,
+        } => super::report::run(super::report::ReportArgs {
+            dir,
+            from,
+            to,
+            format,
+            out,
+            now,
+        }),
         AuditCommand::Purge { dir, now } => {
             let mut ca = Ca::open(&dir, &lookup)?;
             let now = ca.now(parse_now(now.as_deref())?)?;

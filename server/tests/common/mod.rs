@@ -169,6 +169,15 @@ pub async fn start_at(id: &str, t: Timestamp) -> Harness {
     start_inner(id, |_| {}, Some(t)).await
 }
 
+/// As [`start_at`], with the configuration tweaked.
+pub async fn start_at_with(
+    id: &str,
+    t: Timestamp,
+    tweak: impl FnOnce(&mut inkan_server::Config),
+) -> Harness {
+    start_inner(id, tweak, Some(t)).await
+}
+
 async fn start_inner(
     id: &str,
     tweak: impl FnOnce(&mut inkan_server::Config),

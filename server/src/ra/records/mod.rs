@@ -13,6 +13,7 @@
 pub(crate) mod applications;
 pub mod archive;
 pub(crate) mod developers;
+pub mod evidence;
 pub(crate) mod outbox;
 mod passwords;
 mod renewals;

@@ -1,0 +1,140 @@
+//! The RA's records as a compliance report reads them (issue 18): every workflow step
+//! taken, with the person behind the login, and every revocation request with its
+//! times. Read-only; the report judges them against the policy.
+
+use inkan_runtime::calendar::Timestamp;
+
+use super::Ra;
+use crate::ra::error::RaError;
+
+/// One step taken on a case, as `workflow_steps` holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TakenStep {
+    /// `application`, `revocation` or `developer-removal`.
+    pub subject: String,
+    /// The case's id.
+    pub case: i64,
+    /// The action, or `applicant-manager` for the link; the opening action opens.
+    pub action: String,
+    /// The login that took it.
+    pub login: String,
+    /// The person behind the login (the login itself when none is recorded).
+    pub person: String,
+    /// The state it left (empty for the opening).
+    pub from: String,
+    /// The state it reached.
+    pub to: String,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// A revocation request, with its workflow and times.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevocationCase {
+    /// Its id.
+    pub id: i64,
+    /// The certificate.
+    pub serial: String,
+    /// The workflow it runs in.
+    pub workflow: String,
+    /// Its state.
+    pub state: String,
+    /// When the form was recorded (the deadline counts from here).
+    pub accepted_at: Timestamp,
+    /// The deadline the service recorded.
+    pub deadline_at: Timestamp,
+    /// When the certificate was revoked through it.
+    pub revoked_at: Option<Timestamp>,
+}
+
+fn time(v: i64) -> Result<Timestamp, RaError> {
+    Timestamp::from_unix(v).ok_or_else(|| RaError::internal(format!("a time {v} out of range")))
+}
+
+impl Ra {
+    /// Every workflow step taken, in the order taken.
+    pub fn taken_steps(&self) -> Result<Vec<TakenStep>, RaError> {
+        let rows = self.rows(
+            "SELECT subject, case_id, action, login, coalesce(person, login), from_state, to_state, at FROM workflow_steps ORDER BY id",
+            &[],
+            |r| {
+                Ok((
+                    r.get::<String>(0)?,
+                    r.get::<i64>(1)?,
+                    r.get::<String>(2)?,
+                    r.get::<String>(3)?,
+                    r.get::<String>(4)?,
+                    r.get::<Option<String>>(5)?,
+                    r.get::<String>(6)?,
+                    r.get::<i64>(7)?,
+                ))
+            },
+        )?;
+        rows.into_iter()
+            .map(|(subject, case, action, login, person, from, to, at)| {
+                Ok(TakenStep {
+                    subject,
+                    case,
+                    action,
+                    login,
+                    person,
+                    from: from.unwrap_or_default(),
+                    to,
+                    at: time(at)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Every revocation request, oldest first.
+    pub fn revocation_cases(&self) -> Result<Vec<RevocationCase>, RaError> {
+        let rows = self.rows(
+            "SELECT id, serial, workflow, status, accepted_at, deadline_at, revoked_at FROM revocation_requests ORDER BY id",
+            &[],
+            |r| {
+                Ok((
+                    r.get::<i64>(0)?,
+                    r.get::<String>(1)?,
+                    r.get::<String>(2)?,
+                    r.get::<String>(3)?,
+                    r.get::<i64>(4)?,
+                    r.get::<i64>(5)?,
+                    r.get::<Option<i64>>(6)?,
+                ))
+            },
+        )?;
+        rows.into_iter()
+            .map(
+                |(id, serial, workflow, state, accepted, deadline, revoked)| {
+                    Ok(RevocationCase {
+                        id,
+                        serial,
+                        workflow,
+                        state,
+                        accepted_at: time(accepted)?,
+                        deadline_at: time(deadline)?,
+                        revoked_at: revoked.map(time).transpose()?,
+                    })
+                },
+            )
+            .collect()
+    }
+}
+
+impl Ra {
+    /// The workflow each case runs in, by (subject, id).
+    pub fn case_workflows(
+        &self,
+    ) -> Result<std::collections::HashMap<(String, i64), String>, RaError> {
+        let mut out = std::collections::HashMap::new();
+        for subject in inkan_runtime::workflow::Subject::ALL {
+            let sql = format!("SELECT id, workflow FROM {}", super::steps::table(*subject));
+            for (id, workflow) in
+                self.rows(&sql, &[], |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?)))?
+            {
+                out.insert((subject.name().to_string(), id), workflow);
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,284 @@
+//! The compliance report (issue 18) on a CA made with `--allow-clock-override`: a
+//! clean period is reported met rule by rule, and a period in which the CPS was broken
+//! on purpose (a day without a CRL, a revocation confirmed after its deadline, an
+//! application decided by its own examiner through a database edit, an activation
+//! recorded with too few shares, a certificate edited in the store) has each breach
+//! named, with the audit entries involved.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod common;
+
+use common::*;
+use inkan_runtime::audit::Event;
+use inkan_runtime::calendar::Timestamp;
+use inkan_runtime::sql::Param;
+use inkan_server::compliance::{self, Period, Report, Verdict};
+
+/// Monday 2026-11-30, 09:53 in Tokyo.
+const T0: i64 = 1_796_000_000;
+const HOUR: i64 = 3600;
+const DAY: i64 = 86_400;
+
+fn at(s: i64) -> Timestamp {
+    Timestamp::from_unix(s).unwrap()
+}
+
+/// A service whose scheduler never runs by itself: the test publishes each CRL.
+async fn service() -> Harness {
+    start_at_with("jpcert-ssl-client", at(T0), |c| c.tick_seconds = 86_400).await
+}
+
+async fn tick(h: &Harness, t: i64) {
+    let state = h.server.as_ref().unwrap().state.clone();
+    state.set_clock(at(t)).await.unwrap();
+    inkan_server::jobs::tick(&state, "test", at(t))
+        .await
+        .unwrap();
+}
+
+async fn clock(h: &Harness, t: i64) {
+    h.server
+        .as_ref()
+        .unwrap()
+        .state
+        .set_clock(at(t))
+        .await
+        .unwrap();
+}
+
+async fn report(h: &Harness, from: i64, to: i64) -> Report {
+    let period = Period {
+        from: at(from),
+        to: at(to),
+    };
+    h.server
+        .as_ref()
+        .unwrap()
+        .state
+        .with_both(move |ca, ra| compliance::report(ca, ra, period, at(to)))
+        .await
+        .unwrap()
+}
+
+fn verdict(r: &Report, rule: &str) -> Verdict {
+    r.rules.iter().find(|x| x.id == rule).unwrap().verdict
+}
+
+/// The findings that read `rule`.
+fn findings<'a>(r: &'a Report, rule: &str) -> Vec<&'a compliance::Finding> {
+    r.findings
+        .iter()
+        .filter(|f| f.rules.iter().any(|x| x == rule))
+        .collect()
+}
+
+/// Opens a revocation of `serial` by form and takes it to the mailed link; returns
+/// the request's id and the link's token.
+async fn revocation_to_link(h: &Harness, serial: &str, developer: &str) -> (i64, String) {
+    let id = revocation_form(h, serial, developer, "key-loss").await;
+    let (s, v) = step(
+        h,
+        "erin",
+        "revocations",
+        id,
+        "examine-revocation-form",
+        true,
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = step(h, "sam", "revocations", id, "accept-revocation-form", true).await;
+    assert_eq!(s, 200, "{v}");
+    let token = token_in(&h.sink.wait_for("revocation/confirm?token=").await);
+    (id, token)
+}
+
+/// A period in which the CA did what its CPS says: every rule judged is met, but for
+/// the keys: the test CA runs on software keys under its recorded waiver, which the
+/// report names as the departure it is. (No rule marker: these tests prove the
+/// report's judgement of the rules, which other tests prove the CA enforces.)
+#[tokio::test]
+async fn a_clean_period_is_reported_met_rule_by_rule() {
+    let h = service().await;
+    tick(&h, T0 + HOUR).await;
+    let p = approved(&h, "717171", "m@clean.example", &["000001"]).await;
+    let (s, v) = enroll(&h, &p[0].1, &csr(1)).await;
+    assert_eq!(s, 201, "{v}");
+    let serial = v["serial"].as_str().unwrap().to_string();
+    // A CRL every 24 hours to the second (the longest gap the policy allows), and
+    // one more at the revocation.
+    tick(&h, T0 + 25 * HOUR).await;
+    clock(&h, T0 + 30 * HOUR).await;
+    let (_, token) = revocation_to_link(&h, &serial, "717171").await;
+    clock(&h, T0 + 40 * HOUR).await;
+    assert_eq!(confirm_revocation(&h, &token).await, 200);
+    tick(&h, T0 + 49 * HOUR).await;
+    let r = report(&h, T0, T0 + 60 * HOUR).await;
+    let keys = h.policy.definition().ca_keys.unwrap().cps;
+    for rule in &r.rules {
+        if keys.contains(&rule.id.as_str()) {
+            assert_eq!(rule.verdict, Verdict::Violated, "{}", rule.id);
+        } else {
+            assert_ne!(rule.verdict, Verdict::Violated, "{}: {r:#?}", rule.id);
+        }
+    }
+    for met in [
+        "R-4.9-CRL-24H",
+        "R-4.9-DEADLINE",
+        "R-5.2-DUAL-CHECK",
+        "R-3.4-REVOKE-CONFIRM",
+        "R-5.4-PROTECT",
+        "R-7.1-SUB",
+    ] {
+        assert_eq!(verdict(&r, met), Verdict::Met, "{met}: {r:#?}");
+    }
+    let custody = findings(&r, "R-6.2-HSM");
+    assert_eq!(custody.len(), 1);
+    assert!(
+        custody[0].evidence[0].contains("software keys"),
+        "{custody:#?}"
+    );
+    let crl = &findings(&r, "R-4.9-CRL-24H")[0];
+    assert!(
+        crl.worst
+            .as_deref()
+            .unwrap()
+            .starts_with("longest gap: 24 h 00 min"),
+        "{crl:#?}"
+    );
+}
+
+/// Each breach of the CPS made on purpose is named, with the entries involved: the
+/// CRL gap, the late revocation, the examiner's own decision, the activation short of
+/// shares, the edited certificate.
+#[tokio::test]
+async fn each_breach_is_named_with_its_entries() {
+    let h = service().await;
+    tick(&h, T0 + HOUR).await;
+    let p = approved(&h, "727272", "m@breach.example", &["000001"]).await;
+    let (s, v) = enroll(&h, &p[0].1, &csr(1)).await;
+    assert_eq!(s, 201, "{v}");
+    let serial = v["serial"].as_str().unwrap().to_string();
+    let db = store(&h);
+    // The application decided by its own examiner, through a database edit.
+    db.execute(
+        "UPDATE workflow_steps SET login = 'erin', person = (SELECT person FROM ra_staff WHERE login = 'erin') WHERE subject = 'application' AND action = 'decide-application'",
+        &[],
+    )
+    .unwrap();
+    // A day without a CRL: the next comes three days later.
+    tick(&h, T0 + 3 * DAY).await;
+    // A revocation recorded on Thursday, confirmed 20 days later.
+    let (revocation, token) = revocation_to_link(&h, &serial, "727272").await;
+    clock(&h, T0 + 23 * DAY).await;
+    assert_eq!(confirm_revocation(&h, &token).await, 200);
+    // An activation recorded with one share of the two the policy asks.
+    h.server
+        .as_ref()
+        .unwrap()
+        .state
+        .with_both(|ca, _| {
+            ca.audit(Event::new(
+                at(T0 + 23 * DAY),
+                "custodian",
+                "key-activated",
+                &[("shares", "1")],
+            ))
+            .map_err(inkan_server::ra::error::RaError::from)
+        })
+        .await
+        .unwrap();
+    // The certificate edited in the store: one byte of its signature.
+    let rows = db
+        .query(
+            "SELECT der FROM certificates WHERE serial = ?1",
+            &[Param::Text(&serial)],
+        )
+        .unwrap();
+    let mut der: Vec<u8> = rows[0].get(0).unwrap();
+    let last = der.len() - 1;
+    der[last] ^= 1;
+    db.execute(
+        "UPDATE certificates SET der = ?2 WHERE serial = ?1",
+        &[Param::Text(&serial), Param::Blob(&der)],
+    )
+    .unwrap();
+
+    let r = report(&h, T0, T0 + 24 * DAY).await;
+    for rule in [
+        "R-4.9-CRL-24H",
+        "R-4.9-DEADLINE",
+        "R-5.2-DUAL-CHECK",
+        "R-6.2-M-OF-N",
+        "R-7.1-SUB",
+    ] {
+        assert_eq!(verdict(&r, rule), Verdict::Violated, "{rule}: {r:#?}");
+    }
+    assert_eq!(
+        verdict(&r, "R-5.4-PROTECT"),
+        Verdict::Met,
+        "the log itself was not touched"
+    );
+    let entries = |event: &str| audit_seqs(&h, event);
+    let crl = findings(&r, "R-4.9-CRL-24H")[0];
+    assert!(crl.evidence.iter().any(|e| e.contains("71 h")), "{crl:#?}");
+    let created = entries("crl-created");
+    assert!(crl.entries.iter().any(|s| created.contains(s)), "{crl:#?}");
+    let due = findings(&r, "R-4.9-DEADLINE")[0];
+    assert!(
+        due.evidence
+            .iter()
+            .any(|e| e.starts_with(&format!("revocation {revocation} of certificate {serial}"))),
+        "{due:#?}"
+    );
+    let revoked = entries("certificate-revoked");
+    assert!(due.entries.iter().any(|s| revoked.contains(s)), "{due:#?}");
+    let application = r
+        .findings
+        .iter()
+        .find(|f| f.check.contains("workflow `application`"))
+        .unwrap();
+    assert_eq!(application.verdict, Verdict::Violated);
+    assert!(
+        application.evidence[0].contains("`decide-application` by Erin Endo")
+            && application.evidence[0].contains("also took `examine-application`"),
+        "{application:#?}"
+    );
+    let activation = findings(&r, "R-6.2-M-OF-N")[0];
+    let activated = entries("key-activated");
+    assert!(
+        activation.entries.contains(activated.last().unwrap()),
+        "{activation:#?}"
+    );
+    assert!(
+        activation
+            .evidence
+            .iter()
+            .any(|e| e.contains("with 1 share(s)"))
+    );
+    let subscriber = r
+        .findings
+        .iter()
+        .find(|f| f.check == "certificates of profile `ssl-client`")
+        .unwrap();
+    assert!(
+        subscriber
+            .evidence
+            .iter()
+            .any(|e| e.contains(&serial) && e.contains("signature")),
+        "{subscriber:#?}"
+    );
+}
+
+/// The sequence numbers of one event's audit entries.
+fn audit_seqs(h: &Harness, event: &str) -> Vec<u64> {
+    store(h)
+        .query(
+            "SELECT seq FROM audit WHERE event = ?1 ORDER BY seq",
+            &[Param::Text(event)],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<i64>(0).unwrap() as u64)
+        .collect()
+}
