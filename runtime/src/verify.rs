@@ -146,7 +146,8 @@ pub struct Verifier {
     highest: Mutex<Option<u64>>,
 }
 
-pub(crate) fn verify_signed(
+/// Checks that `issuer`'s key made `signature` over `tbs_der` with `alg`.
+pub fn verify_signed(
     tbs_der: &[u8],
     alg: &spki::AlgorithmIdentifierOwned,
     signature: &[u8],

@@ -2,7 +2,7 @@
 //! clean period is reported met rule by rule, and a period in which the CPS was broken
 //! on purpose (a day without a CRL, a revocation confirmed after its deadline, an
 //! application decided by its own examiner through a database edit, an activation
-//! recorded with too few shares, a certificate edited in the store) has each breach
+//! recorded with too few shares, a certificate and a CRL edited in the store) has each breach
 //! named, with the audit entries involved.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
@@ -129,6 +129,7 @@ async fn a_clean_period_is_reported_met_rule_by_rule() {
         "R-3.4-REVOKE-CONFIRM",
         "R-5.4-PROTECT",
         "R-7.1-SUB",
+        "R-7.2-CRL",
     ] {
         assert_eq!(verdict(&r, met), Verdict::Met, "{met}: {r:#?}");
     }
@@ -204,6 +205,20 @@ async fn each_breach_is_named_with_its_entries() {
     )
     .unwrap();
 
+    // The first CRL edited in the store: one byte of its signature.
+    let rows = db
+        .query("SELECT number, der FROM crls ORDER BY number LIMIT 1", &[])
+        .unwrap();
+    let number: i64 = rows[0].get(0).unwrap();
+    let mut crl: Vec<u8> = rows[0].get(1).unwrap();
+    let last = crl.len() - 1;
+    crl[last] ^= 1;
+    db.execute(
+        "UPDATE crls SET der = ?2 WHERE number = ?1",
+        &[Param::Int(number), Param::Blob(&crl)],
+    )
+    .unwrap();
+
     let r = report(&h, T0, T0 + 24 * DAY).await;
     for rule in [
         "R-4.9-CRL-24H",
@@ -211,6 +226,7 @@ async fn each_breach_is_named_with_its_entries() {
         "R-5.2-DUAL-CHECK",
         "R-6.2-M-OF-N",
         "R-7.1-SUB",
+        "R-7.2-CRL",
     ] {
         assert_eq!(verdict(&r, rule), Verdict::Violated, "{rule}: {r:#?}");
     }

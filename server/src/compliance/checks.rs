@@ -1,15 +1,12 @@
 //! The checks a report runs, each made from one entry of the policy and citing that
 //! entry's rules: the audit chain (the audit section), each `every` schedule, the
 //! revocation deadline, each workflow with a check by a different person, key
-//! activation, and each certificate profile.
+//! activation; [`super::issued`] re-checks what was signed.
 
 use inkan_runtime::ca::Ca;
 use inkan_runtime::calendar::{Span, Timestamp};
-use inkan_runtime::conformance::{self, IssuerFacts};
 use inkan_runtime::policy::{PolicyDefinition, Timing};
 use inkan_runtime::workflow::{self, By};
-use x509_cert::Certificate;
-use x509_cert::der::Decode;
 
 use super::record::Record;
 use super::{Finding, Period, Verdict};
@@ -38,7 +35,8 @@ pub(super) fn run(ca: &Ca, rec: &Record, period: Period, now: Timestamp) -> Resu
     if let Some(keys) = &def.ca_keys {
         out.push(custody(keys, rec, period));
     }
-    out.extend(certificates(ca, rec, period));
+    out.extend(super::issued::certificates(ca, rec, period));
+    out.extend(super::issued::crls(ca, rec, period));
     Ok(out)
 }
 
@@ -367,92 +365,4 @@ fn custody(keys: &inkan_runtime::policy::CaKeys, rec: &Record, period: Period) -
     }
     f.summary = format!("{n} activation(s) in the period");
     f
-}
-
-/// Every certificate issued in the period, per profile: its issuer's signature holds,
-/// it matches its profile field by field, and its issuance is in the audit log.
-fn certificates(ca: &Ca, rec: &Record, period: Period) -> Vec<Finding> {
-    let policy = ca.policy();
-    let issuer_cert = |profile: &str| -> Option<Certificate> {
-        let list = rec.certificates.iter().find(|(p, _)| *p == profile)?;
-        let der = list.1.iter().rev().find_map(|r| r.der.clone())?;
-        Certificate::from_der(&der).ok()
-    };
-    let mut out = Vec::new();
-    for (name, records) in &rec.certificates {
-        let Some(profile) = policy.certificate(name) else {
-            continue;
-        };
-        let mut f = Finding::new(format!("certificates of profile `{name}`"), profile.cps);
-        let mut n = 0;
-        for r in records {
-            let issued: Vec<_> = rec
-                .events("certificate-issued")
-                .chain(rec.events("certificate-imported"))
-                .filter(|l| l.detail("serial") == r.serial)
-                .collect();
-            let Some(der) = &r.der else { continue };
-            let cert = match Certificate::from_der(der) {
-                Ok(c) => c,
-                Err(e) => {
-                    n += 1;
-                    f.violation(format!("certificate {}: not DER ({e})", r.serial), &[]);
-                    continue;
-                }
-            };
-            let tbs = cert.tbs_certificate();
-            let nb = inkan_runtime::x509::timestamp(&tbs.validity().not_before);
-            let at = issued.first().map(|l| l.entry.at).or(nb);
-            if !at.is_some_and(|t| period.contains(t)) {
-                continue;
-            }
-            n += 1;
-            let seqs: Vec<u64> = issued.iter().map(|l| l.entry.seq).collect();
-            if issued.is_empty() {
-                f.violation(
-                    format!(
-                        "certificate {}: no audit entry records its issuance",
-                        r.serial
-                    ),
-                    &[],
-                );
-            }
-            if hex::encode(tbs.serial_number().as_bytes()) != r.serial {
-                f.violation(
-                    format!("certificate {}: its DER carries another serial", r.serial),
-                    &seqs,
-                );
-            }
-            let issuer = match profile.issuer {
-                Some(i) => issuer_cert(i),
-                None => Some(cert.clone()),
-            };
-            let Some(issuer) = issuer else {
-                f.violation(
-                    format!(
-                        "certificate {}: its issuer's certificate is not in the store",
-                        r.serial
-                    ),
-                    &seqs,
-                );
-                continue;
-            };
-            if let Err(e) = inkan_runtime::verify::check_signature(&cert, &issuer) {
-                f.violation(format!("certificate {}: {e}", r.serial), &seqs);
-            }
-            let facts = IssuerFacts {
-                name: Some(issuer.tbs_certificate().subject()),
-                key_id: None,
-            };
-            for finding in conformance::check_certificate(policy, profile, tbs, &facts) {
-                f.violation(format!("certificate {}: {finding}", r.serial), &seqs);
-            }
-        }
-        if n == 0 {
-            f.verdict = Verdict::NotApplicable;
-        }
-        f.summary = format!("{n} certificate(s) issued in the period");
-        out.push(f);
-    }
-    out
 }

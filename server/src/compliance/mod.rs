@@ -14,6 +14,7 @@
 //! that no check reads is reported as such, never as met.
 
 mod checks;
+mod issued;
 mod record;
 pub mod render;
 
