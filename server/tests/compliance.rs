@@ -298,3 +298,48 @@ fn audit_seqs(h: &Harness, event: &str) -> Vec<u64> {
         .map(|r| r.get::<i64>(0).unwrap() as u64)
         .collect()
 }
+
+/// The breach period's report as the auditor prints it: rendered by headless
+/// Chromium into `target/screenshots/compliance-report.png` to be looked at.
+#[tokio::test]
+async fn the_html_report_renders_in_a_browser() {
+    let h = service().await;
+    tick(&h, T0 + HOUR).await;
+    let p = approved(&h, "737373", "m@print.example", &["000001"]).await;
+    let (s, v) = enroll(&h, &p[0].1, &csr(1)).await;
+    assert_eq!(s, 201, "{v}");
+    tick(&h, T0 + 3 * DAY).await;
+    let r = report(&h, T0, T0 + 4 * DAY).await;
+    let html = compliance::render::html(&r);
+    assert!(
+        html.contains("<td class=\"violated\">VIOLATED</td>"),
+        "the CRL gap is shown"
+    );
+    let page = h.tmp.path().join("report.html");
+    std::fs::write(&page, &html).unwrap();
+    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let png = shots.join("compliance-report.png");
+    let _ = std::fs::remove_file(&png);
+    let out = std::process::Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--window-size=1100,2600",
+        ])
+        .arg(format!("--screenshot={}", png.display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("chromium is installed (apt-get install chromium)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        std::fs::metadata(&png).unwrap().len() > 20_000,
+        "a page was drawn"
+    );
+}
