@@ -191,6 +191,8 @@ pub struct PasswordRules {
     pub attempts: u32,
     /// Whether removing a developer from the list voids its unredeemed passwords.
     pub void_when_developer_removed: bool,
+    /// CPS rules cited.
+    pub cps: &'static [&'static str],
 }
 
 /// An audit event type.

@@ -43,6 +43,8 @@ pub struct RenewalRules {
     pub opens_days: u32,
     /// Who receives it.
     pub to: Recipients,
+    /// CPS rules cited.
+    pub cps: &'static [&'static str],
 }
 
 /// One year's notice window.
@@ -115,6 +117,7 @@ mod tests {
         notice_by_days: 60,
         opens_days: 90,
         to: Recipients::PreviousYearHolders,
+        cps: &[],
     };
 
     /// April 30, 2027 less 60 days is March 1 (30 days of April, 31 of March); less 90

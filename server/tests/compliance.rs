@@ -24,9 +24,12 @@ fn at(s: i64) -> Timestamp {
     Timestamp::from_unix(s).unwrap()
 }
 
-/// A service whose scheduler never runs by itself: the test publishes each CRL.
+/// A service whose scheduler runs only when the test ticks it (or once when the
+/// keys are activated, at the same instant): the first CRL is published at T0.
 async fn service() -> Harness {
-    start_at_with("jpcert-ssl-client", at(T0), |c| c.tick_seconds = 86_400).await
+    let h = start_at_with("jpcert-ssl-client", at(T0), |c| c.tick_seconds = 86_400).await;
+    tick(&h, T0).await;
+    h
 }
 
 async fn tick(h: &Harness, t: i64) {
@@ -100,19 +103,18 @@ async fn revocation_to_link(h: &Harness, serial: &str, developer: &str) -> (i64,
 #[tokio::test]
 async fn a_clean_period_is_reported_met_rule_by_rule() {
     let h = service().await;
-    tick(&h, T0 + HOUR).await;
     let p = approved(&h, "717171", "m@clean.example", &["000001"]).await;
     let (s, v) = enroll(&h, &p[0].1, &csr(1)).await;
     assert_eq!(s, 201, "{v}");
     let serial = v["serial"].as_str().unwrap().to_string();
     // A CRL every 24 hours to the second (the longest gap the policy allows), and
     // one more at the revocation.
-    tick(&h, T0 + 25 * HOUR).await;
+    tick(&h, T0 + 24 * HOUR).await;
     clock(&h, T0 + 30 * HOUR).await;
     let (_, token) = revocation_to_link(&h, &serial, "717171").await;
     clock(&h, T0 + 40 * HOUR).await;
     assert_eq!(confirm_revocation(&h, &token).await, 200);
-    tick(&h, T0 + 49 * HOUR).await;
+    tick(&h, T0 + 48 * HOUR).await;
     let r = report(&h, T0, T0 + 60 * HOUR).await;
     let keys = h.policy.definition().ca_keys.unwrap().cps;
     for rule in &r.rules {
@@ -130,6 +132,7 @@ async fn a_clean_period_is_reported_met_rule_by_rule() {
         "R-5.4-PROTECT",
         "R-7.1-SUB",
         "R-7.2-CRL",
+        "R-4.2-PASSWORD",
     ] {
         assert_eq!(verdict(&r, met), Verdict::Met, "{met}: {r:#?}");
     }
@@ -155,7 +158,6 @@ async fn a_clean_period_is_reported_met_rule_by_rule() {
 #[tokio::test]
 async fn each_breach_is_named_with_its_entries() {
     let h = service().await;
-    tick(&h, T0 + HOUR).await;
     let p = approved(&h, "727272", "m@breach.example", &["000001"]).await;
     let (s, v) = enroll(&h, &p[0].1, &csr(1)).await;
     assert_eq!(s, 201, "{v}");
@@ -167,6 +169,8 @@ async fn each_breach_is_named_with_its_entries() {
         &[],
     )
     .unwrap();
+    // A password the service let through after the attempts that lock it.
+    db.execute("UPDATE holders SET failures = 5", &[]).unwrap();
     // A day without a CRL: the next comes three days later.
     tick(&h, T0 + 3 * DAY).await;
     // A revocation recorded on Thursday, confirmed 20 days later.
@@ -227,6 +231,7 @@ async fn each_breach_is_named_with_its_entries() {
         "R-6.2-M-OF-N",
         "R-7.1-SUB",
         "R-7.2-CRL",
+        "R-4.2-PASSWORD",
     ] {
         assert_eq!(verdict(&r, rule), Verdict::Violated, "{rule}: {r:#?}");
     }
@@ -237,7 +242,7 @@ async fn each_breach_is_named_with_its_entries() {
     );
     let entries = |event: &str| audit_seqs(&h, event);
     let crl = findings(&r, "R-4.9-CRL-24H")[0];
-    assert!(crl.evidence.iter().any(|e| e.contains("71 h")), "{crl:#?}");
+    assert!(crl.evidence.iter().any(|e| e.contains("72 h 00 min")), "{crl:#?}");
     let created = entries("crl-created");
     assert!(crl.entries.iter().any(|s| created.contains(s)), "{crl:#?}");
     let due = findings(&r, "R-4.9-DEADLINE")[0];
@@ -304,7 +309,6 @@ fn audit_seqs(h: &Harness, event: &str) -> Vec<u64> {
 #[tokio::test]
 async fn the_html_report_renders_in_a_browser() {
     let h = service().await;
-    tick(&h, T0 + HOUR).await;
     let p = approved(&h, "737373", "m@print.example", &["000001"]).await;
     let (s, v) = enroll(&h, &p[0].1, &csr(1)).await;
     assert_eq!(s, 201, "{v}");
@@ -341,5 +345,31 @@ async fn the_html_report_renders_in_a_browser() {
     assert!(
         std::fs::metadata(&png).unwrap().len() > 20_000,
         "a page was drawn"
+    );
+}
+
+/// A renewal notice the RA never posted is named once its latest day has passed
+/// (CPS 4.6.3: 60 days before April 30, that is by the end of March 1 in Tokyo); before
+/// then, nothing is due.
+#[tokio::test]
+async fn an_unsent_renewal_notice_is_named_after_its_day() {
+    let ts = |s: &str| Timestamp::parse_rfc3339(s).unwrap().unix();
+    let h = start_at_with("jpcert-ssl-client", at(ts("2026-12-10T01:00:00Z")), |c| {
+        c.tick_seconds = 86_400
+    })
+    .await;
+    let p = approved(&h, "747474", "m@renew.example", &["000001"]).await;
+    let (s, v) = enroll(&h, &p[0].1, &csr(1)).await;
+    assert_eq!(s, 201, "{v}");
+    tick(&h, ts("2027-02-01T00:00:00Z")).await;
+    let renewal = |r: &Report| findings(r, "R-4.6-RENEWAL")[0].clone();
+    let early = report(&h, ts("2027-02-01T00:00:00Z"), ts("2027-02-20T00:00:00Z")).await;
+    assert_eq!(renewal(&early).verdict, Verdict::NotApplicable, "{early:#?}");
+    let late = report(&h, ts("2027-02-01T00:00:00Z"), ts("2027-03-10T00:00:00Z")).await;
+    let f = renewal(&late);
+    assert_eq!(f.verdict, Verdict::Violated, "{f:#?}");
+    assert!(
+        f.evidence[0].contains("developer 747474 for the expiry of 2027-04-30: due before 2027-03-01T15:00:00Z, not sent"),
+        "{f:#?}"
     );
 }

@@ -289,11 +289,12 @@ impl PolicyView {
             lifecycle: lifecycle_expr(p.lifecycle.as_ref()),
             passwords: p.ra.as_ref().and_then(|r| r.passwords.as_ref()).map_or("None".into(), |w| {
                 format!(
-                    "Some(inkan_policy_types::policy::PasswordRules {{ delivery: {:?}, lifetime_days: {}, attempts: {}, void_when_developer_removed: {} }})",
+                    "Some(inkan_policy_types::policy::PasswordRules {{ delivery: {:?}, lifetime_days: {}, attempts: {}, void_when_developer_removed: {}, cps: &{:?} }})",
                     w.delivery.keyword(),
                     w.lifetime_days,
                     w.attempts,
-                    w.void_when.contains(&VoidWhen::DeveloperRemoved)
+                    w.void_when.contains(&VoidWhen::DeveloperRemoved),
+                    w.cites,
                 )
             }),
             audit_events: p
@@ -377,8 +378,8 @@ impl PolicyView {
             }),
             renewal: p.renewal.as_ref().map_or("None".into(), |r| {
                 format!(
-                    "Some(inkan_policy_types::renewal::RenewalRules {{ expiry: ({}, {}), delivery: inkan_policy_types::renewal::NoticeDelivery::{:?}, notice_by_days: {}, opens_days: {}, to: inkan_policy_types::renewal::Recipients::{:?} }})",
-                    r.expiry.0, r.expiry.1, r.delivery, r.notice_by_days, r.opens_days, r.to
+                    "Some(inkan_policy_types::renewal::RenewalRules {{ expiry: ({}, {}), delivery: inkan_policy_types::renewal::NoticeDelivery::{:?}, notice_by_days: {}, opens_days: {}, to: inkan_policy_types::renewal::Recipients::{:?}, cps: &{:?} }})",
+                    r.expiry.0, r.expiry.1, r.delivery, r.notice_by_days, r.opens_days, r.to, r.cites
                 )
             }),
             ca_keys: p.ca_keys.as_ref().map_or("None".into(), |k| {

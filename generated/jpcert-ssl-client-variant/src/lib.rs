@@ -1253,6 +1253,7 @@ pub static DEFINITION: PolicyDefinition = PolicyDefinition {
         lifetime_days: 3,
         attempts: 3,
         void_when_developer_removed: true,
+        cps: &["R-4.2-PASSWORD", "R-4.2-FLOW", "R-4.11-LEAVE"],
     }),
     audit_events: &[
         inkan_policy_types::policy::AuditEventType {
@@ -1567,6 +1568,7 @@ pub static DEFINITION: PolicyDefinition = PolicyDefinition {
         notice_by_days: 60,
         opens_days: 75,
         to: inkan_policy_types::renewal::Recipients::PreviousYearHolders,
+        cps: &["R-4.6-RENEWAL", "R-3.3-RENEW-NOTICE"],
     }),
     lifecycle: Some(inkan_policy_types::lifecycle::Lifecycle {
         issued: inkan_policy_types::lifecycle::Issued::OnPassword,

@@ -32,6 +32,13 @@ pub(super) fn run(ca: &Ca, rec: &Record, period: Period, now: Timestamp) -> Resu
             out.push(separation(w, rec, period));
         }
     }
+    if let Some(rules) = &def.passwords {
+        out.push(super::subscribers::passwords(def, rules, rec, period));
+    }
+    if let Some(rules) = &def.renewal {
+        let offset = def.calendar.as_ref().map_or(0, |c| c.utc_offset_minutes);
+        out.push(super::subscribers::renewal(rules, offset, rec, period, end));
+    }
     if let Some(keys) = &def.ca_keys {
         out.push(custody(keys, rec, period));
     }

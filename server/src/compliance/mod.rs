@@ -17,6 +17,7 @@ mod checks;
 mod issued;
 mod record;
 pub mod render;
+mod subscribers;
 
 use std::collections::BTreeMap;
 

@@ -10,7 +10,7 @@ use inkan_runtime::store::Record as Certificate;
 
 use crate::ra::error::{RaError, Result};
 use crate::ra::records::Ra;
-use crate::ra::records::evidence::{RevocationCase, TakenStep};
+use crate::ra::records::evidence::{Notice, RevocationCase, TakenStep, UsedPassword};
 
 /// An audit entry with its details as JSON.
 pub(super) struct Logged {
@@ -33,6 +33,8 @@ pub(super) struct Record {
     pub steps: Vec<TakenStep>,
     pub revocations: Vec<RevocationCase>,
     pub workflows: HashMap<(String, i64), String>,
+    pub passwords: Vec<UsedPassword>,
+    pub notices: Vec<Notice>,
     /// Issued certificates by profile name.
     pub certificates: Vec<(&'static str, Vec<Certificate>)>,
 }
@@ -60,6 +62,8 @@ impl Record {
             steps: ra.taken_steps()?,
             revocations: ra.revocation_cases()?,
             workflows: ra.case_workflows()?,
+            passwords: ra.used_passwords()?,
+            notices: ra.notices()?,
             certificates,
         })
     }

@@ -138,3 +138,87 @@ impl Ra {
         Ok(out)
     }
 }
+
+/// A one-time password that was used, with what its use is judged by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsedPassword {
+    /// The holder's id (the audit log's actor is `password:<id>`).
+    pub holder: i64,
+    /// The application that made it.
+    pub application: i64,
+    /// When it was used.
+    pub used_at: Timestamp,
+    /// Wrong attempts before it.
+    pub failures: i64,
+    /// The developer.
+    pub developer: String,
+}
+
+/// A renewal notice (R-4.6-RENEWAL), as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// Its id.
+    pub id: i64,
+    /// The developer it goes to.
+    pub developer: String,
+    /// When the RA's list opened it.
+    pub opened_at: Timestamp,
+    /// When it was sent, if it was.
+    pub sent_at: Option<Timestamp>,
+}
+
+impl Ra {
+    /// Every password that was used, oldest use first.
+    pub fn used_passwords(&self) -> Result<Vec<UsedPassword>, RaError> {
+        let rows = self.rows(
+            "SELECT h.id, h.application, h.used_at, h.failures, a.developer FROM holders h JOIN applications a ON a.id = h.application WHERE h.used_at IS NOT NULL ORDER BY h.used_at",
+            &[],
+            |r| {
+                Ok((
+                    r.get::<i64>(0)?,
+                    r.get::<i64>(1)?,
+                    r.get::<i64>(2)?,
+                    r.get::<i64>(3)?,
+                    r.get::<String>(4)?,
+                ))
+            },
+        )?;
+        rows.into_iter()
+            .map(|(holder, application, used, failures, developer)| {
+                Ok(UsedPassword {
+                    holder,
+                    application,
+                    used_at: time(used)?,
+                    failures,
+                    developer,
+                })
+            })
+            .collect()
+    }
+
+    /// Every renewal notice, oldest first.
+    pub fn notices(&self) -> Result<Vec<Notice>, RaError> {
+        let rows = self.rows(
+            "SELECT id, developer, opened_at, sent_at FROM renewal_notices ORDER BY id",
+            &[],
+            |r| {
+                Ok((
+                    r.get::<i64>(0)?,
+                    r.get::<String>(1)?,
+                    r.get::<i64>(2)?,
+                    r.get::<Option<i64>>(3)?,
+                ))
+            },
+        )?;
+        rows.into_iter()
+            .map(|(id, developer, opened, sent)| {
+                Ok(Notice {
+                    id,
+                    developer,
+                    opened_at: time(opened)?,
+                    sent_at: sent.map(time).transpose()?,
+                })
+            })
+            .collect()
+    }
+}
