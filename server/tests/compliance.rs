@@ -171,6 +171,36 @@ async fn each_breach_is_named_with_its_entries() {
     .unwrap();
     // A password the service let through after the attempts that lock it.
     db.execute("UPDATE holders SET failures = 5", &[]).unwrap();
+    // A developer removed from the list, whose unused password is then marked used
+    // (a database edit: the service refuses it).
+    let gone = approved(&h, "767676", "m@gone.example", &["000001"]).await;
+    assert_eq!(gone.len(), 1);
+    let (s, v) = post(
+        &staff(&h, "sam").await,
+        format!("{}/api/ra/developers/767676/removal", h.base),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let removal = v["id"].as_i64().unwrap();
+    let (s, v) = step(
+        &h,
+        "olive",
+        "developer-removals",
+        removal,
+        "countersign-developer-removal",
+        true,
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    db.execute(
+        &format!(
+            "UPDATE holders SET used_at = {} WHERE used_at IS NULL",
+            T0 + 2 * HOUR
+        ),
+        &[],
+    )
+    .unwrap();
     // A day without a CRL: the next comes three days later.
     tick(&h, T0 + 3 * DAY).await;
     // A revocation recorded on Thursday, confirmed 20 days later.
@@ -242,7 +272,10 @@ async fn each_breach_is_named_with_its_entries() {
     );
     let entries = |event: &str| audit_seqs(&h, event);
     let crl = findings(&r, "R-4.9-CRL-24H")[0];
-    assert!(crl.evidence.iter().any(|e| e.contains("72 h 00 min")), "{crl:#?}");
+    assert!(
+        crl.evidence.iter().any(|e| e.contains("72 h 00 min")),
+        "{crl:#?}"
+    );
     let created = entries("crl-created");
     assert!(crl.entries.iter().any(|s| created.contains(s)), "{crl:#?}");
     let due = findings(&r, "R-4.9-DEADLINE")[0];
@@ -364,7 +397,11 @@ async fn an_unsent_renewal_notice_is_named_after_its_day() {
     tick(&h, ts("2027-02-01T00:00:00Z")).await;
     let renewal = |r: &Report| findings(r, "R-4.6-RENEWAL")[0].clone();
     let early = report(&h, ts("2027-02-01T00:00:00Z"), ts("2027-02-20T00:00:00Z")).await;
-    assert_eq!(renewal(&early).verdict, Verdict::NotApplicable, "{early:#?}");
+    assert_eq!(
+        renewal(&early).verdict,
+        Verdict::NotApplicable,
+        "{early:#?}"
+    );
     let late = report(&h, ts("2027-02-01T00:00:00Z"), ts("2027-03-10T00:00:00Z")).await;
     let f = renewal(&late);
     assert_eq!(f.verdict, Verdict::Violated, "{f:#?}");

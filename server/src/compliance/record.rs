@@ -34,6 +34,8 @@ pub(super) struct Record {
     pub revocations: Vec<RevocationCase>,
     pub workflows: HashMap<(String, i64), String>,
     pub passwords: Vec<UsedPassword>,
+    /// Developer-removal cases: (id, developer).
+    pub removals: Vec<(i64, String)>,
     pub notices: Vec<Notice>,
     /// Issued certificates by profile name.
     pub certificates: Vec<(&'static str, Vec<Certificate>)>,
@@ -63,6 +65,7 @@ impl Record {
             revocations: ra.revocation_cases()?,
             workflows: ra.case_workflows()?,
             passwords: ra.used_passwords()?,
+            removals: ra.removal_cases()?,
             notices: ra.notices()?,
             certificates,
         })

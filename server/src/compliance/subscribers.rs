@@ -35,8 +35,32 @@ fn passwords_made(
         .next_back()
 }
 
+/// When `developer` was removed from the list, if it was: the step of a removal case
+/// that reached the state its workflow's `remove-developer` step leads to.
+fn removed(def: &PolicyDefinition, rec: &Record, developer: &str) -> Option<Timestamp> {
+    let subject = Subject::DeveloperRemoval.name();
+    rec.removals
+        .iter()
+        .filter(|(_, d)| d == developer)
+        .filter_map(|(id, _)| {
+            let flow = rec.workflows.get(&(subject.to_string(), *id))?;
+            let w = workflow::named(def.workflows, flow)?;
+            let to = w
+                .steps
+                .iter()
+                .find(|s| s.then == Some(Effect::RemoveDeveloper))?
+                .to;
+            rec.steps
+                .iter()
+                .find(|s| s.subject == subject && s.case == *id && s.to == to)
+                .map(|s| s.at)
+        })
+        .min()
+}
+
 /// Each password used in the period: within its lifetime from the decision that made
-/// it, and before the attempts that lock it.
+/// it, before the attempts that lock it, and, where the policy voids them, not after
+/// its developer left the list (R-4.11-LEAVE).
 pub(super) fn passwords(
     def: &PolicyDefinition,
     rules: &PasswordRules,
@@ -45,8 +69,14 @@ pub(super) fn passwords(
 ) -> Finding {
     let mut f = Finding::new(
         format!(
-            "one-time passwords: used within {} days, fewer than {} wrong attempts before",
-            rules.lifetime_days, rules.attempts
+            "one-time passwords: used within {} days, fewer than {} wrong attempts before{}",
+            rules.lifetime_days,
+            rules.attempts,
+            if rules.void_when_developer_removed {
+                ", never after the developer's removal"
+            } else {
+                ""
+            }
         ),
         rules.cps,
     );
@@ -75,6 +105,17 @@ pub(super) fn passwords(
                 ),
                 &seqs,
             ),
+        }
+        if rules.void_when_developer_removed
+            && let Some(gone) = removed(def, rec, &p.developer).filter(|t| *t <= p.used_at)
+        {
+            f.violation(
+                format!(
+                    "password {} of application {}: used {}, after developer {} was removed at {gone}",
+                    p.holder, p.application, p.used_at, p.developer
+                ),
+                &seqs,
+            );
         }
         if p.failures >= i64::from(rules.attempts) {
             f.violation(

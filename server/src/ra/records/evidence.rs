@@ -222,3 +222,14 @@ impl Ra {
             .collect()
     }
 }
+
+impl Ra {
+    /// Every developer-removal case: (its id, the developer).
+    pub fn removal_cases(&self) -> Result<Vec<(i64, String)>, RaError> {
+        self.rows(
+            "SELECT id, developer FROM developer_removals ORDER BY id",
+            &[],
+            |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?)),
+        )
+    }
+}
