@@ -2,7 +2,8 @@
 //! clean period is reported met rule by rule, and a period in which the CPS was broken
 //! on purpose (a day without a CRL, a revocation confirmed after its deadline, an
 //! application decided by its own examiner through a database edit, an activation
-//! recorded with too few shares, a certificate and a CRL edited in the store) has each breach
+//! recorded with too few shares, a certificate and a CRL edited in the store, a CRL
+//! deleted from it, a password used after its lockout or its developer's removal) has each breach
 //! named, with the audit entries involved.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
@@ -253,6 +254,13 @@ async fn each_breach_is_named_with_its_entries() {
     )
     .unwrap();
 
+    // The CRL after it deleted from the store: the numbering breaks.
+    db.execute(
+        "DELETE FROM crls WHERE number = ?1",
+        &[Param::Int(number + 1)],
+    )
+    .unwrap();
+
     let r = report(&h, T0, T0 + 24 * DAY).await;
     for rule in [
         "R-4.9-CRL-24H",
@@ -321,6 +329,34 @@ async fn each_breach_is_named_with_its_entries() {
             .iter()
             .any(|e| e.contains(&serial) && e.contains("signature")),
         "{subscriber:#?}"
+    );
+    let password = findings(&r, "R-4.2-PASSWORD")[0];
+    let named = |what: &str| password.evidence.iter().any(|e| e.contains(what));
+    assert!(
+        named("after 5 wrong attempts (it locks at 5)"),
+        "{password:#?}"
+    );
+    assert!(named("after developer 767676 was removed"), "{password:#?}");
+    let attempts = entries("certificate-application");
+    assert!(
+        !password.entries.is_empty() && password.entries.iter().all(|s| attempts.contains(s)),
+        "{password:#?}"
+    );
+    let crls = r
+        .findings
+        .iter()
+        .find(|f| f.check.starts_with("CRLs of"))
+        .unwrap();
+    assert_eq!(
+        crls.evidence,
+        [
+            format!("CRL {number}: the signature does not verify with the issuer's key"),
+            format!(
+                "CRL {} does not follow the CRL before it by one",
+                number + 2
+            ),
+        ],
+        "the edited CRL and the one after the deleted one: {crls:#?}"
     );
 }
 
