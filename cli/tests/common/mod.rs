@@ -103,3 +103,20 @@ pub fn root() -> &'static Path {
 pub fn path(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
+
+/// `inkan init` of a faithful-policy CA on software keys whose clock tests may move,
+/// made at `now`.
+#[allow(dead_code)]
+pub fn init_at(dir: &Path, now: &str) -> Output {
+    inkan(&[
+        "init",
+        "--software-keys-for-testing",
+        "--dir",
+        path(dir),
+        "--policy",
+        "jpcert-ssl-client",
+        "--allow-clock-override",
+        "--now",
+        now,
+    ])
+}

@@ -164,6 +164,9 @@ fn every(
             for next in inside.iter().map(|r| Some(r.clone())).chain([None]) {
                 let (at, label, seqs) = match &next {
                     Some(r) => (r.0, name(r), vec![prev.1, r.1]),
+                    None if end < period.to => {
+                        (end, "the report's making".to_string(), vec![prev.1])
+                    }
                     None => (end, "the period's end".to_string(), vec![prev.1]),
                 };
                 let gap = at.unix() - prev.0.unix();
