@@ -10,6 +10,9 @@
 //! - `backup`: a backup of the CA into the configured `backup_dir`, as often as the
 //!   policy's `backup` schedule says, if it has one. The store is read with no lock on
 //!   the CA (issuance goes on); the CA is held only to sign the manifest and to audit;
+//! - `compliance-report`: hourly, if the policy has the schedule, the report of the
+//!   month that last ended, written once into the CA directory's `reports/` and
+//!   audited (issue 18);
 //! - `mail`: delivery of the outbox over SMTP.
 
 use inkan_runtime::calendar::{Span, Timestamp};
@@ -108,6 +111,12 @@ pub async fn tick(state: &AppState, owner: &str, now: Timestamp) -> Result<(), R
             Ok::<_, RaError>(())
         })
         .await?;
+    if crate::compliance::monthly::scheduled(state.policy().definition())
+        && let Err(e) = compliance_report(state, owner, now).await
+    {
+        // Like a failed backup, it does not hold back the mail; the next hour tries again.
+        tracing::error!(job = "compliance-report", error = %inkan_runtime::error::report(&e), "the monthly compliance report failed");
+    }
     let delivered = crate::mail::deliver(state).await;
     if let (Some(every), Some(to)) = (
         backup_every(state.policy()),
@@ -119,6 +128,31 @@ pub async fn tick(state: &AppState, owner: &str, now: Timestamp) -> Result<(), R
         tracing::error!(job = "backup", error = %inkan_runtime::error::report(&e), "the scheduled backup failed");
     }
     delivered
+}
+
+/// The monthly compliance report: leased hourly; written once per month.
+async fn compliance_report(state: &AppState, owner: &str, now: Timestamp) -> Result<(), RaError> {
+    use crate::compliance::monthly::{JOB, write_due};
+    let owner = owner.to_string();
+    state
+        .with_both(move |ca, ra| {
+            if ra.lease_job(JOB, 3600, &owner, now, 600)? {
+                match write_due(ca, ra, now, "scheduler") {
+                    Ok(written) => {
+                        ra.finish_job(JOB, now)?;
+                        if let Some(file) = written {
+                            tracing::info!(job = JOB, file = %file.display(), "wrote the monthly compliance report");
+                        }
+                    }
+                    Err(e) => {
+                        ra.release_job(JOB)?;
+                        return Err(e);
+                    }
+                }
+            }
+            Ok::<_, RaError>(())
+        })
+        .await
 }
 
 /// The scheduled backup: leased, the store read without the CA's lock, the manifest

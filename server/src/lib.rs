@@ -63,6 +63,9 @@ pub enum ServeError {
     /// The configuration does not give what the policy needs.
     #[error("{0}")]
     Config(String),
+    /// The clock asked for could not be set (the CA was not made to allow it).
+    #[error("cannot act at the time asked")]
+    Clock(#[source] RaError),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -75,8 +78,18 @@ pub enum ServeError {
 
 /// Starts the server and its jobs; returns once it is listening.
 pub async fn start(
+    config: Config,
+    lookup: &dyn Fn(&str) -> Option<&'static dyn Policy>,
+) -> Result<Running, ServeError> {
+    start_at(config, lookup, None).await
+}
+
+/// As [`start`], acting at `clock` from the first instant, its jobs included (a CA
+/// made with `--allow-clock-override`: tests and dry runs of deadlines).
+pub async fn start_at(
     mut config: Config,
     lookup: &dyn Fn(&str) -> Option<&'static dyn Policy>,
+    clock: Option<inkan_runtime::calendar::Timestamp>,
 ) -> Result<Running, ServeError> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -109,6 +122,9 @@ pub async fn start(
                 dir.display()
             ))
         })?;
+    }
+    if let Some(t) = clock {
+        state.set_clock(t).await.map_err(ServeError::Clock)?;
     }
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let jobs = tokio::spawn(jobs::run(state.clone(), stopped.clone()));

@@ -1,6 +1,6 @@
 //! Scheduled jobs at chosen instants: the CRL at least every 24 hours (R-4.9-CRL-24H),
-//! the renewal notices before April 30 (R-4.6-RENEWAL), and leases that keep
-//! a job from running twice at once.
+//! the renewal notices before April 30 (R-4.6-RENEWAL), the policy's backups and
+//! monthly compliance reports, and leases that keep a job from running twice at once.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -274,4 +274,51 @@ async fn the_policys_backup_schedule_takes_a_backup_each_day_that_restores() {
     .unwrap();
     let ra = inkan_server::ra::Ra::open(&restored, h.policy.definition()).unwrap();
     drop(ra);
+}
+
+/// Under a policy with a `compliance-report` schedule (the variant's), once a month
+/// has ended in Tokyo the service writes its report into the CA directory's
+/// `reports/`, HTML and JSON, once, and audits it with the HTML's SHA-256; the faithful
+/// policy, which has no such schedule, writes none.
+#[tokio::test]
+async fn the_policys_monthly_compliance_report_is_written_once_a_month_has_ended() {
+    use sha2::Digest;
+    let made = at("2026-11-20T01:00:00Z");
+    for (id, writes) in [
+        ("jpcert-ssl-client-variant", true),
+        ("jpcert-ssl-client", false),
+    ] {
+        let h = start_at_with(id, made, |c| c.tick_seconds = 86_400).await;
+        let s = h.server.as_ref().unwrap().state.clone();
+        let reports = dir(&h).join("reports");
+        // November 30, 23:59 in Tokyo: November has not ended.
+        tick(&s, "a", at("2026-11-30T14:59:00Z")).await.unwrap();
+        assert!(!reports.exists(), "{id}: written before the month ended");
+        // December 1, 00:30 in Tokyo.
+        tick(&s, "a", at("2026-11-30T15:30:00Z")).await.unwrap();
+        tick(&s, "b", at("2026-11-30T17:00:00Z")).await.unwrap();
+        assert_eq!(reports.join("2026-11.html").exists(), writes, "{id}");
+        let audited = audit_details(&h, "compliance-report");
+        if !writes {
+            assert!(audited.is_empty(), "{audited:?}");
+            continue;
+        }
+        assert_eq!(audited.len(), 1, "once: {audited:?}");
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(reports.join("2026-11.json")).unwrap()).unwrap();
+        assert_eq!(json["period"]["from"], "2026-10-31T15:00:00Z");
+        assert_eq!(json["period"]["to"], "2026-11-30T15:00:00Z");
+        let html = std::fs::read(reports.join("2026-11.html")).unwrap();
+        let digest = hex::encode(sha2::Sha256::digest(&html));
+        assert!(
+            audited[0].contains("\"month\":\"2026-11\"") && audited[0].contains(&digest),
+            "{audited:?}"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&reports).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "the reports are the CA owner's alone");
+        }
+    }
 }

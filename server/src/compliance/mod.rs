@@ -15,6 +15,7 @@
 
 mod checks;
 mod issued;
+pub mod monthly;
 mod record;
 pub mod render;
 mod subscribers;

@@ -227,10 +227,10 @@ async fn start_inner(
     config.backup_dir = Some(tmp.path().join("backups"));
     tweak(&mut config);
     let started_with = config.clone();
-    let server = inkan_server::start(config, &lookup).await.unwrap();
-    if let Some(t) = clock {
-        server.state.set_clock(t).await.unwrap();
-    }
+    // The clock is set before the jobs' first tick, so no job runs at the real time.
+    let server = inkan_server::start_at(config, &lookup, clock)
+        .await
+        .unwrap();
     activate(&server.state, &shares).await;
     let base = format!("http://{}", server.addr);
     Harness {
