@@ -455,4 +455,42 @@ mod tests {
         .collect();
         assert!(matches!(serials.as_slice(), [Err(_)]));
     }
+    fn profile() -> &'static CrlProfile {
+        let policy = inkan_policies::by_id("jpcert-ssl-client");
+        let crls = policy.map_or(&[][..], |p| p.definition().crls);
+        crls.first()
+            .unwrap_or_else(|| unreachable!("the faithful policy has a CRL profile"))
+    }
+
+    fn revoked(serial: &str) -> Revoked {
+        Revoked {
+            serial: serial.into(),
+            revoked_at: Timestamp::from_unix(1_796_000_000).unwrap_or(crate::calendar::MIN),
+            reason_code: 1,
+        }
+    }
+
+    /// What `len` says is what the CRL lists; the count goes into the `crl-created`
+    /// audit entry.
+    #[test]
+    #[allow(clippy::len_zero, reason = "len itself is under test")]
+    fn entries_count_what_they_hold() {
+        let none = Entries::collect(profile(), |_| Ok(()));
+        assert!(none.as_ref().is_ok_and(|e| e.is_empty() && e.len() == 0));
+        let two = Entries::collect(profile(), |each| {
+            each(revoked("0a"))?;
+            each(revoked("0b"))
+        });
+        assert!(two.as_ref().is_ok_and(|e| !e.is_empty() && e.len() == 2));
+    }
+
+    /// A stored serial that is empty or not whole bytes of hexadecimal is corrupt: it
+    /// is refused, never written as an empty or truncated INTEGER.
+    #[test]
+    fn a_serial_that_is_not_whole_hex_bytes_is_refused() {
+        for bad in ["", "a", "abc", "zz"] {
+            let got = Entries::collect(profile(), |each| each(revoked(bad)));
+            assert!(matches!(got, Err(Error::Corrupt(_))), "`{bad}`");
+        }
+    }
 }

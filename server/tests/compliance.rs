@@ -176,24 +176,7 @@ async fn each_breach_is_named_with_its_entries() {
     // (a database edit: the service refuses it).
     let gone = approved(&h, "767676", "m@gone.example", &["000001"]).await;
     assert_eq!(gone.len(), 1);
-    let (s, v) = post(
-        &staff(&h, "sam").await,
-        format!("{}/api/ra/developers/767676/removal", h.base),
-        serde_json::json!({}),
-    )
-    .await;
-    assert_eq!(s, 201, "{v}");
-    let removal = v["id"].as_i64().unwrap();
-    let (s, v) = step(
-        &h,
-        "olive",
-        "developer-removals",
-        removal,
-        "countersign-developer-removal",
-        true,
-    )
-    .await;
-    assert_eq!(s, 200, "{v}");
+    remove_developer(&h, "767676").await;
     db.execute(
         &format!(
             "UPDATE holders SET used_at = {} WHERE used_at IS NULL",
@@ -258,6 +241,12 @@ async fn each_breach_is_named_with_its_entries() {
     db.execute(
         "DELETE FROM crls WHERE number = ?1",
         &[Param::Int(number + 1)],
+    )
+    .unwrap();
+    // The one after that renumbered in the store: its signed cRLNumber says otherwise.
+    db.execute(
+        "UPDATE crls SET number = 50 WHERE number = ?1",
+        &[Param::Int(number + 2)],
     )
     .unwrap();
 
@@ -351,13 +340,39 @@ async fn each_breach_is_named_with_its_entries() {
         crls.evidence,
         [
             format!("CRL {number}: the signature does not verify with the issuer's key"),
+            // Numbers 1, 3 (renumbered 50) and 4 remain, in number order.
             format!(
                 "CRL {} does not follow the CRL before it by one",
-                number + 2
+                number + 3
             ),
+            "CRL 50 does not follow the CRL before it by one".to_string(),
+            format!("CRL 50: its signed cRLNumber is {}", number + 2),
         ],
-        "the edited CRL and the one after the deleted one: {crls:#?}"
+        "the edited CRL and the renumbered one after the deleted one: {crls:#?}"
     );
+}
+
+/// Removes a developer from the list as the faithful policy has it: the supervisor
+/// proposes, an operator countersigns (which revokes its certificates).
+async fn remove_developer(h: &Harness, number: &str) {
+    let (s, v) = post(
+        &staff(h, "sam").await,
+        format!("{}/api/ra/developers/{number}/removal", h.base),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    let (s, v) = step(
+        h,
+        "olive",
+        "developer-removals",
+        id,
+        "countersign-developer-removal",
+        true,
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
 }
 
 /// The sequence numbers of one event's audit entries.
@@ -445,4 +460,47 @@ async fn an_unsent_renewal_notice_is_named_after_its_day() {
         f.evidence[0].contains("developer 747474 for the expiry of 2027-04-30: due before 2027-03-01T15:00:00Z, not sent"),
         "{f:#?}"
     );
+}
+
+/// The revocation deadline's verdict on one request whose manager confirms at
+/// `confirm` seconds after its deadline (negative: before it).
+async fn deadline_verdict(confirm: i64) -> Verdict {
+    let h = service().await;
+    let p = approved(&h, "777777", "m@due.example", &["000001"]).await;
+    let (s, v) = enroll(&h, &p[0].1, &csr(1)).await;
+    assert_eq!(s, 201, "{v}");
+    let serial = v["serial"].as_str().unwrap().to_string();
+    let (_, token) = revocation_to_link(&h, &serial, "777777").await;
+    let due = inkan_server::ra::revocation::deadline(h.policy, at(T0))
+        .at
+        .unix();
+    clock(&h, due + confirm).await;
+    assert_eq!(confirm_revocation(&h, &token).await, 200);
+    let r = report(&h, T0, due + DAY).await;
+    findings(&r, "R-4.9-DEADLINE")[0].verdict
+}
+
+/// The deadline is the midnight after its tenth business day: a confirmation a second
+/// before it is in time, one at it is late, as the service's overdue list has it.
+#[tokio::test]
+async fn the_deadline_ends_at_its_midnight() {
+    assert_eq!(deadline_verdict(-1).await, Verdict::Met);
+    assert_eq!(deadline_verdict(0).await, Verdict::Violated);
+}
+
+/// A request whose certificate was revoked another way (its developer removed from
+/// the list) is judged by when the certificate was revoked, not left open for ever.
+#[tokio::test]
+async fn a_request_overtaken_by_a_removal_is_judged_by_the_revocation() {
+    let h = service().await;
+    let p = approved(&h, "787878", "m@removed.example", &["000001"]).await;
+    let (s, v) = enroll(&h, &p[0].1, &csr(1)).await;
+    assert_eq!(s, 201, "{v}");
+    let serial = v["serial"].as_str().unwrap().to_string();
+    revocation_form(&h, &serial, "787878", "key-loss").await;
+    clock(&h, T0 + HOUR).await;
+    remove_developer(&h, "787878").await;
+    let r = report(&h, T0, T0 + 30 * DAY).await;
+    let due = findings(&r, "R-4.9-DEADLINE")[0];
+    assert_eq!(due.verdict, Verdict::Met, "{due:#?}");
 }

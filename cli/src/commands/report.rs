@@ -56,10 +56,21 @@ pub fn run(a: ReportArgs) -> Result<ExitCode> {
         Some(path) => write_new(path, text.as_bytes())?,
         None => print!("{text}"),
     }
-    let violated = report.violated();
-    if report.overall() == Verdict::Violated {
-        eprintln!("violated: {}", violated.join(", "));
-        return Ok(ExitCode::FAILURE);
+    match report.overall() {
+        Verdict::Violated => {
+            eprintln!("violated: {}", report.violated().join(", "));
+            return Ok(ExitCode::FAILURE);
+        }
+        Verdict::CannotJudge => {
+            let cannot: Vec<&str> = report
+                .findings
+                .iter()
+                .filter(|f| f.verdict == Verdict::CannotJudge)
+                .map(|f| f.check.as_str())
+                .collect();
+            eprintln!("cannot be judged: {}", cannot.join("; "));
+        }
+        _ => {}
     }
     Ok(ExitCode::SUCCESS)
 }

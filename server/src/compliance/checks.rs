@@ -121,11 +121,15 @@ fn every(
     } else {
         vec![None]
     };
-    let born = rec
-        .events("ca-initialised")
-        .next()
-        .map(|l| l.entry.at)
-        .unwrap_or(period.from);
+    // The CA's creation, if the log still holds it (a purge may have taken it).
+    let created = rec.events("ca-initialised").next().map(|l| {
+        (
+            l.entry.at,
+            l.entry.seq,
+            format!("the CA's creation (entry {})", l.entry.seq),
+        )
+    });
+    let born = created.as_ref().map_or(period.from, |c| c.0);
     streams
         .into_iter()
         .map(|issuer| {
@@ -153,13 +157,25 @@ fn every(
                 .filter(|r| r.0 > start && r.0 < end)
                 .cloned()
                 .collect();
-            let mut prev = before.clone().unwrap_or((start, 0, String::new()));
-            let mut worst: Option<(i64, String, Vec<u64>)> = None;
             let name = |r: &(Timestamp, u64, String)| match (r.1, r.2.as_str()) {
-                (0, _) => "the period's start".to_string(),
+                (_, l) if l.starts_with("the ") => l.to_string(),
                 (seq, "") => format!("entry {seq}"),
                 (seq, n) => format!("number {n} (entry {seq})"),
             };
+            // A gap that began before the period and ends in it is judged here, from
+            // the last run before the period, else from the CA's creation; with
+            // neither in the log (purged), from the period's start, and said so.
+            let mut prev = match (before.clone(), created.clone()) {
+                (Some(run), _) => run,
+                (None, Some(c)) => c,
+                (None, None) => {
+                    f.evidence.push(
+                        "the log holds neither a run before the period nor the CA's creation (purged): the gap at the period's start is counted from it".into(),
+                    );
+                    (start, 0, "the period's start".to_string())
+                }
+            };
+            let mut worst: Option<(i64, String, Vec<u64>)> = None;
             let mut gaps = Vec::new();
             for next in inside.iter().map(|r| Some(r.clone())).chain([None]) {
                 let (at, label, seqs) = match &next {
@@ -211,12 +227,21 @@ fn deadline(
         rules,
     );
     let mut judged = 0;
+    // When each certificate was revoked, whichever way (the store's time, not the
+    // request's: a step retried, or a removal that revoked it, records it otherwise).
+    let revoked: std::collections::HashMap<&str, Timestamp> = rec
+        .certificates
+        .iter()
+        .flat_map(|(_, list)| list.iter())
+        .filter_map(|c| c.revoked.as_ref().map(|r| (c.serial.as_str(), r.0)))
+        .collect();
     for r in &rec.revocations {
         let due = crate::ra::revocation::deadline(policy, r.accepted_at).at;
+        let revoked_at = revoked.get(r.serial.as_str()).copied().or(r.revoked_at);
         let closed_without = workflow::named(policy.definition().workflows, &r.workflow)
             .is_some_and(|w| w.is_end(&r.state))
-            && r.revoked_at.is_none();
-        let until = r.revoked_at.unwrap_or(end);
+            && revoked_at.is_none();
+        let until = revoked_at.unwrap_or(end);
         // In the period: recorded in it, or still running into it.
         if r.accepted_at >= period.to || until < period.from || closed_without {
             continue;
@@ -228,15 +253,17 @@ fn deadline(
                 .filter(|l| l.detail("serial") == r.serial)
                 .map(|l| l.entry.seq),
         );
-        match r.revoked_at {
-            Some(at) if at > due => f.violation(
+        // The deadline is the midnight after its last business day: at it, late (as
+        // the service's overdue list has it).
+        match revoked_at {
+            Some(at) if at >= due => f.violation(
                 format!(
                     "revocation {} of certificate {}: recorded {}, due by {due}, revoked {at}",
                     r.id, r.serial, r.accepted_at
                 ),
                 &seqs,
             ),
-            None if due < end => f.violation(
+            None if due <= end => f.violation(
                 format!(
                     "revocation {} of certificate {}: recorded {}, due by {due}, still `{}` at {end}",
                     r.id, r.serial, r.accepted_at, r.state

@@ -124,7 +124,8 @@ pub(super) fn crls(ca: &Ca, rec: &Record, period: Period) -> Vec<Finding> {
         };
         let issuer_profile = policy.certificate(profile.issuer);
         let mut n = 0;
-        let mut previous: Option<u64> = None;
+        let mut previous: Option<(u64, Option<inkan_runtime::calendar::Timestamp>)> = None;
+        let restores: Vec<_> = rec.events("ca-restored").map(|l| l.entry.at).collect();
         for (number, der) in list {
             let seqs: Vec<u64> = rec
                 .events("crl-created")
@@ -133,27 +134,51 @@ pub(super) fn crls(ca: &Ca, rec: &Record, period: Period) -> Vec<Finding> {
                 })
                 .map(|l| l.entry.seq)
                 .collect();
-            let gap = previous.is_some_and(|p| number != p + 1);
-            previous = Some(number);
             let crl = match CertificateList::<x509_cert::certificate::Rfc5280>::from_der(&der) {
                 Ok(c) => c,
                 Err(e) => {
                     n += 1;
                     f.violation(format!("CRL {number}: not DER ({e})"), &seqs);
+                    previous = Some((number, None));
                     continue;
                 }
             };
             let tbs = &crl.tbs_cert_list;
-            if !inkan_runtime::x509::timestamp(&tbs.this_update).is_some_and(|t| period.contains(t))
-            {
+            let this_update = inkan_runtime::x509::timestamp(&tbs.this_update);
+            let before = previous.replace((number, this_update));
+            if !this_update.is_some_and(|t| period.contains(t)) {
                 continue;
             }
             n += 1;
-            if gap {
-                f.violation(
-                    format!("CRL {number} does not follow the CRL before it by one"),
+            // Numbers the CA skipped are a breach, unless a restore lies between: the
+            // CRLs published after a backup are not in it (the restore records the
+            // newest published one, and numbers on from there).
+            if let Some((p, at)) = before
+                && number != p + 1
+            {
+                let restored = restores
+                    .iter()
+                    .any(|r| at.is_none_or(|a| a <= *r) && this_update.is_some_and(|t| *r <= t));
+                if restored {
+                    f.evidence.push(format!(
+                        "CRL {number} follows CRL {p}: the CRLs between were published before a restore from backup"
+                    ));
+                } else {
+                    f.violation(
+                        format!("CRL {number} does not follow the CRL before it by one"),
+                        &seqs,
+                    );
+                }
+            }
+            match inkan_runtime::x509::crl_number(tbs) {
+                Some(signed) if signed == number => {}
+                signed => f.violation(
+                    format!(
+                        "CRL {number}: its signed cRLNumber is {}",
+                        signed.map_or("missing".to_string(), |s| s.to_string())
+                    ),
                     &seqs,
-                );
+                ),
             }
             let signed = match (tbs.to_der(), crl.signature.as_bytes()) {
                 (Ok(t), Some(sig)) => {

@@ -169,23 +169,29 @@ pub struct Report {
 }
 
 impl Report {
-    /// The worst verdict over every rule.
+    /// The report's verdict: violated if any check found a breach; else "cannot be
+    /// judged" if a check could not run (a rule no check reads does not count: the
+    /// rules table says which those are); else met, or not applicable.
     pub fn overall(&self) -> Verdict {
-        self.rules
+        self.findings
             .iter()
-            .map(|r| r.verdict)
-            .chain(self.findings.iter().map(|f| f.verdict))
-            .filter(|v| *v != Verdict::CannotJudge)
+            .map(|f| f.verdict)
             .max()
             .unwrap_or(Verdict::NotApplicable)
     }
 
-    /// The rules violated, by ID.
+    /// What was violated: each rule by ID, and each violated check that cites none.
     pub fn violated(&self) -> Vec<&str> {
         self.rules
             .iter()
             .filter(|r| r.verdict == Verdict::Violated)
             .map(|r| r.id.as_str())
+            .chain(
+                self.findings
+                    .iter()
+                    .filter(|f| f.verdict == Verdict::Violated && f.rules.is_empty())
+                    .map(|f| f.check.as_str()),
+            )
             .collect()
     }
 }
@@ -239,9 +245,12 @@ pub fn report(ca: &Ca, ra: &Ra, period: Period, now: Timestamp) -> Result<Report
         },
         rules,
         findings,
-        notes: vec![format!(
-            "every certificate is checked against the policy this CA runs now (SHA-256 {}); the store does not record the revision in force at each issuance",
-            def.sha256
-        )],
+        notes: vec![
+            "a rule is met as far as the checks beside it go: each check's title says what it judges, and a rule its policy entry cites may hold more than that (a paper form, a telephone call, a timing no record keeps)".to_string(),
+            format!(
+                "every certificate is checked against the policy this CA runs now (SHA-256 {}); the store does not record the revision in force at each issuance",
+                def.sha256
+            ),
+        ],
     })
 }

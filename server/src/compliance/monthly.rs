@@ -1,7 +1,7 @@
 //! The monthly compliance report (issue 18), for a policy with a `compliance-report`
 //! schedule: once a calendar month has ended (in the policy's calendar zone), the
 //! service writes that month's report into the CA directory's private `reports/`
-//! (HTML for people, JSON for tools; never over a file) and records in the audit log
+//! (HTML for people, JSON for tools) and records in the audit log
 //! that it did, with the report's verdict and its SHA-256. A policy without the
 //! schedule writes none: the CPS decides whether the CA judges itself monthly.
 
@@ -58,47 +58,59 @@ pub fn previous_month(now: Timestamp, offset_minutes: i32) -> Option<(String, Pe
     ))
 }
 
-/// Writes the report of the month before `now` unless it was written already (its
-/// file, or its audit entry, exists) or the CA did not exist in it; returns the HTML
-/// file written.
+/// Writes the report of the month before `now` unless its audit entry exists or the
+/// CA did not exist in it; returns the HTML file written. The files are written under
+/// temporary names and renamed, the HTML last, then audited: a run stopped before the
+/// audit entry finds the HTML on the next run and audits it then.
 pub fn write_due(ca: &mut Ca, ra: &Ra, now: Timestamp, actor: &str) -> Result<Option<PathBuf>> {
     let def = ca.policy().definition();
     let offset = def.calendar.as_ref().map_or(0, |c| c.utc_offset_minutes);
     let Some((month, period)) = previous_month(now, offset) else {
         return Ok(None);
     };
-    let dir = ca.dir().join("reports");
-    let html_path = dir.join(format!("{month}.html"));
-    if html_path.exists() {
-        return Ok(None);
-    }
     let entries = ca.store().audit_entries()?;
-    let born = entries
+    // Only a CA known to be younger than the month skips it (a purge may have taken
+    // its creation's entry).
+    let born_after = entries
         .iter()
         .find(|e| e.event == "ca-initialised")
-        .map(|e| e.at);
+        .is_some_and(|e| e.at >= period.to);
     let written = entries
         .iter()
         .any(|e| e.event == EVENT && e.details.contains(&format!("\"month\":\"{month}\"")));
-    if written || born.is_none_or(|b| b >= period.to) {
+    drop(entries);
+    if written || born_after {
         return Ok(None);
     }
-    drop(entries);
-    let report = super::report(ca, ra, period, now)?;
-    let html = render::html(&report);
-    let json = render::json(&report);
-    private_dir(&dir)?;
-    write_new(&dir.join(format!("{month}.json")), json.as_bytes())?;
-    write_new(&html_path, html.as_bytes())?;
-    let digest = hex::encode(Sha256::digest(html.as_bytes()));
+    let dir = ca.dir().join("reports");
+    let html_path = dir.join(format!("{month}.html"));
+    let (html, verdict, violated) = if html_path.exists() {
+        let html = std::fs::read(&html_path).map_err(|e| io("reading", &html_path, e))?;
+        (html, "as written before".to_string(), String::new())
+    } else {
+        let report = super::report(ca, ra, period, now)?;
+        let html = render::html(&report).into_bytes();
+        private_dir(&dir)?;
+        replace(
+            &dir.join(format!("{month}.json")),
+            render::json(&report).as_bytes(),
+        )?;
+        replace(&html_path, &html)?;
+        (
+            html,
+            report.overall().text().to_string(),
+            report.violated().join(" "),
+        )
+    };
+    let digest = hex::encode(Sha256::digest(&html));
     ca.audit(Event::new(
         now,
         actor,
         EVENT,
         &[
             ("month", &month),
-            ("verdict", report.overall().text()),
-            ("violated", &report.violated().join(" ")),
+            ("verdict", &verdict),
+            ("violated", &violated),
             ("file", &html_path.display().to_string()),
             ("sha256", &digest),
         ],
@@ -122,15 +134,13 @@ fn private_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Writes a new file, durably, never over one.
-fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map_err(|e| io("creating", path, e))?;
-    f.write_all(bytes).map_err(|e| io("writing", path, e))?;
-    f.sync_all().map_err(|e| io("syncing", path, e))
+/// Writes `path` whole: a temporary file beside it, synced, then renamed over it.
+fn replace(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    let mut f = std::fs::File::create(&tmp).map_err(|e| io("creating", &tmp, e))?;
+    f.write_all(bytes).map_err(|e| io("writing", &tmp, e))?;
+    f.sync_all().map_err(|e| io("syncing", &tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| io("renaming", &tmp, e))
 }
 
 #[cfg(test)]
