@@ -323,5 +323,22 @@ async fn the_policys_monthly_compliance_report_is_written_once_a_month_has_ended
             let mode = std::fs::metadata(&reports).unwrap().permissions().mode();
             assert_eq!(mode & 0o077, 0, "the reports are the CA owner's alone");
         }
+        // December's, 31 days later, is in time for "every month".
+        tick(&s, "a", at("2026-12-31T15:30:00Z")).await.unwrap();
+        assert!(reports.join("2026-12.html").exists());
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(reports.join("2026-12.json")).unwrap()).unwrap();
+        let monthly = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| {
+                f["check"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("schedule `compliance-report`")
+            })
+            .unwrap();
+        assert_eq!(monthly["verdict"], "met", "{monthly}");
     }
 }

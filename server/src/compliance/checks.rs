@@ -78,14 +78,16 @@ fn job_event(job: &str) -> Option<&'static str> {
     match job {
         "crl" => Some("crl-created"),
         "backup" => Some("ca-backup"),
+        super::monthly::JOB => Some(super::monthly::EVENT),
         _ => None,
     }
 }
 
-/// Seconds in a span, months as 30 days and years as 365, as the scheduler counts.
+/// The longest a span can be: months of 31 days, years of 366 ("at least every
+/// month" is broken only by a gap no calendar month is as long as).
 fn seconds(s: Span) -> i64 {
-    i64::from(s.years) * 365 * 86_400
-        + i64::from(s.months) * 30 * 86_400
+    i64::from(s.years) * 366 * 86_400
+        + i64::from(s.months) * 31 * 86_400
         + i64::from(s.days) * 86_400
         + i64::from(s.hours) * 3600
 }
