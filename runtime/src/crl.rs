@@ -448,6 +448,10 @@ mod tests {
         ] {
             assert!(tlv(bad).is_err(), "{bad:?}");
         }
+        // The indefinite length (0x80) is refused even with 128 bytes behind it: DER
+        // has none, and read as a short length it would swallow them.
+        let indefinite = [&[0x30, 0x80][..], &[0u8; 128][..]].concat();
+        assert!(tlv(&indefinite).is_err());
         assert!(revoked_serials(&[0x30, 0x03, 0x30, 0x01, 0xff]).is_err());
         let serials: Vec<_> = Serials {
             rest: &[0x30, 0x03, 0x02, 0x01],
