@@ -40,6 +40,8 @@ pub struct Archived {
     pub records: Records,
     /// Kept at least this long after they are closed.
     pub keep: Span,
+    /// CPS rules cited.
+    pub cps: &'static [&'static str],
 }
 
 /// The period of `records` in `archive`, if the policy states one.

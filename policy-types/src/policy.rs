@@ -207,6 +207,8 @@ pub struct AuditEventType {
     /// It happens outside software (a room entered, a system accessed, a file
     /// handled): a person enters it, through the API or the CLI (R-5.4-CA-EVENTS).
     pub entered: bool,
+    /// CPS rules cited.
+    pub cps: &'static [&'static str],
 }
 
 /// A retention period.
@@ -216,6 +218,8 @@ pub struct Retention {
     pub category: &'static str,
     /// How long at least.
     pub keep: crate::calendar::Span,
+    /// CPS rules cited.
+    pub cps: &'static [&'static str],
 }
 
 /// When a scheduled job runs.

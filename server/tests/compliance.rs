@@ -137,6 +137,17 @@ async fn a_clean_period_is_reported_met_rule_by_rule() {
     ] {
         assert_eq!(verdict(&r, met), Verdict::Met, "{met}: {r:#?}");
     }
+    assert_eq!(
+        verdict(&r, "R-5.4-RETENTION"),
+        Verdict::Met,
+        "nothing purged"
+    );
+    assert_eq!(verdict(&r, "R-5.5-ARCHIVE"), Verdict::Met, "nothing purged");
+    assert_eq!(
+        verdict(&r, "R-5.4-CA-EVENTS"),
+        Verdict::CannotJudge,
+        "room entries only the room's book can vouch for"
+    );
     let custody = findings(&r, "R-6.2-HSM");
     assert_eq!(custody.len(), 1);
     assert!(
@@ -503,4 +514,34 @@ async fn a_request_overtaken_by_a_removal_is_judged_by_the_revocation() {
     let r = report(&h, T0, T0 + 30 * DAY).await;
     let due = findings(&r, "R-4.9-DEADLINE")[0];
     assert_eq!(due.verdict, Verdict::Met, "{due:#?}");
+}
+
+/// A purge of the RA's archive in the period cannot be re-checked from the record (what
+/// it removed is gone): the report says so, with the purge's entry, rather than met.
+#[tokio::test]
+async fn an_archive_purge_is_named_and_not_called_met() {
+    let h = service().await;
+    approved(&h, "797979", "m@archive.example", &["000001"]).await;
+    let year = 400 * DAY;
+    clock(&h, T0 + year).await;
+    let purged = h
+        .server
+        .as_ref()
+        .unwrap()
+        .state
+        .with_ra(move |ra| ra.purge_archive(at(T0 + year), "test"))
+        .await
+        .unwrap();
+    let r = report(&h, T0 + year - DAY, T0 + year + DAY).await;
+    let archive = findings(&r, "R-5.5-ARCHIVE")[0];
+    assert_eq!(
+        archive.verdict,
+        Verdict::CannotJudge,
+        "{archive:#?} after {purged:?}"
+    );
+    assert_eq!(
+        archive.entries,
+        audit_seqs(&h, "archive-purged"),
+        "{archive:#?}"
+    );
 }

@@ -90,12 +90,14 @@ pub(super) struct EventView {
     pub(super) source: String,
     pub(super) category: String,
     pub(super) entered: bool,
+    pub(super) cps: Vec<String>,
 }
 
 #[derive(Serialize)]
 pub(super) struct RetentionView {
     pub(super) category: String,
     pub(super) keep: String,
+    pub(super) cps: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -306,6 +308,7 @@ impl PolicyView {
                     source: e.source.clone(),
                     category: e.category.clone(),
                     entered: e.entered,
+                    cps: e.cites.clone(),
                 })
                 .collect(),
             retention: p
@@ -315,6 +318,7 @@ impl PolicyView {
                 .map(|r| RetentionView {
                     category: r.category.clone(),
                     keep: span_expr(&r.keep),
+                    cps: r.cites.clone(),
                 })
                 .collect(),
             archive: {
@@ -324,9 +328,10 @@ impl PolicyView {
                     .flat_map(|a| &a.archive)
                     .map(|a| {
                         format!(
-                            "inkan_policy_types::archive::Archived {{ records: inkan_policy_types::archive::Records::{:?}, keep: {} }}",
+                            "inkan_policy_types::archive::Archived {{ records: inkan_policy_types::archive::Records::{:?}, keep: {}, cps: &{:?} }}",
                             a.records,
-                            span_expr(&a.keep)
+                            span_expr(&a.keep),
+                            a.cites,
                         )
                     })
                     .collect();

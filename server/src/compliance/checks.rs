@@ -42,6 +42,7 @@ pub(super) fn run(ca: &Ca, rec: &Record, period: Period, now: Timestamp) -> Resu
     if let Some(keys) = &def.ca_keys {
         out.push(custody(keys, rec, period));
     }
+    out.extend(super::kept::run(def, rec, period));
     out.extend(super::issued::certificates(ca, rec, period));
     out.extend(super::issued::crls(ca, rec, period));
     Ok(out)

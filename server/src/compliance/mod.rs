@@ -15,6 +15,7 @@
 
 mod checks;
 mod issued;
+mod kept;
 pub mod monthly;
 mod record;
 pub mod render;
