@@ -152,6 +152,10 @@ pub(super) fn renewal(
     let mut n = 0;
     for notice in &rec.notices {
         let Some(cycle) = rules.cycle_at(notice.opened_at, offset_minutes) else {
+            if !period.contains(notice.opened_at) {
+                continue;
+            }
+            n += 1;
             f.violation(
                 format!(
                     "notice {}: opened {}, outside any notice window",
