@@ -452,6 +452,9 @@ mod tests {
         // has none, and read as a short length it would swallow them.
         let indefinite = [&[0x30, 0x80][..], &[0u8; 128][..]].concat();
         assert!(tlv(&indefinite).is_err());
+        // Lengths of up to four octets read; five are refused even when the value fits.
+        assert!(tlv(&[0x30, 0x84, 0, 0, 0, 1, 0xaa]).is_ok_and(|(_, v, _)| v == [0xaa]));
+        assert!(tlv(&[0x30, 0x85, 0, 0, 0, 0, 1, 0xaa]).is_err());
         assert!(revoked_serials(&[0x30, 0x03, 0x30, 0x01, 0xff]).is_err());
         let serials: Vec<_> = Serials {
             rest: &[0x30, 0x03, 0x02, 0x01],
