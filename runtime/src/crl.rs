@@ -455,6 +455,10 @@ mod tests {
         // Lengths of up to four octets read; five are refused even when the value fits.
         assert!(tlv(&[0x30, 0x84, 0, 0, 0, 1, 0xaa]).is_ok_and(|(_, v, _)| v == [0xaa]));
         assert!(tlv(&[0x30, 0x85, 0, 0, 0, 0, 1, 0xaa]).is_err());
+        // A length whose octets end the input reads (an empty value); one cut short
+        // is refused, not indexed past.
+        assert!(tlv(&[0x30, 0x81, 0x00]).is_ok_and(|(_, v, rest)| v.is_empty() && rest.is_empty()));
+        assert!(tlv(&[0x30, 0x82, 0x01]).is_err());
         assert!(revoked_serials(&[0x30, 0x03, 0x30, 0x01, 0xff]).is_err());
         let serials: Vec<_> = Serials {
             rest: &[0x30, 0x03, 0x02, 0x01],
