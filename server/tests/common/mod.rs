@@ -440,6 +440,24 @@ pub async fn revocation_form(h: &Harness, serial: &str, developer: &str, reason:
 /// (R-5.2-DUAL-CHECK), the manager confirms through the link mailed to the address on
 /// file (R-3.4-REVOKE-CONFIRM); the confirmation revokes and republishes the CRL.
 pub async fn revoke_confirmed(h: &Harness, serial: &str, developer: &str, reason: &str) {
+    let (_, mail) = revocation_mailed(h, serial, developer, reason).await;
+    // With no public_url configured, the link names the address the server is bound to.
+    assert!(
+        mail.contains(&format!("{}/revocation/confirm?token=", h.base)),
+        "{mail}"
+    );
+    assert_eq!(confirm_revocation(h, &token_in(&mail)).await, 200);
+}
+
+/// Takes a manager's revocation form of `serial` to the mailed link: recorded by an
+/// operator, examined, accepted by the supervisor. Returns the request's id and the
+/// confirmation mail.
+pub async fn revocation_mailed(
+    h: &Harness,
+    serial: &str,
+    developer: &str,
+    reason: &str,
+) -> (i64, String) {
     let id = revocation_form(h, serial, developer, reason).await;
     let (s, v) = step(
         h,
@@ -453,13 +471,7 @@ pub async fn revoke_confirmed(h: &Harness, serial: &str, developer: &str, reason
     assert_eq!(s, 200, "{v}");
     let (s, v) = step(h, "sam", "revocations", id, "accept-revocation-form", true).await;
     assert_eq!(s, 200, "{v}");
-    let mail = h.sink.wait_for("revocation/confirm?token=").await;
-    // With no public_url configured, the link names the address the server is bound to.
-    assert!(
-        mail.contains(&format!("{}/revocation/confirm?token=", h.base)),
-        "{mail}"
-    );
-    assert_eq!(confirm_revocation(h, &token_in(&mail)).await, 200);
+    (id, h.sink.wait_for("revocation/confirm?token=").await)
 }
 
 /// The confirmation token in a mailed link.
