@@ -240,14 +240,13 @@ pub fn check_certificate(
     }
     // Key.
     let spki = tbs.subject_public_key_info();
-    match crate::signer::rsa_public_key(spki) {
-        Ok(k) if crate::signer::rsa_bits(&k) == profile.key_bits => {}
+    match crate::signer::rsa_key(spki) {
+        Ok(k) if k.bits == profile.key_bits as usize => {}
         Ok(k) => f.add(
             "subjectPublicKeyInfo",
             format!(
                 "is a {}-bit RSA key, the policy requires {}",
-                crate::signer::rsa_bits(&k),
-                profile.key_bits
+                k.bits, profile.key_bits
             ),
         ),
         Err(e) => f.add("subjectPublicKeyInfo", e.to_string()),

@@ -78,9 +78,8 @@ pub fn check(input: &[u8], profile: &CertificateProfile) -> Result<CheckedReques
     let req = CertReq::from_der(&der).map_err(|e| Error::BadRequest(e.to_string()))?;
     let spki = req.info.public_key.clone();
     // Refuse an unusable key before verifying anything (size limits are enforced here).
-    let key = signer::rsa_public_key(&spki)?;
-    let bits = signer::rsa_bits(&key);
-    if bits != profile.key_bits {
+    let bits = signer::rsa_key(&spki)?.bits;
+    if bits != profile.key_bits as usize {
         return Err(Error::KeyRefused(format!(
             "the key has {bits} bits; profile `{}` requires {}",
             profile.name, profile.key_bits

@@ -74,13 +74,24 @@ impl BuilderProfile for PolicyProfile {
 
 /// The issuer as the builder sees it: a public key and an algorithm, no private key.
 struct IssuerKey {
-    public: rsa::PublicKey,
+    public: IssuerPublicKey,
     algorithm: SignatureAlgorithm,
 }
 
+/// The issuer's public key as the builder reads it: only its SPKI encoding (the
+/// builder derives identifiers from it), so no big-number key is made per certificate.
+#[derive(Clone)]
+struct IssuerPublicKey(SubjectPublicKeyInfoOwned);
+
+impl spki::EncodePublicKey for IssuerPublicKey {
+    fn to_public_key_der(&self) -> spki::Result<der::Document> {
+        Ok(der::Document::encode_msg(&self.0)?)
+    }
+}
+
 impl signature::Keypair for IssuerKey {
-    type VerifyingKey = rsa::PublicKey;
-    fn verifying_key(&self) -> rsa::PublicKey {
+    type VerifyingKey = IssuerPublicKey;
+    fn verifying_key(&self) -> IssuerPublicKey {
         self.public.clone()
     }
 }
@@ -154,7 +165,10 @@ impl Draft {
         )
         .map_err(|e| Error::Encoding(e.to_string()))?;
         let issuer_key = IssuerKey {
-            public: signer::rsa_public_key(spec.issuer_key)?,
+            public: {
+                signer::rsa_key(spec.issuer_key)?;
+                IssuerPublicKey(spec.issuer_key.clone())
+            },
             algorithm: profile.signature,
         };
         let tbs_der = builder
