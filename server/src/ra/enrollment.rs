@@ -2,24 +2,35 @@
 //! subscribers' requests are checked and their one-time passwords claimed one by one,
 //! the claimed ones issued together by `Ca::issue_many`, and each subscriber answered
 //! with their certificate, the CA chain and a download link (the first download is the
-//! receipt). Nothing is spent while the CA keys are locked, nor on a bad request; a
-//! password whose issuance fails is given back.
+//! receipt). Nothing is spent while the CA keys are locked, nor on a bad request (an
+//! [`Enrollment`] exists only for a request that passed the policy's checks, made on the
+//! caller's thread so the batch worker does not spend its time on them); a password whose
+//! issuance fails is given back.
 
 use std::sync::Arc;
 
 use inkan_runtime::ca::{Ca, IssueRequest, Issued};
 use inkan_runtime::calendar::Timestamp;
-use inkan_runtime::policy::{CertificateProfile, Role};
+use inkan_runtime::policy::{CertificateProfile, Policy, Role};
 
 use super::error::{RaError, Result};
 use super::records::Ra;
 
-/// One subscriber's enrollment.
+/// One subscriber's enrollment, its request already checked.
 pub struct Enrollment {
     /// The one-time password from the registered letter.
     pub password: String,
-    /// The PKCS#10 request, PEM.
-    pub csr: String,
+    /// The PKCS#10 request, PEM, which passed [`inkan_runtime::csr::check`].
+    csr: String,
+}
+
+impl Enrollment {
+    /// Checks `csr` against `policy`'s subscriber profile (its encoding, its key, its
+    /// proof of possession) before it can join a batch.
+    pub fn checked(policy: &dyn Policy, password: String, csr: String) -> Result<Enrollment> {
+        inkan_runtime::csr::check(csr.as_bytes(), subscriber_profile_of(policy)?)?;
+        Ok(Enrollment { password, csr })
+    }
 }
 
 /// What an enrolled subscriber gets back.
@@ -45,7 +56,11 @@ pub fn pem(label: &str, der: &[u8]) -> Result<String> {
 
 /// The policy's subscriber profile.
 pub fn subscriber_profile(ca: &Ca) -> Result<&'static CertificateProfile> {
-    ca.policy()
+    subscriber_profile_of(ca.policy())
+}
+
+fn subscriber_profile_of(policy: &dyn Policy) -> Result<&'static CertificateProfile> {
+    policy
         .definition()
         .certificates
         .iter()
@@ -56,11 +71,9 @@ pub fn subscriber_profile(ca: &Ca) -> Result<&'static CertificateProfile> {
 /// A claimed password's holder: (holder id, developer, person).
 type Claim = (i64, u64, u64);
 
-/// Checks a request and claims its password: nothing is spent on a locked CA or a
-/// request that would be refused.
+/// Claims a checked request's password: nothing is spent on a locked CA.
 fn claim(ca: &Ca, ra: &mut Ra, job: &Enrollment, now: Timestamp) -> Result<Claim> {
     ca.ensure_active()?;
-    inkan_runtime::csr::check(job.csr.as_bytes(), subscriber_profile(ca)?)?;
     let (hid, developer, person) = ra.redeem(job.password.trim(), now)?;
     let number = |s: &str| {
         s.parse::<u64>()
