@@ -8,8 +8,8 @@ mod common;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_http_benchmark_runs_at_smoke_size() {
-    let figures = common::http_figures(6, 3).await;
-    assert_eq!(figures.len(), 2);
+    let figures = common::http_figures("jpcert-ssl-client", 6, &[3]).await;
+    assert_eq!(figures.len(), 4);
     for f in &figures {
         assert!(f.measured.is_finite() && f.measured > 0.0, "{f:?}");
         assert!(f.baseline.is_finite() && f.baseline > 0.0, "{f:?}");

@@ -1,11 +1,12 @@
 //! `cargo bench -p inkan-tests --bench engine` (or `cargo xtask bench`, which runs the
 //! server's `http` bench first): runs every engine benchmark of [`inkan_tests::bench`],
-//! merges the HTTP figures from `target/bench/http.json` when present, and writes
+//! merges the HTTP figures from `target/bench/http.json` and `http-postgres.json` when
+//! present, and writes
 //! `target/bench/report.md`, `report.json` and `ratios.svg`.
 //!
 //! `INKAN_BENCH_SECONDS` sets the time per rate figure (default 3); `INKAN_BENCH_ONLY`
-//! runs only the groups whose name contains it (issuance, hsm, openssl-ca, crl, audit,
-//! compile), and writes a partial report.
+//! runs only the groups whose name contains it (issuance, hsm, openssl-ca, signer,
+//! relying-party, crl, audit, compile), and writes a partial report.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -36,9 +37,11 @@ fn main() {
         eprintln!("[{:>5.0} s] {what} ...", started.elapsed().as_secs_f64())
     });
     let dir = root().join("target/bench");
-    if let Ok(text) = std::fs::read_to_string(dir.join("http.json")) {
-        let http: Vec<Figure> = serde_json::from_str(&text).unwrap();
-        figures.extend(http);
+    for file in ["http.json", "http-postgres.json"] {
+        if let Ok(text) = std::fs::read_to_string(dir.join(file)) {
+            let http: Vec<Figure> = serde_json::from_str(&text).unwrap();
+            figures.extend(http);
+        }
     }
     let machine = format!(
         "{} logical CPUs ({}); software RSA: ring (SHA-2, RSA-2048 and up) or the rsa crate (SHA-1, RSA-1024); SQLite with synchronous = FULL; {} per rate figure; OpenSSL: {}.",

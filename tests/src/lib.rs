@@ -168,6 +168,21 @@ pub fn tls_client(dir: &Path, addr: &str, cert: &str, key: &str, extra: &[&str])
     )
 }
 
+/// A certificate time as UTCTime text (`YYMMDDHHMMSSZ`), as `openssl ca -enddate`
+/// takes it and a certificate's DER holds it.
+pub fn utc_time(t: &x509_parser::time::ASN1Time) -> String {
+    let t = t.to_datetime();
+    format!(
+        "{:02}{:02}{:02}{:02}{:02}{:02}Z",
+        t.year() % 100,
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
 /// PEM text of `der` under `label`.
 pub fn pem(label: &str, der: &[u8]) -> String {
     der::pem::encode_string(label, der::pem::LineEnding::LF, der).unwrap()

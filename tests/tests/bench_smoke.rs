@@ -13,6 +13,9 @@ fn every_benchmark_runs_at_smoke_sizes_and_writes_a_report() {
         "issuance, jpcert-ssl-client-2026 (RSA-2048, SoftHSM2)",
         "12 requests, jpcert-ssl-client-2026 (RSA-2048): inkan (batches of 5) vs openssl ca",
         "CRL of 500 entries",
+        "software signer, RSA-1024 (rsa crate, SHA-1), one core",
+        "relying party: Verifier::verify (chain, validity, profile, 10-entry CRL)",
+        "relying party: Verifier::verify, 500-entry CRL loaded",
         "audit verify, 1000 entries",
         "compile jpcert-ssl-client-2026",
     ] {

@@ -323,16 +323,7 @@ fn r_9_6_rp_check_a_chain_whose_issuer_is_not_a_ca_is_refused() {
     // An issuing CA certificate that expired (its notAfter moved back to 2025) while
     // the subscriber's has not: the chain is not valid now.
     let (_, parsed) = x509_parser::parse_x509_certificate(&cas[1]).unwrap();
-    let not_after = parsed.validity().not_after.to_datetime();
-    let utc = format!(
-        "{:02}{:02}{:02}{:02}{:02}{:02}Z",
-        not_after.year() % 100,
-        u8::from(not_after.month()),
-        not_after.day(),
-        not_after.hour(),
-        not_after.minute(),
-        not_after.second()
-    );
+    let utc = inkan_tests::utc_time(&parsed.validity().not_after);
     let mut find = vec![0x17, 0x0d];
     find.extend_from_slice(utc.as_bytes());
     let chain_with = |ica: Vec<u8>, at: Timestamp| {

@@ -76,12 +76,16 @@ enum Task {
         #[arg(long, default_value_t = 2000)]
         http_requests: usize,
         /// Only the groups whose name contains this (http, issuance, hsm, openssl-ca,
-        /// crl, audit, compile).
+        /// signer, relying-party, crl, audit, compile).
         #[arg(long)]
         only: Option<String>,
         /// Also put the report into docs/performance.md (between its report markers).
         #[arg(long)]
         publish: bool,
+        /// Skip the HTTP benchmark's PostgreSQL run (it starts a local cluster with
+        /// `.ci/postgres` unless INKAN_TEST_POSTGRES names one).
+        #[arg(long)]
+        no_postgres: bool,
     },
 }
 
@@ -102,6 +106,43 @@ fn cargo_test(root: &Path, args: &[&str], env: &[(String, String)]) -> Result<bo
         .success())
 }
 
+/// The environment that points tests at PostgreSQL: the caller's `INKAN_TEST_POSTGRES`,
+/// or a local cluster `.ci/postgres` installs and starts (then `true`: stop it after).
+fn postgres_env(root: &Path) -> Result<(Vec<(String, String)>, bool)> {
+    let mut env = Vec::new();
+    if std::env::var("INKAN_TEST_POSTGRES").is_ok() {
+        for k in ["INKAN_TEST_POSTGRES", "INKAN_STORE_PASSWORD"] {
+            if let Ok(v) = std::env::var(k) {
+                env.push((k.to_string(), v));
+            }
+        }
+        return Ok((env, false));
+    }
+    eprintln!("== starting PostgreSQL (.ci/postgres) ==");
+    let out = std::process::Command::new(root.join(".ci/postgres"))
+        .output()
+        .context("running .ci/postgres")?;
+    if !out.status.success() {
+        anyhow::bail!(
+            ".ci/postgres failed; set INKAN_TEST_POSTGRES to a server, or pass --sqlite-only:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        if let Some((k, v)) = line.strip_prefix("export ").and_then(|l| l.split_once('=')) {
+            env.push((k.to_string(), v.to_string()));
+        }
+    }
+    Ok((env, true))
+}
+
+/// Stops the cluster [`postgres_env`] started.
+fn stop_postgres(root: &Path) {
+    let _ = std::process::Command::new(root.join(".ci/postgres"))
+        .arg("stop")
+        .status();
+}
+
 /// The whole suite on SQLite, then the store-dependent part on PostgreSQL.
 fn run_tests(root: &Path, sqlite_only: bool) -> Result<ExitCode> {
     eprintln!("== the whole suite on the embedded SQLite store ==");
@@ -112,32 +153,7 @@ fn run_tests(root: &Path, sqlite_only: bool) -> Result<ExitCode> {
         eprintln!("== PostgreSQL leg skipped (--sqlite-only) ==");
         return Ok(ExitCode::SUCCESS);
     }
-    let script = root.join(".ci/postgres");
-    let started = std::env::var("INKAN_TEST_POSTGRES").is_err();
-    let mut env = Vec::new();
-    if started {
-        eprintln!("== starting PostgreSQL (.ci/postgres) ==");
-        let out = std::process::Command::new(&script)
-            .output()
-            .context("running .ci/postgres")?;
-        if !out.status.success() {
-            anyhow::bail!(
-                ".ci/postgres failed; set INKAN_TEST_POSTGRES to a server, or pass --sqlite-only:\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        for line in String::from_utf8_lossy(&out.stdout).lines() {
-            if let Some((k, v)) = line.strip_prefix("export ").and_then(|l| l.split_once('=')) {
-                env.push((k.to_string(), v.to_string()));
-            }
-        }
-    } else {
-        for k in ["INKAN_TEST_POSTGRES", "INKAN_STORE_PASSWORD"] {
-            if let Ok(v) = std::env::var(k) {
-                env.push((k.to_string(), v));
-            }
-        }
-    }
+    let (env, started) = postgres_env(root)?;
     eprintln!("== the service suite and the store tests on PostgreSQL ==");
     // Selected by target name across the workspace, not by package: `-p` would unify
     // dependency features differently and rebuild half the tree a second time.
@@ -166,7 +182,7 @@ fn run_tests(root: &Path, sqlite_only: bool) -> Result<ExitCode> {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let passed = cargo_test(root, &args, &env)?;
     if started {
-        let _ = std::process::Command::new(&script).arg("stop").status();
+        stop_postgres(root);
     }
     Ok(if passed {
         ExitCode::SUCCESS
@@ -357,19 +373,38 @@ fn run() -> Result<ExitCode> {
         http_requests,
         only,
         publish,
+        no_postgres,
     } = cli.task
     {
-        // The HTTP figures first: the engine bench merges them into the report.
-        let _ = std::fs::remove_file(root.join("target/bench/http.json"));
+        // The HTTP figures first, on SQLite and then on PostgreSQL: the engine bench
+        // merges them into the report.
+        for file in ["http.json", "http-postgres.json"] {
+            let _ = std::fs::remove_file(root.join("target/bench").join(file));
+        }
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        for (package, bench) in [("inkan-server", "http"), ("inkan-tests", "engine")] {
-            if bench == "http" && only.as_deref().is_some_and(|o| !"http".contains(o)) {
-                continue;
+        let http = only.as_deref().is_none_or(|o| "http".contains(o));
+        let (postgres, started) = if http && !no_postgres {
+            postgres_env(&root)?
+        } else {
+            (Vec::new(), false)
+        };
+        let mut runs = Vec::new();
+        if http {
+            runs.push(("inkan-server", "http", Vec::new()));
+            if !postgres.is_empty() {
+                runs.push(("inkan-server", "http", postgres));
             }
+        }
+        runs.push(("inkan-tests", "engine", Vec::new()));
+        for (package, bench, env) in runs {
             let mut command = std::process::Command::new(&cargo);
             if let Some(o) = &only {
                 command.env("INKAN_BENCH_ONLY", o);
             }
+            if env.is_empty() {
+                command.env_remove("INKAN_TEST_POSTGRES");
+            }
+            command.envs(env);
             let status = command
                 .args(["bench", "-p", package, "--bench", bench])
                 .env("INKAN_BENCH_SECONDS", seconds.to_string())
@@ -378,8 +413,14 @@ fn run() -> Result<ExitCode> {
                 .status()
                 .with_context(|| format!("running cargo bench -p {package}"))?;
             if !status.success() {
+                if started {
+                    stop_postgres(&root);
+                }
                 return Ok(ExitCode::FAILURE);
             }
+        }
+        if started {
+            stop_postgres(&root);
         }
         if publish {
             publish_report(&root)?;

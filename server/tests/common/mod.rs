@@ -4,7 +4,11 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod bench;
 pub mod hostile;
+
+#[allow(unused_imports)]
+pub use bench::{Load, http_figures, load};
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -523,155 +527,4 @@ pub async fn passwords(h: &Harness, n: usize, per_form: usize) -> Vec<String> {
         out.extend(approved.into_iter().map(|(_, password)| password));
     }
     out
-}
-
-/// What a load run saw.
-pub struct Load {
-    /// Enrollments answered 201.
-    pub ok: usize,
-    /// Anything else, with the first error seen.
-    pub errors: usize,
-    pub first_error: Option<String>,
-    /// Wall time of the run.
-    pub seconds: f64,
-    /// Latency of every request, in milliseconds, sorted.
-    pub latencies_ms: Vec<f64>,
-}
-
-impl Load {
-    /// The latency at quantile `q` (0..=1), in milliseconds.
-    pub fn quantile(&self, q: f64) -> f64 {
-        let n = self.latencies_ms.len();
-        if n == 0 {
-            return 0.0;
-        }
-        let i = ((n as f64 * q).ceil() as usize).clamp(1, n) - 1;
-        self.latencies_ms[i]
-    }
-}
-
-/// Enrolls each (password, CSR) through `POST /api/enroll` on loopback with
-/// `concurrency` clients, each a keep-alive connection taking the next request as soon
-/// as its last one is answered.
-pub async fn load(h: &Harness, work: Vec<(String, String)>, concurrency: usize) -> Load {
-    let queue = Arc::new(Mutex::new(work));
-    let url = format!("{}/api/enroll", h.base);
-    let start = std::time::Instant::now();
-    let mut clients = Vec::new();
-    for _ in 0..concurrency {
-        let queue = queue.clone();
-        let url = url.clone();
-        clients.push(tokio::spawn(async move {
-            let c = reqwest::Client::new();
-            let mut seen = Vec::new();
-            loop {
-                let next = queue.lock().unwrap().pop();
-                let Some((password, csr)) = next else { break };
-                let sent = std::time::Instant::now();
-                let r = c
-                    .post(&url)
-                    .json(&json!({ "password": password, "csr": csr }))
-                    .send()
-                    .await;
-                let outcome = match r {
-                    Ok(r) if r.status() == 201 => {
-                        r.bytes().await.map(|_| ()).map_err(|e| e.to_string())
-                    }
-                    Ok(r) => Err(format!(
-                        "{} {}",
-                        r.status(),
-                        r.text().await.unwrap_or_default()
-                    )),
-                    Err(e) => Err(e.to_string()),
-                };
-                seen.push((sent.elapsed().as_secs_f64() * 1000.0, outcome));
-            }
-            seen
-        }));
-    }
-    let mut load = Load {
-        ok: 0,
-        errors: 0,
-        first_error: None,
-        seconds: 0.0,
-        latencies_ms: Vec::new(),
-    };
-    for c in clients {
-        for (ms, outcome) in c.await.unwrap() {
-            load.latencies_ms.push(ms);
-            match outcome {
-                Ok(()) => load.ok += 1,
-                Err(e) => {
-                    load.errors += 1;
-                    load.first_error.get_or_insert(e);
-                }
-            }
-        }
-    }
-    load.seconds = start.elapsed().as_secs_f64();
-    load.latencies_ms.sort_by(f64::total_cmp);
-    load
-}
-
-/// The HTTP benchmark (issue 6): `n` enrollments through `inkan serve` under the
-/// faithful policy with `concurrency` clients on loopback, against the engine's own
-/// rate (`Ca::issue` one at a time, same policy, keys, requests and disk) measured
-/// in the same run. Target: >= 0.80 of the engine rate, p99 < 50 ms, no errors.
-pub async fn http_figures(n: usize, concurrency: usize) -> Vec<inkan_tests::bench::Figure> {
-    let csrs: Vec<String> = (1..=3).map(csr).collect();
-    let engine = {
-        let csrs = csrs.clone();
-        tokio::task::spawn_blocking(move || {
-            let parent = std::env::temp_dir();
-            let (_tmp, mut ca) =
-                inkan_tests::fixture_ca_in(&parent, "jpcert-ssl-client", Timestamp::now());
-            let start = std::time::Instant::now();
-            for i in 0..n {
-                let request = inkan_runtime::ca::IssueRequest {
-                    actor: "bench",
-                    csr: csrs[i % 3].as_bytes(),
-                    profile: None,
-                    fields: vec![
-                        ("developer".into(), 800_000 + i as u64 / 100),
-                        ("person".into(), 1 + i as u64 % 100),
-                    ],
-                };
-                ca.issue(&request, Timestamp::now()).unwrap();
-            }
-            n as f64 / start.elapsed().as_secs_f64()
-        })
-        .await
-        .unwrap()
-    };
-    let h = start().await;
-    let passwords = passwords(&h, n, 100).await;
-    let work: Vec<(String, String)> = passwords
-        .into_iter()
-        .enumerate()
-        .map(|(i, p)| (p, csrs[i % 3].clone()))
-        .collect();
-    let load = load(&h, work, concurrency).await;
-    assert_eq!(load.errors, 0, "{:?}", load.first_error);
-    let rate = load.ok as f64 / load.seconds;
-    let p50 = load.quantile(0.50);
-    let p99 = load.quantile(0.99);
-    let met = rate / engine >= 0.80 && p99 < 50.0 && load.errors == 0;
-    use inkan_tests::bench::Figure;
-    vec![
-        Figure::rate(
-            format!("HTTP enrollments, {n} with {concurrency} clients (RSA-1024)"),
-            rate,
-            "Ca::issue one at a time, same run".into(),
-            engine,
-        )
-        .target("ratio >= 0.80, p99 < 50 ms, no errors", met),
-        Figure::rate(
-            format!("  latency p99 (p50 {p50:.1} ms)"),
-            p99,
-            "p50".into(),
-            p50,
-        )
-        .unit("ms")
-        .target("p99 < 50 ms", p99 < 50.0),
-    ]
 }

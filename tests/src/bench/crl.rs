@@ -83,7 +83,7 @@ fn index_txt(n: usize, revoked_at: &str, expires: &str) -> String {
 
 /// A CA under the faithful policy with `n` revocations in its store, and an `openssl ca`
 /// directory with the same revocations in its index.
-fn crl_fixture(
+pub(super) fn crl_fixture(
     parent: &Path,
     n: usize,
     with_openssl: bool,

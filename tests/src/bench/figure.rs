@@ -75,7 +75,7 @@ pub struct Sizes {
     /// earlier benchmarks can hide part of the peak.
     pub isolate: Option<std::path::PathBuf>,
     /// Only the benchmark groups whose name contains this: issuance, hsm, openssl-ca,
-    /// crl, audit, compile.
+    /// signer, relying-party, crl, audit, compile.
     pub only: Option<String>,
 }
 

@@ -27,7 +27,7 @@ pub(super) fn request<'a>(csr: &'a [u8], developer: u64) -> IssueRequest<'a> {
 /// Raw signatures per second with a software key on `threads` threads: the call the
 /// software signer makes (ring for SHA-256 with RSA-2048, the rsa crate for SHA-1 and
 /// RSA-1024), on a TBSCertificate-sized message.
-fn raw_software(bits: u32, sha1: bool, time: Duration, threads: usize) -> f64 {
+pub(super) fn raw_software(bits: u32, sha1: bool, time: Duration, threads: usize) -> f64 {
     let pem = String::from_utf8(fixture(&format!("ca-ssl-clients-{bits}.key.pem"))).unwrap();
     let key = PrivateKey::from_pkcs8_pem(&pem).unwrap();
     let pkcs8 = rsa::pkcs8::EncodePrivateKey::to_pkcs8_der(&key).unwrap();

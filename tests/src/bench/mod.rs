@@ -8,11 +8,15 @@
 //!   `synchronous = FULL`) over raw signatures per second with the same key and hash;
 //!   software RSA for both policies and SoftHSM2 through PKCS #11. Target >= 0.90.
 //! - against `openssl ca`: the same requests issued by `openssl ca -batch` with an
-//!   equivalent configuration and by inkan; wall time. Target >= 1.0.
+//!   equivalent configuration, one process per core, and by inkan; wall time.
+//!   Target >= 1.0.
 //! - CRL at scale: 10,000 to 1,000,000 revocations from the store to a signed DER file,
 //!   against `openssl ca -gencrl` on the same entries; peak memory against the CRL's
 //!   size; time per entry at the largest size against the next. Targets: >= 5x at the
 //!   largest, <= 3x the size, linear.
+//! - the software signer against `openssl speed`, one core (`signers.rs`).
+//! - the relying party's check against `openssl verify`, and with a large CRL loaded
+//!   (`relying.rs`).
 //! - audit: verifying a 1,000,000-entry hash chain. Target >= 500,000 entries/s.
 //! - compile: parse + check + lints of each policy. Target < 100 ms.
 //!
@@ -29,6 +33,8 @@ mod crl;
 mod figure;
 mod issuance;
 mod openssl;
+mod relying;
+mod signers;
 
 use std::time::Duration;
 
@@ -42,6 +48,9 @@ pub use figure::{Figure, Sizes, markdown, svg, write_report};
 use figure::{rate, timed};
 use issuance::{hsm_issuance, issuance};
 use openssl::against_openssl_ca;
+pub use openssl::openssl_ca_rate;
+use relying::relying_party;
+use signers::signers;
 
 fn audit_chain(entries: u64) -> Figure {
     let t0 = at("2026-04-01T00:00:00Z");
@@ -147,6 +156,14 @@ pub fn run(sizes: &Sizes, progress: &dyn Fn(&str)) -> Vec<Figure> {
             ));
             figures.push(against_openssl_ca(id, bits, sizes));
         }
+    }
+    if wanted("signer") {
+        progress("the software signer against openssl speed, one core");
+        figures.extend(signers(sizes));
+    }
+    if wanted("relying-party") {
+        progress("the relying party's check against openssl verify");
+        figures.extend(relying_party(sizes));
     }
     if wanted("crl") {
         progress(&format!(

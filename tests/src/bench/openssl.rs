@@ -1,7 +1,9 @@
 //! `openssl ca -batch` beside inkan on the same requests, with an equivalent
-//! configuration, both checked to issue the same extension set.
+//! configuration, both checked to issue the same extension set. `openssl ca` is one
+//! thread, so the baseline runs one process per core (each with its own directory:
+//! two processes cannot share an `index.txt`), as many as inkan signs on.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use inkan_runtime::ca::{Ca, IssueRequest};
@@ -92,52 +94,15 @@ pub(super) fn against_openssl_ca(id: &str, bits: u32, sizes: &Sizes) -> Figure {
     let now = at("2026-04-01T09:00:00Z");
     let (_ca_tmp, mut ca) = fixture_ca_in(tmp.path(), id, now);
     let work = tmp.path().join("openssl");
-    openssl_ca_dir(&ca, id, bits, &work);
     let csrs: Vec<Vec<u8>> = (1..=3)
         .map(|k| fixture(&format!("sub{k}-{bits}.csr.pem")))
         .collect();
-    for k in 1..=3 {
-        std::fs::write(work.join(format!("sub{k}.csr")), &csrs[k - 1]).unwrap();
-    }
     let requests: Vec<IssueRequest<'_>> = (0..n)
         .map(|i| request(&csrs[i % 3], i as u64 + 1))
         .collect();
     let (issued, inkan) = timed(|| issue_batches(&mut ca, &requests, sizes.batch, now));
     assert_eq!(issued.len(), n);
-    let not_after = x509_parser::parse_x509_certificate(&issued[0].der)
-        .unwrap()
-        .1
-        .validity()
-        .not_after
-        .to_datetime();
-    let enddate = format!(
-        "{:02}{:02}{:02}{:02}{:02}{:02}Z",
-        not_after.year() % 100,
-        u8::from(not_after.month()),
-        not_after.day(),
-        not_after.hour(),
-        not_after.minute(),
-        not_after.second()
-    );
-    let files: Vec<String> = (0..n).map(|i| format!("sub{}.csr", i % 3 + 1)).collect();
-    let mut args = vec![
-        "ca",
-        "-batch",
-        "-notext",
-        "-config",
-        "openssl.cnf",
-        "-rand_serial",
-        "-startdate",
-        "260401000000Z",
-        "-enddate",
-        &enddate,
-        "-out",
-        "issued.pem",
-        "-infiles",
-    ];
-    args.extend(files.iter().map(String::as_str));
-    let ((), openssl_time) = timed(|| openssl(&work, &args));
-    let theirs = std::fs::read(work.join("issued.pem")).unwrap();
+    let (theirs, openssl_time) = openssl_ca_every_core(&ca, id, bits, n, &issued[0].der, &work);
     assert_eq!(
         extension_oids(&theirs),
         extension_oids(&issued[0].der),
@@ -151,8 +116,100 @@ pub(super) fn against_openssl_ca(id: &str, bits: u32, sizes: &Sizes) -> Figure {
             sizes.batch
         ),
         rate,
-        "openssl ca -batch, same requests".into(),
+        format!("openssl ca -batch, same requests, {} processes", cores()),
         baseline,
     )
     .target("ratio >= 1.0", rate >= baseline)
+}
+
+/// `openssl ca -batch` issuing `n` of the fixture requests on every core (one process
+/// per core, each its own directory under `work`), with the validity of `like`, the
+/// certificate inkan issued; the first certificate one of them issued and the wall time
+/// from the first start to the last exit.
+pub(super) fn openssl_ca_every_core(
+    ca: &Ca,
+    id: &str,
+    bits: u32,
+    n: usize,
+    like: &[u8],
+    work: &Path,
+) -> (Vec<u8>, f64) {
+    let enddate = crate::utc_time(
+        &x509_parser::parse_x509_certificate(like)
+            .unwrap()
+            .1
+            .validity()
+            .not_after,
+    );
+    let processes = cores();
+    let dirs: Vec<PathBuf> = (0..processes)
+        .map(|p| {
+            let dir = work.join(format!("process-{p}"));
+            openssl_ca_dir(ca, id, bits, &dir);
+            for k in 1..=3 {
+                std::fs::write(
+                    dir.join(format!("sub{k}.csr")),
+                    fixture(&format!("sub{k}-{bits}.csr.pem")),
+                )
+                .unwrap();
+            }
+            dir
+        })
+        .collect();
+    let commands: Vec<Command> = dirs
+        .iter()
+        .enumerate()
+        .map(|(p, dir)| {
+            // Process p takes every processes-th request, so the n are split evenly.
+            let files = (p..n)
+                .step_by(processes)
+                .map(|i| format!("sub{}.csr", i % 3 + 1));
+            let mut c = Command::new("openssl");
+            c.args([
+                "ca",
+                "-batch",
+                "-notext",
+                "-config",
+                "openssl.cnf",
+                "-rand_serial",
+            ])
+            .args(["-startdate", "260401000000Z", "-enddate", &enddate])
+            .args(["-out", "issued.pem", "-infiles"])
+            .args(files)
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+            c
+        })
+        .collect();
+    let ((), seconds) = timed(|| {
+        let running: Vec<_> = commands
+            .into_iter()
+            .map(|mut c| c.spawn().expect("openssl runs"))
+            .collect();
+        for child in running {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "openssl ca: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    });
+    (std::fs::read(dirs[0].join("issued.pem")).unwrap(), seconds)
+}
+
+/// `openssl ca -batch` issuing `n` requests of RSA-`bits` under an equivalent of policy
+/// `id` on every core, per second: the baseline the HTTP benchmark sets the service
+/// against.
+pub fn openssl_ca_rate(id: &str, bits: u32, n: usize) -> f64 {
+    let tmp = tempfile::tempdir().unwrap();
+    let now = at("2026-04-01T09:00:00Z");
+    let (_ca_tmp, mut ca) = fixture_ca_in(tmp.path(), id, now);
+    let csr = fixture(&format!("sub1-{bits}.csr.pem"));
+    let like = ca.issue(&request(&csr, 1), now).unwrap().der;
+    let (theirs, seconds) =
+        openssl_ca_every_core(&ca, id, bits, n, &like, &tmp.path().join("openssl"));
+    assert_eq!(extension_oids(&theirs), extension_oids(&like));
+    n as f64 / seconds
 }

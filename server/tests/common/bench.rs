@@ -1,0 +1,263 @@
+//! The HTTP benchmark (issue 16) and the load generator it and the tests share:
+//! subscribers enrolling with their one-time passwords through `POST /api/enroll`, as
+//! many keep-alive clients as asked, each sending its next request when its last is
+//! answered. The generator can run on a thread of its own (a single-threaded runtime),
+//! so the CPU it takes is measured apart from the service's.
+
+use std::sync::{Arc, Mutex};
+
+use inkan_runtime::ca::IssueRequest;
+use inkan_runtime::calendar::Timestamp;
+use inkan_tests::bench::Figure;
+use serde_json::json;
+
+use super::{Harness, csr_bits, passwords, start_for};
+
+/// What a load run saw.
+pub struct Load {
+    /// Enrollments answered 201.
+    pub ok: usize,
+    /// Anything else, with the first error seen.
+    pub errors: usize,
+    pub first_error: Option<String>,
+    /// Wall time of the run.
+    pub seconds: f64,
+    /// Latency of every request, in milliseconds, sorted.
+    pub latencies_ms: Vec<f64>,
+}
+
+impl Load {
+    /// The latency at quantile `q` (0..=1), in milliseconds.
+    pub fn quantile(&self, q: f64) -> f64 {
+        let n = self.latencies_ms.len();
+        if n == 0 {
+            return 0.0;
+        }
+        let i = ((n as f64 * q).ceil() as usize).clamp(1, n) - 1;
+        self.latencies_ms[i]
+    }
+}
+
+/// Enrolls each (password, CSR) through `POST /api/enroll` on loopback with
+/// `concurrency` clients, on the caller's runtime.
+pub async fn load(h: &Harness, work: Vec<(String, String)>, concurrency: usize) -> Load {
+    load_url(format!("{}/api/enroll", h.base), work, concurrency).await
+}
+
+async fn load_url(url: String, work: Vec<(String, String)>, concurrency: usize) -> Load {
+    let queue = Arc::new(Mutex::new(work));
+    let start = std::time::Instant::now();
+    let mut clients = Vec::new();
+    for _ in 0..concurrency {
+        let queue = queue.clone();
+        let url = url.clone();
+        clients.push(tokio::spawn(async move {
+            let c = reqwest::Client::new();
+            let mut seen = Vec::new();
+            loop {
+                let next = queue.lock().unwrap().pop();
+                let Some((password, csr)) = next else { break };
+                let sent = std::time::Instant::now();
+                let r = c
+                    .post(&url)
+                    .json(&json!({ "password": password, "csr": csr }))
+                    .send()
+                    .await;
+                let outcome = match r {
+                    Ok(r) if r.status() == 201 => {
+                        r.bytes().await.map(|_| ()).map_err(|e| e.to_string())
+                    }
+                    Ok(r) => Err(format!(
+                        "{} {}",
+                        r.status(),
+                        r.text().await.unwrap_or_default()
+                    )),
+                    Err(e) => Err(e.to_string()),
+                };
+                seen.push((sent.elapsed().as_secs_f64() * 1000.0, outcome));
+            }
+            seen
+        }));
+    }
+    let mut load = Load {
+        ok: 0,
+        errors: 0,
+        first_error: None,
+        seconds: 0.0,
+        latencies_ms: Vec::new(),
+    };
+    for c in clients {
+        for (ms, outcome) in c.await.unwrap() {
+            load.latencies_ms.push(ms);
+            match outcome {
+                Ok(()) => load.ok += 1,
+                Err(e) => {
+                    load.errors += 1;
+                    load.first_error.get_or_insert(e);
+                }
+            }
+        }
+    }
+    load.seconds = start.elapsed().as_secs_f64();
+    load.latencies_ms.sort_by(f64::total_cmp);
+    load
+}
+
+/// CPU time this thread has had, in seconds (Linux's per-thread schedstat).
+fn thread_cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(0.0, |ns| ns / 1e9)
+}
+
+/// [`load`] on a thread and single-threaded runtime of its own; with the CPU seconds
+/// that thread took (the whole load generator: clients, HTTP, JSON).
+async fn load_apart(h: &Harness, work: Vec<(String, String)>, concurrency: usize) -> (Load, f64) {
+    let url = format!("{}/api/enroll", h.base);
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let generator = std::thread::Builder::new().name("load-generator".into());
+    generator
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let before = thread_cpu_seconds();
+            let load = runtime.block_on(load_url(url, work, concurrency));
+            let _ = tx.send((load, thread_cpu_seconds() - before));
+        })
+        .unwrap();
+    rx.await.unwrap()
+}
+
+/// With `INKAN_BENCH_PERF` naming a directory: `perf record` attached to this process
+/// (sampling every thread at 999 Hz with DWARF call stacks) into `<dir>/<name>.perf.data`,
+/// for the flame graph of the service under load in `docs/performance.md`.
+fn perf_record(name: &str) -> Option<std::process::Child> {
+    let dir = std::path::PathBuf::from(std::env::var_os("INKAN_BENCH_PERF")?);
+    std::fs::create_dir_all(&dir).unwrap();
+    let child = std::process::Command::new("perf")
+        .args(["record", "-F", "999", "--call-graph", "dwarf,16384", "-p"])
+        .arg(std::process::id().to_string())
+        .arg("-o")
+        .arg(dir.join(format!("{name}.perf.data")))
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("perf runs (apt-get install linux-perf)");
+    // perf needs a moment to attach to every thread.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    Some(child)
+}
+
+/// Stops a [`perf_record`] and waits for it to write its file.
+fn perf_stop(profiler: Option<std::process::Child>) {
+    if let Some(mut child) = profiler {
+        let _ = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status();
+        let _ = child.wait();
+    }
+}
+
+/// The engine's batch rate: `n` requests through `Ca::issue_many` in batches of 1,000,
+/// same policy, keys, requests and store as the service.
+fn engine_batches(id: &str, csrs: &[String], n: usize) -> f64 {
+    let now = Timestamp::now();
+    let (_tmp, mut ca) = inkan_tests::fixture_ca_in(&std::env::temp_dir(), id, now);
+    let requests: Vec<IssueRequest<'_>> = (0..n)
+        .map(|i| IssueRequest {
+            actor: "bench",
+            csr: csrs[i % 3].as_bytes(),
+            profile: None,
+            // 26 name letters per person and year: a hundred people per developer.
+            fields: vec![
+                ("developer".into(), 800_000 + i as u64 / 100),
+                ("person".into(), 1 + i as u64 % 100),
+            ],
+        })
+        .collect();
+    let start = std::time::Instant::now();
+    for chunk in requests.chunks(1000) {
+        for r in ca.issue_many(chunk, now).unwrap() {
+            r.unwrap();
+        }
+    }
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+/// The HTTP benchmark (issue 16): `n` enrollments through `inkan serve` under policy
+/// `id`, once for each number of concurrent `clients` on loopback (a fresh service
+/// each time), against `openssl ca` issuing the same number of the same requests with
+/// one process per core, and against the engine's batch rate on the same store.
+/// Target: >= 2.0x `openssl ca`, p99 < 50 ms, no errors. The store is the test store:
+/// PostgreSQL when `INKAN_TEST_POSTGRES` names one, else SQLite.
+pub async fn http_figures(id: &str, n: usize, clients: &[usize]) -> Vec<Figure> {
+    let bits = if id.ends_with("2026") { 2048 } else { 1024 };
+    let store = if inkan_tests::test_store().is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let csrs: Vec<String> = (1..=3).map(|k| csr_bits(k, bits)).collect();
+    let (engine, openssl) = {
+        let (id, csrs) = (id.to_string(), csrs.clone());
+        tokio::task::spawn_blocking(move || {
+            let engine = engine_batches(&id, &csrs, n);
+            (engine, inkan_tests::bench::openssl_ca_rate(&id, bits, n))
+        })
+        .await
+        .unwrap()
+    };
+    let mut figures = Vec::new();
+    for &concurrency in clients {
+        let h = start_for(id, |_| {}).await;
+        let work: Vec<(String, String)> = passwords(&h, n, 100)
+            .await
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| (p, csrs[i % 3].clone()))
+            .collect();
+        let profiler = perf_record(&format!("{id}-{concurrency}-clients"));
+        let (load, cpu) = load_apart(&h, work, concurrency).await;
+        perf_stop(profiler);
+        assert_eq!(load.errors, 0, "{:?}", load.first_error);
+        let rate = load.ok as f64 / load.seconds;
+        let (p50, p99) = (load.quantile(0.50), load.quantile(0.99));
+        let met = rate / openssl >= 2.0 && p99 < 50.0 && load.errors == 0;
+        figures.extend([
+            Figure::rate(
+                format!(
+                    "HTTP enrollments, {id} (RSA-{bits}, {store}), {n} with {concurrency} clients"
+                ),
+                rate,
+                format!("openssl ca -batch, same {n} requests, {cores} processes"),
+                openssl,
+            )
+            .target("ratio >= 2.0, p99 < 50 ms, no errors", met),
+            Figure::rate(
+                "  against the engine's batches".into(),
+                rate,
+                "Ca::issue_many, batches of 1000, same store".into(),
+                engine,
+            ),
+            Figure::rate(
+                format!("  latency p99 (p50 {p50:.1} ms)"),
+                p99,
+                "p50".into(),
+                p50,
+            )
+            .unit("ms")
+            .target("p99 < 50 ms", p99 < 50.0),
+            Figure::rate(
+                "  load generator's CPU (its own thread)".into(),
+                cpu / load.seconds * 100.0,
+                "one core".into(),
+                100.0,
+            )
+            .unit("% of a core"),
+        ]);
+    }
+    figures
+}
