@@ -7,17 +7,19 @@
 //! highest cRLNumber seen, so a replayed older CRL is refused. Every refusal is a
 //! [`Refusal`] that says why.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Mutex;
 
+use der::asn1::BitString;
 use der::{Decode, Encode};
 use x509_cert::certificate::Certificate;
-use x509_cert::crl::CertificateList;
+use x509_cert::certificate::Rfc5280;
+use x509_cert::crl::{RevokedCert, TbsCertList};
 use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages};
 
 use crate::calendar::Timestamp;
 use crate::conformance::{self, IssuerFacts};
+use crate::crl;
 use crate::lifecycle::RpCheck;
 use crate::policy::{Policy, Role, SignatureAlgorithm};
 use crate::x509;
@@ -130,11 +132,77 @@ pub struct Verified {
     pub profile: &'static str,
 }
 
+/// The newest accepted CRL. Its entries are kept as the DER they came in, with the
+/// offset of each entry sorted by serial: a lookup is a binary search, and a
+/// million-entry CRL costs its own size and four bytes per entry.
 struct LoadedCrl {
     number: u64,
     next_update: Timestamp,
-    /// serial hex -> (revocationDate, reason code)
-    revoked: BTreeMap<String, (Timestamp, Option<u8>)>,
+    /// The content of revokedCertificates.
+    entries: Vec<u8>,
+    /// Each entry's offset in `entries`, ordered by its serial's bytes.
+    index: Vec<u32>,
+}
+
+impl LoadedCrl {
+    /// Holds `entries` (the content of a revokedCertificates), each entry decoded and
+    /// checked once, then indexed by serial.
+    fn new(number: u64, next_update: Timestamp, entries: Vec<u8>) -> Result<Self, Refusal> {
+        let not_a_crl = |e: &dyn fmt::Display| Refusal::BadCrl(format!("not a CRL: {e}"));
+        let mut held = LoadedCrl {
+            number,
+            next_update,
+            entries,
+            index: Vec::new(),
+        };
+        let mut index = Vec::new();
+        for entry in crl::entries(&held.entries) {
+            let (offset, _, whole) = entry.map_err(|e| not_a_crl(&e))?;
+            RevokedCert::<Rfc5280>::from_der(whole).map_err(|e| not_a_crl(&e))?;
+            index.push(
+                u32::try_from(offset)
+                    .map_err(|_| Refusal::BadCrl("the CRL is larger than 4 GiB".into()))?,
+            );
+        }
+        // inkan writes entries in ascending order, so this sort usually only confirms it.
+        index.sort_unstable_by(|a, b| held.serial_at(*a).cmp(held.serial_at(*b)));
+        held.index = index;
+        Ok(held)
+    }
+
+    /// The serial's bytes of the entry at `offset` (checked when the CRL was loaded).
+    fn serial_at(&self, offset: u32) -> &[u8] {
+        let run = self.entries.get(offset as usize..).unwrap_or_default();
+        match crl::entries(run).next() {
+            Some(Ok((_, serial, _))) => serial,
+            _ => &[],
+        }
+    }
+
+    /// The revocation date and reason of `serial`, if the CRL lists it.
+    fn revoked(&self, serial: &[u8]) -> Option<(Timestamp, Option<u8>)> {
+        let at = self
+            .index
+            .binary_search_by(|o| self.serial_at(*o).cmp(serial))
+            .ok()?;
+        let run = self.entries.get(self.index[at] as usize..)?;
+        let (_, _, whole) = crl::entries(run).next()?.ok()?;
+        RevokedCert::<Rfc5280>::from_der(whole)
+            .ok()
+            .map(|e| entry_facts(&e))
+    }
+}
+
+/// An entry's revocation date and reasonCode.
+fn entry_facts(entry: &RevokedCert<Rfc5280>) -> (Timestamp, Option<u8>) {
+    let at = x509::timestamp(&entry.revocation_date).unwrap_or(crate::calendar::MIN);
+    let reason = entry
+        .crl_entry_extensions
+        .iter()
+        .flatten()
+        .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_CRL_REASONS)
+        .and_then(|e| e.extn_value.as_bytes().get(2).copied());
+    (at, reason)
 }
 
 /// A relying party's verifier for one CA.
@@ -235,10 +303,16 @@ impl Verifier {
 
     /// Accepts a CRL if the issuing CA signed it, it is fresh at `now`, and its number
     /// is not below one already seen. Keeps it until its nextUpdate.
+    ///
+    /// The TBSCertList's fields and every entry are decoded and checked (each entry on
+    /// its own, then dropped); the entries are kept as their DER (see `LoadedCrl`).
     pub fn load_crl(&self, der: &[u8], now: Timestamp) -> Result<u64, Refusal> {
-        let crl = CertificateList::<x509_cert::certificate::Rfc5280>::from_der(der)
-            .map_err(|e| Refusal::BadCrl(format!("not a CRL: {e}")))?;
-        let tbs = &crl.tbs_cert_list;
+        let not_a_crl = |e: &dyn fmt::Display| Refusal::BadCrl(format!("not a CRL: {e}"));
+        let parts = crl::split(der).map_err(|e| not_a_crl(&e))?;
+        let tbs = &TbsCertList::<Rfc5280>::from_der(&parts.head).map_err(|e| not_a_crl(&e))?;
+        let algorithm =
+            spki::AlgorithmIdentifierOwned::from_der(parts.algorithm).map_err(|e| not_a_crl(&e))?;
+        let signature = BitString::from_der(parts.signature).map_err(|e| not_a_crl(&e))?;
         let issuer = self.issuing();
         if &tbs.issuer != issuer.tbs_certificate().subject() {
             return Err(Refusal::BadCrl(format!(
@@ -247,12 +321,15 @@ impl Verifier {
                 issuer.tbs_certificate().subject()
             )));
         }
-        let tbs_der = tbs.to_der().map_err(|e| Refusal::BadCrl(e.to_string()))?;
-        let sig = crl
-            .signature
+        if tbs.signature != algorithm {
+            return Err(Refusal::BadCrl(
+                "the TBSCertList names another algorithm than the CRL".into(),
+            ));
+        }
+        let sig = signature
             .as_bytes()
             .ok_or_else(|| Refusal::BadCrl("the signature has unused bits".into()))?;
-        verify_signed(&tbs_der, &crl.signature_algorithm, sig, issuer).map_err(Refusal::BadCrl)?;
+        verify_signed(parts.tbs, &algorithm, sig, issuer).map_err(Refusal::BadCrl)?;
         let this_update = x509::timestamp(&tbs.this_update)
             .ok_or_else(|| Refusal::BadCrl("thisUpdate out of range".into()))?;
         let next_update = tbs
@@ -283,26 +360,13 @@ impl Verifier {
                 offered: number,
             });
         }
-        let mut revoked = BTreeMap::new();
-        for entry in tbs.revoked_certificates.iter().flatten() {
-            let at = x509::timestamp(&entry.revocation_date).unwrap_or(crate::calendar::MIN);
-            let reason = entry
-                .crl_entry_extensions
-                .iter()
-                .flatten()
-                .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_CRL_REASONS)
-                .and_then(|e| e.extn_value.as_bytes().get(2).copied());
-            revoked.insert(hex::encode(entry.serial_number.as_bytes()), (at, reason));
-        }
+        let entries = der.get(parts.entries.clone()).unwrap_or_default().to_vec();
+        let held = LoadedCrl::new(number, next_update, entries)?;
         *highest = Some(number);
         *self
             .crl
             .lock()
-            .map_err(|_| Refusal::BadCrl("verifier lock poisoned".into()))? = Some(LoadedCrl {
-            number,
-            next_update,
-            revoked,
-        });
+            .map_err(|_| Refusal::BadCrl("verifier lock poisoned".into()))? = Some(held);
         Ok(number)
     }
 
@@ -469,11 +533,11 @@ impl Verifier {
                 next_update: crl.next_update.to_string(),
             });
         }
-        if let Some((at, reason)) = crl.revoked.get(&serial) {
+        if let Some((at, reason)) = crl.revoked(tbs.serial_number().as_bytes()) {
             return Err(Refusal::Revoked {
                 serial,
                 at: at.to_string(),
-                reason: *reason,
+                reason,
             });
         }
         Ok(Verified {
@@ -485,3 +549,51 @@ impl Verifier {
 }
 
 impl std::error::Error for Refusal {}
+
+#[cfg(test)]
+mod tests {
+    //! The held CRL's index, on entries in no particular order (inkan writes them in
+    //! ascending order, so the end-to-end tests never see another).
+
+    use super::*;
+    use x509_cert::serial_number::SerialNumber;
+
+    fn entry(serial: &[u8], at: i64) -> Vec<u8> {
+        RevokedCert::<Rfc5280> {
+            serial_number: SerialNumber::new(serial).unwrap(),
+            revocation_date: x509::time(Timestamp::from_unix(at).unwrap()).unwrap(),
+            crl_entry_extensions: None,
+        }
+        .to_der()
+        .unwrap()
+    }
+
+    #[test]
+    fn entries_out_of_order_are_found_and_absent_serials_are_not() {
+        // Sixty serials in scrambled order, of one and two octets.
+        let serials: Vec<Vec<u8>> = (1u8..=60)
+            .map(|k| match k % 4 {
+                0 => vec![k],
+                _ => vec![k.wrapping_mul(37) % 97 + 1, k],
+            })
+            .collect();
+        let mut run = Vec::new();
+        for (k, s) in serials.iter().enumerate() {
+            run.extend(entry(s, 1_000_000 + k as i64));
+        }
+        let held = LoadedCrl::new(1, Timestamp::from_unix(2_000_000).unwrap(), run).unwrap();
+        for (k, s) in serials.iter().enumerate() {
+            assert_eq!(
+                held.revoked(s).map(|(at, _)| at.unix()),
+                Some(1_000_000 + k as i64),
+                "{s:?}"
+            );
+        }
+        for absent in [&[0x7f, 0x7f][..], &[0x63], &[]] {
+            assert_eq!(held.revoked(absent), None, "{absent:?}");
+        }
+        assert!(
+            LoadedCrl::new(1, Timestamp::from_unix(0).unwrap(), vec![0x30, 0x05, 0x02]).is_err()
+        );
+    }
+}

@@ -66,6 +66,53 @@ fn r_9_6_rp_check_accepts_a_good_certificate_and_refuses_it_once_revoked() {
 }
 
 /// Proves: R-9.6-RP-CHECK.
+///
+/// The verifier holds a CRL's entries as their DER with an index sorted by serial:
+/// among forty certificates, each of the thirteen revoked (with three reasons, at
+/// different times) is found with its own date and reason, and each other one passes.
+#[test]
+fn r_9_6_rp_check_finds_every_revoked_serial_among_many() {
+    let t0 = at("2026-04-01T09:00:00Z");
+    let (_tmp, mut ca) = fixture_ca(ID, t0);
+    let certs: Vec<Issued> = (1..=40).map(|d| issue(&mut ca, 100 + d, t0)).collect();
+    let reasons = [
+        ("key-compromise", 1),
+        ("developer-removed", 3),
+        ("cessation-of-use", 5),
+    ];
+    let mut expected = std::collections::HashMap::new();
+    for (k, cert) in certs.iter().enumerate().filter(|(k, _)| k % 3 == 1) {
+        let (reason, code) = reasons[k % reasons.len()];
+        let when = Timestamp::from_unix(t0.unix() + 60 * k as i64).unwrap();
+        ca.revoke(&cert.serial, reason, when, "test").unwrap();
+        expected.insert(cert.serial.clone(), (when, code));
+    }
+    let t1 = days(t0, 1);
+    let rp = verifier(&ca);
+    rp.load_crl(&ca.crl(None, t1, "test").unwrap().der, t1)
+        .unwrap();
+    assert_eq!(expected.len(), 13);
+    for cert in &certs {
+        match (rp.verify(&cert.der, t1), expected.get(&cert.serial)) {
+            (Ok(v), None) => assert_eq!(v.serial, cert.serial),
+            (Err(Refusal::Revoked { serial, at, reason }), Some((when, code))) => {
+                assert_eq!(serial, cert.serial);
+                assert_eq!(at, when.to_string());
+                assert_eq!(reason, Some(*code), "{serial}");
+            }
+            (other, want) => panic!("{}: got {other:?}, expected revoked {want:?}", cert.serial),
+        }
+    }
+    // A CRL with a byte after it is not a CRL.
+    let mut trailing = ca.crl(None, days(t0, 2), "test").unwrap().der;
+    trailing.push(0);
+    assert!(matches!(
+        rp.load_crl(&trailing, days(t0, 2)),
+        Err(Refusal::BadCrl(_))
+    ));
+}
+
+/// Proves: R-9.6-RP-CHECK.
 #[test]
 fn r_9_6_rp_check_refuses_when_no_crl_was_loaded() {
     let t0 = at("2026-04-01T09:00:00Z");
