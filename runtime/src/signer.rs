@@ -173,6 +173,13 @@ pub fn rsa_key(spki: &SubjectPublicKeyInfoOwned) -> Result<RsaKey<'_>> {
             spki.algorithm.oid
         )));
     }
+    // RFC 3279 2.3.1: the parameters are NULL. Anything else would carry bytes the
+    // requester chose into the certificate with the key.
+    if spki.algorithm.parameters != Some(der::asn1::Null.into()) {
+        return Err(Error::KeyRefused(
+            "rsaEncryption parameters must be NULL (RFC 3279)".into(),
+        ));
+    }
     let raw = spki
         .subject_public_key
         .as_bytes()
@@ -462,6 +469,31 @@ mod tests {
                         what == "the signature",
                         "RSA-{bits} {algorithm:?}: {what}"
                     );
+                }
+            }
+        }
+    }
+
+    /// Proves: R-3.1-PSEUDONYM.
+    ///
+    /// The key is copied into the certificate as the request gave it, so parameters
+    /// other than NULL would put the requester's bytes in a CA-signed certificate.
+    #[test]
+    fn rsa_parameters_other_than_null_are_refused() {
+        let good = spki(&modulus(2048), &[1, 0, 1]);
+        assert!(rsa_key(&good).is_ok());
+        let any = |bytes: &[u8]| <der::asn1::Any as der::Decode>::from_der(bytes).unwrap();
+        for parameters in [
+            None,
+            Some(any(&[0x04, 0x03, b'B', b'o', b'b'])),
+            Some(any(&[0x30, 0x00])),
+        ] {
+            let mut bad = good.clone();
+            bad.algorithm.parameters = parameters.clone();
+            for refused in [rsa_key(&bad).err(), rsa_public_key(&bad).err()] {
+                match refused {
+                    Some(Error::KeyRefused(m)) => assert!(m.contains("NULL"), "{m}"),
+                    other => panic!("{parameters:?}: {other:?}"),
                 }
             }
         }
