@@ -156,7 +156,7 @@ fn encode_entry(profile: &CrlProfile, e: &Revoked, out: &mut Vec<u8>) -> Result<
 
 /// One DER TLV (single-octet tag, definite length) at the start of `input`: the tag,
 /// the value and what follows.
-fn tlv(input: &[u8]) -> Result<(u8, &[u8], &[u8])> {
+pub(crate) fn tlv(input: &[u8]) -> Result<(u8, &[u8], &[u8])> {
     let bad = |what: &str| Error::Encoding(format!("CRL: {what}"));
     let (&tag, rest) = input.split_first().ok_or_else(|| bad("truncated tag"))?;
     if tag & 0x1f == 0x1f {
@@ -182,7 +182,7 @@ fn tlv(input: &[u8]) -> Result<(u8, &[u8], &[u8])> {
 }
 
 /// A DER header: `tag` and a definite length in the shortest form.
-fn header(tag: u8, len: usize) -> Vec<u8> {
+pub(crate) fn header(tag: u8, len: usize) -> Vec<u8> {
     if len < 0x80 {
         return vec![tag, len as u8];
     }
@@ -247,101 +247,6 @@ pub fn revoked_serials(crl: &[u8]) -> Result<Serials<'_>> {
         rest = after;
     }
     Ok(Serials { rest: &[] })
-}
-
-/// A CRL's DER cut into its parts without decoding its entries, for a relying party that
-/// holds a million of them as the bytes they came in (`verify.rs`).
-pub struct CrlParts<'a> {
-    /// The TBSCertList as signed: its whole TLV.
-    pub tbs: &'a [u8],
-    /// The TBSCertList's fields without revokedCertificates, wrapped again as a SEQUENCE,
-    /// so that its version, issuer, dates and extensions decode as a `TbsCertList`.
-    pub head: Vec<u8>,
-    /// Where the content of revokedCertificates lies in the CRL (empty when absent).
-    pub entries: std::ops::Range<usize>,
-    /// The signatureAlgorithm's TLV.
-    pub algorithm: &'a [u8],
-    /// The signatureValue's TLV.
-    pub signature: &'a [u8],
-}
-
-/// Cuts a CRL into [`CrlParts`]; refuses anything that is not one SEQUENCE of a
-/// TBSCertList, an algorithm and a signature, with nothing after it.
-pub fn split(crl: &[u8]) -> Result<CrlParts<'_>> {
-    let bad = |what: &str| Error::Encoding(format!("CRL: {what}"));
-    let (tag, list, after) = tlv(crl)?;
-    if tag != 0x30 || !after.is_empty() {
-        return Err(bad("not one SEQUENCE"));
-    }
-    let (tbs_tag, tbs_value, rest) = tlv(list)?;
-    let tbs = &list[..list.len() - rest.len()];
-    let (alg_tag, _, sig_rest) = tlv(rest)?;
-    let algorithm = &rest[..rest.len() - sig_rest.len()];
-    let (sig_tag, _, end) = tlv(sig_rest)?;
-    if tbs_tag != 0x30 || alg_tag != 0x30 || sig_tag != 0x03 || !end.is_empty() {
-        return Err(bad("not a TBSCertList, an algorithm and a signature"));
-    }
-    // Offset of the TBS's content within `crl`: the CRL's header, then the TBS's.
-    let tbs_start = crl.len() - list.len() + (tbs.len() - tbs_value.len());
-    let mut fields = Vec::with_capacity(256);
-    let mut entries = 0..0;
-    let mut rest = tbs_value;
-    let mut seen_times = 0;
-    while !rest.is_empty() {
-        let (tag, value, after) = tlv(rest)?;
-        let field = &rest[..rest.len() - after.len()];
-        match tag {
-            0x17 | 0x18 => seen_times += 1,
-            0x30 if seen_times > 0 => {
-                let start =
-                    tbs_start + (tbs_value.len() - rest.len()) + (field.len() - value.len());
-                entries = start..start + value.len();
-                rest = after;
-                continue;
-            }
-            _ => {}
-        }
-        fields.extend_from_slice(field);
-        rest = after;
-    }
-    let mut head = header(0x30, fields.len());
-    head.extend_from_slice(&fields);
-    Ok(CrlParts {
-        tbs,
-        head,
-        entries,
-        algorithm,
-        signature: sig_rest,
-    })
-}
-
-/// The revokedCertificates entries of `run` (the content of that SEQUENCE), in order:
-/// each entry's offset in `run`, its serial's bytes and its whole TLV.
-pub fn entries(run: &[u8]) -> impl Iterator<Item = Result<(usize, &[u8], &[u8])>> {
-    let mut rest = run;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        let offset = run.len() - rest.len();
-        let step = tlv(rest).and_then(|(tag, entry, after)| {
-            let (itag, serial, _) = tlv(entry)?;
-            if tag != 0x30 || itag != 0x02 {
-                return Err(Error::Encoding("CRL: malformed revoked entry".into()));
-            }
-            Ok((serial, &rest[..rest.len() - after.len()], after))
-        });
-        Some(match step {
-            Ok((serial, whole, after)) => {
-                rest = after;
-                Ok((offset, serial, whole))
-            }
-            Err(e) => {
-                rest = &[];
-                Err(e)
-            }
-        })
-    })
 }
 
 /// The serials (hex) a previous CRL `der` lists that `entries` do not.

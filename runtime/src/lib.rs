@@ -103,6 +103,7 @@ pub mod backup;
 pub mod ca;
 pub mod conformance;
 pub mod crl;
+pub mod crl_parts;
 pub mod csr;
 pub mod custody;
 pub mod error;

@@ -19,7 +19,7 @@ use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsag
 
 use crate::calendar::Timestamp;
 use crate::conformance::{self, IssuerFacts};
-use crate::crl;
+use crate::crl_parts as crl;
 use crate::lifecycle::RpCheck;
 use crate::policy::{Policy, Role, SignatureAlgorithm};
 use crate::x509;
@@ -166,6 +166,12 @@ impl LoadedCrl {
         }
         // inkan writes entries in ascending order, so this sort usually only confirms it.
         index.sort_unstable_by(|a, b| held.serial_at(*a).cmp(held.serial_at(*b)));
+        if index
+            .windows(2)
+            .any(|w| held.serial_at(w[0]) == held.serial_at(w[1]))
+        {
+            return Err(Refusal::BadCrl("a serial is listed twice".into()));
+        }
         held.index = index;
         Ok(held)
     }
@@ -180,16 +186,26 @@ impl LoadedCrl {
     }
 
     /// The revocation date and reason of `serial`, if the CRL lists it.
-    fn revoked(&self, serial: &[u8]) -> Option<(Timestamp, Option<u8>)> {
-        let at = self
+    fn revoked(&self, serial: &[u8]) -> Result<Option<(Timestamp, Option<u8>)>, Refusal> {
+        let Ok(at) = self
             .index
             .binary_search_by(|o| self.serial_at(*o).cmp(serial))
-            .ok()?;
-        let run = self.entries.get(self.index[at] as usize..)?;
-        let (_, _, whole) = crl::entries(run).next()?.ok()?;
-        RevokedCert::<Rfc5280>::from_der(whole)
-            .ok()
-            .map(|e| entry_facts(&e))
+        else {
+            return Ok(None);
+        };
+        // Every entry was decoded when the CRL was loaded; failing now means the held
+        // bytes are not what was checked.
+        let unreadable = || Refusal::BadCrl("a held entry no longer reads".into());
+        let run = self
+            .entries
+            .get(self.index[at] as usize..)
+            .ok_or_else(unreadable)?;
+        let (_, _, whole) = crl::entries(run)
+            .next()
+            .and_then(Result::ok)
+            .ok_or_else(unreadable)?;
+        let entry = RevokedCert::<Rfc5280>::from_der(whole).map_err(|_| unreadable())?;
+        Ok(Some(entry_facts(&entry)))
     }
 }
 
@@ -533,7 +549,7 @@ impl Verifier {
                 next_update: crl.next_update.to_string(),
             });
         }
-        if let Some((at, reason)) = crl.revoked(tbs.serial_number().as_bytes()) {
+        if let Some((at, reason)) = crl.revoked(tbs.serial_number().as_bytes())? {
             return Err(Refusal::Revoked {
                 serial,
                 at: at.to_string(),
@@ -584,14 +600,21 @@ mod tests {
         let held = LoadedCrl::new(1, Timestamp::from_unix(2_000_000).unwrap(), run).unwrap();
         for (k, s) in serials.iter().enumerate() {
             assert_eq!(
-                held.revoked(s).map(|(at, _)| at.unix()),
+                held.revoked(s).unwrap().map(|(at, _)| at.unix()),
                 Some(1_000_000 + k as i64),
                 "{s:?}"
             );
         }
         for absent in [&[0x7f, 0x7f][..], &[0x63], &[]] {
-            assert_eq!(held.revoked(absent), None, "{absent:?}");
+            assert_eq!(held.revoked(absent), Ok(None), "{absent:?}");
         }
+        // The same serial twice is refused: which of the two a lookup found would be
+        // arbitrary.
+        let twice = [entry(&[5], 1), entry(&[6], 2), entry(&[5], 3)].concat();
+        assert!(matches!(
+            LoadedCrl::new(1, Timestamp::from_unix(0).unwrap(), twice),
+            Err(Refusal::BadCrl(m)) if m.contains("twice")
+        ));
         assert!(
             LoadedCrl::new(1, Timestamp::from_unix(0).unwrap(), vec![0x30, 0x05, 0x02]).is_err()
         );
