@@ -2,8 +2,9 @@
 //! reached from async handlers through `spawn_blocking` (database calls and RSA block).
 //! When both are needed they are always locked in the same order, CA first.
 //!
-//! Enrollments go through one worker thread that takes every enrollment waiting when
-//! it is free and issues them as one batch ([`crate::ra::enrollment::enroll_batch`]):
+//! Enrollments are checked on blocking threads as they arrive, then go through one
+//! worker thread that takes every enrollment waiting when it is free and issues them
+//! as one batch ([`crate::ra::enrollment::enroll_batch`]):
 //! concurrent subscribers share the batch's disk syncs and its signing threads (group
 //! commit).
 
@@ -141,9 +142,13 @@ impl AppState {
 
     /// Queues an enrollment for the next batch and waits for its answer.
     pub async fn enroll(&self, password: String, csr: String) -> Result<Enrolled, RaError> {
-        // The request's checks (an RSA verification) run here, on the caller's thread,
-        // so the one worker spends its time only on what must be serial.
-        let enrollment = Enrollment::checked(self.inner.policy, password, csr)?;
+        // The request's checks (an RSA verification) run here, on a blocking thread of
+        // their own, so the one worker spends its time only on what must be serial.
+        let policy = self.inner.policy;
+        let enrollment =
+            tokio::task::spawn_blocking(move || Enrollment::checked(policy, password, csr))
+                .await
+                .map_err(|e| RaError::internal(format!("the request's check stopped: {e}")))??;
         let (reply, answer) = tokio::sync::oneshot::channel();
         self.inner
             .enrollments
