@@ -141,7 +141,7 @@ pub(super) fn openssl_ca_every_core(
             .validity()
             .not_after,
     );
-    let processes = cores();
+    let processes = cores().min(n).max(1);
     let dirs: Vec<PathBuf> = (0..processes)
         .map(|p| {
             let dir = work.join(format!("process-{p}"));
