@@ -165,6 +165,19 @@ pub fn run(root: &Path, only: Option<&str>, in_diff: Option<&str>, jobs: u32) ->
         .iter()
         .filter(|g| only.is_none_or(|o| g.name.contains(o)))
     {
+        if let Some(d) = &diff {
+            // Only the groups whose files the diff touches: another would build and
+            // run its tests for no mutant at all.
+            let text = std::fs::read_to_string(d)?;
+            let touched = text
+                .lines()
+                .filter_map(|l| l.strip_prefix("+++ b/"))
+                .any(|path| group.files.contains(&path));
+            if !touched {
+                eprintln!("== mutants: {} (no change in its files) ==", group.name);
+                continue;
+            }
+        }
         eprintln!("== mutants: {} ==", group.name);
         let out_dir = out_root.join(group.name);
         let mut command = Command::new("cargo");
@@ -225,6 +238,10 @@ pub fn run(root: &Path, only: Option<&str>, in_diff: Option<&str>, jobs: u32) ->
             .context("running cargo mutants (is it installed?)")?;
         let outcomes = out_dir.join("mutants.out/outcomes.json");
         let Ok(text) = std::fs::read_to_string(&outcomes) else {
+            if diff.is_some() && status.success() {
+                // The changed lines hold nothing cargo-mutants mutates.
+                continue;
+            }
             bail!("cargo mutants wrote no outcomes ({status}); see its output above");
         };
         let tally = Tally::read(&text)?;
