@@ -197,6 +197,54 @@ fn r_3_1_unique_letters_run_out_after_z() {
     assert_eq!(ca.store().certificates("ssl-client").unwrap().len(), 26);
 }
 
+/// Proves: R-7.1-SUB.
+///
+/// The pre-signing check itself (`conformance::check_certificate`, which every TBS
+/// passes before a key signs it): a certificate the faithful policy issued passes its
+/// own subscriber profile and fails the 2026 policy's, naming the signature algorithm
+/// and the key size among the departures.
+#[test]
+fn r_7_1_sub_the_pre_signing_check_names_each_departure_from_the_profile() {
+    use inkan_runtime::conformance::{IssuerFacts, check_certificate as presign};
+    use inkan_runtime::policy::Role;
+    use x509_cert::der::Decode as _;
+    let t0 = at("2026-04-01T09:00:00Z");
+    let (_tmp, mut ca) = fixture_ca("jpcert-ssl-client", t0);
+    let csr = fixture("sub1-1024.csr.pem");
+    let issued = ca.issue(&request(&csr, 7, 1), t0).unwrap();
+    let cert = x509_cert::Certificate::from_der(&issued.der).unwrap();
+    let tbs = cert.tbs_certificate();
+    let facts = IssuerFacts {
+        name: Some(tbs.issuer()),
+        key_id: None,
+    };
+    let subscriber = |id: &str| {
+        let p = inkan_tests::policy(id);
+        let profile = p
+            .definition()
+            .certificates
+            .iter()
+            .find(|c| c.role == Role::Subscriber)
+            .unwrap();
+        (p, profile)
+    };
+    let (faithful, own) = subscriber("jpcert-ssl-client");
+    assert_eq!(presign(faithful, own, tbs, &facts), []);
+    let (modern, stricter) = subscriber("jpcert-ssl-client-2026");
+    let findings = presign(modern, stricter, tbs, &facts);
+    let fields: Vec<&str> = findings.iter().map(|f| f.field.as_str()).collect();
+    for expected in ["signature", "subjectPublicKeyInfo"] {
+        assert!(
+            fields.contains(&expected),
+            "{expected} not among {findings:?}"
+        );
+    }
+    assert!(
+        findings.iter().all(|f| !f.rules.is_empty()),
+        "each finding cites its rules: {findings:?}"
+    );
+}
+
 /// Proves: R-3.1-PSEUDONYM.
 #[test]
 fn r_3_1_pseudonym_request_subject_never_reaches_the_certificate() {

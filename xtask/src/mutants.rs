@@ -43,7 +43,12 @@ pub const GROUPS: &[Group] = &[
         name: "conformance",
         files: &["runtime/src/conformance.rs", "runtime/src/issue.rs"],
         tests: &["inkan-runtime", "inkan-tests"],
-        targets: &["--lib", "--test=issuance", "--test=interop"],
+        targets: &[
+            "--lib",
+            "--test=issuance",
+            "--test=interop",
+            "--test=relying_party",
+        ],
         rules: &["R-7.1-ROOT", "R-7.1-ICA", "R-7.1-SUB", "R-6.1-KEY-SIZE"],
     },
     Group {
