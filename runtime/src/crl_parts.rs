@@ -29,10 +29,8 @@ pub fn split(crl: &[u8]) -> Result<CrlParts<'_>> {
     let (tag, list, after) = tlv(crl)?;
     // The outer header is the one part the signature does not cover: it must be the
     // shortest encoding, so that a CRL has one form.
-    if tag != 0x30
-        || !after.is_empty()
-        || crl[..crl.len() - list.len()] != header(0x30, list.len())[..]
-    {
+    let outer = crl.len() - after.len() - list.len();
+    if tag != 0x30 || !after.is_empty() || crl[..outer] != header(0x30, list.len())[..] {
         return Err(bad("not one SEQUENCE in DER"));
     }
     let (tbs_tag, tbs_value, rest) = tlv(list)?;
@@ -44,33 +42,36 @@ pub fn split(crl: &[u8]) -> Result<CrlParts<'_>> {
         return Err(bad("not a TBSCertList, an algorithm and a signature"));
     }
     // Offset of the TBS's content within `crl`: the CRL's header, then the TBS's.
-    let tbs_start = crl.len() - list.len() + (tbs.len() - tbs_value.len());
+    let tbs_start = outer + (tbs.len() - tbs_value.len());
     let mut fields = Vec::with_capacity(256);
     let mut entries = 0..0;
     let mut rest = tbs_value;
-    // RFC 5280 5.1: ... thisUpdate, nextUpdate (optional), revokedCertificates
-    // (optional), crlExtensions ([0], optional). The list is taken only right after the
-    // dates, once, before the extensions; anything else after a date is refused.
-    let (mut seen_times, mut seen_list, mut seen_extensions) = (0, false, false);
+    // RFC 5280 5.1: version (INTEGER, optional), signature, issuer (SEQUENCEs), then
+    // thisUpdate, nextUpdate (optional), revokedCertificates (SEQUENCE, optional),
+    // crlExtensions ([0], optional), in that order and each at most once.
+    let (mut dates, mut list, mut extensions) = (0, false, false);
     while !rest.is_empty() {
         let (tag, value, after) = tlv(rest)?;
         let field = &rest[..rest.len() - after.len()];
-        match tag {
-            0x17 | 0x18 if !seen_list && !seen_extensions && seen_times < 2 => seen_times += 1,
-            0x30 if seen_times > 0 && !seen_list && !seen_extensions => {
-                seen_list = true;
+        match (tag, dates) {
+            (0x02 | 0x30, 0) => {}
+            (0x17 | 0x18, 0 | 1) if !list && !extensions => dates += 1,
+            (0x30, 1 | 2) if !list && !extensions => {
+                list = true;
                 let start =
                     tbs_start + (tbs_value.len() - rest.len()) + (field.len() - value.len());
                 entries = start..start + value.len();
                 rest = after;
                 continue;
             }
-            0xa0 if seen_times > 0 && !seen_extensions => seen_extensions = true,
-            _ if seen_times > 0 => return Err(bad("a field out of place")),
-            _ => {}
+            (0xa0, 1 | 2) if !extensions => extensions = true,
+            _ => return Err(bad("a field out of place")),
         }
         fields.extend_from_slice(field);
         rest = after;
+    }
+    if dates == 0 {
+        return Err(bad("no thisUpdate"));
     }
     let mut head = header(0x30, fields.len());
     head.extend_from_slice(&fields);
@@ -203,13 +204,16 @@ mod tests {
             0..0
         );
 
+        let tbs_fields = [alg.clone(), issuer.clone(), time.clone()].concat();
+        let signature = tlv_of(0x03, &[0, 1, 2, 3]);
+        let outer = |parts: &[Vec<u8>]| tlv_of(0x30, &parts.concat());
         // The same CRL with its outer length in four octets where fewer do.
-        let outer = if good[1] < 0x80 {
+        let outer_len = if good[1] < 0x80 {
             2
         } else {
             2 + usize::from(good[1] & 0x7f)
         };
-        let content = &good[outer..];
+        let content = &good[outer_len..];
         let long_form = [
             vec![0x30, 0x84],
             u32::try_from(content.len()).unwrap().to_be_bytes().to_vec(),
@@ -267,9 +271,93 @@ mod tests {
                 ]),
             ),
             ("a byte after the CRL", [good.clone(), vec![0]].concat()),
+            ("no dates", crl_of(&[alg.clone(), issuer.clone()])),
+            (
+                "a date after the extensions",
+                crl_of(&[
+                    alg.clone(),
+                    issuer.clone(),
+                    time.clone(),
+                    extensions.clone(),
+                    time.clone(),
+                ]),
+            ),
+            (
+                "extensions twice",
+                crl_of(&[
+                    alg.clone(),
+                    issuer.clone(),
+                    time.clone(),
+                    extensions.clone(),
+                    extensions.clone(),
+                ]),
+            ),
+            (
+                "extensions before the dates",
+                crl_of(&[
+                    alg.clone(),
+                    issuer.clone(),
+                    extensions.clone(),
+                    time.clone(),
+                ]),
+            ),
+            (
+                "a BOOLEAN before the dates",
+                crl_of(&[
+                    tlv_of(0x01, &[0xff]),
+                    alg.clone(),
+                    issuer.clone(),
+                    time.clone(),
+                ]),
+            ),
+            ("not a SEQUENCE", [vec![0x31], good[1..].to_vec()].concat()),
+            (
+                "a TBSCertList that is a SET",
+                outer(&[tlv_of(0x31, &tbs_fields), alg.clone(), signature.clone()]),
+            ),
+            (
+                "an algorithm that is a SET",
+                outer(&[
+                    tlv_of(0x30, &tbs_fields),
+                    tlv_of(0x31, &[]),
+                    signature.clone(),
+                ]),
+            ),
+            (
+                "a signature that is an OCTET STRING",
+                outer(&[tlv_of(0x30, &tbs_fields), alg.clone(), tlv_of(0x04, &[1])]),
+            ),
+            (
+                "a fourth element",
+                outer(&[
+                    tlv_of(0x30, &tbs_fields),
+                    alg.clone(),
+                    signature.clone(),
+                    tlv_of(0x05, &[]),
+                ]),
+            ),
             ("a long form where the short one fits", long_form),
         ] {
             assert!(split(&bad).is_err(), "{what}");
+        }
+    }
+
+    #[test]
+    fn entries_refuse_what_is_not_a_sequence_starting_with_an_integer() {
+        let time = tlv_of(0x17, b"260401000000Z");
+        let good = tlv_of(0x30, &[tlv_of(0x02, &[7]), time.clone()].concat());
+        assert_eq!(entries(&good).count(), 1);
+        for bad in [
+            tlv_of(0x31, &[tlv_of(0x02, &[7]), time.clone()].concat()),
+            tlv_of(0x30, &[tlv_of(0x04, &[7]), time.clone()].concat()),
+            vec![0x30, 0x05, 0x02],
+        ] {
+            let run = [good.clone(), bad].concat();
+            let read: Vec<_> = entries(&run).collect();
+            assert!(
+                read[0].is_ok() && read.len() == 2 && read[1].is_err(),
+                "{read:?}"
+            );
         }
     }
 }
