@@ -152,6 +152,7 @@ pub fn verify(
 }
 
 /// The integers of an RSA public key that passed the cheap checks.
+#[derive(Debug)]
 pub struct RsaKey<'a> {
     /// The modulus, big-endian, no leading zero.
     pub n: &'a [u8],
@@ -521,6 +522,40 @@ mod tests {
             match rsa_public_key(&spki(&modulus(2048), e)) {
                 Err(Error::KeyRefused(m)) => assert!(m.contains("public exponent"), "{m}"),
                 other => panic!("exponent {e:?}: {other:?}"),
+            }
+        }
+    }
+
+    /// The size is the modulus's bit length (its top octet need not be full), from
+    /// 1024 to 8192 bits both included; the modulus must be odd.
+    #[test]
+    fn the_modulus_is_measured_to_the_bit_and_must_be_odd() {
+        // A modulus whose top octet holds `top`, `octets` long, ending in `last`.
+        let n = |octets: usize, top: u8, last: u8| {
+            let mut n = vec![0xa5u8; octets];
+            n[0] = top;
+            n[octets - 1] = last;
+            n
+        };
+        for (modulus, bits) in [
+            (n(128, 0x80, 0x01), 1024),
+            (n(129, 0x01, 0x01), 1025),
+            (n(256, 0x7f, 0x01), 2047),
+            (n(1024, 0xff, 0x01), 8192),
+        ] {
+            let key = spki(&modulus, &[1, 0, 1]);
+            assert_eq!(rsa_key(&key).unwrap().bits, bits);
+        }
+        for (why, modulus) in [
+            ("1023 bits", n(128, 0x7f, 0x01)),
+            ("even", n(256, 0xc1, 0x02)),
+            ("even, and the smallest size", n(128, 0x80, 0x00)),
+        ] {
+            match rsa_key(&spki(&modulus, &[1, 0, 1])) {
+                Err(Error::KeyRefused(m)) => {
+                    assert!(m.contains("odd and at least 1024"), "{why}: {m}")
+                }
+                other => panic!("{why}: {other:?}"),
             }
         }
     }
