@@ -29,9 +29,12 @@ pub fn split(crl: &[u8]) -> Result<CrlParts<'_>> {
     let (tag, list, after) = tlv(crl)?;
     // The outer header is the one part the signature does not cover: it must be the
     // shortest encoding, so that a CRL has one form.
-    let outer = crl.len() - after.len() - list.len();
-    if tag != 0x30 || !after.is_empty() || crl[..outer] != header(0x30, list.len())[..] {
-        return Err(bad("not one SEQUENCE in DER"));
+    if tag != 0x30 || !after.is_empty() {
+        return Err(bad("not one SEQUENCE"));
+    }
+    let outer = crl.len() - list.len();
+    if crl[..outer] != header(0x30, list.len())[..] {
+        return Err(bad("its length is not in the shortest form"));
     }
     let (tbs_tag, tbs_value, rest) = tlv(list)?;
     let tbs = &list[..list.len() - rest.len()];

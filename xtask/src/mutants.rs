@@ -185,6 +185,9 @@ pub fn run(root: &Path, only: Option<&str>, in_diff: Option<&str>, jobs: u32) ->
         }
         eprintln!("== mutants: {} ==", group.name);
         let out_dir = out_root.join(group.name);
+        // An earlier run's outcomes must not stand for this one's (a run over a diff
+        // with no mutant in it writes none).
+        let _ = std::fs::remove_dir_all(&out_dir);
         let mut command = Command::new("cargo");
         command
             .arg("mutants")
