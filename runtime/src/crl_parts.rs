@@ -29,13 +29,18 @@ pub fn split(crl: &[u8]) -> Result<CrlParts<'_>> {
     let (tag, list, after) = tlv(crl)?;
     // The outer header is the one part the signature does not cover: it must be the
     // shortest encoding, so that a CRL has one form.
+    // The length octets, after the tag, in the shortest form.
+    let shortest = header(0x30, list.len());
+    if !crl
+        .get(1..)
+        .is_some_and(|rest| rest.starts_with(&shortest[1..]))
+    {
+        return Err(bad("its length is not in the shortest form"));
+    }
     if tag != 0x30 || !after.is_empty() {
         return Err(bad("not one SEQUENCE"));
     }
-    let outer = crl.len() - list.len();
-    if crl[..outer] != header(0x30, list.len())[..] {
-        return Err(bad("its length is not in the shortest form"));
-    }
+    let outer = shortest.len();
     let (tbs_tag, tbs_value, rest) = tlv(list)?;
     let tbs = &list[..list.len() - rest.len()];
     let (alg_tag, _, sig_rest) = tlv(rest)?;
