@@ -193,6 +193,35 @@ pub(crate) fn header(tag: u8, len: usize) -> Vec<u8> {
     h
 }
 
+/// The revokedCertificates entries of `run` (the content of that SEQUENCE), in order:
+/// each entry's offset in `run`, its serial's bytes and its whole TLV.
+pub fn entries(run: &[u8]) -> impl Iterator<Item = Result<(usize, &[u8], &[u8])>> {
+    let mut rest = run;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let offset = run.len() - rest.len();
+        let step = tlv(rest).and_then(|(tag, entry, after)| {
+            let (itag, serial, _) = tlv(entry)?;
+            if tag != 0x30 || itag != 0x02 {
+                return Err(Error::Encoding("CRL: malformed revoked entry".into()));
+            }
+            Ok((serial, &rest[..rest.len() - after.len()], after))
+        });
+        Some(match step {
+            Ok((serial, whole, after)) => {
+                rest = after;
+                Ok((offset, serial, whole))
+            }
+            Err(e) => {
+                rest = &[];
+                Err(e)
+            }
+        })
+    })
+}
+
 /// The serials of a run of revokedCertificates entries, in order, without decoding
 /// the entries into values.
 pub struct Serials<'a> {
@@ -203,27 +232,15 @@ impl<'a> Iterator for Serials<'a> {
     type Item = Result<&'a [u8]>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.rest.is_empty() {
-            return None;
-        }
-        let step = (|| {
-            let (tag, entry, rest) = tlv(self.rest)?;
-            let (itag, serial, _) = tlv(entry)?;
-            if tag != 0x30 || itag != 0x02 {
-                return Err(Error::Encoding("CRL: malformed revoked entry".into()));
-            }
-            Ok((serial, rest))
-        })();
-        Some(match step {
-            Ok((serial, rest)) => {
-                self.rest = rest;
-                Ok(serial)
-            }
+        let (_, serial, whole) = match entries(self.rest).next()? {
+            Ok(entry) => entry,
             Err(e) => {
                 self.rest = &[];
-                Err(e)
+                return Some(Err(e));
             }
-        })
+        };
+        self.rest = &self.rest[whole.len()..];
+        Some(Ok(serial))
     }
 }
 

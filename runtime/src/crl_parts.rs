@@ -1,8 +1,10 @@
 //! A CRL's DER cut into its parts without decoding its entries, for the relying party
 //! (`verify.rs`), which holds a million entries as the bytes they came in. Written on
-//! the DER reader of `crl.rs` (`tlv`), as the CRL writer is: the entries are walked,
-//! never decoded into values here; `verify.rs` decodes each one once to check it.
+//! the DER reader of `crl.rs` (`tlv`, `entries`), as the CRL writer is; `verify.rs`
+//! decodes each entry once to check it.
 
+#[cfg(test)]
+use crate::crl::entries;
 use crate::crl::{header, tlv};
 use crate::error::{Error, Result};
 
@@ -27,9 +29,8 @@ pub struct CrlParts<'a> {
 pub fn split(crl: &[u8]) -> Result<CrlParts<'_>> {
     let bad = |what: &str| Error::Encoding(format!("CRL: {what}"));
     let (tag, list, after) = tlv(crl)?;
-    // The outer header is the one part the signature does not cover: it must be the
-    // shortest encoding, so that a CRL has one form.
-    // The length octets, after the tag, in the shortest form.
+    // The outer header is the one part the signature does not cover: its length
+    // octets must be the shortest encoding, so that a CRL has one form.
     let shortest = header(0x30, list.len());
     if !crl
         .get(1..)
@@ -92,35 +93,6 @@ pub fn split(crl: &[u8]) -> Result<CrlParts<'_>> {
     })
 }
 
-/// The revokedCertificates entries of `run` (the content of that SEQUENCE), in order:
-/// each entry's offset in `run`, its serial's bytes and its whole TLV.
-pub fn entries(run: &[u8]) -> impl Iterator<Item = Result<(usize, &[u8], &[u8])>> {
-    let mut rest = run;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        let offset = run.len() - rest.len();
-        let step = tlv(rest).and_then(|(tag, entry, after)| {
-            let (itag, serial, _) = tlv(entry)?;
-            if tag != 0x30 || itag != 0x02 {
-                return Err(Error::Encoding("CRL: malformed revoked entry".into()));
-            }
-            Ok((serial, &rest[..rest.len() - after.len()], after))
-        });
-        Some(match step {
-            Ok((serial, whole, after)) => {
-                rest = after;
-                Ok((offset, serial, whole))
-            }
-            Err(e) => {
-                rest = &[];
-                Err(e)
-            }
-        })
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,14 +102,19 @@ mod tests {
         [header(tag, content.len()), content.to_vec()].concat()
     }
 
-    /// A CRL around the TBSCertList `fields`, unsigned (split does not verify).
-    fn crl_of(fields: &[Vec<u8>]) -> Vec<u8> {
-        let alg = tlv_of(
+    /// sha1WithRSAEncryption, with its NULL parameters.
+    fn sha1_with_rsa() -> Vec<u8> {
+        tlv_of(
             0x30,
             &[
                 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x05, 0x05, 0x00,
             ],
-        );
+        )
+    }
+
+    /// A CRL around the TBSCertList `fields`, unsigned (split does not verify).
+    fn crl_of(fields: &[Vec<u8>]) -> Vec<u8> {
+        let alg = sha1_with_rsa();
         let body = [
             tlv_of(0x30, &fields.concat()),
             alg,
@@ -150,12 +127,7 @@ mod tests {
     #[test]
     fn split_finds_the_entries_and_refuses_any_other_shape() {
         let time = tlv_of(0x17, b"260401000000Z");
-        let alg = tlv_of(
-            0x30,
-            &[
-                0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x05, 0x05, 0x00,
-            ],
-        );
+        let alg = sha1_with_rsa();
         let issuer = tlv_of(0x30, &[]);
         let entry = |serial: u8| tlv_of(0x30, &[tlv_of(0x02, &[serial]), time.clone()].concat());
         let run = [entry(1), entry(2), entry(3)].concat();

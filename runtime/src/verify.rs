@@ -19,10 +19,10 @@ use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsag
 
 use crate::calendar::Timestamp;
 use crate::conformance::{self, IssuerFacts};
-use crate::crl_parts as crl;
 use crate::lifecycle::RpCheck;
 use crate::policy::{Policy, Role, SignatureAlgorithm};
 use crate::x509;
+use crate::{crl, crl_parts};
 
 /// How far ahead of the relying party's clock a CRL's thisUpdate may be: a CRL
 /// published a moment ago by a CA whose clock runs slightly fast is still taken.
@@ -148,7 +148,6 @@ impl LoadedCrl {
     /// Holds `entries` (the content of a revokedCertificates), each entry decoded and
     /// checked once, then indexed by serial.
     fn new(number: u64, next_update: Timestamp, entries: Vec<u8>) -> Result<Self, Refusal> {
-        let not_a_crl = |e: &dyn fmt::Display| Refusal::BadCrl(format!("not a CRL: {e}"));
         let mut held = LoadedCrl {
             number,
             next_update,
@@ -157,8 +156,8 @@ impl LoadedCrl {
         };
         let mut index = Vec::new();
         for entry in crl::entries(&held.entries) {
-            let (offset, _, whole) = entry.map_err(|e| not_a_crl(&e))?;
-            RevokedCert::<Rfc5280>::from_der(whole).map_err(|e| not_a_crl(&e))?;
+            let (offset, _, whole) = entry.map_err(not_a_crl)?;
+            RevokedCert::<Rfc5280>::from_der(whole).map_err(not_a_crl)?;
             index.push(
                 u32::try_from(offset)
                     .map_err(|_| Refusal::BadCrl("the CRL is larger than 4 GiB".into()))?,
@@ -207,6 +206,11 @@ impl LoadedCrl {
         let entry = RevokedCert::<Rfc5280>::from_der(whole).map_err(|_| unreadable())?;
         Ok(Some(entry_facts(&entry)))
     }
+}
+
+/// A CRL that does not read, and why.
+fn not_a_crl(e: impl fmt::Display) -> Refusal {
+    Refusal::BadCrl(format!("not a CRL: {e}"))
 }
 
 /// An entry's revocation date and reasonCode.
@@ -323,12 +327,11 @@ impl Verifier {
     /// The TBSCertList's fields and every entry are decoded and checked (each entry on
     /// its own, then dropped); the entries are kept as their DER (see `LoadedCrl`).
     pub fn load_crl(&self, der: &[u8], now: Timestamp) -> Result<u64, Refusal> {
-        let not_a_crl = |e: &dyn fmt::Display| Refusal::BadCrl(format!("not a CRL: {e}"));
-        let parts = crl::split(der).map_err(|e| not_a_crl(&e))?;
-        let tbs = &TbsCertList::<Rfc5280>::from_der(&parts.head).map_err(|e| not_a_crl(&e))?;
+        let parts = crl_parts::split(der).map_err(not_a_crl)?;
+        let tbs = &TbsCertList::<Rfc5280>::from_der(&parts.head).map_err(not_a_crl)?;
         let algorithm =
-            spki::AlgorithmIdentifierOwned::from_der(parts.algorithm).map_err(|e| not_a_crl(&e))?;
-        let signature = BitString::from_der(parts.signature).map_err(|e| not_a_crl(&e))?;
+            spki::AlgorithmIdentifierOwned::from_der(parts.algorithm).map_err(not_a_crl)?;
+        let signature = BitString::from_der(parts.signature).map_err(not_a_crl)?;
         let issuer = self.issuing();
         if &tbs.issuer != issuer.tbs_certificate().subject() {
             return Err(Refusal::BadCrl(format!(

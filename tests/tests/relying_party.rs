@@ -386,20 +386,8 @@ fn r_9_6_rp_check_a_chain_whose_issuer_is_not_a_ca_is_refused() {
     assert!(chain_with(resigned_ica(&cas[1], &find, 2, b"260401090000Z"), t0).is_ok());
     // One not valid until next year is not valid now.
     let (_, parsed) = x509_parser::parse_x509_certificate(&cas[1]).unwrap();
-    let from = parsed.validity().not_before.to_datetime();
     let mut first_time = vec![0x17, 0x0d];
-    first_time.extend_from_slice(
-        format!(
-            "{:02}{:02}{:02}{:02}{:02}{:02}Z",
-            from.year() % 100,
-            u8::from(from.month()),
-            from.day(),
-            from.hour(),
-            from.minute(),
-            from.second()
-        )
-        .as_bytes(),
-    );
+    first_time.extend_from_slice(inkan_tests::utc_time(&parsed.validity().not_before).as_bytes());
     match chain_with(resigned_ica(&cas[1], &first_time, 2, b"27"), t0) {
         Err(Refusal::NotChained(m)) => assert!(m.contains("is not valid now"), "{m}"),
         other => panic!("an issuing CA not yet valid: {other:?}"),
