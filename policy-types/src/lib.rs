@@ -39,6 +39,7 @@ pub mod business;
 pub mod calendar;
 pub mod eligibility;
 pub mod forms;
+pub mod language;
 pub mod lifecycle;
 pub mod name;
 pub mod policy;

@@ -80,6 +80,8 @@ pub struct PolicyDefinition {
     pub cps_url: Option<&'static str>,
     /// Where notices are published.
     pub notices_url: Option<&'static str>,
+    /// The languages the service speaks, its default first; empty for English only.
+    pub languages: &'static [crate::language::Language],
     /// Lints the policy waives, with reasons.
     pub waivers: &'static [Waiver],
     /// RA roles, one person each (R-5.2-RA-ROLES).

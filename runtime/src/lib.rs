@@ -116,8 +116,8 @@ pub mod verify;
 pub mod x509;
 
 pub use inkan_policy_types::{
-    actions, archive, business, calendar, eligibility, forms, lifecycle, name, policy, renewal,
-    workflow,
+    actions, archive, business, calendar, eligibility, forms, language, lifecycle, name, policy,
+    renewal, workflow,
 };
 
 pub mod extensions {

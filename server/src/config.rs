@@ -52,6 +52,11 @@ pub struct Config {
     /// server refuses to start without it then). Another disk, or a mount that is
     /// copied off the machine.
     pub backup_dir: Option<PathBuf>,
+    /// The SHA-256 (hex) of the bearer token `/metrics` asks for. Unset, `/metrics`
+    /// answers loopback clients only; set, it answers whoever presents the token and
+    /// no one else, loopback included (behind a reverse proxy every client looks like
+    /// loopback). Only the hash is kept: the token is a secret.
+    pub metrics_token_sha256: Option<String>,
 }
 
 impl Default for Config {
@@ -73,6 +78,7 @@ impl Default for Config {
             rate_limit_burst: 20,
             rate_limit_refill_seconds: 3,
             backup_dir: None,
+            metrics_token_sha256: None,
         }
     }
 }

@@ -56,6 +56,7 @@ pub async fn tick(state: &AppState, owner: &str, now: Timestamp) -> Result<(), R
             .min(every / 10);
         let every = every - margin;
         let owner = owner.to_string();
+        let metrics = state.metrics().clone();
         state
             .with_both(move |ca, ra| {
                 // While the keys are locked there is nothing to sign with; try again later.
@@ -63,7 +64,9 @@ pub async fn tick(state: &AppState, owner: &str, now: Timestamp) -> Result<(), R
                     return Ok(());
                 }
                 if ra.lease_job("crl", every, &owner, now, 300)? {
-                    match ca.crl(None, now, "scheduler") {
+                    let published = ca.crl(None, now, "scheduler");
+                    metrics.job("crl", published.is_err());
+                    match published {
                         Ok(_) => {
                             ra.finish_job("crl", now)?;
                             tracing::info!(job = "crl", "published a CRL");
@@ -80,12 +83,15 @@ pub async fn tick(state: &AppState, owner: &str, now: Timestamp) -> Result<(), R
             .await?;
     }
     let owner_cp = owner.to_string();
+    let metrics = state.metrics().clone();
     state
         .with_both(move |ca, ra| {
             if ca.activation().is_none()
                 && ra.lease_job("audit-checkpoint", 3600, &owner_cp, now, 300)?
             {
-                ca.checkpoint(now)?;
+                let signed = ca.checkpoint(now);
+                metrics.job("audit-checkpoint", signed.is_err());
+                signed?;
                 ra.finish_job("audit-checkpoint", now)?;
             }
             Ok::<_, RaError>(())
@@ -95,10 +101,13 @@ pub async fn tick(state: &AppState, owner: &str, now: Timestamp) -> Result<(), R
     // certificate issued late in the year opens within the hour (R-4.6-RENEWAL).
     let owner_rn = owner.to_string();
     let public_url = state.config().public_url.clone();
+    let metrics = state.metrics().clone();
     state
         .with_both(move |ca, ra| {
             if ra.lease_job("renewal-notice", 3600, &owner_rn, now, 300)? {
-                match crate::ra::renewal::run(ca, ra, &public_url, now) {
+                let opened = crate::ra::renewal::run(ca, ra, &public_url, now);
+                metrics.job("renewal-notice", opened.is_err());
+                match opened {
                     Ok(opened) => {
                         ra.finish_job("renewal-notice", now)?;
                         if !opened.is_empty() {
@@ -121,6 +130,7 @@ pub async fn tick(state: &AppState, owner: &str, now: Timestamp) -> Result<(), R
     if crate::compliance::monthly::scheduled(state.policy().definition())
         && let Err(e) = compliance_report(state, owner, now).await
     {
+        state.metrics().job(crate::compliance::monthly::JOB, true);
         // Like a failed backup, it does not hold back the mail; the next hour tries again.
         tracing::error!(job = "compliance-report", error = %inkan_runtime::error::report(&e), "the monthly compliance report failed");
     }
@@ -130,6 +140,7 @@ pub async fn tick(state: &AppState, owner: &str, now: Timestamp) -> Result<(), R
         state.config().backup_dir.clone(),
     ) && let Err(e) = backup(state, owner, now, every, to).await
     {
+        state.metrics().job("backup", true);
         // Its lease is kept: it is tried again when the lease ends (an hour), not at
         // every tick, since each try reads the whole store.
         tracing::error!(job = "backup", error = %inkan_runtime::error::report(&e), "the scheduled backup failed");
@@ -141,11 +152,14 @@ pub async fn tick(state: &AppState, owner: &str, now: Timestamp) -> Result<(), R
 async fn compliance_report(state: &AppState, owner: &str, now: Timestamp) -> Result<(), RaError> {
     use crate::compliance::monthly::{JOB, write_due};
     let owner = owner.to_string();
+    let metrics = state.metrics().clone();
     state
         .with_both(move |ca, ra| {
             if ra.lease_job(JOB, 3600, &owner, now, 600)? {
                 match write_due(ca, ra, now, "scheduler") {
                     Ok(written) => {
+                        // A failure is counted by the caller, which sees every one.
+                        metrics.job(JOB, false);
                         ra.finish_job(JOB, now)?;
                         if let Some(file) = written {
                             tracing::info!(job = JOB, file = %file.display(), "wrote the monthly compliance report");
@@ -221,6 +235,7 @@ async fn backup(
             Ok::<_, RaError>(())
         })
         .await?;
+    state.metrics().job("backup", false);
     tracing::info!(job = "backup", file = %out.display(), "took a backup");
     Ok(())
 }

@@ -14,9 +14,11 @@
 pub mod compliance;
 pub mod config;
 pub mod http;
+pub mod i18n;
 pub mod jobs;
 mod listener;
 pub mod mail;
+pub mod metrics;
 pub mod ra;
 pub mod rp;
 pub mod state;

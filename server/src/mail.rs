@@ -40,6 +40,7 @@ pub async fn deliver(state: &AppState) -> Result<(), RaError> {
                 .map_err(|e| e.to_string())
         }
         .await;
+        state.metrics().job("mail", result.is_err());
         if let Err(e) = &result {
             tracing::warn!(mail = id, error = %e, "mail delivery failed; will retry");
         }

@@ -19,6 +19,7 @@ use inkan_runtime::policy::Policy;
 use tokio::sync::Notify;
 
 use crate::config::Config;
+use crate::metrics::Metrics;
 use crate::ra::enrollment::{Enrolled, Enrollment, enroll_batch};
 use crate::ra::{Ra, RaError};
 
@@ -42,6 +43,10 @@ struct Inner {
     clock: AtomicI64,
     /// Why the CA keys are software keys where the policy wants an HSM, if they are.
     custody_waiver: Option<String>,
+    /// This server's series (`/metrics`).
+    metrics: Metrics,
+    /// The profile enrollments issue under, as the metrics name it.
+    enrollment_profile: &'static str,
 }
 
 /// [`Inner::clock`] when no time was set.
@@ -100,6 +105,7 @@ impl AppState {
         config: Config,
         lookup: &dyn Fn(&str) -> Option<&'static dyn Policy>,
     ) -> Result<Self, RaError> {
+        crate::i18n::ready()?;
         let ca = Ca::open(&config.dir, lookup)?;
         tracing::info!(
             store = %inkan_runtime::ca::store_location(&config.dir)?,
@@ -121,6 +127,7 @@ impl AppState {
         let policy = ca.policy();
         let custody_waiver = ca.custody_waiver().map(String::from);
         let ra = Ra::open(&config.dir, policy.definition())?;
+        let enrollment_profile = crate::ra::enrollment::subscriber_profile(&ca)?.name;
         let (sender, jobs) = mpsc::channel();
         let inner = Arc::new(Inner {
             ca: Mutex::new(ca),
@@ -131,6 +138,8 @@ impl AppState {
             enrollments: Mutex::new(sender),
             clock: AtomicI64::new(REAL_CLOCK),
             custody_waiver,
+            metrics: Metrics::new(),
+            enrollment_profile,
         });
         let state = Arc::downgrade(&inner);
         std::thread::Builder::new()
@@ -140,8 +149,18 @@ impl AppState {
         Ok(AppState { inner })
     }
 
-    /// Queues an enrollment for the next batch and waits for its answer.
+    /// Queues an enrollment for the next batch and waits for its answer, and counts it
+    /// as issued or refused.
     pub async fn enroll(&self, password: String, csr: String) -> Result<Enrolled, RaError> {
+        let answer = self.enroll_uncounted(password, csr).await;
+        match &answer {
+            Ok(_) => self.inner.metrics.issued(self.inner.enrollment_profile),
+            Err(e) => self.inner.metrics.refused(e),
+        }
+        answer
+    }
+
+    async fn enroll_uncounted(&self, password: String, csr: String) -> Result<Enrolled, RaError> {
         // The request's checks (an RSA verification) run here, on a blocking thread of
         // their own, so the one worker spends its time only on what must be serial.
         let policy = self.inner.policy;
@@ -182,6 +201,11 @@ impl AppState {
     /// policy says.
     pub fn custody_waiver(&self) -> Option<&str> {
         self.inner.custody_waiver.as_deref()
+    }
+
+    /// This server's series.
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
     }
 
     /// The configuration.

@@ -88,9 +88,19 @@ async fn r_6_2_m_of_n_the_service_starts_locked_and_custodians_unlock_it() {
         shares: Vec::new(),
     };
 
+    // What an operator's monitoring sees (the alert the operator guide sets).
+    let metrics = format!("{}/metrics", h.base);
+    let scraped = || async { get_text(metrics.clone()).await };
+    assert!(scraped().await.contains("\ninkan_ca_locked 1\n"));
+
     let passwords = approved(&h, "960001", "m@locked.example", &["000001"]).await;
     let (s, v) = enroll(&h, &passwords[0].1, &csr(1)).await;
     assert_eq!(s, 503, "{v}");
+    assert!(
+        scraped()
+            .await
+            .contains("\ninkan_enrollments_refused_total{reason=\"unavailable\"} 1\n")
+    );
     assert!(v["detail"].as_str().unwrap().contains("locked"));
     let logged = log.text();
     assert!(
@@ -138,6 +148,7 @@ async fn r_6_2_m_of_n_the_service_starts_locked_and_custodians_unlock_it() {
     )
     .await;
     assert_eq!((s, v["active"].as_bool()), (200, Some(true)), "{v}");
+    assert!(scraped().await.contains("\ninkan_ca_locked 0\n"));
 
     // The password was not spent while locked: it works now, through the token.
     let (s, v) = enroll(&h, &passwords[0].1, &csr(1)).await;

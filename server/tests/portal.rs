@@ -223,6 +223,7 @@ async fn the_notices_page_says_when_the_keys_are_not_in_an_hsm() {
     let h = start().await;
     let page = client()
         .get(format!("{}/repository/notices", h.base))
+        .header("accept-language", "en-GB,en;q=0.8")
         .send()
         .await
         .unwrap()
@@ -230,6 +231,13 @@ async fn the_notices_page_says_when_the_keys_are_not_in_an_hsm() {
         .await
         .unwrap();
     assert!(page.contains("This CA is not for production use"), "{page}");
+    // The policy's default, Japanese, for a browser that asks for neither.
+    let ja = get_text(format!("{}/repository/notices", h.base)).await;
+    assert!(
+        ja.contains("この CA は本番運用のためのものではありません"),
+        "{ja}"
+    );
+    assert!(ja.contains("tests on fixture keys"), "{ja}");
     assert!(
         page.contains("tests on fixture keys"),
         "the recorded reason: {page}"

@@ -14,6 +14,7 @@ use common::*;
 const ROUTES: &[(&str, &str)] = &[
     ("GET", "/healthz"),
     ("GET", "/openapi.json"),
+    ("GET", "/metrics"),
     ("GET", "/"),
     ("GET", "/repository"),
     ("GET", "/repository/ca-certs.pem"),

@@ -43,6 +43,8 @@ pub(super) struct PolicyView {
     pub(super) crl_url: String,
     pub(super) cps_url: String,
     pub(super) notices_url: String,
+    /// `&[Language::Ja, ...]`.
+    pub(super) languages: String,
     pub(super) ra_roles: Vec<RoleView>,
     pub(super) dual_check: Vec<String>,
     pub(super) reviewed_roles: Vec<String>,
@@ -273,6 +275,14 @@ impl PolicyView {
                 .as_ref()
                 .and_then(|r| r.notices_url.as_ref())
                 .map_or("None".into(), |u| format!("Some({u:?})")),
+            languages: format!(
+                "&[{}]",
+                p.repository
+                    .iter()
+                    .flat_map(|r| &r.languages)
+                    .map(|l| format!("inkan_policy_types::language::Language::{l:?}, "))
+                    .collect::<String>()
+            ),
             ra_roles: p
                 .ra
                 .iter()

@@ -70,6 +70,11 @@ pub fn diff(old: &Policy, new: &Policy) -> Vec<Change> {
                 r.notices_url.clone().unwrap_or_default(),
                 r.public_read,
                 r.cites.clone(),
+                r.languages
+                    .iter()
+                    .map(|l| l.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             )
         })
     };
@@ -86,6 +91,7 @@ pub fn diff(old: &Policy, new: &Policy) -> Vec<Change> {
             &b.4,
             false,
         );
+        d.push("2", "repository", "languages", a.5, b.5, &b.4, false);
     }
     // 7.1 (and 6.1 for keys) certificate profiles, matched by name.
     for name in names(&old.certificates, |c| &c.name).union(&names(&new.certificates, |c| &c.name))

@@ -59,6 +59,7 @@ impl Cx<'_> {
                 crl_url: r.crl_url.value.clone(),
                 notices_url: r.notices_url.map(|n| n.value),
                 public_read: r.public_read.value,
+                languages: self.languages(&r.languages),
                 cites: self.cites(&r.cps),
             }
         });
@@ -113,6 +114,28 @@ impl Cx<'_> {
             waivers,
             cited: self.cited.iter().cloned().collect(),
         }
+    }
+
+    /// The service's languages, in the policy's order (its default first), each once.
+    fn languages(&mut self, raw: &[S<String>]) -> Vec<inkan_policy_types::language::Language> {
+        let mut out = Vec::new();
+        for l in raw {
+            if let Some(lang) = self.kw::<inkan_policy_types::language::Language>(l, "language") {
+                if out.contains(&lang) {
+                    self.err(
+                        Diagnostic::error(
+                            "duplicate-value",
+                            Some(span_of(l)),
+                            format!("`{}` is listed twice", l.value),
+                        )
+                        .label("already among the languages"),
+                    );
+                    continue;
+                }
+                out.push(lang);
+            }
+        }
+        out
     }
 
     pub(super) fn uri(&mut self, s: &S<String>) {

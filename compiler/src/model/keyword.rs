@@ -38,6 +38,7 @@ macro_rules! runtime_keywords {
 runtime_keywords!(
     inkan_policy_types::actions::RaAction,
     inkan_policy_types::business::Weekday,
+    inkan_policy_types::language::Language,
     inkan_policy_types::renewal::NoticeDelivery,
     inkan_policy_types::renewal::Recipients,
     inkan_policy_types::workflow::Subject,

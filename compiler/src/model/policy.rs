@@ -30,6 +30,8 @@ pub struct Repository {
     pub notices_url: Option<String>,
     /// Readable without authentication (R-2.4-ACCESS).
     pub public_read: bool,
+    /// The languages the service speaks, its default first.
+    pub languages: Vec<inkan_policy_types::language::Language>,
     /// CPS rules cited.
     pub cites: Vec<String>,
 }

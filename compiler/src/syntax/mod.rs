@@ -94,6 +94,10 @@ pub struct RawRepository {
     pub notices_url: Option<S<String>>,
     #[schemars(with = "bool")]
     pub public_read: S<bool>,
+    /// The languages of the service's pages and mail, the default first.
+    #[serde(default)]
+    #[schemars(with = "Vec<crate::schema::Kw<inkan_policy_types::language::Language>>")]
+    pub languages: Vec<S<String>>,
     #[serde(default)]
     #[schemars(with = "Vec<crate::schema::RuleId>")]
     pub cps: Cites,

@@ -946,6 +946,7 @@ pub static DEFINITION: PolicyDefinition = PolicyDefinition {
     crl_url: Some("http://www.jpcert.or.jp/ca-info/crl-list.crl"),
     cps_url: Some("http://www.jpcert.or.jp/ca-info/jpcert-cps.pdf"),
     notices_url: Some("http://www.jpcert.or.jp/ca-info/index.html"),
+    languages: &[],
     ra_roles: &[
         inkan_policy_types::policy::RaRole {
             name: "facility-administrator",

@@ -107,6 +107,29 @@ pub(super) fn all(db: &Db, issuer: &str) -> Result<Vec<(u64, Vec<u8>)>> {
 }
 
 /// The newest CRL's thisUpdate.
+/// The newest CRL of `issuer`: its number and times, without its entries.
+pub(super) fn head(db: &Db, issuer: &str) -> Result<Option<super::interface::CrlHead>> {
+    let Some(row) = db.query_opt(
+        "SELECT number, this_update, next_update FROM crls WHERE issuer = ?1 ORDER BY number DESC LIMIT 1",
+        args![issuer],
+    )?
+    else {
+        return Ok(None);
+    };
+    let (number, this_update, next_update): (i64, i64, i64) =
+        (row.get(0)?, row.get(1)?, row.get(2)?);
+    let time = |t: i64| {
+        Timestamp::from_unix(t)
+            .ok_or_else(|| Error::Corrupt(format!("CRL time {t} is out of range")))
+    };
+    Ok(Some(super::interface::CrlHead {
+        number: u64::try_from(number)
+            .map_err(|_| Error::Corrupt(format!("CRL number {number} is out of range")))?,
+        this_update: time(this_update)?,
+        next_update: time(next_update)?,
+    }))
+}
+
 pub(super) fn latest_update(db: &Db, issuer: &str) -> Result<Option<Timestamp>> {
     let t: Option<i64> = db
         .query_opt(

@@ -28,6 +28,17 @@ pub struct Pending<'a> {
     pub created_at: Timestamp,
 }
 
+/// The newest CRL of an issuer, without its entries: what a monitor reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CrlHead {
+    /// Its CRL number.
+    pub number: u64,
+    /// Its thisUpdate.
+    pub this_update: Timestamp,
+    /// Its nextUpdate.
+    pub next_update: Timestamp,
+}
+
 /// A signed certificate to record over its pending record, with its audit entries.
 pub struct Completed<'a> {
     /// Lower-case hex serial.
@@ -170,6 +181,8 @@ pub trait Store: Send {
     ) -> Result<(u64, Vec<u8>)>;
     /// The newest CRL of `issuer`: number and DER.
     fn latest_crl(&self, issuer: &str) -> Result<Option<(u64, Vec<u8>)>>;
+    /// The newest CRL of `issuer`: its number and times, without its entries.
+    fn latest_crl_head(&self, issuer: &str) -> Result<Option<CrlHead>>;
     /// The newest CRL's thisUpdate.
     fn latest_crl_update(&self, issuer: &str) -> Result<Option<Timestamp>>;
     /// Every CRL of `issuer`, by number.

@@ -26,5 +26,5 @@ pub mod interface;
 mod sql;
 
 pub use chain::append_audit;
-pub use interface::{BuiltCrl, Completed, Pending, Record, Revoked, Store};
+pub use interface::{BuiltCrl, Completed, CrlHead, Pending, Record, Revoked, Store};
 pub use sql::{MIGRATIONS, SqlStore};

@@ -4,7 +4,7 @@
 
 use super::chain::{self, append_audit, put_checkpoint};
 use super::crls;
-use super::interface::{BuiltCrl, Completed, Pending, Record, Revoked, Store};
+use super::interface::{BuiltCrl, Completed, CrlHead, Pending, Record, Revoked, Store};
 use crate::args;
 use crate::audit::{Audited, Checkpoint, Entry};
 use crate::calendar::Timestamp;
@@ -332,6 +332,10 @@ impl Store for SqlStore {
 
     fn crls(&self, issuer: &str) -> Result<Vec<(u64, Vec<u8>)>> {
         crls::all(&self.db, issuer)
+    }
+
+    fn latest_crl_head(&self, issuer: &str) -> Result<Option<CrlHead>> {
+        crls::head(&self.db, issuer)
     }
 
     fn latest_crl_update(&self, issuer: &str) -> Result<Option<Timestamp>> {

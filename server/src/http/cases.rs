@@ -47,20 +47,28 @@ pub(super) fn case_json(state: &AppState, case: &Case, deadline: Option<String>)
     v
 }
 
-async fn step(
-    state: AppState,
-    session: Session,
+/// Counts the revocations a step made.
+pub(super) fn count_revoked(state: &AppState, taken: &Taken) {
+    if let Some(reason) = taken.reason {
+        state.metrics().revoked(reason, taken.revoked.len());
+    }
+}
+
+/// Takes the step `action` of a case as `session`'s staff member, and does what comes
+/// with it: the API's and the console's steps are this one.
+pub(super) async fn take_step(
+    state: &AppState,
+    session: &Session,
     subject: Subject,
     id: i64,
-    body: Result<ApiJson<StepBody>, ApiError>,
-) -> Result<axum::Json<Value>, ApiError> {
+    action: &str,
+    accept: bool,
+) -> Result<Taken, ApiError> {
     let now = state.now();
-    let ApiJson(b) = body?;
-    let action = RaAction::from_name(&b.action)
-        .ok_or_else(|| RaError::malformed(format!("unknown action `{}`", b.action)))?;
+    let action = RaAction::from_name(action)
+        .ok_or_else(|| RaError::malformed(format!("unknown action `{action}`")))?;
     let staff = session.require(action)?.clone();
     let public_url = state.config().public_url.clone();
-    let accept = b.accept;
     let taken: Taken = state
         .with_both(move |ca, ra| {
             let r = StepRequest {
@@ -79,6 +87,19 @@ async fn step(
         // The outbox has a message: deliver it now, not at the next tick.
         state.wake();
     }
+    count_revoked(state, &taken);
+    Ok(taken)
+}
+
+async fn step(
+    state: AppState,
+    session: Session,
+    subject: Subject,
+    id: i64,
+    body: Result<ApiJson<StepBody>, ApiError>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let ApiJson(b) = body?;
+    let taken = take_step(&state, &session, subject, id, &b.action, b.accept).await?;
     let mut answer = case_json(&state, &taken.case, None);
     if !taken.revoked.is_empty() {
         answer["revoked_serials"] = json!(taken.revoked);

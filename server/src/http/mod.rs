@@ -11,13 +11,17 @@
 //! - `revocations.rs`: revocation forms and confirmations;
 //! - `renewals.rs`: the renewal notices to post, and their postings;
 //! - `operations.rs`: key activation, room entries, the operators' actions;
-//! - [`extract`], `pages.rs`, [`problem`], `openapi.rs`: what the handlers share;
+//! - [`extract`], `pages.rs`, `lang.rs` (the page's language and its switch),
+//!   [`problem`], `openapi.rs`: what the handlers share;
+//! - `watch.rs`: `/metrics` for the operator's monitoring, and the layer timing every
+//!   request by route;
 //! - `limits.rs`: the routes a stranger can reach with a guess, rate-limited per client;
 //! - `surface.rs`: the errors made below the handlers as problem documents, and the
 //!   bound on request headers.
 
 mod cases;
 pub mod extract;
+mod lang;
 mod limits;
 mod openapi;
 mod operations;
@@ -29,6 +33,7 @@ mod renewals;
 mod repository;
 mod revocations;
 mod surface;
+mod watch;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -68,6 +73,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(repository::healthz))
         .route("/openapi.json", get(repository::openapi))
+        .route("/metrics", get(watch::metrics))
+        .route("/language", get(lang::switch))
         .route("/", get(repository::home))
         .route("/repository", get(repository::repository))
         .route("/repository/ca-certs.pem", get(repository::ca_certs))
@@ -123,5 +130,11 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn(surface::guard))
         .layer(tower_http::trace::TraceLayer::new_for_http().on_failure(log_failure))
+        // Outermost, so a request's time includes every layer's; inside the router, so
+        // the route's template is known.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            watch::track,
+        ))
         .with_state(state)
 }

@@ -134,6 +134,7 @@ pub fn document(policy: &dyn Policy, crl_path: &str) -> Value {
             },
             "/": { "get": page("The service's front page", "-") },
             "/openapi.json": { "get": page("This document", "-") },
+            "/metrics": { "get": op("The operator's metrics, in the Prometheus (OpenMetrics) text format: loopback clients only, or the bearer of the token whose SHA-256 `metrics_token_sha256` holds", &who(Who::Anyone("loopback, or the metrics token's bearer")), "-", None, "200") },
             "/repository/audit-head": { "get": page("The audit log's last entry: {seq, hash}, for anyone to record and later check with `inkan audit verify --witnessed SEQ:HASH`", "R-5.4-PROTECT") },
             "/repository": { "get": page("The repository's index", "R-2.2-PUBLISH, R-2.4-ACCESS") },
             "/enroll": {

@@ -1,24 +1,48 @@
-//! The server-rendered pages' frame: one small style sheet, a title, and HTML escaping
-//! of everything that is not markup.
+//! The server-rendered pages' frame: one small style sheet, the page's language with a
+//! switch to the others the policy offers, a title, and HTML escaping of everything
+//! that is not markup.
 
 use axum::response::Html;
 
-const STYLE: &str = "body{font-family:sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;line-height:1.5}textarea{width:100%;font-family:monospace}pre{background:#f4f4f4;padding:1rem;overflow-x:auto}.error{color:#a00}label{display:block;margin-top:1rem}";
+pub use crate::i18n::escape;
 
-/// A page with `title` as its title and heading, and `body` (HTML) below.
-pub fn page(title: &str, body: &str) -> Html<String> {
+use super::lang::Lang;
+
+const STYLE: &str = "body{font-family:sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;line-height:1.5}textarea{width:100%;font-family:monospace}pre{background:#f4f4f4;padding:1rem;overflow-x:auto}.error{color:#a00}label{display:block;margin-top:1rem}nav.lang{float:right;font-size:.9rem}";
+
+/// A page in `lang` with `title` as its title and heading, and `body` (HTML) below.
+pub fn page(lang: &Lang, title: &str, body: &str) -> Html<String> {
+    let here = lang.tr.lang();
+    let others: Vec<String> = lang
+        .offered
+        .iter()
+        .filter(|l| **l != here)
+        .map(|l| {
+            let query =
+                serde_urlencoded::to_string([("to", l.name()), ("back", lang.here.as_str())])
+                    .unwrap_or_default();
+            format!(
+                "<a href=\"/language?{}\" hreflang=\"{}\" lang=\"{}\">{}</a>",
+                escape(&query),
+                l.name(),
+                l.name(),
+                escape(&lang.tr.t(&format!("language-name-{}", l.name())))
+            )
+        })
+        .collect();
+    let switch = if others.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<nav class=\"lang\" aria-label=\"{}\">{}</nav>",
+            escape(&lang.tr.t("language-switch")),
+            others.join(" · ")
+        )
+    };
     Html(format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body><h1>{}</h1>{body}</body></html>",
+        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title><style>{STYLE}</style></head><body>{switch}<h1>{}</h1>{body}</body></html>",
+        here.name(),
         escape(title),
         escape(title)
     ))
-}
-
-/// HTML-escapes text.
-pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::extract::{ApiForm, ApiJson};
+use super::lang::Lang;
 use super::pages::{escape, page};
 use super::problem::ApiError;
 use crate::ra::RaError;
@@ -33,37 +34,71 @@ pub(super) async fn enroll_api(
     Ok((StatusCode::CREATED, axum::Json(json!({ "serial": e.serial, "subject": e.subject, "certificate": e.certificate, "chain": e.chain, "download": e.download }))).into_response())
 }
 
-const ENROLL_FORM: &str = r#"<p>Paste your PKCS#10 certificate request, or choose the file, and type the password your applicant manager gave you. Your private key never leaves your computer.</p>
+/// The enrollment form: paste a request or choose its file, and the password.
+fn enroll_form_html(lang: &Lang) -> String {
+    let tr = &lang.tr;
+    let t = |id: &str| escape(&tr.t(id));
+    format!(
+        r#"<p>{}</p>
 <form method="post" action="/enroll">
-<label for="file">Request file</label><input id="file" type="file" accept=".csr,.pem,.req">
-<label for="csr">Certificate request (PEM)</label><textarea id="csr" name="csr" rows="14" required></textarea>
-<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="one-time-code" required>
-<p><button type="submit" id="submit">Get my certificate</button></p>
+<label for="file">{}</label><input id="file" type="file" accept=".csr,.pem,.req">
+<label for="csr">{}</label><textarea id="csr" name="csr" rows="14" required></textarea>
+<label for="password">{}</label><input id="password" name="password" type="password" autocomplete="one-time-code" required>
+<p><button type="submit" id="submit">{}</button></p>
 </form>
-<script>document.getElementById('file').addEventListener('change',function(e){var f=e.target.files[0];if(!f)return;var r=new FileReader();r.onload=function(){document.getElementById('csr').value=r.result;};r.readAsText(f);});</script>"#;
+<script>document.getElementById('file').addEventListener('change',function(e){{var f=e.target.files[0];if(!f)return;var r=new FileReader();r.onload=function(){{document.getElementById('csr').value=r.result;}};r.readAsText(f);}});</script>"#,
+        t("enroll-intro"),
+        t("enroll-file"),
+        t("enroll-csr"),
+        t("enroll-password"),
+        t("enroll-submit"),
+    )
+}
 
-pub(super) async fn enroll_page() -> Html<String> {
-    page("Get your certificate", ENROLL_FORM)
+pub(super) async fn enroll_page(lang: Lang) -> Html<String> {
+    page(&lang, &lang.tr.t("enroll-title"), &enroll_form_html(&lang))
 }
 
 pub(super) async fn enroll_form(
     State(state): State<AppState>,
+    lang: Lang,
     ApiForm(body): ApiForm<EnrollBody>,
 ) -> Response {
+    let tr = &lang.tr;
     match enroll(&state, body).await {
         Ok(e) => page(
-            "Your certificate",
+            &lang,
+            &tr.t("enrolled-title"),
             &format!(
-                "<p id=\"issued\">Issued to <code>{}</code>, serial <code>{}</code>.</p><p><a id=\"download-cert\" href=\"{}&amp;what=certificate\">Download the certificate</a> · <a id=\"download-chain\" href=\"{}&amp;what=chain\">Download it with the CA chain</a></p><pre>{}</pre>",
-                escape(&e.subject),
-                escape(&e.serial),
+                "<p id=\"issued\">{}</p><p><a id=\"download-cert\" href=\"{}&amp;what=certificate\">{}</a> · <a id=\"download-chain\" href=\"{}&amp;what=chain\">{}</a></p><pre>{}</pre>",
+                tr.html(
+                    "enrolled-issued",
+                    &[
+                        ("subject", &format!("<code>{}</code>", escape(&e.subject))),
+                        ("serial", &format!("<code>{}</code>", escape(&e.serial))),
+                    ]
+                ),
                 escape(&e.download),
+                escape(&tr.t("enrolled-download-certificate")),
                 escape(&e.download),
+                escape(&tr.t("enrolled-download-chain")),
                 escape(&e.certificate)
             ),
         )
         .into_response(),
-        Err(e) => (e.status, page("Your certificate was not issued", &format!("<p class=\"error\" id=\"error\">{}</p><p><a href=\"/enroll\">Try again</a></p>", escape(&e.detail)))).into_response(),
+        Err(e) => (
+            e.status,
+            page(
+                &lang,
+                &tr.t("enroll-failed-title"),
+                &format!(
+                    "<p class=\"error\" id=\"error\">{}</p><p><a href=\"/enroll\">{}</a></p>",
+                    escape(&e.detail),
+                    escape(&tr.t("enroll-try-again"))
+                ),
+            ),
+        )
+            .into_response(),
     }
 }
 

@@ -8,6 +8,7 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::lang::Lang;
 use super::pages::{escape, page};
 use super::problem::ApiError;
 use crate::ra::RaError;
@@ -42,21 +43,54 @@ pub(super) async fn openapi(State(state): State<AppState>) -> impl IntoResponse 
     )
 }
 
-pub(super) async fn home(State(state): State<AppState>) -> Html<String> {
+pub(super) async fn home(State(state): State<AppState>, lang: Lang) -> Html<String> {
     let def = state.policy().definition();
+    let tr = &lang.tr;
+    let link = |href: &str, id: &str| format!("<a href=\"{href}\">{}</a>", escape(&tr.t(id)));
     page(
+        &lang,
         def.title,
-        "<p><a href=\"/enroll\">Get your certificate</a> with the password your applicant manager gave you.</p><p><a href=\"/repository\">Repository</a>: CA certificates, CRL, CPS.</p>",
+        &format!(
+            "<p>{}</p><p>{}</p>",
+            tr.html(
+                "home-enroll",
+                &[("link", &link("/enroll", "home-enroll-link"))]
+            ),
+            tr.html(
+                "home-repository",
+                &[("link", &link("/repository", "home-repository-link"))]
+            ),
+        ),
     )
 }
 
-pub(super) async fn repository(State(state): State<AppState>) -> Html<String> {
+pub(super) async fn repository(State(state): State<AppState>, lang: Lang) -> Html<String> {
     let crl = crl_path(&state);
+    let tr = &lang.tr;
+    let link =
+        |href: &str, id: &str| format!("<a href=\"{}\">{}</a>", escape(href), escape(&tr.t(id)));
     page(
-        "Repository",
+        &lang,
+        &tr.t("repository-title"),
         &format!(
-            "<ul><li><a href=\"/repository/ca-certs.pem\">CA certificates</a> (PEM, root first)</li><li><a href=\"{}\">Latest CRL</a> (DER)</li><li><a href=\"/repository/cps\">Certification Practice Statement</a> (rendered from the policy)</li><li><a href=\"/repository/notices\">Notices</a></li></ul><p>Anyone may read the repository; nothing in it can be written over HTTP (R-2.4-ACCESS).</p>",
-            escape(&crl)
+            "<ul><li>{}</li><li>{}</li><li>{}</li><li>{}</li></ul><p>{}</p>",
+            tr.html(
+                "repository-ca-certs",
+                &[(
+                    "link",
+                    &link("/repository/ca-certs.pem", "repository-ca-certs-link")
+                )]
+            ),
+            tr.html(
+                "repository-crl",
+                &[("link", &link(&crl, "repository-crl-link"))]
+            ),
+            tr.html(
+                "repository-cps",
+                &[("link", &link("/repository/cps", "repository-cps-link"))]
+            ),
+            link("/repository/notices", "repository-notices-link"),
+            escape(&tr.t("repository-access")),
         ),
     )
 }
@@ -104,21 +138,23 @@ pub(super) async fn latest_crl(State(state): State<AppState>) -> Result<Response
 
 /// Notices (R-2.2-PUBLISH): the CA's announcements, read from `notices.html` in the
 /// CA directory if the operator has written one.
-pub(super) async fn notices(State(state): State<AppState>) -> Html<String> {
+pub(super) async fn notices(State(state): State<AppState>, lang: Lang) -> Html<String> {
     let def = state.policy().definition();
+    let tr = &lang.tr;
     let own = std::fs::read_to_string(state.config().dir.join("notices.html")).ok();
     let mut body = String::new();
     // R-6.2-HSM: a CA running on software keys under a policy that wants an HSM says
     // so here, to everyone, first.
     if let Some(reason) = state.custody_waiver() {
         body.push_str(&format!(
-            "<p class=\"warning\"><strong>This CA is not for production use.</strong> Its keys are software keys, where its policy requires a hardware security module (R-6.2-HSM). Recorded when it was made: {}.</p>",
-            escape(reason)
+            "<p class=\"warning\"><strong>{}</strong> {}</p>",
+            escape(&tr.t("notices-not-for-production")),
+            tr.html("notices-software-keys", &[("reason", &escape(reason))])
         ));
     }
     body.push_str(&own.unwrap_or_else(|| {
         if body.is_empty() {
-            "<p>There are no notices at present.</p>".into()
+            format!("<p>{}</p>", escape(&tr.t("notices-none")))
         } else {
             String::new()
         }
@@ -127,12 +163,15 @@ pub(super) async fn notices(State(state): State<AppState>) -> Html<String> {
         .notices_url
         .map(|u| {
             format!(
-                "<p>The CPS publishes notices at <code>{}</code>.</p>",
-                escape(u)
+                "<p>{}</p>",
+                tr.html(
+                    "notices-official",
+                    &[("url", &format!("<code>{}</code>", escape(u)))]
+                )
             )
         })
         .unwrap_or_default();
-    page("Notices", &format!("{body}{official}"))
+    page(&lang, &tr.t("notices-title"), &format!("{body}{official}"))
 }
 
 /// The CPS sections the policy determines, rendered from it (also in docs/cps/).

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use super::cases::case_json;
 use super::extract::{ApiForm, ApiJson, Session};
+use super::lang::Lang;
 use super::pages::{escape, page};
 use super::problem::ApiError;
 use crate::ra::revocation::{self, RevocationForm};
@@ -86,6 +87,7 @@ pub(super) struct ConfirmQuery {
 
 pub(super) async fn confirm_page(
     State(state): State<AppState>,
+    lang: Lang,
     Query(q): Query<ConfirmQuery>,
 ) -> Result<Html<String>, ApiError> {
     let token = q.token.clone();
@@ -100,14 +102,22 @@ pub(super) async fn confirm_page(
             }
         })
         .await?;
+    let tr = &lang.tr;
     Ok(page(
-        "Confirm revocation",
+        &lang,
+        &tr.t("confirm-title"),
         &format!(
-            "<p>Revoke certificate <code>{}</code> of developer {}, reason {}?</p><form method=\"post\" action=\"/revocation/confirm\"><input type=\"hidden\" name=\"token\" value=\"{}\"><button type=\"submit\" id=\"confirm\">Revoke it</button></form>",
-            escape(&req.serial),
-            escape(&req.developer),
-            escape(&req.reason),
-            escape(&q.token)
+            "<p>{}</p><form method=\"post\" action=\"/revocation/confirm\"><input type=\"hidden\" name=\"token\" value=\"{}\"><button type=\"submit\" id=\"confirm\">{}</button></form>",
+            tr.html(
+                "confirm-question",
+                &[
+                    ("serial", &format!("<code>{}</code>", escape(&req.serial))),
+                    ("developer", &escape(&req.developer)),
+                    ("reason", &escape(&req.reason)),
+                ]
+            ),
+            escape(&q.token),
+            escape(&tr.t("confirm-submit"))
         ),
     ))
 }
@@ -116,20 +126,41 @@ pub(super) async fn confirm_page(
 /// revoked, and the CRL republished at once (R-4.9-CRL-24H).
 pub(super) async fn confirm_submit(
     State(state): State<AppState>,
+    lang: Lang,
     ApiForm(q): ApiForm<ConfirmQuery>,
 ) -> Result<Html<String>, ApiError> {
     let now = state.now();
     let public_url = state.config().public_url.clone();
-    let serial = state
+    let taken = state
         .with_both(move |ca, ra| {
             crate::ra::cases::confirm_by_link(ca, ra, &q.token, &public_url, now)
         })
         .await?;
+    super::cases::count_revoked(&state, &taken);
+    let tr = &lang.tr;
+    if taken.revoked.is_empty() {
+        // A workflow whose link step only confirms: the revoking step is the RA's.
+        return Ok(page(
+            &lang,
+            &tr.t("confirmed-title"),
+            &format!(
+                "<p id=\"confirmed\">{}</p>",
+                escape(&tr.t("confirmed-text"))
+            ),
+        ));
+    }
     Ok(page(
-        "Revoked",
+        &lang,
+        &tr.t("revoked-title"),
         &format!(
-            "<p id=\"revoked\">Certificate <code>{}</code> is revoked, and the CRL is republished.</p>",
-            escape(&serial)
+            "<p id=\"revoked\">{}</p>",
+            tr.html(
+                "revoked-text",
+                &[(
+                    "serial",
+                    &format!("<code>{}</code>", escape(&taken.revoked.join(" ")))
+                )]
+            )
         ),
     ))
 }

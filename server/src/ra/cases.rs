@@ -47,6 +47,9 @@ pub struct Taken {
     pub passwords: Vec<(String, String)>,
     /// Serials revoked.
     pub revoked: Vec<String>,
+    /// The policy's reason, when this step revoked them (not when a retried step
+    /// found them revoked already).
+    pub reason: Option<&'static str>,
     /// Whether a confirmation link was mailed.
     pub mailed: bool,
 }
@@ -66,6 +69,7 @@ pub fn take(ca: &mut Ca, ra: &mut Ra, r: &StepRequest<'_>) -> Result<Taken> {
         case: case.clone(),
         passwords: Vec::new(),
         revoked: Vec::new(),
+        reason: None,
         mailed: false,
     };
     let effect = if r.accept { granted.step.then } else { None };
@@ -86,11 +90,24 @@ pub fn take(ca: &mut Ca, ra: &mut Ra, r: &StepRequest<'_>) -> Result<Taken> {
             workflow::record(ra, &case, &granted, &login, now, |tx| {
                 let token = new_confirmation(tx, case.id)?;
                 let link = format!("{}/revocation/confirm?token={token}", r.public_url);
-                let body = format!(
-                    "Dear {},\n\nWe received a request to revoke certificate\n{}\nof developer {}, for the reason: {}.\n\nIt is revoked only if you confirm here:\n{link}\n\nIf you did not ask for this, ignore this message.\n",
-                    developer.manager_name, req.serial, developer.number, req.reason
-                );
-                let subject = format!("Confirm the revocation of certificate {}", req.serial);
+                // In each of the policy's languages, its default first: the RA does
+                // not know which the manager reads.
+                let languages = crate::i18n::offered(policy);
+                let args = [
+                    ("manager", developer.manager_name.as_str()),
+                    ("serial", req.serial.as_str()),
+                    ("developer", developer.number.as_str()),
+                    ("reason", req.reason.as_str()),
+                    ("link", link.as_str()),
+                ];
+                let body = crate::i18n::in_each(
+                    languages,
+                    "mail-revocation-body",
+                    &args,
+                    "\n\n----------------------------------------\n\n",
+                ) + "\n";
+                let subject =
+                    crate::i18n::in_each(languages, "mail-revocation-subject", &args, " / ");
                 queue(tx, &developer.manager_email, &subject, &body, now)
             })?;
             taken.mailed = true;
@@ -100,6 +117,7 @@ pub fn take(ca: &mut Ca, ra: &mut Ra, r: &StepRequest<'_>) -> Result<Taken> {
             let req = ra.revocation(case.id)?;
             if !already_revoked(ca, &req.serial)? {
                 ca.revoke(&req.serial, &req.reason, now, &login)?;
+                taken.reason = policy.reason(&req.reason).map(|r| r.name);
             }
             workflow::record(ra, &case, &granted, &login, now, |tx| {
                 mark_revoked(tx, case.id, now)
@@ -120,6 +138,7 @@ pub fn take(ca: &mut Ca, ra: &mut Ra, r: &StepRequest<'_>) -> Result<Taken> {
                 mark_removed(tx, &removal.developer)
             })?;
             ca.crl(None, now, &login)?;
+            taken.reason = Some(reason);
             taken.revoked = serials;
         }
     }
@@ -129,14 +148,14 @@ pub fn take(ca: &mut Ca, ra: &mut Ra, r: &StepRequest<'_>) -> Result<Taken> {
 
 /// The manager's confirmation through the mailed link (R-3.4-REVOKE-CONFIRM): the
 /// step the workflow gives the applicant manager, which revokes and republishes the
-/// CRL at once. Returns the serial.
+/// CRL at once. Returns what the step did.
 pub fn confirm_by_link(
     ca: &mut Ca,
     ra: &mut Ra,
     token: &str,
     public_url: &str,
     now: Timestamp,
-) -> Result<String> {
+) -> Result<Taken> {
     let gone = || RaError::not_found("this confirmation link is unknown or already used");
     let req = ra.request_by_token(token)?.ok_or_else(gone)?;
     link_in_time(ca, ra, req.id, now)?;
@@ -149,8 +168,7 @@ pub fn confirm_by_link(
         public_url,
         now,
     };
-    take(ca, ra, &step)?;
-    Ok(req.serial)
+    take(ca, ra, &step)
 }
 
 /// Refuses a link older than its step's `expires` (R-3.4-REVOKE-CONFIRM): counted

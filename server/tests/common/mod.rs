@@ -34,7 +34,39 @@ pub fn csr_bits(n: u32, bits: u32) -> String {
     std::fs::read_to_string(fixtures().join(format!("sub{n}-{bits}.csr.pem"))).unwrap()
 }
 
-/// A local SMTP sink: accepts every message and keeps its text.
+/// A message as its reader sees it: the headers, then the body with its transfer
+/// encoding undone (lettre sends Japanese text as base64 or quoted-printable).
+fn decoded(raw: &str) -> String {
+    let Some((head, body)) = raw.split_once("\n\n") else {
+        return raw.to_string();
+    };
+    let encoding = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-transfer-encoding:")
+                .map(|v| v.trim().to_string())
+        })
+        .unwrap_or_default();
+    let bytes = match encoding.as_str() {
+        "base64" => {
+            use base64::Engine as _;
+            let compact: String = body.split_whitespace().collect();
+            base64::engine::general_purpose::STANDARD
+                .decode(compact)
+                .unwrap()
+        }
+        "quoted-printable" => quoted_printable::decode(
+            body.replace('\n', "\r\n"),
+            quoted_printable::ParseMode::Robust,
+        )
+        .unwrap(),
+        _ => return raw.to_string(),
+    };
+    format!("{head}\n\n{}", String::from_utf8(bytes).unwrap())
+}
+
+/// A local SMTP sink: accepts every message and keeps its text, decoded.
 #[derive(Clone, Default)]
 pub struct Sink {
     pub messages: Arc<Mutex<Vec<String>>>,
@@ -60,7 +92,7 @@ impl Sink {
                                 keep.messages
                                     .lock()
                                     .unwrap()
-                                    .push(data.take().unwrap_or_default());
+                                    .push(decoded(&data.take().unwrap_or_default()));
                                 let _ = w.write_all(b"250 queued\r\n").await;
                             } else {
                                 d.push_str(&line);
@@ -497,6 +529,13 @@ pub async fn confirm_revocation(h: &Harness, token: &str) -> u16 {
         .unwrap()
         .status()
         .as_u16()
+}
+
+/// The text of a GET that must succeed.
+pub async fn get_text(url: String) -> String {
+    let r = client().get(url).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    r.text().await.unwrap()
 }
 
 /// The body of a GET.

@@ -14,6 +14,7 @@ pub(crate) mod applications;
 pub mod archive;
 pub(crate) mod developers;
 pub mod evidence;
+pub mod lists;
 pub(crate) mod outbox;
 mod passwords;
 mod renewals;

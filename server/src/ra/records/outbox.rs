@@ -44,6 +44,17 @@ impl Ra {
         )
     }
 
+    /// How many messages wait to be delivered (those not given up on).
+    pub fn unsent_count(&self) -> Result<usize, RaError> {
+        let n: i64 = self
+            .value(
+                "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND attempts < 20",
+                args![],
+            )?
+            .unwrap_or(0);
+        usize::try_from(n).map_err(|_| RaError::internal("a negative count"))
+    }
+
     /// Records a delivery attempt.
     pub fn mail_attempt(
         &mut self,

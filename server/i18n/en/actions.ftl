@@ -1,0 +1,25 @@
+# The RA's actions (policy-types/src/actions.rs), as the console names them.
+action-register-developer = Register a developer
+action-read-developer = Read a developer's record
+action-remove-developer = Propose removing a developer
+action-countersign-developer-removal = Countersign a developer's removal
+action-receive-application = Record a received application form
+action-read-application = Read an application form
+action-examine-application = Examine the application form
+action-decide-application = Decide on the application
+action-record-revocation-form = Record a revocation form
+action-examine-revocation-form = Examine the revocation form
+action-accept-revocation-form = Accept the revocation form
+action-revoke-as-ca = Revoke as the CA
+action-countersign-ca-revocation = Countersign the CA's revocation
+action-read-revocation = Read a revocation request
+action-confirm-revocation-by-phone = Confirm the revocation by telephone
+action-list-overdue-revocations = List overdue revocation requests
+action-record-room-entry = Record an RA room entry
+action-record-ca-event = Record a CA event
+action-review-actions = Review the operators' actions
+action-read-activation = Read the CA keys' activation
+action-enter-activation-share = Enter an activation share
+action-list-renewal-notices = List renewal notices to send
+action-record-renewal-notice = Record a renewal notice sent
+action-applicant-manager = The applicant manager's confirmation

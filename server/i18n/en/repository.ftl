@@ -1,0 +1,19 @@
+# The front page, the repository and the notices (R-2.2-PUBLISH, R-2.4-ACCESS).
+home-enroll = { $link } with the password your applicant manager gave you.
+home-enroll-link = Get your certificate
+home-repository = { $link }: CA certificates, CRL, CPS.
+home-repository-link = Repository
+repository-title = Repository
+repository-ca-certs = { $link } (PEM, root first)
+repository-ca-certs-link = CA certificates
+repository-crl = { $link } (DER)
+repository-crl-link = Latest CRL
+repository-cps = { $link } (rendered from the policy)
+repository-cps-link = Certification Practice Statement
+repository-notices-link = Notices
+repository-access = Anyone may read the repository; nothing in it can be written over HTTP (R-2.4-ACCESS).
+notices-title = Notices
+notices-not-for-production = This CA is not for production use.
+notices-software-keys = Its keys are software keys, where its policy requires a hardware security module (R-6.2-HSM). Recorded when it was made: { $reason }.
+notices-none = There are no notices at present.
+notices-official = The CPS publishes notices at { $url }.

@@ -1,0 +1,25 @@
+# RA の手順 (policy-types/src/actions.rs) のコンソールでの呼び名
+action-register-developer = 開発者を登録する
+action-read-developer = 開発者の記録を閲覧する
+action-remove-developer = 開発者の登録抹消を提案する
+action-countersign-developer-removal = 開発者の登録抹消を承認する
+action-receive-application = 受け付けた申請書を記録する
+action-read-application = 申請書を閲覧する
+action-examine-application = 申請書を審査する
+action-decide-application = 申請を決裁する
+action-record-revocation-form = 失効申請書を記録する
+action-examine-revocation-form = 失効申請書を審査する
+action-accept-revocation-form = 失効申請書を受理する
+action-revoke-as-ca = CA として失効させる
+action-countersign-ca-revocation = CA による失効を承認する
+action-read-revocation = 失効申請を閲覧する
+action-confirm-revocation-by-phone = 電話で失効を確認する
+action-list-overdue-revocations = 期限を過ぎた失効申請を一覧する
+action-record-room-entry = RA 室の入退室を記録する
+action-record-ca-event = CA のイベントを記録する
+action-review-actions = オペレータの操作を確認する
+action-read-activation = CA 鍵の活性化状態を閲覧する
+action-enter-activation-share = 活性化用の分割鍵を入力する
+action-list-renewal-notices = 送付する更新通知を一覧する
+action-record-renewal-notice = 更新通知の送付を記録する
+action-applicant-manager = 申請責任者による確認

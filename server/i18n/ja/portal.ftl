@@ -1,0 +1,20 @@
+# 利用者ポータル (R-4.2-PASSWORD, R-4.4-RECEIPT) と申請責任者による失効の確認 (R-3.4-REVOKE-CONFIRM)
+enroll-title = 証明書の取得
+enroll-intro = PKCS#10 の証明書署名要求 (CSR) を貼り付けるかファイルを選び、申請責任者から受け取ったパスワードを入力してください。秘密鍵がお使いのコンピュータの外に出ることはありません。
+enroll-file = CSR ファイル
+enroll-csr = 証明書署名要求 (PEM)
+enroll-password = パスワード
+enroll-submit = 証明書を取得する
+enrolled-title = あなたの証明書
+enrolled-issued = { $subject } に発行しました。シリアル番号 { $serial }。
+enrolled-download-certificate = 証明書をダウンロード
+enrolled-download-chain = CA 証明書チェーン付きでダウンロード
+enroll-failed-title = 証明書は発行されませんでした
+enroll-try-again = もう一度試す
+confirm-title = 失効の確認
+confirm-question = 開発者 { $developer } の証明書 { $serial } を失効させますか (理由: { $reason })?
+confirm-submit = 失効させる
+revoked-title = 失効しました
+revoked-text = 証明書 { $serial } を失効させ、CRL を再発行しました。
+confirmed-title = 確認しました
+confirmed-text = 確認を記録しました。RA が次の手順で証明書を失効させます。

@@ -1,0 +1,19 @@
+# トップページ、リポジトリ、お知らせ (R-2.2-PUBLISH, R-2.4-ACCESS)
+home-enroll = 申請責任者から受け取ったパスワードで{ $link }。
+home-enroll-link = 証明書を取得する
+home-repository = { $link }: CA 証明書、CRL、CPS。
+home-repository-link = リポジトリ
+repository-title = リポジトリ
+repository-ca-certs = { $link } (PEM、ルートから順に)
+repository-ca-certs-link = CA 証明書
+repository-crl = { $link } (DER)
+repository-crl-link = 最新の CRL
+repository-cps = { $link } (ポリシーから生成)
+repository-cps-link = 認証業務運用規程 (CPS)
+repository-notices-link = お知らせ
+repository-access = リポジトリは誰でも閲覧できます。HTTP で書き込めるものはありません (R-2.4-ACCESS)。
+notices-title = お知らせ
+notices-not-for-production = この CA は本番運用のためのものではありません。
+notices-software-keys = ポリシーはハードウェアセキュリティモジュールを求めていますが、この CA の鍵はソフトウェア鍵です (R-6.2-HSM)。作成時の記録: { $reason }。
+notices-none = 現在お知らせはありません。
+notices-official = CPS は { $url } でお知らせを公開しています。
