@@ -9,156 +9,9 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
-
+use common::webdriver::{browser, driver};
 use common::*;
-use serde_json::{Value, json};
-
-/// The W3C WebDriver key under which an element reference is returned.
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
-
-/// A chromedriver process, killed on drop.
-struct Driver {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn driver() -> Driver {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new("chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver is installed (apt-get install chromium chromium-driver)");
-    let d = Driver {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
-    for _ in 0..100 {
-        if reqwest::get(format!("{}/status", d.url)).await.is_ok() {
-            return d;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("chromedriver did not start");
-}
-
-struct Browser<'a> {
-    driver: &'a Driver,
-    session: String,
-    http: reqwest::Client,
-}
-
-impl Browser<'_> {
-    async fn call(&self, method: &str, path: &str, body: Value) -> Value {
-        let url = format!("{}/session/{}{path}", self.driver.url, self.session);
-        let req = match method {
-            "GET" => self.http.get(url),
-            "DELETE" => self.http.delete(url),
-            _ => self.http.post(url).json(&body),
-        };
-        let v: Value = req.send().await.unwrap().json().await.unwrap();
-        assert!(v["value"]["error"].is_null(), "webdriver {path}: {v}");
-        v["value"].clone()
-    }
-    async fn element(&self, css: &str) -> String {
-        self.wait_for(css).await
-    }
-    async fn type_into(&self, css: &str, text: &str) {
-        let id = self.element(css).await;
-        self.call(
-            "POST",
-            &format!("/element/{id}/value"),
-            json!({ "text": text }),
-        )
-        .await;
-    }
-    async fn click(&self, css: &str) {
-        let id = self.element(css).await;
-        self.call("POST", &format!("/element/{id}/click"), json!({}))
-            .await;
-    }
-    /// Waits (up to 10 s) for an element to appear: a form submit navigates
-    /// asynchronously after the click returns.
-    async fn wait_for(&self, css: &str) -> String {
-        for _ in 0..100 {
-            let url = format!("{}/session/{}/element", self.driver.url, self.session);
-            let v: Value = self
-                .http
-                .post(url)
-                .json(&json!({ "using": "css selector", "value": css }))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            if let Some(id) = v["value"][ELEMENT].as_str() {
-                return id.to_string();
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        let source = self.call("GET", "/source", json!({})).await;
-        panic!("{css} never appeared; the page is: {source}");
-    }
-    async fn text(&self, css: &str) -> String {
-        let id = self.wait_for(css).await;
-        self.call("GET", &format!("/element/{id}/text"), json!({}))
-            .await
-            .as_str()
-            .unwrap()
-            .to_string()
-    }
-    async fn attribute(&self, css: &str, name: &str) -> String {
-        let id = self.element(css).await;
-        self.call("GET", &format!("/element/{id}/attribute/{name}"), json!({}))
-            .await
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
-    }
-}
-
-async fn browser(driver: &Driver) -> Browser<'_> {
-    let profile = tempfile::tempdir().unwrap();
-    let caps = json!({ "capabilities": { "alwaysMatch": { "goog:chromeOptions": {
-        "binary": "/usr/bin/chromium",
-        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 format!("--user-data-dir={}", profile.keep().display())]
-    } } } });
-    let http = reqwest::Client::new();
-    let v: Value = http
-        .post(format!("{}/session", driver.url))
-        .json(&caps)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let session = v["value"]["sessionId"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no session: {v}"))
-        .to_string();
-    Browser {
-        driver,
-        session,
-        http,
-    }
-}
+use serde_json::json;
 
 /// Proves: R-4.2-PASSWORD, R-4.2-PROMPT, R-6.1-CA-CERT-DELIVERY, R-4.4-RECEIPT.
 #[tokio::test]
@@ -166,7 +19,7 @@ async fn r_4_2_password_the_portal_issues_and_delivers_with_the_chain() {
     let h = start().await;
     let passwords = approved(&h, "930001", "m@portal.example", &["000001", "000002"]).await;
     let d = driver().await;
-    let b = browser(&d).await;
+    let b = browser(&d, "en").await;
 
     // A wrong password: no certificate, a clear message.
     b.call(

@@ -14,7 +14,7 @@ use tower_governor::GovernorError;
 use tower_governor::key_extractor::KeyExtractor;
 
 use super::problem::ApiError;
-use super::{operations, portal, registry, revocations};
+use super::{console, operations, portal, registry, revocations};
 use crate::state::AppState;
 
 /// The client's address; a request made in-process, with none (the fuzz harness
@@ -58,6 +58,7 @@ pub(super) fn guessable(state: &AppState) -> Router<AppState> {
         )
         .route("/api/enroll", post(portal::enroll_api))
         .route("/api/ra/login", post(registry::login))
+        .route("/ra/login", get(console::login_page).post(console::login))
         .route(
             "/api/ra/activation",
             get(operations::activation_status).post(operations::enter_share),

@@ -11,6 +11,8 @@
 //! - `revocations.rs`: revocation forms and confirmations;
 //! - `renewals.rs`: the renewal notices to post, and their postings;
 //! - `operations.rs`: key activation, room entries, the operators' actions;
+//! - `console/`: the RA console, pages for the staff; `lists.rs`: the lists it and
+//!   scripts read over JSON;
 //! - [`extract`], `pages.rs`, `lang.rs` (the page's language and its switch),
 //!   [`problem`], `openapi.rs`: what the handlers share;
 //! - `watch.rs`: `/metrics` for the operator's monitoring, and the layer timing every
@@ -20,9 +22,11 @@
 //!   bound on request headers.
 
 mod cases;
+mod console;
 pub mod extract;
 mod lang;
 mod limits;
+mod lists;
 mod openapi;
 mod operations;
 mod pages;
@@ -86,19 +90,28 @@ pub fn router(state: AppState) -> Router {
         .route("/download/{serial}", get(portal::download))
         .route("/api/ra/logout", post(registry::logout))
         .route("/api/ra/me", get(registry::me))
-        .route("/api/ra/developers", post(registry::add_developer))
+        .route(
+            "/api/ra/developers",
+            get(lists::developers).post(registry::add_developer),
+        )
         .route("/api/ra/developers/{number}", get(registry::get_developer))
         .route(
             "/api/ra/developers/{number}/removal",
             post(registry::remove_developer),
         )
-        .route("/api/ra/applications", post(registry::receive_application))
+        .route(
+            "/api/ra/applications",
+            get(lists::applications).post(registry::receive_application),
+        )
         .route("/api/ra/applications/{id}", get(registry::get_application))
         .route(
             "/api/ra/applications/{id}/steps",
             post(cases::application_step),
         )
-        .route("/api/ra/revocations", post(revocations::request_revocation))
+        .route(
+            "/api/ra/revocations",
+            get(lists::revocations).post(revocations::request_revocation),
+        )
         .route("/api/ra/revocations/overdue", get(revocations::overdue))
         .route("/api/ra/revocations/{id}", get(revocations::get_revocation))
         .route(
@@ -121,6 +134,7 @@ pub fn router(state: AppState) -> Router {
             "/api/ra/operator-actions",
             get(operations::operator_actions),
         )
+        .merge(console::routes())
         .merge(limits::guessable(&state))
         .fallback(|| async { ApiError::not_found("no such resource") })
         .layer(DefaultBodyLimit::max(limit))

@@ -107,15 +107,15 @@ pub fn document(policy: &dyn Policy, crl_path: &str) -> Value {
             "/api/ra/login": { "post": op("Log in; sets the session cookie", &who(Who::Anyone("anyone")), "R-5.2-OPERATOR-AUTH, R-5.4-RA-EVENTS", Some(obj(&[("login", "string"), ("password", "string")])), "200") },
             "/api/ra/logout": { "post": op("End the session", &who(Who::Staff), "-", None, "204") },
             "/api/ra/me": { "get": op("The logged-in staff member", &who(Who::Staff), "-", None, "200") },
-            "/api/ra/developers": { "post": op("Register a product developer, with the evidence of the RA's check where the policy's registration form for its class asks for it", &who(Who::Action(&[RaAction::RegisterDeveloper])), "R-3.2-CLASSES, R-4.1-ELIGIBLE, R-3.2-ORG-CHECK, R-9.3-CONFIDENTIAL", Some(obj_with(&[("number", "string"), ("name", "string"), ("class", "string"), ("registration", "string"), ("manager_name", "string"), ("manager_address", "string"), ("manager_email", "string"), ("manager_phone", "string")], &[("permitted", "boolean"), ("registration_form", "object")])), "201") },
+            "/api/ra/developers": { "get": op("Developers whose number starts with, or whose name contains, `q`; by number, `limit` (at most 100) after `after`; `next` names the next page", &who(Who::Action(&[RaAction::ReadDeveloper])), "R-9.3-CONFIDENTIAL", None, "200"), "post": op("Register a product developer, with the evidence of the RA's check where the policy's registration form for its class asks for it", &who(Who::Action(&[RaAction::RegisterDeveloper])), "R-3.2-CLASSES, R-4.1-ELIGIBLE, R-3.2-ORG-CHECK, R-9.3-CONFIDENTIAL", Some(obj_with(&[("number", "string"), ("name", "string"), ("class", "string"), ("registration", "string"), ("manager_name", "string"), ("manager_address", "string"), ("manager_email", "string"), ("manager_phone", "string")], &[("permitted", "boolean"), ("registration_form", "object")])), "201") },
             "/api/ra/developers/{number}": { "get": op("A developer, confidential fields included", &who(Who::Action(&[RaAction::ReadDeveloper])), "R-9.3-CONFIDENTIAL", None, "200") },
             "/api/ra/developers/{number}/removal": { "post": op("Propose removing a developer from the list: opens a case of the policy's removal workflow, whose countersigning step revokes all its certificates in one transaction", &who(Who::Action(&[RaAction::RemoveDeveloper])), "R-4.11-LEAVE, R-5.2-SEPARATION", None, "201") },
             "/api/ra/developer-removals/{id}": { "get": op("A developer's removal and the steps taken on it", &who(Who::Action(&[RaAction::ReadDeveloper])), "R-4.11-LEAVE", None, "200") },
             "/api/ra/developer-removals/{id}/steps": { "post": op("Take the next step of a removal, as the policy's workflow names it", &who(Who::Action(&rem_steps)), "R-4.11-LEAVE, R-5.2-SEPARATION", Some(step.clone()), "200") },
-            "/api/ra/applications": { "post": op("Record a received application form", &who(Who::Action(&[RaAction::ReceiveApplication])), "R-5.4-RA-EVENTS, R-3.2-EMAIL-MATCH, R-4.1-ELIGIBLE, R-3.2-FORM-A, R-3.2-FORM-B", Some(obj_with(&[("developer", "string"), ("holders", "array")], &[("form", "object")])), "201") },
+            "/api/ra/applications": { "get": op("Application forms by id, `limit` (at most 100) after `after`: `queue=mine` those waiting for a step the caller's role takes, `open=true` those not at an end, `state=` one state; `next` names the next page", &who(Who::Action(&[RaAction::ReadApplication])), "R-4.2-FLOW", None, "200"), "post": op("Record a received application form", &who(Who::Action(&[RaAction::ReceiveApplication])), "R-5.4-RA-EVENTS, R-3.2-EMAIL-MATCH, R-4.1-ELIGIBLE, R-3.2-FORM-A, R-3.2-FORM-B", Some(obj_with(&[("developer", "string"), ("holders", "array")], &[("form", "object")])), "201") },
             "/api/ra/applications/{id}": { "get": op("An application", &who(Who::Action(&[RaAction::ReadApplication])), "R-4.2-FLOW", None, "200") },
             "/api/ra/applications/{id}/steps": { "post": op("Take the next step of an application (examination, final check), as the policy's workflow names it; the approving step returns one password per holder, once", &who(Who::Action(&app_steps)), "R-4.2-FLOW, R-5.2-DUAL-CHECK, R-4.2-PASSWORD", Some(step.clone()), "200") },
-            "/api/ra/revocations": { "post": op("Open a revocation request (requested_by: applicant-manager or ca) in the workflow the policy gives its requester and reason", &who(Who::Action(&opening)), "R-4.9-WHO, R-4.9-DEADLINE, R-3.4-REVOKE-FORM", Some(obj_with(&[("serial", "string"), ("developer", "string"), ("reason", "string"), ("requested_by", "string")], &[("form", "object")])), "201") },
+            "/api/ra/revocations": { "get": op("Revocation requests by id, with their deadline and whether they are overdue; the filters and paging of the application list", &who(Who::Action(&[RaAction::ReadRevocation])), "R-4.9-DEADLINE", None, "200"), "post": op("Open a revocation request (requested_by: applicant-manager or ca) in the workflow the policy gives its requester and reason", &who(Who::Action(&opening)), "R-4.9-WHO, R-4.9-DEADLINE, R-3.4-REVOKE-FORM", Some(obj_with(&[("serial", "string"), ("developer", "string"), ("reason", "string"), ("requested_by", "string")], &[("form", "object")])), "201") },
             "/api/ra/revocations/{id}": { "get": op("A revocation request and the steps taken on it", &who(Who::Action(&[RaAction::ReadRevocation])), "R-4.9-DEADLINE", None, "200") },
             "/api/ra/revocations/{id}/steps": { "post": op("Take the next step of a revocation request (form checks, telephone confirmations, countersigning), as the policy's workflow names it", &who(Who::Action(&rev_steps)), "R-5.2-DUAL-CHECK, R-4.9-COMPROMISE, R-5.7-COMPROMISE, R-5.2-SEPARATION", Some(step), "200") },
             "/api/ra/revocations/overdue": { "get": op("Revocation requests past their deadline", &who(Who::Action(&[RaAction::ListOverdueRevocations])), "R-4.9-DEADLINE", None, "200") },
@@ -143,6 +143,27 @@ pub fn document(policy: &dyn Policy, crl_path: &str) -> Value {
             }
         }
     });
+    // The console's pages and the language switch: in a second literal, which keeps
+    // each under serde_json's macro recursion limit.
+    let console = json!({
+            "/language": { "get": page("The language switch (query: to, back): keeps the choice in a cookie and goes back to the page", "-") },
+            "/ra": { "get": page("The RA console: what waits for the logged-in staff member (their role's queues, overdue revocations, the keys' activation)", "R-4.2-FLOW, R-4.9-DEADLINE") },
+            "/ra/login": { "get": page("The console's login form", "R-5.2-OPERATOR-AUTH"), "post": page("Log in from the form (login, password); sets the session cookie", "R-5.2-OPERATOR-AUTH") },
+            "/ra/logout": { "post": page("Log out from the console (form: csrf)", "-") },
+            "/ra/applications": { "post": page("Record a received application form from the console (form: csrf, developer, the policy's fields, holders)", "R-3.2-FORM-A, R-3.2-FORM-B, R-5.4-RA-EVENTS") },
+            "/ra/applications/new": { "get": page("The application form for a developer (query: developer), drawn from the policy's form for its class", "R-3.2-FORM-A, R-3.2-FORM-B") },
+            "/ra/applications/{id}": { "get": page("An application form, its steps, and the next step's buttons for the caller's role", "R-4.2-FLOW, R-5.2-DUAL-CHECK") },
+            "/ra/applications/{id}/steps": { "post": page("Take a step from the console (form: csrf, action, accept); the approving step shows the passwords once", "R-4.2-FLOW, R-4.2-PASSWORD") },
+            "/ra/revocations": { "post": page("Record a revocation request from the console (form: csrf, developer, serial, reason, requested_by, the manager's form's fields)", "R-4.9-WHO, R-3.4-REVOKE-FORM, R-4.9-DEADLINE") },
+            "/ra/revocations/new": { "get": page("The revocation request form (query: developer, serial): the policy's reasons and requesters this role may open, the manager's form for the developer's class", "R-4.9-WHO, R-3.4-REVOKE-FORM") },
+            "/ra/revocations/{id}": { "get": page("A revocation request, its steps, and the next step's buttons for the caller's role", "R-4.9-DEADLINE, R-5.2-DUAL-CHECK") },
+            "/ra/revocations/{id}/steps": { "post": page("Take a step from the console (form: csrf, action, accept)", "R-5.2-DUAL-CHECK") },
+            "/ra/developers": { "get": page("The developer registry, searched (query: q, after)", "R-9.3-CONFIDENTIAL") },
+            "/ra/developers/{number}": { "get": page("A developer's record", "R-9.3-CONFIDENTIAL") }
+    });
+    if let (Some(paths), Some(more)) = (doc["paths"].as_object_mut(), console.as_object()) {
+        paths.extend(more.clone());
+    }
     // The latest CRL again, at the path of the policy's CRL URL.
     doc["paths"][crl_path] = json!({
         "get": page("The latest CRL, at the path of the policy's CRL URL", "R-2.2-PUBLISH, R-4.9-CRL-24H")

@@ -75,6 +75,13 @@ pub fn check<'a>(
     })
 }
 
+/// Why the policy's `form` refuses `entered`, if it does: the field and the reason,
+/// for a page that shows the refusal next to the field.
+pub fn refusal(form: &Form, entered: &Entered) -> Option<forms::FormError> {
+    form.check(entered.iter().map(|(k, v)| (k.as_str(), value(v))))
+        .err()
+}
+
 /// Reads a stored form back; a stored form that is not a JSON object is corrupt.
 pub fn stored(text: Option<String>) -> Result<Option<Entered>> {
     text.map(|t| match serde_json::from_str(&t) {

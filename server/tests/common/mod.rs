@@ -6,6 +6,7 @@
 
 pub mod bench;
 pub mod hostile;
+pub mod webdriver;
 
 #[allow(unused_imports)]
 pub use bench::{Load, http_figures, load};

@@ -1,0 +1,169 @@
+//! The developer registry at the console (R-3.2-CLASSES, R-9.3-CONFIDENTIAL): search by
+//! number or name, a page at a time, and one developer's record with its applicant
+//! manager, for the roles the policy lets read developers.
+
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use inkan_runtime::actions::RaAction;
+use serde::Deserialize;
+
+use super::Desk;
+use super::queues::table;
+use crate::http::pages::escape;
+use crate::ra::RaError;
+use crate::ra::records::lists::MAX_PAGE;
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+pub(super) struct Search {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    after: String,
+}
+
+/// `GET /ra/developers?q=&after=`.
+pub(super) async fn list(
+    State(state): State<AppState>,
+    desk: Desk,
+    Query(s): Query<Search>,
+) -> Response {
+    if let Err(e) = desk.session.require(RaAction::ReadDeveloper) {
+        return desk.fail(e);
+    }
+    let (q, after) = (s.q.trim().to_string(), s.after.clone());
+    let rows = match state
+        .with_ra(move |ra| ra.list_developers(&q, &after, MAX_PAGE))
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => return desk.fail(e.into()),
+    };
+    let tr = &desk.lang.tr;
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|d| {
+            vec![
+                format!("<a href=\"/ra/developers/{0}\">{0}</a>", escape(&d.number)),
+                escape(&d.name),
+                escape(&d.class),
+                escape(&d.registration),
+                escape(&d.status),
+            ]
+        })
+        .collect();
+    let more = match rows.last() {
+        Some(last) if rows.len() == usize::try_from(MAX_PAGE).unwrap_or(usize::MAX) => format!(
+            "<p><a id=\"more\" href=\"/ra/developers?{}\">{}</a></p>",
+            escape(
+                &serde_urlencoded::to_string([
+                    ("q", s.q.as_str()),
+                    ("after", last.number.as_str())
+                ])
+                .unwrap_or_default()
+            ),
+            escape(&tr.t("developers-more"))
+        ),
+        _ => String::new(),
+    };
+    let body = format!(
+        "<form method=\"get\" action=\"/ra/developers\" role=\"search\"><label for=\"q\">{}</label><input id=\"q\" name=\"q\" value=\"{}\"> <button type=\"submit\" id=\"search\">{}</button></form>{}{more}",
+        escape(&tr.t("developers-search")),
+        escape(&s.q),
+        escape(&tr.t("developers-search-submit")),
+        table(
+            tr,
+            "developers",
+            &[
+                "col-developer",
+                "col-name",
+                "col-class",
+                "col-registration",
+                "col-status"
+            ],
+            &cells
+        ),
+    );
+    desk.page(&tr.t("developers-title"), &body).into_response()
+}
+
+/// `GET /ra/developers/{number}`: the record, confidential fields included.
+pub(super) async fn detail(
+    State(state): State<AppState>,
+    desk: Desk,
+    Path(number): Path<String>,
+) -> Response {
+    if let Err(e) = desk.session.require(RaAction::ReadDeveloper) {
+        return desk.fail(e);
+    }
+    let n = number.clone();
+    let (d, serials) = match state
+        .with_both(move |ca, ra| {
+            let d = ra
+                .developer(&n)?
+                .ok_or_else(|| RaError::not_found(format!("no developer {n}")))?;
+            let serials = crate::ra::revocation::certificates_of(ca, &n)?;
+            Ok::<_, RaError>((d, serials))
+        })
+        .await
+    {
+        Ok(d) => d,
+        Err(e) => return desk.fail(e.into()),
+    };
+    let tr = &desk.lang.tr;
+    let row = |id: &str, v: &str| vec![escape(&tr.t(id)), escape(v)];
+    let facts = vec![
+        row("col-name", &d.name),
+        row("col-class", &d.class),
+        row("col-registration", &d.registration),
+        row("col-status", &d.status),
+        row(
+            "developer-manager",
+            &format!(
+                "{} <{}> {}",
+                d.manager_name, d.manager_email, d.manager_phone
+            ),
+        ),
+    ];
+    let opens = inkan_runtime::workflow::of(
+        state.policy().definition().workflows,
+        inkan_runtime::workflow::Subject::Application,
+    )
+    .is_some_and(|w| desk.session.require(w.opens).is_ok());
+    let new = if opens {
+        format!(
+            "<p><a id=\"new-application\" href=\"/ra/applications/new?developer={}\">{}</a></p>",
+            escape(&d.number),
+            escape(&tr.t("developer-new-application"))
+        )
+    } else {
+        String::new()
+    };
+    let certificates: Vec<Vec<String>> = serials
+        .iter()
+        .map(|s| {
+            vec![
+                format!("<code>{}</code>", escape(s)),
+                format!(
+                    "<a class=\"revoke\" href=\"/ra/revocations/new?developer={}&amp;serial={}\">{}</a>",
+                    escape(&d.number),
+                    escape(s),
+                    escape(&tr.t("developer-revoke"))
+                ),
+            ]
+        })
+        .collect();
+    let body = format!(
+        "{}{new}<h2>{}</h2>{}",
+        table(tr, "developer", &["col-field", "col-value"], &facts),
+        escape(&tr.t("developer-certificates")),
+        table(
+            tr,
+            "certificates",
+            &["col-serial", "col-action"],
+            &certificates
+        ),
+    );
+    desk.page(&tr.t_with("developer-title", &[("number", &number)]), &body)
+        .into_response()
+}
