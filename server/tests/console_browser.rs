@@ -24,19 +24,33 @@ async fn log_in(b: &Browser<'_>, h: &Harness, login: &str, shot: &str) {
 #[tokio::test]
 async fn three_staff_take_an_application_from_the_paper_to_the_passwords() {
     let h = start().await;
-    let (s, v) = post(
-        &staff(&h, "olive").await,
-        format!("{}/api/ra/developers", h.base),
-        developer("977001", "m@browser.example"),
-    )
-    .await;
-    assert_eq!(s, 201, "{v}");
     let d = driver().await;
 
-    // The operator, in Japanese: the developer's record, the policy's form, recorded.
+    // The operator, in Japanese, registers the developer with the evidence of the RA's
+    // check, then records its application form: both pages are the policy's forms.
     let b = browser(&d, "ja").await;
     log_in(&b, &h, "olive", "1-operator").await;
     b.screenshot("1-operator-queues").await;
+    b.go(&format!("{}/ra/developers", h.base), "#new-developer")
+        .await;
+    b.click("#new-developer").await;
+    b.click("#class-A").await;
+    for (field, value) in [
+        ("#number", "977001"),
+        ("#name", "Example KK"),
+        ("#manager_name", "鈴木 花子"),
+        ("#manager_address", "東京都千代田区 1-1"),
+        ("#manager_email", "m@browser.example"),
+        ("#manager_phone", "+81-3-0000-0000"),
+        ("#field-public-contact", "https://example.jp/contact"),
+        ("#field-product-fixed", "JVNVU#12345678"),
+        ("#field-registered-mail", "RM 1234-5678-9012"),
+    ] {
+        b.type_into(field, value).await;
+    }
+    b.screenshot("1-operator-register").await;
+    b.click("#register").await;
+    b.wait_for("#new-application").await;
     b.go(&format!("{}/ra/developers", h.base), "#q").await;
     b.type_into("#q", "977").await;
     b.click("#search").await;

@@ -29,6 +29,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/ra/revocations/{}"),
     ("POST", "/ra/revocations/{}/steps"),
     ("GET", "/ra/developers"),
+    ("POST", "/ra/developers"),
+    ("GET", "/ra/developers/new"),
     ("GET", "/ra/developers/{}"),
     ("GET", "/api/ra/applications"),
     ("GET", "/api/ra/revocations"),

@@ -158,7 +158,8 @@ pub fn document(policy: &dyn Policy, crl_path: &str) -> Value {
             "/ra/revocations/new": { "get": page("The revocation request form (query: developer, serial): the policy's reasons and requesters this role may open, the manager's form for the developer's class", "R-4.9-WHO, R-3.4-REVOKE-FORM") },
             "/ra/revocations/{id}": { "get": page("A revocation request, its steps, and the next step's buttons for the caller's role", "R-4.9-DEADLINE, R-5.2-DUAL-CHECK") },
             "/ra/revocations/{id}/steps": { "post": page("Take a step from the console (form: csrf, action, accept)", "R-5.2-DUAL-CHECK") },
-            "/ra/developers": { "get": page("The developer registry, searched (query: q, after)", "R-9.3-CONFIDENTIAL") },
+            "/ra/developers/new": { "get": page("Registering a developer: the policy's classes, then the class's form (query: class) with the policy's registration form", "R-3.2-CLASSES, R-3.2-ORG-CHECK") },
+            "/ra/developers": { "post": page("Register a developer from the console (form: csrf, class, the record's fields, the registration form's fields)", "R-3.2-CLASSES, R-4.1-ELIGIBLE, R-3.2-ORG-CHECK"), "get": page("The developer registry, searched (query: q, after)", "R-9.3-CONFIDENTIAL") },
             "/ra/developers/{number}": { "get": page("A developer's record", "R-9.3-CONFIDENTIAL") }
     });
     if let (Some(paths), Some(more)) = (doc["paths"].as_object_mut(), console.as_object()) {

@@ -84,22 +84,26 @@ impl Browser<'_> {
         self.call("POST", &format!("/element/{id}/click"), json!({}))
             .await;
     }
+    /// The answer to a search for `css` (`element` or `elements`).
+    async fn find(&self, command: &str, css: &str) -> Value {
+        let url = format!("{}/session/{}/{command}", self.driver.url, self.session);
+        let v: Value = self
+            .http
+            .post(url)
+            .json(&json!({ "using": "css selector", "value": css }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        v["value"].clone()
+    }
     /// Waits (up to 10 s) for an element to appear: a form submit navigates
     /// asynchronously after the click returns.
     pub async fn wait_for(&self, css: &str) -> String {
         for _ in 0..100 {
-            let url = format!("{}/session/{}/element", self.driver.url, self.session);
-            let v: Value = self
-                .http
-                .post(url)
-                .json(&json!({ "using": "css selector", "value": css }))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            if let Some(id) = v["value"][ELEMENT].as_str() {
+            if let Some(id) = self.find("element", css).await[ELEMENT].as_str() {
                 return id.to_string();
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -190,18 +194,12 @@ impl Browser<'_> {
     /// Waits (up to 10 s) until no element matches `css`: the page it was on is gone.
     pub async fn wait_gone(&self, css: &str) {
         for _ in 0..100 {
-            let url = format!("{}/session/{}/elements", self.driver.url, self.session);
-            let v: Value = self
-                .http
-                .post(url)
-                .json(&json!({ "using": "css selector", "value": css }))
-                .send()
+            if self
+                .find("elements", css)
                 .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            if v["value"].as_array().is_some_and(Vec::is_empty) {
+                .as_array()
+                .is_some_and(Vec::is_empty)
+            {
                 return;
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;

@@ -66,8 +66,16 @@ pub(super) async fn list(
         ),
         _ => String::new(),
     };
+    let new = if desk.session.require(RaAction::RegisterDeveloper).is_ok() {
+        format!(
+            "<p><a id=\"new-developer\" href=\"/ra/developers/new\">{}</a></p>",
+            escape(&tr.t("developers-new"))
+        )
+    } else {
+        String::new()
+    };
     let body = format!(
-        "<form method=\"get\" action=\"/ra/developers\" role=\"search\"><label for=\"q\">{}</label><input id=\"q\" name=\"q\" value=\"{}\"> <button type=\"submit\" id=\"search\">{}</button></form>{}{more}",
+        "{new}<form method=\"get\" action=\"/ra/developers\" role=\"search\"><label for=\"q\">{}</label><input id=\"q\" name=\"q\" value=\"{}\"> <button type=\"submit\" id=\"search\">{}</button></form>{}{more}",
         escape(&tr.t("developers-search")),
         escape(&s.q),
         escape(&tr.t("developers-search-submit")),

@@ -8,7 +8,8 @@
 //!   step's buttons, and the passwords shown once;
 //! - `developers.rs`: the developer registry, searched and read;
 //! - `forms.rs`: recording a received application form; `revoke.rs`: recording a
-//!   revocation request; `paper.rs`: a paper form drawn from the policy's form.
+//!   revocation request; `register.rs`: registering a developer; `paper.rs`: a paper
+//!   form drawn from the policy's form.
 //!
 //! Forms are protected against cross-site requests three ways: the session cookie is
 //! `SameSite=Strict`; a POST whose `Origin` or `Sec-Fetch-Site` says another site sent
@@ -20,6 +21,7 @@ mod developers;
 mod forms;
 mod paper;
 mod queues;
+mod register;
 mod revoke;
 
 use axum::Router;
@@ -51,7 +53,11 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/ra/revocations/new", get(revoke::new))
         .route("/ra/revocations/{id}", get(cases::revocation))
         .route("/ra/revocations/{id}/steps", post(cases::revocation_step))
-        .route("/ra/developers", get(developers::list))
+        .route(
+            "/ra/developers",
+            get(developers::list).post(register::register),
+        )
+        .route("/ra/developers/new", get(register::new))
         .route("/ra/developers/{number}", get(developers::detail))
 }
 
