@@ -96,3 +96,156 @@ async fn the_notices_page_says_when_the_keys_are_not_in_an_hsm() {
         "the recorded reason: {page}"
     );
 }
+
+/// Enrollment in the browser (issue 17): the page makes the key and the request, gets
+/// the certificate, and hands back a PKCS#12 under the subscriber's passphrase that
+/// openssl opens with that passphrase, holding the key, the certificate and its chain;
+/// the certificate passes the relying party's check (the code of `inkan verify`), and
+/// its key is the one in the file. Nothing but the request went to the CA.
+#[tokio::test]
+async fn a_subscriber_enrolls_in_the_browser_and_gets_a_pkcs12() {
+    use base64::Engine as _;
+    let h = start().await;
+    let passwords = approved(&h, "930002", "m@portal.example", &["000001"]).await;
+    let d = driver().await;
+    let b = browser(&d, "ja").await;
+    b.window(1280, 1000).await;
+    b.go(
+        &format!("{}/enroll", h.base),
+        "#browser-enroll:not([hidden])",
+    )
+    .await;
+    b.screenshot("6-portal-enroll").await;
+    b.type_into("#otp", &passwords[0].1).await;
+    b.type_into("#passphrase", "correct horse battery").await;
+    b.type_into("#passphrase2", "correct horse battery").await;
+    b.click("#make").await;
+    b.wait_for("#p12-ready:not([hidden])").await;
+    b.screenshot("6-portal-pkcs12").await;
+    let serial = b.text("#p12-serial").await;
+    let p12 = b
+        .run_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(document.getElementById('download-p12').href)
+               .then(r => r.arrayBuffer())
+               .then(a => { let s = ''; for (const x of new Uint8Array(a)) s += String.fromCharCode(x); done(btoa(s)); })
+               .catch(e => done('error: ' + e));",
+        )
+        .await;
+    b.quit().await;
+    // The bundle's licences travel with it.
+    let licence = get_text(format!("{}/assets/licenses/pkijs.LICENSE", h.base)).await;
+    assert!(licence.contains("Redistribution"), "{licence}");
+    let p12 = base64::engine::general_purpose::STANDARD
+        .decode(p12.as_str().unwrap())
+        .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("certificate.p12");
+    std::fs::write(&file, &p12).unwrap();
+    let opened = std::process::Command::new("openssl")
+        .args(["pkcs12", "-in"])
+        .arg(&file)
+        .args(["-passin", "pass:correct horse battery", "-nodes"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&opened.stdout).to_string();
+    assert!(
+        opened.status.success(),
+        "{}",
+        String::from_utf8_lossy(&opened.stderr)
+    );
+    assert_eq!(text.matches("BEGIN CERTIFICATE").count(), 3, "{text}");
+    assert_eq!(text.matches("BEGIN PRIVATE KEY").count(), 1, "{text}");
+    let wrong = std::process::Command::new("openssl")
+        .args(["pkcs12", "-in"])
+        .arg(&file)
+        .args(["-passin", "pass:not the passphrase", "-nodes"])
+        .output()
+        .unwrap();
+    assert!(!wrong.status.success(), "the passphrase protects the file");
+
+    // The certificate in the file: the one issued, accepted by the relying party's
+    // check, and made for the key beside it.
+    let pems: Vec<Vec<u8>> = text
+        .split("-----BEGIN CERTIFICATE-----")
+        .skip(1)
+        .map(|b| {
+            let body: String = b
+                .split("-----END")
+                .next()
+                .unwrap()
+                .split_whitespace()
+                .collect();
+            base64::engine::general_purpose::STANDARD
+                .decode(body)
+                .unwrap()
+        })
+        .collect();
+    let (_, leaf) = x509_parser::parse_x509_certificate(&pems[0]).unwrap();
+    assert_eq!(
+        hex::encode(leaf.raw_serial()).trim_start_matches('0'),
+        serial.trim_start_matches('0')
+    );
+    let cas = get_bytes(format!("{}/repository/ca-certs.pem", h.base)).await;
+    let cas: Vec<Vec<u8>> = String::from_utf8(cas)
+        .unwrap()
+        .split("-----BEGIN CERTIFICATE-----")
+        .skip(1)
+        .map(|b| {
+            let body: String = b
+                .split("-----END")
+                .next()
+                .unwrap()
+                .split_whitespace()
+                .collect();
+            base64::engine::general_purpose::STANDARD
+                .decode(body)
+                .unwrap()
+        })
+        .collect();
+    let verifier = inkan_runtime::verify::Verifier::from_der(h.policy, &cas).unwrap();
+    let crl_url = h.policy.definition().crl_url.unwrap();
+    let path = &crl_url[crl_url.find("://").unwrap() + 3..];
+    let crl = get_bytes(format!("{}{}", h.base, &path[path.find('/').unwrap()..])).await;
+    let now = inkan_runtime::calendar::Timestamp::now();
+    verifier.load_crl(&crl, now).unwrap();
+    verifier.verify(&pems[0], now).unwrap();
+    let key_modulus = std::process::Command::new("openssl")
+        .args(["pkcs12", "-in"])
+        .arg(&file)
+        .args([
+            "-passin",
+            "pass:correct horse battery",
+            "-nocerts",
+            "-nodes",
+        ])
+        .output()
+        .unwrap()
+        .stdout;
+    let modulus = |args: &[&str], input: &[u8]| {
+        use std::io::Write as _;
+        let mut c = std::process::Command::new("openssl")
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        c.stdin.take().unwrap().write_all(input).unwrap();
+        String::from_utf8(c.wait_with_output().unwrap().stdout).unwrap()
+    };
+    let of_key = modulus(&["rsa", "-noout", "-modulus"], &key_modulus);
+    let leaf_pem = text
+        .split("-----END CERTIFICATE-----")
+        .next()
+        .unwrap()
+        .to_string()
+        + "-----END CERTIFICATE-----\n";
+    let of_cert = modulus(
+        &["x509", "-noout", "-modulus"],
+        &leaf_pem.as_bytes()[leaf_pem.find("-----BEGIN").unwrap()..],
+    );
+    assert!(
+        of_key.starts_with("Modulus=") && of_key == of_cert,
+        "{of_key} {of_cert}"
+    );
+}

@@ -16,6 +16,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/openapi.json"),
     ("GET", "/metrics"),
     ("GET", "/language"),
+    ("GET", "/assets/{}"),
     ("GET", "/ra"),
     ("GET", "/ra/login"),
     ("POST", "/ra/login"),

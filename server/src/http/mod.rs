@@ -6,7 +6,8 @@
 //!
 //! - `repository.rs`: the public repository, `/healthz`, `/openapi.json` (R-2.4-ACCESS);
 //! - `portal.rs`: the subscriber portal and its JSON twin (R-4.2-PASSWORD,
-//!   R-4.4-RECEIPT);
+//!   R-4.4-RECEIPT); `assets.rs`: the scripts its pages load (PKI.js), with their
+//!   licences;
 //! - `registry.rs`: staff sessions, developers and application forms;
 //! - `revocations.rs`: revocation forms and confirmations;
 //! - `renewals.rs`: the renewal notices to post, and their postings;
@@ -21,6 +22,7 @@
 //! - `surface.rs`: the errors made below the handlers as problem documents, and the
 //!   bound on request headers.
 
+mod assets;
 mod cases;
 mod console;
 pub mod extract;
@@ -79,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(repository::openapi))
         .route("/metrics", get(watch::metrics))
         .route("/language", get(lang::switch))
+        .route("/assets/{*name}", get(assets::asset))
         .route("/", get(repository::home))
         .route("/repository", get(repository::repository))
         .route("/repository/ca-certs.pem", get(repository::ca_certs))

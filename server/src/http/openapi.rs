@@ -146,6 +146,7 @@ pub fn document(policy: &dyn Policy, crl_path: &str) -> Value {
     // The console's pages and the language switch: in a second literal, which keeps
     // each under serde_json's macro recursion limit.
     let console = json!({
+            "/assets/{name}": { "get": page("The scripts the portal's pages load (pki.min.js: PKI.js and asn1js; enroll.js) and the bundled packages' licences (licenses/*.LICENSE)", "-") },
             "/language": { "get": page("The language switch (query: to, back): keeps the choice in a cookie and goes back to the page", "-") },
             "/ra": { "get": page("The RA console: what waits for the logged-in staff member (their role's queues, overdue revocations, the keys' activation)", "R-4.2-FLOW, R-4.9-DEADLINE") },
             "/ra/login": { "get": page("The console's login form", "R-5.2-OPERATOR-AUTH"), "post": page("Log in from the form (login, password); sets the session cookie", "R-5.2-OPERATOR-AUTH") },

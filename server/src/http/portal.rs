@@ -55,8 +55,47 @@ fn enroll_form_html(lang: &Lang) -> String {
     )
 }
 
-pub(super) async fn enroll_page(lang: Lang) -> Html<String> {
-    page(&lang, &lang.tr.t("enroll-title"), &enroll_form_html(&lang))
+/// Enrollment in the browser: hidden until `enroll.js` runs, which makes the key,
+/// the request and the PKCS#12 on the page. The policy's key size is the page's.
+fn browser_form_html(lang: &Lang, key_bits: u32) -> String {
+    let tr = &lang.tr;
+    let t = |id: &str| escape(&tr.t(id));
+    format!(
+        r#"<section><h2>{}</h2><form id="browser-enroll" hidden data-key-bits="{key_bits}" data-msg-short="{}" data-msg-mismatch="{}" data-msg-working="{}">
+<p>{}</p>
+<label for="otp">{}</label><input id="otp" name="otp" type="password" autocomplete="one-time-code" required>
+<label for="passphrase">{}</label><input id="passphrase" name="passphrase" type="password" autocomplete="new-password" minlength="8" required>
+<label for="passphrase2">{}</label><input id="passphrase2" name="passphrase2" type="password" autocomplete="new-password" minlength="8" required>
+<p><button type="submit" id="make">{}</button> <span id="browser-status" role="status"></span></p>
+<p class="error" id="browser-error" role="alert"></p>
+<p id="p12-ready" hidden>{} <code id="p12-serial"></code> · <a id="download-p12" download="certificate.p12">{}</a></p>
+</form></section>
+<script src="/assets/pki.min.js"></script><script src="/assets/enroll.js"></script>
+<section><h2>{}</h2>"#,
+        t("browser-title"),
+        t("browser-short"),
+        t("browser-mismatch"),
+        t("browser-working"),
+        t("browser-intro"),
+        t("enroll-password"),
+        t("browser-passphrase"),
+        t("browser-passphrase2"),
+        t("browser-make"),
+        t("browser-ready"),
+        t("browser-download"),
+        t("paste-title"),
+    )
+}
+
+pub(super) async fn enroll_page(State(state): State<AppState>, lang: Lang) -> Html<String> {
+    let key_bits =
+        crate::ra::enrollment::subscriber_profile_of(state.policy()).map_or(2048, |p| p.key_bits);
+    let body = format!(
+        "{}{}</section>",
+        browser_form_html(&lang, key_bits),
+        enroll_form_html(&lang)
+    );
+    page(&lang, &lang.tr.t("enroll-title"), &body)
 }
 
 pub(super) async fn enroll_form(

@@ -59,7 +59,8 @@ pub fn subscriber_profile(ca: &Ca) -> Result<&'static CertificateProfile> {
     subscriber_profile_of(ca.policy())
 }
 
-fn subscriber_profile_of(policy: &dyn Policy) -> Result<&'static CertificateProfile> {
+/// The policy's subscriber profile, from the policy alone.
+pub fn subscriber_profile_of(policy: &dyn Policy) -> Result<&'static CertificateProfile> {
     policy
         .definition()
         .certificates

@@ -207,6 +207,17 @@ impl Browser<'_> {
         panic!("{css} is still on the page");
     }
 
+    /// Runs `script` (an async function body whose last argument is the callback) in
+    /// the page, and returns what it passed to the callback.
+    pub async fn run_async(&self, script: &str) -> Value {
+        self.call(
+            "POST",
+            "/execute/async",
+            json!({ "script": script, "args": [] }),
+        )
+        .await
+    }
+
     /// Ends the browser's session.
     pub async fn quit(&self) {
         self.call("DELETE", "", json!({})).await;
