@@ -97,6 +97,25 @@ async fn the_notices_page_says_when_the_keys_are_not_in_an_hsm() {
     );
 }
 
+/// The DER of each certificate in PEM `text`.
+fn certificates(text: &str) -> Vec<Vec<u8>> {
+    use base64::Engine as _;
+    text.split("-----BEGIN CERTIFICATE-----")
+        .skip(1)
+        .map(|b| {
+            let body: String = b
+                .split("-----END")
+                .next()
+                .unwrap()
+                .split_whitespace()
+                .collect();
+            base64::engine::general_purpose::STANDARD
+                .decode(body)
+                .unwrap()
+        })
+        .collect()
+}
+
 /// Enrollment in the browser (issue 17): the page makes the key and the request, gets
 /// the certificate, and hands back a PKCS#12 under the subscriber's passphrase that
 /// openssl opens with that passphrase, holding the key, the certificate and its chain;
@@ -166,43 +185,14 @@ async fn a_subscriber_enrolls_in_the_browser_and_gets_a_pkcs12() {
 
     // The certificate in the file: the one issued, accepted by the relying party's
     // check, and made for the key beside it.
-    let pems: Vec<Vec<u8>> = text
-        .split("-----BEGIN CERTIFICATE-----")
-        .skip(1)
-        .map(|b| {
-            let body: String = b
-                .split("-----END")
-                .next()
-                .unwrap()
-                .split_whitespace()
-                .collect();
-            base64::engine::general_purpose::STANDARD
-                .decode(body)
-                .unwrap()
-        })
-        .collect();
+    let pems = certificates(&text);
     let (_, leaf) = x509_parser::parse_x509_certificate(&pems[0]).unwrap();
     assert_eq!(
         hex::encode(leaf.raw_serial()).trim_start_matches('0'),
         serial.trim_start_matches('0')
     );
     let cas = get_bytes(format!("{}/repository/ca-certs.pem", h.base)).await;
-    let cas: Vec<Vec<u8>> = String::from_utf8(cas)
-        .unwrap()
-        .split("-----BEGIN CERTIFICATE-----")
-        .skip(1)
-        .map(|b| {
-            let body: String = b
-                .split("-----END")
-                .next()
-                .unwrap()
-                .split_whitespace()
-                .collect();
-            base64::engine::general_purpose::STANDARD
-                .decode(body)
-                .unwrap()
-        })
-        .collect();
+    let cas = certificates(&String::from_utf8(cas).unwrap());
     let verifier = inkan_runtime::verify::Verifier::from_der(h.policy, &cas).unwrap();
     let crl_url = h.policy.definition().crl_url.unwrap();
     let path = &crl_url[crl_url.find("://").unwrap() + 3..];
