@@ -268,6 +268,18 @@ mod tests {
         }
     }
 
+    /// A refusal of any kind of field the policy language has reads in every language.
+    #[test]
+    fn every_kind_of_field_has_its_refusal_in_every_language() {
+        let c = Catalogues::load().unwrap();
+        for lang in Language::ALL {
+            for k in inkan_runtime::forms::FieldKind::ALL {
+                let id = format!("form-invalid-{}", k.name());
+                assert!(!c.tr(*lang).t(&id).contains(MISSING), "{id}");
+            }
+        }
+    }
+
     #[test]
     fn html_escapes_the_message_and_keeps_the_fragments() {
         let c = Catalogues::load().unwrap();

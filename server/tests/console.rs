@@ -394,3 +394,134 @@ async fn the_lists_filter_and_page_as_documented() {
     let (s, _) = get(&fay, format!("{}/api/ra/applications", h.base)).await;
     assert_eq!(s, 403);
 }
+
+/// A developer's removal at the console (R-4.11-LEAVE): the consequences (every
+/// unrevoked certificate) are shown before anyone confirms; the supervisor's proposal
+/// opens the policy's removal case and revokes nothing; an operator's
+/// countersignature, taken from their queue, revokes them all. The developer's and the
+/// certificate's audit trails show what happened.
+#[tokio::test]
+async fn a_removal_shows_its_consequences_first_and_a_second_person_carries_it_out() {
+    let h = start().await;
+    let passwords = approved(&h, "976201", "m@removal.example", &["000001"]).await;
+    let (s, v) = enroll(&h, &passwords[0].1, &csr(1)).await;
+    assert_eq!(s, 201, "{v}");
+    let serial = v["serial"].as_str().unwrap().to_string();
+    let developer = format!("{}/ra/developers/976201", h.base);
+
+    let (olive, _) = logged_in(&h, "olive").await;
+    let (_, html) = page(&olive, developer.clone()).await;
+    assert!(
+        !html.contains("id=\"remove\""),
+        "an operator proposes no removal: {html}"
+    );
+    let (sam, _) = logged_in(&h, "sam").await;
+    let (_, html) = page(&sam, developer.clone()).await;
+    assert!(
+        html.contains("id=\"remove\"") && html.contains("id=\"trail\""),
+        "{html}"
+    );
+    let (s, html) = page(&sam, format!("{developer}/removal")).await;
+    assert_eq!(s, 200, "{html}");
+    assert!(
+        html.contains(&serial),
+        "the certificates it will revoke: {html}"
+    );
+    assert!(
+        html.contains("developer-removed"),
+        "the policy's reason: {html}"
+    );
+    let token = csrf(&html);
+    let (s, to, _) = submit(&sam, format!("{developer}/removal"), &[("csrf", &token)]).await;
+    assert_eq!(s, 303);
+    assert!(to.starts_with("/ra/removals/"), "{to}");
+    let revoked = |h: &Harness| {
+        let ca = inkan_runtime::ca::Ca::open(&dir(h), &lookup).unwrap();
+        ca.store()
+            .certificate(&serial)
+            .unwrap()
+            .unwrap()
+            .revoked
+            .is_some()
+    };
+    assert!(!revoked(&h), "proposing revokes nothing");
+
+    // The supervisor's page names who countersigns; the operator's queue holds it.
+    let (_, html) = page(&sam, format!("{}{to}", h.base)).await;
+    assert!(
+        !html.contains("id=\"accept-countersign-developer-removal\""),
+        "{html}"
+    );
+    let (_, queue) = page(&olive, format!("{}/ra", h.base)).await;
+    assert!(queue.contains(&format!("href=\"{to}\"")), "{queue}");
+    let (_, html) = page(&olive, format!("{}{to}", h.base)).await;
+    assert!(
+        html.contains("id=\"accept-countersign-developer-removal\""),
+        "{html}"
+    );
+    let token = csrf(&html);
+    let step = [
+        ("csrf", token.as_str()),
+        ("action", "countersign-developer-removal"),
+        ("accept", "yes"),
+    ];
+    let (s, _, _) = submit(&olive, format!("{}{to}/steps", h.base), &step).await;
+    assert_eq!(s, 303);
+    assert!(revoked(&h), "the countersignature revokes");
+
+    // The trails name what happened, in order.
+    let (_, trail) = page(&olive, format!("{}/ra/developers/976201/trail", h.base)).await;
+    let issued = trail.find("certificate-issued").expect("issued");
+    let gone = trail.find("certificate-revoked").expect("revoked");
+    assert!(issued < gone, "{trail}");
+    let (_, trail) = page(&olive, format!("{}/ra/certificates/{serial}/trail", h.base)).await;
+    assert!(
+        trail.contains("certificate-revoked") && trail.contains("developer-removed"),
+        "{trail}"
+    );
+    let (s, _) = page(&olive, format!("{}/ra/certificates/not-hex/trail", h.base)).await;
+    assert_eq!(s, 400);
+}
+
+/// The separation of duties at the console (R-5.2-SEPARATION): a key-compromise form
+/// is confirmed by telephone twice, by two different people; the operator who took the
+/// first confirmation is shown no button for the second, a second operator is.
+#[tokio::test]
+async fn the_person_who_took_a_step_is_shown_no_button_for_the_step_barred_to_them() {
+    let h = start().await;
+    let passwords = approved(&h, "976301", "m@separation.example", &["000001"]).await;
+    let (s, v) = enroll(&h, &passwords[0].1, &csr(1)).await;
+    assert_eq!(s, 201, "{v}");
+    let serial = v["serial"].as_str().unwrap();
+    let id = revocation_form(&h, serial, "976301", "key-compromise").await;
+    let case = format!("{}/ra/revocations/{id}", h.base);
+    let (olive, _) = logged_in(&h, "olive").await;
+    let (_, html) = page(&olive, case.clone()).await;
+    assert!(
+        html.contains("id=\"accept-confirm-revocation-by-phone\""),
+        "{html}"
+    );
+    let token = csrf(&html);
+    let step = [
+        ("csrf", token.as_str()),
+        ("action", "confirm-revocation-by-phone"),
+        ("accept", "yes"),
+    ];
+    let (s, _, _) = submit(&olive, format!("{case}/steps"), &step).await;
+    assert_eq!(s, 303);
+    let (_, html) = page(&olive, case.clone()).await;
+    assert!(
+        !html.contains("id=\"accept-confirm-revocation-by-phone\""),
+        "{html}"
+    );
+    assert!(html.contains("class=\"separation\""), "{html}");
+    // Posted anyway, the step is refused by the workflow, as through the API.
+    let (s, _, html) = submit(&olive, format!("{case}/steps"), &step).await;
+    assert_eq!(s, 403, "{html}");
+    let (otto, _) = logged_in(&h, "otto").await;
+    let (_, html) = page(&otto, case).await;
+    assert!(
+        html.contains("id=\"accept-confirm-revocation-by-phone\""),
+        "{html}"
+    );
+}

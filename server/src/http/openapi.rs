@@ -161,6 +161,11 @@ pub fn document(policy: &dyn Policy, crl_path: &str) -> Value {
             "/ra/revocations/{id}/steps": { "post": page("Take a step from the console (form: csrf, action, accept)", "R-5.2-DUAL-CHECK") },
             "/ra/developers/new": { "get": page("Registering a developer: the policy's classes, then the class's form (query: class) with the policy's registration form", "R-3.2-CLASSES, R-3.2-ORG-CHECK") },
             "/ra/developers": { "post": page("Register a developer from the console (form: csrf, class, the record's fields, the registration form's fields)", "R-3.2-CLASSES, R-4.1-ELIGIBLE, R-3.2-ORG-CHECK"), "get": page("The developer registry, searched (query: q, after)", "R-9.3-CONFIDENTIAL") },
+            "/ra/developers/{number}/removal": { "get": page("What removing a developer does (the certificates it revokes, the steps still needed), before anyone confirms", "R-4.11-LEAVE"), "post": page("Propose the removal from the console (form: csrf): opens a case of the policy's removal workflow", "R-4.11-LEAVE, R-5.2-SEPARATION") },
+            "/ra/developers/{number}/trail": { "get": page("The audit log's entries naming a developer or one of its certificates", "R-5.4-RA-EVENTS") },
+            "/ra/certificates/{serial}/trail": { "get": page("The audit log's entries naming a certificate", "R-5.4-CA-EVENTS") },
+            "/ra/removals/{id}": { "get": page("A developer's removal, its steps, and the countersigning button for the role the workflow gives it", "R-4.11-LEAVE") },
+            "/ra/removals/{id}/steps": { "post": page("Take a step of a removal from the console (form: csrf, action, accept)", "R-4.11-LEAVE, R-5.2-SEPARATION") },
             "/ra/developers/{number}": { "get": page("A developer's record", "R-9.3-CONFIDENTIAL") }
     });
     if let (Some(paths), Some(more)) = (doc["paths"].as_object_mut(), console.as_object()) {

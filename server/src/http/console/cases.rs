@@ -77,8 +77,15 @@ fn steps_table(desk: &Desk, steps: &[StepRecord]) -> String {
 }
 
 /// What comes next: a form with the buttons for each step this person's role may
-/// take, the others named with the roles that take them.
-fn next_steps(desk: &Desk, state: &AppState, case: &Case, steps_url: &str) -> String {
+/// take and the separation of duties lets them (no step of `not_by` taken by them on
+/// this case, R-5.2-SEPARATION), the others named with the roles that take them.
+fn next_steps(
+    desk: &Desk,
+    state: &AppState,
+    case: &Case,
+    steps_url: &str,
+    taken: &[StepRecord],
+) -> String {
     let tr = &desk.lang.tr;
     let mut out = format!("<h2>{}</h2>", escape(&tr.t("case-next")));
     if case.is_over() {
@@ -89,7 +96,24 @@ fn next_steps(desk: &Desk, state: &AppState, case: &Case, steps_url: &str) -> St
         return out;
     }
     let role = &desk.session.staff.role;
+    let login = &desk.session.staff.login;
     for n in workflow::next(state.policy(), case) {
+        let barred = taken
+            .iter()
+            .find(|s| &s.by == login && n.not_by.contains(&s.action.as_str()));
+        if let Some(s) = barred {
+            out.push_str(&format!(
+                "<p class=\"separation\">{}</p>",
+                escape(&tr.t_with(
+                    "case-next-not-you",
+                    &[
+                        ("action", &action_name(desk, n.by)),
+                        ("took", &action_name(desk, &s.action)),
+                    ]
+                ))
+            ));
+            continue;
+        }
         let mine = n.roles.iter().any(|r| r == role);
         let name = action_name(desk, n.by);
         if mine {
@@ -182,7 +206,8 @@ pub(super) async fn application(
             &desk,
             &state,
             &case,
-            &format!("/ra/applications/{id}/steps")
+            &format!("/ra/applications/{id}/steps"),
+            &app.steps
         ),
         dev = escape(&app.developer),
     );
@@ -236,7 +261,13 @@ pub(super) async fn revocation(
         table(tr, "facts", &["col-field", "col-value"], &facts),
         form_table(&desk, req.form.as_ref()),
         steps_table(&desk, &req.steps),
-        next_steps(&desk, &state, &case, &format!("/ra/revocations/{id}/steps")),
+        next_steps(
+            &desk,
+            &state,
+            &case,
+            &format!("/ra/revocations/{id}/steps"),
+            &req.steps
+        ),
     );
     desk.page(
         &tr.t_with("revocation-title", &[("id", &id.to_string())]),
@@ -279,6 +310,7 @@ async fn step(
     };
     let back = match subject {
         Subject::Revocation => format!("/ra/revocations/{id}"),
+        Subject::DeveloperRemoval => format!("/ra/removals/{id}"),
         _ => format!("/ra/applications/{id}"),
     };
     if taken.passwords.is_empty() {
@@ -359,4 +391,58 @@ pub(super) async fn revocation_step(
     ApiForm(form): ApiForm<StepForm>,
 ) -> Response {
     step(state, desk, headers, Subject::Revocation, id, form).await
+}
+
+/// `GET /ra/removals/{id}`: a developer's removal, its steps, the countersigning
+/// button for the role the workflow gives it (R-4.11-LEAVE, R-5.2-SEPARATION).
+pub(super) async fn removal(
+    State(state): State<AppState>,
+    desk: Desk,
+    Path(id): Path<i64>,
+) -> Response {
+    let read = load(
+        &state,
+        &desk,
+        Subject::DeveloperRemoval,
+        id,
+        RaAction::ReadDeveloper,
+        |ra, id| ra.removal(id),
+    );
+    let (removal, case) = match read.await {
+        Ok(r) => r,
+        Err(answer) => return answer,
+    };
+    let tr = &desk.lang.tr;
+    let body = format!(
+        "<p><a href=\"/ra/developers/{dev}\">{dev}</a></p><p id=\"state\">{}</p>{}{}",
+        escape(&tr.t_with(
+            "case-workflow",
+            &[("workflow", &removal.workflow), ("state", &removal.status)]
+        )),
+        steps_table(&desk, &removal.steps),
+        next_steps(
+            &desk,
+            &state,
+            &case,
+            &format!("/ra/removals/{id}/steps"),
+            &removal.steps
+        ),
+        dev = escape(&removal.developer),
+    );
+    desk.page(
+        &tr.t_with("removal-case-title", &[("id", &id.to_string())]),
+        &body,
+    )
+    .into_response()
+}
+
+/// `POST /ra/removals/{id}/steps`.
+pub(super) async fn removal_step(
+    State(state): State<AppState>,
+    desk: Desk,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    ApiForm(form): ApiForm<StepForm>,
+) -> Response {
+    step(state, desk, headers, Subject::DeveloperRemoval, id, form).await
 }

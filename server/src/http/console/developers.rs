@@ -153,16 +153,38 @@ pub(super) async fn detail(
             vec![
                 format!("<code>{}</code>", escape(s)),
                 format!(
-                    "<a class=\"revoke\" href=\"/ra/revocations/new?developer={}&amp;serial={}\">{}</a>",
+                    "<a class=\"revoke\" href=\"/ra/revocations/new?developer={}&amp;serial={}\">{}</a> · <a class=\"trail\" href=\"/ra/certificates/{}/trail\">{}</a>",
                     escape(&d.number),
                     escape(s),
-                    escape(&tr.t("developer-revoke"))
+                    escape(&tr.t("developer-revoke")),
+                    escape(s),
+                    escape(&tr.t("developer-trail"))
                 ),
             ]
         })
         .collect();
+    let removes = inkan_runtime::workflow::of(
+        state.policy().definition().workflows,
+        inkan_runtime::workflow::Subject::DeveloperRemoval,
+    )
+    .is_some_and(|w| desk.session.require(w.opens).is_ok())
+        && d.status == "listed";
+    let remove = if removes {
+        format!(
+            " · <a id=\"remove\" href=\"/ra/developers/{}/removal\">{}</a>",
+            escape(&d.number),
+            escape(&tr.t("developer-remove"))
+        )
+    } else {
+        String::new()
+    };
+    let links = format!(
+        "<p><a id=\"trail\" href=\"/ra/developers/{}/trail\">{}</a>{remove}</p>",
+        escape(&d.number),
+        escape(&tr.t("developer-trail"))
+    );
     let body = format!(
-        "{}{new}<h2>{}</h2>{}",
+        "{}{links}{new}<h2>{}</h2>{}",
         table(tr, "developer", &["col-field", "col-value"], &facts),
         escape(&tr.t("developer-certificates")),
         table(

@@ -109,7 +109,7 @@ pub(super) async fn record(
     };
     let entered = entered(form, &s);
     // The policy's check, here first, so its refusal stands beside its field.
-    if let Some(refused) = paper::refusal(form, &entered) {
+    if let Some(refused) = paper::refusal(&desk, form, &entered) {
         return page(&desk, &developer, form, &s, Some(refused));
     }
     let holders = lines(sent(&s, "holders").unwrap_or_default());

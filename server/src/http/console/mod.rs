@@ -9,7 +9,9 @@
 //! - `developers.rs`: the developer registry, searched and read;
 //! - `forms.rs`: recording a received application form; `revoke.rs`: recording a
 //!   revocation request; `register.rs`: registering a developer; `paper.rs`: a paper
-//!   form drawn from the policy's form.
+//!   form drawn from the policy's form;
+//! - `removal.rs`: a developer's removal with its consequences shown first, and the
+//!   audit trail of one developer or one certificate.
 //!
 //! Forms are protected against cross-site requests three ways: the session cookie is
 //! `SameSite=Strict`; a POST whose `Origin` or `Sec-Fetch-Site` says another site sent
@@ -22,6 +24,7 @@ mod forms;
 mod paper;
 mod queues;
 mod register;
+mod removal;
 mod revoke;
 
 use axum::Router;
@@ -59,6 +62,20 @@ pub(super) fn routes() -> Router<AppState> {
         )
         .route("/ra/developers/new", get(register::new))
         .route("/ra/developers/{number}", get(developers::detail))
+        .route(
+            "/ra/developers/{number}/removal",
+            get(removal::confirm).post(removal::propose),
+        )
+        .route(
+            "/ra/developers/{number}/trail",
+            get(removal::developer_trail),
+        )
+        .route(
+            "/ra/certificates/{serial}/trail",
+            get(removal::certificate_trail),
+        )
+        .route("/ra/removals/{id}", get(cases::removal))
+        .route("/ra/removals/{id}/steps", post(cases::removal_step))
 }
 
 /// A staff member at the console: their session, the page's language and the form

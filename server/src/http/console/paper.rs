@@ -49,17 +49,36 @@ pub(super) struct Refusal<'a> {
     pub why: String,
 }
 
-/// The policy's refusal of `entered`, if it refuses it, for the page.
-pub(super) fn refusal(form: &Form, entered: &Entered) -> Option<Refusal<'static>> {
+/// The policy's refusal of `entered`, if it refuses it, in the page's language.
+pub(super) fn refusal(desk: &Desk, form: &Form, entered: &Entered) -> Option<Refusal<'static>> {
     let e = crate::ra::forms::refusal(form, entered)?;
-    let field = match &e {
-        FormError::Missing { field, .. } | FormError::Invalid { field, .. } => Some(*field),
-        FormError::Unknown { .. } => None,
+    let tr = &desk.lang.tr;
+    let rules = form.rules.join(", ");
+    let (field, why) = match &e {
+        FormError::Missing { field, .. } => (
+            Some(*field),
+            tr.t_with("form-missing", &[("field", field), ("rules", &rules)]),
+        ),
+        FormError::Invalid { field, .. } => {
+            let kind = form
+                .fields
+                .iter()
+                .find(|f| f.name == *field)
+                .map_or("text", |f| f.kind.name());
+            (
+                Some(*field),
+                tr.t_with(
+                    &format!("form-invalid-{kind}"),
+                    &[("field", field), ("rules", &rules)],
+                ),
+            )
+        }
+        FormError::Unknown { field, .. } => (
+            None,
+            tr.t_with("form-unknown", &[("field", field), ("rules", &rules)]),
+        ),
     };
-    Some(Refusal {
-        field,
-        why: format!("{e} ({})", form.rules.join(", ")),
-    })
+    Some(Refusal { field, why })
 }
 
 /// The inputs of the policy's `form`, filled from `s`, the refusal beside its field.

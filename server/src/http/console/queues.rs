@@ -103,6 +103,7 @@ pub(super) async fn queues(State(state): State<AppState>, desk: Desk) -> Respons
             .is_some_and(|p| !p.is_empty())
             .then_some(waiting)
     };
+    let removals = queue(Subject::DeveloperRemoval);
     let (apps, revs, overdue, activation) = (
         queue(Subject::Application),
         queue(Subject::Revocation),
@@ -126,10 +127,13 @@ pub(super) async fn queues(State(state): State<AppState>, desk: Desk) -> Respons
                 None
             };
             let activation = activation.then(|| ca.activation());
-            Ok::<_, RaError>((apps, revs, overdue, activation))
+            let removals = removals
+                .map(|s| ra.list_removals(&s, 0, lists::MAX_PAGE))
+                .transpose()?;
+            Ok::<_, RaError>((apps, revs, overdue, activation, removals))
         })
         .await;
-    let (apps, revs, overdue, activation) = match read {
+    let (apps, revs, overdue, activation, removals) = match read {
         Ok(r) => r,
         Err(e) => return desk.fail(e.into()),
     };
@@ -190,6 +194,28 @@ pub(super) async fn queues(State(state): State<AppState>, desk: Desk) -> Respons
         section(
             "queue-overdue",
             table(tr, "overdue", REVOCATION_HEADS, &revocation_rows(tr, &rows)),
+        );
+    }
+    if let Some(rows) = removals {
+        let cells: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| {
+                vec![
+                    format!("<a href=\"/ra/removals/{0}\">{0}</a>", r.id),
+                    escape(&r.developer),
+                    format!("<code>{}</code>", escape(&r.status)),
+                    escape(&r.proposed_at),
+                ]
+            })
+            .collect();
+        section(
+            "queue-removals",
+            table(
+                tr,
+                "removals",
+                &["col-id", "col-developer", "col-state", "col-at"],
+                &cells,
+            ),
         );
     }
     desk.page(&tr.t("console-title"), &body).into_response()

@@ -155,7 +155,7 @@ pub(super) async fn register(
     let evidence = match form_for(&state, &class) {
         Some(f) => {
             let entered = entered(f, &s);
-            if let Some(refused) = paper::refusal(f, &entered) {
+            if let Some(refused) = paper::refusal(&desk, f, &entered) {
                 return page(&state, &desk, &class, &s, Some(refused));
             }
             entered

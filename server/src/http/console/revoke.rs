@@ -141,7 +141,7 @@ pub(super) async fn record(
     let entered = match form.filter(|_| by_manager) {
         Some(f) => {
             let entered = entered(f, &s);
-            if let Some(refused) = paper::refusal(f, &entered) {
+            if let Some(refused) = paper::refusal(&desk, f, &entered) {
                 return page(&state, &desk, &developer, form, &s, Some(refused));
             }
             entered

@@ -86,6 +86,21 @@ pub struct RevocationRow {
     pub overdue: bool,
 }
 
+/// A developer's removal in a list.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RemovalRow {
+    /// Id.
+    pub id: i64,
+    /// The developer.
+    pub developer: String,
+    /// The policy's workflow it runs in.
+    pub workflow: String,
+    /// Its state in that workflow.
+    pub status: String,
+    /// When it was proposed.
+    pub proposed_at: String,
+}
+
 /// A developer in a list.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct DeveloperRow {
@@ -187,6 +202,29 @@ impl Ra {
                 row
             })
             .collect())
+    }
+
+    /// Developers' removals in `states`, by id, after `after`.
+    pub fn list_removals(&self, states: &States, after: i64, n: i64) -> Result<Vec<RemovalRow>> {
+        let (cond, values) = states.condition(3);
+        let mut params: Vec<Param<'_>> = vec![Param::Int(after), Param::Int(limit(n))];
+        params.extend(values.iter().map(|v| Param::Text(v.as_str())));
+        self.rows(
+            &format!(
+                "SELECT id, developer, workflow, status, proposed_at FROM developer_removals
+                 WHERE id > ?1 AND {cond} ORDER BY id LIMIT ?2"
+            ),
+            &params,
+            |r| {
+                Ok(RemovalRow {
+                    id: r.get(0)?,
+                    developer: r.get(1)?,
+                    workflow: r.get(2)?,
+                    status: r.get(3)?,
+                    proposed_at: time(r.get(4)?),
+                })
+            },
+        )
     }
 
     /// Developers whose number starts with `q` or whose name contains it, by number,

@@ -21,6 +21,7 @@ mod renewals;
 pub(crate) mod revocations;
 mod staff;
 pub(crate) mod steps;
+pub mod trail;
 
 use std::path::Path;
 
