@@ -525,3 +525,70 @@ async fn the_person_who_took_a_step_is_shown_no_button_for_the_step_barred_to_th
         "{html}"
     );
 }
+
+/// Changing a developer's registration at the console (R-4.1-ELIGIBLE): an operator
+/// turns a fully registered developer into a provisional one the RA has not
+/// permitted, and its next application form is refused; the change is in the
+/// developer's audit trail.
+#[tokio::test]
+async fn a_changed_registration_decides_the_next_application() {
+    let h = start().await;
+    let op = staff(&h, "olive").await;
+    let (s, v) = post(
+        &op,
+        format!("{}/api/ra/developers", h.base),
+        developer("976401", "m@change.example"),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let (olive, _) = logged_in(&h, "olive").await;
+    let (_, html) = page(&olive, format!("{}/ra/developers/976401", h.base)).await;
+    assert!(html.contains("id=\"change\""), "{html}");
+    let (s, html) = page(
+        &olive,
+        format!("{}/ra/developers/976401/registration", h.base),
+    )
+    .await;
+    assert_eq!(s, 200, "{html}");
+    assert!(
+        html.contains("JVNVU#00000000"),
+        "the evidence on file, kept: {html}"
+    );
+    let token = csrf(&html);
+    let mut form = vec![
+        ("csrf", token.as_str()),
+        ("class", "A"),
+        ("registration", "provisional"),
+        ("public-contact", "https://dev.example/contact"),
+        ("product-fixed", "JVNVU#00000000"),
+    ];
+    // Without the evidence the policy's form asks for: refused beside the field.
+    let (s, _, html) = submit(
+        &olive,
+        format!("{}/ra/developers/976401/registration", h.base),
+        &form,
+    )
+    .await;
+    assert_eq!(s, 422, "{html}");
+    assert!(html.contains("field-registered-mail-error"), "{html}");
+    form.push(("registered-mail", "RM 1234-5678-9012"));
+    let (s, to, html) = submit(
+        &olive,
+        format!("{}/ra/developers/976401/registration", h.base),
+        &form,
+    )
+    .await;
+    assert_eq!((s, to.as_str()), (303, "/ra/developers/976401"), "{html}");
+    let (s, v) = post(
+        &op,
+        format!("{}/api/ra/applications", h.base),
+        serde_json::json!({ "developer": "976401", "form": as_the_policy_asks(&h, application_form("m@change.example")), "holders": ["000001"] }),
+    )
+    .await;
+    assert_eq!(s, 403, "a provisional registrant without permission: {v}");
+    let (_, trail) = page(&olive, format!("{}/ra/developers/976401/trail", h.base)).await;
+    assert!(
+        trail.contains("change-developer") && trail.contains("provisional"),
+        "{trail}"
+    );
+}

@@ -106,3 +106,7 @@ form-invalid-text = { $field } needs text ({ $rules }).
 form-invalid-email = { $field } needs an e-mail address ({ $rules }).
 form-invalid-names = { $field } needs one or more names, one per line ({ $rules }).
 form-invalid-seen = { $field }: tick it only when you saw it on the paper; a form without it is not accepted ({ $rules }).
+dev-change = Change the registration
+dev-change-title = Change developer { $developer }'s class or registration
+developer-change = Change class or registration
+dev-class-only = Class { $class }

@@ -106,3 +106,7 @@ form-invalid-text = { $field } に文字を入力してください ({ $rules })
 form-invalid-email = { $field } にメールアドレスを入力してください ({ $rules })。
 form-invalid-names = { $field } に 1 つ以上の氏名を 1 行に 1 件ずつ入力してください ({ $rules })。
 form-invalid-seen = { $field }: 紙面で確認した場合にのみチェックしてください。これがない申請書は受け付けられません ({ $rules })。
+dev-change = 登録を変更する
+dev-change-title = 開発者 { $developer } の区分・登録の変更
+developer-change = 区分・登録を変更する
+dev-class-only = 区分 { $class }

@@ -103,6 +103,10 @@ pub fn router(state: AppState) -> Router {
             post(registry::remove_developer),
         )
         .route(
+            "/api/ra/developers/{number}/registration",
+            post(registry::change_registration),
+        )
+        .route(
             "/api/ra/applications",
             get(lists::applications).post(registry::receive_application),
         )

@@ -85,6 +85,23 @@ pub(super) async fn get_developer(
     Ok(axum::Json(d))
 }
 
+/// Changes a developer's class, registration or permission to apply (R-3.2-CLASSES,
+/// R-4.1-ELIGIBLE), by the role that registers developers.
+pub(super) async fn change_registration(
+    State(state): State<AppState>,
+    session: Session,
+    Path(number): Path<String>,
+    body: Result<ApiJson<crate::ra::RegistrationChange>, ApiError>,
+) -> Result<StatusCode, ApiError> {
+    let now = state.now();
+    let actor = session.require(RaAction::RegisterDeveloper)?.login.clone();
+    let ApiJson(change) = body?;
+    state
+        .with_ra(move |ra| ra.change_registration(&number, &change, now, &actor))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// R-4.11-LEAVE: proposes removing a developer from the list, opening a case of the
 /// policy's removal workflow; the countersigning step revokes the certificates.
 pub(super) async fn remove_developer(

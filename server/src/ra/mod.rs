@@ -23,7 +23,8 @@ pub mod workflow;
 
 pub use error::RaError;
 pub use model::{
-    Application, Developer, DeveloperRemoval, RenewalNotice, RevocationRequest, Staff,
+    Application, Developer, DeveloperRemoval, RegistrationChange, RenewalNotice, RevocationRequest,
+    Staff,
 };
 pub use records::archive::ArchivePurge;
 pub use records::{MIGRATIONS, Ra};

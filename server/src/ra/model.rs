@@ -44,6 +44,22 @@ pub struct Developer {
     pub status: String,
 }
 
+/// A change of a developer's class, registration or permission to apply.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationChange {
+    /// The class (R-3.2-CLASSES).
+    pub class: String,
+    /// The registration (R-4.1-ELIGIBLE).
+    pub registration: String,
+    /// Whether a provisional registrant may apply.
+    #[serde(default)]
+    pub permitted: bool,
+    /// The policy's registration form for the class, as entered (R-3.2-ORG-CHECK).
+    #[serde(default)]
+    pub registration_form: crate::ra::forms::Entered,
+}
+
 /// An application form's state.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Application {

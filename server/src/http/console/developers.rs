@@ -178,8 +178,18 @@ pub(super) async fn detail(
     } else {
         String::new()
     };
+    let change =
+        if desk.session.require(RaAction::RegisterDeveloper).is_ok() && d.status == "listed" {
+            format!(
+                " · <a id=\"change\" href=\"/ra/developers/{}/registration\">{}</a>",
+                escape(&d.number),
+                escape(&tr.t("developer-change"))
+            )
+        } else {
+            String::new()
+        };
     let links = format!(
-        "<p><a id=\"trail\" href=\"/ra/developers/{}/trail\">{}</a>{remove}</p>",
+        "<p><a id=\"trail\" href=\"/ra/developers/{}/trail\">{}</a>{change}{remove}</p>",
         escape(&d.number),
         escape(&tr.t("developer-trail"))
     );

@@ -67,6 +67,10 @@ pub(super) fn routes() -> Router<AppState> {
             get(removal::confirm).post(removal::propose),
         )
         .route(
+            "/ra/developers/{number}/registration",
+            get(register::change_form).post(register::change),
+        )
+        .route(
             "/ra/developers/{number}/trail",
             get(removal::developer_trail),
         )

@@ -198,3 +198,177 @@ pub(super) async fn register(
         }
     }
 }
+
+/// The change form: the class's links, then its registration, the permission, and
+/// the policy's registration form for the class.
+fn change_page(
+    state: &AppState,
+    desk: &Desk,
+    d: &Developer,
+    class: &str,
+    s: &Sent,
+    error: Option<Refusal<'_>>,
+) -> Response {
+    let tr = &desk.lang.tr;
+    let def = state.policy().definition();
+    let classes: String = def
+        .eligibility
+        .iter()
+        .flat_map(|e| e.classes)
+        .map(|c| {
+            format!(
+                "<a class=\"class\" id=\"to-class-{0}\" href=\"/ra/developers/{1}/registration?class={0}\">{2}</a> ",
+                escape(c.name),
+                escape(&d.number),
+                escape(&tr.t_with("dev-class", &[("class", c.name), ("who", c.who)]))
+            )
+        })
+        .collect();
+    let chosen = sent(s, "registration").unwrap_or(&d.registration);
+    let registrations: String = def
+        .eligibility
+        .iter()
+        .flat_map(|e| e.registrations)
+        .map(|r| {
+            let selected = if chosen == r.name { " selected" } else { "" };
+            format!(
+                "<option value=\"{0}\"{selected}>{0}</option>",
+                escape(r.name)
+            )
+        })
+        .collect();
+    let permitted = sent(s, "permitted").map_or(d.permitted, |v| v == "on");
+    let evidence = form_for(state, class).map_or_else(String::new, |f| {
+        format!(
+            "<fieldset><legend>{}</legend>{}</fieldset>",
+            escape(&tr.t_with("dev-evidence", &[("rules", &f.rules.join(", "))])),
+            paper::fields(desk, f, s, error.as_ref())
+        )
+    });
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let body = format!(
+        "{}<p>{classes}</p><form method=\"post\" action=\"/ra/developers/{}/registration\">{}<input type=\"hidden\" name=\"class\" value=\"{}\"><p>{}</p><label for=\"registration\">{}</label><select id=\"registration\" name=\"registration\">{registrations}</select><label for=\"permitted\"><input id=\"permitted\" name=\"permitted\" type=\"checkbox\"{}> {}</label>{evidence}<p><button type=\"submit\" id=\"change\">{}</button></p></form>",
+        paper::summary(error.as_ref()),
+        escape(&d.number),
+        desk.token_field(),
+        escape(class),
+        escape(&tr.t_with("dev-class-only", &[("class", class)])),
+        escape(&tr.t("col-registration")),
+        if permitted { " checked" } else { "" },
+        escape(&tr.t("dev-permitted")),
+        escape(&tr.t("dev-change")),
+    );
+    (
+        status,
+        desk.page(
+            &tr.t_with("dev-change-title", &[("developer", &d.number)]),
+            &body,
+        ),
+    )
+        .into_response()
+}
+
+/// The developer, for a person who may register developers.
+async fn registered(state: &AppState, desk: &Desk, number: &str) -> Result<Developer, Response> {
+    desk.session
+        .require(RaAction::RegisterDeveloper)
+        .map_err(|e| desk.fail(e))?;
+    let n = number.to_string();
+    state
+        .with_ra(move |ra| {
+            ra.developer(&n)?
+                .filter(|d| d.status == "listed")
+                .ok_or_else(|| crate::ra::RaError::not_found(format!("no listed developer {n}")))
+        })
+        .await
+        .map_err(|e| desk.fail(e.into()))
+}
+
+/// `GET /ra/developers/{number}/registration[?class=]`.
+pub(super) async fn change_form(
+    State(state): State<AppState>,
+    desk: Desk,
+    axum::extract::Path(number): axum::extract::Path<String>,
+    Query(q): Query<NewQuery>,
+) -> Response {
+    let d = match registered(&state, &desk, &number).await {
+        Ok(d) => d,
+        Err(answer) => return answer,
+    };
+    let class = q.class.unwrap_or_else(|| d.class.clone());
+    // The evidence on file, for the class it was entered for.
+    let s: Sent = if class == d.class {
+        d.registration_form
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    v.as_str().map_or_else(|| v.to_string(), String::from),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    change_page(&state, &desk, &d, &class, &s, None)
+}
+
+/// `POST /ra/developers/{number}/registration`.
+pub(super) async fn change(
+    State(state): State<AppState>,
+    desk: Desk,
+    headers: HeaderMap,
+    axum::extract::Path(number): axum::extract::Path<String>,
+    ApiForm(s): ApiForm<Sent>,
+) -> Response {
+    if let Err(e) = desk.check_form(&headers, sent(&s, "csrf").unwrap_or_default()) {
+        return desk.fail(e);
+    }
+    let d = match registered(&state, &desk, &number).await {
+        Ok(d) => d,
+        Err(answer) => return answer,
+    };
+    let class = sent(&s, "class").unwrap_or_default().to_string();
+    let evidence = match form_for(&state, &class) {
+        Some(f) => {
+            let entered = entered(f, &s);
+            if let Some(refused) = paper::refusal(&desk, f, &entered) {
+                return change_page(&state, &desk, &d, &class, &s, Some(refused));
+            }
+            entered
+        }
+        None => Default::default(),
+    };
+    let change = crate::ra::RegistrationChange {
+        class: class.clone(),
+        registration: sent(&s, "registration").unwrap_or_default().to_string(),
+        permitted: sent(&s, "permitted") == Some("on"),
+        registration_form: evidence,
+    };
+    let (now, actor) = (state.now(), desk.session.staff.login.clone());
+    match state
+        .with_ra(move |ra| ra.change_registration(&number, &change, now, &actor))
+        .await
+    {
+        Ok(()) => Redirect::to(&format!("/ra/developers/{}", d.number)).into_response(),
+        Err(e) => {
+            let e = crate::http::ApiError::from(e);
+            if e.status.is_server_error() {
+                return desk.fail(e);
+            }
+            let why = e.detail.clone();
+            change_page(
+                &state,
+                &desk,
+                &d,
+                &class,
+                &s,
+                Some(Refusal { field: None, why }),
+            )
+        }
+    }
+}

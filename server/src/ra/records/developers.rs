@@ -12,7 +12,7 @@ use inkan_runtime::workflow::{Subject, Workflow};
 use super::Ra;
 use super::steps::record_opening;
 use crate::ra::error::{RaError, Result};
-use crate::ra::model::{Developer, DeveloperRemoval};
+use crate::ra::model::{Developer, DeveloperRemoval, RegistrationChange};
 
 impl Ra {
     /// Registers a developer.
@@ -27,16 +27,7 @@ impl Ra {
                 "a developer number has exactly 6 digits (R-3.1-SUB-DN)",
             ));
         }
-        let rules = self.eligibility()?;
-        if rules.class(&d.class).is_none() || rules.registration(&d.registration).is_none() {
-            let classes: Vec<&str> = rules.classes.iter().map(|c| c.name).collect();
-            let registrations: Vec<&str> = rules.registrations.iter().map(|r| r.name).collect();
-            return Err(RaError::malformed(format!(
-                "class is one of {} (R-3.2-CLASSES); registration is one of {} (R-4.1-ELIGIBLE)",
-                classes.join(", "),
-                registrations.join(", ")
-            )));
-        }
+        self.known_class(&d.class, &d.registration)?;
         let form = crate::ra::forms::check(
             self.policy,
             FormFor::Registration,
@@ -73,6 +64,67 @@ impl Ra {
                 }
                 Err(e) => Err(e.into()),
             }
+        })
+    }
+
+    /// Refuses a class or a registration the policy does not list.
+    fn known_class(&self, class: &str, registration: &str) -> Result<(), RaError> {
+        let rules = self.eligibility()?;
+        if rules.class(class).is_none() || rules.registration(registration).is_none() {
+            let classes: Vec<&str> = rules.classes.iter().map(|c| c.name).collect();
+            let registrations: Vec<&str> = rules.registrations.iter().map(|r| r.name).collect();
+            return Err(RaError::malformed(format!(
+                "class is one of {} (R-3.2-CLASSES); registration is one of {} (R-4.1-ELIGIBLE)",
+                classes.join(", "),
+                registrations.join(", ")
+            )));
+        }
+        Ok(())
+    }
+
+    /// Changes a listed developer's class, registration or permission to apply
+    /// (R-3.2-CLASSES, R-4.1-ELIGIBLE), with the policy's registration form for the
+    /// class it ends in (R-3.2-ORG-CHECK), audited in the same transaction. What it
+    /// may apply for from now on follows the new registration; nothing issued changes.
+    pub fn change_registration(
+        &mut self,
+        number: &str,
+        change: &RegistrationChange,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<(), RaError> {
+        self.known_class(&change.class, &change.registration)?;
+        let form = crate::ra::forms::check(
+            self.policy,
+            FormFor::Registration,
+            &change.class,
+            &change.registration_form,
+        )?;
+        let permitted = if change.permitted { "yes" } else { "no" };
+        let a = self.audited(
+            now,
+            actor,
+            "ra-operation",
+            &[
+                ("operation", "change-developer"),
+                ("developer", number),
+                ("class", &change.class),
+                ("registration", &change.registration),
+                ("permitted", permitted),
+            ],
+        );
+        let stored = form.json();
+        self.tx(|tx| {
+            let n = tx
+                .execute(
+                    "UPDATE developers SET class = ?2, registration = ?3, permitted = ?4, registration_form = ?5 WHERE number = ?1 AND status = 'listed'",
+                    args![number, &change.class, &change.registration, change.permitted, stored.as_deref()],
+                )
+                .map_err(RaError::from)?;
+            if n == 0 {
+                return Err(RaError::not_found(format!("no listed developer {number}")));
+            }
+            Ok(((), vec![a]))
         })
     }
 
