@@ -132,6 +132,38 @@ pub(super) fn fields(desk: &Desk, form: &Form, s: &Sent, error: Option<&Refusal<
     fields
 }
 
+/// The policy's `form` as a fieldset under the legend message `legend` (which takes
+/// the form's `rules`), if there is a form.
+pub(super) fn fieldset(
+    desk: &Desk,
+    legend: &str,
+    form: Option<&Form>,
+    s: &Sent,
+    error: Option<&Refusal<'_>>,
+) -> String {
+    form.map_or_else(String::new, |f| {
+        format!(
+            "<fieldset><legend>{}</legend>{}</fieldset>",
+            escape(
+                &desk
+                    .lang
+                    .tr
+                    .t_with(legend, &[("rules", &f.rules.join(", "))])
+            ),
+            fields(desk, f, s, error)
+        )
+    })
+}
+
+/// A page's status: 422 when it shows a refusal.
+pub(super) fn status(error: Option<&Refusal<'_>>) -> axum::http::StatusCode {
+    if error.is_some() {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    }
+}
+
 /// The error above a form, if there is one.
 pub(super) fn summary(error: Option<&Refusal<'_>>) -> String {
     error.map_or_else(String::new, |e| {

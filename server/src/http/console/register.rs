@@ -5,7 +5,7 @@
 //! API's.
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use inkan_runtime::actions::RaAction;
 use inkan_runtime::forms::{Form, FormFor};
@@ -65,18 +65,14 @@ fn page(
             format!("<option value=\"{0}\"{chosen}>{0}</option>", escape(r.name))
         })
         .collect();
-    let evidence = form_for(state, class).map_or_else(String::new, |f| {
-        format!(
-            "<fieldset><legend>{}</legend>{}</fieldset>",
-            escape(&tr.t_with("dev-evidence", &[("rules", &f.rules.join(", "))])),
-            paper::fields(desk, f, s, error.as_ref())
-        )
-    });
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let evidence = paper::fieldset(
+        desk,
+        "dev-evidence",
+        form_for(state, class),
+        s,
+        error.as_ref(),
+    );
+    let status = paper::status(error.as_ref());
     let body = format!(
         "{}<form method=\"post\" action=\"/ra/developers\">{}<input type=\"hidden\" name=\"class\" value=\"{}\">{own}<label for=\"registration\">{}</label><select id=\"registration\" name=\"registration\">{registrations}</select><label for=\"permitted\"><input id=\"permitted\" name=\"permitted\" type=\"checkbox\"{}> {}</label>{evidence}<p><button type=\"submit\" id=\"register\">{}</button></p></form>",
         paper::summary(error.as_ref()),
@@ -238,18 +234,14 @@ fn change_page(
         })
         .collect();
     let permitted = sent(s, "permitted").map_or(d.permitted, |v| v == "on");
-    let evidence = form_for(state, class).map_or_else(String::new, |f| {
-        format!(
-            "<fieldset><legend>{}</legend>{}</fieldset>",
-            escape(&tr.t_with("dev-evidence", &[("rules", &f.rules.join(", "))])),
-            paper::fields(desk, f, s, error.as_ref())
-        )
-    });
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let evidence = paper::fieldset(
+        desk,
+        "dev-evidence",
+        form_for(state, class),
+        s,
+        error.as_ref(),
+    );
+    let status = paper::status(error.as_ref());
     let body = format!(
         "{}<p>{classes}</p><form method=\"post\" action=\"/ra/developers/{}/registration\">{}<input type=\"hidden\" name=\"class\" value=\"{}\"><p>{}</p><label for=\"registration\">{}</label><select id=\"registration\" name=\"registration\">{registrations}</select><label for=\"permitted\"><input id=\"permitted\" name=\"permitted\" type=\"checkbox\"{}> {}</label>{evidence}<p><button type=\"submit\" id=\"change\">{}</button></p></form>",
         paper::summary(error.as_ref()),

@@ -62,18 +62,8 @@ fn page(
     let mut reasons: Vec<&str> = choices.iter().map(|(_, r)| *r).collect();
     reasons.sort_unstable();
     reasons.dedup();
-    let paper = form.map_or_else(String::new, |f| {
-        format!(
-            "<fieldset><legend>{}</legend>{}</fieldset>",
-            escape(&tr.t_with("revoke-manager-form", &[("rules", &f.rules.join(", "))])),
-            paper::fields(desk, f, s, error.as_ref())
-        )
-    });
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let paper = paper::fieldset(desk, "revoke-manager-form", form, s, error.as_ref());
+    let status = paper::status(error.as_ref());
     let body = format!(
         "{}<form method=\"post\" action=\"/ra/revocations\">{}<input type=\"hidden\" name=\"developer\" value=\"{dev}\"><label for=\"serial\">{}</label><input id=\"serial\" name=\"serial\" value=\"{}\" required><label for=\"reason\">{}</label>{}<label for=\"requested_by\">{}</label>{}{paper}<p><button type=\"submit\" id=\"record\">{}</button></p></form>",
         paper::summary(error.as_ref()),
