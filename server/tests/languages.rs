@@ -174,3 +174,76 @@ async fn a_policy_that_names_no_language_speaks_english() {
     assert_whole("/", "en", &html);
     assert!(!html.contains("/language?"), "{html}");
 }
+
+/// Every console page, in each language, for the roles that see it: no missing
+/// message anywhere, and the page speaks the language asked for.
+#[tokio::test]
+async fn every_console_page_speaks_each_language_without_a_hole() {
+    let h = start().await;
+    let passwords = approved(&h, "975101", "m@lang.example", &["000001"]).await;
+    let (s, v) = enroll(&h, &passwords[0].1, &csr(1)).await;
+    assert_eq!(s, 201, "{v}");
+    let serial = v["serial"].as_str().unwrap().to_string();
+    let revocation = revocation_form(&h, &serial, "975101", "key-compromise").await;
+    let (s, v) = post(
+        &staff(&h, "sam").await,
+        format!("{}/api/ra/developers/975101/removal", h.base),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let removal = v["id"].as_i64().unwrap();
+    let pages = [
+        ("olive", "/ra".to_string()),
+        ("olive", "/ra/developers?q=975".to_string()),
+        ("olive", "/ra/developers/new".to_string()),
+        ("olive", "/ra/developers/new?class=A".to_string()),
+        ("olive", "/ra/developers/975101".to_string()),
+        ("olive", "/ra/developers/975101/registration".to_string()),
+        ("olive", "/ra/developers/975101/trail".to_string()),
+        ("olive", format!("/ra/certificates/{serial}/trail")),
+        ("olive", "/ra/applications/new?developer=975101".to_string()),
+        ("olive", "/ra/applications/1".to_string()),
+        (
+            "olive",
+            format!("/ra/revocations/new?developer=975101&serial={serial}"),
+        ),
+        ("olive", format!("/ra/revocations/{revocation}")),
+        ("olive", format!("/ra/removals/{removal}")),
+        ("sam", "/ra".to_string()),
+        ("sam", "/ra/developers/975101/removal".to_string()),
+        ("erin", "/ra".to_string()),
+        ("fay", "/ra".to_string()),
+    ];
+    for lang in ["ja", "en"] {
+        let (_, login) = page(&h, "/ra/login", lang, None).await;
+        assert_whole("/ra/login", lang, &login);
+        for who in ["olive", "sam", "erin", "fay"] {
+            let c = reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
+            let r = c
+                .post(format!("{}/ra/login", h.base))
+                .form(&[("login", who), ("password", PASSWORD)])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 303, "{who}");
+            for (_, path) in pages.iter().filter(|(w, _)| *w == who) {
+                let r = c
+                    .get(format!("{}{path}", h.base))
+                    .header("accept-language", lang)
+                    .header("accept", "text/html")
+                    .send()
+                    .await
+                    .unwrap();
+                let status = r.status();
+                let html = r.text().await.unwrap();
+                assert_eq!(status, 200, "{who} {path}: {html}");
+                assert_whole(path, lang, &html);
+            }
+        }
+    }
+}
