@@ -145,6 +145,14 @@ pub async fn start_at(
     });
     let def = state.policy().definition();
     tracing::info!(%addr, policy = def.id, policy_sha256 = def.sha256, "inkan serve listening");
+    // Behind a TLS proxy on this host every client looks like loopback, and /metrics
+    // answers loopback without a token.
+    if config.public_url.starts_with("https://") && config.metrics_token_sha256.is_none() {
+        tracing::warn!(
+            public_url = %config.public_url,
+            "public_url is https (a proxy in front?) and no metrics token is set: /metrics answers every client the proxy forwards; set metrics_token_sha256"
+        );
+    }
     if let Some(reason) = state.custody_waiver() {
         tracing::warn!(
             rule = "R-6.2-HSM",

@@ -470,16 +470,20 @@ async fn a_removal_shows_its_consequences_first_and_a_second_person_carries_it_o
     assert!(revoked(&h), "the countersignature revokes");
 
     // The trails name what happened, in order.
-    let (_, trail) = page(&olive, format!("{}/ra/developers/976201/trail", h.base)).await;
+    // An operator reads no trail (the log names every person's actions); the
+    // supervisor, who reviews them, does.
+    let (s, _) = page(&olive, format!("{}/ra/developers/976201/trail", h.base)).await;
+    assert_eq!(s, 403);
+    let (_, trail) = page(&sam, format!("{}/ra/developers/976201/trail", h.base)).await;
     let issued = trail.find("certificate-issued").expect("issued");
     let gone = trail.find("certificate-revoked").expect("revoked");
     assert!(issued < gone, "{trail}");
-    let (_, trail) = page(&olive, format!("{}/ra/certificates/{serial}/trail", h.base)).await;
+    let (_, trail) = page(&sam, format!("{}/ra/certificates/{serial}/trail", h.base)).await;
     assert!(
         trail.contains("certificate-revoked") && trail.contains("developer-removed"),
         "{trail}"
     );
-    let (s, _) = page(&olive, format!("{}/ra/certificates/not-hex/trail", h.base)).await;
+    let (s, _) = page(&sam, format!("{}/ra/certificates/not-hex/trail", h.base)).await;
     assert_eq!(s, 400);
 }
 
@@ -586,9 +590,56 @@ async fn a_changed_registration_decides_the_next_application() {
     )
     .await;
     assert_eq!(s, 403, "a provisional registrant without permission: {v}");
-    let (_, trail) = page(&olive, format!("{}/ra/developers/976401/trail", h.base)).await;
+    let (sam, _) = logged_in(&h, "sam").await;
+    let (_, trail) = page(&sam, format!("{}/ra/developers/976401/trail", h.base)).await;
     assert!(
         trail.contains("change-developer") && trail.contains("provisional"),
         "{trail}"
+    );
+}
+
+/// The API and the console agree on who sees a case: the examiner, who may not read
+/// revocation requests under the JPCERT policies, sees one while it waits for their
+/// examination, through both, and neither once it has moved on; the facility
+/// administrator, who takes no step in them, is refused before anything is read.
+#[tokio::test]
+async fn whoever_acts_on_a_case_sees_it_through_the_api_and_the_console_alike() {
+    let h = start().await;
+    let passwords = approved(&h, "976501", "m@sees.example", &["000001"]).await;
+    let (s, v) = enroll(&h, &passwords[0].1, &csr(1)).await;
+    assert_eq!(s, 201, "{v}");
+    let id = revocation_form(&h, v["serial"].as_str().unwrap(), "976501", "key-loss").await;
+    let api = format!("{}/api/ra/revocations/{id}", h.base);
+    let erin = staff(&h, "erin").await;
+    let (s, v) = get(&erin, api.clone()).await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = get(&erin, format!("{}/api/ra/revocations?queue=mine", h.base)).await;
+    assert_eq!(
+        (s, v["items"].as_array().map(Vec::len)),
+        (200, Some(1)),
+        "{v}"
+    );
+    let (s, _) = get(&erin, format!("{}/api/ra/revocations", h.base)).await;
+    assert_eq!(s, 403, "the whole list is for readers");
+    let (s, v) = step(
+        &h,
+        "erin",
+        "revocations",
+        id,
+        "examine-revocation-form",
+        true,
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, _) = get(&erin, api.clone()).await;
+    assert_eq!(s, 403, "no longer theirs to see");
+    let (console, _) = logged_in(&h, "erin").await;
+    let (s, _) = page(&console, format!("{}/ra/revocations/{id}", h.base)).await;
+    assert_eq!(s, 403);
+    let fay = staff(&h, "fay").await;
+    let (s, _) = get(&fay, format!("{}/api/ra/revocations/999999", h.base)).await;
+    assert_eq!(
+        s, 403,
+        "refused before a missing case could be told from another"
     );
 }

@@ -153,11 +153,45 @@ pub(super) async fn removal_step(
     step(state, session, Subject::DeveloperRemoval, id, body).await
 }
 
+/// Reads case `id` of `subject` with `fetch` for a staff member who may see it: one
+/// whose role may `read` such cases, or takes a step this one waits for
+/// ([`workflow::may_see`]); a role that does neither is refused before anything is read.
+pub(super) async fn read_case<T: Send + 'static>(
+    state: &AppState,
+    session: &Session,
+    subject: Subject,
+    id: i64,
+    read: RaAction,
+    fetch: fn(&crate::ra::Ra, i64) -> Result<T, RaError>,
+) -> Result<T, ApiError> {
+    if !workflow::acts_in(state.policy(), &session.staff.role, subject) {
+        session.require(read)?;
+    }
+    let staff = session.staff.clone();
+    Ok(state
+        .with_both(move |ca, ra| {
+            let record = fetch(ra, id)?;
+            let case = Case::load(ca.policy(), ra, subject, id)?;
+            workflow::may_see(ca.policy(), &staff, read, &case)?;
+            Ok::<_, RaError>(record)
+        })
+        .await?)
+}
+
 pub(super) async fn get_removal(
     State(state): State<AppState>,
     session: Session,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<DeveloperRemoval>, ApiError> {
-    session.require(RaAction::ReadDeveloper)?;
-    Ok(axum::Json(state.with_ra(move |ra| ra.removal(id)).await?))
+    Ok(axum::Json(
+        read_case(
+            &state,
+            &session,
+            Subject::DeveloperRemoval,
+            id,
+            RaAction::ReadDeveloper,
+            |ra, id| ra.removal(id),
+        )
+        .await?,
+    ))
 }

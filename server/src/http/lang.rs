@@ -91,7 +91,14 @@ pub(super) struct Switch {
 pub(super) async fn switch(State(state): State<AppState>, Query(q): Query<Switch>) -> Response {
     let back = q
         .back
-        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
+        // A path of this site: no scheme-relative `//`, no backslash, and nothing a
+        // browser strips from a URL before reading it (tab, CR, LF turn `/\t/x` into
+        // `//x`), nor anything else but visible ASCII.
+        .filter(|b| {
+            b.starts_with('/')
+                && !b.starts_with("//")
+                && b.bytes().all(|c| c.is_ascii_graphic() && c != b'\\')
+        })
         .unwrap_or_else(|| "/".into());
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, back)]).into_response();
     if let Some(lang) = Language::from_name(&q.to).filter(|l| offered(&state).contains(l))

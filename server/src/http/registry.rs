@@ -34,8 +34,9 @@ pub(super) async fn login(
         .with_ra(move |ra| ra.login(&body.login, &body.password, now, minutes))
         .await?;
     let cookie = format!(
-        "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
-        minutes * 60
+        "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
+        minutes * 60,
+        super::console::secure(&state.config().public_url)
     );
     Ok((
         [(header::SET_COOKIE, cookie)],
@@ -157,8 +158,15 @@ pub(super) async fn get_application(
     session: Session,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<Application>, ApiError> {
-    session.require(RaAction::ReadApplication)?;
     Ok(axum::Json(
-        state.with_ra(move |ra| ra.application(id)).await?,
+        super::cases::read_case(
+            &state,
+            &session,
+            Subject::Application,
+            id,
+            RaAction::ReadApplication,
+            |ra, id| ra.application(id),
+        )
+        .await?,
     ))
 }

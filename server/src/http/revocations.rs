@@ -64,9 +64,16 @@ pub(super) async fn get_revocation(
     session: Session,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<RevocationRequest>, ApiError> {
-    session.require(RaAction::ReadRevocation)?;
     Ok(axum::Json(
-        state.with_ra(move |ra| ra.revocation(id)).await?,
+        super::cases::read_case(
+            &state,
+            &session,
+            Subject::Revocation,
+            id,
+            RaAction::ReadRevocation,
+            |ra, id| ra.revocation(id),
+        )
+        .await?,
     ))
 }
 

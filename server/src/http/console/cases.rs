@@ -159,6 +159,11 @@ async fn load<T: Send + 'static>(
     read: RaAction,
     fetch: fn(&crate::ra::Ra, i64) -> Result<T, RaError>,
 ) -> Result<(T, Case), Response> {
+    // A role that neither reads nor acts on this kind of case learns nothing, not even
+    // whether the case exists.
+    if !crate::ra::workflow::acts_in(state.policy(), &desk.session.staff.role, subject) {
+        desk.session.require(read).map_err(|e| desk.fail(e))?;
+    }
     let (record, case) = state
         .with_both(move |ca, ra| {
             let record = fetch(ra, id)?;

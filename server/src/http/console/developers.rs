@@ -147,18 +147,26 @@ pub(super) async fn detail(
     } else {
         String::new()
     };
+    let reads_trails = desk.session.require(super::removal::TRAIL).is_ok();
     let certificates: Vec<Vec<String>> = serials
         .iter()
         .map(|s| {
             vec![
                 format!("<code>{}</code>", escape(s)),
                 format!(
-                    "<a class=\"revoke\" href=\"/ra/revocations/new?developer={}&amp;serial={}\">{}</a> · <a class=\"trail\" href=\"/ra/certificates/{}/trail\">{}</a>",
+                    "<a class=\"revoke\" href=\"/ra/revocations/new?developer={}&amp;serial={}\">{}</a>{}",
                     escape(&d.number),
                     escape(s),
                     escape(&tr.t("developer-revoke")),
-                    escape(s),
-                    escape(&tr.t("developer-trail"))
+                    if reads_trails {
+                        format!(
+                            " · <a class=\"trail\" href=\"/ra/certificates/{}/trail\">{}</a>",
+                            escape(s),
+                            escape(&tr.t("developer-trail"))
+                        )
+                    } else {
+                        String::new()
+                    }
                 ),
             ]
         })
@@ -188,11 +196,16 @@ pub(super) async fn detail(
         } else {
             String::new()
         };
-    let links = format!(
-        "<p><a id=\"trail\" href=\"/ra/developers/{}/trail\">{}</a>{change}{remove}</p>",
-        escape(&d.number),
-        escape(&tr.t("developer-trail"))
-    );
+    let trail = if reads_trails {
+        format!(
+            "<a id=\"trail\" href=\"/ra/developers/{}/trail\">{}</a>",
+            escape(&d.number),
+            escape(&tr.t("developer-trail"))
+        )
+    } else {
+        String::new()
+    };
+    let links = format!("<p>{trail}{change}{remove}</p>");
     let body = format!(
         "{}{links}{new}<h2>{}</h2>{}",
         table(tr, "developer", &["col-field", "col-value"], &facts),

@@ -90,6 +90,8 @@ pub(super) struct Desk {
     pub csrf: String,
     /// Whether the client reads HTML (a browser) rather than problem documents.
     pub html: bool,
+    /// The origin people reach the service at (`public_url`'s scheme and authority).
+    origin: String,
 }
 
 /// Whether the request's `Accept` prefers HTML: a browser at the console.
@@ -113,6 +115,7 @@ impl FromRequestParts<AppState> for Desk {
                 lang,
                 csrf: csrf_for(token.as_deref().unwrap_or_default()),
                 html,
+                origin: origin_of(&state.config().public_url),
             }),
             // Not logged in, or the session expired: to the login form.
             Err(e) if e.status == StatusCode::UNAUTHORIZED && html => {
@@ -131,9 +134,40 @@ fn csrf_for(token: &str) -> String {
     hex::encode(h.finalize())
 }
 
-/// Refuses a form sent by another site: by its `Sec-Fetch-Site` or `Origin`, and, for
-/// a logged-in form, by its token.
-fn same_site(headers: &HeaderMap, expected: Option<&str>, sent: &str) -> Result<(), ApiError> {
+/// The origin (scheme and authority) of a URL such as `public_url`.
+fn origin_of(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+            format!(
+                "{}://{}",
+                scheme.to_ascii_lowercase(),
+                authority.to_ascii_lowercase()
+            )
+        }
+        None => String::new(),
+    }
+}
+
+/// The `Secure` attribute for the session cookie when people reach the service over
+/// TLS (a proxy in front), so no plain-HTTP request ever carries the session.
+pub(super) fn secure(public_url: &str) -> &'static str {
+    if public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    }
+}
+
+/// Refuses a form sent by another site: by its `Sec-Fetch-Site`, or by an `Origin`
+/// that is neither the service's public origin (`public`, set behind a proxy) nor the
+/// host the request names; and, for a logged-in form, by its token.
+fn same_site(
+    headers: &HeaderMap,
+    public: &str,
+    expected: Option<&str>,
+    sent: &str,
+) -> Result<(), ApiError> {
     let refuse = || ApiError::rejected(StatusCode::FORBIDDEN, "csrf-refused");
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
         && !matches!(site, "same-origin" | "none")
@@ -144,9 +178,11 @@ fn same_site(headers: &HeaderMap, expected: Option<&str>, sent: &str) -> Result<
         let host = headers
             .get(header::HOST)
             .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        let origin_host = origin.split_once("://").map_or("", |(_, h)| h);
-        if origin_host != host {
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let origin = origin_of(origin);
+        let names_host = origin.split_once("://").is_some_and(|(_, h)| h == host);
+        if origin != public && !names_host {
             return Err(refuse());
         }
     }
@@ -161,27 +197,24 @@ fn same_site(headers: &HeaderMap, expected: Option<&str>, sent: &str) -> Result<
 }
 
 impl Desk {
-    /// Refuses unless the policy lets this person's role `read` the case, or take a
-    /// step it waits for: whoever acts on a case sees what they act on.
+    /// Refuses unless this person may see `case` ([`crate::ra::workflow::may_see`]).
     pub fn may_see(
         &self,
         read: RaAction,
         case: &crate::ra::workflow::Case,
         policy: &dyn inkan_runtime::policy::Policy,
     ) -> Result<(), ApiError> {
-        let role = &self.session.staff.role;
-        let acts = crate::ra::workflow::next(policy, case)
-            .iter()
-            .any(|n| n.roles.iter().any(|r| r == role));
-        if acts {
-            return Ok(());
-        }
-        self.session.require(read).map(|_| ())
+        Ok(crate::ra::workflow::may_see(
+            policy,
+            &self.session.staff,
+            read,
+            case,
+        )?)
     }
 
     /// Refuses this form unless this console's page sent it.
     pub fn check_form(&self, headers: &HeaderMap, sent: &str) -> Result<(), ApiError> {
-        same_site(headers, Some(&self.csrf), sent)
+        same_site(headers, &self.origin, Some(&self.csrf), sent)
     }
 
     /// The hidden field every form of the console carries.
@@ -276,7 +309,7 @@ pub(super) async fn login(
     headers: HeaderMap,
     ApiForm(form): ApiForm<LoginForm>,
 ) -> Response {
-    if let Err(e) = same_site(&headers, None, "") {
+    if let Err(e) = same_site(&headers, &origin_of(&state.config().public_url), None, "") {
         return (
             e.status,
             login_form(&lang, Some(&lang.tr.t("csrf-refused"))),
@@ -291,8 +324,9 @@ pub(super) async fn login(
     match answer {
         Ok((token, _)) => {
             let cookie = format!(
-                "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
-                minutes * 60
+                "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
+                minutes * 60,
+                secure(&state.config().public_url)
             );
             ([(header::SET_COOKIE, cookie)], Redirect::to("/ra")).into_response()
         }
@@ -328,7 +362,10 @@ pub(super) async fn logout(
     {
         return desk.fail(e.into());
     }
-    let gone = format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    let gone = format!(
+        "{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0{}",
+        secure(&state.config().public_url)
+    );
     ([(header::SET_COOKIE, gone)], Redirect::to("/ra/login")).into_response()
 }
 
@@ -353,21 +390,29 @@ mod tests {
             ("origin", "https://ra.example:8443"),
         ]);
         let token = csrf_for("session");
-        assert!(same_site(&ok, Some(&token), &token).is_ok());
-        assert!(same_site(&ok, Some(&token), "").is_err());
-        assert!(same_site(&ok, Some(&token), &csrf_for("another session")).is_err());
+        assert!(same_site(&ok, "", Some(&token), &token).is_ok());
+        assert!(same_site(&ok, "", Some(&token), "").is_err());
+        assert!(same_site(&ok, "", Some(&token), &csrf_for("another session")).is_err());
         let other = headers(&[
             ("host", "ra.example:8443"),
             ("origin", "https://evil.example"),
         ]);
-        assert!(same_site(&other, Some(&token), &token).is_err());
-        assert!(same_site(&other, None, "").is_err());
+        assert!(same_site(&other, "", Some(&token), &token).is_err());
+        assert!(same_site(&other, "", None, "").is_err());
         let cross = headers(&[
             ("host", "ra.example:8443"),
             ("sec-fetch-site", "cross-site"),
         ]);
-        assert!(same_site(&cross, None, "").is_err());
+        assert!(same_site(&cross, "", None, "").is_err());
+        // Behind a proxy: the browser's origin is the public one, the host is not.
+        let proxied = headers(&[("host", "127.0.0.1:8443"), ("origin", "https://RA.example")]);
+        assert!(same_site(&proxied, "https://ra.example", Some(&token), &token).is_ok());
+        assert!(same_site(&proxied, "http://ra.example", Some(&token), &token).is_err());
+        assert_eq!(
+            origin_of("https://ra.example:8443/path?q"),
+            "https://ra.example:8443"
+        );
         let typed = headers(&[("host", "ra.example:8443"), ("sec-fetch-site", "none")]);
-        assert!(same_site(&typed, None, "").is_ok());
+        assert!(same_site(&typed, "", None, "").is_ok());
     }
 }

@@ -119,10 +119,24 @@ pub(super) async fn queues(State(state): State<AppState>, desk: Desk) -> Respons
             let revs = revs
                 .map(|s| ra.list_revocations(&s, 0, lists::MAX_PAGE, now))
                 .transpose()?;
+            // Every overdue request, as the API's list and the metrics count them
+            // (including one whose workflow this policy no longer has).
             let overdue = if overdue {
-                let open = lists::open(ca.policy(), Subject::Revocation);
-                let rows = ra.list_revocations(&open, 0, lists::MAX_PAGE, now)?;
-                Some(rows.into_iter().filter(|r| r.overdue).collect::<Vec<_>>())
+                Some(
+                    ra.overdue(now)?
+                        .into_iter()
+                        .map(|r| RevocationRow {
+                            id: r.id,
+                            serial: r.serial,
+                            developer: r.developer,
+                            reason: r.reason,
+                            workflow: r.workflow,
+                            status: r.status,
+                            deadline_at: r.deadline_at,
+                            overdue: true,
+                        })
+                        .collect::<Vec<_>>(),
+                )
             } else {
                 None
             };

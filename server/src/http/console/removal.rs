@@ -110,6 +110,10 @@ pub(super) async fn propose(
     }
 }
 
+/// Who reads audit trails: the log names every person's actions, which the policy gives
+/// to the role that reviews them (R-5.2-DUAL-CHECK's review, R-5.4-RA-EVENTS).
+pub(super) const TRAIL: RaAction = RaAction::ReviewActions;
+
 fn trail_page(desk: &Desk, title: &str, entries: &[TrailEntry]) -> Response {
     let rows: Vec<Vec<String>> = entries
         .iter()
@@ -143,7 +147,7 @@ pub(super) async fn developer_trail(
     desk: Desk,
     Path(number): Path<String>,
 ) -> Response {
-    if let Err(e) = desk.session.require(RaAction::ReadDeveloper) {
+    if let Err(e) = desk.session.require(TRAIL) {
         return desk.fail(e);
     }
     let n = number.clone();
@@ -165,7 +169,7 @@ pub(super) async fn certificate_trail(
     desk: Desk,
     Path(serial): Path<String>,
 ) -> Response {
-    if let Err(e) = desk.session.require(RaAction::ReadDeveloper) {
+    if let Err(e) = desk.session.require(TRAIL) {
         return desk.fail(e);
     }
     let s = serial.clone();

@@ -36,6 +36,14 @@ fn choices(state: &AppState, desk: &Desk) -> Vec<(Requester, &'static str)> {
     out
 }
 
+/// The refusal of a role that may open no revocation case.
+fn may_not() -> crate::http::ApiError {
+    crate::ra::RaError::forbidden(
+        "under this policy your role opens no revocation request (R-4.9-WHO)",
+    )
+    .into()
+}
+
 fn select(id: &str, options: &[&str], chosen: Option<&str>) -> String {
     let options: String = options
         .iter()
@@ -100,6 +108,9 @@ pub(super) async fn new(
     desk: Desk,
     Query(q): Query<NewQuery>,
 ) -> Response {
+    if choices(&state, &desk).is_empty() {
+        return desk.fail(may_not());
+    }
     let developer = q.developer.trim();
     match form_of(&state, developer, FormFor::Revocation).await {
         Ok(form) => {
@@ -119,6 +130,9 @@ pub(super) async fn record(
 ) -> Response {
     if let Err(e) = desk.check_form(&headers, sent(&s, "csrf").unwrap_or_default()) {
         return desk.fail(e);
+    }
+    if choices(&state, &desk).is_empty() {
+        return desk.fail(may_not());
     }
     let developer = sent(&s, "developer").unwrap_or_default().trim().to_string();
     let form = match form_of(&state, &developer, FormFor::Revocation).await {

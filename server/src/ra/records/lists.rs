@@ -239,7 +239,7 @@ impl Ra {
         let within = format!("%{escaped}%");
         self.rows(
             "SELECT number, name, class, registration, status FROM developers
-             WHERE number > ?1 AND (number LIKE ?2 ESCAPE '\\' OR name LIKE ?3 ESCAPE '\\')
+             WHERE number > ?1 AND (number LIKE ?2 ESCAPE '\\' OR lower(name) LIKE lower(?3) ESCAPE '\\')
              ORDER BY number LIMIT ?4",
             args![after, prefix.as_str(), within.as_str(), limit(n)],
             |r| {

@@ -12,8 +12,11 @@ use inkan_runtime::sql::Param;
 use super::Ra;
 use crate::ra::error::{RaError, Result};
 
-/// The most entries a trail shows.
+/// The most entries a trail shows: the newest.
 pub const MAX_TRAIL: i64 = 500;
+
+/// The most certificates of one developer a trail searches for: the newest.
+const MAX_SERIALS: i64 = 64;
 
 /// One entry of a trail.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -49,9 +52,10 @@ impl Ra {
         if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
             return Err(RaError::malformed("a developer number is digits"));
         }
+        // Its newest certificates: one search term each, so a bounded number.
         let serials: Vec<String> = self.rows(
-            "SELECT h.serial FROM holders h JOIN applications a ON a.id = h.application WHERE a.developer = ?1 AND h.serial IS NOT NULL",
-            args![number],
+            "SELECT h.serial FROM holders h JOIN applications a ON a.id = h.application WHERE a.developer = ?1 AND h.serial IS NOT NULL ORDER BY h.id DESC LIMIT ?2",
+            args![number, MAX_SERIALS],
             |r| r.get(0),
         )?;
         let mut patterns = vec![format!("%\"developer\":\"{number}\"%")];
@@ -79,13 +83,16 @@ impl Ra {
             .collect();
         let mut params: Vec<Param<'_>> = vec![Param::Int(MAX_TRAIL)];
         params.extend(patterns.iter().map(|p| Param::Text(p.as_str())));
-        self.rows(
+        // The newest entries, shown oldest first.
+        let mut entries = self.rows(
             &format!(
-                "SELECT seq, at, actor, event, details FROM audit WHERE {} ORDER BY seq LIMIT ?1",
+                "SELECT seq, at, actor, event, details FROM audit WHERE {} ORDER BY seq DESC LIMIT ?1",
                 terms.join(" OR ")
             ),
             &params,
             entry,
-        )
+        )?;
+        entries.reverse();
+        Ok(entries)
     }
 }
