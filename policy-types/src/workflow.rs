@@ -52,6 +52,18 @@ names!(Subject { Application = "application", Revocation = "revocation", Develop
 names!(Effect { IssuePasswords = "issue-passwords", MailConfirmationLink = "mail-confirmation-link", Revoke = "revoke", RemoveDeveloper = "remove-developer" });
 names!(Requester { ApplicantManager = "applicant-manager", Ca = "ca" });
 
+impl Subject {
+    /// The action that reads cases of this kind: whoever takes a step of one must hold
+    /// it (the compiler refuses a policy where a role acts on what it may not read).
+    pub fn read_action(self) -> RaAction {
+        match self {
+            Subject::Application => RaAction::ReadApplication,
+            Subject::Revocation => RaAction::ReadRevocation,
+            Subject::DeveloperRemoval => RaAction::ReadDeveloper,
+        }
+    }
+}
+
 impl Effect {
     /// The kind of case this effect can act on.
     pub fn subject(self) -> Subject {

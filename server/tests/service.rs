@@ -450,7 +450,7 @@ async fn r_5_2_ra_roles_every_route_checks_session_and_role() {
             "GET",
             "/api/ra/revocations/1",
             "",
-            &["operator", "supervisor"],
+            &["operator", "supervisor", "examiner"],
         ),
         (
             "POST",

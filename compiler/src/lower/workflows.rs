@@ -69,6 +69,7 @@ impl Cx<'_> {
         let emergency = w.emergency.as_ref().is_some_and(|e| e.value);
         let steps: Vec<Step> = steps.into_iter().map(|(_, s)| s).collect();
         self.checked_by_two(w, subject, &steps);
+        self.actors_read(w, subject, &steps, cx);
         if subject == Subject::Revocation && !steps.iter().any(|s| s.then == Some(Effect::Revoke)) {
             self.err(
                 Diagnostic::error(
@@ -381,6 +382,37 @@ impl Cx<'_> {
             .note("CPS 5.2.4: even when roles are combined, each action is checked by more than one person")
             .rules(["R-5.2-SEPARATION"]),
         );
+    }
+
+    /// R-5.2-RA-ROLES: a role that takes a step of a case may read such cases, so the
+    /// service never asks someone to decide on what it may not show them.
+    fn actors_read(&mut self, w: &RawWorkflow, subject: Subject, steps: &[Step], cx: &Context<'_>) {
+        let read = subject.read_action();
+        for s in steps {
+            let By::Staff(a) = s.by else { continue };
+            for r in cx
+                .roles
+                .iter()
+                .filter(|r| r.may.contains(&a) && !r.may.contains(&read))
+            {
+                self.err(
+                    Diagnostic::error(
+                        "step-without-read",
+                        Some(span_of(&w.name)),
+                        format!(
+                            "the {} takes `{}` in `{}` but may not `{}`",
+                            r.name,
+                            a.name(),
+                            w.name.value,
+                            read.name()
+                        ),
+                    )
+                    .label("a role that acts on a case must be able to read it")
+                    .help(format!("add `{}` to the {}'s `may`", read.name(), r.name))
+                    .rules(["R-5.2-RA-ROLES"]),
+                );
+            }
+        }
     }
 
     /// R-5.2-DUAL-CHECK: each role of the dual check takes a step of every workflow

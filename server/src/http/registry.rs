@@ -159,14 +159,9 @@ pub(super) async fn get_application(
     Path(id): Path<i64>,
 ) -> Result<axum::Json<Application>, ApiError> {
     Ok(axum::Json(
-        super::cases::read_case(
-            &state,
-            &session,
-            Subject::Application,
-            id,
-            RaAction::ReadApplication,
-            |ra, id| ra.application(id),
-        )
+        super::cases::read_case(&state, &session, id, RaAction::ReadApplication, |ra, id| {
+            ra.application(id)
+        })
         .await?,
     ))
 }

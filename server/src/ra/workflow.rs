@@ -199,31 +199,6 @@ pub fn step_actions(policy: &dyn Policy, subject: Subject) -> Vec<RaAction> {
     v
 }
 
-/// Whether the policy gives `role` a step in any workflow of `subject`.
-pub fn acts_in(policy: &dyn Policy, role: &str, subject: Subject) -> bool {
-    policy
-        .definition()
-        .workflows
-        .iter()
-        .filter(|w| w.subject == subject)
-        .flat_map(|w| w.steps)
-        .any(|s| matches!(s.by, By::Staff(a) if policy.may(role, a)))
-}
-
-/// Refuses unless `staff` may see `case`: their role may `read` cases of its kind, or
-/// takes a step the case waits for. Whoever acts on a case sees what they act on (the
-/// examiner examines a revocation form it may not otherwise read); the API and the
-/// console ask this one question.
-pub fn may_see(policy: &dyn Policy, staff: &Staff, read: RaAction, case: &Case) -> Result<()> {
-    let acts = next(policy, case)
-        .iter()
-        .any(|n| n.roles.iter().any(|r| *r == staff.role));
-    if acts {
-        return Ok(());
-    }
-    permissions::check(policy, staff, read)
-}
-
 /// A step a case can take next, for answers and pages.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Next {

@@ -33,7 +33,6 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use inkan_runtime::actions::RaAction;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -197,21 +196,6 @@ fn same_site(
 }
 
 impl Desk {
-    /// Refuses unless this person may see `case` ([`crate::ra::workflow::may_see`]).
-    pub fn may_see(
-        &self,
-        read: RaAction,
-        case: &crate::ra::workflow::Case,
-        policy: &dyn inkan_runtime::policy::Policy,
-    ) -> Result<(), ApiError> {
-        Ok(crate::ra::workflow::may_see(
-            policy,
-            &self.session.staff,
-            read,
-            case,
-        )?)
-    }
-
     /// Refuses this form unless this console's page sent it.
     pub fn check_form(&self, headers: &HeaderMap, sent: &str) -> Result<(), ApiError> {
         same_site(headers, &self.origin, Some(&self.csrf), sent)
