@@ -153,17 +153,18 @@ pub(super) async fn removal_step(
     step(state, session, Subject::DeveloperRemoval, id, body).await
 }
 
-/// Reads case `id` of `subject` with `fetch`, for a role the policy lets `read` such
-/// cases (checked before anything is read). Every role that takes a step of a case may
-/// read it: the compiler refuses a policy where one may not (`step-without-read`).
+/// Reads case `id` of `subject` with `fetch`, for a role the policy lets read such
+/// cases (`Subject::read_action`, checked before anything is read). Every role that
+/// takes a step of a case may read it: the compiler refuses a policy where one may not
+/// (`step-without-read`).
 pub(super) async fn read_case<T: Send + 'static>(
     state: &AppState,
     session: &Session,
+    subject: Subject,
     id: i64,
-    read: RaAction,
     fetch: fn(&crate::ra::Ra, i64) -> Result<T, RaError>,
 ) -> Result<T, ApiError> {
-    session.require(read)?;
+    session.require(subject.read_action())?;
     Ok(state.with_ra(move |ra| fetch(ra, id)).await?)
 }
 
@@ -173,7 +174,7 @@ pub(super) async fn get_removal(
     Path(id): Path<i64>,
 ) -> Result<axum::Json<DeveloperRemoval>, ApiError> {
     Ok(axum::Json(
-        read_case(&state, &session, id, RaAction::ReadDeveloper, |ra, id| {
+        read_case(&state, &session, Subject::DeveloperRemoval, id, |ra, id| {
             ra.removal(id)
         })
         .await?,

@@ -42,6 +42,22 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiForm<
     }
 }
 
+/// The `Set-Cookie` value of a staff session holding `token` for `minutes` (0 ends
+/// it): never readable by scripts, never sent by another site, and `Secure` when
+/// people reach the service over TLS (`public_url` https), so no plain-HTTP request
+/// ever carries it.
+pub fn session_cookie(token: &str, minutes: i64, public_url: &str) -> String {
+    let secure = if public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}",
+        minutes * 60
+    )
+}
+
 /// The session token from the request's cookies.
 pub fn session_token(headers: &axum::http::HeaderMap) -> Option<String> {
     cookie(headers, COOKIE)

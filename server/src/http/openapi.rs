@@ -144,8 +144,8 @@ pub fn document(policy: &dyn Policy, crl_path: &str) -> Value {
             }
         }
     });
-    // The console's pages and the language switch: in a second literal, which keeps
-    // each under serde_json's macro recursion limit.
+    // The console's pages, the language switch and the portal's assets, in a literal
+    // of their own.
     let console = json!({
             "/assets/{name}": { "get": page("The scripts the portal's pages load (pki.min.js: PKI.js and asn1js; enroll.js) and the bundled packages' licences (licenses/*.LICENSE)", "-") },
             "/language": { "get": page("The language switch (query: to, back): keeps the choice in a cookie and goes back to the page", "-") },

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::cases::case_json;
-use super::extract::{ApiJson, COOKIE, Session, session_token};
+use super::extract::{ApiJson, Session, session_cookie, session_token};
 use super::problem::ApiError;
 use crate::ra::workflow::Case;
 use crate::ra::{Application, Developer, RaError, revocation};
@@ -33,11 +33,7 @@ pub(super) async fn login(
     let (token, staff) = state
         .with_ra(move |ra| ra.login(&body.login, &body.password, now, minutes))
         .await?;
-    let cookie = format!(
-        "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
-        minutes * 60,
-        super::console::secure(&state.config().public_url)
-    );
+    let cookie = session_cookie(&token, minutes, &state.config().public_url);
     Ok((
         [(header::SET_COOKIE, cookie)],
         axum::Json(json!({ "login": staff.login, "role": staff.role })),
@@ -159,7 +155,7 @@ pub(super) async fn get_application(
     Path(id): Path<i64>,
 ) -> Result<axum::Json<Application>, ApiError> {
     Ok(axum::Json(
-        super::cases::read_case(&state, &session, id, RaAction::ReadApplication, |ra, id| {
+        super::cases::read_case(&state, &session, Subject::Application, id, |ra, id| {
             ra.application(id)
         })
         .await?,

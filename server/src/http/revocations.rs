@@ -65,7 +65,7 @@ pub(super) async fn get_revocation(
     Path(id): Path<i64>,
 ) -> Result<axum::Json<RevocationRequest>, ApiError> {
     Ok(axum::Json(
-        super::cases::read_case(&state, &session, id, RaAction::ReadRevocation, |ra, id| {
+        super::cases::read_case(&state, &session, Subject::Revocation, id, |ra, id| {
             ra.revocation(id)
         })
         .await?,

@@ -7,7 +7,6 @@
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
-use inkan_runtime::actions::RaAction;
 use inkan_runtime::workflow::Subject;
 use serde::Deserialize;
 
@@ -149,6 +148,49 @@ fn next_steps(
     out
 }
 
+/// The console's page of case `id` of `subject`.
+fn case_url(subject: Subject, id: i64) -> String {
+    let kind = match subject {
+        Subject::Revocation => "revocations",
+        Subject::DeveloperRemoval => "removals",
+        _ => "applications",
+    };
+    format!("/ra/{kind}/{id}")
+}
+
+/// A link to a developer's record.
+fn developer_link(number: &str) -> String {
+    format!(
+        "<p><a href=\"/ra/developers/{0}\">{0}</a></p>",
+        escape(number)
+    )
+}
+
+/// A case's page: `before` (HTML), where the case stands, `middle` (HTML), the steps
+/// taken and what comes next.
+fn case_page(
+    desk: &Desk,
+    state: &AppState,
+    case: &Case,
+    title: &str,
+    before: &str,
+    middle: &str,
+    steps: &[StepRecord],
+) -> Response {
+    let standing = desk.lang.tr.t_with(
+        "case-workflow",
+        &[("workflow", case.workflow.name), ("state", &case.state)],
+    );
+    let url = format!("{}/steps", case_url(case.subject, case.id));
+    let body = format!(
+        "{before}<p id=\"state\">{}</p>{middle}{}{}",
+        escape(&standing),
+        steps_table(desk, steps),
+        next_steps(desk, state, case, &url, steps),
+    );
+    desk.page(title, &body).into_response()
+}
+
 /// Reads case `id` of `subject` with `fetch`, for a person who may see it: one whose
 /// role the policy lets `read` such cases (asked before anything is read).
 async fn load<T: Send + 'static>(
@@ -156,13 +198,14 @@ async fn load<T: Send + 'static>(
     desk: &Desk,
     subject: Subject,
     id: i64,
-    read: RaAction,
     fetch: fn(&crate::ra::Ra, i64) -> Result<T, RaError>,
 ) -> Result<(T, Case), Response> {
     // A role that may not read such cases learns nothing, not even whether this one
     // exists. Every role that takes a step of a case may read it (the compiler's
     // `step-without-read`).
-    desk.session.require(read).map_err(|e| desk.fail(e))?;
+    desk.session
+        .require(subject.read_action())
+        .map_err(|e| desk.fail(e))?;
     let (record, case) = state
         .with_both(move |ca, ra| {
             let record = fetch(ra, id)?;
@@ -180,44 +223,31 @@ pub(super) async fn application(
     desk: Desk,
     Path(id): Path<i64>,
 ) -> Response {
-    let read = load(
-        &state,
-        &desk,
-        Subject::Application,
-        id,
-        RaAction::ReadApplication,
-        |ra, id| ra.application(id),
-    );
+    let read = load(&state, &desk, Subject::Application, id, |ra, id| {
+        ra.application(id)
+    });
     let (app, case) = match read.await {
         Ok(r) => r,
         Err(answer) => return answer,
     };
     let tr = &desk.lang.tr;
     let holders: Vec<Vec<String>> = app.holders.iter().map(|h| vec![escape(h)]).collect();
-    let body = format!(
-        "<p><a href=\"/ra/developers/{dev}\">{dev}</a></p><p id=\"state\">{}</p>{}<h2>{}</h2>{}{}{}",
-        escape(&tr.t_with(
-            "case-workflow",
-            &[("workflow", &app.workflow), ("state", &app.status)]
-        )),
+    let middle = format!(
+        "{}<h2>{}</h2>{}",
         form_table(&desk, app.form.as_ref()),
         escape(&tr.t("case-holders")),
         table(tr, "holders", &["col-person"], &holders),
-        steps_table(&desk, &app.steps),
-        next_steps(
-            &desk,
-            &state,
-            &case,
-            &format!("/ra/applications/{id}/steps"),
-            &app.steps
-        ),
-        dev = escape(&app.developer),
     );
-    desk.page(
-        &tr.t_with("application-title", &[("id", &id.to_string())]),
-        &body,
+    let title = tr.t_with("application-title", &[("id", &id.to_string())]);
+    case_page(
+        &desk,
+        &state,
+        &case,
+        &title,
+        &developer_link(&app.developer),
+        &middle,
+        &app.steps,
     )
-    .into_response()
 }
 
 /// `GET /ra/revocations/{id}`.
@@ -226,14 +256,9 @@ pub(super) async fn revocation(
     desk: Desk,
     Path(id): Path<i64>,
 ) -> Response {
-    let read = load(
-        &state,
-        &desk,
-        Subject::Revocation,
-        id,
-        RaAction::ReadRevocation,
-        |ra, id| ra.revocation(id),
-    );
+    let read = load(&state, &desk, Subject::Revocation, id, |ra, id| {
+        ra.revocation(id)
+    });
     let (req, case) = match read.await {
         Ok(r) => r,
         Err(answer) => return answer,
@@ -254,28 +279,13 @@ pub(super) async fn revocation(
         vec![escape(&tr.t("col-reason")), escape(&req.reason)],
         vec![escape(&tr.t("col-deadline")), escape(&req.deadline_at)],
     ];
-    let body = format!(
-        "<p id=\"state\">{}</p>{}{}{}{}",
-        escape(&tr.t_with(
-            "case-workflow",
-            &[("workflow", &req.workflow), ("state", &req.status)]
-        )),
+    let middle = format!(
+        "{}{}",
         table(tr, "facts", &["col-field", "col-value"], &facts),
         form_table(&desk, req.form.as_ref()),
-        steps_table(&desk, &req.steps),
-        next_steps(
-            &desk,
-            &state,
-            &case,
-            &format!("/ra/revocations/{id}/steps"),
-            &req.steps
-        ),
     );
-    desk.page(
-        &tr.t_with("revocation-title", &[("id", &id.to_string())]),
-        &body,
-    )
-    .into_response()
+    let title = tr.t_with("revocation-title", &[("id", &id.to_string())]);
+    case_page(&desk, &state, &case, &title, "", &middle, &req.steps)
 }
 
 #[derive(Deserialize)]
@@ -310,11 +320,7 @@ async fn step(
         Ok(t) => t,
         Err(e) => return desk.fail(e),
     };
-    let back = match subject {
-        Subject::Revocation => format!("/ra/revocations/{id}"),
-        Subject::DeveloperRemoval => format!("/ra/removals/{id}"),
-        _ => format!("/ra/applications/{id}"),
-    };
+    let back = case_url(subject, id);
     if taken.passwords.is_empty() {
         // Post/Redirect/Get: reloading the case's page does not take the step again.
         return Redirect::to(&back).into_response();
@@ -383,40 +389,24 @@ pub(super) async fn removal(
     desk: Desk,
     Path(id): Path<i64>,
 ) -> Response {
-    let read = load(
-        &state,
-        &desk,
-        Subject::DeveloperRemoval,
-        id,
-        RaAction::ReadDeveloper,
-        |ra, id| ra.removal(id),
-    );
+    let read = load(&state, &desk, Subject::DeveloperRemoval, id, |ra, id| {
+        ra.removal(id)
+    });
     let (removal, case) = match read.await {
         Ok(r) => r,
         Err(answer) => return answer,
     };
     let tr = &desk.lang.tr;
-    let body = format!(
-        "<p><a href=\"/ra/developers/{dev}\">{dev}</a></p><p id=\"state\">{}</p>{}{}",
-        escape(&tr.t_with(
-            "case-workflow",
-            &[("workflow", &removal.workflow), ("state", &removal.status)]
-        )),
-        steps_table(&desk, &removal.steps),
-        next_steps(
-            &desk,
-            &state,
-            &case,
-            &format!("/ra/removals/{id}/steps"),
-            &removal.steps
-        ),
-        dev = escape(&removal.developer),
-    );
-    desk.page(
-        &tr.t_with("removal-case-title", &[("id", &id.to_string())]),
-        &body,
+    let title = tr.t_with("removal-case-title", &[("id", &id.to_string())]);
+    case_page(
+        &desk,
+        &state,
+        &case,
+        &title,
+        &developer_link(&removal.developer),
+        "",
+        &removal.steps,
     )
-    .into_response()
 }
 
 /// `POST /ra/removals/{id}/steps`.

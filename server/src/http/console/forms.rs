@@ -123,19 +123,9 @@ pub(super) async fn record(
         .await
     {
         Ok(id) => Redirect::to(&format!("/ra/applications/{id}")).into_response(),
-        Err(e) => {
-            let e = crate::http::ApiError::from(e);
-            if e.status.is_server_error() {
-                return desk.fail(e);
-            }
-            let why = e.detail.clone();
-            page(
-                &desk,
-                &developer,
-                form,
-                &s,
-                Some(Refusal { field: None, why }),
-            )
-        }
+        Err(e) => match paper::refused(e.into()) {
+            Ok(refusal) => page(&desk, &developer, form, &s, Some(refusal)),
+            Err(e) => desk.fail(e),
+        },
     }
 }

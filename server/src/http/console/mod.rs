@@ -36,7 +36,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use super::extract::{ApiForm, COOKIE, Session, session_token};
+use super::extract::{ApiForm, Session, session_cookie, session_token};
 use super::lang::Lang;
 use super::pages::{escape, framed, page};
 use super::problem::ApiError;
@@ -145,16 +145,6 @@ fn origin_of(url: &str) -> String {
             )
         }
         None => String::new(),
-    }
-}
-
-/// The `Secure` attribute for the session cookie when people reach the service over
-/// TLS (a proxy in front), so no plain-HTTP request ever carries the session.
-pub(super) fn secure(public_url: &str) -> &'static str {
-    if public_url.starts_with("https://") {
-        "; Secure"
-    } else {
-        ""
     }
 }
 
@@ -307,11 +297,7 @@ pub(super) async fn login(
         .await;
     match answer {
         Ok((token, _)) => {
-            let cookie = format!(
-                "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
-                minutes * 60,
-                secure(&state.config().public_url)
-            );
+            let cookie = session_cookie(&token, minutes, &state.config().public_url);
             ([(header::SET_COOKIE, cookie)], Redirect::to("/ra")).into_response()
         }
         Err(e) => {
@@ -346,10 +332,7 @@ pub(super) async fn logout(
     {
         return desk.fail(e.into());
     }
-    let gone = format!(
-        "{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0{}",
-        secure(&state.config().public_url)
-    );
+    let gone = session_cookie("", 0, &state.config().public_url);
     ([(header::SET_COOKIE, gone)], Redirect::to("/ra/login")).into_response()
 }
 

@@ -164,6 +164,18 @@ pub(super) fn status(error: Option<&Refusal<'_>>) -> axum::http::StatusCode {
     }
 }
 
+/// What a recording the RA refused shows: the refusal above the form, the values
+/// kept; a failure of the service stays an error, for the console's error page.
+pub(super) fn refused(e: crate::http::ApiError) -> Result<Refusal<'static>, crate::http::ApiError> {
+    if e.status.is_server_error() {
+        return Err(e);
+    }
+    Ok(Refusal {
+        field: None,
+        why: e.detail,
+    })
+}
+
 /// The error above a form, if there is one.
 pub(super) fn summary(error: Option<&Refusal<'_>>) -> String {
     error.map_or_else(String::new, |e| {

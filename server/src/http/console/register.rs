@@ -178,20 +178,10 @@ pub(super) async fn register(
         .await
     {
         Ok(()) => Redirect::to(&format!("/ra/developers/{number}")).into_response(),
-        Err(e) => {
-            let e = crate::http::ApiError::from(e);
-            if e.status.is_server_error() {
-                return desk.fail(e);
-            }
-            let why = e.detail.clone();
-            page(
-                &state,
-                &desk,
-                &class,
-                &s,
-                Some(Refusal { field: None, why }),
-            )
-        }
+        Err(e) => match paper::refused(e.into()) {
+            Ok(refusal) => page(&state, &desk, &class, &s, Some(refusal)),
+            Err(e) => desk.fail(e),
+        },
     }
 }
 
@@ -347,20 +337,9 @@ pub(super) async fn change(
         .await
     {
         Ok(()) => Redirect::to(&format!("/ra/developers/{}", d.number)).into_response(),
-        Err(e) => {
-            let e = crate::http::ApiError::from(e);
-            if e.status.is_server_error() {
-                return desk.fail(e);
-            }
-            let why = e.detail.clone();
-            change_page(
-                &state,
-                &desk,
-                &d,
-                &class,
-                &s,
-                Some(Refusal { field: None, why }),
-            )
-        }
+        Err(e) => match paper::refused(e.into()) {
+            Ok(refusal) => change_page(&state, &desk, &d, &class, &s, Some(refusal)),
+            Err(e) => desk.fail(e),
+        },
     }
 }

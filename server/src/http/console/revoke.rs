@@ -166,19 +166,15 @@ pub(super) async fn record(
     {
         Ok(opened) => Redirect::to(&format!("/ra/revocations/{}", opened.case.id)).into_response(),
         Err(e) => {
+            // The person may not open this request: the console's error page.
             let e = crate::http::ApiError::from(e);
-            if e.status.is_server_error() || e.status == StatusCode::FORBIDDEN {
+            if e.status == StatusCode::FORBIDDEN {
                 return desk.fail(e);
             }
-            let why = e.detail.clone();
-            page(
-                &state,
-                &desk,
-                &developer,
-                form,
-                &s,
-                Some(Refusal { field: None, why }),
-            )
+            match paper::refused(e) {
+                Ok(refusal) => page(&state, &desk, &developer, form, &s, Some(refusal)),
+                Err(e) => desk.fail(e),
+            }
         }
     }
 }

@@ -19,9 +19,11 @@ pub const MAX_PAGE: i64 = 100;
 pub struct States(pub Option<Vec<(&'static str, String)>>);
 
 impl States {
-    /// The SQL condition on `workflow` and `status`, from parameter `first` on, and
-    /// its parameters' values.
-    fn condition(&self, first: usize) -> (String, Vec<String>) {
+    /// The SQL condition on `table`'s `workflow` and `status`, its parameters numbered
+    /// from 3 on (a list's `?1` is the key it continues after, `?2` its limit), and
+    /// their values.
+    fn condition(&self, table: &str) -> (String, Vec<String>) {
+        const FIRST: usize = 3;
         let Some(pairs) = &self.0 else {
             return ("1 = 1".into(), Vec::new());
         };
@@ -36,9 +38,9 @@ impl States {
                 values.push((*flow).to_string());
                 values.push(state.clone());
                 format!(
-                    "(workflow = ?{} AND status = ?{})",
-                    first + 2 * i,
-                    first + 2 * i + 1
+                    "({table}.workflow = ?{} AND {table}.status = ?{})",
+                    FIRST + 2 * i,
+                    FIRST + 2 * i + 1
                 )
             })
             .collect();
@@ -120,6 +122,13 @@ fn time(t: i64) -> String {
     Timestamp::from_unix(t).map_or_else(String::new, |t| t.to_string())
 }
 
+/// A list's parameters: the key it continues after, its limit, the states' values.
+fn paged(after: i64, n: i64, values: &[String]) -> Vec<Param<'_>> {
+    let mut params = vec![Param::Int(after), Param::Int(limit(n))];
+    params.extend(values.iter().map(|v| Param::Text(v.as_str())));
+    params
+}
+
 fn limit(n: i64) -> i64 {
     n.clamp(1, MAX_PAGE)
 }
@@ -132,19 +141,15 @@ impl Ra {
         after: i64,
         n: i64,
     ) -> Result<Vec<ApplicationRow>> {
-        let (cond, values) = states.condition(3);
-        let mut params: Vec<Param<'_>> = vec![Param::Int(after), Param::Int(limit(n))];
-        params.extend(values.iter().map(|v| Param::Text(v.as_str())));
+        let (cond, values) = states.condition("a");
         self.rows(
             &format!(
                 "SELECT a.id, a.developer, d.name, a.workflow, a.status, a.received_at,
                         (SELECT count(*) FROM holders h WHERE h.application = a.id)
                  FROM applications a JOIN developers d ON d.number = a.developer
-                 WHERE a.id > ?1 AND {} ORDER BY a.id LIMIT ?2",
-                cond.replace("workflow", "a.workflow")
-                    .replace("status", "a.status")
+                 WHERE a.id > ?1 AND {cond} ORDER BY a.id LIMIT ?2"
             ),
-            &params,
+            &paged(after, n, &values),
             |r| {
                 Ok(ApplicationRow {
                     id: r.get(0)?,
@@ -167,15 +172,13 @@ impl Ra {
         n: i64,
         now: Timestamp,
     ) -> Result<Vec<RevocationRow>> {
-        let (cond, values) = states.condition(3);
-        let mut params: Vec<Param<'_>> = vec![Param::Int(after), Param::Int(limit(n))];
-        params.extend(values.iter().map(|v| Param::Text(v.as_str())));
+        let (cond, values) = states.condition("revocation_requests");
         let rows = self.rows(
             &format!(
                 "SELECT id, serial, developer, reason, workflow, status, deadline_at, revoked_at
                  FROM revocation_requests WHERE id > ?1 AND {cond} ORDER BY id LIMIT ?2"
             ),
-            &params,
+            &paged(after, n, &values),
             |r| {
                 Ok((
                     RevocationRow {
@@ -206,15 +209,13 @@ impl Ra {
 
     /// Developers' removals in `states`, by id, after `after`.
     pub fn list_removals(&self, states: &States, after: i64, n: i64) -> Result<Vec<RemovalRow>> {
-        let (cond, values) = states.condition(3);
-        let mut params: Vec<Param<'_>> = vec![Param::Int(after), Param::Int(limit(n))];
-        params.extend(values.iter().map(|v| Param::Text(v.as_str())));
+        let (cond, values) = states.condition("developer_removals");
         self.rows(
             &format!(
                 "SELECT id, developer, workflow, status, proposed_at FROM developer_removals
                  WHERE id > ?1 AND {cond} ORDER BY id LIMIT ?2"
             ),
-            &params,
+            &paged(after, n, &values),
             |r| {
                 Ok(RemovalRow {
                     id: r.get(0)?,
