@@ -36,6 +36,8 @@ async fn a_backup_taken_while_eight_clients_enroll_is_one_moment_of_ca_and_ra() 
     let shares = h.shares.clone();
     let taken = h.tmp.path().join("taken");
     std::fs::create_dir(&taken).unwrap();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let finished = std::sync::Arc::clone(&done);
     // Another handle on the CA, as `inkan backup` beside the server would be.
     let taking = tokio::task::spawn_blocking(move || {
         let mut ca = Ca::open(&ca_dir, &lookup).unwrap();
@@ -45,16 +47,18 @@ async fn a_backup_taken_while_eight_clients_enroll_is_one_moment_of_ca_and_ra() 
             }
             ca.enter_share(s, Timestamp::now(), "custodian").unwrap();
         }
-        (0..4)
-            .map(|i| {
-                std::thread::sleep(std::time::Duration::from_millis(40));
-                let file = taken.join(format!("{i}.inkan-backup"));
-                ca.backup(&file, Timestamp::now(), "test").unwrap();
-                file
-            })
-            .collect::<Vec<_>>()
+        // Backups one after the other until the load ends (at most eight).
+        let mut files = Vec::new();
+        while !finished.load(std::sync::atomic::Ordering::Relaxed) && files.len() < 8 {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            let file = taken.join(format!("{}.inkan-backup", files.len()));
+            ca.backup(&file, Timestamp::now(), "test").unwrap();
+            files.push(file);
+        }
+        files
     });
     let load = load(&h, work, 8).await;
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
     let files = taking.await.unwrap();
     assert_eq!(load.errors, 0, "{:?}", load.first_error);
     assert_eq!(load.ok, 96);
