@@ -11,8 +11,7 @@ use der::{Decode, Encode, Tagged};
 use x509_cert::certificate::{TbsCertificate, Version};
 use x509_cert::crl::{RevokedCert, TbsCertList};
 use x509_cert::ext::pkix::{
-    AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, SubjectAltName,
-    SubjectKeyIdentifier, name::GeneralName,
+    AuthorityKeyIdentifier, ExtendedKeyUsage, SubjectAltName, name::GeneralName,
 };
 use x509_cert::name::Name;
 use x509_cert::time::Time;
@@ -289,10 +288,6 @@ pub fn check_certificate(
         }
         let value = ext.extn_value.as_bytes();
         let ok = match rule.extension {
-            Extension::BasicConstraints { ca, path_len } => BasicConstraints::from_der(value)
-                .is_ok_and(|b| b.ca == ca && b.path_len_constraint == path_len),
-            Extension::SubjectKeyIdentifier => SubjectKeyIdentifier::from_der(value)
-                .is_ok_and(|k| k.0.as_bytes() == x509::key_identifier(spki)),
             Extension::AuthorityKeyIdentifier => {
                 AuthorityKeyIdentifier::from_der(value).is_ok_and(|a| {
                     match (&a.key_identifier, issuer.key_id) {
@@ -321,7 +316,10 @@ pub fn check_certificate(
                 Err(_) => false,
             },
             _ => {
-                // Fully determined by the policy: compare with its DER.
+                // Fully determined by the policy and the certificate's own key
+                // (basicConstraints, the subjectKeyIdentifier, keyUsage, policies,
+                // distribution points): compare with its DER, the only encoding
+                // a DER decoder would accept for the same values.
                 let cx = ExtensionContext {
                     subject_key: spki,
                     issuer_key_id: &[],

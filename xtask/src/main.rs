@@ -65,6 +65,11 @@ enum Task {
         /// Parallel cargo-mutants jobs.
         #[arg(long, default_value_t = 1)]
         jobs: u32,
+        /// Run again only the mutants the group's last run did not catch (after
+        /// adding the tests its misses asked for); the caught ones are counted from
+        /// that run.
+        #[arg(long)]
+        iterate: bool,
     },
     /// Run the benchmarks (release build) and write target/bench/report.md, report.json
     /// and ratios.svg: every figure a ratio against a baseline measured in the same run.
@@ -353,9 +358,10 @@ fn run() -> Result<ExitCode> {
         only,
         in_diff,
         jobs,
+        iterate,
     } = &cli.task
     {
-        let ok = mutants::run(&root, only.as_deref(), in_diff.as_deref(), *jobs)?;
+        let ok = mutants::run(&root, only.as_deref(), in_diff.as_deref(), *jobs, *iterate)?;
         return Ok(if ok {
             ExitCode::SUCCESS
         } else {

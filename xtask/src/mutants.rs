@@ -46,6 +46,7 @@ pub const GROUPS: &[Group] = &[
         targets: &[
             "--lib",
             "--test=issuance",
+            "--test=presign",
             "--test=interop",
             "--test=relying_party",
         ],
@@ -142,8 +143,15 @@ pub const GROUPS: &[Group] = &[
 ];
 
 /// Runs the groups whose name contains `only` (all without it); with `in_diff`, only
-/// the mutants in code that `git diff <in_diff>` touches.
-pub fn run(root: &Path, only: Option<&str>, in_diff: Option<&str>, jobs: u32) -> Result<bool> {
+/// the mutants in code that `git diff <in_diff>` touches; with `iterate`, only those
+/// the group's previous run did not catch.
+pub fn run(
+    root: &Path,
+    only: Option<&str>,
+    in_diff: Option<&str>,
+    jobs: u32,
+    iterate: bool,
+) -> Result<bool> {
     let out_root = root.join("target/mutants");
     std::fs::create_dir_all(&out_root)?;
     let diff = match in_diff {
@@ -186,8 +194,10 @@ pub fn run(root: &Path, only: Option<&str>, in_diff: Option<&str>, jobs: u32) ->
         eprintln!("== mutants: {} ==", group.name);
         let out_dir = out_root.join(group.name);
         // An earlier run's outcomes must not stand for this one's (a run over a diff
-        // with no mutant in it writes none).
-        let _ = std::fs::remove_dir_all(&out_dir);
+        // with no mutant in it writes none), unless this run continues it.
+        if !iterate {
+            let _ = std::fs::remove_dir_all(&out_dir);
+        }
         let mut command = Command::new("cargo");
         command
             .arg("mutants")
@@ -240,6 +250,9 @@ pub fn run(root: &Path, only: Option<&str>, in_diff: Option<&str>, jobs: u32) ->
         if let Some(d) = &diff {
             command.arg("--in-diff").arg(d);
         }
+        if iterate {
+            command.arg("--iterate");
+        }
         // cargo-mutants exits non-zero when a mutant is missed; the outcomes say why.
         let status = command
             .status()
@@ -252,7 +265,13 @@ pub fn run(root: &Path, only: Option<&str>, in_diff: Option<&str>, jobs: u32) ->
             }
             bail!("cargo mutants wrote no outcomes ({status}); see its output above");
         };
-        let tally = Tally::read(&text)?;
+        let mut tally = Tally::read(&text)?;
+        // Those an earlier run caught, which an iterating run skips.
+        if let Ok(earlier) =
+            std::fs::read_to_string(out_dir.join("mutants.out/previously_caught.txt"))
+        {
+            tally.caught += earlier.lines().filter(|l| !l.trim().is_empty()).count();
+        }
         all_good &= tally.missed.is_empty() && tally.timeout == 0;
         let viable = tally.caught + tally.missed.len();
         let score = if viable == 0 {

@@ -1,0 +1,331 @@
+//! The pre-signing check (`conformance::check_certificate`), which every TBSCertificate
+//! passes before a CA key signs it, asked about certificates that depart from their
+//! profile one field at a time. A certificate the CA issued passes; the same
+//! certificate with one field changed (re-encoded, not re-signed: the check reads the
+//! TBS) is refused, with a finding on that field. Each case is a way the check could
+//! stop looking at a field without any issuance test noticing, since the CA only
+//! ever builds conforming TBSs (mutation testing found them).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use der::asn1::Any;
+use der::{Decode, Encode, Tag, Tagged};
+use inkan_runtime::conformance::{Finding, IssuerFacts, check_certificate};
+use inkan_runtime::policy::{CertificateProfile, Policy, Role};
+use inkan_tests::{at, fixture, fixture_ca, request};
+use x509_cert::attr::AttributeTypeAndValue;
+use x509_cert::certificate::TbsCertificate;
+use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
+
+/// A TBSCertificate's fields, each kept as its own DER, so that one can be swapped.
+#[derive(der::Sequence, Clone)]
+struct Fields {
+    version: Any,
+    serial: Any,
+    signature: Any,
+    issuer: Any,
+    validity: Any,
+    subject: Any,
+    spki: Any,
+    extensions: Any,
+}
+
+fn any(value: &impl Encode) -> Any {
+    Any::from_der(&value.to_der().unwrap()).unwrap()
+}
+
+/// The TBS with `change` applied to its fields.
+fn changed(tbs: &TbsCertificate, change: impl FnOnce(&mut Fields)) -> TbsCertificate {
+    let mut fields = Fields::from_der(&tbs.to_der().unwrap()).unwrap();
+    change(&mut fields);
+    TbsCertificate::from_der(&fields.to_der().unwrap()).unwrap()
+}
+
+/// A name's attributes, RDN by RDN, as (OID, tag, text).
+type Attrs = Vec<Vec<(der::asn1::ObjectIdentifier, Tag, Vec<u8>)>>;
+
+fn attrs(name: &Name) -> Attrs {
+    name.iter_rdn()
+        .map(|rdn| {
+            rdn.iter()
+                .map(|atv| (atv.oid, atv.value.tag(), atv.value.value().to_vec()))
+                .collect()
+        })
+        .collect()
+}
+
+fn name(attrs: &Attrs) -> Name {
+    let mut rdns = RdnSequence::default();
+    for rdn in attrs {
+        let atvs: Vec<AttributeTypeAndValue> = rdn
+            .iter()
+            .map(|(oid, tag, text)| AttributeTypeAndValue {
+                oid: *oid,
+                value: Any::new(*tag, text.clone()).unwrap(),
+            })
+            .collect();
+        rdns.push(RelativeDistinguishedName::try_from(atvs).unwrap());
+    }
+    Name::from_der(&rdns.to_der().unwrap()).unwrap()
+}
+
+/// A validity, as its two times.
+#[derive(der::Sequence)]
+struct Validity {
+    not_before: x509_cert::time::Time,
+    not_after: x509_cert::time::Time,
+}
+
+/// The fields the findings name.
+fn fields_of(findings: &[Finding]) -> Vec<&str> {
+    findings.iter().map(|f| f.field.as_str()).collect()
+}
+
+/// Asserts that some finding is on `field`.
+fn found(findings: &[Finding], field: &str, case: &str) {
+    assert!(
+        findings.iter().any(|f| f.field == field),
+        "{case}: no finding on {field}, only {:?}",
+        fields_of(findings)
+    );
+}
+
+fn profile(
+    policy: &'static dyn Policy,
+    pick: impl Fn(&CertificateProfile) -> bool,
+) -> &'static CertificateProfile {
+    policy
+        .definition()
+        .certificates
+        .iter()
+        .find(|p| pick(p))
+        .unwrap()
+}
+
+/// An issued subscriber certificate's TBS and the CA's root certificate's, from the
+/// faithful policy.
+fn issued() -> (TbsCertificate, TbsCertificate) {
+    let t0 = at("2026-04-01T09:00:00Z");
+    let (_tmp, mut ca) = fixture_ca("jpcert-ssl-client", t0);
+    let der = ca
+        .issue(&request(&fixture("sub1-1024.csr.pem"), 7, 1), t0)
+        .unwrap()
+        .der;
+    let cert = x509_cert::Certificate::from_der(&der).unwrap();
+    let issuer = profile(ca.policy(), |p| p.role == Role::Subscriber)
+        .issuer
+        .unwrap();
+    let root_der = ca.chain(issuer).unwrap().pop().unwrap();
+    let root = x509_cert::Certificate::from_der(&root_der).unwrap();
+    (
+        cert.tbs_certificate().clone(),
+        root.tbs_certificate().clone(),
+    )
+}
+
+/// Proves: R-7.1-SUB, R-3.1-SUB-DN.
+///
+/// The subscriber profile's subject and issuer names: a changed literal, a changed
+/// string type, a missing RDN, a multi-valued RDN, another attribute, a common name
+/// the policy's name format does not parse, and an issuer that is not the issuing CA
+/// (known by name, or only by the issuing profile's subject) are each found.
+#[test]
+fn r_7_1_sub_the_pre_signing_check_finds_each_departure_of_a_name() {
+    let policy = inkan_tests::policy("jpcert-ssl-client");
+    let sub = profile(policy, |p| p.role == Role::Subscriber);
+    let (tbs, _) = issued();
+    let by_name = IssuerFacts {
+        name: Some(tbs.issuer()),
+        key_id: None,
+    };
+    let by_profile = IssuerFacts {
+        name: None,
+        key_id: None,
+    };
+    assert_eq!(check_certificate(policy, sub, &tbs, &by_name), []);
+    assert_eq!(check_certificate(policy, sub, &tbs, &by_profile), []);
+    let subject = attrs(tbs.subject());
+    let cn = subject.len() - 1;
+    let with_subject = |change: &dyn Fn(&mut Attrs)| {
+        let mut a = subject.clone();
+        change(&mut a);
+        changed(&tbs, |f| f.subject = any(&name(&a)))
+    };
+    let cases: Vec<(&str, TbsCertificate, &str)> = vec![
+        (
+            "another organisation",
+            with_subject(&|a| a[0][0].2 = b"Another Org".to_vec()),
+            "subject.O",
+        ),
+        (
+            "the organisational unit as a UTF8String",
+            with_subject(&|a| a[1][0].1 = Tag::Utf8String),
+            "subject.OU",
+        ),
+        (
+            "an RDN missing",
+            with_subject(&|a| drop(a.remove(1))),
+            "subject",
+        ),
+        (
+            "two attributes in one RDN",
+            with_subject(&|a| {
+                let extra = a[0][0].clone();
+                a[1].push(extra);
+            }),
+            "subject[1]",
+        ),
+        (
+            "a locality in the organisational unit's place",
+            with_subject(&|a| a[1][0].0 = der::asn1::ObjectIdentifier::new_unwrap("2.5.4.7")),
+            "subject[1]",
+        ),
+        (
+            "a common name the name format does not parse",
+            with_subject(&|a| a[cn][0].2 = b"SSL-not-a-name".to_vec()),
+            "subject.CN",
+        ),
+    ];
+    for (case, bad, field) in &cases {
+        found(&check_certificate(policy, sub, bad, &by_name), field, case);
+    }
+    // The issuer: another name than the issuing CA's, known or from its profile.
+    let mut other = attrs(tbs.issuer());
+    let last = other.len() - 1;
+    other[last][0].2 = b"Another CA".to_vec();
+    let bad = changed(&tbs, |f| f.issuer = any(&name(&other)));
+    found(
+        &check_certificate(policy, sub, &bad, &by_name),
+        "issuer",
+        "another issuer, known",
+    );
+    let findings = check_certificate(policy, sub, &bad, &by_profile);
+    assert!(
+        findings.iter().any(|f| f.field.starts_with("issuer")),
+        "another issuer, from its profile: {:?}",
+        fields_of(&findings)
+    );
+}
+
+/// Proves: R-7.1-ROOT.
+///
+/// A root must be self-issued: the root certificate passes its profile, and the same
+/// TBS naming another issuer is refused.
+#[test]
+fn r_7_1_root_the_pre_signing_check_refuses_a_root_that_is_not_self_issued() {
+    let policy = inkan_tests::policy("jpcert-ssl-client");
+    let root_profile = profile(policy, |p| p.issuer.is_none());
+    let (_, root) = issued();
+    let unknown = IssuerFacts {
+        name: None,
+        key_id: None,
+    };
+    assert_eq!(check_certificate(policy, root_profile, &root, &unknown), []);
+    let mut other = attrs(root.subject());
+    let last = other.len() - 1;
+    other[last][0].2 = b"Another Root".to_vec();
+    let bad = changed(&root, |f| f.issuer = any(&name(&other)));
+    let findings = check_certificate(policy, root_profile, &bad, &unknown);
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.field == "issuer" && f.message.contains("self-issued")),
+        "{findings:?}"
+    );
+}
+
+/// Proves: R-7.1-SUB, R-7.1-SUB-VALIDITY.
+///
+/// The serial number (positive, at most 20 octets) and the validity: a notAfter a
+/// second off the policy's, a notBefore the policy would not give, and a date before
+/// 2050 as GeneralizedTime are each found; a positive 20-octet serial passes.
+#[test]
+fn r_7_1_sub_the_pre_signing_check_finds_a_bad_serial_or_validity() {
+    use x509_cert::time::Time;
+    let policy = inkan_tests::policy("jpcert-ssl-client");
+    let sub = profile(policy, |p| p.role == Role::Subscriber);
+    let (tbs, _) = issued();
+    let facts = IssuerFacts {
+        name: Some(tbs.issuer()),
+        key_id: None,
+    };
+    let serial =
+        |bytes: Vec<u8>| changed(&tbs, |f| f.serial = Any::new(Tag::Integer, bytes).unwrap());
+    let mut twenty = vec![0x7f_u8];
+    twenty.extend([0x11; 19]);
+    assert_eq!(
+        check_certificate(policy, sub, &serial(twenty.clone()), &facts),
+        [],
+        "a positive serial of 20 octets"
+    );
+    twenty.push(0x11);
+    found(
+        &check_certificate(policy, sub, &serial(twenty), &facts),
+        "serialNumber",
+        "21 octets",
+    );
+    found(
+        &check_certificate(policy, sub, &serial(vec![0x80, 1, 2, 3]), &facts),
+        "serialNumber",
+        "a negative serial",
+    );
+
+    let v = tbs.validity();
+    let shift = |t: &Time, seconds: u64| {
+        let moved = t.to_system_time() + std::time::Duration::from_secs(seconds);
+        Time::try_from(moved).unwrap()
+    };
+    let with = |nb: Time, na: Time| {
+        changed(&tbs, |f| {
+            f.validity = any(&Validity {
+                not_before: nb,
+                not_after: na,
+            })
+        })
+    };
+    found(
+        &check_certificate(
+            policy,
+            sub,
+            &with(v.not_before, shift(&v.not_after, 1)),
+            &facts,
+        ),
+        "validity.notAfter",
+        "notAfter a second late",
+    );
+    found(
+        &check_certificate(
+            policy,
+            sub,
+            &with(shift(&v.not_before, 1), v.not_after),
+            &facts,
+        ),
+        "validity.notBefore",
+        "notBefore a second late",
+    );
+    let generalized = Time::GeneralTime(der::asn1::GeneralizedTime::from_date_time(
+        v.not_before.to_date_time(),
+    ));
+    found(
+        &check_certificate(policy, sub, &with(generalized, v.not_after), &facts),
+        "validity.notBefore",
+        "a 2026 date as GeneralizedTime",
+    );
+}
+
+/// A finding reads as its field, its message and the rules behind it in brackets;
+/// without rules, no brackets.
+#[test]
+fn a_finding_names_its_field_and_its_rules() {
+    let mut finding = Finding {
+        field: "validity.notAfter".into(),
+        message: "is wrong".into(),
+        rules: vec!["R-7.1-SUB-VALIDITY", "R-7.1-SUB"],
+    };
+    assert_eq!(
+        finding.to_string(),
+        "validity.notAfter: is wrong [R-7.1-SUB-VALIDITY, R-7.1-SUB]"
+    );
+    finding.rules.clear();
+    assert_eq!(finding.to_string(), "validity.notAfter: is wrong");
+}
