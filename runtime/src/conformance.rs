@@ -10,9 +10,7 @@ use std::fmt;
 use der::{Decode, Encode, Tagged};
 use x509_cert::certificate::{TbsCertificate, Version};
 use x509_cert::crl::{RevokedCert, TbsCertList};
-use x509_cert::ext::pkix::{
-    AuthorityKeyIdentifier, ExtendedKeyUsage, SubjectAltName, name::GeneralName,
-};
+use x509_cert::ext::pkix::{AuthorityKeyIdentifier, SubjectAltName, name::GeneralName};
 use x509_cert::name::Name;
 use x509_cert::time::Time;
 
@@ -287,47 +285,41 @@ pub fn check_certificate(
             );
         }
         let value = ext.extn_value.as_bytes();
-        let ok = match rule.extension {
-            Extension::AuthorityKeyIdentifier => {
-                AuthorityKeyIdentifier::from_der(value).is_ok_and(|a| {
-                    match (&a.key_identifier, issuer.key_id) {
+        let ok =
+            match rule.extension {
+                Extension::AuthorityKeyIdentifier => AuthorityKeyIdentifier::from_der(value)
+                    .is_ok_and(|a| match (&a.key_identifier, issuer.key_id) {
                         (Some(k), Some(want)) => {
                             k.as_bytes() == want && a.authority_cert_issuer.is_none()
                         }
                         (Some(_), None) => a.authority_cert_issuer.is_none(),
                         (None, _) => false,
-                    }
-                })
-            }
-            Extension::ExtendedKeyUsage(oids) => ExtendedKeyUsage::from_der(value).is_ok_and(|e| {
-                e.0.iter()
-                    .map(ToString::to_string)
-                    .eq(oids.iter().map(|o| o.to_string()))
-            }),
-            Extension::SubjectAltName(attrs) => match SubjectAltName::from_der(value) {
-                Ok(SubjectAltName(names)) => match names.as_slice() {
-                    [GeneralName::DirectoryName(n)] => {
-                        let before = f.list.len();
-                        check_name(&mut f, &format!("{field}.directoryName"), n, attrs);
-                        f.list.len() == before
-                    }
-                    _ => false,
+                    }),
+                Extension::SubjectAltName(attrs) => match SubjectAltName::from_der(value) {
+                    Ok(SubjectAltName(names)) => match names.as_slice() {
+                        [GeneralName::DirectoryName(n)] => {
+                            let before = f.list.len();
+                            check_name(&mut f, &format!("{field}.directoryName"), n, attrs);
+                            f.list.len() == before
+                        }
+                        _ => false,
+                    },
+                    Err(_) => false,
                 },
-                Err(_) => false,
-            },
-            _ => {
-                // Fully determined by the policy and the certificate's own key
-                // (basicConstraints, the subjectKeyIdentifier, keyUsage, policies,
-                // distribution points): compare with its DER, the only encoding
-                // a DER decoder would accept for the same values.
-                let cx = ExtensionContext {
-                    subject_key: spki,
-                    issuer_key_id: &[],
-                    fill: &no_fill,
-                };
-                x509::extension(rule, &cx).is_ok_and(|want| want.extn_value.as_bytes() == value)
-            }
-        };
+                _ => {
+                    // Fully determined by the policy and the certificate's own
+                    // key (basicConstraints, subjectKeyIdentifier, keyUsage,
+                    // extKeyUsage, policies, distribution points): compare with
+                    // its DER, the only encoding a DER decoder accepts for the
+                    // same values.
+                    let cx = ExtensionContext {
+                        subject_key: spki,
+                        issuer_key_id: &[],
+                        fill: &no_fill,
+                    };
+                    x509::extension(rule, &cx).is_ok_and(|want| want.extn_value.as_bytes() == value)
+                }
+            };
         if !ok {
             f.add(
                 &field,

@@ -329,3 +329,214 @@ fn a_finding_names_its_field_and_its_rules() {
     finding.rules.clear();
     assert_eq!(finding.to_string(), "validity.notAfter: is wrong");
 }
+
+/// The TBS with `change` applied to its extensions.
+fn with_extensions(
+    tbs: &TbsCertificate,
+    change: impl FnOnce(&mut Vec<x509_cert::ext::Extension>),
+) -> TbsCertificate {
+    let mut exts = tbs.extensions().unwrap().clone();
+    change(&mut exts);
+    changed(tbs, |f| {
+        f.extensions = any(&der::asn1::ContextSpecific {
+            tag_number: der::TagNumber(3),
+            tag_mode: der::TagMode::Explicit,
+            value: exts,
+        })
+    })
+}
+
+/// The index of the extension `oid` among the TBS's.
+fn index_of(tbs: &TbsCertificate, oid: der::asn1::ObjectIdentifier) -> usize {
+    tbs.extensions()
+        .unwrap()
+        .iter()
+        .position(|e| e.extn_id == oid)
+        .unwrap()
+}
+
+/// An extension's value, re-encoded.
+fn value(v: &impl Encode) -> der::asn1::OctetString {
+    der::asn1::OctetString::new(v.to_der().unwrap()).unwrap()
+}
+
+/// Proves: R-7.1-SUB.
+///
+/// The extensions, exactly the profile's in its order (the 2026 policy's subscriber
+/// profile, which has the most): one missing, two swapped, a critical flag flipped, a
+/// keyUsage, an extended key usage or an authorityKeyIdentifier other than the
+/// policy's (a key identifier that is not the issuer's, one with the issuer's name
+/// and serial beside it, one without a key identifier) are each found.
+#[test]
+fn r_7_1_sub_the_pre_signing_check_finds_each_departure_of_an_extension() {
+    use const_oid::db::rfc5280 as r;
+    use x509_cert::ext::pkix::{AuthorityKeyIdentifier, ExtendedKeyUsage, KeyUsage, KeyUsages};
+    let t0 = at("2026-04-01T09:00:00Z");
+    let (_tmp, mut ca) = fixture_ca("jpcert-ssl-client-2026", t0);
+    let der = ca
+        .issue(&request(&fixture("sub1-2048.csr.pem"), 7, 1), t0)
+        .unwrap()
+        .der;
+    let cert = x509_cert::Certificate::from_der(&der).unwrap();
+    let tbs = cert.tbs_certificate().clone();
+    let policy = inkan_tests::policy("jpcert-ssl-client-2026");
+    let sub = profile(policy, |p| p.role == Role::Subscriber);
+    let (_, aki) = tbs
+        .get_extension::<AuthorityKeyIdentifier>()
+        .unwrap()
+        .unwrap();
+    let key_id = aki.key_identifier.clone().unwrap();
+    let facts = IssuerFacts {
+        name: Some(tbs.issuer()),
+        key_id: Some(key_id.as_bytes()),
+    };
+    let unknown_key = IssuerFacts {
+        name: Some(tbs.issuer()),
+        key_id: None,
+    };
+    assert_eq!(check_certificate(policy, sub, &tbs, &facts), []);
+    assert_eq!(check_certificate(policy, sub, &tbs, &unknown_key), []);
+    let (ku, eku, ak) = (
+        index_of(&tbs, r::ID_CE_KEY_USAGE),
+        index_of(&tbs, r::ID_CE_EXT_KEY_USAGE),
+        index_of(&tbs, r::ID_CE_AUTHORITY_KEY_IDENTIFIER),
+    );
+    let field = |i: usize| format!("extensions[{i}]");
+    let set_aki =
+        |a: AuthorityKeyIdentifier| with_extensions(&tbs, |e| e[ak].extn_value = value(&a));
+    let mut other_key = key_id.as_bytes().to_vec();
+    other_key[0] ^= 1;
+    let with_issuer = AuthorityKeyIdentifier {
+        authority_cert_issuer: Some(vec![
+            x509_cert::ext::pkix::name::GeneralName::DirectoryName(tbs.issuer().clone()),
+        ]),
+        authority_cert_serial_number: Some(tbs.serial_number().clone()),
+        ..aki.clone()
+    };
+    let cases: Vec<(&str, TbsCertificate, &IssuerFacts<'_>, String)> = vec![
+        (
+            "an extension missing",
+            with_extensions(&tbs, |e| drop(e.remove(ku))),
+            &facts,
+            "extensions".into(),
+        ),
+        (
+            "two swapped",
+            with_extensions(&tbs, |e| e.swap(0, 1)),
+            &facts,
+            field(0),
+        ),
+        (
+            "a critical flag flipped",
+            with_extensions(&tbs, |e| e[eku].critical = !e[eku].critical),
+            &facts,
+            field(eku),
+        ),
+        (
+            "keyUsage without keyEncipherment",
+            with_extensions(&tbs, |e| {
+                e[ku].extn_value = value(&KeyUsage(KeyUsages::DigitalSignature.into()))
+            }),
+            &facts,
+            field(ku),
+        ),
+        (
+            "serverAuth for clientAuth",
+            with_extensions(&tbs, |e| {
+                e[eku].extn_value = value(&ExtendedKeyUsage(vec![r::ID_KP_SERVER_AUTH]))
+            }),
+            &facts,
+            field(eku),
+        ),
+        (
+            "another key identifier",
+            set_aki(AuthorityKeyIdentifier {
+                key_identifier: Some(der::asn1::OctetString::new(other_key).unwrap()),
+                ..aki.clone()
+            }),
+            &facts,
+            field(ak),
+        ),
+        (
+            "the issuer's name and serial beside the key identifier",
+            set_aki(with_issuer.clone()),
+            &facts,
+            field(ak),
+        ),
+        (
+            "the issuer's name and serial, issuer key not known",
+            set_aki(with_issuer),
+            &unknown_key,
+            field(ak),
+        ),
+        (
+            "no key identifier",
+            set_aki(AuthorityKeyIdentifier {
+                key_identifier: None,
+                ..aki.clone()
+            }),
+            &unknown_key,
+            field(ak),
+        ),
+    ];
+    for (case, bad, facts, field) in &cases {
+        found(&check_certificate(policy, sub, bad, facts), field, case);
+    }
+}
+
+/// Proves: R-7.1-ICA.
+///
+/// The intermediate CA's subjectAltName (a directoryName naming its HSM token, in the
+/// faithful policy): one of another kind, or a directoryName of another shape, is
+/// found.
+#[test]
+fn r_7_1_ica_the_pre_signing_check_finds_a_subject_alt_name_of_another_shape() {
+    use x509_cert::ext::pkix::SubjectAltName;
+    use x509_cert::ext::pkix::name::GeneralName;
+    let t0 = at("2026-04-01T09:00:00Z");
+    let (_tmp, ca) = fixture_ca("jpcert-ssl-client", t0);
+    let policy = ca.policy();
+    let sub = profile(policy, |p| p.role == Role::Subscriber);
+    let ica_name = sub.issuer.unwrap();
+    let ica_profile = profile(policy, |p| p.name == ica_name);
+    let chain = ca.chain(ica_name).unwrap();
+    let ica = x509_cert::Certificate::from_der(&chain[0]).unwrap();
+    let root = x509_cert::Certificate::from_der(&chain[1]).unwrap();
+    let tbs = ica.tbs_certificate().clone();
+    let facts = IssuerFacts {
+        name: Some(root.tbs_certificate().subject()),
+        key_id: None,
+    };
+    assert_eq!(check_certificate(policy, ica_profile, &tbs, &facts), []);
+    let (san, current) = (
+        index_of(&tbs, const_oid::db::rfc5280::ID_CE_SUBJECT_ALT_NAME),
+        tbs.get_extension::<SubjectAltName>().unwrap().unwrap().1,
+    );
+    let [GeneralName::DirectoryName(dir)] = current.0.as_slice() else {
+        panic!("the ICA's subjectAltName is one directoryName: {current:?}")
+    };
+    let mut two = attrs(dir);
+    two.push(two[0].clone());
+    let cases = [
+        (
+            "a DNS name",
+            SubjectAltName(vec![GeneralName::DnsName(
+                der::asn1::Ia5String::new("ca.example").unwrap(),
+            )]),
+            format!("extensions[{san}]"),
+        ),
+        (
+            "a directoryName of two RDNs",
+            SubjectAltName(vec![GeneralName::DirectoryName(name(&two))]),
+            format!("extensions[{san}].directoryName"),
+        ),
+    ];
+    for (case, bad, field) in cases {
+        let bad = with_extensions(&tbs, |e| e[san].extn_value = value(&bad));
+        found(
+            &check_certificate(policy, ica_profile, &bad, &facts),
+            &field,
+            case,
+        );
+    }
+}
