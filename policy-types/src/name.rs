@@ -78,5 +78,58 @@ mod tests {
         assert_eq!(take_letter("b"), Some((1, "")));
         assert_eq!(take_letter("B"), None);
         assert_eq!(sequence(26), Err(NameError::SequenceExhausted(26)));
+        assert_eq!(take_digits("123", 3), Some((123, "")));
+        assert_eq!(take_letter("a-"), Some((0, "-")));
+        assert_eq!(take_letter("z"), Some((25, "")));
+        assert_eq!(take_letter(""), None);
+        assert_eq!(sequence(0), Ok(0));
+        assert_eq!(sequence(25), Ok(25));
+    }
+
+    /// Proves: R-3.1-SUB-DN.
+    ///
+    /// A name's numbers fit their widths: six digits take 999999 and refuse 1000000;
+    /// a missing field is named; the fiscal year fits two digits only in 2000-2099,
+    /// four digits in 0-9999.
+    #[test]
+    fn r_3_1_sub_dn_each_part_of_a_name_fits_its_width() {
+        let parts = NameParts {
+            fields: vec![("developer", 999_999), ("person", 1_000_000), ("zero", 0)],
+            fiscal_year: 2026,
+            sequence: 0,
+        };
+        assert_eq!(field(&parts, "developer", 6), Ok(999_999));
+        assert_eq!(field(&parts, "zero", 1), Ok(0));
+        assert!(matches!(
+            field(&parts, "person", 6),
+            Err(NameError::OutOfRange {
+                field: "person",
+                digits: 6,
+                ..
+            })
+        ));
+        assert_eq!(field(&parts, "person", 7), Ok(1_000_000));
+        assert_eq!(field(&parts, "other", 6), Err(NameError::Missing("other")));
+        for (year, digits, ok) in [
+            (2000, 2, true),
+            (2099, 2, true),
+            (1999, 2, false),
+            (2100, 2, false),
+            (0, 4, true),
+            (9999, 4, true),
+            (-1, 4, false),
+            (10_000, 4, false),
+        ] {
+            let got = fiscal_year(year, digits);
+            if ok {
+                assert_eq!(
+                    got,
+                    Ok(u16::try_from(year).unwrap_or_default()),
+                    "{year}/{digits}"
+                );
+            } else {
+                assert_eq!(got, Err(NameError::FiscalYear(year)), "{year}/{digits}");
+            }
+        }
     }
 }

@@ -35,7 +35,9 @@ pub const GROUPS: &[Group] = &[
     Group {
         name: "names",
         files: &["policy-types/src/name.rs", "policy-types/src/calendar.rs"],
-        tests: &["inkan-policy-types", "inkan-tests"],
+        // The crate's own tests, the calendar checked against chrono among them: a
+        // mutant of this crate would otherwise rebuild everything above it.
+        tests: &["inkan-policy-types"],
         targets: &[],
         rules: &["R-3.1-SUB-DN", "R-3.1-UNIQUE", "R-7.1-SUB-VALIDITY"],
     },
