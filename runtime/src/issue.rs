@@ -230,3 +230,22 @@ impl Draft {
         Ok(cert)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A thousand serials: each 16 octets, positive, with no leading zero octet (a
+    /// top octet of 0x80 or more would take a 17th, 0x00 a 15th).
+    #[test]
+    fn serials_are_sixteen_positive_octets() {
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..1000 {
+            let serial = random_serial().unwrap();
+            let bytes = serial.as_bytes();
+            assert_eq!(bytes.len(), 16, "{bytes:02x?}");
+            assert!((1..0x80).contains(&bytes[0]), "{bytes:02x?}");
+            assert!(seen.insert(bytes.to_vec()), "a serial came twice");
+        }
+    }
+}

@@ -652,3 +652,38 @@ fn r_4_8_no_modify_an_issued_certificate_is_never_rewritten() {
     let record = store.certificate(&issued.serial).unwrap().unwrap();
     assert_eq!(record.der.as_deref(), Some(issued.der.as_slice()));
 }
+
+/// Proves: R-5.5-ARCHIVE.
+///
+/// Every issued certificate is archived as issued, and with the exact bytes that were
+/// signed: its record holds the certificate's DER, and the `tbs` the record was made
+/// with before the key was used (store before sign: the evidence an operator has for a
+/// record left pending) is the certificate's TBSCertificate.
+#[test]
+fn r_5_5_archive_an_issued_certificate_is_kept_with_the_tbs_that_was_signed() {
+    use der::Encode as _;
+    use x509_cert::der::Decode as _;
+    for (id, bits) in [
+        ("jpcert-ssl-client", 1024),
+        ("jpcert-ssl-client-2026", 2048),
+    ] {
+        let now = at("2026-04-01T09:00:00Z");
+        let (tmp, mut ca) = fixture_ca(id, now);
+        let csr = fixture(&format!("sub1-{bits}.csr.pem"));
+        let issued = ca.issue(&request(&csr, 7, 1), now).unwrap();
+        let cert = x509_cert::Certificate::from_der(&issued.der).unwrap();
+        let location = inkan_runtime::ca::store_location(&tmp.path().join("ca")).unwrap();
+        let mut db = inkan_runtime::sql::Db::open(&location).unwrap();
+        let recorded: Vec<u8> = db
+            .query("SELECT serial, tbs FROM certificates", &[])
+            .unwrap()
+            .into_iter()
+            .find(|r| r.get::<String>(0).unwrap() == issued.serial)
+            .unwrap()
+            .get(1)
+            .unwrap();
+        assert_eq!(recorded, cert.tbs_certificate().to_der().unwrap(), "{id}");
+        let record = ca.store().certificate(&issued.serial).unwrap().unwrap();
+        assert_eq!(record.der.as_deref(), Some(issued.der.as_slice()), "{id}");
+    }
+}
