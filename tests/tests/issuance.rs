@@ -673,7 +673,7 @@ fn r_5_5_archive_an_issued_certificate_is_kept_with_the_tbs_that_was_signed() {
         let issued = ca.issue(&request(&csr, 7, 1), now).unwrap();
         let cert = x509_cert::Certificate::from_der(&issued.der).unwrap();
         let location = inkan_runtime::ca::store_location(&tmp.path().join("ca")).unwrap();
-        let mut db = inkan_runtime::sql::Db::open(&location).unwrap();
+        let db = inkan_runtime::sql::Db::open(&location).unwrap();
         let recorded: Vec<u8> = db
             .query("SELECT serial, tbs FROM certificates", &[])
             .unwrap()
