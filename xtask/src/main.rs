@@ -66,8 +66,8 @@ enum Task {
         #[arg(long, default_value_t = 1)]
         jobs: u32,
         /// Run again only the mutants the group's last run did not catch (after
-        /// adding the tests its misses asked for); the caught ones are counted from
-        /// that run.
+        /// adding the tests its misses asked for); the row counts the tested ones
+        /// alone, so only a full run gives a group's score.
         #[arg(long)]
         iterate: bool,
     },

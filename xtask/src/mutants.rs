@@ -267,13 +267,18 @@ pub fn run(
             }
             bail!("cargo mutants wrote no outcomes ({status}); see its output above");
         };
-        let mut tally = Tally::read(&text)?;
-        // Those an earlier run caught, which an iterating run skips.
-        if let Ok(earlier) =
+        let tally = Tally::read(&text)?;
+        // An iterating run tests only what earlier runs did not catch (cargo-mutants
+        // lists the skipped as caught or unviable together, and a mutant whose line
+        // moved is tested again): its row is for the tested mutants alone, and only
+        // a full run gives the group's score.
+        let skipped = if iterate {
             std::fs::read_to_string(out_dir.join("mutants.out/previously_caught.txt"))
-        {
-            tally.caught += earlier.lines().filter(|l| !l.trim().is_empty()).count();
-        }
+                .map(|t| t.lines().filter(|l| !l.trim().is_empty()).count())
+                .unwrap_or(0)
+        } else {
+            0
+        };
         all_good &= tally.missed.is_empty() && tally.timeout == 0;
         let viable = tally.caught + tally.missed.len();
         let score = if viable == 0 {
@@ -281,9 +286,16 @@ pub fn run(
         } else {
             format!("{:.1}%", tally.caught as f64 * 100.0 / viable as f64)
         };
+        let name = if iterate {
+            format!(
+                "{} (iterating: {skipped} skipped as caught or unviable before)",
+                group.name
+            )
+        } else {
+            group.name.to_string()
+        };
         report.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {score} |\n",
-            group.name,
+            "| {name} | {} | {} | {} | {} | {} | {score} |\n",
             group.files.join(", "),
             tally.caught,
             tally.missed.len(),
