@@ -130,8 +130,16 @@ impl BusinessCalendar {
         let mut day = self.local_day(from);
         let mut beyond = false;
         let mut left = n;
+        let last = crate::calendar::MAX.unix().div_euclid(DAY);
         while left > 0 {
             day += 1;
+            if day > last {
+                // Past the last day the runtime handles: no such deadline.
+                return Deadline {
+                    at: crate::calendar::MAX,
+                    beyond_calendar: true,
+                };
+            }
             let c = civil_of_day(day);
             beyond |= !self.covers_year(c.0);
             if self.is_business_day(c) {
@@ -262,6 +270,23 @@ mod tests {
             JAPAN.deadline(at("2026-12-04T01:00:00Z"), 0).at,
             at("2026-12-04T15:00:00Z")
         );
+    }
+
+    /// A count that runs past year 9999 ends there, said to be beyond the calendar,
+    /// instead of counting days that do not exist for ever.
+    #[test]
+    fn a_count_past_the_last_day_ends_there() {
+        // 9999-12-31 is a Friday: made a weekend day here, so no business day is
+        // left at the end of the range.
+        let long_weekend = BusinessCalendar {
+            weekend: &[Weekday::Friday, Weekday::Saturday, Weekday::Sunday],
+            ..JAPAN
+        };
+        for cal in [&JAPAN, &long_weekend] {
+            let d = cal.deadline(at("9999-12-30T12:00:00+09:00"), 10);
+            assert_eq!(d.at, crate::calendar::MAX);
+            assert!(d.beyond_calendar);
+        }
     }
 
     #[test]
