@@ -163,6 +163,43 @@ proptest! {
     }
 }
 
+/// The days where the civil arithmetic turns (the end of February, of a year, of a
+/// century and of a 400-year era) in every century of the range, at both ends of the
+/// day: few enough that random instants almost never land on them.
+#[test]
+fn the_calendar_turns_as_chronos_at_every_century() {
+    for century in (1900..=9900).step_by(100) {
+        for year in [century - 1, century, century + 1, century + 4] {
+            for (month, day) in [(1, 1), (2, 28), (2, 29), (3, 1), (12, 31)] {
+                let Some(date) = NaiveDate::from_ymd_opt(year, month, day) else {
+                    continue;
+                };
+                for (h, m, s) in [(0, 0, 0), (23, 59, 59)] {
+                    let theirs = date.and_hms_opt(h, m, s).unwrap().and_utc();
+                    let Some(t) = Timestamp::from_unix(theirs.timestamp()) else {
+                        continue;
+                    };
+                    let c = t.civil();
+                    assert_eq!(
+                        (c.year, c.month, c.day, c.hour, c.minute, c.second),
+                        (i64::from(year), month, day, h, m, s),
+                        "{theirs}"
+                    );
+                    let civil = Civil {
+                        year: i64::from(year),
+                        month,
+                        day,
+                        hour: h,
+                        minute: m,
+                        second: s,
+                    };
+                    assert_eq!(Timestamp::from_civil(civil), Some(t), "{theirs}");
+                }
+            }
+        }
+    }
+}
+
 /// Texts that are not RFC 3339, or name no instant the runtime handles, are refused;
 /// the range's ends are taken.
 #[test]
