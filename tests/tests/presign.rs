@@ -699,6 +699,12 @@ fn r_7_2_crl_the_pre_signing_check_finds_each_departure_of_a_crl() {
             "{id}: another issuer, by profile: {:?}",
             fields_of(&findings)
         );
+        // A serial of exactly 20 octets is what RFC 5280 allows at most: no finding.
+        let twenty = edit(&|t| {
+            t.revoked_certificates.as_mut().unwrap()[0].serial_number =
+                x509_cert::serial_number::SerialNumber::new(&[0x71; 20]).unwrap();
+        });
+        assert_eq!(check(&twenty, &by_name), [], "{id}: a 20-octet serial");
         // An entry alone, as a CRL of a million entries is checked while it is built.
         let entry = &cases[6].1.revoked_certificates.as_ref().unwrap()[0];
         found(
