@@ -310,8 +310,9 @@ pub fn check_certificate(
                     // Fully determined by the policy and the certificate's own
                     // key (basicConstraints, subjectKeyIdentifier, keyUsage,
                     // extKeyUsage, policies, distribution points): compare with
-                    // its DER, the only encoding a DER decoder accepts for the
-                    // same values.
+                    // its DER. Stricter than decoding and comparing values: a
+                    // DEFAULT written out (cA FALSE), which DER forbids and
+                    // decoders take, is refused too.
                     let cx = ExtensionContext {
                         subject_key: spki,
                         issuer_key_id: &[],

@@ -656,9 +656,10 @@ fn r_4_8_no_modify_an_issued_certificate_is_never_rewritten() {
 /// Proves: R-5.5-ARCHIVE.
 ///
 /// Every issued certificate is archived as issued, and with the exact bytes that were
-/// signed: its record holds the certificate's DER, and the `tbs` the record was made
-/// with before the key was used (store before sign: the evidence an operator has for a
-/// record left pending) is the certificate's TBSCertificate.
+/// signed: its record holds the certificate's DER (as `r_4_8_no_modify...` also finds),
+/// and the `tbs` the record was made with before the key was used is the certificate's
+/// TBSCertificate. The second half is store before sign, the evidence an operator has
+/// for a record left pending, more than archiving.
 #[test]
 fn r_5_5_archive_an_issued_certificate_is_kept_with_the_tbs_that_was_signed() {
     use der::Encode as _;

@@ -1,10 +1,11 @@
-//! The pre-signing check (`conformance::check_certificate`), which every TBSCertificate
-//! passes before a CA key signs it, asked about certificates that depart from their
-//! profile one field at a time. A certificate the CA issued passes; the same
-//! certificate with one field changed (re-encoded, not re-signed: the check reads the
-//! TBS) is refused, with a finding on that field. Each case is a way the check could
-//! stop looking at a field without any issuance test noticing, since the CA only
-//! ever builds conforming TBSs (mutation testing found them).
+//! The pre-signing checks (`conformance::check_certificate`, `check_crl`,
+//! `check_crl_entry`), which every TBSCertificate and CRL passes before a CA key signs
+//! it, asked about certificates and CRLs that depart from their profile one field at a
+//! time. A certificate or CRL the CA issued passes; the same with one field changed
+//! (re-encoded, not re-signed: the checks read the TBS) is refused, with a finding on
+//! that field. Each case is a way a check could stop looking at a field without any
+//! issuance test noticing, since the CA only ever builds conforming TBSs (mutation
+//! testing found them).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -234,14 +235,10 @@ fn r_7_1_root_the_pre_signing_check_refuses_a_root_that_is_not_self_issued() {
     );
 }
 
-/// Proves: R-7.1-SUB, R-7.1-SUB-VALIDITY.
-///
-/// The serial number (positive, at most 20 octets) and the validity: a notAfter a
-/// second off the policy's, a notBefore the policy would not give, and a date before
-/// 2050 as GeneralizedTime are each found; a positive 20-octet serial passes.
+/// The serial number as RFC 5280 4.1.2.2 bounds it (no CPS rule: the CPS says nothing
+/// of serials): 21 octets or negative is found, a positive 20-octet serial passes.
 #[test]
-fn r_7_1_sub_the_pre_signing_check_finds_a_bad_serial_or_validity() {
-    use x509_cert::time::Time;
+fn the_pre_signing_check_refuses_a_serial_rfc_5280_forbids() {
     let policy = inkan_tests::policy("jpcert-ssl-client");
     let sub = profile(policy, |p| p.role == Role::Subscriber);
     let (tbs, _) = issued();
@@ -269,7 +266,24 @@ fn r_7_1_sub_the_pre_signing_check_finds_a_bad_serial_or_validity() {
         "serialNumber",
         "a negative serial",
     );
+}
 
+/// Proves: R-7.1-SUB-VALIDITY.
+///
+/// The validity the policy gives (from the issue date's midnight to the last April 30
+/// within a year and a month): a notAfter a second off, a notBefore the policy would
+/// not give, and (RFC 5280 4.1.2.5) a date before 2050 as GeneralizedTime are each
+/// found.
+#[test]
+fn r_7_1_sub_validity_the_pre_signing_check_finds_a_validity_off_the_policy() {
+    use x509_cert::time::Time;
+    let policy = inkan_tests::policy("jpcert-ssl-client");
+    let sub = profile(policy, |p| p.role == Role::Subscriber);
+    let (tbs, _) = issued();
+    let facts = IssuerFacts {
+        name: Some(tbs.issuer()),
+        key_id: None,
+    };
     let v = tbs.validity();
     let shift = |t: &Time, seconds: u64| {
         let moved = t.to_system_time() + std::time::Duration::from_secs(seconds);
@@ -364,8 +378,9 @@ fn value(v: &impl Encode) -> der::asn1::OctetString {
 ///
 /// The extensions, exactly the profile's in its order (the 2026 policy's subscriber
 /// profile, which has the most): one missing, two swapped, a critical flag flipped, a
-/// keyUsage, an extended key usage or an authorityKeyIdentifier other than the
-/// policy's (a key identifier that is not the issuer's, one with the issuer's name
+/// basicConstraints with cA TRUE or with its default written out, a subject key
+/// identifier that is not the key's, a keyUsage, an extended key usage or an
+/// authorityKeyIdentifier other than the policy's (a key identifier that is not the issuer's, one with the issuer's name
 /// and serial beside it, one without a key identifier) are each found.
 #[test]
 fn r_7_1_sub_the_pre_signing_check_finds_each_departure_of_an_extension() {
@@ -396,11 +411,21 @@ fn r_7_1_sub_the_pre_signing_check_finds_each_departure_of_an_extension() {
     };
     assert_eq!(check_certificate(policy, sub, &tbs, &facts), []);
     assert_eq!(check_certificate(policy, sub, &tbs, &unknown_key), []);
-    let (ku, eku, ak) = (
+    let (bc, ku, eku, ak, sk) = (
+        index_of(&tbs, r::ID_CE_BASIC_CONSTRAINTS),
         index_of(&tbs, r::ID_CE_KEY_USAGE),
         index_of(&tbs, r::ID_CE_EXT_KEY_USAGE),
         index_of(&tbs, r::ID_CE_AUTHORITY_KEY_IDENTIFIER),
+        index_of(&tbs, r::ID_CE_SUBJECT_KEY_IDENTIFIER),
     );
+    let raw = |i: usize, der: Vec<u8>| {
+        with_extensions(&tbs, |e| {
+            e[i].extn_value = der::asn1::OctetString::new(der).unwrap();
+        })
+    };
+    let mut flipped_ski = tbs.extensions().unwrap()[sk].extn_value.as_bytes().to_vec();
+    let last = flipped_ski.len() - 1;
+    flipped_ski[last] ^= 1;
     let field = |i: usize| format!("extensions[{i}]");
     let set_aki =
         |a: AuthorityKeyIdentifier| with_extensions(&tbs, |e| e[ak].extn_value = value(&a));
@@ -429,6 +454,41 @@ fn r_7_1_sub_the_pre_signing_check_finds_each_departure_of_an_extension() {
         (
             "a critical flag flipped",
             with_extensions(&tbs, |e| e[eku].critical = !e[eku].critical),
+            &facts,
+            field(eku),
+        ),
+        (
+            "basicConstraints cA TRUE",
+            with_extensions(&tbs, |e| {
+                e[bc].extn_value = value(&x509_cert::ext::pkix::BasicConstraints {
+                    ca: true,
+                    path_len_constraint: None,
+                })
+            }),
+            &facts,
+            field(bc),
+        ),
+        (
+            // DER forbids encoding a DEFAULT value (X.690 11.5); decoders take it.
+            "basicConstraints with cA FALSE written out",
+            raw(bc, vec![0x30, 0x03, 0x01, 0x01, 0x00]),
+            &facts,
+            field(bc),
+        ),
+        (
+            "a subjectKeyIdentifier that is not the key's",
+            raw(sk, flipped_ski),
+            &facts,
+            field(sk),
+        ),
+        (
+            "clientAuth and serverAuth",
+            with_extensions(&tbs, |e| {
+                e[eku].extn_value = value(&ExtendedKeyUsage(vec![
+                    r::ID_KP_CLIENT_AUTH,
+                    r::ID_KP_SERVER_AUTH,
+                ]))
+            }),
             &facts,
             field(eku),
         ),
