@@ -124,6 +124,25 @@ fn issued() -> (TbsCertificate, TbsCertificate) {
     )
 }
 
+/// The faithful policy, its subscriber profile, and a certificate it issued.
+fn faithful_subscriber() -> (
+    &'static dyn Policy,
+    &'static CertificateProfile,
+    TbsCertificate,
+) {
+    let policy = inkan_tests::policy("jpcert-ssl-client");
+    let sub = profile(policy, |p| p.role == Role::Subscriber);
+    (policy, sub, issued().0)
+}
+
+/// The issuer as known by name (its key identifier not).
+fn known_issuer(tbs: &TbsCertificate) -> IssuerFacts<'_> {
+    IssuerFacts {
+        name: Some(tbs.issuer()),
+        key_id: None,
+    }
+}
+
 /// Proves: R-7.1-SUB, R-3.1-SUB-DN.
 ///
 /// The subscriber profile's subject and issuer names: a changed literal, a changed
@@ -132,13 +151,8 @@ fn issued() -> (TbsCertificate, TbsCertificate) {
 /// (known by name, or only by the issuing profile's subject) are each found.
 #[test]
 fn r_7_1_sub_the_pre_signing_check_finds_each_departure_of_a_name() {
-    let policy = inkan_tests::policy("jpcert-ssl-client");
-    let sub = profile(policy, |p| p.role == Role::Subscriber);
-    let (tbs, _) = issued();
-    let by_name = IssuerFacts {
-        name: Some(tbs.issuer()),
-        key_id: None,
-    };
+    let (policy, sub, tbs) = faithful_subscriber();
+    let by_name = known_issuer(&tbs);
     let by_profile = IssuerFacts {
         name: None,
         key_id: None,
@@ -239,13 +253,8 @@ fn r_7_1_root_the_pre_signing_check_refuses_a_root_that_is_not_self_issued() {
 /// of serials): 21 octets or negative is found, a positive 20-octet serial passes.
 #[test]
 fn the_pre_signing_check_refuses_a_serial_rfc_5280_forbids() {
-    let policy = inkan_tests::policy("jpcert-ssl-client");
-    let sub = profile(policy, |p| p.role == Role::Subscriber);
-    let (tbs, _) = issued();
-    let facts = IssuerFacts {
-        name: Some(tbs.issuer()),
-        key_id: None,
-    };
+    let (policy, sub, tbs) = faithful_subscriber();
+    let facts = known_issuer(&tbs);
     let serial =
         |bytes: Vec<u8>| changed(&tbs, |f| f.serial = Any::new(Tag::Integer, bytes).unwrap());
     let mut twenty = vec![0x7f_u8];
@@ -277,13 +286,8 @@ fn the_pre_signing_check_refuses_a_serial_rfc_5280_forbids() {
 #[test]
 fn r_7_1_sub_validity_the_pre_signing_check_finds_a_validity_off_the_policy() {
     use x509_cert::time::Time;
-    let policy = inkan_tests::policy("jpcert-ssl-client");
-    let sub = profile(policy, |p| p.role == Role::Subscriber);
-    let (tbs, _) = issued();
-    let facts = IssuerFacts {
-        name: Some(tbs.issuer()),
-        key_id: None,
-    };
+    let (policy, sub, tbs) = faithful_subscriber();
+    let facts = known_issuer(&tbs);
     let v = tbs.validity();
     let shift = |t: &Time, seconds: u64| {
         let moved = t.to_system_time() + std::time::Duration::from_secs(seconds);
