@@ -18,6 +18,7 @@ pub mod cps_expect;
 pub mod oracle;
 pub mod sha1_oracle;
 pub mod softhsm;
+pub mod tbs_edit;
 
 pub use oracle::*;
 

@@ -49,6 +49,7 @@ pub const GROUPS: &[Group] = &[
             "--lib",
             "--test=issuance",
             "--test=presign",
+            "--test=presign_crl",
             "--test=interop",
             "--test=relying_party",
         ],
