@@ -138,14 +138,29 @@ pub(super) async fn detail(
         inkan_runtime::workflow::Subject::Application,
     )
     .is_some_and(|w| desk.session.require(w.opens).is_ok());
-    let new = if opens {
-        format!(
-            "<p><a id=\"new-application\" href=\"/ra/applications/new?developer={}\">{}</a></p>",
-            escape(&d.number),
-            escape(&tr.t("developer-new-application"))
-        )
+    // A link (after `before`), or nothing where this person may not follow it.
+    let link = |shown: bool, before: &str, attr: &str, href: String, message: &str| {
+        if shown {
+            format!(
+                "{before}<a {attr} href=\"{href}\">{}</a>",
+                escape(&tr.t(message))
+            )
+        } else {
+            String::new()
+        }
+    };
+    let number = escape(&d.number);
+    let new = link(
+        opens,
+        "",
+        "id=\"new-application\"",
+        format!("/ra/applications/new?developer={number}"),
+        "developer-new-application",
+    );
+    let new = if new.is_empty() {
+        new
     } else {
-        String::new()
+        format!("<p>{new}</p>")
     };
     let reads_trails = desk.session.require(super::removal::TRAIL).is_ok();
     let certificates: Vec<Vec<String>> = serials
@@ -158,15 +173,13 @@ pub(super) async fn detail(
                     escape(&d.number),
                     escape(s),
                     escape(&tr.t("developer-revoke")),
-                    if reads_trails {
-                        format!(
-                            " · <a class=\"trail\" href=\"/ra/certificates/{}/trail\">{}</a>",
-                            escape(s),
-                            escape(&tr.t("developer-trail"))
-                        )
-                    } else {
-                        String::new()
-                    }
+                    link(
+                        reads_trails,
+                        " · ",
+                        "class=\"trail\"",
+                        format!("/ra/certificates/{}/trail", escape(s)),
+                        "developer-trail",
+                    )
                 ),
             ]
         })
@@ -177,34 +190,27 @@ pub(super) async fn detail(
     )
     .is_some_and(|w| desk.session.require(w.opens).is_ok())
         && d.status == "listed";
-    let remove = if removes {
-        format!(
-            " · <a id=\"remove\" href=\"/ra/developers/{}/removal\">{}</a>",
-            escape(&d.number),
-            escape(&tr.t("developer-remove"))
-        )
-    } else {
-        String::new()
-    };
-    let change =
-        if desk.session.require(RaAction::RegisterDeveloper).is_ok() && d.status == "listed" {
-            format!(
-                " · <a id=\"change\" href=\"/ra/developers/{}/registration\">{}</a>",
-                escape(&d.number),
-                escape(&tr.t("developer-change"))
-            )
-        } else {
-            String::new()
-        };
-    let trail = if reads_trails {
-        format!(
-            "<a id=\"trail\" href=\"/ra/developers/{}/trail\">{}</a>",
-            escape(&d.number),
-            escape(&tr.t("developer-trail"))
-        )
-    } else {
-        String::new()
-    };
+    let remove = link(
+        removes,
+        " · ",
+        "id=\"remove\"",
+        format!("/ra/developers/{number}/removal"),
+        "developer-remove",
+    );
+    let change = link(
+        desk.session.require(RaAction::RegisterDeveloper).is_ok() && d.status == "listed",
+        " · ",
+        "id=\"change\"",
+        format!("/ra/developers/{number}/registration"),
+        "developer-change",
+    );
+    let trail = link(
+        reads_trails,
+        "",
+        "id=\"trail\"",
+        format!("/ra/developers/{number}/trail"),
+        "developer-trail",
+    );
     let links = format!("<p>{trail}{change}{remove}</p>");
     let body = format!(
         "{}{links}{new}<h2>{}</h2>{}",
