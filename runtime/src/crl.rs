@@ -424,101 +424,24 @@ pub fn build(
         .ok_or_else(|| Error::Encoding("CRL too large".into()))?;
     buf[first..tbs.start].copy_from_slice(&outer);
     buf.drain(..first);
-    // What is stored is what was signed: the CRL is one SEQUENCE whose first element
-    // is exactly the signed TBS, followed by the algorithm and the signature.
-    let (tag, list, rest) = tlv(&buf)?;
+    check_assembled(&buf, tbs.len())?;
+    Ok((next_update, buf))
+}
+
+/// What is stored is what was signed: the CRL is one SEQUENCE, nothing after it,
+/// whose first element is the signed TBS of `tbs_len` bytes, followed by the
+/// algorithm and the signature.
+fn check_assembled(crl: &[u8], tbs_len: usize) -> Result<()> {
+    let (tag, list, rest) = tlv(crl)?;
     let (_, _, after_tbs) = tlv(list)?;
     let tbs_bytes = &list[..list.len() - after_tbs.len()];
-    if tag != 0x30 || !rest.is_empty() || tbs_bytes.len() != tbs.len() {
+    if tag != 0x30 || !rest.is_empty() || tbs_bytes.len() != tbs_len {
         return Err(Error::Encoding(
             "assembled CRL differs from the signed TBS".into(),
         ));
     }
-    Ok((next_update, buf))
+    Ok(())
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn headers_use_the_shortest_definite_length() {
-        assert_eq!(header(0x30, 0), [0x30, 0]);
-        assert_eq!(header(0x30, 127), [0x30, 127]);
-        assert_eq!(header(0x30, 128), [0x30, 0x81, 128]);
-        assert_eq!(header(0x30, 256), [0x30, 0x82, 1, 0]);
-        assert_eq!(
-            header(0x30, 50_000_000),
-            [0x30, 0x84, 0x02, 0xfa, 0xf0, 0x80]
-        );
-    }
-
-    #[test]
-    fn tlv_refuses_truncated_and_odd_input_without_panic() {
-        for bad in [
-            &[][..],
-            &[0x30],
-            &[0x30, 0x05, 1, 2],
-            &[0x30, 0x80],
-            &[0x30, 0x85, 1, 1, 1, 1, 1],
-            &[0x1f, 0x01, 0x00],
-        ] {
-            assert!(tlv(bad).is_err(), "{bad:?}");
-        }
-        // The indefinite length (0x80) is refused even with 128 bytes behind it: DER
-        // has none, and read as a short length it would swallow them.
-        let indefinite = [&[0x30, 0x80][..], &[0u8; 128][..]].concat();
-        assert!(tlv(&indefinite).is_err());
-        // Lengths of up to four octets read; five are refused even when the value fits.
-        assert!(tlv(&[0x30, 0x84, 0, 0, 0, 1, 0xaa]).is_ok_and(|(_, v, _)| v == [0xaa]));
-        assert!(tlv(&[0x30, 0x85, 0, 0, 0, 0, 1, 0xaa]).is_err());
-        // A length whose octets end the input reads (an empty value); one cut short
-        // is refused, not indexed past.
-        assert!(tlv(&[0x30, 0x81, 0x00]).is_ok_and(|(_, v, rest)| v.is_empty() && rest.is_empty()));
-        assert!(tlv(&[0x30, 0x82, 0x01]).is_err());
-        assert!(revoked_serials(&[0x30, 0x03, 0x30, 0x01, 0xff]).is_err());
-        let serials: Vec<_> = Serials {
-            rest: &[0x30, 0x03, 0x02, 0x01],
-        }
-        .collect();
-        assert!(matches!(serials.as_slice(), [Err(_)]));
-    }
-    fn profile() -> &'static CrlProfile {
-        let policy = inkan_policies::by_id("jpcert-ssl-client");
-        let crls = policy.map_or(&[][..], |p| p.definition().crls);
-        crls.first()
-            .unwrap_or_else(|| unreachable!("the faithful policy has a CRL profile"))
-    }
-
-    fn revoked(serial: &str) -> Revoked {
-        Revoked {
-            serial: serial.into(),
-            revoked_at: Timestamp::from_unix(1_796_000_000).unwrap_or(crate::calendar::MIN),
-            reason_code: 1,
-        }
-    }
-
-    /// What `len` says is what the CRL lists; the count goes into the `crl-created`
-    /// audit entry.
-    #[test]
-    #[allow(clippy::len_zero, reason = "len itself is under test")]
-    fn entries_count_what_they_hold() {
-        let none = Entries::collect(profile(), |_| Ok(()));
-        assert!(none.as_ref().is_ok_and(|e| e.is_empty() && e.len() == 0));
-        let two = Entries::collect(profile(), |each| {
-            each(revoked("0a"))?;
-            each(revoked("0b"))
-        });
-        assert!(two.as_ref().is_ok_and(|e| !e.is_empty() && e.len() == 2));
-    }
-
-    /// A stored serial that is empty or not whole bytes of hexadecimal is corrupt: it
-    /// is refused, never written as an empty or truncated INTEGER.
-    #[test]
-    fn a_serial_that_is_not_whole_hex_bytes_is_refused() {
-        for bad in ["", "a", "abc", "zz"] {
-            let got = Entries::collect(profile(), |each| each(revoked(bad)));
-            assert!(matches!(got, Err(Error::Corrupt(_))), "`{bad}`");
-        }
-    }
-}
+mod tests;

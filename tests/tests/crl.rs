@@ -279,12 +279,41 @@ fn unknown_and_malformed_serials_are_refused() {
     ));
 }
 
-/// A revocation that vanished from the store (damage, or an edit behind the CA's back)
-/// must not vanish from the CRL: the next CRL is refused, nothing is signed or
-/// recorded, and the refusal is audited (R-7.2-CRL).
+/// A CRL is signed only while its issuing CA is valid: at its notBefore and at its
+/// notAfter (RFC 5280 4.1.2.5 includes both), never a second outside, and a refusal
+/// records nothing.
 #[test]
-fn a_crl_that_would_drop_a_revoked_unexpired_certificate_is_refused() {
-    let now = at("2026-04-01T00:00:00Z");
+fn crls_are_signed_only_within_the_issuing_cas_validity() {
+    let (_tmp, mut ca) = fixture_ca("jpcert-ssl-client", at("2026-04-01T00:00:00Z"));
+    let issuer_der = ca.ca_certificates().unwrap().pop().unwrap();
+    let (_, issuer) = X509Certificate::from_der(&issuer_der).unwrap();
+    let valid = issuer.validity();
+    let (first, last) = (valid.not_before.timestamp(), valid.not_after.timestamp());
+    let t = |unix: i64| Timestamp::from_unix(unix).unwrap();
+    let refused =
+        |r: inkan_runtime::Result<_>| matches!(r, Err(inkan_runtime::Error::IssuerNotValid(_)));
+    assert!(refused(ca.crl(None, t(first - 1), "test")));
+    assert_eq!(ca.crl(None, t(first), "test").unwrap().number, 1);
+    assert_eq!(ca.crl(None, t(last), "test").unwrap().number, 2);
+    assert!(refused(ca.crl(None, t(last + 1), "test")));
+    let newest = ca
+        .store()
+        .latest_crl("ssl-clients")
+        .unwrap()
+        .map(|(n, _)| n);
+    assert_eq!(newest, Some(2));
+}
+
+/// A CA at `now` with one certificate revoked and listed on CRL 1, whose revocation
+/// was then erased from the store behind the CA's back (damage, or an edit): the
+/// directory, the CA and the certificate.
+fn a_revocation_erased_after_crl_1(
+    now: Timestamp,
+) -> (
+    tempfile::TempDir,
+    inkan_runtime::ca::Ca,
+    inkan_runtime::ca::Issued,
+) {
     let (tmp, mut ca) = fixture_ca("jpcert-ssl-client", now);
     let csr = fixture("sub1-1024.csr.pem");
     let issued = ca
@@ -300,7 +329,6 @@ fn a_crl_that_would_drop_a_revoked_unexpired_certificate_is_refused() {
         .unwrap();
     ca.revoke(&issued.serial, "key-loss", now, "test").unwrap();
     assert_eq!(ca.crl(None, now, "test").unwrap().number, 1);
-
     let db = rusqlite::Connection::open(tmp.path().join("ca/ca.sqlite")).unwrap();
     let changed = db
         .execute(
@@ -309,8 +337,15 @@ fn a_crl_that_would_drop_a_revoked_unexpired_certificate_is_refused() {
         )
         .unwrap();
     assert_eq!(changed, 1);
-    drop(db);
+    (tmp, ca, issued)
+}
 
+/// A revocation that vanished from the store (damage, or an edit behind the CA's back)
+/// must not vanish from the CRL: the next CRL is refused, nothing is signed or
+/// recorded, and the refusal is audited (R-7.2-CRL).
+#[test]
+fn a_crl_that_would_drop_a_revoked_unexpired_certificate_is_refused() {
+    let (_tmp, mut ca, issued) = a_revocation_erased_after_crl_1(at("2026-04-01T00:00:00Z"));
     let later = at("2026-04-02T00:00:00Z");
     match ca.crl(None, later, "scheduler") {
         Err(inkan_runtime::Error::CrlWouldDropRevoked { previous, missing }) => {
@@ -333,6 +368,23 @@ fn a_crl_that_would_drop_a_revoked_unexpired_certificate_is_refused() {
         ("crl-refused", "scheduler")
     );
     assert!(last.details.contains(&issued.serial), "{}", last.details);
+}
+
+/// A certificate is valid through its notAfter second (RFC 5280 4.1.2.5), so a
+/// revocation that vanished from the store is still refused on a CRL made at that very
+/// second; one second later the certificate has expired and may leave the CRL
+/// (R-7.2-CRL continuity, at its edge).
+#[test]
+fn a_vanished_revocation_is_refused_until_the_certificate_expires() {
+    let (_tmp, mut ca, issued) = a_revocation_erased_after_crl_1(at("2026-04-01T00:00:00Z"));
+    let (_, cert) = X509Certificate::from_der(&issued.der).unwrap();
+    let last = cert.validity().not_after.timestamp();
+    let t = |unix: i64| Timestamp::from_unix(unix).unwrap();
+    assert!(matches!(
+        ca.crl(None, t(last), "test"),
+        Err(inkan_runtime::Error::CrlWouldDropRevoked { .. })
+    ));
+    assert_eq!(ca.crl(None, t(last + 1), "test").unwrap().number, 2);
 }
 
 /// A CertificateList listing `serials` in the given order (signature not checked by

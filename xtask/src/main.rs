@@ -70,6 +70,11 @@ enum Task {
         /// alone, so only a full run gives a group's score.
         #[arg(long)]
         iterate: bool,
+        /// One part of each group's mutants, `k/n` (cargo-mutants' `--shard`): a
+        /// group too long for one sitting runs as n parts, whose rows add up to its
+        /// score.
+        #[arg(long)]
+        shard: Option<String>,
     },
     /// Run the benchmarks (release build) and write target/bench/report.md, report.json
     /// and ratios.svg: every figure a ratio against a baseline measured in the same run.
@@ -359,9 +364,19 @@ fn run() -> Result<ExitCode> {
         in_diff,
         jobs,
         iterate,
+        shard,
     } = &cli.task
     {
-        let ok = mutants::run(&root, only.as_deref(), in_diff.as_deref(), *jobs, *iterate)?;
+        let ok = mutants::run(
+            &root,
+            &mutants::Options {
+                only: only.as_deref(),
+                in_diff: in_diff.as_deref(),
+                jobs: *jobs,
+                iterate: *iterate,
+                shard: shard.as_deref(),
+            },
+        )?;
         return Ok(if ok {
             ExitCode::SUCCESS
         } else {
