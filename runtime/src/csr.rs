@@ -99,3 +99,21 @@ pub fn check(input: &[u8], profile: &CertificateProfile) -> Result<CheckedReques
     signer::verify(&spki, algorithm, &info, signature)?;
     Ok(CheckedRequest { public_key: spki })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A request over [`MAX_REQUEST_BYTES`] is refused for its size before anything
+    /// reads it; one of exactly that size passes the size check (text that is not PEM
+    /// goes on as DER, for the DER reader to refuse).
+    #[test]
+    fn requests_over_64_kib_are_refused_unread() {
+        let at_limit = vec![b'x'; MAX_REQUEST_BYTES];
+        assert_eq!(request_der(&at_limit).ok(), Some(at_limit));
+        match request_der(&vec![b'x'; MAX_REQUEST_BYTES + 1]) {
+            Err(Error::BadRequest(m)) => assert!(m.contains("larger than"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -303,7 +303,7 @@ impl SoftwareSigner {
 
     /// A fresh key of `bits` bits from the operating system's CSPRNG.
     pub fn generate(bits: u32) -> Result<Self> {
-        let mut rng = rand_core_rng();
+        let mut rng = getrandom::SysRng;
         let key = PrivateKey::new(&mut rng, bits as usize)
             .map_err(|e| Error::Signer(format!("key generation failed: {e}")))?;
         Self::new(key)
@@ -332,10 +332,6 @@ impl SoftwareSigner {
             .map_err(|_| Error::Activation("the shares do not decrypt the CA key".into()))?;
         Self::new(key)
     }
-}
-
-fn rand_core_rng() -> getrandom::SysRng {
-    getrandom::SysRng
 }
 
 impl Signer for SoftwareSigner {
@@ -516,14 +512,24 @@ mod tests {
         }
     }
 
+    /// The public exponent is odd, at least 3 and at most 2^32 + 1: 1, 2, 2^16, a
+    /// nine-octet value and 2^32 + 3 are refused; 3 and 2^32 + 1 are read.
     #[test]
-    fn exponent_one_even_or_huge_is_refused() {
+    fn exponents_are_odd_from_3_to_2_32_plus_1() {
         for e in [&[1u8][..], &[2], &[1, 0, 0], &[1, 0, 0, 0, 0, 0, 0, 0, 1]] {
             match rsa_public_key(&spki(&modulus(2048), e)) {
                 Err(Error::KeyRefused(m)) => assert!(m.contains("public exponent"), "{m}"),
                 other => panic!("exponent {e:?}: {other:?}"),
             }
         }
+        // The bounds themselves: 3 and 2^32 + 1 are read, 2^32 + 3 is not.
+        for e in [&[3u8][..], &[1, 0, 0, 0, 1]] {
+            assert!(rsa_key(&spki(&modulus(2048), e)).is_ok(), "exponent {e:?}");
+        }
+        assert!(matches!(
+            rsa_key(&spki(&modulus(2048), &[1, 0, 0, 0, 3])),
+            Err(Error::KeyRefused(_))
+        ));
     }
 
     /// The size is the modulus's bit length (its top octet need not be full), from

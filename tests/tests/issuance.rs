@@ -394,6 +394,27 @@ fn r_3_1_sub_dn_out_of_range_numbers_are_refused() {
     ));
 }
 
+/// A request gives exactly the fields of the profile's name template: one the
+/// template does not have is refused by name, one missing is refused, and nothing is
+/// issued for either.
+#[test]
+fn a_request_gives_exactly_the_name_templates_fields() {
+    let csr = fixture("sub1-1024.csr.pem");
+    let (_tmp, mut ca) = fixture_ca("jpcert-ssl-client", at("2026-04-01T00:00:00Z"));
+    let later = at("2026-05-01T00:00:00Z");
+    let mut extra = request(&csr, 1, 1);
+    extra.fields.push(("room".into(), 3));
+    match ca.issue(&extra, later) {
+        Err(Error::Policy(m)) => assert!(m.contains("`room`"), "{m}"),
+        other => panic!("an extra field: {other:?}"),
+    }
+    let mut missing = request(&csr, 1, 1);
+    missing.fields.pop();
+    assert!(matches!(ca.issue(&missing, later), Err(Error::Name(_))));
+    assert!(ca.store().certificates("ssl-client").unwrap().is_empty());
+    ca.issue(&request(&csr, 1, 1), later).unwrap();
+}
+
 /// Proves: R-6.1-PKCS10.
 #[test]
 fn r_6_1_pkcs10_garbage_is_refused_without_panic() {
@@ -624,6 +645,13 @@ fn a_batch_issues_each_good_request_and_refuses_the_bad_one_alone() {
             .filter(|e| e.event == "certificate-issued" && e.actor == "batch")
             .count();
         assert_eq!(audited, 6, "{id}: one certificate-issued entry each");
+        // The batch says where its time went (the benchmark's per-step profile).
+        let timings = ca.last_batch().unwrap();
+        assert_eq!(timings.requests, 7, "{id}");
+        assert!(
+            timings.sign > std::time::Duration::ZERO,
+            "{id}: {timings:?}"
+        );
     }
 }
 
