@@ -290,8 +290,29 @@ pub fn run(root: &Path, options: &Options<'_>) -> Result<bool> {
         if iterate {
             command.arg("--iterate");
         }
-        if let Some((k, n)) = shard {
-            command.arg(format!("--shard={k}/{n}"));
+        match shard {
+            // cargo-mutants shards what its iteration leaves, so the same shard of an
+            // iterating run would hold other mutants: the shard's misses and timeouts
+            // are named instead, each by its exact name.
+            Some(_) if iterate => {
+                let mut named = 0;
+                for file in ["missed.txt", "timeout.txt"] {
+                    let text = std::fs::read_to_string(out_dir.join("mutants.out").join(file))
+                        .unwrap_or_default();
+                    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                        command.arg("--re").arg(format!("^{}$", regex_escape(line)));
+                        named += 1;
+                    }
+                }
+                if named == 0 {
+                    eprintln!("== mutants: {} (nothing left to iterate) ==", group.name);
+                    continue;
+                }
+            }
+            Some((k, n)) => {
+                command.arg(format!("--shard={k}/{n}"));
+            }
+            None => {}
         }
         // cargo-mutants exits non-zero when a mutant is missed; the outcomes say why.
         let status = command
@@ -357,6 +378,18 @@ pub fn run(root: &Path, options: &Options<'_>) -> Result<bool> {
     std::fs::write(&path, &report)?;
     println!("{report}\nwritten: {}", path.display());
     Ok(all_good)
+}
+
+/// `text` as a regular expression that matches it alone.
+fn regex_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// What one cargo-mutants run found.

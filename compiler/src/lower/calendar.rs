@@ -191,6 +191,9 @@ mod tests {
         assert_eq!(parse_zone("+9:00"), None);
         assert_eq!(parse_zone("09:00"), None);
         assert_eq!(parse_zone("+09:60"), None);
+        // Six characters, but no colon; a colon, but seven characters.
+        assert_eq!(parse_zone("+09000"), None);
+        assert_eq!(parse_zone("+09:000"), None);
     }
 
     #[test]
