@@ -300,7 +300,9 @@ pub fn run(root: &Path, options: &Options<'_>) -> Result<bool> {
                     let text = std::fs::read_to_string(out_dir.join("mutants.out").join(file))
                         .unwrap_or_default();
                     for line in text.lines().filter(|l| !l.trim().is_empty()) {
-                        command.arg("--re").arg(format!("^{}$", regex_escape(line)));
+                        command
+                            .arg("--re")
+                            .arg(format!("^{}$", regex_syntax::escape(line)));
                         named += 1;
                     }
                 }
@@ -378,18 +380,6 @@ pub fn run(root: &Path, options: &Options<'_>) -> Result<bool> {
     std::fs::write(&path, &report)?;
     println!("{report}\nwritten: {}", path.display());
     Ok(all_good)
-}
-
-/// `text` as a regular expression that matches it alone.
-fn regex_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if "\\.+*?()|[]{}^$".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// What one cargo-mutants run found.

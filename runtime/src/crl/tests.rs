@@ -46,6 +46,7 @@ fn tlv_refuses_truncated_and_odd_input_without_panic() {
     .collect();
     assert!(matches!(serials.as_slice(), [Err(_)]));
 }
+
 fn profile() -> &'static CrlProfile {
     let policy = inkan_policies::by_id("jpcert-ssl-client");
     let crls = policy.map_or(&[][..], |p| p.definition().crls);
