@@ -165,3 +165,34 @@ fn a_form_field_dropped_or_changed_is_a_difference_under_its_section() {
         ]
     );
 }
+
+/// An earlier revision still reads where the policy language has since moved on: the
+/// renewal notice was once a schedule `before` a date with a `lead`, which a current
+/// policy may no longer write, and the diff names it in its old words.
+#[test]
+fn an_earlier_revisions_dated_schedule_reads_and_diffs() {
+    let new = source("jpcert-ssl-client");
+    let anchor = "  - name: revocation-deadline\n";
+    assert_eq!(new.matches(anchor).count(), 1);
+    let old = new.replacen(
+        anchor,
+        &format!("  - name: renewal-notice\n    before: April 30\n    lead: 60d\n    cps: [R-4.6-RENEWAL]\n{anchor}"),
+        1,
+    );
+    let path = "policy/jpcert-ssl-client.yaml";
+    assert!(
+        compile(path, &old).is_err(),
+        "a current policy may not date a schedule"
+    );
+    let revision = inkan_compiler::compile_revision(path, &old)
+        .unwrap_or_else(|e| panic!("{}", inkan_compiler::render(&e.file, &old, &e.diagnostics)));
+    let text = diff::to_text(&diff::diff(&revision.policy, &model(path, &new)));
+    assert_eq!(
+        text.lines().collect::<Vec<_>>(),
+        [
+            "4.9 Revocation",
+            "  schedule renewal-notice: timing removed (was 60d before April 30) [R-4.6-RENEWAL]  (no effect on issued artefacts)"
+        ],
+        "{text}"
+    );
+}

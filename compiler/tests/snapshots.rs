@@ -6,12 +6,16 @@
 //!
 //! An `.edit` file is a comment saying what the mistake is, then blocks of
 //! `--- replace`, the text to find (exactly once), `--- with`, its replacement.
+//!
+//! `tests/valid/<name>.edit` are the other side of a check's boundary: a policy that
+//! sits exactly on it (nextUpdate equal to the CRL interval, a CA ending with its
+//! issuer) must compile.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::path::Path;
 
-/// The faithful policy with the edits of `tests/invalid/<name>.edit` applied.
+/// The faithful policy with the edits of an `.edit` file applied.
 fn edited(name: &str, edits: &str) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut source = std::fs::read_to_string(root.join("policy/jpcert-ssl-client.yaml")).unwrap();
@@ -28,6 +32,22 @@ fn edited(name: &str, edits: &str) -> String {
     }
     // The policy id is the file stem, as in the copies.
     source.replacen("id: jpcert-ssl-client\n", &format!("id: {name}\n"), 1)
+}
+
+fn stems(dir: &Path, exts: &[&str]) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| {
+            e.ok()?
+                .file_name()
+                .to_str()?
+                .split_once('.')
+                .filter(|(_, ext)| exts.contains(ext))
+                .map(|(stem, _)| stem.to_string())
+        })
+        .collect();
+    names.sort();
+    names
 }
 
 fn check(name: &str) -> Option<String> {
@@ -54,23 +74,33 @@ fn check(name: &str) -> Option<String> {
 #[test]
 fn invalid_policies_give_their_exact_diagnostics() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/invalid");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .filter_map(|e| {
-            e.ok()?
-                .file_name()
-                .to_str()?
-                .split_once('.')
-                .filter(|(_, ext)| *ext == "yaml" || *ext == "edit")
-                .map(|(stem, _)| stem.to_string())
-        })
-        .collect();
-    names.sort();
+    let names = stems(&dir, &["yaml", "edit"]);
     assert!(
         names.len() >= 15,
         "at least 15 invalid policies, found {}",
         names.len()
     );
     let failures: Vec<String> = names.iter().filter_map(|n| check(n)).collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn policies_on_the_edge_of_a_check_compile() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/valid");
+    let names = stems(&dir, &["edit"]);
+    assert!(names.len() >= 3, "found {names:?}");
+    let failures: Vec<String> = names
+        .iter()
+        .filter_map(|name| {
+            let source = edited(
+                name,
+                &std::fs::read_to_string(dir.join(format!("{name}.edit"))).unwrap(),
+            );
+            let file = format!("tests/valid/{name}.yaml");
+            inkan_compiler::compile(&file, &source)
+                .err()
+                .map(|e| inkan_compiler::render(&file, &source, &e.diagnostics))
+        })
+        .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

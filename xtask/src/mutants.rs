@@ -217,7 +217,11 @@ pub fn run(root: &Path, options: &Options<'_>) -> Result<bool> {
             let touched = text
                 .lines()
                 .filter_map(|l| l.strip_prefix("+++ b/"))
-                .any(|path| group.files.contains(&path));
+                .any(|path| {
+                    group.files.iter().any(|g| {
+                        glob::Pattern::new(g).is_ok_and(|p| p.matches_path(Path::new(path)))
+                    })
+                });
             if !touched {
                 eprintln!("== mutants: {} (no change in its files) ==", group.name);
                 continue;

@@ -288,19 +288,7 @@ impl Cx<'_> {
                     .rules(["R-1.3-HIERARCHY"]),
             );
         }
-        // Number of CA certificates that can follow a profile in a path, below it.
-        fn depth(p: &CertificateProfile, all: &[CertificateProfile], guard: usize) -> usize {
-            if guard > all.len() {
-                return 0;
-            }
-            all.iter()
-                .filter(|c| {
-                    c.role == Role::IssuingCa && c.issuer.as_deref() == Some(p.name.as_str())
-                })
-                .map(|c| 1 + depth(c, all, guard + 1))
-                .max()
-                .unwrap_or(0)
-        }
+        let depths = path_depths(profiles);
         for p in profiles {
             let bc = p.extensions.iter().find_map(|e| match &e.extension {
                 Extension::BasicConstraints { ca, path_len } => Some((*ca, *path_len, e.span)),
@@ -352,7 +340,7 @@ impl Cx<'_> {
                 );
             }
             if let Some((_, Some(path_len), _)) = bc {
-                let needed = depth(p, profiles, 0);
+                let needed = depths.get(p.name.as_str()).copied().unwrap_or(0);
                 if needed > usize::from(path_len) {
                     let at = path_len_spans.get(&p.name).copied().unwrap_or(p.span);
                     self.err(
@@ -413,4 +401,23 @@ impl Cx<'_> {
             }
         }
     }
+}
+
+/// How many CA certificates can follow each profile in a path, below it. `certificates`
+/// accepts an issuer only if it is defined above what it issues, so one pass from the
+/// last profile up has each child's depth before its issuer's: no recursion, and no
+/// cycle to guard against. (A policy already in error may name an issuer below; its
+/// child then counts as a leaf, which can only hide a second error, never invent one.)
+fn path_depths(profiles: &[CertificateProfile]) -> BTreeMap<&str, usize> {
+    let mut depths = BTreeMap::new();
+    for p in profiles.iter().rev() {
+        let below = profiles
+            .iter()
+            .filter(|c| c.role == Role::IssuingCa && c.issuer.as_deref() == Some(p.name.as_str()))
+            .map(|c| 1 + depths.get(c.name.as_str()).copied().unwrap_or(0))
+            .max()
+            .unwrap_or(0);
+        depths.insert(p.name.as_str(), below);
+    }
+    depths
 }
