@@ -182,10 +182,6 @@ impl Cx<'_> {
                 self.err(Diagnostic::error("duplicate-extension", Some(at), format!("`{}` appears twice in profile `{profile}`", extension.key())).label("RFC 5280 4.2: a certificate MUST NOT include more than one instance of an extension"));
                 continue;
             }
-            if matches!(extension, Extension::AuthorityKeyIdentifier(_)) && role == Some(Role::Root)
-            {
-                // Allowed (RFC 5280 lets self-signed certificates carry it), nothing to check.
-            }
             out.push(ExtensionRule {
                 extension,
                 critical: critical.value,
