@@ -6,7 +6,7 @@
 //! roles each holding a step of every form's workflow; and no case that revokes or
 //! removes decided by one person alone.
 
-use super::{Cx, span_of};
+use super::{Cx, quote_list, span_of};
 use crate::diag::Diagnostic;
 use crate::model::*;
 use crate::syntax::*;
@@ -41,7 +41,7 @@ impl Cx<'_> {
                 .iter()
                 .find(|w| w.subject.value == Subject::Revocation.name())
                 .unwrap_or(first);
-            self.coverage(&out, first, revocations, cx);
+            self.coverage(&out, raw, revocations, cx);
         }
         out
     }
@@ -61,28 +61,21 @@ impl Cx<'_> {
             }
         }
         let (subject, opens) = (subject?, opens?);
+        // A step that failed to read has been reported; the checks of the whole graph
+        // would only go on to report what its absence leaves behind.
+        let complete = steps.len() == w.steps.len();
         self.reasons_of(w, subject, requested_by, cx);
-        self.graph(w, &steps);
+        if complete {
+            self.graph(w, &steps);
+        }
         for (raw, step) in &steps {
             self.step_fits(w, raw, step, subject, opens, &steps, cx);
         }
         let emergency = w.emergency.as_ref().is_some_and(|e| e.value);
         let steps: Vec<Step> = steps.into_iter().map(|(_, s)| s).collect();
-        self.checked_by_two(w, subject, &steps);
         self.actors_read(w, subject, &steps, cx);
-        if subject == Subject::Revocation && !steps.iter().any(|s| s.then == Some(Effect::Revoke)) {
-            self.err(
-                Diagnostic::error(
-                    "workflow-never-revokes",
-                    Some(span_of(&w.name)),
-                    format!("no step of `{}` revokes the certificate", w.name.value),
-                )
-                .label("add `then: revoke` to the step that decides it")
-                .rules(["R-4.9-WHO"]),
-            );
-        }
-        if !emergency {
-            self.dual_check_held(w, subject, requested_by, &steps, cx);
+        if complete {
+            self.whole_workflow_holds(w, subject, requested_by, &steps, cx);
         }
         Some(Workflow {
             name: w.name.value.clone(),
@@ -96,6 +89,34 @@ impl Cx<'_> {
             steps,
             cites,
         })
+    }
+
+    /// The checks that need every step: someone else checks a case that revokes, a
+    /// revocation workflow revokes, and the dual check holds where it must.
+    fn whole_workflow_holds(
+        &mut self,
+        w: &RawWorkflow,
+        subject: Subject,
+        requested_by: Option<Requester>,
+        steps: &[Step],
+        cx: &Context<'_>,
+    ) {
+        let emergency = w.emergency.as_ref().is_some_and(|e| e.value);
+        self.checked_by_two(w, subject, steps);
+        if subject == Subject::Revocation && !steps.iter().any(|s| s.then == Some(Effect::Revoke)) {
+            self.err(
+                Diagnostic::error(
+                    "workflow-never-revokes",
+                    Some(span_of(&w.name)),
+                    format!("no step of `{}` revokes the certificate", w.name.value),
+                )
+                .label("add `then: revoke` to the step that decides it")
+                .rules(["R-4.9-WHO"]),
+            );
+        }
+        if !emergency {
+            self.dual_check_held(w, subject, requested_by, steps, cx);
+        }
     }
 
     fn step(&mut self, w: &RawWorkflow, s: &RawStep) -> Option<Step> {
@@ -505,7 +526,7 @@ impl Cx<'_> {
                         Some(span_of(r)),
                         format!("unknown revocation reason `{}`", r.value),
                     )
-                    .label(format!("expected one of {}", known.join(", ")))
+                    .label(format!("expected one of {}", quote_list(&known)))
                     .rules(["R-4.9-REASONS"]),
                 );
             }
@@ -517,7 +538,7 @@ impl Cx<'_> {
     fn coverage(
         &mut self,
         flows: &[Workflow],
-        at: &RawWorkflow,
+        raw: &[RawWorkflow],
         revocations: &RawWorkflow,
         cx: &Context<'_>,
     ) {
@@ -525,21 +546,39 @@ impl Cx<'_> {
             (Subject::Application, Effect::IssuePasswords),
             (Subject::DeveloperRemoval, Effect::RemoveDeveloper),
         ] {
+            let rule = match subject {
+                Subject::DeveloperRemoval => "R-4.11-LEAVE",
+                _ => "R-4.2-FLOW",
+            };
             let of: Vec<&Workflow> = flows.iter().filter(|w| w.subject == subject).collect();
-            if of.len() != 1 || !of[0].steps.iter().any(|s| s.then == Some(effect)) {
-                self.err(
+            match of[..] {
+                [w] if w.steps.iter().any(|s| s.then == Some(effect)) => {}
+                [w] => self.err(
                     Diagnostic::error(
                         "workflow-coverage",
-                        Some(span_of(&at.name)),
+                        raw.iter()
+                            .find(|r| r.name.value == w.name)
+                            .map(|r| span_of(&r.name)),
+                        format!("no step of `{}` does `{}`", w.name, effect.name()),
+                    )
+                    .label(format!(
+                        "add `then: {}` to the step that decides it",
+                        effect.name()
+                    ))
+                    .rules([rule]),
+                ),
+                _ => self.err(
+                    Diagnostic::error(
+                        "workflow-coverage",
+                        raw.first().map(|r| span_of(&r.name)),
                         format!(
-                            "the RA needs exactly one `{}` workflow with a step that does `{}`; it has {}",
+                            "the RA needs exactly one `{}` workflow; it has {}",
                             subject.name(),
-                            effect.name(),
                             of.len()
                         ),
                     )
-                    .rules(["R-4.2-FLOW", "R-4.11-LEAVE"]),
-                );
+                    .rules([rule]),
+                ),
             }
         }
         let Some(revocation) = cx.revocation else {
