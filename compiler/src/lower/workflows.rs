@@ -542,14 +542,14 @@ impl Cx<'_> {
         revocations: &RawWorkflow,
         cx: &Context<'_>,
     ) {
-        for (subject, effect) in [
-            (Subject::Application, Effect::IssuePasswords),
-            (Subject::DeveloperRemoval, Effect::RemoveDeveloper),
+        for (subject, effect, rule) in [
+            (Subject::Application, Effect::IssuePasswords, "R-4.2-FLOW"),
+            (
+                Subject::DeveloperRemoval,
+                Effect::RemoveDeveloper,
+                "R-4.11-LEAVE",
+            ),
         ] {
-            let rule = match subject {
-                Subject::DeveloperRemoval => "R-4.11-LEAVE",
-                _ => "R-4.2-FLOW",
-            };
             let of: Vec<&Workflow> = flows.iter().filter(|w| w.subject == subject).collect();
             match of[..] {
                 [w] if w.steps.iter().any(|s| s.then == Some(effect)) => {}
