@@ -287,6 +287,15 @@ mod tests {
             assert_eq!(d.at, crate::calendar::MAX);
             assert!(d.beyond_calendar);
         }
+        // The last day itself still counts: a calendar listing year 9999 has its
+        // deadline at the end of Friday 31 December in Tokyo, within the calendar.
+        let to_the_end = BusinessCalendar {
+            covers: (2026, 9999),
+            ..JAPAN
+        };
+        let d = to_the_end.deadline(at("9999-12-30T12:00:00+09:00"), 1);
+        assert_eq!(d.at, at("9999-12-31T15:00:00Z"));
+        assert!(!d.beyond_calendar);
     }
 
     #[test]

@@ -28,6 +28,10 @@ pub struct Group {
     pub targets: &'static [&'static str],
     /// The rules the files hold.
     pub rules: &'static [&'static str],
+    /// The shortest a mutant's tests may run before it is called a hang, in seconds.
+    /// Mutants that make a loop endless each cost this much, so a group whose tests
+    /// take under a second on an idle machine sets it low.
+    pub hang_after: u32,
 }
 
 /// The enforcement modules (issue 13).
@@ -40,6 +44,7 @@ pub const GROUPS: &[Group] = &[
         tests: &["inkan-policy-types"],
         targets: &[],
         rules: &["R-3.1-SUB-DN", "R-3.1-UNIQUE", "R-7.1-SUB-VALIDITY"],
+        hang_after: 20,
     },
     Group {
         name: "conformance",
@@ -54,6 +59,7 @@ pub const GROUPS: &[Group] = &[
             "--test=relying_party",
         ],
         rules: &["R-7.1-ROOT", "R-7.1-ICA", "R-7.1-SUB", "R-6.1-KEY-SIZE"],
+        hang_after: 120,
     },
     Group {
         name: "crl",
@@ -66,6 +72,7 @@ pub const GROUPS: &[Group] = &[
             "--test=interop",
         ],
         rules: &["R-7.2-CRL", "R-4.9-REASONS"],
+        hang_after: 120,
     },
     Group {
         name: "verify",
@@ -73,6 +80,7 @@ pub const GROUPS: &[Group] = &[
         tests: &["inkan-runtime", "inkan-tests"],
         targets: &["--lib", "--test=relying_party"],
         rules: &["R-9.6-RP-CHECK"],
+        hang_after: 120,
     },
     Group {
         name: "issuance",
@@ -84,6 +92,7 @@ pub const GROUPS: &[Group] = &[
         tests: &["inkan-runtime", "inkan-tests"],
         targets: &["--lib", "--test=issuance", "--test=faults", "--test=stores"],
         rules: &["R-3.2-POP", "R-6.1-PKCS10", "R-3.1-UNIQUE", "R-5.5-ARCHIVE"],
+        hang_after: 120,
     },
     Group {
         name: "ra",
@@ -108,6 +117,7 @@ pub const GROUPS: &[Group] = &[
             "R-4.6-RENEWAL",
             "R-5.5-ARCHIVE",
         ],
+        hang_after: 120,
     },
     Group {
         name: "workflows",
@@ -125,6 +135,7 @@ pub const GROUPS: &[Group] = &[
             "R-4.11-LEAVE",
             "R-3.4-REVOKE-CONFIRM",
         ],
+        hang_after: 120,
     },
     Group {
         name: "calendar",
@@ -135,6 +146,7 @@ pub const GROUPS: &[Group] = &[
         tests: &["inkan-policy-types"],
         targets: &[],
         rules: &["R-4.9-DEADLINE", "R-4.6-RENEWAL", "R-3.3-RENEW-NOTICE"],
+        hang_after: 20,
     },
     Group {
         name: "compiler",
@@ -145,6 +157,7 @@ pub const GROUPS: &[Group] = &[
         tests: &["inkan-compiler"],
         targets: &[],
         rules: &["R-1.3-HIERARCHY", "R-4.9-NO-HOLD", "R-3.1-DN-FORMAT"],
+        hang_after: 120,
     },
 ];
 
@@ -245,8 +258,8 @@ pub fn run(root: &Path, options: &Options<'_>) -> Result<bool> {
             .args(["--jobs", &jobs.to_string()])
             // A mutant's tests share two cores with its build and whatever else runs;
             // the auto-set timeout (a multiple of a one-second baseline) would call a
-            // slow run a hang.
-            .args(["--minimum-test-timeout", "120"])
+            // slow run a hang: each group sets its own floor.
+            .args(["--minimum-test-timeout", &group.hang_after.to_string()])
             .arg("--output")
             .arg(&out_dir)
             .current_dir(root);
