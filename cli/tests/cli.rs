@@ -11,6 +11,16 @@ use std::process::Command;
 use common::{inkan, inkan_in, issue, issued_serial, path, root, shares_of, text};
 
 /// Proves: R-1.3-HIERARCHY.
+/// The faithful policy with one text replaced, written under its own file name in `dir`.
+fn broken_policy(dir: &std::path::Path, from: &str, to: &str) -> std::path::PathBuf {
+    let source = std::fs::read_to_string(root().join("policy/jpcert-ssl-client.yaml"))
+        .expect("faithful policy");
+    assert_eq!(source.matches(from).count(), 1, "{from}");
+    let file = dir.join("jpcert-ssl-client.yaml");
+    std::fs::write(&file, source.replacen(from, to, 1)).expect("write policy");
+    file
+}
+
 #[test]
 fn policy_check_reports_waivers_and_fails_on_errors() {
     let good = root().join("policy/jpcert-ssl-client.yaml");
@@ -21,7 +31,8 @@ fn policy_check_reports_waivers_and_fails_on_errors() {
         "{}",
         text(&out)
     );
-    let bad = root().join("compiler/tests/invalid/path-len-broken-by-hierarchy.yaml");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let bad = broken_policy(tmp.path(), "path_len: 1 }", "path_len: 0 }");
     let out = inkan(&["policy", "check", path(&bad)]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("error[path-len]"), "{}", text(&out));
@@ -678,7 +689,12 @@ fn policy_diff_exit_status_says_whether_artefacts_change() {
         path(&modern),
     ]);
     assert!(String::from_utf8_lossy(&json.stdout).contains("\"affects_artefacts\":true"));
-    let broken = root().join("compiler/tests/invalid/malformed-oid.yaml");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let broken = broken_policy(
+        tmp.path(),
+        "oid: 1.2.392.200212.1.1.1\n",
+        "oid: 1.2.392.2OO212.1.1.1\n",
+    );
     assert_eq!(
         inkan(&["policy", "diff", path(&faithful), path(&broken)])
             .status

@@ -1,7 +1,7 @@
-//! Snapshot tests of the compiler's diagnostics: each `tests/invalid/<name>.yaml` is a
-//! realistic mistake in a copy of a real policy, and each `<name>.edit` is one written
-//! as edits of the faithful policy (so it follows that policy as it grows); its
-//! `.stderr` holds the exact text `inkan policy check` prints. Set `UPDATE_SNAPSHOTS=1`
+//! Snapshot tests of the compiler's diagnostics: each `tests/invalid/<name>.edit` is a
+//! realistic mistake written as edits of the faithful policy, so it follows that policy
+//! as it grows (full copies, which drifted until they showed unrelated errors, are
+//! gone); its `.stderr` holds the exact text `inkan policy check` prints. Set `UPDATE_SNAPSHOTS=1`
 //! to rewrite them after a deliberate change, then review the diff.
 //!
 //! An `.edit` file is a comment saying what the mistake is, then blocks of
@@ -52,10 +52,10 @@ fn stems(dir: &Path, exts: &[&str]) -> Vec<String> {
 
 fn check(name: &str) -> Option<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/invalid");
-    let source = match std::fs::read_to_string(dir.join(format!("{name}.edit"))) {
-        Ok(edits) => edited(name, &edits),
-        Err(_) => std::fs::read_to_string(dir.join(format!("{name}.yaml"))).unwrap(),
-    };
+    let source = edited(
+        name,
+        &std::fs::read_to_string(dir.join(format!("{name}.edit"))).unwrap(),
+    );
     let file = format!("tests/invalid/{name}.yaml");
     let rendered = match inkan_compiler::compile(&file, &source) {
         Ok(_) => panic!("{file} compiled, but it is meant to be invalid"),
@@ -74,7 +74,7 @@ fn check(name: &str) -> Option<String> {
 #[test]
 fn invalid_policies_give_their_exact_diagnostics() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/invalid");
-    let names = stems(&dir, &["yaml", "edit"]);
+    let names = stems(&dir, &["edit"]);
     assert!(
         names.len() >= 15,
         "at least 15 invalid policies, found {}",
