@@ -19,7 +19,12 @@ use std::path::Path;
 fn edited(name: &str, edits: &str) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut source = std::fs::read_to_string(root.join("policy/jpcert-ssl-client.yaml")).unwrap();
-    for block in edits.split("--- replace\n").skip(1) {
+    let blocks: Vec<&str> = edits.split("--- replace\n").skip(1).collect();
+    assert!(
+        !blocks.is_empty(),
+        "{name}.edit: no `--- replace` block, so no edit"
+    );
+    for block in blocks {
         let (old, new) = block
             .split_once("--- with\n")
             .unwrap_or_else(|| panic!("{name}.edit: a `--- replace` without `--- with`"));
@@ -75,6 +80,11 @@ fn check(name: &str) -> Option<String> {
 fn invalid_policies_give_their_exact_diagnostics() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/invalid");
     let names = stems(&dir, &["edit"]);
+    let orphans: Vec<String> = stems(&dir, &["stderr"])
+        .into_iter()
+        .filter(|s| !names.contains(s))
+        .collect();
+    assert!(orphans.is_empty(), "snapshots with no .edit: {orphans:?}");
     assert!(
         names.len() >= 15,
         "at least 15 invalid policies, found {}",

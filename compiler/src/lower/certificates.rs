@@ -95,16 +95,33 @@ impl Cx<'_> {
                 }
                 (Some(Role::Root), None) | (None, _) => None,
                 (Some(_), None) => {
+                    let mut d = Diagnostic::error(
+                        "bad-issuer",
+                        Some(span_of(&c.name)),
+                        format!("profile `{}` has no issuer", c.name.value),
+                    )
+                    .label("expected `issuer: <a CA profile defined above>`")
+                    .rules(["R-1.3-HIERARCHY"]);
+                    if !out.iter().any(CertificateProfile::is_ca) {
+                        d = d.help(
+                            "no CA profile comes before it: if it is the root, say `role: root`",
+                        );
+                    }
+                    self.err(d);
+                    None
+                }
+                (Some(_), Some(i)) if i.value == c.name.value => {
                     self.err(
                         Diagnostic::error(
                             "bad-issuer",
-                            Some(span_of(&c.name)),
-                            format!("profile `{}` has no issuer", c.name.value),
+                            Some(span_of(i)),
+                            format!("`{}` names itself as its issuer", i.value),
                         )
-                        .label("expected `issuer: <a CA profile defined above>`")
+                        .label("only a root issues its own certificate")
+                        .help("name the CA profile, defined above, that issues it")
                         .rules(["R-1.3-HIERARCHY"]),
                     );
-                    None
+                    Some(i.value.clone())
                 }
                 (Some(_), Some(i)) => {
                     match out.iter().find(|p| p.name == i.value) {
@@ -126,15 +143,23 @@ impl Cx<'_> {
                                 .filter(|p| p.is_ca())
                                 .map(|p| p.name.as_str())
                                 .collect();
-                            let mut d = Diagnostic::error(
-                                "bad-issuer",
-                                Some(span_of(i)),
-                                format!("unknown issuer `{}`", i.value),
-                            );
-                            d = if later {
-                                d.label("defined below; list each issuer before what it issues")
+                            let mut d = if later {
+                                Diagnostic::error(
+                                    "bad-issuer",
+                                    Some(span_of(i)),
+                                    format!(
+                                        "issuer `{}` is defined below `{}`",
+                                        i.value, c.name.value
+                                    ),
+                                )
+                                .label("list each issuer before what it issues")
                             } else {
-                                d.label(format!("expected one of {}", quote_list(&names)))
+                                Diagnostic::error(
+                                    "bad-issuer",
+                                    Some(span_of(i)),
+                                    format!("unknown issuer `{}`", i.value),
+                                )
+                                .label(format!("expected one of {}", quote_list(&names)))
                             };
                             if let Some(m) = did_you_mean(&i.value, &names) {
                                 d = d.help(format!("did you mean `{m}`?"));
@@ -388,14 +413,7 @@ impl Cx<'_> {
                             parent / 86_400
                         ))
                         .note("RFC 5280 6.1: a certificate is not valid past its issuer's notAfter")
-                        .rules(
-                            p.validity
-                                .cites
-                                .iter()
-                                .chain(&p.cites)
-                                .cloned()
-                                .collect::<Vec<_>>(),
-                        ),
+                        .rules(hierarchy_rules(p)),
                     );
                 }
             }
@@ -413,11 +431,25 @@ fn path_depths(profiles: &[CertificateProfile]) -> BTreeMap<&str, usize> {
     for p in profiles.iter().rev() {
         let below = profiles
             .iter()
-            .filter(|c| c.role == Role::IssuingCa && c.issuer.as_deref() == Some(p.name.as_str()))
+            .filter(|c| {
+                c.role == Role::IssuingCa
+                    && c.issuer.as_deref() == Some(p.name.as_str())
+                    && c.name != p.name
+            })
             .map(|c| 1 + depths.get(c.name.as_str()).copied().unwrap_or(0))
             .max()
             .unwrap_or(0);
         depths.insert(p.name.as_str(), below);
     }
     depths
+}
+
+/// The rules a hierarchy finding on `p` cites: its validity's, its own, and
+/// R-1.3-HIERARCHY.
+fn hierarchy_rules(p: &CertificateProfile) -> Vec<String> {
+    let mut rules: Vec<String> = p.validity.cites.iter().chain(&p.cites).cloned().collect();
+    if !rules.iter().any(|r| r == "R-1.3-HIERARCHY") {
+        rules.push("R-1.3-HIERARCHY".to_string());
+    }
+    rules
 }

@@ -134,6 +134,7 @@ impl Cx<'_> {
                 for info in &cp.value {
                     let (oid, name) = match oids.iter().find(|o| o.name == info.policy.value) {
                         Some(o) => (Some(o.oid.clone()), Some(o.name.clone())),
+                        None if self.unread_oids.contains(&info.policy.value) => (None, None),
                         None if info.policy.value.starts_with(|c: char| c.is_ascii_digit()) => (
                             self.parse(&info.policy, "OID", "bad-oid", lang::oid::parse),
                             None,

@@ -54,6 +54,7 @@ pub fn lower(
         rules: HashSet::new(),
         rule_ids: Vec::new(),
         cited: std::collections::BTreeSet::new(),
+        unread_oids: Vec::new(),
     };
     let policy = cx.policy(raw, stem);
     if cx.diags.iter().any(|d| d.severity == Severity::Error) {
@@ -73,6 +74,8 @@ struct Cx<'s> {
     rule_ids: Vec<&'static str>,
     /// Every rule ID cited so far.
     cited: std::collections::BTreeSet<String>,
+    /// Names in `oids` whose OID failed to read: a use of one is not a second error.
+    unread_oids: Vec<String>,
 }
 
 /// Span of a spanned value.
@@ -88,6 +91,14 @@ pub(crate) fn span_of<T>(s: &S<T>) -> Span {
 impl Cx<'_> {
     pub(super) fn err(&mut self, d: Diagnostic) {
         self.diags.push(d);
+    }
+
+    /// How many errors have been reported so far.
+    pub(super) fn error_count(&self) -> usize {
+        self.diags
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
     }
 
     /// Reports a requirement the policy language gained after its first revisions:

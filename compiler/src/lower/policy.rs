@@ -161,6 +161,7 @@ impl Cx<'_> {
         for o in raw {
             let cites = self.cites(&o.cps);
             let Some(oid) = self.parse(&o.oid, "OID", "bad-oid", lang::oid::parse) else {
+                self.unread_oids.push(o.name.value.clone());
                 continue;
             };
             if out.iter().any(|n| n.name == o.name.value) {

@@ -21,6 +21,7 @@ pub(super) struct Context<'a> {
 impl Cx<'_> {
     pub(super) fn workflows(&mut self, raw: &[RawWorkflow], cx: &Context<'_>) -> Vec<Workflow> {
         let mut out: Vec<Workflow> = Vec::new();
+        let mut all_read = true;
         for w in raw {
             if out.iter().any(|x| x.name == w.name.value) {
                 self.err(
@@ -32,11 +33,17 @@ impl Cx<'_> {
                     .rules(["R-4.2-FLOW"]),
                 );
             }
-            if let Some(lowered) = self.workflow(w, cx) {
-                out.push(lowered);
+            match self.workflow(w, cx) {
+                Some((lowered, read)) => {
+                    all_read &= read;
+                    out.push(lowered);
+                }
+                None => all_read = false,
             }
         }
-        if let Some(first) = raw.first() {
+        // Which workflow handles what is judged on workflows that read in full: one
+        // that did not has its errors already, and coverage would report their echo.
+        if let Some(first) = raw.first().filter(|_| all_read) {
             let revocations = raw
                 .iter()
                 .find(|w| w.subject.value == Subject::Revocation.name())
@@ -46,8 +53,10 @@ impl Cx<'_> {
         out
     }
 
-    fn workflow(&mut self, w: &RawWorkflow, cx: &Context<'_>) -> Option<Workflow> {
+    /// The workflow, and whether every part of it read without error.
+    fn workflow(&mut self, w: &RawWorkflow, cx: &Context<'_>) -> Option<(Workflow, bool)> {
         let cites = self.cites(&w.cps);
+        let errors_before = self.error_count();
         let subject = self.kw::<Subject>(&w.subject, "workflow subject");
         let opens = self.kw::<RaAction>(&w.opens, "RA action");
         let requested_by = w
@@ -61,10 +70,12 @@ impl Cx<'_> {
             }
         }
         let (subject, opens) = (subject?, opens?);
-        // A step that failed to read has been reported; the checks of the whole graph
-        // would only go on to report what its absence leaves behind.
-        let complete = steps.len() == w.steps.len();
+        // A part that failed to read (a step, its action, `then` or `not_by`) has been
+        // reported; the checks of the whole graph would go on to report what its
+        // absence leaves behind.
+        let complete = self.error_count() == errors_before;
         self.reasons_of(w, subject, requested_by, cx);
+        let read = self.error_count() == errors_before;
         if complete {
             self.graph(w, &steps);
         }
@@ -77,18 +88,21 @@ impl Cx<'_> {
         if complete {
             self.whole_workflow_holds(w, subject, requested_by, &steps, cx);
         }
-        Some(Workflow {
-            name: w.name.value.clone(),
-            subject,
-            requested_by,
-            reasons: w.reasons.iter().map(|r| r.value.clone()).collect(),
-            emergency,
-            opens,
-            start: w.start.value.clone(),
-            ends: w.ends.iter().map(|e| e.value.clone()).collect(),
-            steps,
-            cites,
-        })
+        Some((
+            Workflow {
+                name: w.name.value.clone(),
+                subject,
+                requested_by,
+                reasons: w.reasons.iter().map(|r| r.value.clone()).collect(),
+                emergency,
+                opens,
+                start: w.start.value.clone(),
+                ends: w.ends.iter().map(|e| e.value.clone()).collect(),
+                steps,
+                cites,
+            },
+            read,
+        ))
     }
 
     /// The checks that need every step: someone else checks a case that revokes, a
