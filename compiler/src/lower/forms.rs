@@ -5,7 +5,7 @@
 //! application form has the e-mail field that check reads.
 
 use super::{Cx, span_of};
-use crate::diag::{Diagnostic, did_you_mean};
+use crate::diag::{Diagnostic, Span, did_you_mean};
 use crate::model::*;
 use crate::syntax::*;
 
@@ -15,6 +15,8 @@ pub(super) struct Context<'a> {
     pub applicants: Option<&'a Applicants>,
     /// The workflows, to see who files a revocation form.
     pub workflows: &'a [Workflow],
+    /// Where each class is declared, to point at one that lacks its form.
+    pub class_spans: &'a [(String, Span)],
 }
 
 impl Cx<'_> {
@@ -124,7 +126,11 @@ impl Cx<'_> {
                 None => self.err(
                     Diagnostic::error(
                         "missing-form",
-                        first,
+                        cx.class_spans
+                            .iter()
+                            .find(|(name, _)| name == class)
+                            .map(|(_, span)| *span)
+                            .or(first),
                         format!("class `{class}` has no application form"),
                     )
                     .label("add a `form: application` for this class, or one without `class`")

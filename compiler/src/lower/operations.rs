@@ -2,7 +2,7 @@
 //! deadlines, the RA's roles, audit events and retention, and lint waivers.
 
 use super::{Cx, quote_list, span_of};
-use crate::diag::{Diagnostic, did_you_mean};
+use crate::diag::{Diagnostic, Span, did_you_mean};
 use crate::lang;
 use crate::model::*;
 use crate::syntax::*;
@@ -270,12 +270,19 @@ impl Cx<'_> {
                 None
             }
         };
+        let class_spans: Vec<(String, Span)> = r
+            .applicants
+            .iter()
+            .flat_map(|a| &a.classes)
+            .map(|c| (c.name.value.clone(), span_of(&c.name)))
+            .collect();
         let forms = match &r.forms {
             Some(f) => self.forms(
                 f,
                 &super::forms::Context {
                     applicants: applicants.as_ref(),
                     workflows: &workflows,
+                    class_spans: &class_spans,
                 },
             ),
             None => {
@@ -491,7 +498,11 @@ impl Cx<'_> {
                     at,
                     format!("no period is stated for {}", missing.join(", ")),
                 )
-                .label("the software keeps these records; say how long at least")
+                .label("in this list")
+                .help(format!(
+                    "the software keeps these records: add `- {{ records: {}, keep: <at least how long> }}`",
+                    missing[0]
+                ))
                 .rules(["R-5.5-ARCHIVE"]),
             );
         }
