@@ -21,7 +21,9 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
-use inkan_runtime::ca::Ca;
+use std::time::Duration;
+
+use inkan_runtime::ca::{BatchTimings, Ca};
 use inkan_runtime::calendar::Timestamp;
 
 use crate::ra::{Ra, RaError};
@@ -42,6 +44,11 @@ struct Job {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Phase {
+    phase: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct Issuer {
     issuer: &'static str,
 }
@@ -56,6 +63,7 @@ struct Request {
 }
 
 type FloatGauge = Gauge<f64, std::sync::atomic::AtomicU64>;
+type FloatCounter = Counter<f64, std::sync::atomic::AtomicU64>;
 
 /// The CA's state at one scrape, read from the store.
 #[derive(Debug, Default)]
@@ -88,6 +96,8 @@ struct Inner {
     job_runs: Family<Job, Counter>,
     job_failures: Family<Job, Counter>,
     requests: Family<Request, Histogram>,
+    batch_size: Histogram,
+    worker_seconds: Family<Phase, FloatCounter>,
     crl_number: Family<Issuer, Gauge>,
     crl_age: Family<Issuer, FloatGauge>,
     crl_next_update: Family<Issuer, FloatGauge>,
@@ -120,6 +130,9 @@ impl Metrics {
         let job_failures = Family::<Job, Counter>::default();
         let requests =
             Family::<Request, Histogram>::new_with_constructor(request_histogram as fn() -> _);
+        // 1 to 64: the worker takes at most 32 at once.
+        let batch_size = Histogram::new(exponential_buckets(1.0, 2.0, 7));
+        let worker_seconds = Family::<Phase, FloatCounter>::default();
         let crl_number = Family::<Issuer, Gauge>::default();
         let crl_age = Family::<Issuer, FloatGauge>::default();
         let crl_next_update = Family::<Issuer, FloatGauge>::default();
@@ -153,6 +166,19 @@ impl Metrics {
             "http_request_duration_seconds",
             "Time to answer an HTTP request, by method, route template and status",
             requests.clone(),
+        );
+        registry.register(
+            "enrollment_batch_size",
+            "Enrollments the enrollment worker took together, per batch",
+            batch_size.clone(),
+        );
+        registry.register(
+            "enrollment_worker_seconds",
+            "Seconds the enrollment worker spent, by phase: `waiting` for enrollments; in a \
+             batch, `prepare` (checks, names, TBSs built and checked), `record` (the pending \
+             records' commit), `sign` (signing and verifying on every core), `complete` (the \
+             certificates' commit), and `ra` (passwords claimed, download tokens, answers)",
+            worker_seconds.clone(),
         );
         registry.register(
             "crl_number",
@@ -198,6 +224,8 @@ impl Metrics {
                 job_runs,
                 job_failures,
                 requests,
+                batch_size,
+                worker_seconds,
                 crl_number,
                 crl_age,
                 crl_next_update,
@@ -249,6 +277,39 @@ impl Metrics {
             status,
         };
         self.inner.requests.get_or_create(&labels).observe(seconds);
+    }
+
+    /// One turn of the enrollment worker: `waited` for enrollments, then `took` to
+    /// answer a batch of `size`, of which `issued` is the CA's share if it issued one.
+    pub fn enrollment_batch(
+        &self,
+        waited: Duration,
+        size: usize,
+        took: Duration,
+        issued: Option<BatchTimings>,
+    ) {
+        let i = &self.inner;
+        #[allow(clippy::cast_precision_loss)] // At most 32.
+        i.batch_size.observe(size as f64);
+        let add = |phase, d: Duration| {
+            i.worker_seconds
+                .get_or_create(&Phase { phase })
+                .inc_by(d.as_secs_f64());
+        };
+        add("waiting", waited);
+        let mut ca = Duration::ZERO;
+        if let Some(t) = issued {
+            for (phase, d) in [
+                ("prepare", t.prepare),
+                ("record", t.record),
+                ("sign", t.sign),
+                ("complete", t.complete),
+            ] {
+                add(phase, d);
+                ca += d;
+            }
+        }
+        add("ra", took.saturating_sub(ca));
     }
 
     /// The text exposition of every series, with the CA's state as `now` read.

@@ -11,6 +11,7 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, Weak};
+use std::time::Instant;
 
 use inkan_runtime::ca::Ca;
 use inkan_runtime::calendar::Timestamp;
@@ -73,7 +74,12 @@ struct EnrollJob {
 /// Takes every waiting enrollment, issues them as one batch, answers each; ends when
 /// the state is dropped.
 fn enrollment_worker(state: Weak<Inner>, jobs: mpsc::Receiver<EnrollJob>) {
-    while let Ok(first) = jobs.recv() {
+    loop {
+        let waiting = Instant::now();
+        let Ok(first) = jobs.recv() else {
+            return;
+        };
+        let waited = waiting.elapsed();
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match jobs.try_recv() {
@@ -86,16 +92,26 @@ fn enrollment_worker(state: Weak<Inner>, jobs: mpsc::Receiver<EnrollJob>) {
         };
         let (enrollments, replies): (Vec<Enrollment>, Vec<_>) =
             batch.into_iter().map(|j| (j.enrollment, j.reply)).unzip();
-        let answers = match (inner.ca.lock(), inner.ra.lock()) {
-            (Ok(mut ca), Ok(mut ra)) => enroll_batch(&mut ca, &mut ra, &enrollments, inner.now()),
-            _ => enrollments
-                .iter()
-                .map(|_| Err(RaError::internal("CA lock poisoned")))
-                .collect(),
+        let started = Instant::now();
+        let (answers, issued) = match (inner.ca.lock(), inner.ra.lock()) {
+            (Ok(mut ca), Ok(mut ra)) => {
+                let answers = enroll_batch(&mut ca, &mut ra, &enrollments, inner.now());
+                (answers, ca.take_last_batch())
+            }
+            _ => (
+                enrollments
+                    .iter()
+                    .map(|_| Err(RaError::internal("CA lock poisoned")))
+                    .collect(),
+                None,
+            ),
         };
         for (reply, answer) in replies.into_iter().zip(answers) {
             let _ = reply.send(answer);
         }
+        inner
+            .metrics
+            .enrollment_batch(waited, enrollments.len(), started.elapsed(), issued);
     }
 }
 

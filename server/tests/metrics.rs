@@ -110,6 +110,15 @@ async fn each_series_moves_when_its_event_happens() {
         .map(|(_, v)| v)
         .sum();
     assert_eq!(refused, 2.0, "{m:?}");
+    // The enrollment worker's turns: the wrong password, refused at its claim with no
+    // certificate issued, and the good one (the bad request never reaches it). Each
+    // phase of the issuing turn took some time.
+    assert_eq!(at(&m, "inkan_enrollment_batch_size_count"), 2.0, "{m:?}");
+    assert_eq!(at(&m, "inkan_enrollment_batch_size_sum"), 2.0, "{m:?}");
+    for phase in ["waiting", "prepare", "record", "sign", "complete", "ra"] {
+        let series = format!("inkan_enrollment_worker_seconds_total{{phase=\"{phase}\"}}");
+        assert!(at(&m, &series) > 0.0, "{series}: {m:?}");
+    }
     assert_eq!(
         at(
             &m,

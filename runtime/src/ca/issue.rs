@@ -276,6 +276,12 @@ impl Ca {
         self.last_batch
     }
 
+    /// Where the last batch spent its time, once: `None` again until another batch
+    /// completes, so a caller timing each of its batches never counts one twice.
+    pub fn take_last_batch(&mut self) -> Option<BatchTimings> {
+        self.last_batch.take()
+    }
+
     /// A request whose CSR is checked: its fields and validity checked, and its name
     /// checked to fit before a sequence letter is spent on it.
     fn plan(
