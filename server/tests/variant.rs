@@ -254,9 +254,10 @@ async fn r_4_1_eligible_who_may_apply_is_the_policys() {
     assert_eq!(eligibility("jpcert-ssl-client-variant").await, (403, 201));
 }
 
-/// Under one policy: the statuses of the manager's confirmation link used `after`
-/// seconds past its mailing, and whether the certificate is then revoked.
-async fn late_link(id: &str, after: i64) -> (u16, bool) {
+/// Under one policy: the statuses of the manager's confirmation page and of its
+/// confirmation, `after` seconds past its mailing, and whether the certificate is then
+/// revoked.
+async fn late_link(id: &str, after: i64) -> (u16, u16, bool) {
     let at = |s: i64| inkan_runtime::calendar::Timestamp::from_unix(s).unwrap();
     let t0 = 1_796_000_000; // 2026-11-30, a Monday
     let h = start_at(id, at(t0)).await;
@@ -268,6 +269,13 @@ async fn late_link(id: &str, after: i64) -> (u16, bool) {
     let token = token_in(&mail);
     let state = h.server.as_ref().unwrap().state.clone();
     state.set_clock(at(t0 + after)).await.unwrap();
+    let page = client()
+        .get(format!("{}/revocation/confirm?token={token}", h.base))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16();
     let status = confirm_revocation(&h, &token).await;
     let revoked = store(&h)
         .query(
@@ -277,21 +285,22 @@ async fn late_link(id: &str, after: i64) -> (u16, bool) {
         .unwrap()
         .len()
         == 1;
-    (status, revoked)
+    (page, status, revoked)
 }
 
 /// The variant's confirmation link lives 3 days from its mailing: one used a minute
-/// before then revokes, one used at 3 days is refused and revokes nothing; the
-/// faithful policy gives its link no lifetime, so the same late use still revokes.
+/// before then revokes, one used at 3 days is refused, its page too, and revokes
+/// nothing; the faithful policy gives its link no lifetime, so the same late use still
+/// revokes.
 /// Proves: R-3.4-REVOKE-CONFIRM.
 #[tokio::test]
 async fn r_3_4_revoke_confirm_the_links_lifetime_is_the_policys() {
     let three_days = 3 * 86_400;
     let variant = "jpcert-ssl-client-variant";
-    assert_eq!(late_link(variant, three_days - 60).await, (200, true));
-    assert_eq!(late_link(variant, three_days).await, (422, false));
+    assert_eq!(late_link(variant, three_days - 60).await, (200, 200, true));
+    assert_eq!(late_link(variant, three_days).await, (422, 422, false));
     assert_eq!(
         late_link("jpcert-ssl-client", three_days).await,
-        (200, true)
+        (200, 200, true)
     );
 }

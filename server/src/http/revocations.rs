@@ -93,11 +93,12 @@ pub(super) async fn confirm_page(
     Query(q): Query<ConfirmQuery>,
 ) -> Result<Html<String>, ApiError> {
     let token = q.token.clone();
+    let now = state.now();
     let req = state
         .with_both(move |ca, ra| {
             let req = ra.request_by_token(&token)?;
             match req {
-                Some(r) if revocation::awaits_link(ca, ra, &r)? => Ok(r),
+                Some(r) if revocation::awaits_link(ca, ra, &r, now)? => Ok(r),
                 _ => Err(RaError::not_found(
                     "this confirmation link is unknown or already used",
                 )),

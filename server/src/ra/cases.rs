@@ -173,7 +173,7 @@ pub fn confirm_by_link(
 
 /// Refuses a link older than its step's `expires` (R-3.4-REVOKE-CONFIRM): counted
 /// from the step that brought the case to the state the link leaves, the mailing.
-fn link_in_time(ca: &Ca, ra: &Ra, id: i64, now: Timestamp) -> Result<()> {
+pub(crate) fn link_in_time(ca: &Ca, ra: &Ra, id: i64, now: Timestamp) -> Result<()> {
     let case = Case::load(ca.policy(), ra, Subject::Revocation, id)?;
     let Some(days) = case
         .workflow

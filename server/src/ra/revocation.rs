@@ -12,6 +12,7 @@ use inkan_runtime::business::{BusinessCalendar, Deadline, Weekday};
 use inkan_runtime::policy::Policy;
 use inkan_runtime::workflow::{self, By, Requester, Subject};
 
+use super::cases;
 use super::enrollment::subscriber_profile;
 use super::error::{RaError, Result};
 use super::forms::{self, Entered};
@@ -161,10 +162,16 @@ pub fn propose_removal(
     })
 }
 
-/// True when the case `token` was mailed for awaits the manager's confirmation now.
-pub fn awaits_link(ca: &Ca, ra: &Ra, req: &RevocationRequest) -> Result<bool> {
+/// True when the case `token` was mailed for awaits the manager's confirmation now;
+/// a link past its step's lifetime is refused, as its use would be
+/// (R-3.4-REVOKE-CONFIRM), so its page offers nothing to confirm.
+pub fn awaits_link(ca: &Ca, ra: &Ra, req: &RevocationRequest, now: Timestamp) -> Result<bool> {
     let case = Case::load(ca.policy(), ra, Subject::Revocation, req.id)?;
-    Ok(case.workflow.step(&case.state, By::ManagerLink).is_some())
+    if case.workflow.step(&case.state, By::ManagerLink).is_none() {
+        return Ok(false);
+    }
+    cases::link_in_time(ca, ra, req.id, now)?;
+    Ok(true)
 }
 
 /// Serials of the unrevoked certificates whose subscriber name carries `developer`.
@@ -220,4 +227,59 @@ pub fn unrevoked_subscriber_certificates(ca: &Ca) -> Result<Vec<SubscriberCertif
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// A log sink the test reads back.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .map_err(|_| std::io::Error::other("poisoned"))?
+                .extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// The deadline of a form accepted at `at`, and what was logged meanwhile.
+    fn deadline_logged(at: &str) -> (Deadline, String) {
+        let log = Captured::default();
+        let sink = log.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || sink.clone())
+            .with_ansi(false)
+            .finish();
+        let policy = inkan_policies::by_id("jpcert-ssl-client").expect("shipped policy");
+        let now = Timestamp::parse_rfc3339(at).expect("a time");
+        let d = tracing::subscriber::with_default(subscriber, || deadline(policy, now));
+        let text = String::from_utf8_lossy(&log.0.lock().expect("log")).into_owned();
+        (d, text)
+    }
+
+    /// R-4.9-DEADLINE: a deadline counted past the last year the policy lists holidays
+    /// for is flagged and logged for the operator to add the next year; one inside the
+    /// calendar is neither.
+    #[test]
+    fn a_deadline_past_the_holiday_calendar_is_logged() {
+        let (inside, log) = deadline_logged("2027-06-01T01:00:00Z");
+        assert!(!inside.beyond_calendar);
+        assert!(log.is_empty(), "{log}");
+        let (past, log) = deadline_logged("2027-12-24T01:00:00Z");
+        assert!(past.beyond_calendar);
+        assert!(
+            log.contains("WARN") && log.contains("add the next year's holidays"),
+            "{log}"
+        );
+    }
 }
