@@ -10,9 +10,8 @@ use std::process::Command;
 
 use common::{inkan, inkan_in, issue, issued_serial, path, root, shares_of, text};
 
-/// Proves: R-1.3-HIERARCHY.
 /// The faithful policy with one text replaced, written under its own file name in `dir`.
-fn broken_policy(dir: &std::path::Path, from: &str, to: &str) -> std::path::PathBuf {
+fn broken_policy(dir: &Path, from: &str, to: &str) -> std::path::PathBuf {
     let source = std::fs::read_to_string(root().join("policy/jpcert-ssl-client.yaml"))
         .expect("faithful policy");
     assert_eq!(source.matches(from).count(), 1, "{from}");
@@ -21,6 +20,7 @@ fn broken_policy(dir: &std::path::Path, from: &str, to: &str) -> std::path::Path
     file
 }
 
+/// Proves: R-1.3-HIERARCHY.
 #[test]
 fn policy_check_reports_waivers_and_fails_on_errors() {
     let good = root().join("policy/jpcert-ssl-client.yaml");
