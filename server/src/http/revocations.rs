@@ -16,6 +16,7 @@ use super::extract::{ApiForm, ApiJson, Session};
 use super::lang::Lang;
 use super::pages::{escape, page};
 use super::problem::ApiError;
+use crate::ra::cases;
 use crate::ra::revocation::{self, RevocationForm};
 use crate::ra::workflow::opening_actions;
 use crate::ra::{RaError, RevocationRequest};
@@ -98,7 +99,7 @@ pub(super) async fn confirm_page(
         .with_both(move |ca, ra| {
             let req = ra.request_by_token(&token)?;
             match req {
-                Some(r) if revocation::awaits_link(ca, ra, &r, now)? => Ok(r),
+                Some(r) if cases::awaits_link(ca, ra, &r, now)? => Ok(r),
                 _ => Err(RaError::not_found(
                     "this confirmation link is unknown or already used",
                 )),

@@ -11,7 +11,7 @@ use inkan_runtime::calendar::Timestamp;
 use inkan_runtime::workflow::{By, Effect, Subject};
 
 use super::error::{RaError, Result};
-use super::model::Staff;
+use super::model::{RevocationRequest, Staff};
 use super::records::Ra;
 use super::records::applications::store_passwords;
 use super::records::developers::mark_removed;
@@ -171,9 +171,21 @@ pub fn confirm_by_link(
     take(ca, ra, &step)
 }
 
+/// True when the case `token` was mailed for awaits the manager's confirmation now;
+/// a link past its step's lifetime is refused, as its use would be
+/// (R-3.4-REVOKE-CONFIRM), so its page offers nothing to confirm.
+pub fn awaits_link(ca: &Ca, ra: &Ra, req: &RevocationRequest, now: Timestamp) -> Result<bool> {
+    let case = Case::load(ca.policy(), ra, Subject::Revocation, req.id)?;
+    if case.workflow.step(&case.state, By::ManagerLink).is_none() {
+        return Ok(false);
+    }
+    link_in_time(ca, ra, req.id, now)?;
+    Ok(true)
+}
+
 /// Refuses a link older than its step's `expires` (R-3.4-REVOKE-CONFIRM): counted
 /// from the step that brought the case to the state the link leaves, the mailing.
-pub(crate) fn link_in_time(ca: &Ca, ra: &Ra, id: i64, now: Timestamp) -> Result<()> {
+fn link_in_time(ca: &Ca, ra: &Ra, id: i64, now: Timestamp) -> Result<()> {
     let case = Case::load(ca.policy(), ra, Subject::Revocation, id)?;
     let Some(days) = case
         .workflow

@@ -10,13 +10,12 @@ use inkan_runtime::calendar::Timestamp;
 
 use inkan_runtime::business::{BusinessCalendar, Deadline, Weekday};
 use inkan_runtime::policy::Policy;
-use inkan_runtime::workflow::{self, By, Requester, Subject};
+use inkan_runtime::workflow::{self, Requester, Subject};
 
-use super::cases;
 use super::enrollment::subscriber_profile;
 use super::error::{RaError, Result};
 use super::forms::{self, Entered};
-use super::model::{RevocationRequest, Staff};
+use super::model::Staff;
 use super::permissions;
 use super::records::Ra;
 use super::records::revocations::NewRevocation;
@@ -160,18 +159,6 @@ pub fn propose_removal(
         case: Case::load(policy, ra, Subject::DeveloperRemoval, id)?,
         deadline: None,
     })
-}
-
-/// True when the case `token` was mailed for awaits the manager's confirmation now;
-/// a link past its step's lifetime is refused, as its use would be
-/// (R-3.4-REVOKE-CONFIRM), so its page offers nothing to confirm.
-pub fn awaits_link(ca: &Ca, ra: &Ra, req: &RevocationRequest, now: Timestamp) -> Result<bool> {
-    let case = Case::load(ca.policy(), ra, Subject::Revocation, req.id)?;
-    if case.workflow.step(&case.state, By::ManagerLink).is_none() {
-        return Ok(false);
-    }
-    cases::link_in_time(ca, ra, req.id, now)?;
-    Ok(true)
 }
 
 /// Serials of the unrevoked certificates whose subscriber name carries `developer`.
