@@ -10,6 +10,7 @@
 
 mod calendar;
 mod certificates;
+mod coverage;
 mod crls;
 mod extensions;
 mod forms;
