@@ -87,7 +87,7 @@ impl Cx<'_> {
         let steps: Vec<Step> = steps.into_iter().map(|(_, s)| s).collect();
         self.actors_read(w, subject, &steps, cx);
         if complete {
-            self.whole_workflow_holds(w, subject, requested_by, &steps, cx);
+            self.whole_workflow_holds(w, subject, requested_by, emergency, &steps, cx);
         }
         Some((
             Workflow {
@@ -107,16 +107,16 @@ impl Cx<'_> {
     }
 
     /// The checks that need every step: someone else checks a case that revokes, a
-    /// revocation workflow revokes, and the dual check holds where it must.
+    /// revocation workflow revokes, and the dual check holds unless it is an emergency.
     fn whole_workflow_holds(
         &mut self,
         w: &RawWorkflow,
         subject: Subject,
         requested_by: Option<Requester>,
+        emergency: bool,
         steps: &[Step],
         cx: &Context<'_>,
     ) {
-        let emergency = w.emergency.as_ref().is_some_and(|e| e.value);
         self.checked_by_two(w, subject, steps);
         if subject == Subject::Revocation && !steps.iter().any(|s| s.then == Some(Effect::Revoke)) {
             self.err(
