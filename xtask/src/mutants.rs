@@ -36,6 +36,26 @@ pub struct Group {
     pub hang_after: u32,
 }
 
+/// The server's test targets that drive the RA's rules and take a case through its
+/// steps (about 40 s in all, of the package's 27): left out are the browser pages,
+/// several servers, load, slow clients, migrations, backups, the compliance report,
+/// metrics and the surface list, which reach the RA through the same calls and would
+/// triple a mutant's time. A mutant only they would catch shows as missed.
+const RA_TARGETS: &[&str] = &[
+    "--lib",
+    "--test=service",
+    "--test=revocation",
+    "--test=workflows",
+    "--test=variant",
+    "--test=jobs",
+    "--test=archive",
+    "--test=forms",
+    "--test=events",
+    "--test=console",
+    "--test=rate",
+    "--test=errors",
+];
+
 /// The enforcement modules (issue 13).
 pub const GROUPS: &[Group] = &[
     Group {
@@ -108,25 +128,7 @@ pub const GROUPS: &[Group] = &[
             "server/src/ra/records/archive.rs",
         ],
         tests: &["inkan-server"],
-        // The test targets that drive the RA's rules (about 40 s in all, of the
-        // package's 27): left out are the browser pages, several servers, load, slow
-        // clients, migrations, backups, the compliance report, metrics and the
-        // surface list, which reach these files through the same calls and would
-        // triple a mutant's time. A mutant only they would catch shows as missed.
-        targets: &[
-            "--lib",
-            "--test=service",
-            "--test=revocation",
-            "--test=workflows",
-            "--test=variant",
-            "--test=jobs",
-            "--test=archive",
-            "--test=forms",
-            "--test=events",
-            "--test=console",
-            "--test=rate",
-            "--test=errors",
-        ],
+        targets: RA_TARGETS,
         rules: &[
             "R-5.2-RA-ROLES",
             "R-5.2-DUAL-CHECK",
@@ -148,22 +150,8 @@ pub const GROUPS: &[Group] = &[
             "policy-types/src/workflow.rs",
         ],
         tests: &["inkan-server", "inkan-policy-types"],
-        // As the ra group's: the policy-types library's own tests and the server's
-        // targets that drive a case through its steps (the browser pages, several
-        // servers and the slow and load runs reach the same calls, at three times
-        // the cost per mutant).
-        targets: &[
-            "--lib",
-            "--test=service",
-            "--test=revocation",
-            "--test=workflows",
-            "--test=variant",
-            "--test=jobs",
-            "--test=forms",
-            "--test=events",
-            "--test=console",
-            "--test=errors",
-        ],
+        // With the policy-types library's own tests (`--lib` names both).
+        targets: RA_TARGETS,
         rules: &[
             "R-5.2-DUAL-CHECK",
             "R-5.2-SEPARATION",
