@@ -13,34 +13,6 @@ use std::collections::BTreeMap;
 use common::*;
 use inkan_runtime::calendar::Timestamp;
 
-/// Every sample of a scrape, by series (`name{labels}`).
-async fn scrape(h: &Harness) -> BTreeMap<String, f64> {
-    let r = client()
-        .get(format!("{}/metrics", h.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let ct = r.headers()["content-type"].to_str().unwrap().to_string();
-    assert!(ct.starts_with("application/openmetrics-text"), "{ct}");
-    parse(&r.text().await.unwrap())
-}
-
-fn parse(text: &str) -> BTreeMap<String, f64> {
-    assert!(text.ends_with("# EOF\n"), "{text}");
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-        .map(|l| {
-            let (series, value) = l.rsplit_once(' ').unwrap();
-            (series.to_string(), value.parse().unwrap())
-        })
-        .collect()
-}
-
-fn at(m: &BTreeMap<String, f64>, series: &str) -> f64 {
-    m.get(series).copied().unwrap_or(0.0)
-}
-
 /// Polls until `series` reaches `at_least`.
 async fn reaches(h: &Harness, series: &str, at_least: f64) -> BTreeMap<String, f64> {
     for _ in 0..200 {

@@ -4,6 +4,7 @@
 //! answered. The generator can run on a thread of its own (a single-threaded runtime),
 //! so the CPU it takes is measured apart from the service's.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use inkan_runtime::ca::IssueRequest;
@@ -11,7 +12,7 @@ use inkan_runtime::calendar::Timestamp;
 use inkan_tests::bench::Figure;
 use serde_json::json;
 
-use super::{Harness, csr_bits, passwords, start_for};
+use super::{Harness, at, csr_bits, passwords, scrape, start_for};
 
 /// What a load run saw.
 pub struct Load {
@@ -219,9 +220,11 @@ pub async fn http_figures(id: &str, n: usize, clients: &[usize]) -> Vec<Figure> 
             .enumerate()
             .map(|(i, p)| (p, csrs[i % 3].clone()))
             .collect();
+        let before = scrape(&h).await;
         let profiler = perf_record(&format!("{id}-{concurrency}-clients"));
         let (load, cpu) = load_apart(&h, work, concurrency).await;
         perf_stop(profiler);
+        let after = scrape(&h).await;
         assert_eq!(load.errors, 0, "{:?}", load.first_error);
         let rate = load.ok as f64 / load.seconds;
         let (p50, p99) = (load.quantile(0.50), load.quantile(0.99));
@@ -258,6 +261,60 @@ pub async fn http_figures(id: &str, n: usize, clients: &[usize]) -> Vec<Figure> 
             )
             .unit("% of a core"),
         ]);
+        figures.extend(worker_figures(&before, &after, load.seconds, concurrency));
     }
+    figures
+}
+
+/// Where the enrollment worker's time went in a load run, from its `/metrics` series
+/// read before and after: the mean batch against the clients that could fill it, each
+/// phase of its batches as a share of the run's wall time (`sign` is the only one that
+/// uses every core), and the rest, the time it had nothing to take: the HTTP side not
+/// keeping it fed. The worker is one thread taking one batch at a time, so that rest is
+/// the wall time less its phases; its own `waiting` series is not used, as the first
+/// wait of a run began before the run did.
+fn worker_figures(
+    before: &BTreeMap<String, f64>,
+    after: &BTreeMap<String, f64>,
+    seconds: f64,
+    clients: usize,
+) -> Vec<Figure> {
+    let delta = |series: &str| at(after, series) - at(before, series);
+    let batches = delta("inkan_enrollment_batch_size_count");
+    let mean = if batches > 0.0 {
+        delta("inkan_enrollment_batch_size_sum") / batches
+    } else {
+        0.0
+    };
+    let share = |name: String, spent: f64| {
+        Figure::rate(
+            name,
+            spent / seconds * 100.0,
+            "the run's wall time".into(),
+            100.0,
+        )
+        .unit("% of wall time")
+    };
+    let mut figures = vec![
+        Figure::rate(
+            format!("  the worker's mean batch ({batches:.0} batches)"),
+            mean,
+            "clients".into(),
+            clients as f64,
+        )
+        .unit("enrollments"),
+    ];
+    let mut busy = 0.0;
+    for phase in ["prepare", "record", "sign", "complete", "ra"] {
+        let spent = delta(&format!(
+            "inkan_enrollment_worker_seconds_total{{phase=\"{phase}\"}}"
+        ));
+        busy += spent;
+        figures.push(share(format!("  worker: {phase}"), spent));
+    }
+    figures.push(share(
+        "  worker: idle (wall time less its phases)".into(),
+        (seconds - busy).max(0.0),
+    ));
     figures
 }

@@ -6,10 +6,12 @@
 
 pub mod bench;
 pub mod hostile;
+pub mod scrape;
 pub mod webdriver;
 
 #[allow(unused_imports)]
 pub use bench::{Load, http_figures, load};
+pub use scrape::{at, scrape};
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
