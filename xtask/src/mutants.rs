@@ -36,12 +36,12 @@ pub struct Group {
     pub hang_after: u32,
 }
 
-/// The server's test targets that drive the RA's rules and take a case through its
-/// steps, and gives a password back when its issuance fails (about 45 s in all, of
-/// the package's 27): left out are the browser pages,
-/// several servers, load, slow clients, migrations, backups, the compliance report,
-/// metrics and the surface list, which reach the RA through the same calls and would
-/// triple a mutant's time. A mutant only they would catch shows as missed.
+/// The server's test targets that drive the RA's rules, take a case through its steps
+/// and give a password back when its issuance fails (about 45 s in all, of the
+/// package's 27): left out are the browser pages, several servers, load, slow
+/// clients, migrations, backups, the compliance report, metrics and the surface list,
+/// which reach the RA through the same calls and would triple a mutant's time. A
+/// mutant only they would catch shows as missed.
 const RA_TARGETS: &[&str] = &[
     "--lib",
     "--test=service",
