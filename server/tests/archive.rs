@@ -232,6 +232,8 @@ async fn r_5_5_archive_a_removal_stays_the_developers_period_and_an_application_
         ),
         0
     );
+    // The developer goes at the next purge: a purge picks the developers to remove
+    // before it removes the removal that still referred to this one.
     let then = ra
         .purge_archive(at("2028-06-02T02:00:00Z"), "archivist")
         .unwrap();

@@ -39,7 +39,9 @@ pub fn random_token(bytes: usize) -> Result<String> {
     Ok(token_encoding()?.encode(&raw))
 }
 
-/// Compares two byte strings in time independent of where they differ (subtle).
+/// Compares two byte strings in time independent of where they differ (subtle, as far
+/// as the compiler lets it); a difference of length is not hidden, and the hashes
+/// compared here are all 32 bytes.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     use subtle::ConstantTimeEq;
     a.ct_eq(b).into()

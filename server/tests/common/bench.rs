@@ -269,17 +269,24 @@ pub async fn http_figures(id: &str, n: usize, clients: &[usize]) -> Vec<Figure> 
 /// Where the enrollment worker's time went in a load run, from its `/metrics` series
 /// read before and after: the mean batch against the clients that could fill it, each
 /// phase of its batches as a share of the run's wall time (`sign` is the only one that
-/// uses every core), and the rest, the time it had nothing to take: the HTTP side not
-/// keeping it fed. The worker is one thread taking one batch at a time, so that rest is
-/// the wall time less its phases; its own `waiting` series is not used, as the first
-/// wait of a run began before the run did.
+/// uses every core; `ra` includes waiting for the CA's and the RA's locks), and the
+/// rest. The worker is one thread taking one batch at a time, so that rest is the wall
+/// time less its phases: waiting for work (the HTTP side not keeping it fed, the
+/// thread not yet scheduled when work came, the run's first and last requests) and a
+/// few microseconds of bookkeeping a batch. Its own `waiting` series is not used, as
+/// the first wait of a run began before the run did.
 fn worker_figures(
     before: &BTreeMap<String, f64>,
     after: &BTreeMap<String, f64>,
     seconds: f64,
     clients: usize,
 ) -> Vec<Figure> {
-    let delta = |series: &str| at(after, series) - at(before, series);
+    let delta = |series: &str| {
+        // A series renamed in the service would otherwise read as 0% here, and its
+        // time as waiting.
+        assert!(after.contains_key(series), "no {series} in the scrape");
+        at(after, series) - at(before, series)
+    };
     let batches = delta("inkan_enrollment_batch_size_count");
     let mean = if batches > 0.0 {
         delta("inkan_enrollment_batch_size_sum") / batches
@@ -312,8 +319,14 @@ fn worker_figures(
         busy += spent;
         figures.push(share(format!("  worker: {phase}"), spent));
     }
+    // One thread's phases cannot outlast the run (a little rounding aside): if they
+    // do, the measurement is wrong, not the rest negative.
+    assert!(
+        busy <= seconds * 1.01,
+        "the worker's phases ({busy:.3} s) outlast the run ({seconds:.3} s)"
+    );
     figures.push(share(
-        "  worker: idle (wall time less its phases)".into(),
+        "  worker: waiting for work (wall time less its phases)".into(),
         (seconds - busy).max(0.0),
     ));
     figures

@@ -1,5 +1,7 @@
-//! `/metrics` read as Prometheus reads it, for the metrics tests and the HTTP bench
-//! (which takes the enrollment worker's phases from it around a load run).
+//! The service's own `/metrics` read back, for the metrics tests and the HTTP bench
+//! (which takes the enrollment worker's phases from it around a load run): samples
+//! as the service writes them, with no timestamps or exemplars, which this does not
+//! read.
 
 use std::collections::BTreeMap;
 
