@@ -116,10 +116,14 @@ async fn renewal_notices(h: &Harness) -> Vec<serde_json::Value> {
 /// 60 days before April 30. April 30, 2027 less 60 days is March 1; the RA's list
 /// opens 90 days before, on January 30, Tokyo time. A posting is recorded once; a
 /// notice that could only open after March 1 (a certificate issued in March) is
-/// recorded late, not sent as if on time.
+/// recorded late, not sent as if on time, and the operator is told by an error logged
+/// once.
 /// Proves: R-4.6-RENEWAL, R-3.3-RENEW-NOTICE.
 #[tokio::test]
 async fn r_4_6_renewal_notices_go_to_last_years_holders_at_least_60_days_ahead() {
+    // The only test of this binary that opens a notice after its due date.
+    let log = logs::capture();
+    let late_opened = "renewal notices opened after their due date";
     let h = start_at("jpcert-ssl-client", at("2026-12-10T01:00:00Z")).await;
     let state = h.server.as_ref().unwrap().state.clone();
     let holder = approved(&h, "950001", "holder@renew.example", &["000001"]).await;
@@ -194,6 +198,16 @@ async fn r_4_6_renewal_notices_go_to_last_years_holders_at_least_60_days_ahead()
             && d.contains("950004")
             && d.contains("opened after its due date")),
         "{audited:?}"
+    );
+    // The operator is told, once, as an error; a later tick that opens nothing new is
+    // not another alarm.
+    assert_eq!(log.lines_with(late_opened).len(), 1, "{}", log.text());
+    tick(&state, "t", at("2027-03-20T03:00:00Z")).await.unwrap();
+    let told = log.lines_with(late_opened);
+    assert_eq!(told.len(), 1, "{}", log.text());
+    assert!(
+        told[0].contains("ERROR") && told[0].contains("count=1"),
+        "{told:?}"
     );
     // After April 30 the window is closed, and next year's is not open.
     tick(&state, "t", at("2027-05-01T00:00:00Z")).await.unwrap();

@@ -11,39 +11,13 @@ use common::*;
 use inkan_runtime::calendar::Timestamp;
 use serde_json::json;
 
-/// Everything the service logs, for the assertions on levels.
-#[derive(Clone, Default)]
-struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
 /// A locked CA's 503s are expected, answered with Retry-After, and logged as
 /// warnings, never as errors: an operator alerting on errors is not woken by
 /// custodians who have not come yet.
 /// Proves: R-6.2-M-OF-N.
 #[tokio::test]
 async fn r_6_2_m_of_n_the_service_starts_locked_and_custodians_unlock_it() {
-    let log = Captured::default();
-    let sink = log.clone();
-    tracing_subscriber::fmt()
-        .with_writer(move || sink.clone())
-        .with_ansi(false)
-        .with_max_level(tracing::Level::INFO)
-        .init();
+    let log = logs::capture();
     let run = inkan_tests::softhsm::make_tokens(&["locked"]);
     let (module, label) = (inkan_tests::softhsm::module(), format!("{run}-locked"));
 

@@ -3,7 +3,8 @@
 //! roles may do (`tests/policies/jpcert-ssl-client-variant.yaml`: the examiner may also
 //! register developers, the operator may not list overdue revocations, the examiner's
 //! actions are reviewed too, a one-time password lives 3 days, not 14, and locks after
-//! 3 wrong attempts, not 5, the renewal notice is e-mailed 75 days ahead, not posted),
+//! 3 wrong attempts, not 5, the renewal notice is e-mailed 75 days ahead to every
+//! listed developer, not posted to last year's holders),
 //! behaves as each policy says, over real HTTP.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
@@ -159,26 +160,41 @@ async fn r_4_2_password_lifetime_and_lockout_are_the_policys() {
     );
 }
 
-/// Renewal mail queued for the holder's manager under policy `id`, after a tick at
-/// each instant; and the notices still to send at the end.
-async fn renewal_mail(id: &str, ticks: &[&str]) -> (Vec<usize>, usize) {
+/// Renewal mail queued under policy `id` after a tick at each instant, for a holder's
+/// manager and for a listed developer's with no certificate; and the notices still to
+/// send at the end.
+async fn renewal_mail(id: &str, ticks: &[&str]) -> (Vec<(usize, usize)>, usize) {
     let at = |s: &str| inkan_runtime::calendar::Timestamp::parse_rfc3339(s).unwrap();
     let h = start_at(id, at("2026-12-10T01:00:00Z")).await;
     let p = approved(&h, "626262", "m@renewal.example", &["000001"]).await;
     let (s, v) = enroll(&h, &p[0].1, &csr(1)).await;
     assert_eq!(s, 201, "{v}");
+    let (s, v) = post(
+        &staff(&h, "olive").await,
+        format!("{}/api/ra/developers", h.base),
+        developer("636363", "none@renewal.example"),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
     let state = h.server.as_ref().unwrap().state.clone();
-    let mut mails = Vec::new();
-    for t in ticks {
-        inkan_server::jobs::tick(&state, "t", at(t)).await.unwrap();
-        let n = store(&h)
+    let mails_to = |to: &str| {
+        store(&h)
             .query(
-                "SELECT id FROM outbox WHERE to_addr = 'm@renewal.example' AND subject LIKE 'Renewal%'",
+                &format!(
+                    "SELECT id FROM outbox WHERE to_addr = '{to}' AND subject LIKE 'Renewal%'"
+                ),
                 &[],
             )
             .unwrap()
-            .len();
-        mails.push(n);
+            .len()
+    };
+    let mut mails = Vec::new();
+    for t in ticks {
+        inkan_server::jobs::tick(&state, "t", at(t)).await.unwrap();
+        mails.push((
+            mails_to("m@renewal.example"),
+            mails_to("none@renewal.example"),
+        ));
     }
     let unsent = state
         .with_ra(|ra| ra.unsent_renewal_notices())
@@ -189,11 +205,12 @@ async fn renewal_mail(id: &str, ticks: &[&str]) -> (Vec<usize>, usize) {
 }
 
 /// The variant e-mails the renewal notice when its list opens, 75 days before April 30
-/// (February 14, Tokyo time), and records it sent; the faithful policy's notice goes by
-/// registered mail, so the service mails nothing and the RA still has it to post.
+/// (February 14, Tokyo time), to every listed developer, and records each sent; the
+/// faithful policy's notice goes by registered mail to last year's holders only, so the
+/// service mails nothing and the RA has one notice to post.
 /// Proves: R-4.6-RENEWAL.
 #[tokio::test]
-async fn r_4_6_renewal_delivery_and_timing_are_the_policys() {
+async fn r_4_6_renewal_delivery_timing_and_recipients_are_the_policys() {
     let ticks = [
         "2027-02-13T14:00:00Z",
         "2027-02-13T15:30:00Z",
@@ -201,13 +218,13 @@ async fn r_4_6_renewal_delivery_and_timing_are_the_policys() {
     ];
     assert_eq!(
         renewal_mail("jpcert-ssl-client-variant", &ticks).await,
-        (vec![0, 1, 1], 0),
-        "mailed once, when February 14 began in Tokyo"
+        (vec![(0, 0), (1, 1), (1, 1)], 0),
+        "mailed once to each listed developer, when February 14 began in Tokyo"
     );
     assert_eq!(
         renewal_mail("jpcert-ssl-client", &ticks).await,
-        (vec![0, 0, 0], 1),
-        "nothing mailed: one notice to post"
+        (vec![(0, 0); 3], 1),
+        "nothing mailed: one notice to post, to the holder"
     );
 }
 

@@ -6,6 +6,7 @@
 
 pub mod bench;
 pub mod hostile;
+pub mod logs;
 pub mod scrape;
 pub mod webdriver;
 
