@@ -3,8 +3,9 @@
 //! before it: on a store at version 2 with an examined application, a key-compromise
 //! request with its first telephone confirmation, a form awaiting the manager's link
 //! and a CA revocation, migrating moves each into the faithful policy's workflow at the
-//! same point, with its history as steps, and the foreign keys still hold. Run on
-//! SQLite, and on PostgreSQL when the suite has one.
+//! same point, with its history as steps, and the foreign keys still hold; a step taken
+//! before the upgrade still counts against the same person after it (R-5.2-SEPARATION).
+//! Run on SQLite, and on PostgreSQL when the suite has one.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -170,4 +171,46 @@ fn version_3_moves_earlier_cases_into_the_faithful_workflows_on_postgres() {
         return;
     };
     check(Location::Postgres(url));
+}
+
+/// The key-compromise request recorded before version 3 had its first telephone
+/// confirmation by olive. After the upgrade its second must be another person's: the
+/// step recorded then names olive's person, and the check compares persons, so olive
+/// is refused and another operator is not.
+/// Proves: R-5.2-SEPARATION.
+#[test]
+fn a_step_taken_before_the_upgrade_still_counts_against_its_person() {
+    use inkan_runtime::actions::RaAction;
+    use inkan_runtime::workflow::{By, Subject};
+    use inkan_server::ra::workflow::{Case, check};
+    use inkan_server::ra::{RaError, Staff};
+
+    let tmp = tempfile::tempdir().unwrap();
+    let db = Db::open(&Location::Sqlite(tmp.path().join("ca.sqlite"))).unwrap();
+    db.migrate("ra", &MIGRATIONS[..2]).unwrap();
+    for statement in BEFORE.split(';').filter(|s| !s.trim().is_empty()) {
+        db.execute(statement, &[]).unwrap();
+    }
+    db.execute(
+        "INSERT INTO ra_staff (login, person, role, password_hash, created_at) VALUES ('otto', 'Otto Oda', 'operator', 'x', 1)",
+        &[],
+    )
+    .unwrap();
+    drop(db);
+    let policy = inkan_policies::by_id("jpcert-ssl-client").unwrap();
+    let ra = inkan_server::ra::Ra::open(tmp.path(), policy.definition()).unwrap();
+    let case = Case::load(policy, &ra, Subject::Revocation, 1).unwrap();
+    assert_eq!(case.state, "phone-confirmed-once");
+    let by = By::Staff(RaAction::ConfirmRevocationByPhone);
+    let operator = |login: &str| Staff {
+        login: login.into(),
+        role: "operator".into(),
+    };
+    let again = check(policy, &ra, &case, by, Some(&operator("olive")), true);
+    assert!(
+        matches!(&again, Err(RaError::Forbidden(d)) if d.contains("R-5.2-SEPARATION")),
+        "{again:?}"
+    );
+    let other = check(policy, &ra, &case, by, Some(&operator("otto")), true);
+    assert!(other.is_ok(), "{other:?}");
 }

@@ -179,3 +179,52 @@ pub fn document(policy: &dyn Policy, crl_path: &str) -> Value {
     });
     doc
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The actions a route's description names for the roles that may call it.
+    fn actions(doc: &Value, path: &str, method: &str) -> Vec<String> {
+        let text = doc["paths"][path][method]["description"]
+            .as_str()
+            .unwrap_or_default();
+        let named = text
+            .split_once("(action ")
+            .and_then(|(_, rest)| rest.split_once(')'))
+            .map_or("", |(named, _)| named);
+        let mut v: Vec<String> = named.split(" or ").map(str::to_string).collect();
+        v.sort();
+        v
+    }
+
+    /// The roles each case route names are those of the faithful policy's workflows of
+    /// that kind of case, as its YAML writes them (transcribed here, not read from the
+    /// compiled model): who opens a revocation, and who takes each kind's steps.
+    #[test]
+    fn the_case_routes_name_the_actions_of_their_own_workflows() {
+        let policy = inkan_policies::by_id("jpcert-ssl-client").expect("shipped policy");
+        let doc = document(policy, "/crl");
+        assert_eq!(
+            actions(&doc, "/api/ra/revocations", "post"),
+            ["record-revocation-form", "revoke-as-ca"]
+        );
+        assert_eq!(
+            actions(&doc, "/api/ra/applications/{id}/steps", "post"),
+            ["decide-application", "examine-application"]
+        );
+        assert_eq!(
+            actions(&doc, "/api/ra/revocations/{id}/steps", "post"),
+            [
+                "accept-revocation-form",
+                "confirm-revocation-by-phone",
+                "countersign-ca-revocation",
+                "examine-revocation-form"
+            ]
+        );
+        assert_eq!(
+            actions(&doc, "/api/ra/developer-removals/{id}/steps", "post"),
+            ["countersign-developer-removal"]
+        );
+    }
+}
