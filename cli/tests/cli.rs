@@ -495,7 +495,6 @@ fn quickstart_ends_with_openssl_agreeing() {
     assert!(text(&out).contains("openssl agrees with everything inkan issued"));
 }
 
-/// Proves: R-5.4-PROTECT.
 /// The CA events that happen outside software (room entry and exit, system access,
 /// security file operations) are recorded by a person with `inkan audit record`, in the
 /// same hash-chained log; an event the software records itself is refused.
@@ -551,6 +550,9 @@ fn r_5_4_ca_events_a_person_records_what_happens_outside_software() {
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
 }
 
+/// An entry of the hash-chained log edited in the database is found by `inkan audit
+/// verify`, which names it and exits 1.
+/// Proves: R-5.4-PROTECT.
 #[test]
 fn r_5_4_protect_audit_verify_fails_on_a_tampered_log() {
     let tmp = tempfile::tempdir().expect("temp dir");
