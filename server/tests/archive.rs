@@ -27,15 +27,10 @@ fn count(h: &Harness, sql: &str) -> i64 {
         .unwrap()
 }
 
-/// A developer `number` on the list, registered by the operator.
-async fn register(h: &Harness, number: &str, email: &str) {
-    let (s, v) = post(
-        &staff(h, "olive").await,
-        format!("{}/api/ra/developers", h.base),
-        developer(number, email),
-    )
-    .await;
-    assert_eq!(s, 201, "{v}");
+/// The application `id` refused at its examination.
+async fn refuse(h: &Harness, id: i64) {
+    let (s, v) = step(h, "erin", "applications", id, "examine-application", false).await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("rejected")), "{v}");
 }
 
 /// The developer `number` taken off the list: asked by the supervisor and
@@ -72,16 +67,7 @@ async fn r_5_5_archive_closed_records_stay_their_period_and_open_ones_stay() {
     let form = json!({ "developer": "810001", "form": application_form("m@a.example"), "holders": ["000009"] });
     let (_, v) = post(&op, format!("{}/api/ra/applications", h.base), form.clone()).await;
     let refused = v["id"].as_i64().unwrap();
-    let (s, v) = step(
-        &h,
-        "erin",
-        "applications",
-        refused,
-        "examine-application",
-        false,
-    )
-    .await;
-    assert_eq!((s, v["status"].as_str()), (200, Some("rejected")), "{v}");
+    refuse(&h, refused).await;
     let passwords = approved(&h, "810001", "m@a.example", &["000001"]).await;
     let (s, issued) = enroll(&h, &passwords[0].1, &csr(1)).await;
     assert_eq!(s, 201, "{issued}");
@@ -185,16 +171,7 @@ async fn r_5_5_archive_a_removal_stays_the_developers_period_and_an_application_
     .await;
     assert_eq!(s, 201, "{v}");
     let application = v["id"].as_i64().unwrap();
-    let (s, v) = step(
-        &h,
-        "erin",
-        "applications",
-        application,
-        "examine-application",
-        false,
-    )
-    .await;
-    assert_eq!((s, v["status"].as_str()), (200, Some("rejected")), "{v}");
+    refuse(&h, application).await;
     let removal = remove(&h, "830003").await;
 
     let ca = inkan_runtime::ca::Ca::open(&dir(&h), &|id| lookup(id)).unwrap();

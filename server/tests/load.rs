@@ -10,7 +10,7 @@ mod common;
 async fn the_http_benchmark_runs_at_smoke_size() {
     let figures = common::http_figures("jpcert-ssl-client", 6, &[3]).await;
     // Rate, engine, latency, the generator's CPU; the worker's mean batch, its five
-    // phases and its idle time.
+    // phases and its time waiting for work.
     assert_eq!(figures.len(), 11, "{figures:#?}");
     for f in &figures {
         assert!(f.measured.is_finite() && f.measured >= 0.0, "{f:?}");

@@ -31,8 +31,9 @@ INSERT INTO revocation_requests (id, serial, developer, reason, requested_by, re
   (3, '0c', '123456', 'other', 'ca', 'sam', 32, 99, NULL, NULL, 'revoked');
 ";
 
-fn check(location: Location) {
-    let db = Db::open(&location).unwrap();
+/// A store at `location` at version 2, holding [`BEFORE`].
+fn at_version_2(location: &Location) -> Db {
+    let db = Db::open(location).unwrap();
     db.migrate("ra", &MIGRATIONS[..2]).unwrap();
     let before = if location.is_postgres() {
         BEFORE.replace("X'00'", "'\\x00'::bytea")
@@ -42,6 +43,11 @@ fn check(location: Location) {
     for statement in before.split(';').filter(|s| !s.trim().is_empty()) {
         db.execute(statement, &[]).unwrap();
     }
+    db
+}
+
+fn check(location: Location) {
+    let db = at_version_2(&location);
     db.migrate("ra", MIGRATIONS).unwrap();
 
     let app = db
@@ -186,11 +192,7 @@ fn a_step_taken_before_the_upgrade_still_counts_against_its_person() {
     use inkan_server::ra::{RaError, Staff};
 
     let tmp = tempfile::tempdir().unwrap();
-    let db = Db::open(&Location::Sqlite(tmp.path().join("ca.sqlite"))).unwrap();
-    db.migrate("ra", &MIGRATIONS[..2]).unwrap();
-    for statement in BEFORE.split(';').filter(|s| !s.trim().is_empty()) {
-        db.execute(statement, &[]).unwrap();
-    }
+    let db = at_version_2(&Location::Sqlite(tmp.path().join("ca.sqlite")));
     db.execute(
         "INSERT INTO ra_staff (login, person, role, password_hash, created_at) VALUES ('otto', 'Otto Oda', 'operator', 'x', 1)",
         &[],

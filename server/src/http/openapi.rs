@@ -198,9 +198,10 @@ mod tests {
         v
     }
 
-    /// The roles each case route names are those of the faithful policy's workflows of
-    /// that kind of case, as its YAML writes them (transcribed here, not read from the
-    /// compiled model): who opens a revocation, and who takes each kind's steps.
+    /// The actions each case route names (and so the roles it lists) are those of the
+    /// faithful policy's workflows of that kind of case, as its YAML writes them
+    /// (transcribed here, not read from the compiled model): which open a revocation,
+    /// and which take each kind's steps.
     #[test]
     fn the_case_routes_name_the_actions_of_their_own_workflows() {
         let policy = inkan_policies::by_id("jpcert-ssl-client").expect("shipped policy");

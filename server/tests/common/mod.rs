@@ -394,6 +394,17 @@ pub fn revocation_paper() -> Value {
     })
 }
 
+/// A developer `number` on the list, registered by the operator.
+pub async fn register(h: &Harness, number: &str, email: &str) {
+    let (s, v) = post(
+        &staff(h, "olive").await,
+        format!("{}/api/ra/developers", h.base),
+        developer(number, email),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+}
+
 /// Registers a developer and takes an application through examination and approval;
 /// returns the passwords, by person.
 pub async fn approved(
