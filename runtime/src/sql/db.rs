@@ -264,6 +264,15 @@ impl Db {
                 private_file(path)?;
                 let c = rusqlite::Connection::open(path)?;
                 c.busy_timeout(std::time::Duration::from_secs(10))?;
+                // The bundled SQLite is built with STAT4, under which a statement
+                // comparing a parameter with an indexed column is compiled again each
+                // time the parameter changes, cached or not (every password claim
+                // recompiled its lookup). The query planner stability guarantee keeps
+                // one plan per statement; our statements need no per-value plans.
+                c.set_db_config(
+                    rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+                    true,
+                )?;
                 c.execute_batch(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
                 )?;
@@ -514,5 +523,44 @@ impl Drop for Db {
         if let Conn::Postgres(pg) = std::mem::replace(self.conn.get_mut(), Conn::Closed) {
             blocking(move || drop(pg));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A cached statement comparing a parameter with an indexed column runs again
+    /// with other values without being compiled again (see [`Db::open`]).
+    #[test]
+    fn a_cached_statement_is_not_compiled_again_for_each_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&Location::Sqlite(dir.path().join("t.sqlite"))).unwrap();
+        db.write(|tx| {
+            tx.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, handle TEXT)", &[])?;
+            tx.execute("CREATE UNIQUE INDEX t_handle ON t (handle)", &[])?;
+            tx.execute(
+                "CREATE TABLE u (id INTEGER PRIMARY KEY, t INTEGER REFERENCES t (id))",
+                &[],
+            )?;
+            tx.execute("INSERT INTO t (handle) VALUES ('a'), ('b'), ('c')", &[])?;
+            Ok::<_, SqlError>(())
+        })
+        .unwrap();
+        // A join, as the password lookup makes: alone, the table's lookup is not
+        // compiled again.
+        const SQL: &str = "SELECT t.id FROM t JOIN u ON u.t = t.id WHERE t.handle = ?1";
+        for handle in ["a", "b", "c", "d"] {
+            db.query_opt(SQL, crate::args![handle]).unwrap();
+        }
+        let conn = db.conn().unwrap();
+        let Conn::Sqlite(c) = &*conn else {
+            panic!("an SQLite connection")
+        };
+        let statement = c.prepare_cached(SQL).unwrap();
+        assert_eq!(
+            statement.get_status(rusqlite::StatementStatus::RePrepare),
+            0
+        );
     }
 }
