@@ -6,6 +6,7 @@
 use der::Encode;
 use x509_cert::certificate::Certificate;
 
+use super::cores::on_every_core;
 use super::hooks::crash_point;
 use super::open::{
     Authority, BatchTimings, Ca, check_issuer_covers, find_authority, validity_error,
@@ -409,38 +410,6 @@ impl Plan {
             cn,
         })
     }
-}
-
-/// `f` over `items` on every core, results in the items' order (one thread for one
-/// item). A thread that panics loses its results: the caller sees fewer results.
-fn on_every_core<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .min(items.len());
-    if threads <= 1 {
-        return items.into_iter().map(f).collect();
-    }
-    let per = items.len().div_ceil(threads);
-    let mut chunks: Vec<Vec<T>> = Vec::new();
-    let mut items = items.into_iter();
-    loop {
-        let chunk: Vec<T> = items.by_ref().take(per).collect();
-        if chunk.is_empty() {
-            break;
-        }
-        chunks.push(chunk);
-    }
-    let f = &f;
-    std::thread::scope(|s| {
-        let running: Vec<_> = chunks
-            .into_iter()
-            .map(|chunk| s.spawn(move || chunk.into_iter().map(f).collect::<Vec<R>>()))
-            .collect();
-        running
-            .into_iter()
-            .flat_map(|t| t.join().unwrap_or_default())
-            .collect()
-    })
 }
 
 /// A subscriber certificate built and checked: recorded next, then signed.

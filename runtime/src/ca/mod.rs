@@ -14,13 +14,15 @@
 //!
 //! The files, in reading order: `open.rs` (the [`Ca`] value, opening and unlocking a
 //! directory), `files.rs` (its key files), `init.rs` (making a directory), `issue.rs`
-//! (the issuance pipeline), `revoke.rs`, `crl.rs`, `audit.rs` (the log, checkpoints,
-//! purges) and `activate.rs` (custodians' shares). The key ceremony lives with the rest
+//! (the issuance pipeline; `cores.rs` spreads its per-request work over the cores),
+//! `revoke.rs`, `crl.rs`, `audit.rs` (the log, checkpoints, purges) and `activate.rs`
+//! (custodians' shares). The key ceremony lives with the rest
 //! of key custody in [`crate::custody`]. Test hooks (crash points, a pause before a
 //! CRL number) are compiled only with the `test-hooks` feature (`hooks.rs`).
 
 mod activate;
 mod audit;
+mod cores;
 mod crl;
 mod files;
 mod hooks;
