@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
-use inkan_runtime::ca::IssueRequest;
+use inkan_runtime::ca::{Csr, IssueRequest};
 use inkan_runtime::calendar::Timestamp;
 
 fn openssl(dir: &Path, args: &[&str]) -> Result<(bool, String)> {
@@ -121,7 +121,7 @@ pub fn run(dir: Option<PathBuf>, name: &str) -> Result<ExitCode> {
         let csr = std::fs::read(work.join(format!("subscriber{n}.csr")))?;
         let request = IssueRequest {
             actor: "quickstart",
-            csr: &csr,
+            csr: Csr::Encoded(&csr),
             profile: None,
             fields: vec![
                 ("developer".into(), 123_456),

@@ -16,16 +16,25 @@ use crate::signer;
 /// Largest request accepted, in bytes: far above any real RSA-8192 request.
 pub const MAX_REQUEST_BYTES: usize = 64 * 1024;
 
-/// A request whose signature verified and whose key the profile accepts.
+/// A request whose signature verified and whose key the profile accepts. Only
+/// [`check`] makes one, so holding one is proof of the check: a caller that checked a
+/// request ahead of a batch passes it to [`crate::ca::Ca::issue_many`] as it is.
 #[derive(Debug, Clone)]
 pub struct CheckedRequest {
     public_key: SubjectPublicKeyInfoOwned,
+    profile: &'static CertificateProfile,
 }
 
 impl CheckedRequest {
     /// The key to certify.
     pub fn public_key(&self) -> &SubjectPublicKeyInfoOwned {
         &self.public_key
+    }
+
+    /// Whether this request was checked against `profile` (the same profile of the
+    /// same policy, not one of the same name).
+    pub fn checked_for(&self, profile: &'static CertificateProfile) -> bool {
+        std::ptr::eq(self.profile, profile)
     }
 }
 
@@ -73,7 +82,7 @@ pub fn request_der(input: &[u8]) -> Result<Vec<u8>> {
 }
 
 /// Reads a request and checks its signature and key for `profile`.
-pub fn check(input: &[u8], profile: &CertificateProfile) -> Result<CheckedRequest> {
+pub fn check(input: &[u8], profile: &'static CertificateProfile) -> Result<CheckedRequest> {
     let der = request_der(input)?;
     let req = CertReq::from_der(&der).map_err(|e| Error::BadRequest(e.to_string()))?;
     let spki = req.info.public_key.clone();
@@ -97,7 +106,10 @@ pub fn check(input: &[u8], profile: &CertificateProfile) -> Result<CheckedReques
         .as_bytes()
         .ok_or_else(|| Error::BadRequest("signature BIT STRING has unused bits".into()))?;
     signer::verify(&spki, algorithm, &info, signature)?;
-    Ok(CheckedRequest { public_key: spki })
+    Ok(CheckedRequest {
+        public_key: spki,
+        profile,
+    })
 }
 
 #[cfg(test)]

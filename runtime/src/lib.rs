@@ -14,7 +14,7 @@
 //! request, revoke it and publish the CRL:
 //!
 //! ```
-//! use inkan_runtime::ca::{Ca, InitOptions, IssueRequest};
+//! use inkan_runtime::ca::{Ca, Csr, InitOptions, IssueRequest};
 //! use inkan_runtime::calendar::Timestamp;
 //! use inkan_runtime::signer::SoftwareSigner;
 //!
@@ -51,7 +51,7 @@
 //! ))?;
 //! let request = IssueRequest {
 //!     actor: "example",
-//!     csr: &csr,
+//!     csr: Csr::Encoded(&csr),
 //!     profile: None, // the policy's only subscriber profile
 //!     fields: vec![("developer".into(), 123456), ("person".into(), 1)],
 //! };

@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use inkan_runtime::backup::RestoreOptions;
-use inkan_runtime::ca::{Ca, IssueRequest};
+use inkan_runtime::ca::{Ca, Csr, IssueRequest};
 use inkan_runtime::calendar::Timestamp;
 use inkan_runtime::custody::shamir::Share;
 
@@ -53,7 +53,7 @@ pub fn issue(ca: &mut Ca, n: u64, person: u64, now: Timestamp) -> inkan_runtime:
     ca.issue(
         &IssueRequest {
             actor: "test",
-            csr: &csr,
+            csr: Csr::Encoded(&csr),
             profile: None,
             fields: vec![("developer".into(), 42), ("person".into(), person)],
         },

@@ -65,7 +65,7 @@ pub fn at(s: &str) -> Timestamp {
 pub fn request(csr: &[u8], developer: u64, person: u64) -> inkan_runtime::ca::IssueRequest<'_> {
     inkan_runtime::ca::IssueRequest {
         actor: "test",
-        csr,
+        csr: inkan_runtime::ca::Csr::Encoded(csr),
         profile: None,
         fields: vec![("developer".into(), developer), ("person".into(), person)],
     }
@@ -201,7 +201,7 @@ pub fn issue_to_files(
     let csr = fixture(&format!("sub{n}-{bits}.csr.pem"));
     let request = inkan_runtime::ca::IssueRequest {
         actor: "test",
-        csr: &csr,
+        csr: inkan_runtime::ca::Csr::Encoded(&csr),
         profile: None,
         fields: vec![("developer".into(), 42), ("person".into(), n)],
     };

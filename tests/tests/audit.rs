@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use inkan_runtime::ca::{Ca, IssueRequest};
+use inkan_runtime::ca::{Ca, Csr, IssueRequest};
 use inkan_runtime::calendar::{Span, Timestamp};
 use inkan_tests::{at, fixture, fixture_ca};
 
@@ -17,7 +17,7 @@ fn busy_ca() -> (tempfile::TempDir, Ca) {
         let csr = fixture(&format!("sub{person}-1024.csr.pem"));
         let req = IssueRequest {
             actor: "test",
-            csr: &csr,
+            csr: Csr::Encoded(&csr),
             profile: None,
             fields: vec![("developer".into(), 1), ("person".into(), person)],
         };

@@ -10,7 +10,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use inkan_runtime::backup::{Restored, restore};
-use inkan_runtime::ca::{Ca, IssueRequest};
+use inkan_runtime::ca::{Ca, Csr, IssueRequest};
 use inkan_tests::backup::{components, fixture, issue, only, options, unlock};
 use inkan_tests::{at, lookup, test_store};
 use x509_parser::prelude::*;
@@ -207,7 +207,7 @@ fn a_backup_taken_while_batches_are_issued_holds_whole_batches() {
                 .enumerate()
                 .map(|(i, csr)| IssueRequest {
                     actor: "test",
-                    csr,
+                    csr: Csr::Encoded(csr),
                     profile: None,
                     fields: vec![
                         ("developer".into(), batches + 100),

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use chrono::TimeZone as _;
 use inkan_compiler::model::{CrlExtension, ReasonCode, UnspecifiedReason};
-use inkan_runtime::ca::IssueRequest;
+use inkan_runtime::ca::{Csr, IssueRequest};
 use inkan_runtime::calendar::Timestamp;
 use inkan_tests::{at, cps_expect, fixture, fixture_ca, hex_of, model, request};
 use proptest::prelude::*;
@@ -52,7 +52,7 @@ fn run(id: &str, bits: u32, ops: &[Op]) {
                 let csr = fixture(&format!("sub{}-{bits}.csr.pem", n % 3 + 1));
                 let req = IssueRequest {
                     actor: "test",
-                    csr: &csr,
+                    csr: Csr::Encoded(&csr),
                     profile: None,
                     fields: vec![("developer".into(), n as u64), ("person".into(), 1)],
                 };
@@ -320,7 +320,7 @@ fn a_revocation_erased_after_crl_1(
         .issue(
             &IssueRequest {
                 actor: "test",
-                csr: &csr,
+                csr: Csr::Encoded(&csr),
                 profile: None,
                 fields: vec![("developer".into(), 1), ("person".into(), 1)],
             },

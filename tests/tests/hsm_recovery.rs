@@ -11,7 +11,7 @@
 
 use std::path::Path;
 
-use inkan_runtime::ca::{Ca, IssueRequest};
+use inkan_runtime::ca::{Ca, Csr, IssueRequest};
 use inkan_runtime::calendar::Timestamp;
 use inkan_runtime::custody::shamir::{self, Share};
 use inkan_tests::{fixture, request};
@@ -57,7 +57,7 @@ fn the_signer_recovers_from_a_lost_session_and_a_finalized_library() {
     other.finalize().unwrap();
     let req = IssueRequest {
         actor: "test",
-        csr: &csr,
+        csr: Csr::Encoded(&csr),
         profile: None,
         fields: vec![("developer".into(), 1), ("person".into(), 3)],
     };

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use inkan_runtime::Error;
-use inkan_runtime::ca::{Ca, IssueRequest};
+use inkan_runtime::ca::{Ca, Csr, IssueRequest};
 use inkan_runtime::calendar::Timestamp;
 use inkan_tests::{
     Expect, at, check_certificate, cps_expect, expected_name, expected_not_before, fiscal_year,
@@ -592,7 +592,7 @@ fn a_batch_issues_each_good_request_and_refuses_the_bad_one_alone() {
         let requests: Vec<IssueRequest<'_>> = (0..7u64)
             .map(|i| IssueRequest {
                 actor: "batch",
-                csr: if i == 3 { &garbage } else { &good },
+                csr: Csr::Encoded(if i == 3 { &garbage } else { &good }),
                 profile: None,
                 fields: vec![("developer".into(), 77), ("person".into(), i % 2 + 1)],
             })
@@ -652,6 +652,58 @@ fn a_batch_issues_each_good_request_and_refuses_the_bad_one_alone() {
             timings.sign > std::time::Duration::ZERO,
             "{id}: {timings:?}"
         );
+    }
+}
+
+/// A request checked before the batch (the server checks each subscriber's as it
+/// arrives) is issued without a second check, in its place in the request order; one
+/// checked for another policy's profile of the same name (the faithful policy's
+/// RSA-1024 `ssl-client`) is refused in a 2026 batch and spends no letter.
+#[test]
+fn a_request_checked_before_the_batch_counts_only_for_its_own_profile() {
+    let now = at("2026-04-01T09:00:00Z");
+    let (_tmp, mut ca) = fixture_ca("jpcert-ssl-client-2026", now);
+    let ours_csr = fixture("sub1-2048.csr.pem");
+    let theirs_csr = fixture("sub1-1024.csr.pem");
+    let profile = |id: &str| {
+        inkan_policies::by_id(id)
+            .unwrap()
+            .certificate("ssl-client")
+            .unwrap()
+    };
+    let ours = inkan_runtime::csr::check(&ours_csr, profile("jpcert-ssl-client-2026")).unwrap();
+    let theirs = inkan_runtime::csr::check(&theirs_csr, profile("jpcert-ssl-client")).unwrap();
+    let csrs = [
+        Csr::Checked(&ours),
+        Csr::Encoded(&ours_csr),
+        Csr::Checked(&theirs),
+        Csr::Checked(&ours),
+    ];
+    let requests: Vec<IssueRequest<'_>> = csrs
+        .into_iter()
+        .map(|csr| IssueRequest {
+            actor: "batch",
+            csr,
+            profile: None,
+            fields: vec![("developer".into(), 77), ("person".into(), 1)],
+        })
+        .collect();
+    let results = ca.issue_many(&requests, now).unwrap();
+    match &results[2] {
+        Err(Error::BadRequest(m)) => assert!(m.contains("another profile"), "{m}"),
+        other => panic!("the other policy's checked request: {other:?}"),
+    }
+    let m = model("jpcert-ssl-client-2026");
+    for (i, letter) in [(0, 'a'), (1, 'b'), (3, 'c')] {
+        let issued = results[i].as_ref().unwrap();
+        let bad = oracle(
+            &ca,
+            &m,
+            &issued.der,
+            now,
+            &format!("SSL-000077-000001-2026{letter}"),
+        );
+        assert!(bad.is_empty(), "request {i}: {bad:#?}");
     }
 }
 

@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use inkan_runtime::ca::{Ca, IssueRequest, Issued};
+use inkan_runtime::ca::{Ca, Csr, IssueRequest, Issued};
 use inkan_runtime::calendar::Timestamp;
 use inkan_runtime::verify::{CLOCK_SKEW_SECONDS, Refusal, Verifier};
 use inkan_tests::{at, fixture, fixture_ca, policy, request};
@@ -16,7 +16,7 @@ fn issue(ca: &mut Ca, developer: u64, now: Timestamp) -> Issued {
     let csr = fixture("sub1-1024.csr.pem");
     let req = IssueRequest {
         actor: "test",
-        csr: &csr,
+        csr: Csr::Encoded(&csr),
         profile: None,
         fields: vec![("developer".into(), developer), ("person".into(), 1)],
     };

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
-use inkan_runtime::ca::{Ca, InitOptions, IssueRequest};
+use inkan_runtime::ca::{Ca, Csr, InitOptions, IssueRequest};
 use inkan_runtime::calendar::Timestamp;
 use inkan_runtime::custody::shamir::Share;
 use inkan_runtime::policy::Policy;
@@ -110,7 +110,7 @@ pub fn issue(args: IssueArgs) -> Result<ExitCode> {
     let csr = std::fs::read(&csr).with_context(|| format!("reading {}", csr.display()))?;
     let request = IssueRequest {
         actor: "cli",
-        csr: &csr,
+        csr: Csr::Encoded(&csr),
         profile: profile.as_deref(),
         fields: vec![number("developer", &developer)?, number("person", &person)?],
     };

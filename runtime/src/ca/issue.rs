@@ -25,12 +25,23 @@ use crate::x509;
 pub struct IssueRequest<'a> {
     /// Who asks, for the audit log (a password id, `cli`).
     pub actor: &'a str,
-    /// PKCS #10, PEM or DER.
-    pub csr: &'a [u8],
+    /// The PKCS #10 request.
+    pub csr: Csr<'a>,
     /// Subscriber profile; `None` picks the policy's only one.
     pub profile: Option<&'a str>,
     /// Name template fields (`developer`, `person`).
     pub fields: Vec<(String, u64)>,
+}
+
+/// A request as the caller has it.
+#[derive(Clone, Copy)]
+pub enum Csr<'a> {
+    /// PKCS #10, PEM or DER: checked in the batch.
+    Encoded(&'a [u8]),
+    /// Already checked by [`csr::check`] against the profile the request names (the
+    /// server checks each subscriber's request as it arrives, before the batch); one
+    /// checked against another profile is refused.
+    Checked(&'a csr::CheckedRequest),
 }
 
 /// An issued certificate.
@@ -69,17 +80,32 @@ impl Ca {
         let started = std::time::Instant::now();
         let mut results: Vec<Option<Result<Issued>>> = requests.iter().map(|_| None).collect();
         // Each request's CSR checked (parse, key rules, proof of possession), on every
-        // core: pure work.
+        // core: pure work. A request checked before the batch is taken as it is.
         let mut checks = Vec::new();
+        let mut prechecked = Vec::new();
         for (i, request) in requests.iter().enumerate() {
-            match self.subscriber_profile(request.profile) {
-                Ok(profile) => checks.push((i, request.csr, profile)),
-                Err(e) => results[i] = Some(Err(e)),
+            match (self.subscriber_profile(request.profile), request.csr) {
+                (Ok(profile), Csr::Encoded(csr)) => checks.push((i, csr, profile)),
+                (Ok(profile), Csr::Checked(c)) if c.checked_for(profile) => {
+                    prechecked.push((i, profile, Ok(c.clone())));
+                }
+                (Ok(profile), Csr::Checked(_)) => {
+                    results[i] = Some(Err(Error::BadRequest(format!(
+                        "the request was checked for another profile than `{}`",
+                        profile.name
+                    ))));
+                }
+                (Err(e), _) => results[i] = Some(Err(e)),
             }
         }
-        let checked = on_every_core(checks, |(i, csr, profile)| {
+        let mut checked = on_every_core(checks, |(i, csr, profile)| {
             (i, profile, csr::check(csr, profile))
         });
+        if !prechecked.is_empty() {
+            // Letters are allocated in request order.
+            checked.extend(prechecked);
+            checked.sort_by_key(|(i, _, _)| *i);
+        }
         let mut planned = Vec::new();
         for (i, profile, outcome) in checked {
             match outcome.and_then(|c| self.plan(&requests[i], profile, c, now)) {

@@ -4,13 +4,14 @@
 //! with their certificate, the CA chain and a download link (the first download is the
 //! receipt). Nothing is spent while the CA keys are locked, nor on a bad request (an
 //! [`Enrollment`] exists only for a request that passed the policy's checks, made on the
-//! caller's thread so the batch worker does not spend its time on them); a password whose
-//! issuance fails is given back.
+//! caller's thread so the batch worker does not spend its time on them, and the batch
+//! takes it as checked); a password whose issuance fails is given back.
 
 use std::sync::Arc;
 
-use inkan_runtime::ca::{Ca, IssueRequest, Issued};
+use inkan_runtime::ca::{Ca, Csr, IssueRequest, Issued};
 use inkan_runtime::calendar::Timestamp;
+use inkan_runtime::csr::CheckedRequest;
 use inkan_runtime::policy::{CertificateProfile, Policy, Role};
 
 use super::error::{RaError, Result};
@@ -20,16 +21,17 @@ use super::records::Ra;
 pub struct Enrollment {
     /// The one-time password from the registered letter.
     pub password: String,
-    /// The PKCS#10 request, PEM, which passed [`inkan_runtime::csr::check`].
-    csr: String,
+    /// The PKCS#10 request as [`inkan_runtime::csr::check`] passed it; the batch
+    /// takes it as it is, without checking it again.
+    request: CheckedRequest,
 }
 
 impl Enrollment {
     /// Checks `csr` against `policy`'s subscriber profile (its encoding, its key, its
     /// proof of possession) before it can join a batch.
     pub fn checked(policy: &dyn Policy, password: String, csr: String) -> Result<Enrollment> {
-        inkan_runtime::csr::check(csr.as_bytes(), subscriber_profile_of(policy)?)?;
-        Ok(Enrollment { password, csr })
+        let request = inkan_runtime::csr::check(csr.as_bytes(), subscriber_profile_of(policy)?)?;
+        Ok(Enrollment { password, request })
     }
 }
 
@@ -133,7 +135,7 @@ fn issue_claimed(
         .zip(&actors)
         .map(|((i, (_, developer, person)), actor)| IssueRequest {
             actor,
-            csr: batch[*i].csr.as_bytes(),
+            csr: Csr::Checked(&batch[*i].request),
             profile: None,
             fields: vec![("developer".into(), *developer), ("person".into(), *person)],
         })

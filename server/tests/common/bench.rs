@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use inkan_runtime::ca::IssueRequest;
+use inkan_runtime::ca::{Csr, IssueRequest};
 use inkan_runtime::calendar::Timestamp;
 use inkan_tests::bench::Figure;
 use serde_json::json;
@@ -169,7 +169,7 @@ fn engine_batches(id: &str, csrs: &[String], n: usize) -> f64 {
     let requests: Vec<IssueRequest<'_>> = (0..n)
         .map(|i| IssueRequest {
             actor: "bench",
-            csr: csrs[i % 3].as_bytes(),
+            csr: Csr::Encoded(csrs[i % 3].as_bytes()),
             profile: None,
             // 26 name letters per person and year: a hundred people per developer.
             fields: vec![

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use inkan_runtime::ca::{Ca, IssueRequest};
+use inkan_runtime::ca::{Ca, Csr, IssueRequest};
 use inkan_runtime::calendar::Timestamp;
 use rsa::pkcs8::DecodePrivateKey as _;
 use rsa::{Pkcs1v15Sign, PrivateKey};
@@ -18,7 +18,7 @@ use super::figure::*;
 pub(super) fn request<'a>(csr: &'a [u8], developer: u64) -> IssueRequest<'a> {
     IssueRequest {
         actor: "bench",
-        csr,
+        csr: Csr::Encoded(csr),
         profile: None,
         fields: vec![("developer".into(), developer), ("person".into(), 1)],
     }
@@ -130,7 +130,7 @@ pub(super) fn issuance(id: &str, bits: u32, sha1: bool, sizes: &Sizes) -> Vec<Fi
             // Fresh developers each round: 26 letters per person and year.
             let shifted: Vec<IssueRequest<'_>> = requests
                 .iter()
-                .map(|r| request(r.csr, r.fields[0].1 + round * sizes.batch as u64))
+                .map(|r| request(&csr, r.fields[0].1 + round * sizes.batch as u64))
                 .collect();
             done += issue_batches(&mut ca, &shifted, sizes.batch, now).len();
             round += 1;
