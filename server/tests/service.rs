@@ -338,6 +338,52 @@ async fn r_4_2_password_wrong_reused_and_brute_forced_passwords_are_refused() {
     }
 }
 
+/// A password is claimed once however it arrives. Three times in one batch (one
+/// claiming commit): the first is claimed, the other two refused, and all three
+/// audited. Sent by eight subscribers at once over HTTP: one enrolls, seven are
+/// refused and audited as already used.
+/// Proves: R-4.2-PASSWORD.
+#[tokio::test]
+async fn a_password_sent_several_times_at_once_is_claimed_once_and_each_refusal_audited() {
+    let h = start().await;
+    let passwords = approved(&h, "464646", "m@d.example", &["000001", "000002"]).await;
+    let count = |outcome: &str| {
+        audit_details(&h, "certificate-application")
+            .iter()
+            .filter(|d| d.contains(&format!("\"outcome\":\"{outcome}\"")))
+            .count()
+    };
+    // One batch.
+    let mut ra = inkan_server::ra::Ra::open(&dir(&h), h.policy.definition()).unwrap();
+    let now = inkan_runtime::calendar::Timestamp::now();
+    let first = passwords[0].1.as_str();
+    let claims = ra.redeem_many(&[first, first, first], now);
+    assert!(claims[0].is_ok(), "{claims:?}");
+    assert!(claims[1..].iter().all(|c| c.is_err()), "{claims:?}");
+    assert_eq!((count("password accepted"), count("already used")), (1, 2));
+    // Eight subscribers at once.
+    let mut sent = tokio::task::JoinSet::new();
+    for i in 0..8 {
+        let (url, body) = (
+            format!("{}/api/enroll", h.base),
+            json!({ "password": passwords[1].1, "csr": csr(i % 3 + 1) }),
+        );
+        sent.spawn(async move { post(&client(), url, body).await.0 });
+    }
+    let statuses: Vec<u16> = sent.join_all().await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        7,
+        "{statuses:?}"
+    );
+    assert_eq!((count("password accepted"), count("already used")), (2, 9));
+}
+
 /// A password lives the policy's 14 days from the decision (R-4.2-PASSWORD): with the
 /// service's clock one second short of that, one enrolls; at the 14 days, its sibling
 /// from the same decision is refused.

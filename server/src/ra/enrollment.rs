@@ -1,11 +1,12 @@
 //! Enrollment (R-4.2-PASSWORD, R-4.2-PROMPT, R-6.1-CA-CERT-DELIVERY, R-4.4-RECEIPT):
-//! subscribers' requests are checked and their one-time passwords claimed one by one,
-//! the claimed ones issued together by `Ca::issue_many`, and each subscriber answered
-//! with their certificate, the CA chain and a download link (the first download is the
-//! receipt). Nothing is spent while the CA keys are locked, nor on a bad request (an
-//! [`Enrollment`] exists only for a request that passed the policy's checks, made on the
-//! caller's thread so the batch worker does not spend its time on them, and the batch
-//! takes it as checked); a password whose issuance fails is given back.
+//! subscribers' requests are checked as they arrive, a batch's one-time passwords
+//! claimed in one commit, the claimed ones issued together by `Ca::issue_many`, and
+//! each subscriber answered with their certificate, the CA chain and a download link
+//! (the first download is the receipt). Nothing is spent while the CA keys are locked,
+//! nor on a bad request (an [`Enrollment`] exists only for a request that passed the
+//! policy's checks, made on the caller's thread so the batch worker does not spend its
+//! time on them, and the batch takes it as checked); a password whose issuance fails
+//! is given back.
 
 use std::sync::Arc;
 
@@ -74,25 +75,39 @@ pub fn subscriber_profile_of(policy: &dyn Policy) -> Result<&'static Certificate
 /// A claimed password's holder: (holder id, developer, person).
 type Claim = (i64, u64, u64);
 
-/// Claims a checked request's password: nothing is spent on a locked CA.
-fn claim(ca: &Ca, ra: &mut Ra, job: &Enrollment, now: Timestamp) -> Result<Claim> {
-    ca.ensure_active()?;
-    let (hid, developer, person) = ra.redeem(job.password.trim(), now)?;
+/// Claims the batch's passwords (one commit for all): nothing is spent on a locked CA.
+/// One answer per enrollment, in order.
+fn claim_all(ca: &Ca, ra: &mut Ra, batch: &[Enrollment], now: Timestamp) -> Vec<Result<Claim>> {
+    if let Err(e) = ca.ensure_active() {
+        let shared = RaError::from(e).shared();
+        return batch
+            .iter()
+            .map(|_| Err(RaError::Shared(shared.clone())))
+            .collect();
+    }
+    let passwords: Vec<&str> = batch.iter().map(|job| job.password.trim()).collect();
     let number = |s: &str| {
         s.parse::<u64>()
             .map_err(|_| RaError::internal(format!("stored number `{s}` is not a number")))
     };
-    match (number(&developer), number(&person)) {
-        (Ok(d), Ok(p)) => Ok((hid, d, p)),
-        (Err(e), _) | (_, Err(e)) => {
-            ra.release(hid)?;
-            Err(e)
-        }
-    }
+    ra.redeem_many(&passwords, now)
+        .into_iter()
+        .map(|claimed| {
+            let (hid, developer, person) = claimed?;
+            match (number(&developer), number(&person)) {
+                (Ok(d), Ok(p)) => Ok((hid, d, p)),
+                (Err(e), _) | (_, Err(e)) => {
+                    ra.release(hid)?;
+                    Err(e)
+                }
+            }
+        })
+        .collect()
 }
 
-/// Enrolls a batch at `now`, one answer per enrollment in order. Each request is
-/// checked and its password claimed on its own; the claimed ones are issued together.
+/// Enrolls a batch at `now`, one answer per enrollment in order. Each request was
+/// checked on its own and each password is refused on its own; the claimed ones are
+/// issued together.
 pub fn enroll_batch(
     ca: &mut Ca,
     ra: &mut Ra,
@@ -101,8 +116,8 @@ pub fn enroll_batch(
 ) -> Vec<Result<Enrolled>> {
     let mut answers: Vec<Option<Result<Enrolled>>> = batch.iter().map(|_| None).collect();
     let mut claimed: Vec<(usize, Claim)> = Vec::new();
-    for (i, job) in batch.iter().enumerate() {
-        match claim(ca, ra, job, now) {
+    for (i, outcome) in claim_all(ca, ra, batch, now).into_iter().enumerate() {
+        match outcome {
             Ok(c) => claimed.push((i, c)),
             Err(e) => answers[i] = Some(Err(e)),
         }

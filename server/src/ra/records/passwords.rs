@@ -1,9 +1,10 @@
 //! One-time passwords at enrollment (R-4.2-PASSWORD): redeemed once by one
-//! conditional update, wrong guesses counted towards a lockout, given back when
+//! conditional update (a batch's claims in one commit), wrong guesses counted towards a lockout, given back when
 //! issuance fails; the issued certificate linked to its holder, and its first download
 //! recorded as the receipt (R-4.4-RECEIPT).
 
 use inkan_runtime::args;
+use inkan_runtime::audit::{Audited, Event};
 use inkan_runtime::calendar::Timestamp;
 use inkan_runtime::sql::SqlError;
 use inkan_runtime::store::append_audit;
@@ -12,22 +13,127 @@ use super::Ra;
 use crate::ra::error::{RaError, Result};
 use crate::ra::secrets::{constant_time_eq, random_token, token_hash};
 
+/// A claim's holder: (holder id, developer, person), as the store has them.
+pub type Claimed = (i64, String, String);
+
+/// A password found, right and acceptable, not yet claimed.
+struct Acceptable {
+    holder: Claimed,
+    /// `password:<holder id>`, the audit log's actor.
+    actor: String,
+}
+
+/// Every refusal of a password says the same, whatever the reason (the audit log
+/// has it).
+fn refused() -> RaError {
+    RaError::unauthenticated("the password is wrong, used, expired or locked (R-4.2-PASSWORD)")
+}
+
 impl Ra {
-    /// Redeems a one-time password (R-4.2-PASSWORD): single use, unexpired, not locked;
-    /// a wrong one counts towards the lockout. Returns (holder id, developer, person).
-    pub fn redeem(
+    /// Redeems one-time passwords (R-4.2-PASSWORD): single use, unexpired, not locked;
+    /// a wrong one counts towards the lockout. One answer per password, in order: the
+    /// holder (id, developer, person), or why it was refused. Each is looked up and
+    /// checked on its own (a refusal audited in a commit of its own); the acceptable
+    /// ones are claimed together in one commit, with an audit entry each, claimed or
+    /// not.
+    pub fn redeem_many(&mut self, passwords: &[&str], now: Timestamp) -> Vec<Result<Claimed>> {
+        let rules = match self.password_rules() {
+            Ok(rules) => rules,
+            Err(e) => {
+                let shared = e.shared();
+                return passwords
+                    .iter()
+                    .map(|_| Err(RaError::Shared(shared.clone())))
+                    .collect();
+            }
+        };
+        let mut answers: Vec<Option<Result<Claimed>>> = passwords.iter().map(|_| None).collect();
+        let mut acceptable = Vec::new();
+        for (i, password) in passwords.iter().enumerate() {
+            match self.acceptable(password, now, rules) {
+                Ok(a) => acceptable.push((i, a)),
+                Err(e) => answers[i] = Some(Err(e)),
+            }
+        }
+        if !acceptable.is_empty() {
+            self.claim(acceptable, now, rules, &mut answers);
+        }
+        answers
+            .into_iter()
+            .map(|a| a.unwrap_or_else(|| Err(RaError::internal("the password got no answer"))))
+            .collect()
+    }
+
+    /// Claims the acceptable passwords in one commit, each one's answer in `answers`.
+    fn claim(
+        &mut self,
+        acceptable: Vec<(usize, Acceptable)>,
+        now: Timestamp,
+        rules: inkan_runtime::policy::PasswordRules,
+        answers: &mut [Option<Result<Claimed>>],
+    ) {
+        let max_failures = i64::from(rules.attempts);
+        let void_on_removal = rules.void_when_developer_removed;
+        // The claims: exactly one caller, on any server, moves a holder's used_at from
+        // NULL (the same password twice in a batch is claimed once). They need not
+        // reach the disk on their own: the certificates' pending records commit durably
+        // before anything is signed and carry this commit with them. A claim (and its
+        // audit entry) lost to a power cut was followed by no signature; the password
+        // is simply unused again.
+        let policy = self.policy;
+        let claimed = self.db.write_relaxed(|tx| {
+            let mut claimed = Vec::with_capacity(acceptable.len());
+            let mut entries = Vec::with_capacity(acceptable.len());
+            for (_, a) in &acceptable {
+                let n = tx
+                    .execute("UPDATE holders SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL AND failures < ?3 AND expires_at > ?2 AND (?4 = 0 OR EXISTS (SELECT 1 FROM applications a JOIN developers d ON d.number = a.developer WHERE a.id = holders.application AND d.status = 'listed'))", args![a.holder.0, now.unix(), max_failures, void_on_removal])
+                    .map_err(RaError::from)?;
+                let (_, developer, person) = &a.holder;
+                // Claimed, or taken first by another claim (the same password twice
+                // in a batch, or on two servers at once): audited either way.
+                let details: &[(&str, &str)] = if n == 1 {
+                    &[
+                        ("outcome", "password accepted"),
+                        ("developer", developer),
+                        ("person", person),
+                    ]
+                } else {
+                    &[("outcome", "already used")]
+                };
+                entries.push(Audited::new(
+                    policy,
+                    Event::new(now, &a.actor, "certificate-application", details),
+                ));
+                claimed.push(n == 1);
+            }
+            append_audit(tx, &entries).map_err(RaError::from)?;
+            Ok::<_, RaError>(claimed)
+        });
+        match claimed {
+            Ok(claimed) => {
+                for ((i, a), won) in acceptable.into_iter().zip(claimed) {
+                    answers[i] = Some(if won { Ok(a.holder) } else { Err(refused()) });
+                }
+            }
+            Err(e) => {
+                let shared = e.shared();
+                for (i, _) in acceptable {
+                    answers[i] = Some(Err(RaError::Shared(shared.clone())));
+                }
+            }
+        }
+    }
+
+    /// Finds `password`'s holder and checks it may be claimed now; a wrong password
+    /// counts towards the lockout, and every refusal is audited.
+    fn acceptable(
         &mut self,
         password: &str,
         now: Timestamp,
-    ) -> Result<(i64, String, String), RaError> {
-        let rules = self.password_rules()?;
+        rules: inkan_runtime::policy::PasswordRules,
+    ) -> Result<Acceptable> {
         let max_failures = i64::from(rules.attempts);
         let void_on_removal = rules.void_when_developer_removed;
-        let refused = || {
-            RaError::unauthenticated(
-                "the password is wrong, used, expired or locked (R-4.2-PASSWORD)",
-            )
-        };
         let (handle, _) = password.split_once('-').ok_or_else(refused)?;
         const SELECT: &str = "SELECT h.id, h.password_hash, h.expires_at, h.failures, h.used_at, a.developer, h.person, d.status FROM holders h JOIN applications a ON a.id = h.application JOIN developers d ON d.number = a.developer";
         let read = |r: &inkan_runtime::sql::Row| -> Result<HolderRow, SqlError> {
@@ -111,34 +217,10 @@ impl Ra {
             self.audit(now, &actor, "certificate-application", &[("outcome", why)])?;
             return Err(refused());
         }
-        let a = self.audited(
-            now,
-            &actor,
-            "certificate-application",
-            &[
-                ("outcome", "password accepted"),
-                ("developer", &developer),
-                ("person", &person),
-            ],
-        );
-        // The claim: exactly one caller, on any server, moves used_at from NULL. It need
-        // not reach the disk on its own: the certificate's pending record commits
-        // durably before anything is signed and carries this commit with it. A claim
-        // (and its audit entry) lost to a power cut was followed by no signature; the
-        // password is simply unused again.
-        let claimed = self.db.write_relaxed(|tx| {
-            let n = tx
-                .execute("UPDATE holders SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL AND failures < ?3 AND expires_at > ?2 AND (?4 = 0 OR EXISTS (SELECT 1 FROM applications a JOIN developers d ON d.number = a.developer WHERE a.id = holders.application AND d.status = 'listed'))", args![hid, now.unix(), max_failures, void_on_removal])
-                .map_err(RaError::from)?;
-            if n == 1 {
-                append_audit(tx, std::slice::from_ref(&a)).map_err(RaError::from)?;
-            }
-            Ok::<_, RaError>(n == 1)
-        })?;
-        if !claimed {
-            return Err(refused());
-        }
-        Ok((hid, developer, person))
+        Ok(Acceptable {
+            holder: (hid, developer, person),
+            actor,
+        })
     }
 
     /// Gives a claimed password back (issuance failed after the claim).
