@@ -34,6 +34,6 @@ mod revoke;
 pub use audit::Purged;
 pub use crl::Published;
 pub use init::InitOptions;
-pub use issue::{Csr, IssueRequest, Issued};
+pub use issue::{Completion, Csr, IssueRequest, Issued};
 pub use open::{BatchTimings, Ca, store_location};
 pub use revoke::normalise_serial;

@@ -128,6 +128,17 @@ pub trait Store: Send {
         }
         Ok(())
     }
+    /// [`Store::complete_many`] in a commit that does not wait for the disk: durable
+    /// with the next durable commit on the same store (see
+    /// [`crate::sql::Db::write_relaxed`]), which the caller makes before it hands any
+    /// of these certificates out. A store without such commits makes it durable.
+    fn complete_many_relaxed(
+        &mut self,
+        completed: &[Completed<'_>],
+        failed: &[&str],
+    ) -> Result<()> {
+        self.complete_many(completed, failed)
+    }
     /// A certificate by serial.
     fn certificate(&self, serial: &str) -> Result<Option<Record>>;
     /// Every issued certificate of a profile.

@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use inkan_runtime::ca::{Ca, Csr, IssueRequest, Issued};
+use inkan_runtime::ca::{Ca, Completion, Csr, IssueRequest, Issued};
 use inkan_runtime::calendar::Timestamp;
 use inkan_runtime::csr::CheckedRequest;
 use inkan_runtime::policy::{CertificateProfile, Policy, Role};
@@ -155,7 +155,10 @@ fn issue_claimed(
             fields: vec![("developer".into(), *developer), ("person".into(), *person)],
         })
         .collect();
-    let outcomes: Vec<Result<Issued>> = match ca.issue_many(&requests, now) {
+    // The certificates' commit need not wait for the disk: the links' commit below is
+    // durable, on the same store, and comes before any answer.
+    let issued = ca.issue_many_with(&requests, now, Completion::WithCallersCommit);
+    let outcomes: Vec<Result<Issued>> = match issued {
         Ok(all) => all.into_iter().map(|r| r.map_err(RaError::from)).collect(),
         Err(e) => {
             let shared = RaError::from(e).shared();

@@ -232,7 +232,10 @@ impl Ra {
         Ok(())
     }
 
-    /// [`Ra::issued`] for a batch, in one durable commit; tokens in order.
+    /// [`Ra::issued`] for a batch, in one durable commit; tokens in order. Durable
+    /// because it also carries the batch's certificates, committed before it without
+    /// a sync of their own (`Completion::WithCallersCommit`, same store): no subscriber
+    /// is answered before it returns.
     pub fn issued_many(&mut self, links: &[(i64, &str)]) -> Result<Vec<String>, RaError> {
         self.tx(|tx| {
             let mut tokens = Vec::with_capacity(links.len());
