@@ -65,22 +65,33 @@ impl Ra {
     }
 
     /// Claims the acceptable passwords in one commit, each one's answer in `answers`.
+    /// A password not claimed there (the same one twice in the batch, another server
+    /// first, or locked or voided since its lookup, by a wrong guess later in the same
+    /// batch say) is refused, and its audit entry committed durably, as every other
+    /// refusal is, before anyone is answered.
     fn claim(
         &mut self,
-        acceptable: Vec<(usize, Acceptable)>,
+        mut acceptable: Vec<(usize, Acceptable)>,
         now: Timestamp,
         rules: inkan_runtime::policy::PasswordRules,
         answers: &mut [Option<Result<Claimed>>],
     ) {
         let max_failures = i64::from(rules.attempts);
         let void_on_removal = rules.void_when_developer_removed;
+        // Rows in one order on every server, so two batches cannot wait on each other.
+        acceptable.sort_by_key(|(_, a)| a.holder.0);
         // The claims: exactly one caller, on any server, moves a holder's used_at from
-        // NULL (the same password twice in a batch is claimed once). They need not
-        // reach the disk on their own: the certificates' pending records commit durably
-        // before anything is signed and carry this commit with them. A claim (and its
-        // audit entry) lost to a power cut was followed by no signature; the password
-        // is simply unused again.
+        // NULL. They need not reach the disk on their own: the certificates' pending
+        // records commit durably before anything is signed and carry this commit with
+        // them. A claim (and its audit entry) lost to a power cut was followed by no
+        // signature; the password is simply unused again.
         let policy = self.policy;
+        let audited = |a: &Acceptable, details: &[(&str, &str)]| {
+            Audited::new(
+                policy,
+                Event::new(now, &a.actor, "certificate-application", details),
+            )
+        };
         let claimed = self.db.write_relaxed(|tx| {
             let mut claimed = Vec::with_capacity(acceptable.len());
             let mut entries = Vec::with_capacity(acceptable.len());
@@ -88,39 +99,49 @@ impl Ra {
                 let n = tx
                     .execute("UPDATE holders SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL AND failures < ?3 AND expires_at > ?2 AND (?4 = 0 OR EXISTS (SELECT 1 FROM applications a JOIN developers d ON d.number = a.developer WHERE a.id = holders.application AND d.status = 'listed'))", args![a.holder.0, now.unix(), max_failures, void_on_removal])
                     .map_err(RaError::from)?;
-                let (_, developer, person) = &a.holder;
-                // Claimed, or taken first by another claim (the same password twice
-                // in a batch, or on two servers at once): audited either way.
-                let details: &[(&str, &str)] = if n == 1 {
-                    &[
-                        ("outcome", "password accepted"),
-                        ("developer", developer),
-                        ("person", person),
-                    ]
-                } else {
-                    &[("outcome", "already used")]
-                };
-                entries.push(Audited::new(
-                    policy,
-                    Event::new(now, &a.actor, "certificate-application", details),
-                ));
+                if n == 1 {
+                    let (_, developer, person) = &a.holder;
+                    entries.push(audited(
+                        a,
+                        &[
+                            ("outcome", "password accepted"),
+                            ("developer", developer),
+                            ("person", person),
+                        ],
+                    ));
+                }
                 claimed.push(n == 1);
             }
             append_audit(tx, &entries).map_err(RaError::from)?;
             Ok::<_, RaError>(claimed)
         });
-        match claimed {
-            Ok(claimed) => {
-                for ((i, a), won) in acceptable.into_iter().zip(claimed) {
-                    answers[i] = Some(if won { Ok(a.holder) } else { Err(refused()) });
-                }
-            }
+        let claimed = match claimed {
+            Ok(claimed) => claimed,
             Err(e) => {
                 let shared = e.shared();
                 for (i, _) in acceptable {
                     answers[i] = Some(Err(RaError::Shared(shared.clone())));
                 }
+                return;
             }
+        };
+        let lost: Vec<Audited> = acceptable
+            .iter()
+            .zip(&claimed)
+            .filter(|(_, won)| !**won)
+            .map(|((_, a), _)| audited(a, &[("outcome", "used, locked or void by then")]))
+            .collect();
+        let refusal = if lost.is_empty() {
+            Ok(())
+        } else {
+            self.tx(|_| Ok(((), lost))).map_err(RaError::shared)
+        };
+        for ((i, a), won) in acceptable.into_iter().zip(claimed) {
+            answers[i] = Some(match (won, &refusal) {
+                (true, _) => Ok(a.holder),
+                (false, Ok(())) => Err(refused()),
+                (false, Err(e)) => Err(RaError::Shared(e.clone())),
+            });
         }
     }
 
@@ -241,11 +262,19 @@ impl Ra {
             let mut tokens = Vec::with_capacity(links.len());
             for (hid, serial) in links {
                 let token = random_token(16)?;
-                tx.execute(
-                    "UPDATE holders SET serial = ?2, download_hash = ?3 WHERE id = ?1",
-                    args![*hid, *serial, &token_hash(&token)],
-                )
-                .map_err(RaError::from)?;
+                let n = tx
+                    .execute(
+                        "UPDATE holders SET serial = ?2, download_hash = ?3 WHERE id = ?1",
+                        args![*hid, *serial, &token_hash(&token)],
+                    )
+                    .map_err(RaError::from)?;
+                // A holder gone since its claim (purged from the archive) would leave
+                // this commit empty, syncing nothing: no answer without its link.
+                if n != 1 {
+                    return Err(RaError::internal(format!(
+                        "holder {hid} is gone: certificate {serial} has no download link"
+                    )));
+                }
                 tokens.push(token);
             }
             Ok((tokens, Vec::new()))
