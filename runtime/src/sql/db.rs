@@ -264,11 +264,11 @@ impl Db {
                 private_file(path)?;
                 let c = rusqlite::Connection::open(path)?;
                 c.busy_timeout(std::time::Duration::from_secs(10))?;
-                // The bundled SQLite is built with STAT4, under which a statement
-                // comparing a parameter with an indexed column is compiled again each
-                // time the parameter changes, cached or not (every password claim
-                // recompiled its lookup). The query planner stability guarantee keeps
-                // one plan per statement; our statements need no per-value plans.
+                // Without the query planner stability guarantee, SQLite compiles a
+                // statement again when a parameter its plan looked at is bound anew,
+                // cached statement or not: the password lookup's join was compiled
+                // again for every password. One plan per statement is what we want;
+                // none of ours needs a plan per value.
                 c.set_db_config(
                     rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
                     true,

@@ -1,6 +1,6 @@
 //! Enrollment (R-4.2-PASSWORD, R-4.2-PROMPT, R-6.1-CA-CERT-DELIVERY, R-4.4-RECEIPT):
 //! subscribers' requests are checked as they arrive, a batch's one-time passwords
-//! claimed in one commit, the claimed ones issued together by `Ca::issue_many`, and
+//! claimed in one commit, the claimed ones issued together by `Ca::issue_many_with`, and
 //! each subscriber answered with their certificate, the CA chain and a download link
 //! (the first download is the receipt). Nothing is spent while the CA keys are locked,
 //! nor on a bad request (an [`Enrollment`] exists only for a request that passed the

@@ -356,10 +356,11 @@ fn server_p99(before: &BTreeMap<String, f64>, after: &BTreeMap<String, f64>) -> 
         .collect();
     buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
     let total = buckets.last().map_or(0.0, |b| b.1);
+    // No enrollment in the histogram is no figure (NaN), not the first bucket.
     let p99 = buckets
         .iter()
-        .find(|(_, count)| *count >= 0.99 * total)
-        .map_or(f64::INFINITY, |b| b.0 * 1000.0);
+        .find(|(_, count)| total > 0.0 && *count >= 0.99 * total)
+        .map_or(f64::NAN, |b| b.0 * 1000.0);
     Figure::rate(
         "  the service's own p99 (its histogram's bucket, arrival to answer)".into(),
         p99,
