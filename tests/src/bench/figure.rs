@@ -118,6 +118,29 @@ pub(super) fn rate(time: Duration, min: u64, mut f: impl FnMut(u64)) -> f64 {
     i as f64 / start.elapsed().as_secs_f64()
 }
 
+/// A measured rate and its baseline's, taken in `ROUNDS` alternated rounds of a third
+/// of `time` each: on a machine whose speed drifts during a run (other tenants, clock
+/// frequency), both see the same drift, where one long baseline run and one long
+/// measured run could see different machines. `baseline` returns its rate over the
+/// time it is given; `measured` returns how many items it finished and the time it
+/// took (it runs at least one unit of work however short the time).
+pub(super) fn alternated(
+    time: Duration,
+    mut baseline: impl FnMut(Duration) -> f64,
+    mut measured: impl FnMut(Duration) -> (usize, Duration),
+) -> (f64, f64) {
+    const ROUNDS: u32 = 3;
+    let slice = time / ROUNDS;
+    let (mut rates, mut done, mut took) = (0.0, 0usize, Duration::ZERO);
+    for _ in 0..ROUNDS {
+        rates += baseline(slice);
+        let (n, t) = measured(slice);
+        done += n;
+        took += t;
+    }
+    (done as f64 / took.as_secs_f64(), rates / f64::from(ROUNDS))
+}
+
 /// Seconds `f` takes.
 pub(super) fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
     let start = Instant::now();
