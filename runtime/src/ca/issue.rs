@@ -201,36 +201,40 @@ impl Ca {
             }
         }
 
-        // Signed on every core; a signing thread that panics loses its results, which
-        // leaves those records pending for the operators: never signed and unrecorded.
-        let signed = on_every_core(to_sign, |(k, draft, signer)| (k, draft.sign(signer)));
+        // Signed, encoded and given their audit entries on every core; a signing thread
+        // that panics loses its results, which leaves those records pending for the
+        // operators: never signed and unrecorded.
+        let def = self.policy.definition();
+        let meta_ref = &meta;
+        let signed = on_every_core(to_sign, |(k, draft, signer)| {
+            let (i, serial, subject, profile, not_after) = &meta_ref[k];
+            let outcome = draft.sign(signer).and_then(|cert| Ok(cert.to_der()?)).map(|der| {
+                let event = Event::new(
+                    now,
+                    requests[*i].actor,
+                    "certificate-issued",
+                    &[
+                        ("serial", serial.as_str()),
+                        ("profile", profile.name),
+                        ("subject", subject.as_str()),
+                        ("not_after", &not_after.to_string()),
+                    ],
+                );
+                (der, Audited::new(def, event))
+            });
+            (k, outcome)
+        });
         let signed_at = std::time::Instant::now();
         crash_point(self.clock_override, "signed");
-        let def = self.policy.definition();
         let mut completed = Vec::new();
         let mut failed = Vec::new();
         let mut outcomes = Vec::new();
         for (k, outcome) in signed {
-            let (i, serial, subject, profile, not_after) = &meta[k];
-            let serial: &str = serial;
-            match outcome.and_then(|cert| Ok(cert.to_der()?)) {
-                Ok(der) => {
-                    let event = Event::new(
-                        now,
-                        requests[*i].actor,
-                        "certificate-issued",
-                        &[
-                            ("serial", serial),
-                            ("profile", profile.name),
-                            ("subject", subject),
-                            ("not_after", &not_after.to_string()),
-                        ],
-                    );
-                    completed.push((k, der, vec![Audited::new(def, event)]));
-                }
+            match outcome {
+                Ok((der, audited)) => completed.push((k, der, vec![audited])),
                 Err(e) => {
-                    failed.push(serial);
-                    outcomes.push((*i, Err(e)));
+                    failed.push(meta[k].1.as_str());
+                    outcomes.push((meta[k].0, Err(e)));
                 }
             }
         }
