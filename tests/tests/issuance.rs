@@ -579,6 +579,7 @@ fn r_5_5_archive_every_issued_certificate_is_kept() {
 /// Proves: R-5.4-CA-EVENTS.
 #[test]
 fn a_batch_issues_each_good_request_and_refuses_the_bad_one_alone() {
+    use x509_cert::der::Decode as _;
     for (id, bits) in [
         ("jpcert-ssl-client", 1024),
         ("jpcert-ssl-client-2026", 2048),
@@ -637,14 +638,38 @@ fn a_batch_issues_each_good_request_and_refuses_the_bad_one_alone() {
             );
         }
         assert_eq!(names.len(), 6);
-        let audited = ca
+        // One certificate-issued entry per certificate, naming its own serial, subject
+        // and expiry (the entries are made beside the signatures, on every core).
+        let audited: std::collections::BTreeSet<(String, String, String, String)> = ca
             .store()
             .audit_entries()
             .unwrap()
             .into_iter()
             .filter(|e| e.event == "certificate-issued" && e.actor == "batch")
-            .count();
-        assert_eq!(audited, 6, "{id}: one certificate-issued entry each");
+            .map(|e| {
+                let d: serde_json::Value = serde_json::from_str(&e.details).unwrap();
+                let field = |k: &str| d[k].as_str().unwrap_or_default().to_string();
+                (field("serial"), field("subject"), field("profile"), field("not_after"))
+            })
+            .collect();
+        let expected: std::collections::BTreeSet<(String, String, String, String)> = results
+            .iter()
+            .filter_map(|r| r.as_ref().ok())
+            .map(|issued| {
+                let cert = x509_cert::Certificate::from_der(&issued.der).unwrap();
+                let not_after = inkan_runtime::x509::timestamp(
+                    &cert.tbs_certificate().validity().not_after,
+                )
+                .unwrap();
+                (
+                    issued.serial.clone(),
+                    issued.subject.clone(),
+                    "ssl-client".to_string(),
+                    not_after.to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(audited, expected, "{id}: one certificate-issued entry each, its own");
         // The batch says where its time went (the benchmark's per-step profile).
         let timings = ca.last_batch().unwrap();
         assert_eq!(timings.requests, 7, "{id}");
