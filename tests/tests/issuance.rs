@@ -649,7 +649,12 @@ fn a_batch_issues_each_good_request_and_refuses_the_bad_one_alone() {
             .map(|e| {
                 let d: serde_json::Value = serde_json::from_str(&e.details).unwrap();
                 let field = |k: &str| d[k].as_str().unwrap_or_default().to_string();
-                (field("serial"), field("subject"), field("profile"), field("not_after"))
+                (
+                    field("serial"),
+                    field("subject"),
+                    field("profile"),
+                    field("not_after"),
+                )
             })
             .collect();
         let expected: std::collections::BTreeSet<(String, String, String, String)> = results
@@ -657,10 +662,9 @@ fn a_batch_issues_each_good_request_and_refuses_the_bad_one_alone() {
             .filter_map(|r| r.as_ref().ok())
             .map(|issued| {
                 let cert = x509_cert::Certificate::from_der(&issued.der).unwrap();
-                let not_after = inkan_runtime::x509::timestamp(
-                    &cert.tbs_certificate().validity().not_after,
-                )
-                .unwrap();
+                let not_after =
+                    inkan_runtime::x509::timestamp(&cert.tbs_certificate().validity().not_after)
+                        .unwrap();
                 (
                     issued.serial.clone(),
                     issued.subject.clone(),
@@ -669,7 +673,10 @@ fn a_batch_issues_each_good_request_and_refuses_the_bad_one_alone() {
                 )
             })
             .collect();
-        assert_eq!(audited, expected, "{id}: one certificate-issued entry each, its own");
+        assert_eq!(
+            audited, expected,
+            "{id}: one certificate-issued entry each, its own"
+        );
         // The batch says where its time went (the benchmark's per-step profile).
         let timings = ca.last_batch().unwrap();
         assert_eq!(timings.requests, 7, "{id}");

@@ -208,20 +208,23 @@ impl Ca {
         let meta_ref = &meta;
         let signed = on_every_core(to_sign, |(k, draft, signer)| {
             let (i, serial, subject, profile, not_after) = &meta_ref[k];
-            let outcome = draft.sign(signer).and_then(|cert| Ok(cert.to_der()?)).map(|der| {
-                let event = Event::new(
-                    now,
-                    requests[*i].actor,
-                    "certificate-issued",
-                    &[
-                        ("serial", serial.as_str()),
-                        ("profile", profile.name),
-                        ("subject", subject.as_str()),
-                        ("not_after", &not_after.to_string()),
-                    ],
-                );
-                (der, Audited::new(def, event))
-            });
+            let outcome = draft
+                .sign(signer)
+                .and_then(|cert| Ok(cert.to_der()?))
+                .map(|der| {
+                    let event = Event::new(
+                        now,
+                        requests[*i].actor,
+                        "certificate-issued",
+                        &[
+                            ("serial", serial.as_str()),
+                            ("profile", profile.name),
+                            ("subject", subject.as_str()),
+                            ("not_after", &not_after.to_string()),
+                        ],
+                    );
+                    (der, Audited::new(def, event))
+                });
             (k, outcome)
         });
         let signed_at = std::time::Instant::now();
