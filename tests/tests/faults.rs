@@ -106,6 +106,46 @@ fn the_database_failing_before_signing_signs_nothing_and_recovers() {
     );
 }
 
+/// Injected: one item of a batch's signing fan-out panics (the `test-hooks` feature), as
+/// a signer's or an encoder's bug would. Checked: the caller gets an answer for every
+/// request, not the panic; the other requests are issued and recorded whole; the lost
+/// one's record stays pending (so an operator can revoke it) and `issuance-failed` is
+/// audited naming it; the next batch issues normally.
+#[test]
+fn a_signing_panic_loses_its_own_request_alone_and_audits_it() {
+    let now = at("2026-04-01T09:00:00Z");
+    let (tmp, mut ca) = fixture_ca("jpcert-ssl-client-2026", now);
+    let csr = fixture("sub1-2048.csr.pem");
+    let db = rusqlite::Connection::open(tmp.path().join("ca/ca.sqlite")).unwrap();
+    ca.panic_while_signing(1).unwrap();
+    let requests: Vec<_> = (1..=4).map(|person| request(&csr, 32, person)).collect();
+    let results = ca.issue_many(&requests, now).unwrap();
+    assert_eq!(results.len(), 4);
+    assert!(results[1].is_err(), "{:?}", results[1]);
+    let issued: Vec<_> = [0, 2, 3]
+        .map(|i| results[i].as_ref().unwrap().serial.clone())
+        .into();
+    let left = records(&db);
+    assert_eq!(left.len(), 4, "{left:?}");
+    for (serial, status, has_der) in &left {
+        if issued.contains(serial) {
+            assert_eq!((status.as_str(), *has_der), ("issued", true), "{serial}");
+        } else {
+            assert_eq!((status.as_str(), *has_der), ("pending", false), "{serial}");
+            let event = last_event(&ca);
+            assert_eq!(event.event, "issuance-failed");
+            assert!(
+                event.details.contains(serial.as_str()) && event.details.contains("panicked"),
+                "{}",
+                event.details
+            );
+        }
+    }
+    assert_eq!(ca.pending().unwrap().len(), 1);
+    let again = ca.issue_many(&requests[..2], now).unwrap();
+    assert!(again.iter().all(Result::is_ok), "{again:?}");
+}
+
 /// Injected: the clock goes back an hour between two CRLs. Checked: the second CRL is
 /// refused with nothing signed, `crl-refused` is audited, and once the clock is past the
 /// newest CRL the next one takes the next number.

@@ -6,7 +6,10 @@
 //!   error and waits to be killed (`cli/tests/crash.rs`);
 //! - a pause before a CRL takes its number, where another server's publication would
 //!   race it (`tests/tests/stores.rs`; set by `Ca::pause_before_crl_number` in
-//!   `crl.rs`).
+//!   `crl.rs`);
+//! - a panic in one item of a batch's signing fan-out, as a signer or an encoder with
+//!   a bug would (`tests/tests/faults.rs`; set by `Ca::panic_while_signing` in
+//!   `issue.rs`).
 //!
 //! Even with the feature, a hook acts only in a CA made with `--allow-clock-override`,
 //! which a production CA refuses. Without the feature every hook is an empty inline
@@ -18,6 +21,9 @@ pub(super) struct Hooks {
     /// Runs once between a CRL's reads and its number.
     #[cfg(feature = "test-hooks")]
     pub(super) crl_pause: Option<Box<dyn FnOnce() + Send>>,
+    /// The position, in the next batch's signing order, of the item that panics.
+    #[cfg(feature = "test-hooks")]
+    pub(super) sign_panic: Option<usize>,
 }
 
 impl Hooks {
@@ -27,6 +33,25 @@ impl Hooks {
         if let Some(pause) = self.crl_pause.take() {
             pause();
         }
+    }
+}
+
+impl Hooks {
+    /// Which item of the next batch's signing fan-out panics, once (never without the
+    /// feature).
+    pub(super) fn take_sign_panic(&mut self) -> Option<usize> {
+        #[cfg(feature = "test-hooks")]
+        return self.sign_panic.take();
+        #[cfg(not(feature = "test-hooks"))]
+        None
+    }
+}
+
+/// Panics when `k` is the item a test set to panic (`panics_at`, from
+/// [`Hooks::take_sign_panic`], which is always `None` without the feature).
+pub(super) fn signing_item(panics_at: Option<usize>, k: usize) {
+    if panics_at == Some(k) {
+        panic!("test hook: signing item {k} panics");
     }
 }
 
