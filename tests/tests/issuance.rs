@@ -640,7 +640,7 @@ fn a_batch_issues_each_good_request_and_refuses_the_bad_one_alone() {
         assert_eq!(names.len(), 6);
         // One certificate-issued entry per certificate, naming its own serial, subject
         // and expiry (the entries are made beside the signatures, on every core).
-        let audited: std::collections::BTreeSet<(String, String, String, String)> = ca
+        let mut audited: Vec<(String, String, String, String)> = ca
             .store()
             .audit_entries()
             .unwrap()
@@ -657,7 +657,7 @@ fn a_batch_issues_each_good_request_and_refuses_the_bad_one_alone() {
                 )
             })
             .collect();
-        let expected: std::collections::BTreeSet<(String, String, String, String)> = results
+        let mut expected: Vec<(String, String, String, String)> = results
             .iter()
             .filter_map(|r| r.as_ref().ok())
             .map(|issued| {
@@ -673,6 +673,8 @@ fn a_batch_issues_each_good_request_and_refuses_the_bad_one_alone() {
                 )
             })
             .collect();
+        audited.sort();
+        expected.sort();
         assert_eq!(
             audited, expected,
             "{id}: one certificate-issued entry each, its own"

@@ -118,7 +118,8 @@ pub struct BatchTimings {
     pub prepare: std::time::Duration,
     /// The pending records' durable commit.
     pub record: std::time::Duration,
-    /// Signing and verifying every signature, on every core.
+    /// Signing and verifying every signature, encoding each certificate and making its
+    /// audit entry, on every core.
     pub sign: std::time::Duration,
     /// The certificates' and audit entries' durable commit.
     pub complete: std::time::Duration,

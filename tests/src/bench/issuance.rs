@@ -162,7 +162,7 @@ pub(super) fn issuance(id: &str, bits: u32, sha1: bool, sizes: &Sizes) -> Vec<Fi
     for (name, sum) in [
         "check requests, allocate names (one transaction), build and check TBSs",
         "record every TBS (one durable commit)",
-        "sign and verify (every core)",
+        "sign, verify, encode, audit entries (every core)",
         "record certificates and audit entries (one durable commit)",
     ]
     .into_iter()
