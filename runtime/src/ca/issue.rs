@@ -207,10 +207,9 @@ impl Ca {
         // signed, is never released, and the loss is audited below.
         let def = self.policy.definition();
         let panics_at = self.hooks.take_sign_panic();
-        let meta_ref = &meta;
         let signed = on_every_core(to_sign, |(k, draft, signer)| {
             hooks::signing_item(panics_at, k);
-            let (i, serial, subject, profile, not_after) = &meta_ref[k];
+            let (i, serial, subject, profile, not_after) = &meta[k];
             let outcome = draft
                 .sign(signer)
                 .and_then(|cert| Ok(cert.to_der()?))
