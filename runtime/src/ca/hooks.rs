@@ -34,9 +34,7 @@ impl Hooks {
             pause();
         }
     }
-}
 
-impl Hooks {
     /// Which item of the next batch's signing fan-out panics, once (never without the
     /// feature).
     pub(super) fn take_sign_panic(&mut self) -> Option<usize> {

@@ -234,15 +234,15 @@ impl Ca {
         let mut completed = Vec::new();
         let mut failed = Vec::new();
         let mut outcomes = Vec::new();
-        let mut answered = vec![false; meta.len()];
+        // The items a panic lost: every one whose position has no result.
+        let mut lost = vec![true; meta.len()];
         for (k, _) in &signed {
-            answered[*k] = true;
+            lost[*k] = false;
         }
-        let lost: Vec<&str> = meta
+        let lost: Vec<(usize, &str)> = meta
             .iter()
-            .zip(&answered)
-            .filter(|(_, answered)| !**answered)
-            .map(|(m, _)| m.1.as_str())
+            .zip(lost)
+            .filter_map(|(m, lost)| lost.then_some((m.0, m.1.as_str())))
             .collect();
         for (k, outcome) in signed {
             match outcome {
@@ -283,12 +283,22 @@ impl Ca {
             self.audit_failure(now, "sign", &failed, &report(e));
         }
         if !lost.is_empty() {
+            let serials: Vec<&str> = lost.iter().map(|(_, serial)| *serial).collect();
             self.audit_failure(
                 now,
                 "sign",
-                &lost,
+                &serials,
                 "the signing step stopped (panicked) for these requests; their records stay pending",
             );
+            for (i, _) in &lost {
+                outcomes.push((
+                    *i,
+                    Err(Error::Signer(
+                        "the signing step stopped for this request; its record stays pending"
+                            .into(),
+                    )),
+                ));
+            }
         }
         if let Some((_, first)) = unrecorded.first() {
             let serials: Vec<&str> = unrecorded.iter().map(|(s, _)| s.as_str()).collect();
@@ -321,14 +331,7 @@ impl Ca {
         }
         Ok(results
             .into_iter()
-            .map(|r| {
-                r.unwrap_or_else(|| {
-                    Err(Error::Signer(
-                        "the signing step stopped for this request; its record stays pending"
-                            .into(),
-                    ))
-                })
-            })
+            .map(|r| r.unwrap_or_else(|| Err(Error::Signer("the request was not signed".into()))))
             .collect())
     }
 
