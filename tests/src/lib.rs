@@ -218,3 +218,59 @@ pub fn issue_to_files(
     .unwrap();
     issued
 }
+
+/// Both oracles' findings on a subscriber certificate `ca` issued at `now` as `cn`:
+/// against the compiled model, and against the CPS as transcribed by hand.
+pub fn both_oracles(
+    ca: &Ca,
+    m: &inkan_compiler::model::Policy,
+    der: &[u8],
+    now: Timestamp,
+    cn: &str,
+) -> Vec<String> {
+    let issuer = ca.ca_certificates().unwrap().pop().unwrap();
+    let mut bad = check_certificate(
+        m,
+        "ssl-client",
+        der,
+        &Expect {
+            issuer_der: &issuer,
+            issued: now,
+            cn: Some(cn.to_string()),
+        },
+    );
+    bad.extend(cps_findings(
+        &m.id,
+        "ssl-client",
+        der,
+        &issuer,
+        now,
+        Some(cn),
+    ));
+    bad
+}
+
+/// The hand-transcribed CPS oracle's findings on a certificate of `profile`
+/// ([`cps_expect`]).
+pub fn cps_findings(
+    id: &str,
+    profile: &str,
+    der: &[u8],
+    issuer_der: &[u8],
+    issued: Timestamp,
+    cn: Option<&str>,
+) -> Vec<String> {
+    use chrono::TimeZone as _;
+    cps_expect::check_certificate(&cps_expect::Certificate {
+        policy: id,
+        profile,
+        der,
+        issuer_der,
+        issued: chrono::Utc.timestamp_opt(issued.unix(), 0).unwrap(),
+        cn,
+        token: inkan_runtime::custody::keys::NO_TOKEN,
+    })
+    .into_iter()
+    .map(|b| format!("against the CPS: {b}"))
+    .collect()
+}
