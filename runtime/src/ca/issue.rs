@@ -1,13 +1,16 @@
 //! The issuance pipeline of a CA directory: each request checked (CSR, key, proof of
 //! possession), its name fitted and its sequence letter allocated, the TBS built and
-//! checked against the policy, recorded before it is signed (store before sign),
-//! signed on every core, and recorded again with its audit entry.
+//! checked against the policy; then `batch.rs` records it before it is signed (store
+//! before sign), signs it on every core, and records it again with its audit entry.
+
+use std::sync::Arc;
 
 use der::Encode;
 use x509_cert::certificate::Certificate;
 
+use super::batch::Batch;
 use super::cores::on_every_core;
-use super::hooks::{self, crash_point};
+use super::hooks::crash_point;
 use super::open::{
     Authority, BatchTimings, Ca, check_issuer_covers, find_authority, validity_error,
 };
@@ -84,7 +87,8 @@ impl Ca {
     /// TBSCertificates are recorded in one durable commit before any is signed (store
     /// before sign), signed on every core, and the certificates and their audit entries
     /// recorded in a second commit: two disk syncs for the batch instead of two per
-    /// certificate. An error for the whole batch (`Err`) means nothing was signed.
+    /// certificate. An
+    /// error for the whole batch (`Err`) means nothing was signed.
     pub fn issue_many(
         &mut self,
         requests: &[IssueRequest<'_>],
@@ -169,164 +173,48 @@ impl Ca {
             }
         }
         let prepared = std::time::Instant::now();
-        let pending: Vec<Pending<'_>> = ready.iter().map(|(_, p)| p.pending(now)).collect();
-        let reserved = match self.store.reserve_many(&pending) {
-            Ok(r) => r,
-            Err(e) => {
-                let serials: Vec<&str> = pending.iter().map(|p| p.serial).collect();
+        let mut signable = Vec::with_capacity(ready.len());
+        for (i, p) in ready {
+            match find_authority(&self.authorities, p.issuer) {
+                Ok(authority) => signable.push((i, p, authority.signer.as_ref())),
+                Err(e) => results[i] = Some(Err(e)),
+            }
+        }
+        let batch = Batch {
+            store: self.store.as_mut(),
+            def: self.policy.definition(),
+            requests,
+            now,
+            completion,
+            panics_at: self.hooks.take_sign_panic(),
+            crash_points: self.clock_override,
+        };
+        let done = match batch.run(signable) {
+            Ok(done) => done,
+            Err((e, serials)) => {
+                let serials: Vec<&str> = serials.iter().map(String::as_str).collect();
                 self.audit_failure(now, "record", &serials, &report(&e));
                 return Err(Error::Unrecorded {
                     stage: "the requests",
-                    source: Box::new(e),
+                    source: Arc::new(e),
                 });
             }
         };
-        let recorded = std::time::Instant::now();
-        crash_point(self.clock_override, "pending-recorded");
-        drop(pending);
-        let mut to_sign = Vec::new();
-        let mut meta = Vec::new();
-        let mut unrecorded = Vec::new();
-        for ((i, p), outcome) in ready.into_iter().zip(reserved) {
-            match outcome {
-                Ok(()) => {
-                    let signer = find_authority(&self.authorities, p.issuer)?.signer.as_ref();
-                    meta.push((i, p.serial, p.subject, p.profile, p.not_after));
-                    to_sign.push((meta.len() - 1, p.draft, signer));
-                }
-                Err(e) => {
-                    unrecorded.push((p.serial, report(&e)));
-                    results[i] = Some(Err(e));
-                }
-            }
-        }
-
-        // Signed, encoded and given their audit entries on every core. An item that
-        // panics (a signer's or an encoder's bug) loses its result alone: its record
-        // stays pending for the operators (`inkan pending`), its certificate, if it was
-        // signed, is never released, and the loss is audited below.
-        let def = self.policy.definition();
-        let panics_at = self.hooks.take_sign_panic();
-        let signed = on_every_core(to_sign, |(k, draft, signer)| {
-            hooks::signing_item(panics_at, k);
-            let (i, serial, subject, profile, not_after) = &meta[k];
-            let outcome = draft
-                .sign(signer)
-                .and_then(|cert| Ok(cert.to_der()?))
-                .map(|der| {
-                    let event = Event::new(
-                        now,
-                        requests[*i].actor,
-                        "certificate-issued",
-                        &[
-                            ("serial", serial.as_str()),
-                            ("profile", profile.name),
-                            ("subject", subject.as_str()),
-                            ("not_after", &not_after.to_string()),
-                        ],
-                    );
-                    (der, Audited::new(def, event))
-                });
-            (k, outcome)
-        });
-        let signed_at = std::time::Instant::now();
-        crash_point(self.clock_override, "signed");
-        let mut completed = Vec::new();
-        let mut failed = Vec::new();
-        let mut outcomes = Vec::new();
-        // The items a panic lost: every one whose position has no result.
-        let mut lost = vec![true; meta.len()];
-        for (k, _) in &signed {
-            lost[*k] = false;
-        }
-        let lost: Vec<(usize, &str)> = meta
-            .iter()
-            .zip(lost)
-            .filter_map(|(m, lost)| lost.then_some((m.0, m.1.as_str())))
-            .collect();
-        for (k, outcome) in signed {
-            match outcome {
-                Ok((der, audited)) => completed.push((k, der, vec![audited])),
-                Err(e) => {
-                    failed.push(meta[k].1.as_str());
-                    outcomes.push((meta[k].0, Err(e)));
-                }
-            }
-        }
-        let records: Vec<crate::store::Completed<'_>> = completed
-            .iter()
-            .map(|(k, der, audit)| crate::store::Completed {
-                serial: &meta[*k].1,
-                der,
-                audit,
-            })
-            .collect();
-        let completed_commit = match completion {
-            Completion::Durable => self.store.complete_many(&records, &failed),
-            Completion::WithCallersCommit => self.store.complete_many_relaxed(&records, &failed),
-        };
-        if let Err(e) = completed_commit {
-            // The signatures are dropped, never returned; the records stay pending
-            // (`inkan pending`) for the operators to revoke.
-            let serials: Vec<&str> = records
-                .iter()
-                .map(|r| r.serial)
-                .chain(failed.iter().copied())
-                .collect();
-            self.audit_failure(now, "complete", &serials, &report(&e));
-            return Err(Error::Unrecorded {
-                stage: "the signed certificates",
-                source: Box::new(e),
-            });
-        }
-        if let Some((_, Err(e))) = outcomes.first() {
-            self.audit_failure(now, "sign", &failed, &report(e));
-        }
-        if !lost.is_empty() {
-            let serials: Vec<&str> = lost.iter().map(|(_, serial)| *serial).collect();
-            self.audit_failure(
-                now,
-                "sign",
-                &serials,
-                "the signing step stopped (panicked) for these requests; their records stay pending",
-            );
-            for (i, _) in &lost {
-                outcomes.push((
-                    *i,
-                    Err(Error::Signer(
-                        "the signing step stopped for this request; its record stays pending"
-                            .into(),
-                    )),
-                ));
-            }
-        }
-        if let Some((_, first)) = unrecorded.first() {
-            let serials: Vec<&str> = unrecorded.iter().map(|(s, _)| s.as_str()).collect();
-            self.audit_failure(now, "record", &serials, first);
+        for failure in &done.failures {
+            let serials: Vec<&str> = failure.serials.iter().map(String::as_str).collect();
+            self.audit_failure(now, failure.stage, &serials, &failure.error);
         }
         let timings = BatchTimings {
             requests: requests.len(),
             prepare: prepared - started,
-            record: recorded - prepared,
-            sign: signed_at - recorded,
-            complete: signed_at.elapsed(),
+            record: done.record,
+            sign: done.sign,
+            complete: done.complete,
         };
         tracing::debug!(?timings, "batch issued");
         self.last_batch = Some(timings);
         crash_point(self.clock_override, "issued");
-        drop(records);
-        for (k, der, _) in completed {
-            let (i, serial, subject, _, _) = &meta[k];
-            outcomes.push((
-                *i,
-                Ok(Issued {
-                    serial: serial.clone(),
-                    subject: subject.clone(),
-                    der,
-                }),
-            ));
-        }
-        for (i, outcome) in outcomes {
+        for (i, outcome) in done.results {
             results[i] = Some(outcome);
         }
         Ok(results
@@ -504,19 +392,19 @@ impl Plan {
 }
 
 /// A subscriber certificate built and checked: recorded next, then signed.
-struct Prepared {
-    draft: Draft,
-    profile: &'static CertificateProfile,
+pub(super) struct Prepared {
+    pub(super) draft: Draft,
+    pub(super) profile: &'static CertificateProfile,
     issuer: &'static str,
     cn: String,
-    serial: String,
-    subject: String,
+    pub(super) serial: String,
+    pub(super) subject: String,
     not_before: Timestamp,
-    not_after: Timestamp,
+    pub(super) not_after: Timestamp,
 }
 
 impl Prepared {
-    fn pending(&self, now: Timestamp) -> Pending<'_> {
+    pub(super) fn pending(&self, now: Timestamp) -> Pending<'_> {
         Pending {
             serial: &self.serial,
             profile: self.profile.name,

@@ -22,6 +22,7 @@
 
 mod activate;
 mod audit;
+mod batch;
 mod cores;
 mod crl;
 mod files;

@@ -121,7 +121,7 @@ pub struct BatchTimings {
     /// Signing and verifying every signature, encoding each certificate and making its
     /// audit entry, on every core.
     pub sign: std::time::Duration,
-    /// The certificates' and audit entries' durable commit.
+    /// The certificates' and audit entries' commit.
     pub complete: std::time::Duration,
 }
 

@@ -102,15 +102,15 @@ pub enum Error {
     Store(#[from] crate::sql::error::SqlError),
     /// A batch could not be recorded, before signing or after: nothing of it was
     /// returned (signatures made are dropped, their records left pending and audited),
-    /// and what was spent for it (one-time passwords) is given back. Its source says
-    /// what failed.
+    /// and what was spent for it (one-time passwords) is given back. Its source, shared
+    /// by every request the one failure cost, says what failed.
     #[error("nothing was issued: the CA's database failed while recording {stage}")]
     Unrecorded {
         /// What was being recorded.
         stage: &'static str,
         /// Why it failed.
         #[source]
-        source: Box<Error>,
+        source: std::sync::Arc<Error>,
     },
     /// Stored data is not what the CA wrote (a serial that is not hexadecimal, a time
     /// out of range, an audit key that does not decode): damaged or edited.
