@@ -1,13 +1,13 @@
 //! Pure per-request work of a batch (checking requests, building TBSs, signing and
 //! encoding certificates with their audit entries) spread over every core, the calling
-//! thread taking a share. Scoped threads rather than a pool: a batch borrows the CA's
+//! thread working as one of them. Scoped threads rather than a pool: a batch borrows the CA's
 //! keys and policy, and the threads cost less than the work they share (one per further
 //! core is started per call, one on 2 cores; a kept work-stealing pool was measured
 //! and gained nothing above the run-to-run spread, docs/performance.md). The number of
 //! cores is read once, since the standard library reads the cgroup files each time.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 /// How many threads share a batch: the cores this process may use, read once.
 fn cores() -> usize {
@@ -17,41 +17,41 @@ fn cores() -> usize {
 }
 
 /// `f` over `items` on every core, results in the items' order; the calling thread
-/// takes the first share. An item whose `f` panics loses its result, and only its own:
-/// the caller sees one result fewer, and the panic is not carried into the caller
-/// (callers carry each item's index in its result to see which).
+/// works as one of them. The threads take the items one at a time from a shared
+/// queue, so a thread the scheduler holds back (the batch's store work runs beside a
+/// signing fan-out) leaves its items to the others instead of finishing last. An item
+/// whose `f` panics loses its result, and only its own: the caller sees one result
+/// fewer, and the panic is not carried into the caller (callers carry each item's
+/// index in its result to see which).
 pub(super) fn on_every_core<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
     let threads = cores().min(items.len());
-    let run = |share: Vec<T>| {
-        share
-            .into_iter()
-            .filter_map(|item| catch_unwind(AssertUnwindSafe(|| f(item))).ok())
-            .collect::<Vec<R>>()
-    };
+    let call = |item: T| catch_unwind(AssertUnwindSafe(|| f(item))).ok();
     if threads <= 1 {
-        return run(items);
+        return items.into_iter().filter_map(call).collect();
     }
-    let per = items.len().div_ceil(threads);
-    let mut items = items.into_iter();
-    let mut shares: Vec<Vec<T>> = Vec::with_capacity(threads);
-    loop {
-        let share: Vec<T> = items.by_ref().take(per).collect();
-        if share.is_empty() {
-            break;
+    let queue = Mutex::new(items.into_iter().enumerate());
+    let work = || {
+        let mut done = Vec::new();
+        // The lock is held only to take an item: `f` runs outside it, so a panic
+        // cannot poison it.
+        while let Some((index, item)) = queue.lock().ok().and_then(|mut q| q.next()) {
+            if let Some(result) = call(item) {
+                done.push((index, result));
+            }
         }
-        shares.push(share);
-    }
-    let mut shares = shares.into_iter();
-    let first = shares.next().unwrap_or_default();
-    let run = &run;
-    std::thread::scope(|s| {
-        let others: Vec<_> = shares.map(|share| s.spawn(move || run(share))).collect();
-        let mut results = run(first);
+        done
+    };
+    let work = &work;
+    let mut results = std::thread::scope(|s| {
+        let others: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
+        let mut results = work();
         for other in others {
             results.extend(other.join().unwrap_or_default());
         }
         results
-    })
+    });
+    results.sort_unstable_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, result)| result).collect()
 }
 
 #[cfg(test)]
@@ -80,5 +80,34 @@ mod tests {
         });
         let whole: Vec<usize> = (0..64).filter(|i| i % 7 != 0).collect();
         assert_eq!(results, whole, "every other item's result, in order");
+    }
+
+    #[test]
+    fn a_thread_held_back_leaves_its_items_to_the_others() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::time::{Duration, Instant};
+        if cores() < 2 {
+            return; // One core: nobody to leave them to.
+        }
+        let n = 64;
+        let done = AtomicUsize::new(0);
+        // The first item holds its thread until every other item is done (or 10 s):
+        // with fixed shares, the items queued behind it on its thread never would be.
+        let results = on_every_core((0..n).collect(), |i: usize| {
+            if i > 0 {
+                done.fetch_add(1, Ordering::SeqCst);
+                return true;
+            }
+            let start = Instant::now();
+            while done.load(Ordering::SeqCst) < n - 1 && start.elapsed() < Duration::from_secs(10) {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            done.load(Ordering::SeqCst) == n - 1
+        });
+        assert_eq!(results.len(), n);
+        assert!(
+            results[0],
+            "the other threads took every other item meanwhile"
+        );
     }
 }
