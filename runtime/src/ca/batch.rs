@@ -81,13 +81,6 @@ struct Recorded<'s> {
     refused: Vec<(usize, Error)>,
 }
 
-/// A batch signed: the positions sent to the signers and what came back (an item
-/// whose signing panicked has no result).
-struct Signed {
-    sent: Vec<usize>,
-    signatures: Vec<Signature>,
-}
-
 impl Batch<'_, '_> {
     /// Records, signs and records again every item. `Err` (with the serials, for the
     /// caller's audit) when the TBSs could not be recorded: nothing was signed. After
@@ -125,8 +118,7 @@ impl Batch<'_, '_> {
         let Recorded { to_sign, refused } = match record(store, now, ready) {
             Ok(recorded) => recorded,
             Err((e, ks)) => {
-                let serials = ks.iter().map(|k| items[*k].serial.clone()).collect();
-                return Err((e, serials));
+                return Err((e, serials(&items, ks.into_iter())));
             }
         };
         let mut done = Done {
@@ -150,9 +142,7 @@ impl Batch<'_, '_> {
         crash_point(crash_points, "signed");
 
         let completing = Instant::now();
-        let committed = complete(store, completion, &items, Signed { sent, signatures });
-        done.results.extend(committed.results);
-        done.failures.extend(committed.failures);
+        complete(store, completion, &items, sent, signatures, &mut done);
         done.complete = completing.elapsed();
         Ok(done)
     }
@@ -187,20 +177,20 @@ fn sign_one(
 fn record<'s>(
     store: &mut dyn Store,
     now: Timestamp,
-    part: Items<'s>,
+    ready: Items<'s>,
 ) -> std::result::Result<Recorded<'s>, (Error, Vec<usize>)> {
-    let pending: Vec<Pending<'_>> = part.iter().map(|(_, p, _)| p.pending(now)).collect();
+    let pending: Vec<Pending<'_>> = ready.iter().map(|(_, p, _)| p.pending(now)).collect();
     let reserved = store.reserve_many(&pending);
     drop(pending);
     let reserved = match reserved {
         Ok(r) => r,
-        Err(e) => return Err((e, part.iter().map(|(k, _, _)| *k).collect())),
+        Err(e) => return Err((e, ready.iter().map(|(k, _, _)| *k).collect())),
     };
     let mut recorded = Recorded {
-        to_sign: Vec::with_capacity(part.len()),
+        to_sign: Vec::with_capacity(ready.len()),
         refused: Vec::new(),
     };
-    for ((k, p, signer), outcome) in part.into_iter().zip(reserved) {
+    for ((k, p, signer), outcome) in ready.into_iter().zip(reserved) {
         match outcome {
             Ok(()) => recorded.to_sign.push((k, p.draft, signer)),
             Err(e) => recorded.refused.push((k, e)),
@@ -209,30 +199,22 @@ fn record<'s>(
     Ok(recorded)
 }
 
-/// The certificates' commit: what each item gets, and the failures to audit.
-struct Committed {
-    results: Vec<(usize, Result<Issued>)>,
-    failures: Vec<Failure>,
-}
-
 /// Records the signed certificates and their audit entries, and marks the failed
-/// signatures, in one commit made as `completion` says. A signature whose commit fails is
-/// dropped, never returned: its record stays pending (`inkan pending`) for the
-/// operators to revoke, and the failure is audited.
+/// signatures, in one commit made as `completion` says; each item's result and the
+/// failures to audit go to `done`. A signature whose commit fails is dropped, never
+/// returned: its record stays pending (`inkan pending`) for the operators to revoke.
+/// `sent` are the positions given to the signers: one without a signature panicked.
 fn complete(
     store: &mut dyn Store,
     completion: Completion,
     items: &[Item],
-    part: Signed,
-) -> Committed {
-    let Signed { sent, signatures } = part;
+    sent: Vec<usize>,
+    signatures: Vec<Signature>,
+    done: &mut Done,
+) {
     let mut answered = vec![false; items.len()];
     let mut completed = Vec::new();
     let mut failed = Vec::new();
-    let mut out = Committed {
-        results: Vec::new(),
-        failures: Vec::new(),
-    };
     let mut first_error = None;
     for (k, outcome) in signatures {
         answered[k] = true;
@@ -241,7 +223,7 @@ fn complete(
             Err(e) => {
                 failed.push(k);
                 first_error.get_or_insert_with(|| report(&e));
-                out.results.push((items[k].request, Err(e)));
+                done.results.push((items[k].request, Err(e)));
             }
         }
     }
@@ -259,14 +241,11 @@ fn complete(
         Completion::WithCallersCommit => store.complete_many_relaxed(&records, &failed_serials),
     };
     drop(records);
-    let serials_of = |ks: &mut dyn Iterator<Item = usize>| -> Vec<String> {
-        ks.map(|k| items[k].serial.clone()).collect()
-    };
     match commit {
         Ok(()) => {
             for (k, der, _) in completed {
                 let item = &items[k];
-                out.results.push((
+                done.results.push((
                     item.request,
                     Ok(Issued {
                         serial: item.serial.clone(),
@@ -277,16 +256,17 @@ fn complete(
             }
         }
         Err(e) => {
-            out.failures.push(Failure {
+            done.failures.push(Failure {
                 stage: "complete",
-                serials: serials_of(
-                    &mut completed.iter().map(|c| c.0).chain(failed.iter().copied()),
+                serials: serials(
+                    items,
+                    completed.iter().map(|c| c.0).chain(failed.iter().copied()),
                 ),
                 error: report(&e),
             });
             let shared = Arc::new(e);
             for (k, _, _) in completed {
-                out.results.push((
+                done.results.push((
                     items[k].request,
                     Err(Error::Unrecorded {
                         stage: "the signed certificates",
@@ -297,23 +277,23 @@ fn complete(
         }
     }
     if let Some(error) = first_error {
-        out.failures.push(Failure {
+        done.failures.push(Failure {
             stage: "sign",
-            serials: serials_of(&mut failed.iter().copied()),
+            serials: serials(items, failed.iter().copied()),
             error,
         });
     }
     let lost: Vec<usize> = sent.into_iter().filter(|k| !answered[*k]).collect();
     if !lost.is_empty() {
-        out.failures.push(Failure {
+        done.failures.push(Failure {
             stage: "sign",
-            serials: serials_of(&mut lost.iter().copied()),
+            serials: serials(items, lost.iter().copied()),
             error:
                 "the signing step stopped (panicked) for these requests; their records stay pending"
                     .into(),
         });
         for k in lost {
-            out.results.push((
+            done.results.push((
                 items[k].request,
                 Err(Error::Signer(
                     "the signing step stopped for this request; its record stays pending".into(),
@@ -321,7 +301,11 @@ fn complete(
             ));
         }
     }
-    out
+}
+
+/// The serials at positions `ks`.
+fn serials(items: &[Item], ks: impl Iterator<Item = usize>) -> Vec<String> {
+    ks.map(|k| items[k].serial.clone()).collect()
 }
 
 impl Done {
