@@ -25,6 +25,9 @@ pub struct Load {
     pub seconds: f64,
     /// Latency of every request, in milliseconds, sorted.
     pub latencies_ms: Vec<f64>,
+    /// CPU seconds the calling thread took from the clock's start to the end: the whole
+    /// generator when it runs on a thread of its own ([`load_apart`]).
+    thread_cpu: f64,
 }
 
 impl Load {
@@ -34,6 +37,7 @@ impl Load {
         self.errors += other.errors;
         self.first_error = self.first_error.or(other.first_error);
         self.seconds += other.seconds;
+        self.thread_cpu += other.thread_cpu;
         self.latencies_ms.extend(other.latencies_ms);
         self.latencies_ms.sort_by(f64::total_cmp);
         self
@@ -62,7 +66,7 @@ async fn load_url(url: String, work: Vec<(String, String)>, concurrency: usize) 
     // certificates (about 4 ms here, on this one thread), and the first requests of a
     // run with 64 clients waited up to 240 ms behind the others being made.
     let made: Vec<reqwest::Client> = (0..concurrency).map(|_| reqwest::Client::new()).collect();
-    let start = std::time::Instant::now();
+    let (start, cpu) = (std::time::Instant::now(), thread_cpu_seconds());
     let mut clients = Vec::new();
     for c in made {
         let queue = queue.clone();
@@ -100,6 +104,7 @@ async fn load_url(url: String, work: Vec<(String, String)>, concurrency: usize) 
         first_error: None,
         seconds: 0.0,
         latencies_ms: Vec::new(),
+        thread_cpu: 0.0,
     };
     for c in clients {
         for (ms, outcome) in c.await.unwrap() {
@@ -114,6 +119,7 @@ async fn load_url(url: String, work: Vec<(String, String)>, concurrency: usize) 
         }
     }
     load.seconds = start.elapsed().as_secs_f64();
+    load.thread_cpu = thread_cpu_seconds() - cpu;
     load.latencies_ms.sort_by(f64::total_cmp);
     load
 }
@@ -126,9 +132,10 @@ fn thread_cpu_seconds() -> f64 {
         .map_or(0.0, |ns| ns / 1e9)
 }
 
-/// [`load`] on a thread and single-threaded runtime of its own; with the CPU seconds
-/// that thread took (the whole load generator: clients, HTTP, JSON).
-async fn load_apart(h: &Harness, work: Vec<(String, String)>, concurrency: usize) -> (Load, f64) {
+/// [`load`] on a thread and single-threaded runtime of its own, so that the load's
+/// `thread_cpu` is the whole generator's (HTTP, JSON, the clients' tasks; not the
+/// making of the clients, before the clock).
+async fn load_apart(h: &Harness, work: Vec<(String, String)>, concurrency: usize) -> Load {
     let url = format!("{}/api/enroll", h.base);
     let (tx, rx) = tokio::sync::oneshot::channel();
     let generator = std::thread::Builder::new().name("load-generator".into());
@@ -138,9 +145,7 @@ async fn load_apart(h: &Harness, work: Vec<(String, String)>, concurrency: usize
                 .enable_all()
                 .build()
                 .unwrap();
-            let before = thread_cpu_seconds();
-            let load = runtime.block_on(load_url(url, work, concurrency));
-            let _ = tx.send((load, thread_cpu_seconds() - before));
+            let _ = tx.send(runtime.block_on(load_url(url, work, concurrency)));
         })
         .unwrap();
     rx.await.unwrap()
@@ -241,7 +246,7 @@ pub async fn http_figures(id: &str, n: usize, clients: &[usize]) -> Vec<Figure> 
         // each: this machine's speed drifts (other tenants), and one baseline run before
         // all the load runs could see another machine than they did (it moved by up to
         // 2.7x between two runs minutes apart). The idle service costs nothing meanwhile.
-        let (mut load, mut cpu, mut openssl) = (None::<Load>, 0.0, 0.0);
+        let (mut load, mut openssl) = (None::<Load>, 0.0);
         for round in 0..ROUNDS {
             let part =
                 work.split_off(work.len() - n / ROUNDS - usize::from(round == 0) * (n % ROUNDS));
@@ -253,8 +258,7 @@ pub async fn http_figures(id: &str, n: usize, clients: &[usize]) -> Vec<Figure> 
             .await
             .unwrap()
                 / ROUNDS as f64;
-            let (this, took) = load_apart(&h, part, concurrency).await;
-            cpu += took;
+            let this = load_apart(&h, part, concurrency).await;
             load = Some(match load {
                 Some(so_far) => so_far.and(this),
                 None => this,
@@ -295,7 +299,7 @@ pub async fn http_figures(id: &str, n: usize, clients: &[usize]) -> Vec<Figure> 
             .target("p99 < 50 ms", p99 < 50.0),
             Figure::rate(
                 "  load generator's CPU (its own thread)".into(),
-                cpu / load.seconds * 100.0,
+                load.thread_cpu / load.seconds * 100.0,
                 "one core".into(),
                 100.0,
             )
