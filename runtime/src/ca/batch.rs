@@ -17,7 +17,7 @@ use der::Encode;
 
 use super::cores::on_every_core;
 use super::hooks::{self, crash_point};
-use super::issue::{Completion, IssueRequest, Issued, Prepared};
+use super::request::{Completion, IssueRequest, Issued, Prepared};
 use crate::audit::{Audited, Event};
 use crate::calendar::Timestamp;
 use crate::error::{Error, Result, report};

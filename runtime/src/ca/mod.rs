@@ -14,7 +14,8 @@
 //!
 //! The files, in reading order: `open.rs` (the [`Ca`] value, opening and unlocking a
 //! directory), `files.rs` (its key files), `init.rs` (making a directory), `issue.rs`
-//! (the issuance pipeline; `cores.rs` spreads its per-request work over the cores),
+//! (the issuance pipeline, over `request.rs`, the values it passes; `batch.rs` records
+//! and signs a batch and `cores.rs` spreads its per-request work over the cores),
 //! `revoke.rs`, `crl.rs`, `audit.rs` (the log, checkpoints, purges) and `activate.rs`
 //! (custodians' shares). The key ceremony lives with the rest
 //! of key custody in [`crate::custody`]. Test hooks (crash points, a pause before a
@@ -30,11 +31,12 @@ mod hooks;
 mod init;
 mod issue;
 mod open;
+mod request;
 mod revoke;
 
 pub use audit::Purged;
 pub use crl::Published;
 pub use init::InitOptions;
-pub use issue::{Completion, Csr, IssueRequest, Issued};
 pub use open::{BatchTimings, Ca, store_location};
+pub use request::{Completion, Csr, IssueRequest, Issued};
 pub use revoke::normalise_serial;
