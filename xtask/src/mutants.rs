@@ -111,6 +111,9 @@ pub const GROUPS: &[Group] = &[
         name: "issuance",
         files: &[
             "runtime/src/ca/issue.rs",
+            "runtime/src/ca/batch.rs",
+            "runtime/src/ca/request.rs",
+            "runtime/src/ca/cores.rs",
             "runtime/src/csr.rs",
             "runtime/src/signer.rs",
         ],
