@@ -389,6 +389,37 @@ async fn a_password_sent_several_times_at_once_is_claimed_once_and_each_refusal_
     assert_eq!((count("password accepted"), refused()), (2, 9));
 }
 
+/// Wrong guesses for one holder within one batch each count towards the lockout, and
+/// each audit entry gives the count its own guess reached: five in a batch lock the
+/// holder, even against its right password later in the same batch.
+/// Proves: R-4.2-PASSWORD.
+#[tokio::test]
+async fn r_4_2_password_wrong_guesses_in_one_batch_each_count_and_lock() {
+    let h = start().await;
+    let passwords = approved(&h, "474747", "m@d.example", &["000001"]).await;
+    let (handle, _) = passwords[0].1.split_once('-').unwrap();
+    let wrong = format!("{handle}-wrong");
+    let mut ra = inkan_server::ra::Ra::open(&dir(&h), h.policy.definition()).unwrap();
+    let now = inkan_runtime::calendar::Timestamp::now();
+    let batch = [wrong.as_str(); 5];
+    let batch: Vec<&str> = batch.into_iter().chain([passwords[0].1.as_str()]).collect();
+    let answers = ra.redeem_many(&batch, now);
+    assert!(answers.iter().all(|a| a.is_err()), "{answers:?}");
+    let audited = audit_details(&h, "certificate-application");
+    for n in 1..=5 {
+        assert!(
+            audited
+                .iter()
+                .any(|d| d.contains(&format!("\"failures\":\"{n}\""))),
+            "guess {n} audited with its own count: {audited:?}"
+        );
+    }
+    assert!(
+        !audited.iter().any(|d| d.contains("password accepted")),
+        "{audited:?}"
+    );
+}
+
 /// A password lives the policy's 14 days from the decision (R-4.2-PASSWORD): with the
 /// service's clock one second short of that, one enrolls; at the 14 days, its sibling
 /// from the same decision is refused.

@@ -36,6 +36,21 @@ fn event(actor: &str, i: usize) -> Audited {
     )
 }
 
+/// A pending record of a test certificate, valid 2027-2030.
+fn pending<'a>(serial: &'a str, subject_cn: Option<&'a str>, tbs: &'a [u8]) -> Pending<'a> {
+    Pending {
+        serial,
+        profile: "ssl-client",
+        issuer: Some("ica"),
+        subject_cn,
+        subject: "CN=test",
+        not_before: at(1_800_000_000),
+        not_after: at(1_900_000_000),
+        tbs,
+        created_at: at(1_800_000_000),
+    }
+}
+
 /// Proves: R-3.1-UNIQUE.
 #[test]
 fn r_3_1_unique_letters_stay_unique_when_four_servers_allocate_at_once() {
@@ -123,20 +138,7 @@ fn revocations_stream_in_octet_order_past_one_chunk() {
         })
         .collect();
     let tbs = [0u8; 8];
-    let pending: Vec<Pending<'_>> = serials
-        .iter()
-        .map(|s| Pending {
-            serial: s,
-            profile: "ssl-client",
-            issuer: Some("ica"),
-            subject_cn: None,
-            subject: "CN=test",
-            not_before: at(1_800_000_000),
-            not_after: at(1_900_000_000),
-            tbs: &tbs,
-            created_at: at(1_800_000_000),
-        })
-        .collect();
+    let pending: Vec<Pending<'_>> = serials.iter().map(|s| pending(s, None, &tbs)).collect();
     assert!(
         store
             .reserve_many(&pending)
@@ -169,6 +171,92 @@ fn revocations_stream_in_octet_order_past_one_chunk() {
     // A serial already recorded is refused, and only that one.
     let again = store.reserve_many(&pending[..2]).unwrap();
     assert!(again.iter().all(Result::is_err));
+}
+
+/// A batch's records go to the store a statement per chunk, and each still gets its own
+/// answer: a taken name or serial refuses that record alone, in whichever chunk it
+/// falls; the certificates and their audit entries are recorded together, in order,
+/// in one chain; and a record that is no longer pending fails its whole commit.
+/// Proves: R-3.1-UNIQUE, R-5.4-PROTECT.
+#[test]
+fn r_3_1_unique_a_batchs_records_are_refused_one_by_one_and_recorded_in_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut store = SqlStore::open(&location(&tmp)).unwrap();
+    // 40 records: statements of 32 and 8. Record 5 takes record 2's name (first
+    // chunk), record 35 takes record 10's serial (second chunk).
+    let serials: Vec<String> = (0..40)
+        .map(|i: usize| format!("{:02x}", if i == 35 { 10 } else { i }))
+        .collect();
+    let names: Vec<String> = (0..40)
+        .map(|i: usize| format!("SSL-900001-{:06}-A", if i == 5 { 2 } else { i }))
+        .collect();
+    let tbs = [0u8; 8];
+    let pending: Vec<Pending<'_>> = serials
+        .iter()
+        .zip(&names)
+        .map(|(serial, name)| pending(serial, Some(name), &tbs))
+        .collect();
+    let answers = store.reserve_many(&pending).unwrap();
+    let refused: Vec<usize> = (0..40).filter(|i| answers[*i].is_err()).collect();
+    assert_eq!(refused, [5, 35], "{answers:?}");
+    assert!(
+        matches!(answers[5], Err(inkan_runtime::error::Error::DuplicateName(ref n)) if n == &names[5]),
+        "{:?}",
+        answers[5]
+    );
+    // The accepted ones, signed (a DER of its own each) and recorded with an entry each.
+    let accepted: Vec<usize> = (0..40).filter(|i| answers[*i].is_ok()).collect();
+    let ders: Vec<Vec<u8>> = accepted.iter().map(|i| vec![*i as u8; 3]).collect();
+    let audits: Vec<Vec<Audited>> = accepted.iter().map(|i| vec![event("batch", *i)]).collect();
+    let completed: Vec<Completed<'_>> = accepted
+        .iter()
+        .zip(&ders)
+        .zip(&audits)
+        .map(|((i, der), audit)| Completed {
+            serial: &serials[*i],
+            der,
+            audit,
+        })
+        .collect();
+    // One record no longer pending (already completed on its own) fails the whole
+    // commit, and nothing of it is written.
+    store.complete(&serials[0], &ders[0], &[]).unwrap();
+    let e = store.complete_many(&completed, &[]).unwrap_err();
+    assert!(matches!(e, inkan_runtime::error::Error::Corrupt(_)), "{e}");
+    assert_eq!(
+        store.certificate(&serials[1]).unwrap().unwrap().status,
+        "pending"
+    );
+    assert!(store.audit_entries().unwrap().is_empty());
+    store.complete_many(&completed[1..], &[]).unwrap();
+    for (k, i) in accepted.iter().enumerate() {
+        let record = store.certificate(&serials[*i]).unwrap().unwrap();
+        assert_eq!(
+            (record.status.as_str(), record.der.as_deref()),
+            ("issued", Some(&ders[k][..]))
+        );
+    }
+    let entries = store.audit_entries().unwrap();
+    let order: Vec<String> = entries.iter().map(|e| e.details.clone()).collect();
+    let expected: Vec<String> = accepted[1..]
+        .iter()
+        .map(|i| event("batch", *i).event.details)
+        .collect();
+    assert_eq!(
+        order, expected,
+        "one entry per certificate, in the batch's order"
+    );
+    let mut prev = audit::GENESIS;
+    for e in &entries {
+        assert_eq!(e.prev, prev, "entry {} links to the one before it", e.seq);
+        assert_eq!(
+            e.hash,
+            e.hash_after(&prev),
+            "entry {} hashes its own fields",
+            e.seq
+        );
+        prev = e.hash;
+    }
 }
 
 #[test]

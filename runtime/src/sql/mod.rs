@@ -34,18 +34,20 @@
 //!
 //! The files: `location.rs` (where the state lives), [`error`], `value.rs` (parameters,
 //! rows and their conversions), `postgres.rs` (the PostgreSQL client's connection,
-//! TLS, prepared statements and its runtime) and `db.rs` (connections and
-//! transactions over both).
+//! TLS, prepared statements and its runtime), `db.rs` (connections and
+//! transactions over both) and `rows.rs` (a batch's rows in few statements).
 
 mod db;
 pub mod error;
 mod location;
 mod postgres;
+mod rows;
 mod tables;
 mod value;
 
 pub use db::{Db, Migration, Tx};
 pub use error::{Driver, SqlError};
 pub use location::Location;
+pub use rows::{Cast, placeholders, row_chunks, values_text};
 pub use tables::is_identifier;
 pub use value::{FromValue, Param, Row, Value};

@@ -7,7 +7,7 @@ use crate::audit::{self, Audited, Checkpoint, Entry};
 use crate::calendar::Timestamp;
 use crate::error::{Error, Result};
 use crate::sql::error::SqlError;
-use crate::sql::{Db, Row, Tx};
+use crate::sql::{Db, Param, Row, Tx};
 
 /// The lock every audit append holds: one chain, one order.
 const AUDIT_LOCK: &str = "inkan-audit-chain";
@@ -42,13 +42,20 @@ pub(super) fn tip(
 /// Appends entries to the chain inside `tx`, after taking the chain's lock. Other
 /// components that keep their own tables in the CA's database (the RA) call this
 /// inside their transactions, so a change and its audit entry commit together.
-pub fn append_audit(tx: &mut Tx<'_>, entries: &[Audited]) -> Result<()> {
+pub fn append_audit<'a>(
+    tx: &mut Tx<'_>,
+    entries: impl IntoIterator<Item = &'a Audited>,
+) -> Result<()> {
+    let entries: Vec<&Audited> = entries.into_iter().collect();
     if entries.is_empty() {
         return Ok(());
     }
     tx.lock(AUDIT_LOCK)?;
     let (mut seq, mut prev) = tip(|sql| tx.query_opt(sql, args![]))?;
-    for a in entries {
+    // Each entry's sequence number, the hash it follows and its own; then all of
+    // them in as few statements as the batch allows.
+    let mut links = Vec::with_capacity(entries.len());
+    for a in &entries {
         seq += 1;
         let e = &a.event;
         let hash = audit::entry_hash(
@@ -62,12 +69,31 @@ pub fn append_audit(tx: &mut Tx<'_>, entries: &[Audited]) -> Result<()> {
         );
         let seq_i =
             i64::try_from(seq).map_err(|_| Error::Internal("audit sequence out of range"))?;
-        tx.execute(
-            "INSERT INTO audit (seq, at, actor, event, retention, details, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            args![seq_i, e.at.unix(), &e.actor, e.event, &a.retention, &e.details, &prev[..], &hash[..]],
-        )?;
+        links.push((seq_i, prev, hash));
         prev = hash;
     }
+    let params: Vec<Param<'_>> = entries
+        .iter()
+        .zip(&links)
+        .flat_map(|(a, (seq, prev, hash))| {
+            let e = &a.event;
+            [
+                Param::Int(*seq),
+                Param::Int(e.at.unix()),
+                Param::Text(&e.actor),
+                Param::Text(e.event),
+                Param::Text(&a.retention),
+                Param::Text(&e.details),
+                Param::Blob(&prev[..]),
+                Param::Blob(&hash[..]),
+            ]
+        })
+        .collect();
+    tx.insert_rows(
+        "INSERT INTO audit (seq, at, actor, event, retention, details, prev, hash)",
+        8,
+        &params,
+    )?;
     tx.execute(
         "INSERT INTO meta (key, value) VALUES ('audit_head', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         args![&seq.to_string()],

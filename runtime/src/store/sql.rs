@@ -9,7 +9,7 @@ use crate::args;
 use crate::audit::{Audited, Checkpoint, Entry};
 use crate::calendar::Timestamp;
 use crate::error::{Error, Result};
-use crate::sql::{Db, Location, Migration, Row, Tx};
+use crate::sql::{Cast, Db, Location, Migration, Param, Row, Tx, row_chunks, values_text};
 
 /// The CA's schema, in both dialects.
 pub const MIGRATIONS: &[Migration] = &[Migration {
@@ -127,10 +127,10 @@ impl SqlStore {
 
 /// Records signed certificates with their audit entries and marks failed ones.
 fn complete_in(tx: &mut Tx<'_>, completed: &[Completed<'_>], failed: &[&str]) -> Result<()> {
-    for c in completed {
-        mark_issued(tx, c.serial, c.der)?;
-        append_audit(tx, c.audit)?;
-    }
+    mark_issued_many(tx, completed)?;
+    // One append for the batch: the chain's lock and tip are taken once, and the
+    // entries go in the order of the certificates.
+    append_audit(tx, completed.iter().flat_map(|c| c.audit))?;
     for serial in failed {
         mark_failed(tx, serial)?;
     }
@@ -151,21 +151,77 @@ fn mark_issued(tx: &mut Tx<'_>, serial: &str, der: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Inserts a pending record; a taken name or serial is its own error, and undoes only
-/// this insert.
-fn insert_pending(tx: &mut Tx<'_>, p: &Pending<'_>) -> Result<Result<()>> {
-    let r = tx.try_execute(
-        "INSERT INTO certificates (serial, profile, issuer, subject, subject_cn, not_before, not_after, tbs, status, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9)",
-        args![p.serial, p.profile, p.issuer, p.subject, p.subject_cn, p.not_before.unix(), p.not_after.unix(), p.tbs, p.created_at.unix()],
-    )?;
-    Ok(match r {
-        Ok(_) => Ok(()),
-        Err(e) if e.constraint().is_some_and(|c| c.contains("subject_cn")) => Err(
-            Error::DuplicateName(p.subject_cn.unwrap_or_default().to_string()),
-        ),
-        Err(e) => Err(e.into()),
-    })
+/// [`mark_issued`] for a batch, a statement per chunk.
+fn mark_issued_many(tx: &mut Tx<'_>, completed: &[Completed<'_>]) -> Result<()> {
+    for rows in row_chunks(completed.len()) {
+        let chunk = &completed[rows];
+        let params: Vec<Param<'_>> = chunk
+            .iter()
+            .flat_map(|c| [Param::Text(c.serial), Param::Blob(c.der)])
+            .collect();
+        let text = tx.typed_values_text(
+            "UPDATE certificates SET der = v.column2, status = 'issued' FROM (",
+            &[Cast::Text, Cast::Blob],
+            chunk.len(),
+            ") AS v WHERE certificates.serial = v.column1 AND certificates.status = 'pending'",
+        );
+        let n = tx.execute(&text, &params)?;
+        if n != chunk.len() as u64 {
+            let serials: Vec<&str> = chunk.iter().map(|c| c.serial).collect();
+            return Err(Error::Corrupt(format!(
+                "{} of the records of serials {} stopped being pending while they were signed",
+                chunk.len() as u64 - n.min(chunk.len() as u64),
+                serials.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+const INSERT_PENDING: &str = "INSERT INTO certificates (serial, profile, issuer, subject, subject_cn, not_before, not_after, tbs, status, created_at)";
+
+/// A pending record's values, in [`INSERT_PENDING`]'s order.
+fn pending_row<'p>(p: &'p Pending<'_>) -> [Param<'p>; 10] {
+    [
+        Param::Text(p.serial),
+        Param::Text(p.profile),
+        p.issuer.into(),
+        Param::Text(p.subject),
+        p.subject_cn.into(),
+        Param::Int(p.not_before.unix()),
+        Param::Int(p.not_after.unix()),
+        Param::Blob(p.tbs),
+        Param::Text("pending"),
+        Param::Int(p.created_at.unix()),
+    ]
+}
+
+/// Inserts pending records, each with its own answer: a taken name or serial is that
+/// record's error and undoes only its insert. The records go in a statement per chunk;
+/// a chunk refused whole is inserted again one record at a time, so that the one at
+/// fault is found and the others go in.
+fn insert_pending_many(tx: &mut Tx<'_>, pending: &[Pending<'_>]) -> Result<Vec<Result<()>>> {
+    let mut answers = Vec::with_capacity(pending.len());
+    for rows in row_chunks(pending.len()) {
+        let chunk = &pending[rows];
+        let params: Vec<Param<'_>> = chunk.iter().flat_map(pending_row).collect();
+        let text = values_text(INSERT_PENDING, 10, chunk.len(), "");
+        match tx.try_execute(&text, &params)? {
+            Ok(_) => answers.extend(chunk.iter().map(|_| Ok(()))),
+            Err(_) if chunk.len() > 1 => {
+                for p in chunk {
+                    answers.extend(insert_pending_many(tx, std::slice::from_ref(p))?);
+                }
+            }
+            Err(e) => answers.push(Err(match e.constraint() {
+                Some(c) if c.contains("subject_cn") => {
+                    Error::DuplicateName(chunk[0].subject_cn.unwrap_or_default().to_string())
+                }
+                _ => e.into(),
+            })),
+        }
+    }
+    Ok(answers)
 }
 
 /// Marks a pending record failed (its signature never happened).
@@ -203,12 +259,16 @@ impl Store for SqlStore {
     }
 
     fn reserve(&mut self, p: &Pending<'_>) -> Result<()> {
-        self.db.write(|tx| insert_pending(tx, p))?
+        let mut answers = self
+            .db
+            .write(|tx| insert_pending_many(tx, std::slice::from_ref(p)))?;
+        answers
+            .pop()
+            .unwrap_or(Err(Error::Internal("the pending record got no answer")))
     }
 
     fn reserve_many(&mut self, pending: &[Pending<'_>]) -> Result<Vec<Result<()>>> {
-        self.db
-            .write(|tx| pending.iter().map(|p| insert_pending(tx, p)).collect())
+        self.db.write(|tx| insert_pending_many(tx, pending))
     }
 
     fn complete_many(&mut self, completed: &[Completed<'_>], failed: &[&str]) -> Result<()> {

@@ -6,7 +6,7 @@
 use inkan_runtime::args;
 use inkan_runtime::audit::{Audited, Event};
 use inkan_runtime::calendar::Timestamp;
-use inkan_runtime::sql::SqlError;
+use inkan_runtime::sql::{Cast, Param, SqlError, placeholders, row_chunks};
 use inkan_runtime::store::append_audit;
 
 use super::Ra;
@@ -32,13 +32,17 @@ fn refused() -> RaError {
 impl Ra {
     /// Redeems one-time passwords (R-4.2-PASSWORD): single use, unexpired, not locked;
     /// a wrong one counts towards the lockout. One answer per password, in order: the
-    /// holder (id, developer, person), or why it was refused. Each is looked up and
-    /// checked on its own (a refusal audited in a commit of its own); the acceptable
-    /// ones are claimed together in one commit, with an audit entry each, claimed or
-    /// not.
+    /// holder (id, developer, person), or why it was refused. The batch's holders are
+    /// looked up together; each password is checked on its own (a refusal audited in a
+    /// commit of its own); the acceptable ones are claimed together in one commit, with
+    /// an audit entry each, claimed or not. Every step is a statement per chunk of the
+    /// batch, not per password: on PostgreSQL each statement is a round trip.
     pub fn redeem_many(&mut self, passwords: &[&str], now: Timestamp) -> Vec<Result<Claimed>> {
-        let rules = match self.password_rules() {
-            Ok(rules) => rules,
+        let looked_up = self
+            .password_rules()
+            .and_then(|rules| Ok((rules, self.holders_of(passwords)?)));
+        let (rules, found) = match looked_up {
+            Ok(both) => both,
             Err(e) => {
                 let shared = e.shared();
                 return passwords
@@ -49,8 +53,8 @@ impl Ra {
         };
         let mut answers: Vec<Option<Result<Claimed>>> = passwords.iter().map(|_| None).collect();
         let mut acceptable = Vec::new();
-        for (i, password) in passwords.iter().enumerate() {
-            match self.acceptable(password, now, rules) {
+        for (i, (password, found)) in passwords.iter().zip(found).enumerate() {
+            match self.acceptable(password, found, now, rules) {
                 Ok(a) => acceptable.push((i, a)),
                 Err(e) => answers[i] = Some(Err(e)),
             }
@@ -93,13 +97,31 @@ impl Ra {
             )
         };
         let claimed = self.db.write_relaxed(|tx| {
+            // One conditional update per chunk of holders; the ones it returns are
+            // claimed. A holder twice in the batch is claimed for its first password.
+            let ids: Vec<i64> = acceptable.iter().map(|(_, a)| a.holder.0).collect();
+            let mut won = std::collections::HashSet::new();
+            for rows in row_chunks(ids.len()) {
+                let chunk = &ids[rows];
+                let mut params = vec![
+                    Param::Int(now.unix()),
+                    Param::Int(max_failures),
+                    Param::from(void_on_removal),
+                ];
+                params.extend(chunk.iter().map(|id| Param::Int(*id)));
+                let text = format!(
+                    "UPDATE holders SET used_at = ?1 WHERE id IN {} AND used_at IS NULL AND failures < ?2 AND expires_at > ?1 AND (?3 = 0 OR EXISTS (SELECT 1 FROM applications a JOIN developers d ON d.number = a.developer WHERE a.id = holders.application AND d.status = 'listed')) RETURNING id",
+                    placeholders(4, chunk.len())
+                );
+                for row in tx.query(&text, &params).map_err(RaError::from)? {
+                    won.insert(row.get::<i64>(0).map_err(RaError::from)?);
+                }
+            }
             let mut claimed = Vec::with_capacity(acceptable.len());
             let mut entries = Vec::with_capacity(acceptable.len());
             for (_, a) in &acceptable {
-                let n = tx
-                    .execute("UPDATE holders SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL AND failures < ?3 AND expires_at > ?2 AND (?4 = 0 OR EXISTS (SELECT 1 FROM applications a JOIN developers d ON d.number = a.developer WHERE a.id = holders.application AND d.status = 'listed'))", args![a.holder.0, now.unix(), max_failures, void_on_removal])
-                    .map_err(RaError::from)?;
-                if n == 1 {
+                let won = won.remove(&a.holder.0);
+                if won {
                     let (_, developer, person) = &a.holder;
                     entries.push(audited(
                         a,
@@ -110,7 +132,7 @@ impl Ra {
                         ],
                     ));
                 }
-                claimed.push(n == 1);
+                claimed.push(won);
             }
             append_audit(tx, &entries).map_err(RaError::from)?;
             Ok::<_, RaError>(claimed)
@@ -145,50 +167,68 @@ impl Ra {
         }
     }
 
-    /// Finds `password`'s holder and checks it may be claimed now; a wrong password
-    /// counts towards the lockout, and every refusal is audited.
+    /// Each password's holder, if any: the batch's handles (the part of a password
+    /// before its `-`) looked up together, a statement per chunk.
+    fn holders_of(&self, passwords: &[&str]) -> Result<Vec<Option<HolderRow>>> {
+        let handles: Vec<Option<&str>> = passwords
+            .iter()
+            .map(|p| p.split_once('-').map(|(handle, _)| handle))
+            .collect();
+        let wanted: Vec<&str> = handles.iter().flatten().copied().collect();
+        let mut by_handle = std::collections::HashMap::new();
+        for rows in row_chunks(wanted.len()) {
+            let chunk = &wanted[rows];
+            let params: Vec<Param<'_>> = chunk.iter().map(|h| Param::Text(h)).collect();
+            let text = format!(
+                "SELECT {HOLDER}, h.password_handle {HOLDER_FROM} WHERE h.password_handle IN {}",
+                placeholders(1, chunk.len())
+            );
+            for (handle, row) in self.rows(&text, &params, |r| {
+                Ok((r.get::<String>(8)?, holder_row(r)?))
+            })? {
+                by_handle.insert(handle, row);
+            }
+        }
+        handles
+            .into_iter()
+            .map(|handle| match handle {
+                None => Ok(None),
+                Some(h) => match by_handle.get(h) {
+                    Some(row) => Ok(Some(row.clone())),
+                    None => self.holder_by_id(h),
+                },
+            })
+            .collect()
+    }
+
+    /// A password made before handles (migration 6) is named by its row id until it
+    /// expires.
+    fn holder_by_id(&self, handle: &str) -> Result<Option<HolderRow>> {
+        let Ok(id) = handle.parse::<i64>() else {
+            return Ok(None);
+        };
+        self.row(
+            &format!("SELECT {HOLDER} {HOLDER_FROM} WHERE h.id = ?1 AND h.password_handle IS NULL"),
+            args![id],
+        )?
+        .map(|r| holder_row(&r))
+        .transpose()
+        .map_err(RaError::from)
+    }
+
+    /// Checks that `password`, whose holder's row is `row` if one was found, may be
+    /// claimed now; a wrong password counts towards the lockout, and every refusal is
+    /// audited.
     fn acceptable(
         &mut self,
         password: &str,
+        row: Option<HolderRow>,
         now: Timestamp,
         rules: inkan_runtime::policy::PasswordRules,
     ) -> Result<Acceptable> {
         let max_failures = i64::from(rules.attempts);
         let void_on_removal = rules.void_when_developer_removed;
-        let (handle, _) = password.split_once('-').ok_or_else(refused)?;
-        const SELECT: &str = "SELECT h.id, h.password_hash, h.expires_at, h.failures, h.used_at, a.developer, h.person, d.status FROM holders h JOIN applications a ON a.id = h.application JOIN developers d ON d.number = a.developer";
-        let read = |r: &inkan_runtime::sql::Row| -> Result<HolderRow, SqlError> {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-            ))
-        };
-        let mut row: Option<HolderRow> = self
-            .row(
-                &format!("{SELECT} WHERE h.password_handle = ?1"),
-                args![handle],
-            )?
-            .map(|r| read(&r))
-            .transpose()
-            .map_err(RaError::from)?;
-        // A password made before handles (migration 6) is named by its row id until it
-        // expires.
-        if let (None, Ok(id)) = (&row, handle.parse::<i64>()) {
-            row = self
-                .row(
-                    &format!("{SELECT} WHERE h.id = ?1 AND h.password_handle IS NULL"),
-                    args![id],
-                )?
-                .map(|r| read(&r))
-                .transpose()
-                .map_err(RaError::from)?;
-        }
+        password.split_once('-').ok_or_else(refused)?;
         let Some((hid, Some(hash), Some(expires), failures, used, developer, person, status)) = row
         else {
             self.audit(
@@ -202,22 +242,30 @@ impl Ra {
         let actor = format!("password:{hid}");
         let matches = constant_time_eq(&hash, &token_hash(password));
         if !matches {
-            let a = self.audited(
-                now,
-                &actor,
-                "certificate-application",
-                &[
-                    ("outcome", "wrong password"),
-                    ("failures", &(failures + 1).to_string()),
-                ],
-            );
+            // The count the audit entry gives is the update's own, so two wrong
+            // guesses at once (one batch, or two servers) are each counted.
+            let policy = self.policy;
             self.tx(|tx| {
-                tx.execute(
-                    "UPDATE holders SET failures = failures + 1 WHERE id = ?1",
-                    args![hid],
-                )
-                .map_err(RaError::from)?;
-                Ok(((), vec![a]))
+                let failures: i64 = tx
+                    .query_opt(
+                        "UPDATE holders SET failures = failures + 1 WHERE id = ?1 RETURNING failures",
+                        args![hid],
+                    )
+                    .map_err(RaError::from)?
+                    .map(|r| r.get(0))
+                    .transpose()
+                    .map_err(RaError::from)?
+                    .unwrap_or(failures + 1);
+                let event = Event::new(
+                    now,
+                    &actor,
+                    "certificate-application",
+                    &[
+                        ("outcome", "wrong password"),
+                        ("failures", &failures.to_string()),
+                    ],
+                );
+                Ok(((), vec![Audited::new(policy, event)]))
             })?;
             return Err(refused());
         }
@@ -258,24 +306,46 @@ impl Ra {
     /// a sync of their own (`Completion::WithCallersCommit`, same store): no subscriber
     /// is answered before it returns.
     pub fn issued_many(&mut self, links: &[(i64, &str)]) -> Result<Vec<String>, RaError> {
+        let tokens = links
+            .iter()
+            .map(|_| random_token(16))
+            .collect::<Result<Vec<String>>>()?;
+        let hashes: Vec<Vec<u8>> = tokens.iter().map(|t| token_hash(t)).collect();
         self.tx(|tx| {
-            let mut tokens = Vec::with_capacity(links.len());
-            for (hid, serial) in links {
-                let token = random_token(16)?;
-                let n = tx
-                    .execute(
-                        "UPDATE holders SET serial = ?2, download_hash = ?3 WHERE id = ?1",
-                        args![*hid, *serial, &token_hash(&token)],
-                    )
+            for rows in row_chunks(links.len()) {
+                let params: Vec<Param<'_>> = rows
+                    .clone()
+                    .flat_map(|k| {
+                        let (hid, serial) = links[k];
+                        [
+                            Param::Int(hid),
+                            Param::Text(serial),
+                            Param::Blob(&hashes[k]),
+                        ]
+                    })
+                    .collect();
+                let text = tx.typed_values_text(
+                    "UPDATE holders SET serial = v.column2, download_hash = v.column3 FROM (",
+                    &[Cast::Int, Cast::Text, Cast::Blob],
+                    rows.len(),
+                    ") AS v WHERE holders.id = v.column1 RETURNING id",
+                );
+                let linked = tx
+                    .query(&text, &params)
+                    .map_err(RaError::from)?
+                    .iter()
+                    .map(|r| r.get::<i64>(0))
+                    .collect::<Result<std::collections::HashSet<i64>, SqlError>>()
                     .map_err(RaError::from)?;
                 // A holder gone since its claim (purged from the archive) would leave
-                // this commit empty, syncing nothing: no answer without its link.
-                if n != 1 {
+                // its certificate without a link: no answer without its link.
+                if let Some((hid, serial)) =
+                    links[rows].iter().find(|(hid, _)| !linked.contains(hid))
+                {
                     return Err(RaError::internal(format!(
                         "holder {hid} is gone: certificate {serial} has no download link"
                     )));
                 }
-                tokens.push(token);
             }
             Ok((tokens, Vec::new()))
         })
@@ -322,6 +392,24 @@ impl Ra {
             )?
             .flatten())
     }
+}
+
+/// The columns of a [`HolderRow`], and where they come from.
+const HOLDER: &str =
+    "h.id, h.password_hash, h.expires_at, h.failures, h.used_at, a.developer, h.person, d.status";
+const HOLDER_FROM: &str = "FROM holders h JOIN applications a ON a.id = h.application JOIN developers d ON d.number = a.developer";
+
+fn holder_row(r: &inkan_runtime::sql::Row) -> Result<HolderRow, SqlError> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+    ))
 }
 
 /// A holder's password state: its row id, hash, expiry, failures, use, developer,

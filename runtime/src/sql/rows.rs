@@ -1,0 +1,170 @@
+//! Many rows in one statement: `INSERT .. VALUES (..), (..)` for a batch, so that a
+//! batch of certificates or audit entries costs PostgreSQL a few round trips rather
+//! than one per row (on SQLite, in-process, it saves the per-statement work).
+//!
+//! A batch is cut into statements of a power of two rows, at most [`MAX_ROWS`],
+//! largest first: whatever the batch sizes, a connection prepares at most seven texts
+//! per statement, which keeps SQLite's cache of prepared statements (rusqlite's is 16
+//! long) from being flushed by texts used once.
+
+use std::ops::Range;
+
+use super::db::Tx;
+use super::error::SqlError;
+use super::value::Param;
+
+/// The most rows one statement carries (at most 9 columns here: 576 parameters, far
+/// under both databases' limits).
+pub const MAX_ROWS: usize = 64;
+
+/// The row ranges of a batch of `n`, one per statement: each a power of two long, at
+/// most [`MAX_ROWS`], largest first.
+pub fn row_chunks(n: usize) -> impl Iterator<Item = Range<usize>> {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        let left = n - start;
+        if left == 0 {
+            return None;
+        }
+        let len = if left >= MAX_ROWS {
+            MAX_ROWS
+        } else {
+            1 << left.ilog2()
+        };
+        let range = start..start + len;
+        start += len;
+        Some(range)
+    })
+}
+
+/// `head VALUES (?1, ?2), (?3, ?4) tail`: `rows` rows of `columns` placeholders,
+/// numbered from 1 in row order, after `head` (`INSERT INTO t (a, b)`).
+pub fn values_text(head: &str, columns: usize, rows: usize, tail: &str) -> String {
+    values(head, columns, rows, tail, |_| None)
+}
+
+/// `(?4, ?5, ?6)`: `count` placeholders numbered from `first`, for `IN`.
+pub fn placeholders(first: usize, count: usize) -> String {
+    let list: Vec<String> = (first..first + count).map(|n| format!("?{n}")).collect();
+    format!("({})", list.join(", "))
+}
+
+/// The type of a column in a `VALUES` list that no table column types: the rows of
+/// `UPDATE t SET .. FROM (VALUES ..) AS v`, whose parameters PostgreSQL cannot infer.
+#[derive(Debug, Clone, Copy)]
+pub enum Cast {
+    /// A 64-bit integer.
+    Int,
+    /// Text.
+    Text,
+    /// Bytes.
+    Blob,
+}
+
+fn values(
+    head: &str,
+    columns: usize,
+    rows: usize,
+    tail: &str,
+    cast: impl Fn(usize) -> Option<&'static str>,
+) -> String {
+    let mut text = String::with_capacity(head.len() + tail.len() + rows * columns * 24 + 8);
+    text.push_str(head);
+    text.push_str(" VALUES ");
+    for r in 0..rows {
+        if r > 0 {
+            text.push_str(", ");
+        }
+        text.push('(');
+        for c in 0..columns {
+            if c > 0 {
+                text.push_str(", ");
+            }
+            let n = r * columns + c + 1;
+            match cast(c) {
+                Some(ty) => text.push_str(&format!("CAST(?{n} AS {ty})")),
+                None => text.push_str(&format!("?{n}")),
+            }
+        }
+        text.push(')');
+    }
+    text.push_str(tail);
+    text
+}
+
+impl Tx<'_> {
+    /// [`values_text`] with each placeholder cast to its column's type, by the name
+    /// this database gives it (`BYTEA` on PostgreSQL is `BLOB` on SQLite, where a cast
+    /// to an unknown name would turn bytes into a number). The rows are columns
+    /// `v.column1`, `v.column2`.. of `(VALUES ..) AS v` in both databases.
+    pub fn typed_values_text(&self, head: &str, casts: &[Cast], rows: usize, tail: &str) -> String {
+        let sqlite = self.sqlite().is_some();
+        values(head, casts.len(), rows, tail, |c| {
+            Some(match (casts[c], sqlite) {
+                (Cast::Int, true) => "INTEGER",
+                (Cast::Int, false) => "BIGINT",
+                (Cast::Text, _) => "TEXT",
+                (Cast::Blob, true) => "BLOB",
+                (Cast::Blob, false) => "BYTEA",
+            })
+        })
+    }
+
+    /// Inserts rows of `columns` values each, `params` holding them row after row, a
+    /// statement per chunk of [`row_chunks`]; returns the rows inserted. `head` is
+    /// `INSERT INTO t (a, b)`.
+    pub fn insert_rows(
+        &mut self,
+        head: &str,
+        columns: usize,
+        params: &[Param<'_>],
+    ) -> Result<u64, SqlError> {
+        if columns == 0 || !params.len().is_multiple_of(columns) {
+            return Err(SqlError::usage("a row's values do not fill its columns"));
+        }
+        let mut inserted = 0;
+        for rows in row_chunks(params.len() / columns) {
+            let text = values_text(head, columns, rows.len(), "");
+            inserted += self.execute(&text, &params[rows.start * columns..rows.end * columns])?;
+        }
+        Ok(inserted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_is_cut_into_powers_of_two_that_cover_it_once() {
+        for n in 0..300 {
+            let chunks: Vec<_> = row_chunks(n).collect();
+            let mut next = 0;
+            for c in &chunks {
+                assert_eq!(c.start, next, "batch of {n}: {chunks:?}");
+                assert!(
+                    c.len().is_power_of_two() && c.len() <= MAX_ROWS,
+                    "{chunks:?}"
+                );
+                next = c.end;
+            }
+            assert_eq!(next, n, "batch of {n}: {chunks:?}");
+        }
+        let sizes: Vec<usize> = row_chunks(30).map(|c| c.len()).collect();
+        assert_eq!(sizes, [16, 8, 4, 2]);
+        let sizes: Vec<usize> = row_chunks(130).map(|c| c.len()).collect();
+        assert_eq!(sizes, [64, 64, 2]);
+    }
+
+    #[test]
+    fn placeholders_are_numbered_in_row_order() {
+        assert_eq!(
+            values_text("INSERT INTO t (a, b)", 2, 2, " ON CONFLICT DO NOTHING"),
+            "INSERT INTO t (a, b) VALUES (?1, ?2), (?3, ?4) ON CONFLICT DO NOTHING"
+        );
+        assert_eq!(
+            values_text("INSERT INTO t (a)", 1, 1, ""),
+            "INSERT INTO t (a) VALUES (?1)"
+        );
+    }
+}
