@@ -84,6 +84,35 @@ fn r_3_1_unique_letters_stay_unique_when_four_servers_allocate_at_once() {
     );
 }
 
+/// A batch's letters come from one upsert per person, however often the batch names
+/// one: each gets the next letters in the order asked, and the next batch goes on
+/// from there, on both databases.
+/// Proves: R-3.1-UNIQUE.
+#[test]
+fn r_3_1_unique_letters_of_a_batch_that_names_a_person_twice_stay_unique() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut store = SqlStore::open(&location(&tmp)).unwrap();
+    let (a, b) = ("900001/000001", "900001/000002");
+    let wanted = [
+        ("ssl-client", a, 2026),
+        ("ssl-client", b, 2026),
+        ("ssl-client", a, 2026),
+        ("ssl-client", a, 2027),
+        ("ssl-client", a, 2026),
+    ];
+    let letters = |store: &mut SqlStore| -> Vec<u8> {
+        store
+            .next_sequences(&wanted)
+            .unwrap()
+            .into_iter()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(letters(&mut store), [0, 0, 1, 0, 2]);
+    assert_eq!(letters(&mut store), [3, 1, 4, 1, 5]);
+    assert_eq!(store.next_sequence("ssl-client", a, 2026).unwrap(), 6);
+}
+
 /// Proves: R-5.4-PROTECT.
 #[test]
 fn r_5_4_protect_entries_from_four_servers_form_one_chain() {

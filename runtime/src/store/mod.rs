@@ -17,12 +17,14 @@
 //!
 //! The files: [`interface`] (the [`Store`] trait and the records it trades in),
 //! `sql.rs` ([`SqlStore`]: certificates, revocations, sequence letters, settings),
+//! `issuance.rs` (its writes of issuance, a batch in a statement per chunk of rows),
 //! `chain.rs` (the audit chain and its checkpoints) and `crls.rs` (CRL numbers and
 //! their storage).
 
 mod chain;
 mod crls;
 pub mod interface;
+mod issuance;
 mod sql;
 
 pub use chain::append_audit;

@@ -5,11 +5,12 @@
 use super::chain::{self, append_audit, put_checkpoint};
 use super::crls;
 use super::interface::{BuiltCrl, Completed, CrlHead, Pending, Record, Revoked, Store};
+use super::issuance::{allocate_many, complete_in, insert_pending_many, mark_failed, mark_issued};
 use crate::args;
 use crate::audit::{Audited, Checkpoint, Entry};
 use crate::calendar::Timestamp;
 use crate::error::{Error, Result};
-use crate::sql::{Cast, Db, Location, Migration, Param, Row, Tx, row_chunks, values_text};
+use crate::sql::{Db, Location, Migration, Row};
 
 /// The CA's schema, in both dialects.
 pub const MIGRATIONS: &[Migration] = &[Migration {
@@ -22,27 +23,6 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
 /// The CA's store, in SQLite or PostgreSQL.
 pub struct SqlStore {
     db: Db,
-}
-
-/// The next sequence letter of (profile, identity, fiscal year): one atomic upsert.
-fn allocate(
-    tx: &mut Tx<'_>,
-    profile: &str,
-    identity: &str,
-    fiscal_year: i64,
-) -> Result<Result<u8>> {
-    let next: i64 = tx
-        .query_opt(
-            "INSERT INTO sequences (profile, identity, fiscal_year, next) VALUES (?1, ?2, ?3, 1)
-             ON CONFLICT (profile, identity, fiscal_year) DO UPDATE SET next = sequences.next + 1
-             RETURNING next",
-            args![profile, identity, fiscal_year],
-        )?
-        .ok_or(Error::Internal("the sequence upsert returned nothing"))?
-        .get(0)?;
-    let index = next - 1;
-    Ok(u8::try_from(index)
-        .map_err(|_| Error::Corrupt(format!("sequence counter {index} is out of range"))))
 }
 
 impl SqlStore {
@@ -125,114 +105,6 @@ impl SqlStore {
     }
 }
 
-/// Records signed certificates with their audit entries and marks failed ones.
-fn complete_in(tx: &mut Tx<'_>, completed: &[Completed<'_>], failed: &[&str]) -> Result<()> {
-    mark_issued_many(tx, completed)?;
-    // One append for the batch: the chain's lock and tip are taken once, and the
-    // entries go in the order of the certificates.
-    append_audit(tx, completed.iter().flat_map(|c| c.audit))?;
-    for serial in failed {
-        mark_failed(tx, serial)?;
-    }
-    Ok(())
-}
-
-/// Sets a pending record's certificate and status.
-fn mark_issued(tx: &mut Tx<'_>, serial: &str, der: &[u8]) -> Result<()> {
-    let n = tx.execute(
-        "UPDATE certificates SET der = ?2, status = 'issued' WHERE serial = ?1 AND status = 'pending'",
-        args![serial, der],
-    )?;
-    if n != 1 {
-        return Err(Error::Corrupt(format!(
-            "the record of serial {serial} stopped being pending while it was signed"
-        )));
-    }
-    Ok(())
-}
-
-/// [`mark_issued`] for a batch, a statement per chunk.
-fn mark_issued_many(tx: &mut Tx<'_>, completed: &[Completed<'_>]) -> Result<()> {
-    for rows in row_chunks(completed.len()) {
-        let chunk = &completed[rows];
-        let params: Vec<Param<'_>> = chunk
-            .iter()
-            .flat_map(|c| [Param::Text(c.serial), Param::Blob(c.der)])
-            .collect();
-        let text = tx.typed_values_text(
-            "UPDATE certificates SET der = v.column2, status = 'issued' FROM (",
-            &[Cast::Text, Cast::Blob],
-            chunk.len(),
-            ") AS v WHERE certificates.serial = v.column1 AND certificates.status = 'pending'",
-        );
-        let n = tx.execute(&text, &params)?;
-        if n != chunk.len() as u64 {
-            let serials: Vec<&str> = chunk.iter().map(|c| c.serial).collect();
-            return Err(Error::Corrupt(format!(
-                "{} of the records of serials {} stopped being pending while they were signed",
-                chunk.len() as u64 - n.min(chunk.len() as u64),
-                serials.join(", ")
-            )));
-        }
-    }
-    Ok(())
-}
-
-const INSERT_PENDING: &str = "INSERT INTO certificates (serial, profile, issuer, subject, subject_cn, not_before, not_after, tbs, status, created_at)";
-
-/// A pending record's values, in [`INSERT_PENDING`]'s order.
-fn pending_row<'p>(p: &'p Pending<'_>) -> [Param<'p>; 10] {
-    [
-        Param::Text(p.serial),
-        Param::Text(p.profile),
-        p.issuer.into(),
-        Param::Text(p.subject),
-        p.subject_cn.into(),
-        Param::Int(p.not_before.unix()),
-        Param::Int(p.not_after.unix()),
-        Param::Blob(p.tbs),
-        Param::Text("pending"),
-        Param::Int(p.created_at.unix()),
-    ]
-}
-
-/// Inserts pending records, each with its own answer: a taken name or serial is that
-/// record's error and undoes only its insert. The records go in a statement per chunk;
-/// a chunk refused whole is inserted again one record at a time, so that the one at
-/// fault is found and the others go in.
-fn insert_pending_many(tx: &mut Tx<'_>, pending: &[Pending<'_>]) -> Result<Vec<Result<()>>> {
-    let mut answers = Vec::with_capacity(pending.len());
-    for rows in row_chunks(pending.len()) {
-        let chunk = &pending[rows];
-        let params: Vec<Param<'_>> = chunk.iter().flat_map(pending_row).collect();
-        let text = values_text(INSERT_PENDING, 10, chunk.len(), "");
-        match tx.try_execute(&text, &params)? {
-            Ok(_) => answers.extend(chunk.iter().map(|_| Ok(()))),
-            Err(_) if chunk.len() > 1 => {
-                for p in chunk {
-                    answers.extend(insert_pending_many(tx, std::slice::from_ref(p))?);
-                }
-            }
-            Err(e) => answers.push(Err(match e.constraint() {
-                Some(c) if c.contains("subject_cn") => {
-                    Error::DuplicateName(chunk[0].subject_cn.unwrap_or_default().to_string())
-                }
-                _ => e.into(),
-            })),
-        }
-    }
-    Ok(answers)
-}
-
-/// Marks a pending record failed (its signature never happened).
-fn mark_failed(tx: &mut Tx<'_>, serial: &str) -> Result<()> {
-    tx.execute(
-        "UPDATE certificates SET status = 'failed' WHERE serial = ?1 AND status = 'pending'",
-        args![serial],
-    )?;
-    Ok(())
-}
-
 const RECORD_COLUMNS: &str =
     "serial, profile, issuer, subject, status, not_after, der, revoked_at, reason, reason_code";
 
@@ -248,14 +120,7 @@ impl Store for SqlStore {
         // certificate that uses the letter commits durably before anything is signed,
         // and that carries this commit too. A letter lost to a power cut was in no
         // signed certificate.
-        self.db.write_relaxed(|tx| {
-            wanted
-                .iter()
-                .map(|&(profile, identity, fiscal_year)| {
-                    allocate(tx, profile, identity, fiscal_year)
-                })
-                .collect()
-        })
+        self.db.write_relaxed(|tx| allocate_many(tx, wanted))
     }
 
     fn reserve(&mut self, p: &Pending<'_>) -> Result<()> {
