@@ -256,6 +256,9 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
+/// How many prepared statements an SQLite connection keeps.
+const STATEMENT_CACHE: usize = 256;
+
 impl Db {
     /// Connects (creating an SQLite file if needed) and sets the connection up.
     pub fn open(location: &Location) -> Result<Db, SqlError> {
@@ -276,6 +279,10 @@ impl Db {
                 c.execute_batch(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
                 )?;
+                // A batch's statements come in up to seven sizes each (`rows.rs`): with
+                // rusqlite's 16 cached statements they pushed each other out and were
+                // compiled again for every batch.
+                c.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
                 Conn::Sqlite(c)
             }
             Location::Postgres(url) => Conn::Postgres(Box::new(Pg {
