@@ -40,35 +40,7 @@ pub fn row_chunks(n: usize) -> impl Iterator<Item = Range<usize>> {
 /// `head VALUES (?1, ?2), (?3, ?4) tail`: `rows` rows of `columns` placeholders,
 /// numbered from 1 in row order, after `head` (`INSERT INTO t (a, b)`).
 pub fn values_text(head: &str, columns: usize, rows: usize, tail: &str) -> String {
-    values(head, columns, rows, tail, |_| None)
-}
-
-/// `(?4, ?5, ?6)`: `count` placeholders numbered from `first`, for `IN`.
-pub fn placeholders(first: usize, count: usize) -> String {
-    let list: Vec<String> = (first..first + count).map(|n| format!("?{n}")).collect();
-    format!("({})", list.join(", "))
-}
-
-/// The type of a column in a `VALUES` list that no table column types: the rows of
-/// `UPDATE t SET .. FROM (VALUES ..) AS v`, whose parameters PostgreSQL cannot infer.
-#[derive(Debug, Clone, Copy)]
-pub enum Cast {
-    /// A 64-bit integer.
-    Int,
-    /// Text.
-    Text,
-    /// Bytes.
-    Blob,
-}
-
-fn values(
-    head: &str,
-    columns: usize,
-    rows: usize,
-    tail: &str,
-    cast: impl Fn(usize) -> Option<&'static str>,
-) -> String {
-    let mut text = String::with_capacity(head.len() + tail.len() + rows * columns * 24 + 8);
+    let mut text = String::with_capacity(head.len() + tail.len() + rows * columns * 6 + 8);
     text.push_str(head);
     text.push_str(" VALUES ");
     for r in 0..rows {
@@ -80,11 +52,7 @@ fn values(
             if c > 0 {
                 text.push_str(", ");
             }
-            let n = r * columns + c + 1;
-            match cast(c) {
-                Some(ty) => text.push_str(&format!("CAST(?{n} AS {ty})")),
-                None => text.push_str(&format!("?{n}")),
-            }
+            text.push_str(&format!("?{}", r * columns + c + 1));
         }
         text.push(')');
     }
@@ -92,22 +60,43 @@ fn values(
     text
 }
 
+/// `(?4, ?5, ?6)`: `count` placeholders numbered from `first`, for `IN`.
+pub fn placeholders(first: usize, count: usize) -> String {
+    let list: Vec<String> = (first..first + count).map(|n| format!("?{n}")).collect();
+    format!("({})", list.join(", "))
+}
+
+/// The type of a value in a [`Tx::keyed_update_text`], which PostgreSQL cannot infer
+/// from a `CASE`.
+#[derive(Debug, Clone, Copy)]
+pub enum Cast {
+    /// A 64-bit integer.
+    Int,
+    /// Text.
+    Text,
+    /// Bytes.
+    Blob,
+}
+
 impl Tx<'_> {
-    /// [`values_text`] with each placeholder cast to its column's type, by the name
-    /// this database gives it (`BYTEA` on PostgreSQL is `BLOB` on SQLite, where a cast
-    /// to an unknown name would turn bytes into a number). The rows are columns
-    /// `v.column1`, `v.column2`.. of `(VALUES ..) AS v` in both databases.
-    pub fn typed_values_text(&self, head: &str, casts: &[Cast], rows: usize, tail: &str) -> String {
-        let sqlite = self.sqlite().is_some();
-        values(head, casts.len(), rows, tail, |c| {
-            Some(match (casts[c], sqlite) {
-                (Cast::Int, true) => "INTEGER",
-                (Cast::Int, false) => "BIGINT",
-                (Cast::Text, _) => "TEXT",
-                (Cast::Blob, true) => "BLOB",
-                (Cast::Blob, false) => "BYTEA",
-            })
-        })
+    /// An `UPDATE` of many rows, each found by its key and given its own values:
+    /// `{head} a = CASE key WHEN ?1 THEN CAST(?2 AS ..) WHEN ?4 .. END, b = .. WHERE key
+    /// IN (?1, ?4, ..){tail}`. The parameters are each row's key and then its values,
+    /// row after row. The `IN` list finds the rows through the key's index whatever
+    /// the table's size; a join against `(VALUES ..)` did not: PostgreSQL planned it as
+    /// a scan of the whole table for four rows or more (over a millisecond a batch at
+    /// two thousand certificates, and growing with them). Each value is cast to its
+    /// column's type by this database's name for it (`BYTEA` on PostgreSQL is `BLOB` on
+    /// SQLite, where a cast to an unknown name would turn bytes into a number).
+    pub fn keyed_update_text(
+        &self,
+        head: &str,
+        key: &str,
+        columns: &[(&str, Cast)],
+        rows: usize,
+        tail: &str,
+    ) -> String {
+        keyed_update(self.sqlite().is_some(), head, key, columns, rows, tail)
     }
 
     /// Inserts rows of `columns` values each, `params` holding them row after row, a
@@ -129,6 +118,43 @@ impl Tx<'_> {
         }
         Ok(inserted)
     }
+}
+
+fn keyed_update(
+    sqlite: bool,
+    head: &str,
+    key: &str,
+    columns: &[(&str, Cast)],
+    rows: usize,
+    tail: &str,
+) -> String {
+    let width = columns.len() + 1;
+    let sets: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(c, (name, cast))| {
+            let ty = match (cast, sqlite) {
+                (Cast::Int, true) => "INTEGER",
+                (Cast::Int, false) => "BIGINT",
+                (Cast::Text, _) => "TEXT",
+                (Cast::Blob, true) => "BLOB",
+                (Cast::Blob, false) => "BYTEA",
+            };
+            let arms: String = (0..rows)
+                .map(|r| {
+                    let k = r * width + 1;
+                    format!(" WHEN ?{k} THEN CAST(?{} AS {ty})", k + c + 1)
+                })
+                .collect();
+            format!("{name} = CASE {key}{arms} END")
+        })
+        .collect();
+    let keys: Vec<String> = (0..rows).map(|r| format!("?{}", r * width + 1)).collect();
+    format!(
+        "{head} {} WHERE {key} IN ({}){tail}",
+        sets.join(", "),
+        keys.join(", ")
+    )
 }
 
 #[cfg(test)]
@@ -165,6 +191,29 @@ mod tests {
         assert_eq!(
             values_text("INSERT INTO t (a)", 1, 1, ""),
             "INSERT INTO t (a) VALUES (?1)"
+        );
+        assert_eq!(placeholders(4, 3), "(?4, ?5, ?6)");
+    }
+
+    #[test]
+    fn a_keyed_update_gives_each_key_its_own_values() {
+        let text = keyed_update(
+            true,
+            "UPDATE t SET",
+            "id",
+            &[("a", Cast::Text), ("b", Cast::Blob)],
+            2,
+            " AND b IS NULL",
+        );
+        assert_eq!(
+            text,
+            "UPDATE t SET a = CASE id WHEN ?1 THEN CAST(?2 AS TEXT) WHEN ?4 THEN CAST(?5 AS TEXT) END, \
+             b = CASE id WHEN ?1 THEN CAST(?3 AS BLOB) WHEN ?4 THEN CAST(?6 AS BLOB) END \
+             WHERE id IN (?1, ?4) AND b IS NULL"
+        );
+        assert!(
+            keyed_update(false, "UPDATE t SET", "id", &[("b", Cast::Blob)], 1, "")
+                .contains("AS BYTEA")
         );
     }
 }

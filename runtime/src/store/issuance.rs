@@ -110,11 +110,12 @@ fn mark_issued_many(tx: &mut Tx<'_>, completed: &[Completed<'_>]) -> Result<()> 
             .iter()
             .flat_map(|c| [Param::Text(c.serial), Param::Blob(c.der)])
             .collect();
-        let text = tx.typed_values_text(
-            "UPDATE certificates SET der = v.column2, status = 'issued' FROM (",
-            &[Cast::Text, Cast::Blob],
+        let text = tx.keyed_update_text(
+            "UPDATE certificates SET status = 'issued',",
+            "serial",
+            &[("der", Cast::Blob)],
             chunk.len(),
-            ") AS v WHERE certificates.serial = v.column1 AND certificates.status = 'pending'",
+            " AND status = 'pending'",
         );
         let n = tx.execute(&text, &params)?;
         if n != chunk.len() as u64 {

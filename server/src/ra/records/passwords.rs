@@ -324,11 +324,12 @@ impl Ra {
                         ]
                     })
                     .collect();
-                let text = tx.typed_values_text(
-                    "UPDATE holders SET serial = v.column2, download_hash = v.column3 FROM (",
-                    &[Cast::Int, Cast::Text, Cast::Blob],
+                let text = tx.keyed_update_text(
+                    "UPDATE holders SET",
+                    "id",
+                    &[("serial", Cast::Text), ("download_hash", Cast::Blob)],
                     rows.len(),
-                    ") AS v WHERE holders.id = v.column1 RETURNING id",
+                    " RETURNING id",
                 );
                 let linked = tx
                     .query(&text, &params)
