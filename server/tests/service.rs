@@ -420,6 +420,21 @@ async fn r_4_2_password_wrong_guesses_in_one_batch_each_count_and_lock() {
     );
 }
 
+/// A batch's passwords are looked up in one query, and a stranger's text goes into it:
+/// one the database cannot take (PostgreSQL refuses a NUL in text) is refused alone,
+/// and the rest of the batch enrolls.
+/// Proves: R-4.2-PASSWORD.
+#[tokio::test]
+async fn r_4_2_password_text_the_database_refuses_fails_only_its_own_enrollment() {
+    let h = start().await;
+    let passwords = approved(&h, "484848", "m@d.example", &["000001"]).await;
+    let mut ra = inkan_server::ra::Ra::open(&dir(&h), h.policy.definition()).unwrap();
+    let now = inkan_runtime::calendar::Timestamp::now();
+    let answers = ra.redeem_many(&["ab\u{0}c-x", passwords[0].1.as_str()], now);
+    assert!(answers[0].is_err(), "{answers:?}");
+    assert!(answers[1].is_ok(), "{answers:?}");
+}
+
 /// A password lives the policy's 14 days from the decision (R-4.2-PASSWORD): with the
 /// service's clock one second short of that, one enrolls; at the 14 days, its sibling
 /// from the same decision is refused.

@@ -13,7 +13,7 @@ use super::db::Tx;
 use super::error::SqlError;
 use super::value::Param;
 
-/// The most rows one statement carries (at most 9 columns here: 576 parameters, far
+/// The most rows one statement carries (at most 10 columns here: 640 parameters, far
 /// under both databases' limits).
 pub const MAX_ROWS: usize = 64;
 

@@ -82,7 +82,8 @@ impl Ra {
     ) {
         let max_failures = i64::from(rules.attempts);
         let void_on_removal = rules.void_when_developer_removed;
-        // Rows in one order on every server, so two batches cannot wait on each other.
+        // Rows in one order on every server (ascending ids, each chunk's rows locked in
+        // that order before its update), so two batches cannot deadlock.
         acceptable.sort_by_key(|(_, a)| a.holder.0);
         // The claims: exactly one caller, on any server, moves a holder's used_at from
         // NULL. They need not reach the disk on their own: the certificates' pending
@@ -103,6 +104,7 @@ impl Ra {
             let mut won = std::collections::HashSet::new();
             for rows in row_chunks(ids.len()) {
                 let chunk = &ids[rows];
+                tx.lock_rows("holders", "id", chunk).map_err(RaError::from)?;
                 let mut params = vec![
                     Param::Int(now.unix()),
                     Param::Int(max_failures),
@@ -170,9 +172,13 @@ impl Ra {
     /// Each password's holder, if any: the batch's handles (the part of a password
     /// before its `-`) looked up together, a statement per chunk.
     fn holders_of(&self, passwords: &[&str]) -> Result<Vec<Option<HolderRow>>> {
+        // Only a handle of the shape the RA makes (or a legacy row id) is looked up: a
+        // stranger's text goes into the batch's one query, and one that the database
+        // refuses (PostgreSQL refuses a NUL in text) must not fail everyone else's.
         let handles: Vec<Option<&str>> = passwords
             .iter()
             .map(|p| p.split_once('-').map(|(handle, _)| handle))
+            .map(|h| h.filter(|h| is_handle(h)))
             .collect();
         let wanted: Vec<&str> = handles.iter().flatten().copied().collect();
         let mut by_handle = std::collections::HashMap::new();
@@ -393,6 +399,14 @@ impl Ra {
             )?
             .flatten())
     }
+}
+
+/// Whether `h` has the shape of a password's handle: the RA's base32 of 64 random bits
+/// (13 characters), or the decimal row id that names a password made before handles.
+fn is_handle(h: &str) -> bool {
+    (1..=20).contains(&h.len())
+        && h.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
 /// The columns of a [`HolderRow`], and where they come from.
