@@ -79,6 +79,23 @@ pub enum Cast {
 }
 
 impl Tx<'_> {
+    /// Locks the rows of `table` whose integer `key` is one of `keys`, in the key's
+    /// order, until commit or rollback: two transactions that then update overlapping
+    /// rows in one statement (whose plan may visit them in any order) wait for each
+    /// other instead of deadlocking. PostgreSQL only; SQLite's write transactions are
+    /// already serial. `table` and `key` are the caller's own names, never input.
+    pub fn lock_rows(&mut self, table: &str, key: &str, keys: &[i64]) -> Result<(), SqlError> {
+        if keys.is_empty() || self.sqlite().is_some() {
+            return Ok(());
+        }
+        let text = format!(
+            "SELECT {key} FROM {table} WHERE {key} IN {} ORDER BY {key} FOR UPDATE",
+            placeholders(1, keys.len())
+        );
+        let params: Vec<Param<'_>> = keys.iter().map(|k| Param::Int(*k)).collect();
+        self.query(&text, &params).map(drop)
+    }
+
     /// An `UPDATE` of many rows, each found by its key and given its own values:
     /// `{head} a = CASE key WHEN ?1 THEN CAST(?2 AS ..) WHEN ?4 .. END, b = .. WHERE key
     /// IN (?1, ?4, ..){tail}`. The parameters are each row's key and then its values,
