@@ -117,23 +117,21 @@ impl Tx<'_> {
     }
 
     /// Inserts rows of `columns` values each, `params` holding them row after row, a
-    /// statement per chunk of [`row_chunks`]; returns the rows inserted. `head` is
-    /// `INSERT INTO t (a, b)`.
+    /// statement per chunk of [`row_chunks`]. `head` is `INSERT INTO t (a, b)`.
     pub fn insert_rows(
         &mut self,
         head: &str,
         columns: usize,
         params: &[Param<'_>],
-    ) -> Result<u64, SqlError> {
+    ) -> Result<(), SqlError> {
         if columns == 0 || !params.len().is_multiple_of(columns) {
             return Err(SqlError::usage("a row's values do not fill its columns"));
         }
-        let mut inserted = 0;
         for rows in row_chunks(params.len() / columns) {
             let text = values_text(head, columns, rows.len(), "");
-            inserted += self.execute(&text, &params[rows.start * columns..rows.end * columns])?;
+            self.execute(&text, &params[rows.start * columns..rows.end * columns])?;
         }
-        Ok(inserted)
+        Ok(())
     }
 }
 
