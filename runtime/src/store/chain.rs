@@ -89,14 +89,14 @@ pub fn append_audit<'a>(
             ]
         })
         .collect();
-    tx.insert_rows(
+    // The head moves in the same statement as the last entries on PostgreSQL.
+    let head = seq.to_string();
+    tx.insert_rows_then(
         "INSERT INTO audit (seq, at, actor, event, retention, details, prev, hash)",
         8,
         &params,
-    )?;
-    tx.execute(
-        "INSERT INTO meta (key, value) VALUES ('audit_head', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        args![&seq.to_string()],
+        &|n| format!("INSERT INTO meta (key, value) VALUES ('audit_head', ?{n}) ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
+        args![&head],
     )?;
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! The store's writes of issuance, for one record or a batch: sequence letters
 //! allocated, pending records inserted before signing, certificates and their audit
 //! entries recorded after, failures marked. A batch goes in a statement per chunk of
-//! rows ([`crate::sql::row_chunks`]), each row keeping its own answer: on PostgreSQL a
+//! rows ([`Tx::row_chunks`]), each row keeping its own answer: on PostgreSQL a
 //! statement is a round trip, and a batch of 30 enrollments made about twelve per
 //! enrollment when each row had its own.
 
@@ -11,7 +11,7 @@ use super::chain::append_audit;
 use super::interface::{Completed, Pending};
 use crate::args;
 use crate::error::{Error, Result};
-use crate::sql::{Cast, Param, Tx, row_chunks, values_text};
+use crate::sql::{Cast, Param, Tx, postgres_refuses, values_text};
 
 /// The next sequence letters of each (profile, identity, fiscal year) wanted, in
 /// order: one atomic upsert per distinct key, a statement per chunk of keys. A key
@@ -32,7 +32,7 @@ pub(super) fn allocate_many(
     }
     // Each key's counter after its upsert.
     let mut last: HashMap<(String, String, i64), i64> = HashMap::new();
-    for rows in row_chunks(keys.len()) {
+    for rows in tx.row_chunks(keys.len()) {
         let chunk = &keys[rows];
         let params: Vec<Param<'_>> = chunk
             .iter()
@@ -104,7 +104,7 @@ pub(super) fn mark_issued(tx: &mut Tx<'_>, serial: &str, der: &[u8]) -> Result<(
 
 /// [`mark_issued`] for a batch, a statement per chunk.
 fn mark_issued_many(tx: &mut Tx<'_>, completed: &[Completed<'_>]) -> Result<()> {
-    for rows in row_chunks(completed.len()) {
+    for rows in tx.row_chunks(completed.len()) {
         let chunk = &completed[rows];
         let params: Vec<Param<'_>> = chunk
             .iter()
@@ -149,34 +149,65 @@ fn pending_row<'p>(p: &'p Pending<'_>) -> [Param<'p>; 10] {
 }
 
 /// Inserts pending records, each with its own answer: a taken name or serial is that
-/// record's error and undoes only its insert. The records go in a statement per chunk;
-/// a chunk refused whole is inserted again one record at a time, so that the one at
-/// fault is found and the others go in.
+/// record's error and undoes only its insert. The records go in a statement per chunk
+/// that skips a taken name or serial (`ON CONFLICT DO NOTHING`) and returns the
+/// serials it inserted; each record skipped, and one with text PostgreSQL would refuse
+/// (which would fail its whole chunk), is then inserted on its own for its own answer.
 pub(super) fn insert_pending_many(
     tx: &mut Tx<'_>,
     pending: &[Pending<'_>],
 ) -> Result<Vec<Result<()>>> {
-    let mut answers = Vec::with_capacity(pending.len());
-    for rows in row_chunks(pending.len()) {
-        let chunk = &pending[rows];
-        let params: Vec<Param<'_>> = chunk.iter().flat_map(pending_row).collect();
-        let text = values_text(INSERT_PENDING, 10, chunk.len(), "");
-        match tx.try_execute(&text, &params)? {
-            Ok(_) => answers.extend(chunk.iter().map(|_| Ok(()))),
-            Err(_) if chunk.len() > 1 => {
-                for p in chunk {
-                    answers.extend(insert_pending_many(tx, std::slice::from_ref(p))?);
-                }
+    let mut answers: Vec<Option<Result<()>>> = pending.iter().map(|_| None).collect();
+    let together: Vec<usize> = (0..pending.len())
+        .filter(|&i| !postgres_refuses(&pending_row(&pending[i])))
+        .collect();
+    for rows in tx.row_chunks(together.len()) {
+        let chunk = &together[rows];
+        let params: Vec<Param<'_>> = chunk
+            .iter()
+            .flat_map(|&i| pending_row(&pending[i]))
+            .collect();
+        let text = values_text(
+            INSERT_PENDING,
+            10,
+            chunk.len(),
+            " ON CONFLICT DO NOTHING RETURNING serial",
+        );
+        // How many records of each serial went in: the first of a serial twice in the
+        // chunk is the one inserted.
+        let mut inserted: HashMap<String, usize> = HashMap::new();
+        for row in tx.query(&text, &params)? {
+            *inserted.entry(row.get(0)?).or_default() += 1;
+        }
+        for &i in chunk {
+            if let Some(n) = inserted.get_mut(pending[i].serial).filter(|n| **n > 0) {
+                *n -= 1;
+                answers[i] = Some(Ok(()));
             }
-            Err(e) => answers.push(Err(match e.constraint() {
-                Some(c) if c.contains("subject_cn") => {
-                    Error::DuplicateName(chunk[0].subject_cn.unwrap_or_default().to_string())
-                }
-                _ => e.into(),
-            })),
         }
     }
-    Ok(answers)
+    pending
+        .iter()
+        .zip(answers)
+        .map(|(p, answer)| match answer {
+            Some(answer) => Ok(answer),
+            None => insert_pending_one(tx, p),
+        })
+        .collect()
+}
+
+/// Inserts one pending record; its refusal is its answer and undoes only itself.
+fn insert_pending_one(tx: &mut Tx<'_>, p: &Pending<'_>) -> Result<Result<()>> {
+    let text = values_text(INSERT_PENDING, 10, 1, "");
+    Ok(match tx.try_execute(&text, &pending_row(p))? {
+        Ok(_) => Ok(()),
+        Err(e) => Err(match e.constraint() {
+            Some(c) if c.contains("subject_cn") => {
+                Error::DuplicateName(p.subject_cn.unwrap_or_default().to_string())
+            }
+            _ => e.into(),
+        }),
+    })
 }
 
 /// Marks a pending record failed (its signature never happened).

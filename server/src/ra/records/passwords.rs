@@ -6,7 +6,7 @@
 use inkan_runtime::args;
 use inkan_runtime::audit::{Audited, Event};
 use inkan_runtime::calendar::Timestamp;
-use inkan_runtime::sql::{Cast, Param, SqlError, placeholders, row_chunks};
+use inkan_runtime::sql::{Cast, Param, SqlError, placeholders};
 use inkan_runtime::store::append_audit;
 
 use super::Ra;
@@ -102,9 +102,8 @@ impl Ra {
             // claimed. A holder twice in the batch is claimed for its first password.
             let ids: Vec<i64> = acceptable.iter().map(|(_, a)| a.holder.0).collect();
             let mut won = std::collections::HashSet::new();
-            for rows in row_chunks(ids.len()) {
+            for rows in tx.row_chunks(ids.len()) {
                 let chunk = &ids[rows];
-                tx.lock_rows("holders", "id", chunk).map_err(RaError::from)?;
                 let mut params = vec![
                     Param::Int(now.unix()),
                     Param::Int(max_failures),
@@ -112,8 +111,8 @@ impl Ra {
                 ];
                 params.extend(chunk.iter().map(|id| Param::Int(*id)));
                 let text = format!(
-                    "UPDATE holders SET used_at = ?1 WHERE id IN {} AND used_at IS NULL AND failures < ?2 AND expires_at > ?1 AND (?3 = 0 OR EXISTS (SELECT 1 FROM applications a JOIN developers d ON d.number = a.developer WHERE a.id = holders.application AND d.status = 'listed')) RETURNING id",
-                    placeholders(4, chunk.len())
+                    "UPDATE holders SET used_at = ?1 WHERE {} AND used_at IS NULL AND failures < ?2 AND expires_at > ?1 AND (?3 = 0 OR EXISTS (SELECT 1 FROM applications a JOIN developers d ON d.number = a.developer WHERE a.id = holders.application AND d.status = 'listed')) RETURNING id",
+                    tx.in_locked_order("holders", "id", 4, chunk.len())
                 );
                 for row in tx.query(&text, &params).map_err(RaError::from)? {
                     won.insert(row.get::<i64>(0).map_err(RaError::from)?);
@@ -182,7 +181,7 @@ impl Ra {
             .collect();
         let wanted: Vec<&str> = handles.iter().flatten().copied().collect();
         let mut by_handle = std::collections::HashMap::new();
-        for rows in row_chunks(wanted.len()) {
+        for rows in self.db.row_chunks(wanted.len()) {
             let chunk = &wanted[rows];
             let params: Vec<Param<'_>> = chunk.iter().map(|h| Param::Text(h)).collect();
             let text = format!(
@@ -318,7 +317,7 @@ impl Ra {
             .collect::<Result<Vec<String>>>()?;
         let hashes: Vec<Vec<u8>> = tokens.iter().map(|t| token_hash(t)).collect();
         self.tx(|tx| {
-            for rows in row_chunks(links.len()) {
+            for rows in tx.row_chunks(links.len()) {
                 let params: Vec<Param<'_>> = rows
                     .clone()
                     .flat_map(|k| {
