@@ -211,11 +211,11 @@ fn revocations_stream_in_octet_order_past_one_chunk() {
 fn r_3_1_unique_a_batchs_records_are_refused_one_by_one_and_recorded_in_order() {
     let tmp = tempfile::tempdir().unwrap();
     let mut store = SqlStore::open(&location(&tmp)).unwrap();
-    // 40 records: statements of 32 and 8 on SQLite, one of 40 on PostgreSQL. Record 5
-    // takes record 2's name (first chunk), record 30 takes record 11's serial (the same
-    // statement on both), record 35 takes record 10's serial (second chunk on SQLite,
-    // the same statement on PostgreSQL), and record 20's subject holds a NUL, text
-    // PostgreSQL refuses (SQLite keeps it).
+    // 40 records. Record 5 takes record 2's name, record 30 record 11's serial and
+    // record 35 record 10's: each goes in on its own after the batch's shared
+    // statements (on SQLite 32, 4 and 1 records, on PostgreSQL one of 37), and is
+    // refused. Record 20's subject holds a NUL, text PostgreSQL refuses (SQLite keeps
+    // it): on PostgreSQL it goes in on its own too, and only it fails.
     let serials: Vec<String> = (0..40)
         .map(|i: usize| match i {
             30 => "0b".to_string(),
@@ -309,6 +309,32 @@ fn r_3_1_unique_a_batchs_records_are_refused_one_by_one_and_recorded_in_order() 
         );
         prev = e.hash;
     }
+}
+
+/// Of two records of a batch with one serial, the first is refused for a name
+/// already taken: the second is the one recorded, and the first is not told it was.
+/// Proves: R-3.1-UNIQUE.
+#[test]
+fn r_3_1_unique_a_serial_twice_in_a_batch_is_answered_for_the_record_that_went_in() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut store = SqlStore::open(&location(&tmp)).unwrap();
+    let tbs = [0u8; 8];
+    let taken = pending("a0", Some("SSL-900001-000001-A"), &tbs);
+    assert!(store.reserve_many(&[taken]).unwrap()[0].is_ok());
+    let mut batch = [
+        pending("b0", Some("SSL-900001-000001-A"), &tbs),
+        pending("b0", Some("SSL-900001-000002-A"), &tbs),
+        pending("c0", Some("SSL-900001-000003-A"), &tbs),
+    ];
+    batch[1].subject = "CN=second";
+    let answers = store.reserve_many(&batch).unwrap();
+    assert!(
+        matches!(answers[0], Err(inkan_runtime::error::Error::DuplicateName(ref n)) if n == "SSL-900001-000001-A"),
+        "{answers:?}"
+    );
+    assert!(answers[1].is_ok() && answers[2].is_ok(), "{answers:?}");
+    let record = store.certificate("b0").unwrap().unwrap();
+    assert_eq!(record.subject, "CN=second");
 }
 
 #[test]

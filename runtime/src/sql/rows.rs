@@ -96,9 +96,12 @@ pub fn values_text(head: &str, columns: usize, rows: usize, tail: &str) -> Strin
     text
 }
 
-/// Whether PostgreSQL would refuse one of these values whatever the table: text with
-/// a NUL in it. A row holding one fails its whole statement, and on PostgreSQL its
-/// transaction, so a batch keeps such a row out of its shared statements.
+/// Whether PostgreSQL would refuse one of these values whatever the column: text with
+/// a NUL in it, which no PostgreSQL text holds. A row holding one fails its whole
+/// statement, and with it the transaction, so a batch keeps such a row out of its
+/// shared statements. (A database in another encoding than UTF8 could refuse other
+/// characters too, and fail a batch for one of them: the README makes the database
+/// UTF8.)
 pub fn postgres_refuses(params: &[Param<'_>]) -> bool {
     params
         .iter()
@@ -134,8 +137,8 @@ impl Tx<'_> {
 
     /// `key IN (..)` over `count` keys numbered from `first`, for an `UPDATE` of
     /// `table` that may change several rows at once. On PostgreSQL the list is a
-    /// sub-select that locks those rows in the key's order before the update touches
-    /// any (the update's own plan may visit them in any order), so two transactions
+    /// sub-select that locks those rows in the key's order, each before the update
+    /// touches it (the update's own plan may visit them in any order), so two transactions
     /// updating overlapping rows wait for each other instead of deadlocking; one
     /// statement, where a separate lock was a round trip more. SQLite's write
     /// transactions are already serial. `table` and `key` are the caller's own names,

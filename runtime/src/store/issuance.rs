@@ -5,7 +5,7 @@
 //! statement is a round trip, and a batch of 30 enrollments made about twelve per
 //! enrollment when each row had its own.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::chain::append_audit;
 use super::interface::{Completed, Pending};
@@ -149,18 +149,30 @@ fn pending_row<'p>(p: &'p Pending<'_>) -> [Param<'p>; 10] {
 }
 
 /// Inserts pending records, each with its own answer: a taken name or serial is that
-/// record's error and undoes only its insert. The records go in a statement per chunk
-/// that skips a taken name or serial (`ON CONFLICT DO NOTHING`) and returns the
-/// serials it inserted; each record skipped, and one with text PostgreSQL would refuse
-/// (which would fail its whole chunk), is then inserted on its own for its own answer.
+/// record's error and undoes only its insert, and of two records of the batch with
+/// the same name or serial the first wins. The records go in a statement per chunk that
+/// skips a taken name or serial (`ON CONFLICT DO NOTHING`) and returns the serials it
+/// inserted. Only the first record of each serial and of each name goes in it, so a
+/// returned serial is one record's; every other record, each one skipped, and on
+/// PostgreSQL one holding text it refuses (which would abort the transaction) is then
+/// inserted on its own, in the batch's order, for its own answer.
 pub(super) fn insert_pending_many(
     tx: &mut Tx<'_>,
     pending: &[Pending<'_>],
 ) -> Result<Vec<Result<()>>> {
-    let mut answers: Vec<Option<Result<()>>> = pending.iter().map(|_| None).collect();
+    let postgres = tx.sqlite().is_none();
+    let mut serials = HashSet::new();
+    let mut names = HashSet::new();
     let together: Vec<usize> = (0..pending.len())
-        .filter(|&i| !postgres_refuses(&pending_row(&pending[i])))
+        .filter(|&i| {
+            let p = &pending[i];
+            // Both noted whatever the other is, for the records after this one.
+            let first_serial = serials.insert(p.serial);
+            let first_name = p.subject_cn.is_none_or(|n| names.insert(n));
+            first_serial && first_name && !(postgres && postgres_refuses(&pending_row(p)))
+        })
         .collect();
+    let mut inserted = HashSet::new();
     for rows in tx.row_chunks(together.len()) {
         let chunk = &together[rows];
         let params: Vec<Param<'_>> = chunk
@@ -173,27 +185,21 @@ pub(super) fn insert_pending_many(
             chunk.len(),
             " ON CONFLICT DO NOTHING RETURNING serial",
         );
-        // How many records of each serial went in: the first of a serial twice in the
-        // chunk is the one inserted.
-        let mut inserted: HashMap<String, usize> = HashMap::new();
         for row in tx.query(&text, &params)? {
-            *inserted.entry(row.get(0)?).or_default() += 1;
-        }
-        for &i in chunk {
-            if let Some(n) = inserted.get_mut(pending[i].serial).filter(|n| **n > 0) {
-                *n -= 1;
-                answers[i] = Some(Ok(()));
-            }
+            inserted.insert(row.get::<String>(0)?);
         }
     }
-    pending
-        .iter()
-        .zip(answers)
-        .map(|(p, answer)| match answer {
-            Some(answer) => Ok(answer),
-            None => insert_pending_one(tx, p),
-        })
-        .collect()
+    let mut answers = Vec::with_capacity(pending.len());
+    let mut shared = together.into_iter().peekable();
+    for (i, p) in pending.iter().enumerate() {
+        let went_in = shared.next_if_eq(&i).is_some() && inserted.contains(p.serial);
+        answers.push(if went_in {
+            Ok(())
+        } else {
+            insert_pending_one(tx, p)?
+        });
+    }
+    Ok(answers)
 }
 
 /// Inserts one pending record; its refusal is its answer and undoes only itself.
