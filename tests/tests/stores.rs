@@ -215,7 +215,8 @@ fn r_3_1_unique_a_batchs_records_are_refused_one_by_one_and_recorded_in_order() 
     // record 35 record 10's: each goes in on its own after the batch's shared
     // statements (on SQLite 32, 4 and 1 records, on PostgreSQL one of 37), and is
     // refused. Record 20's subject holds a NUL, text PostgreSQL refuses (SQLite keeps
-    // it): on PostgreSQL it goes in on its own too, and only it fails.
+    // it): on PostgreSQL the shared statement fails, the batch is written again record
+    // by record, and only record 20 is refused.
     let serials: Vec<String> = (0..40)
         .map(|i: usize| match i {
             30 => "0b".to_string(),

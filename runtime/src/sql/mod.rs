@@ -48,6 +48,6 @@ mod value;
 pub use db::{Db, Migration, Tx};
 pub use error::{Driver, SqlError};
 pub use location::Location;
-pub use rows::{Cast, RowChunks, placeholders, postgres_refuses, row_chunks, values_text};
+pub use rows::{Cast, RowChunks, placeholders, row_chunks, values_text};
 pub use tables::is_identifier;
 pub use value::{FromValue, Param, Row, Value};

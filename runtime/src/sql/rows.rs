@@ -96,18 +96,6 @@ pub fn values_text(head: &str, columns: usize, rows: usize, tail: &str) -> Strin
     text
 }
 
-/// Whether PostgreSQL would refuse one of these values whatever the column: text with
-/// a NUL in it, which no PostgreSQL text holds. A row holding one fails its whole
-/// statement, and with it the transaction, so a batch keeps such a row out of its
-/// shared statements. (A database in another encoding than UTF8 could refuse other
-/// characters too, and fail a batch for one of them: the README makes the database
-/// UTF8.)
-pub fn postgres_refuses(params: &[Param<'_>]) -> bool {
-    params
-        .iter()
-        .any(|p| matches!(p, Param::Text(t) if t.contains('\0')))
-}
-
 /// `(?4, ?5, ?6)`: `count` placeholders numbered from `first`, for `IN`.
 pub fn placeholders(first: usize, count: usize) -> String {
     let list: Vec<String> = (first..first + count).map(|n| format!("?{n}")).collect();
@@ -280,12 +268,6 @@ mod tests {
         let ranges: Vec<Range<usize>> = exact(130).collect();
         assert_eq!(ranges, [0..64, 64..128, 128..130]);
         assert_eq!(exact(0).count(), 0);
-    }
-
-    #[test]
-    fn only_text_with_a_nul_is_refused_whatever_the_table() {
-        assert!(postgres_refuses(&[Param::Int(1), Param::Text("a\0b")]));
-        assert!(!postgres_refuses(&[Param::Text("ab"), Param::Blob(b"\0")]));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use super::chain::append_audit;
 use super::interface::{Completed, Pending};
 use crate::args;
 use crate::error::{Error, Result};
-use crate::sql::{Cast, Param, Tx, postgres_refuses, values_text};
+use crate::sql::{Cast, Db, Param, Tx, values_text};
 
 /// The next sequence letters of each (profile, identity, fiscal year) wanted, in
 /// order: one atomic upsert per distinct key, a statement per chunk of keys. A key
@@ -148,19 +148,34 @@ fn pending_row<'p>(p: &'p Pending<'_>) -> [Param<'p>; 10] {
     ]
 }
 
+/// Records pending records in one durable transaction, each with its own answer
+/// ([`insert_pending_many`]). When the batch's shared statement fails whole (a
+/// database refusal that is not a taken name or serial, such as text PostgreSQL cannot
+/// hold, which on PostgreSQL also aborts the transaction), the batch is written again
+/// in a new transaction, each record on its own, so that only the records at fault
+/// are refused.
+pub(super) fn reserve_in(db: &Db, pending: &[Pending<'_>]) -> Result<Vec<Result<()>>> {
+    match db.write(|tx| insert_pending_many(tx, pending)) {
+        Ok(answers) => Ok(answers),
+        Err(e) => {
+            tracing::warn!(
+                error = %crate::error::report(&e),
+                records = pending.len(),
+                "a batch's pending records were refused together; writing them one at a time"
+            );
+            db.write(|tx| pending.iter().map(|p| insert_pending_one(tx, p)).collect())
+        }
+    }
+}
+
 /// Inserts pending records, each with its own answer: a taken name or serial is that
 /// record's error and undoes only its insert, and of two records of the batch with
 /// the same name or serial the first wins. The records go in a statement per chunk that
 /// skips a taken name or serial (`ON CONFLICT DO NOTHING`) and returns the serials it
 /// inserted. Only the first record of each serial and of each name goes in it, so a
-/// returned serial is one record's; every other record, each one skipped, and on
-/// PostgreSQL one holding text it refuses (which would abort the transaction) is then
+/// returned serial is one record's; every other record, and each one skipped, is then
 /// inserted on its own, in the batch's order, for its own answer.
-pub(super) fn insert_pending_many(
-    tx: &mut Tx<'_>,
-    pending: &[Pending<'_>],
-) -> Result<Vec<Result<()>>> {
-    let postgres = tx.sqlite().is_none();
+fn insert_pending_many(tx: &mut Tx<'_>, pending: &[Pending<'_>]) -> Result<Vec<Result<()>>> {
     let mut serials = HashSet::new();
     let mut names = HashSet::new();
     let together: Vec<usize> = (0..pending.len())
@@ -169,7 +184,7 @@ pub(super) fn insert_pending_many(
             // Both noted whatever the other is, for the records after this one.
             let first_serial = serials.insert(p.serial);
             let first_name = p.subject_cn.is_none_or(|n| names.insert(n));
-            first_serial && first_name && !(postgres && postgres_refuses(&pending_row(p)))
+            first_serial && first_name
         })
         .collect();
     let mut inserted = HashSet::new();

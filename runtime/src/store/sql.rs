@@ -5,7 +5,7 @@
 use super::chain::{self, append_audit, put_checkpoint};
 use super::crls;
 use super::interface::{BuiltCrl, Completed, CrlHead, Pending, Record, Revoked, Store};
-use super::issuance::{allocate_many, complete_in, insert_pending_many, mark_failed, mark_issued};
+use super::issuance::{allocate_many, complete_in, mark_failed, mark_issued, reserve_in};
 use crate::args;
 use crate::audit::{Audited, Checkpoint, Entry};
 use crate::calendar::Timestamp;
@@ -124,16 +124,14 @@ impl Store for SqlStore {
     }
 
     fn reserve(&mut self, p: &Pending<'_>) -> Result<()> {
-        let mut answers = self
-            .db
-            .write(|tx| insert_pending_many(tx, std::slice::from_ref(p)))?;
+        let mut answers = reserve_in(&self.db, std::slice::from_ref(p))?;
         answers
             .pop()
             .unwrap_or(Err(Error::Internal("the pending record got no answer")))
     }
 
     fn reserve_many(&mut self, pending: &[Pending<'_>]) -> Result<Vec<Result<()>>> {
-        self.db.write(|tx| insert_pending_many(tx, pending))
+        reserve_in(&self.db, pending)
     }
 
     fn complete_many(&mut self, completed: &[Completed<'_>], failed: &[&str]) -> Result<()> {
