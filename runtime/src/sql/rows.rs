@@ -25,11 +25,12 @@ pub const MAX_ROWS: usize = 64;
 /// The row ranges of a batch of `n`, one per statement: each a power of two long, at
 /// most [`MAX_ROWS`], largest first (SQLite's cut; see the module's note).
 pub fn row_chunks(n: usize) -> RowChunks {
-    RowChunks {
-        n,
-        start: 0,
-        exact: false,
-    }
+    cut(n, false)
+}
+
+/// The row ranges of a batch of `n`: exact lengths (PostgreSQL) or powers of two.
+fn cut(n: usize, exact: bool) -> RowChunks {
+    RowChunks { n, start: 0, exact }
 }
 
 /// The row ranges of a batch, one per statement ([`row_chunks`], [`Tx::row_chunks`]).
@@ -66,10 +67,7 @@ impl Db {
     /// The row ranges of a batch of `n`, one per statement, as this database is best
     /// given them (the module's note).
     pub fn row_chunks(&self, n: usize) -> RowChunks {
-        RowChunks {
-            exact: self.location().is_postgres(),
-            ..row_chunks(n)
-        }
+        cut(n, self.location().is_postgres())
     }
 }
 
@@ -117,10 +115,7 @@ pub enum Cast {
 impl Tx<'_> {
     /// [`Db::row_chunks`] for this transaction's database.
     pub fn row_chunks(&self, n: usize) -> RowChunks {
-        RowChunks {
-            exact: self.sqlite().is_none(),
-            ..row_chunks(n)
-        }
+        cut(n, self.sqlite().is_none())
     }
 
     /// `key IN (..)` over `count` keys numbered from `first`, for an `UPDATE` of
@@ -259,10 +254,7 @@ mod tests {
 
     #[test]
     fn postgres_takes_a_batch_in_as_few_statements_as_the_cap_allows() {
-        let exact = |n| RowChunks {
-            exact: true,
-            ..row_chunks(n)
-        };
+        let exact = |n| cut(n, true);
         let sizes: Vec<usize> = exact(30).map(|c| c.len()).collect();
         assert_eq!(sizes, [30]);
         let ranges: Vec<Range<usize>> = exact(130).collect();
